@@ -1,0 +1,33 @@
+# Targets are what CI runs. `make run` starts the product with embedded
+# defaults; `make test` runs every test (PostgreSQL half skipped, loudly, when
+# no server is reachable unless SWITCHBOARD_REQUIRE_POSTGRES=1).
+GO ?= go
+PKGS := ./...
+BENCHTIME ?= 1s
+
+.PHONY: run build test lint vet fmt-check bench bench-ci fuzz-ci
+
+run:
+	$(GO) run ./cmd/switchboard serve
+
+build:
+	$(GO) build -o bin/switchboard ./cmd/switchboard
+
+test: lint
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+lint: vet fmt-check
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+
+# Benchmarks only prove they still run in CI.
+bench-ci:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x $(PKGS)
