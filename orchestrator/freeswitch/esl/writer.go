@@ -76,6 +76,9 @@ func (w *Writer) write(f *Frame) error {
 
 // validate refuses frames that would not read back as themselves.
 func validate(f *Frame) error {
+	if f.Line == "" && len(f.Body) == 0 && !hasHeaderBesides(f, "Content-Length") {
+		return frameErr(ErrMalformed, "frame is empty: no command line, headers or body")
+	}
 	if strings.ContainsAny(f.Line, "\r\n") {
 		return frameErr(ErrMalformed, "command line %q contains a newline", truncate(f.Line))
 	}
@@ -88,4 +91,13 @@ func validate(f *Frame) error {
 		}
 	}
 	return nil
+}
+
+func hasHeaderBesides(f *Frame, name string) bool {
+	for _, h := range f.Headers {
+		if !strings.EqualFold(h.Name, name) {
+			return true
+		}
+	}
+	return false
 }
