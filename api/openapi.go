@@ -1,0 +1,248 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/store"
+)
+
+// The OpenAPI document is generated from the route table and the Go types the
+// handlers read and write, so it cannot drift from the code; a test also
+// checks it against the routes echo actually registered.
+
+type oaDoc struct {
+	OpenAPI    string                             `json:"openapi"`
+	Info       map[string]string                  `json:"info"`
+	Servers    []map[string]string                `json:"servers"`
+	Paths      map[string]map[string]*oaOperation `json:"paths"`
+	Components oaComponents                       `json:"components"`
+}
+
+type oaComponents struct {
+	Schemas         map[string]any `json:"schemas"`
+	SecuritySchemes map[string]any `json:"securitySchemes"`
+}
+
+type oaOperation struct {
+	OperationID string                `json:"operationId"`
+	Summary     string                `json:"summary"`
+	Tags        []string              `json:"tags,omitempty"`
+	Permission  string                `json:"x-permission,omitempty"`
+	Security    []map[string][]string `json:"security"`
+	Parameters  []oaParam             `json:"parameters,omitempty"`
+	RequestBody *oaBody               `json:"requestBody,omitempty"`
+	Responses   map[string]any        `json:"responses"`
+}
+
+type oaParam struct {
+	Name     string         `json:"name"`
+	In       string         `json:"in"`
+	Required bool           `json:"required"`
+	Schema   map[string]any `json:"schema"`
+}
+
+type oaBody struct {
+	Required bool           `json:"required"`
+	Content  map[string]any `json:"content"`
+}
+
+// oaPath turns echo's /tenants/:tenant_id into OpenAPI's /tenants/{tenant_id}.
+func oaPath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		if strings.HasPrefix(s, ":") {
+			parts[i] = "{" + s[1:] + "}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+func pathParams(p string) []string {
+	var out []string
+	for _, s := range strings.Split(p, "/") {
+		if strings.HasPrefix(s, ":") {
+			out = append(out, s[1:])
+		}
+	}
+	return out
+}
+
+// buildOpenAPI renders the document for routes (paths relative to /api/v1).
+func buildOpenAPI(routes []route) *oaDoc {
+	g := &schemaGen{schemas: map[string]any{}}
+	g.schemas["Error"] = errorSchema()
+	doc := &oaDoc{
+		OpenAPI: "3.0.3",
+		Info:    map[string]string{"title": "Switchboard API", "version": "v1"},
+		Servers: []map[string]string{{"url": apiPrefix}},
+		Paths:   map[string]map[string]*oaOperation{},
+		Components: oaComponents{Schemas: g.schemas, SecuritySchemes: map[string]any{
+			"bearer": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT or sbk_ API key"},
+			"apiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},
+		}},
+	}
+	for _, r := range routes {
+		p := oaPath(r.path)
+		if doc.Paths[p] == nil {
+			doc.Paths[p] = map[string]*oaOperation{}
+		}
+		doc.Paths[p][strings.ToLower(r.method)] = g.operation(r)
+	}
+	return doc
+}
+
+func (g *schemaGen) operation(r route) *oaOperation {
+	op := &oaOperation{OperationID: r.name, Summary: r.summary, Tags: []string{r.tag()},
+		Permission: string(r.perm), Security: []map[string][]string{{"bearer": {}}, {"apiKey": {}}},
+		Responses: map[string]any{"default": map[string]any{"description": "error",
+			"content": jsonContent(map[string]any{"$ref": "#/components/schemas/Error"})}}}
+	if r.public() {
+		op.Security = []map[string][]string{}
+	}
+	for _, name := range pathParams(r.path) {
+		op.Parameters = append(op.Parameters, oaParam{Name: name, In: "path", Required: true, Schema: map[string]any{"type": "string"}})
+	}
+	if r.list {
+		op.Parameters = append(op.Parameters,
+			oaParam{Name: "limit", In: "query", Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": store.MaxLimit}},
+			oaParam{Name: "cursor", In: "query", Schema: map[string]any{"type": "string"}})
+	}
+	if r.idempotent {
+		op.Parameters = append(op.Parameters, oaParam{Name: "Idempotency-Key", In: "header", Schema: map[string]any{"type": "string", "maxLength": 255}})
+	}
+	if r.body != nil {
+		op.RequestBody = &oaBody{Required: true, Content: jsonContent(g.schema(reflect.TypeOf(r.body)))}
+	}
+	op.Responses[statusKey(r.status)] = g.response(r)
+	return op
+}
+
+func (g *schemaGen) response(r route) map[string]any {
+	resp := map[string]any{"description": http.StatusText(r.status)}
+	if r.resp == nil {
+		return resp
+	}
+	s := g.schema(reflect.TypeOf(r.resp))
+	if r.list {
+		s = map[string]any{"type": "object", "required": []string{"items", "next_cursor"}, "properties": map[string]any{
+			"items":       map[string]any{"type": "array", "items": s},
+			"next_cursor": map[string]any{"type": "string", "nullable": true},
+		}}
+	}
+	resp["content"] = jsonContent(s)
+	return resp
+}
+
+func statusKey(s int) string { return strconv.Itoa(s) }
+
+func jsonContent(schema any) map[string]any {
+	return map[string]any{"application/json": map[string]any{"schema": schema}}
+}
+
+func errorSchema() map[string]any {
+	return map[string]any{"type": "object", "required": []string{"error"}, "properties": map[string]any{
+		"error": map[string]any{"type": "object", "required": []string{"code", "message", "request_id"},
+			"properties": map[string]any{
+				"code":       map[string]any{"type": "string"},
+				"message":    map[string]any{"type": "string"},
+				"details":    map[string]any{},
+				"request_id": map[string]any{"type": "string"},
+			}},
+	}}
+}
+
+// schemaGen turns Go types into JSON Schema, registering named structs once
+// under components/schemas.
+type schemaGen struct{ schemas map[string]any }
+
+var (
+	timeType = reflect.TypeOf(time.Time{})
+	rawType  = reflect.TypeOf(json.RawMessage{})
+)
+
+func (g *schemaGen) schema(t reflect.Type) map[string]any {
+	if t.Kind() == reflect.Pointer {
+		s := g.schema(t.Elem())
+		if _, isRef := s["$ref"]; isRef {
+			return map[string]any{"allOf": []any{s}, "nullable": true}
+		}
+		s["nullable"] = true
+		return s
+	}
+	switch {
+	case t == timeType:
+		return map[string]any{"type": "string", "format": "date-time"}
+	case t == rawType:
+		return map[string]any{}
+	case t.Kind() == reflect.Struct:
+		return g.structRef(t)
+	}
+	return g.scalar(t)
+}
+
+func (g *schemaGen) scalar(t reflect.Type) map[string]any {
+	switch t.Kind() {
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.Slice, reflect.Array:
+		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
+	}
+	return map[string]any{}
+}
+
+func (g *schemaGen) structRef(t reflect.Type) map[string]any {
+	name := t.Name()
+	ref := map[string]any{"$ref": "#/components/schemas/" + name}
+	if _, done := g.schemas[name]; done {
+		return ref
+	}
+	g.schemas[name] = map[string]any{} // placeholder stops recursion
+	props := map[string]any{}
+	var required []string
+	g.fields(t, props, &required)
+	s := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		sort.Strings(required)
+		s["required"] = required
+	}
+	g.schemas[name] = s
+	return ref
+}
+
+// fields adds t's JSON fields (flattening embedded structs) to props.
+func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]string) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" || !f.IsExported() {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			g.fields(f.Type, props, required)
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = g.schema(f.Type)
+		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
+			*required = append(*required, name)
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v5"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// apiPrefix is where every REST route lives.
+const apiPrefix = "/api/v1"
+
+// scope says who may call a route before its permission is checked.
+type scope int
+
+const (
+	// scopePublic needs no credentials (login, refresh, the OpenAPI document).
+	scopePublic scope = iota
+	// scopeAuthed needs any valid credential and no permission (logout, me).
+	scopeAuthed
+	// scopePlatform is for platform roles only; tenant roles get 403.
+	scopePlatform
+	// scopeTenant lives under /tenants/:tenant_id; platform roles may act on
+	// any tenant, tenant roles only on their own (others look absent: 404).
+	scopeTenant
+)
+
+func (s scope) String() string {
+	return [...]string{"public", "authenticated", "platform", "tenant"}[s]
+}
+
+// route is one REST endpoint with everything needed to authorise it, document
+// it and test it: every route declares its permission when registered.
+type route struct {
+	method     string
+	path       string // relative to apiPrefix, echo syntax (/tenants/:tenant_id)
+	name       string // OpenAPI operationId
+	summary    string
+	scope      scope
+	perm       tenancy.Permission // "" only for public and authed routes
+	body       any                // request body type, for the document
+	resp       any                // response type (items type when list)
+	list       bool               // paginated {"items","next_cursor"}
+	idempotent bool               // honours Idempotency-Key
+	status     int                // success status
+	h          echo.HandlerFunc
+}
+
+func (r route) public() bool { return r.scope == scopePublic }
+
+// write reports whether the route changes state (suspended tenants refuse these).
+func (r route) write() bool { return r.method != http.MethodGet }
+
+// tag groups operations in the document by the resource after the tenant.
+func (r route) tag() string {
+	parts := strings.Split(strings.TrimPrefix(r.path, "/"), "/")
+	if len(parts) >= 3 && parts[0] == "tenants" && parts[1] == ":tenant_id" {
+		return parts[2]
+	}
+	return parts[0]
+}
+
+// allRoutes is the route table, one slice per resource file.
+func (s *Server) allRoutes() []route {
+	var rs []route
+	for _, group := range [][]route{
+		s.metaRoutes(), s.tenantRoutes(), s.auditRoutes(),
+	} {
+		rs = append(rs, group...)
+	}
+	return rs
+}

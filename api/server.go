@@ -1,0 +1,134 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/switchboard-cc/switchboard/store"
+)
+
+// Config is everything the REST edge needs; cmd/switchboard builds it.
+type Config struct {
+	Store     *store.Store // persistence (required)
+	Logger    *slog.Logger // JSON logger (required)
+	JWTSecret []byte       // HMAC key for access tokens, at least 32 bytes (required)
+	// Clock is the time source for tokens, lockouts and audit; nil means time.Now.
+	Clock func() time.Time
+	// AccessTTL is the access token lifetime; 0 means 15 minutes.
+	AccessTTL time.Duration
+	// RefreshTTL is the refresh token lifetime; 0 means 30 days.
+	RefreshTTL time.Duration
+	// Registry receives the HTTP metrics and is served at /metrics; nil makes a new one.
+	Registry *prometheus.Registry
+	// Password is the argon2id cost; zero means DefaultPasswordParams.
+	Password PasswordParams
+	// Lockout is the failed-login policy; zero means DefaultLockout.
+	Lockout LockoutPolicy
+}
+
+// Server is the REST API as an http.Handler. It owns no goroutines: shut it
+// down by shutting down the http.Server that serves it.
+type Server struct {
+	e       *echo.Echo
+	store   *store.Store
+	log     *slog.Logger
+	now     func() time.Time
+	tokens  *tokenIssuer
+	refresh time.Duration
+	pw      PasswordParams
+	lockout LockoutPolicy
+	metrics *httpMetrics
+	routes  []route
+	openapi []byte
+}
+
+// New checks cfg and builds the server with every route registered.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	cfg.defaults()
+	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Clock, refresh: cfg.RefreshTTL,
+		pw: cfg.Password, lockout: cfg.Lockout,
+		tokens: &tokenIssuer{secret: cfg.JWTSecret, ttl: cfg.AccessTTL, now: cfg.Clock}}
+	m, err := newHTTPMetrics(cfg.Registry)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
+	s.e = echo.NewWithConfig(echo.Config{Logger: cfg.Logger, HTTPErrorHandler: s.handleError})
+	s.e.Use(withRequestID, s.observe, s.recoverPanics)
+	s.routes = s.allRoutes()
+	if s.openapi, err = json.Marshal(buildOpenAPI(s.routes)); err != nil {
+		return nil, err
+	}
+	if err := s.register(cfg.Registry); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (c Config) check() error {
+	switch {
+	case c.Store == nil:
+		return errors.New("api: Config.Store is required")
+	case c.Logger == nil:
+		return errors.New("api: Config.Logger is required")
+	case len(c.JWTSecret) < 32:
+		return errors.New("api: Config.JWTSecret must be at least 32 bytes")
+	}
+	return nil
+}
+
+func (c *Config) defaults() {
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.AccessTTL == 0 {
+		c.AccessTTL = 15 * time.Minute
+	}
+	if c.RefreshTTL == 0 {
+		c.RefreshTTL = 30 * 24 * time.Hour
+	}
+	if c.Registry == nil {
+		c.Registry = prometheus.NewRegistry()
+	}
+	if c.Password == (PasswordParams{}) {
+		c.Password = DefaultPasswordParams
+	}
+	if c.Lockout == (LockoutPolicy{}) {
+		c.Lockout = DefaultLockout
+	}
+}
+
+// register adds the REST routes (each behind its guard) and the operational ones.
+func (s *Server) register(reg *prometheus.Registry) error {
+	api := s.e.Group(apiPrefix)
+	for _, r := range s.routes {
+		if _, err := api.AddRoute(echo.Route{Method: r.method, Path: r.path, Name: r.name,
+			Handler: r.h, Middlewares: []echo.MiddlewareFunc{s.guard(r)}}); err != nil {
+			return err
+		}
+	}
+	s.e.GET("/healthz", func(c *echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
+	s.e.GET("/readyz", s.readyz)
+	s.e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	return nil
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }
+
+func (s *Server) readyz(c *echo.Context) error {
+	if err := s.store.Ping(c.Request().Context()); err != nil {
+		s.log.Warn("readiness: database ping failed", "err", err)
+		return &Error{Status: http.StatusServiceUnavailable, Code: "not_ready", Message: "database unreachable", Cause: err}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
