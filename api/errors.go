@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v5"
 )
@@ -17,6 +18,8 @@ type Error struct {
 	Message string
 	Details any
 	Cause   error
+	// RetryAfter, when set, is sent as a Retry-After header (throttling, lockout).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -119,6 +122,9 @@ func (s *Server) handleError(c *echo.Context, err error) {
 	}
 	s.log.Log(c.Request().Context(), lvl, "request failed",
 		"request_id", rid, "status", ae.Status, "code", ae.Code, "err", err.Error())
+	if ae.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", secondsHeader(ae.RetryAfter))
+	}
 	body := errorBody{Error: errorPayload{Code: ae.Code, Message: ae.Message, Details: ae.Details, RequestID: rid}}
 	if werr := c.JSON(ae.Status, body); werr != nil {
 		s.log.Warn("writing error response", "request_id", rid, "err", werr)

@@ -125,6 +125,9 @@ func (s *Server) authenticate(c *echo.Context) (*principal, error) {
 	if !ok {
 		return nil, errUnauthorized("missing credentials: send Authorization: Bearer <token> or X-API-Key")
 	}
+	if isAPIKey(cred) {
+		return s.authAPIKey(c, cred)
+	}
 	claims, err := s.tokens.parse(cred)
 	if err != nil {
 		return nil, &Error{Status: http.StatusUnauthorized, Code: "invalid_token", Message: "access token invalid or expired", Cause: err}

@@ -65,7 +65,7 @@ func (r route) tag() string {
 func (s *Server) allRoutes() []route {
 	var rs []route
 	for _, group := range [][]route{
-		s.metaRoutes(), s.tenantRoutes(), s.auditRoutes(),
+		s.metaRoutes(), s.authRoutes(), s.tenantRoutes(), s.userRoutes(), s.apiKeyRoutes(), s.auditRoutes(),
 	} {
 		rs = append(rs, group...)
 	}

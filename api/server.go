@@ -43,9 +43,14 @@ type Server struct {
 	refresh time.Duration
 	pw      PasswordParams
 	lockout LockoutPolicy
-	metrics *httpMetrics
-	routes  []route
-	openapi []byte
+	// throttle holds the growing per-account sign-in delays.
+	throttle *throttle
+	// dummyHash is verified when the login names no user, so a missing user
+	// costs as much time as a wrong password.
+	dummyHash string
+	metrics   *httpMetrics
+	routes    []route
+	openapi   []byte
 }
 
 // New checks cfg and builds the server with every route registered.
@@ -57,6 +62,12 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Clock, refresh: cfg.RefreshTTL,
 		pw: cfg.Password, lockout: cfg.Lockout,
 		tokens: &tokenIssuer{secret: cfg.JWTSecret, ttl: cfg.AccessTTL, now: cfg.Clock}}
+	s.throttle = newThrottle()
+	dummy, err := hashPassword(cfg.Password, "dummy password for timing")
+	if err != nil {
+		return nil, err
+	}
+	s.dummyHash = dummy
 	m, err := newHTTPMetrics(cfg.Registry)
 	if err != nil {
 		return nil, err
