@@ -1,0 +1,155 @@
+package acd
+
+// waitHeap orders one class's waiting interactions: highest aged priority key
+// first, then first come first served. The key is time-invariant within a
+// queue (see interaction.key), so the heap never needs re-sorting as time passes.
+type waitHeap []*interaction
+
+func waitLess(a, b *interaction) bool {
+	if a.key != b.key {
+		return a.key > b.key
+	}
+	return a.seq < b.seq
+}
+
+func (h *waitHeap) push(x *interaction) {
+	x.hpos = len(*h)
+	*h = append(*h, x)
+	h.up(x.hpos)
+}
+
+func (h *waitHeap) remove(x *interaction) {
+	s := *h
+	i, last := x.hpos, len(s)-1
+	if i != last {
+		s[i] = s[last]
+		s[i].hpos = i
+	}
+	s[last] = nil
+	*h = s[:last]
+	if i != last {
+		if !h.down(i) {
+			h.up(i)
+		}
+	}
+	x.hpos = -1
+}
+
+func (h waitHeap) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !waitLess(h[i], h[p]) {
+			return
+		}
+		h[i], h[p] = h[p], h[i]
+		h[i].hpos, h[p].hpos = i, p
+		i = p
+	}
+}
+
+func (h waitHeap) down(i int) bool {
+	start := i
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			break
+		}
+		c := l
+		if r := l + 1; r < len(h) && waitLess(h[r], h[l]) {
+			c = r
+		}
+		if !waitLess(h[c], h[i]) {
+			break
+		}
+		h[i], h[c] = h[c], h[i]
+		h[i].hpos, h[c].hpos = i, c
+		i = c
+	}
+	return i > start
+}
+
+// agentEntry is one ready agent in a queue's index for one medium.
+type agentEntry struct {
+	k1, k2 int64
+	ord    int32
+	m      *membership
+}
+
+func agentLess(a, b *agentEntry) bool {
+	if a.k1 != b.k1 {
+		return a.k1 < b.k1
+	}
+	if a.k2 != b.k2 {
+		return a.k2 < b.k2
+	}
+	return a.ord < b.ord
+}
+
+// agentHeap orders a queue's available agents for one medium by the queue's
+// strategy key (smallest first). membership.pos[medium] tracks each entry.
+type agentHeap struct {
+	med Medium
+	h   []agentEntry
+}
+
+func (h *agentHeap) setPos(i int) { h.h[i].m.pos[h.med] = int32(i) }
+
+func (h *agentHeap) push(e agentEntry) {
+	h.h = append(h.h, e)
+	i := len(h.h) - 1
+	h.setPos(i)
+	h.up(i)
+}
+
+func (h *agentHeap) removeAt(i int) agentEntry {
+	last := len(h.h) - 1
+	e := h.h[i]
+	if i != last {
+		h.h[i] = h.h[last]
+		h.setPos(i)
+	}
+	h.h[last] = agentEntry{}
+	h.h = h.h[:last]
+	if i != last {
+		if !h.down(i) {
+			h.up(i)
+		}
+	}
+	e.m.pos[h.med] = -1
+	return e
+}
+
+func (h *agentHeap) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !agentLess(&h.h[i], &h.h[p]) {
+			return
+		}
+		h.h[i], h.h[p] = h.h[p], h.h[i]
+		h.setPos(i)
+		h.setPos(p)
+		i = p
+	}
+}
+
+func (h *agentHeap) down(i int) bool {
+	start := i
+	for {
+		l := 2*i + 1
+		if l >= len(h.h) {
+			break
+		}
+		c := l
+		if r := l + 1; r < len(h.h) && agentLess(&h.h[r], &h.h[l]) {
+			c = r
+		}
+		if !agentLess(&h.h[c], &h.h[i]) {
+			break
+		}
+		h.h[i], h.h[c] = h.h[c], h.h[i]
+		h.setPos(i)
+		h.setPos(c)
+		i = c
+	}
+	return i > start
+}

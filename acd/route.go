@@ -1,0 +1,231 @@
+package acd
+
+import "time"
+
+// keyOf is the aged priority key. Effective priority at time t is
+// Priority + rate*(t-enq) = key + rate*(t-base); within one queue every
+// interaction shares rate, so ordering by key is ordering by effective priority
+// at any t, and heaps never need re-sorting.
+func (d *ACD) keyOf(q *queue, prio int, enq time.Time) float64 {
+	return float64(prio) - q.rate*enq.Sub(d.base).Seconds()
+}
+
+func (d *ACD) effective(x *interaction) float64 {
+	return x.key + x.q.rate*d.now.Sub(d.base).Seconds()
+}
+
+// before is the documented order between waiting interactions: higher
+// effective priority, then earlier position time, then earlier arrival.
+func (d *ACD) before(x, y *interaction) bool {
+	ex, ey := d.effective(x), d.effective(y)
+	if ex != ey {
+		return ex > ey
+	}
+	if !x.enq.Equal(y.enq) {
+		return x.enq.Before(y.enq)
+	}
+	return x.seq < y.seq
+}
+
+// place routes a waiting interaction: offer it if an agent qualifies now,
+// otherwise wait (parked for its preferred agent, or in its class).
+func (d *ACD) place(x *interaction) {
+	x.state = iWaiting
+	if p := x.pref; p != nil {
+		if p.canTake(x.pub.Medium) && p.skills.covers(&x.reqs, 0) {
+			d.offer(x, p)
+			return
+		}
+		p.parked.push(x)
+		x.q.waiting++
+		return
+	}
+	if x.q.cfg.Strategy == RingAll && x.pub.Medium.kind() == kindRealtime {
+		if d.ringAll(x) {
+			return
+		}
+	} else if a := d.findAgent(x); a != nil {
+		d.offer(x, a)
+		return
+	}
+	d.wait(x)
+}
+
+// eligible reports whether m's agent may take x at x's widening step.
+func eligible(m *membership, x *interaction) bool {
+	w := m.q.cfg.step(x.step)
+	return m.tier <= w.Tier && m.a.canTake(x.pub.Medium) && m.a.skills.covers(&x.reqs, w.Relax)
+}
+
+// randomProbes is how many random picks Random tries before falling back to
+// the longest-idle order (when most ready agents lack the skills).
+const randomProbes = 4
+
+// findAgent walks the queue's ready index for x's medium in strategy order and
+// returns the first eligible agent. Entries passed over are popped into a
+// scratch buffer and pushed back, so the cost is O(k log n) for k skipped.
+func (d *ACD) findAgent(x *interaction) *agent {
+	h := &x.q.ready[x.pub.Medium]
+	if x.q.cfg.Strategy == Random && len(h.h) > 0 {
+		// A few seeded probes: uniform among ready agents when they qualify.
+		for range randomProbes {
+			if e := &h.h[uint64(d.random())%uint64(len(h.h))]; eligible(e.m, x) {
+				return e.m.a
+			}
+		}
+	}
+	d.scratch = d.scratch[:0]
+	var found *agent
+	for len(h.h) > 0 {
+		e := h.removeAt(0)
+		d.scratch = append(d.scratch, e)
+		if eligible(e.m, x) {
+			found = e.m.a
+			break
+		}
+	}
+	for _, e := range d.scratch {
+		h.push(e)
+	}
+	return found
+}
+
+// ringAll offers x to every eligible ready agent of its queue at once.
+func (d *ACD) ringAll(x *interaction) bool {
+	var to []*agent
+	for _, e := range x.q.ready[x.pub.Medium].h {
+		if eligible(e.m, x) {
+			to = append(to, e.m.a)
+		}
+	}
+	if len(to) == 0 {
+		return false
+	}
+	d.offer(x, to...)
+	return true
+}
+
+// wait puts x in its class heap.
+func (d *ACD) wait(x *interaction) {
+	q := x.q
+	k := classKey{medium: x.pub.Medium, step: x.step, bits: x.reqs.bits}
+	var c *class
+	for _, cc := range q.classes[k] {
+		if cc.reqs.equal(&x.reqs) {
+			c = cc
+			break
+		}
+	}
+	if c == nil {
+		c = &class{q: q, medium: x.pub.Medium, step: x.step, reqs: x.reqs, idx: -1}
+		q.classes[k] = append(q.classes[k], c)
+	}
+	if len(c.h) == 0 {
+		c.idx = len(q.nonEmpty)
+		q.nonEmpty = append(q.nonEmpty, c)
+	}
+	c.h.push(x)
+	x.cls = c
+	q.waiting++
+}
+
+// unwait takes a waiting x out of its class or its preferred agent's parking.
+func (d *ACD) unwait(x *interaction) {
+	if x.state != iWaiting {
+		return
+	}
+	q := x.q
+	if x.pref != nil && x.cls == nil {
+		x.pref.parked.remove(x)
+		q.waiting--
+		return
+	}
+	c := x.cls
+	if c == nil {
+		return
+	}
+	c.h.remove(x)
+	x.cls = nil
+	q.waiting--
+	if len(c.h) == 0 {
+		last := q.nonEmpty[len(q.nonEmpty)-1]
+		q.nonEmpty[c.idx] = last
+		last.idx = c.idx
+		q.nonEmpty = q.nonEmpty[:len(q.nonEmpty)-1]
+		c.idx = -1
+	}
+}
+
+// pull gives an agent that became able to take work the best waiting
+// interaction it qualifies for, repeatedly while capacity remains.
+func (d *ACD) pull(a *agent) {
+	for a.available() {
+		x := d.bestFor(a)
+		if x == nil {
+			return
+		}
+		d.unwait(x)
+		d.offer(x, a)
+	}
+}
+
+// bestFor is the documented choice when an agent turns ready: interactions
+// parked for it as preferred agent first; then, among its queues of the
+// highest membership priority that has any work it qualifies for, the head of
+// each class it qualifies for, ordered by before().
+func (d *ACD) bestFor(a *agent) *interaction {
+	var best *interaction
+	for _, x := range a.parked {
+		if a.canTake(x.pub.Medium) && a.skills.covers(&x.reqs, 0) && (best == nil || d.before(x, best)) {
+			best = x
+		}
+	}
+	if best != nil {
+		return best
+	}
+	bestPrio := 0
+	for _, m := range a.mems {
+		if best != nil && m.priority < bestPrio {
+			break
+		}
+		for _, c := range m.q.nonEmpty {
+			w := m.q.cfg.step(c.step)
+			if m.tier > w.Tier || !a.canTake(c.medium) || !a.skills.covers(&c.reqs, w.Relax) {
+				continue
+			}
+			if x := c.h[0]; best == nil || d.before(x, best) {
+				best, bestPrio = x, m.priority
+			}
+		}
+	}
+	return best
+}
+
+// offer reserves x for agents (one, or several for ring-all) and starts the
+// RONA timer.
+func (d *ACD) offer(x *interaction, agents ...*agent) {
+	q := x.q
+	x.state = iOffered
+	x.attempt++
+	x.offerTo = append(x.offerTo[:0], agents...)
+	deadline := d.now.Add(q.cfg.OfferTimeout)
+	for _, a := range agents {
+		if m := a.member(q); m != nil {
+			q.rrSeq++
+			m.rr = q.rrSeq
+		}
+		a.offers = append(a.offers, x)
+		a.offered[x.pub.Medium]++
+		a.load[x.pub.Medium.kind()]++
+		d.emit(Decision{Kind: DecOffer, Interaction: x.pub.ID, Agent: a.prof.ID, Queue: q.cfg.ID, Medium: x.pub.Medium, Attempt: x.attempt, At: deadline})
+		d.fire(a, EvOffer, "", x.pub.Medium)
+	}
+	d.emit(Decision{Kind: DecTimer, Interaction: x.pub.ID, Queue: q.cfg.ID, At: deadline,
+		Timer: TimerRef{Kind: TimerOffer, ID: x.pub.ID, Gen: x.attempt}})
+}
+
+// requeue returns x to its queue at its original position and routes it again.
+func (d *ACD) requeue(x *interaction) {
+	x.pref = nil
+	d.place(x)
+}

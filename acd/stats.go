@@ -1,0 +1,226 @@
+package acd
+
+import "time"
+
+// AgentStats are an agent's counts and durations for today (AG-4). Durations
+// are added when the agent leaves a state; a stretch spanning midnight counts
+// for the day it ended.
+type AgentStats struct {
+	Day           int // yyyymmdd in the ACD's location
+	Handled       int // queue interactions finished
+	Outbound      int // dialled interactions finished
+	Talk          time.Duration
+	Busy          time.Duration
+	Reserved      time.Duration
+	Ready         time.Duration
+	NotReady      time.Duration
+	Break         time.Duration
+	AfterCallWork time.Duration
+}
+
+func (s *AgentStats) roll(now time.Time, loc *time.Location) {
+	y, m, d := now.In(loc).Date()
+	if day := y*10000 + int(m)*100 + d; day != s.Day {
+		*s = AgentStats{Day: day}
+	}
+}
+
+func (s *AgentStats) add(st State, d time.Duration) {
+	switch st {
+	case Busy:
+		s.Busy += d
+	case Reserved:
+		s.Reserved += d
+	case Ready:
+		s.Ready += d
+	case NotReady:
+		s.NotReady += d
+	case Break:
+		s.Break += d
+	case AfterCallWork:
+		s.AfterCallWork += d
+	}
+}
+
+// statBuckets is the rolling window: one bucket per minute for an hour.
+const statBuckets = 60
+
+// bucket is one minute of a queue's traffic.
+type bucket struct {
+	minute     int64
+	offered    int32
+	answered   int32
+	inSL       int32
+	abandoned  int32
+	overflowed int32
+	handledN   int32
+	waitSum    time.Duration
+	handleSum  time.Duration
+}
+
+func (b *bucket) handled(d time.Duration) { b.handledN++; b.handleSum += d }
+
+type queueStats struct{ b [statBuckets]bucket }
+
+func (s *queueStats) bucket(now time.Time) *bucket {
+	min := now.Unix() / 60
+	b := &s.b[min%statBuckets]
+	if b.minute != min {
+		*b = bucket{minute: min}
+	}
+	return b
+}
+
+func (s *queueStats) answered(now time.Time, wait, sl time.Duration) {
+	b := s.bucket(now)
+	b.answered++
+	b.waitSum += wait
+	if wait <= sl {
+		b.inSL++
+	}
+}
+
+// window sums the buckets of the last n minutes (including the current one).
+func (s *queueStats) window(now time.Time, n int) bucket {
+	var t bucket
+	cur := now.Unix() / 60
+	for i := range s.b {
+		b := &s.b[i]
+		if b.minute > cur-int64(n) && b.minute <= cur {
+			t.offered += b.offered
+			t.answered += b.answered
+			t.inSL += b.inSL
+			t.abandoned += b.abandoned
+			t.overflowed += b.overflowed
+			t.handledN += b.handledN
+			t.waitSum += b.waitSum
+			t.handleSum += b.handleSum
+		}
+	}
+	return t
+}
+
+// WindowStats are a queue's figures over a rolling window.
+type WindowStats struct {
+	Window       time.Duration
+	Offered      int
+	Answered     int
+	Abandoned    int
+	Overflowed   int
+	ServiceLevel float64       // answered within the threshold / answered; 1 with no calls
+	ASA          time.Duration // average speed of answer
+	AbandonRate  float64       // abandoned / (answered + abandoned)
+	AHT          time.Duration // average handling time
+}
+
+// QueueStats is a queue's real-time picture (OPS-8).
+type QueueStats struct {
+	Queue       string
+	Waiting     int
+	LongestWait time.Duration
+	LoggedIn    int
+	Agents      map[State]int
+	Windows     []WindowStats // 5, 15 and 60 minutes
+}
+
+// Windows reported by QueueStats.
+var statWindows = []int{5, 15, 60}
+
+// QueueStats reports queue id now. It scans the queue's waiting interactions
+// for the longest wait; meant for dashboards, not for the routing path.
+func (d *ACD) QueueStats(now time.Time, id string) (QueueStats, error) {
+	q, ok := d.queues[id]
+	if !ok {
+		return QueueStats{}, ErrUnknownQueue
+	}
+	s := QueueStats{Queue: id, Waiting: q.waiting, LoggedIn: q.loggedIn, Agents: map[State]int{}}
+	for st, n := range q.byState {
+		if n > 0 {
+			s.Agents[State(st)] = n
+		}
+	}
+	for _, x := range d.inter {
+		if x.q == q && x.state == iWaiting {
+			s.LongestWait = max(s.LongestWait, now.Sub(x.queued))
+		}
+	}
+	for _, n := range statWindows {
+		s.Windows = append(s.Windows, windowStats(q.st.window(now, n), n))
+	}
+	return s, nil
+}
+
+func windowStats(b bucket, n int) WindowStats {
+	w := WindowStats{Window: time.Duration(n) * time.Minute, Offered: int(b.offered), Answered: int(b.answered),
+		Abandoned: int(b.abandoned), Overflowed: int(b.overflowed), ServiceLevel: 1}
+	if b.answered > 0 {
+		w.ServiceLevel = float64(b.inSL) / float64(b.answered)
+		w.ASA = b.waitSum / time.Duration(b.answered)
+	}
+	if t := b.answered + b.abandoned; t > 0 {
+		w.AbandonRate = float64(b.abandoned) / float64(t)
+	}
+	if b.handledN > 0 {
+		w.AHT = b.handleSum / time.Duration(b.handledN)
+	}
+	return w
+}
+
+// AgentView is an agent's real-time picture (AG-4).
+type AgentView struct {
+	ID         string
+	State      State
+	Reason     string
+	Since      time.Time
+	InState    time.Duration
+	PendingNR  bool
+	Work       map[Medium]int
+	Offers     []string
+	Today      AgentStats
+	BreakGroup string
+}
+
+// Agent reports agent id now.
+func (d *ACD) Agent(now time.Time, id string) (AgentView, error) {
+	a, err := d.agent(id)
+	if err != nil {
+		return AgentView{}, err
+	}
+	v := AgentView{ID: id, State: a.state, Reason: a.reason, Since: a.since, InState: now.Sub(a.since),
+		PendingNR: a.pendingNR, Work: map[Medium]int{}, Today: a.stats, BreakGroup: a.prof.BreakGroup}
+	v.Today.roll(now, d.loc)
+	for m, n := range a.work {
+		if n > 0 {
+			v.Work[Medium(m)] = int(n)
+		}
+	}
+	for _, x := range a.offers {
+		v.Offers = append(v.Offers, x.pub.ID)
+	}
+	return v, nil
+}
+
+// Position is a waiting interaction's place (1 = next) in its queue and the
+// estimated wait: position x average handling time / logged-in agents.
+func (d *ACD) Position(now time.Time, id string) (int, time.Duration, error) {
+	x, err := d.interaction(id)
+	if err != nil {
+		return 0, 0, err
+	}
+	if x.state != iWaiting {
+		return 0, 0, nil
+	}
+	d.now = now
+	pos := 1
+	for _, y := range d.inter {
+		if y != x && y.q == x.q && y.state == iWaiting && d.before(y, x) {
+			pos++
+		}
+	}
+	q := x.q
+	aht := q.cfg.DefaultAHT
+	if w := q.st.window(now, 60); w.handledN > 0 {
+		aht = w.handleSum / time.Duration(w.handledN)
+	}
+	return pos, time.Duration(pos) * aht / time.Duration(max(1, q.loggedIn)), nil
+}
