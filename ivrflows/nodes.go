@@ -1,0 +1,389 @@
+package ivrflows
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// enterNode starts a node; resume continues it with the input it waited for.
+
+func (r *run) enterNode(n *CompiledNode) next {
+	switch p := n.Params.(type) {
+	case *PlayParams:
+		return r.play(p.Prompts, p.BargeIn)
+	case *CollectParams:
+		return r.collectNext(r.collectStart(&p.spec))
+	case *MenuParams:
+		return r.collectNext(r.collectStart(&p.spec))
+	case *SetParams:
+		return r.assign(p)
+	case *ConditionParams:
+		return r.condition(p)
+	case *SwitchParams:
+		return r.switchNode(p)
+	case *HoursParams:
+		return next{exit: p.cal.State(r.now)}
+	case *LanguageParams:
+		return r.language(p)
+	case *HTTPParams:
+		r.s.Attempt = 1
+		return r.httpSend(p)
+	case *SQLParams:
+		return r.sqlSend(p)
+	case *QueueParams:
+		return r.queue(p)
+	case *TransferParams:
+		r.emit(Transfer{To: p.To, Target: p.Target})
+		return next{wait: waitTransfer}
+	case *VoicemailParams:
+		return r.voicemail(p)
+	case *SurveyParams:
+		if r.s.Vars[VarAgent] == "" {
+			return next{exit: ExitNext} // no agent leg: nobody to rate
+		}
+		return r.collectNext(r.collectStart(&p.spec))
+	case *LookupParams:
+		return r.lookup(p)
+	case *RecordParams:
+		return r.record(p)
+	case *HangupParams:
+		if len(p.Prompts) > 0 {
+			return r.play(p.Prompts, false)
+		}
+		r.emit(Hangup{Cause: p.Cause})
+		return next{end: OutcomeHangup}
+	}
+	return next{err: fmt.Errorf("node type %s cannot run", n.Type)}
+}
+
+func (r *run) resume(n *CompiledNode, in Input) next {
+	switch p := n.Params.(type) {
+	case *PlayParams:
+		return next{exit: ExitNext}
+	case *HangupParams:
+		r.emit(Hangup{Cause: p.Cause})
+		return next{end: OutcomeHangup}
+	case *CollectParams:
+		return r.collectNext(r.collectInput(&p.spec, in))
+	case *MenuParams:
+		return r.collectNext(r.collectInput(&p.spec, in))
+	case *SurveyParams:
+		return r.surveyInput(p, in)
+	case *HTTPParams:
+		return r.httpDone(p, in.(HTTPResponse))
+	case *SQLParams:
+		return r.sqlDone(p, in.(QueryResult))
+	case *LookupParams:
+		if in.(LookupResult).Found {
+			return next{exit: "found"}
+		}
+		return next{exit: "not_found"}
+	case *QueueParams:
+		return r.queueInput(in)
+	case *TransferParams:
+		if res := in.(TransferResult); !res.OK {
+			return next{exit: "failed"}
+		}
+		return next{end: OutcomeTransferred}
+	case *VoicemailParams, *RecordParams:
+		return r.recordDone(n, in.(RecordDone))
+	}
+	return next{err: fmt.Errorf("%w: %T", ErrUnexpectedInput, in)}
+}
+
+func (r *run) play(ps []Prompt, bargeIn bool) next {
+	items, err := r.items(ps)
+	if err != nil {
+		return next{err: err}
+	}
+	r.emit(Play{Items: items, BargeIn: bargeIn})
+	return next{wait: waitPlay}
+}
+
+// collectNext turns a collection status into the node's decision; a menu's
+// valid entry is handled by its caller.
+func (r *run) collectNext(st collectStatus, err error) next {
+	switch {
+	case err != nil:
+		return next{err: err}
+	case st == collectFailed:
+		return next{exit: ExitFail}
+	case st == collectPending:
+		return next{wait: waitDigit}
+	}
+	node := r.p.Nodes[r.s.Node]
+	switch p := node.Params.(type) {
+	case *CollectParams:
+		if err := r.set(p.Variable, r.s.Digits); err != nil {
+			return next{err: err}
+		}
+		return next{exit: ExitOK}
+	case *SurveyParams:
+		return r.surveyScore(p)
+	}
+	return next{exit: r.s.Digits}
+}
+
+func (r *run) surveyInput(p *SurveyParams, in Input) next {
+	st, err := r.collectInput(&p.spec, in)
+	if st == collectFailed {
+		return next{exit: ExitNext} // no score: the caller did not answer
+	}
+	return r.collectNext(st, err)
+}
+
+func (r *run) surveyScore(p *SurveyParams) next {
+	score := int(r.s.Digits[0] - '0')
+	agent, _ := r.s.Vars[VarAgent].(string)
+	callID, _ := r.s.Vars[VarCallID].(string)
+	r.emit(SaveSurvey{Question: p.Question, Score: score, Agent: agent, CallID: callID})
+	return next{exit: ExitNext}
+}
+
+func (r *run) assign(p *SetParams) next {
+	for _, a := range p.Assign {
+		v, err := a.expr.Eval(r.s.Vars)
+		if err == nil {
+			err = r.set(a.Var, v)
+		}
+		if err != nil {
+			return next{err: err}
+		}
+	}
+	return next{exit: ExitNext}
+}
+
+func (r *run) condition(p *ConditionParams) next {
+	v, err := p.expr.Eval(r.s.Vars)
+	if err != nil {
+		return next{err: err}
+	}
+	if b, _ := v.(bool); b {
+		return next{exit: "true"}
+	}
+	return next{exit: "false"}
+}
+
+func (r *run) switchNode(p *SwitchParams) next {
+	v, err := p.expr.Eval(r.s.Vars)
+	if err != nil {
+		return next{err: err}
+	}
+	exit := formatValue(v)
+	if _, ok := r.p.Nodes[r.s.Node].next[exit]; !ok || exit == ExitError {
+		exit = "default"
+	}
+	return next{exit: exit}
+}
+
+func (r *run) language(p *LanguageParams) next {
+	lang := p.Language
+	if p.expr != nil {
+		v, err := p.expr.Eval(r.s.Vars)
+		if err != nil {
+			return next{err: err}
+		}
+		lang = formatValue(v)
+		if !r.p.cat.hasLanguage(lang) {
+			return next{err: fmt.Errorf("language %q is not one of the tenant's languages", lang)}
+		}
+	}
+	if err := r.set(VarLanguage, lang); err != nil {
+		return next{err: err}
+	}
+	return next{exit: ExitNext}
+}
+
+func (r *run) lookup(p *LookupParams) next {
+	v, err := p.key.Eval(r.s.Vars)
+	if err != nil {
+		return next{err: err}
+	}
+	r.emit(Lookup{List: p.List, Key: formatValue(v)})
+	return next{wait: waitLookup}
+}
+
+func (r *run) queue(p *QueueParams) next {
+	prio := p.Priority
+	if p.priority != nil {
+		v, err := p.priority.Eval(r.s.Vars)
+		if err != nil {
+			return next{err: err}
+		}
+		f, ok := toFloat(v)
+		if !ok {
+			return next{err: fmt.Errorf("priority %v is not a number", v)}
+		}
+		prio = min(max(int(f), 0), 100)
+	}
+	data, err := r.evalStrings(p.data)
+	if err != nil {
+		return next{err: err}
+	}
+	r.emit(Queue{Queue: p.Queue, Priority: prio, Skills: p.Skills, Data: data,
+		Timeout: time.Duration(p.TimeoutS) * time.Second})
+	return next{wait: waitQueue}
+}
+
+func (r *run) queueInput(in Input) next {
+	switch in := in.(type) {
+	case QueueResult:
+		if !in.Answered {
+			return next{exit: "failed"}
+		}
+		if err := r.set(VarAgent, in.Agent); err != nil {
+			return next{err: err}
+		}
+		return next{wait: waitAgentLeg}
+	case AgentLegEnded:
+		return next{exit: "done"}
+	}
+	return next{err: ErrUnexpectedInput}
+}
+
+func (r *run) evalStrings(m map[string]*Expr) (map[string]string, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(m))
+	for k, e := range m {
+		v, err := e.Eval(r.s.Vars)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = formatValue(v)
+	}
+	return out, nil
+}
+
+func (r *run) voicemail(p *VoicemailParams) next {
+	items, err := r.items(p.Greeting)
+	if err != nil {
+		return next{err: err}
+	}
+	r.emit(Voicemail{Mailbox: p.Mailbox, Greeting: items, MaxLength: time.Duration(p.MaxSeconds) * time.Second, Notify: p.Notify})
+	return next{wait: waitRecord}
+}
+
+func (r *run) record(p *RecordParams) next {
+	items, err := r.items(p.Prompts)
+	if err != nil {
+		return next{err: err}
+	}
+	r.emit(Record{Prompt: items, MaxLength: time.Duration(p.MaxSeconds) * time.Second, Beep: p.Beep})
+	return next{wait: waitRecord}
+}
+
+func (r *run) recordDone(n *CompiledNode, in RecordDone) next {
+	if in.Err != "" {
+		return next{err: errors.New("recording failed: " + in.Err)}
+	}
+	if p, ok := n.Params.(*RecordParams); ok && p.Variable != "" {
+		if err := r.set(p.Variable, in.Path); err != nil {
+			return next{err: err}
+		}
+	}
+	return next{exit: ExitNext}
+}
+
+// httpSend issues the request of attempt r.s.Attempt.
+func (r *run) httpSend(p *HTTPParams) next {
+	req := HTTPRequest{Node: r.p.Nodes[r.s.Node].ID, Method: p.Method, URL: p.baseURL + p.path.render(r.s.Vars, true),
+		Timeout: time.Duration(p.TimeoutMS) * time.Millisecond, Attempt: r.s.Attempt}
+	if ep := r.p.cat.Endpoints[p.Endpoint]; len(ep.Headers)+len(p.Headers) > 0 {
+		req.Headers = map[string]string{}
+		for k, v := range ep.Headers {
+			req.Headers[k] = v
+		}
+		for k, v := range p.Headers {
+			req.Headers[k] = v
+		}
+	}
+	if len(p.body) > 0 {
+		body := make(map[string]any, len(p.body))
+		for k, e := range p.body {
+			v, err := e.Eval(r.s.Vars)
+			if err != nil {
+				return next{err: err}
+			}
+			body[k] = v
+		}
+		b, err := json.Marshal(body)
+		if err != nil {
+			return next{err: fmt.Errorf("request body: %w", err)}
+		}
+		req.Body = b
+	}
+	r.emit(req)
+	return next{wait: waitHTTP}
+}
+
+func (r *run) httpDone(p *HTTPParams, in HTTPResponse) next {
+	if in.Err != "" || in.Status < 200 || in.Status > 299 {
+		if r.s.Attempt <= p.Retries {
+			r.s.Attempt++
+			return r.httpSend(p)
+		}
+		return next{exit: ExitError}
+	}
+	var body any
+	if len(in.Body) > 0 && json.Unmarshal(in.Body, &body) != nil {
+		body = string(in.Body)
+	}
+	return r.mapInto(p.mapping, map[string]any{"status": in.Status, "body": body}, ExitOK)
+}
+
+// mapInto sets variables from mapping expressions over the variables plus
+// extra; a failure goes to the error exit.
+func (r *run) mapInto(mapping map[string]*Expr, extra map[string]any, exit string) next {
+	if len(mapping) == 0 {
+		return next{exit: exit}
+	}
+	env := make(map[string]any, len(r.s.Vars)+len(extra))
+	for k, v := range r.s.Vars {
+		env[k] = v
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	for _, name := range sortedKeys(mapping) {
+		v, err := mapping[name].Eval(env)
+		if err == nil {
+			err = r.set(name, v)
+		}
+		if err != nil {
+			return next{err: err}
+		}
+	}
+	return next{exit: exit}
+}
+
+func (r *run) sqlSend(p *SQLParams) next {
+	args := make([]any, len(p.params))
+	for i, e := range p.params {
+		v, err := e.Eval(r.s.Vars)
+		if err != nil {
+			return next{err: err}
+		}
+		args[i] = v
+	}
+	r.emit(SQLQuery{Node: r.p.Nodes[r.s.Node].ID, DataSource: p.DataSource, Query: p.Query, Args: args,
+		Timeout: time.Duration(p.TimeoutMS) * time.Millisecond, MaxRows: p.MaxRows, ReadOnly: p.readOnly})
+	return next{wait: waitSQL}
+}
+
+func (r *run) sqlDone(p *SQLParams, in QueryResult) next {
+	if in.Err != "" {
+		return next{exit: ExitError}
+	}
+	rows := in.Rows
+	if len(rows) > p.MaxRows {
+		rows = rows[:p.MaxRows]
+	}
+	if len(rows) == 0 {
+		return next{exit: "empty"} // nothing to map from
+	}
+	return r.mapInto(p.mapping, map[string]any{"rows": rows, "count": len(rows)}, ExitOK)
+}

@@ -1,0 +1,40 @@
+package ivrflows
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ErrBadJSON: the flow document is not well-formed or has unknown fields.
+var ErrBadJSON = errors.New("flow document is not valid")
+
+// Parse decodes a flow document. Unknown fields are rejected (a misspelt
+// setting must not be silently ignored); node params are checked by Compile.
+func Parse(data []byte) (*Flow, error) {
+	if len(data) > MaxFlowBytes {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrBadJSON, MaxFlowBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var f Flow
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrBadJSON, jsonMessage(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%w: extra data after the flow", ErrBadJSON)
+	}
+	return &f, nil
+}
+
+// ParseAndCompile parses and compiles in one go: what `switchboard flows
+// validate` and the API's validate call need.
+func ParseAndCompile(data []byte, cat *Catalog) (*Program, error) {
+	f, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	return Compile(f, cat)
+}
