@@ -1,0 +1,272 @@
+package xmlcurl
+
+import (
+	"crypto/md5"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/switchboard-cc/switchboard/dialplan"
+)
+
+// ErrInvalidSnapshot is wrapped by every problem NewSnapshot finds.
+var ErrInvalidSnapshot = errors.New("invalid xml_curl configuration")
+
+// NodeConfig configures one FreeSWITCH node.
+type NodeConfig struct {
+	ID         string // user name in the node's gateway-credentials
+	Password   string // at least 16 characters; only its SHA-256 is kept
+	Site       dialplan.SiteID
+	SocketAddr string // host:port of the controller as seen from this node
+}
+
+// DomainConfig is one tenant's SIP domain and its phones.
+type DomainConfig struct {
+	Name    string // SIP domain and digest realm, e.g. "acme.example.com"
+	Tenant  dialplan.TenantID
+	Context string // user_context for the tenant's phones; empty: "default"
+	Users   []User
+}
+
+// SnapshotConfig is everything the xml_curl endpoint serves.
+type SnapshotConfig struct {
+	Plan    dialplan.Config
+	Nodes   []NodeConfig
+	Domains []DomainConfig
+}
+
+// Snapshot is a validated, read-only view of SnapshotConfig. It implements
+// Nodes, Directory and NumberPlan with map lookups. Safe for concurrent use.
+type Snapshot struct {
+	plan      *dialplan.Plan
+	suspended map[dialplan.TenantID]bool
+	nodes     map[string]nodeEntry
+	domains   map[string]domainEntry
+	byTenant  map[dialplan.TenantID]string
+}
+
+type nodeEntry struct {
+	node Node
+	hash [sha256.Size]byte
+}
+
+type domainEntry struct {
+	cfg   DomainConfig
+	users map[string]User
+}
+
+// HA1 computes the digest hash a User carries: md5(user:domain:password).
+func HA1(user, domain, password string) string {
+	sum := md5.Sum([]byte(user + ":" + domain + ":" + password))
+	return hex.EncodeToString(sum[:])
+}
+
+// NewSnapshot validates c whole and returns the Snapshot, or every problem
+// found joined in one error.
+func NewSnapshot(c SnapshotConfig) (*Snapshot, error) {
+	plan, err := dialplan.NewPlan(c.Plan)
+	if err != nil {
+		return nil, err
+	}
+	s := &Snapshot{plan: plan, suspended: map[dialplan.TenantID]bool{}, nodes: map[string]nodeEntry{},
+		domains: map[string]domainEntry{}, byTenant: map[dialplan.TenantID]string{}}
+	for _, t := range c.Plan.Tenants {
+		s.suspended[t.ID] = t.Suspended
+	}
+	var errs []error
+	bad := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidSnapshot}, a...)...))
+	}
+	s.addNodes(c.Nodes, bad)
+	s.addDomains(c.Domains, bad)
+	for _, a := range c.Plan.Agents {
+		if _, ok := s.domains[s.byTenant[a.Tenant]].users[a.User]; !ok {
+			bad("fallback agent %q of tenant %q is not a user of its domain", a.User, a.Tenant)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return s, nil
+}
+
+func (s *Snapshot) addNodes(nodes []NodeConfig, bad func(string, ...any)) {
+	for _, n := range nodes {
+		switch {
+		case !dialplan.ValidName(n.ID):
+			bad("node %q: bad ID", n.ID)
+		case len(n.Password) < 16:
+			bad("node %q: password shorter than 16 characters", n.ID)
+		case !s.plan.HasSite(n.Site):
+			bad("node %q: unknown site %q", n.ID, n.Site)
+		case !validHostPort(n.SocketAddr):
+			bad("node %q: socket address %q is not host:port", n.ID, n.SocketAddr)
+		default:
+			if _, dup := s.nodes[n.ID]; dup {
+				bad("node %q: duplicate", n.ID)
+				continue
+			}
+			s.nodes[n.ID] = nodeEntry{node: Node{ID: n.ID, Site: n.Site, SocketAddr: n.SocketAddr},
+				hash: sha256.Sum256([]byte(n.Password))}
+		}
+	}
+}
+
+func (s *Snapshot) addDomains(domains []DomainConfig, bad func(string, ...any)) {
+	for _, d := range domains {
+		d.Name = strings.ToLower(d.Name)
+		if d.Context == "" {
+			d.Context = "default"
+		}
+		switch {
+		case !validDomain(d.Name):
+			bad("domain %q: not a host name", d.Name)
+			continue
+		case !s.plan.HasTenant(d.Tenant):
+			bad("domain %q: unknown tenant %q", d.Name, d.Tenant)
+			continue
+		case s.byTenant[d.Tenant] != "":
+			bad("domain %q: tenant %q already has domain %q", d.Name, d.Tenant, s.byTenant[d.Tenant])
+			continue
+		case s.domains[d.Name].users != nil:
+			bad("domain %q: duplicate", d.Name)
+			continue
+		case !dialplan.ValidName(d.Context):
+			bad("domain %q: bad context %q", d.Name, d.Context)
+		}
+		users := map[string]User{}
+		for _, u := range d.Users {
+			if err := checkUser(u); err != nil {
+				bad("domain %q: user %q: %v", d.Name, u.ID, err)
+				continue
+			}
+			u.HA1 = strings.ToLower(u.HA1)
+			users[u.ID] = u
+		}
+		s.domains[d.Name] = domainEntry{cfg: d, users: users}
+		s.byTenant[d.Tenant] = d.Name
+	}
+}
+
+func checkUser(u User) error {
+	if !dialplan.ValidName(u.ID) {
+		return errors.New("bad user ID")
+	}
+	if b, err := hex.DecodeString(u.HA1); err != nil || len(b) != md5.Size {
+		return errors.New("HA1 must be 32 hex digits (md5 of user:domain:password)")
+	}
+	for _, v := range []string{u.CallerIDName, u.CallerIDNumber} {
+		if len(v) > 128 || strings.Contains(v, "${") || strings.ContainsFunc(v, isControl) {
+			return errors.New("caller ID: at most 128 bytes, no control characters, no ${")
+		}
+	}
+	return nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+func validHostPort(s string) bool {
+	host, port, err := net.SplitHostPort(s)
+	p, perr := strconv.Atoi(port)
+	return err == nil && perr == nil && p > 0 && p < 65536 && (validDomain(host) || net.ParseIP(host) != nil)
+}
+
+// validDomain accepts lower-case host names and IPv4 literals ("127.0.0.1"
+// is a valid realm, as in the captures).
+func validDomain(s string) bool {
+	if s == "" || len(s) > 253 || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// Authenticate implements Nodes, comparing password hashes in constant time.
+func (s *Snapshot) Authenticate(user, password string) (Node, error) {
+	n, ok := s.nodes[user]
+	h := sha256.Sum256([]byte(password))
+	if !ok || subtle.ConstantTimeCompare(h[:], n.hash[:]) != 1 {
+		return Node{}, ErrBadCredentials
+	}
+	return n.node, nil
+}
+
+// LookupUser implements Directory. Suspended tenants' users are not found,
+// so their phones cannot register (MT-3).
+func (s *Snapshot) LookupUser(domain, user string) (DirectoryEntry, bool) {
+	d, ok := s.domains[strings.ToLower(domain)]
+	if !ok || s.suspended[d.cfg.Tenant] {
+		return DirectoryEntry{}, false
+	}
+	u, ok := d.users[user]
+	if !ok {
+		return DirectoryEntry{}, false
+	}
+	return DirectoryEntry{Domain: d.cfg.Name, Tenant: d.cfg.Tenant, Context: d.cfg.Context, User: u}, true
+}
+
+// TenantDomain implements Directory.
+func (s *Snapshot) TenantDomain(t dialplan.TenantID) (string, bool) {
+	d, ok := s.byTenant[t]
+	return d, ok
+}
+
+// Route implements NumberPlan.
+func (s *Snapshot) Route(c dialplan.Call) (dialplan.Route, error) { return s.plan.Route(c) }
+
+// Live holds the current Snapshot and swaps it atomically: requests in flight
+// keep the snapshot they started with. The zero value has no snapshot and
+// refuses every node.
+type Live struct{ cur atomic.Pointer[Snapshot] }
+
+// Store installs s (validated by NewSnapshot) for all following requests.
+func (l *Live) Store(s *Snapshot) { l.cur.Store(s) }
+
+// Load returns the current snapshot, nil before the first Store.
+func (l *Live) Load() *Snapshot { return l.cur.Load() }
+
+// Authenticate implements Nodes.
+func (l *Live) Authenticate(user, password string) (Node, error) {
+	if s := l.Load(); s != nil {
+		return s.Authenticate(user, password)
+	}
+	return Node{}, ErrBadCredentials
+}
+
+// LookupUser implements Directory.
+func (l *Live) LookupUser(domain, user string) (DirectoryEntry, bool) {
+	if s := l.Load(); s != nil {
+		return s.LookupUser(domain, user)
+	}
+	return DirectoryEntry{}, false
+}
+
+// TenantDomain implements Directory.
+func (l *Live) TenantDomain(t dialplan.TenantID) (string, bool) {
+	if s := l.Load(); s != nil {
+		return s.TenantDomain(t)
+	}
+	return "", false
+}
+
+// ErrNoSnapshot is returned by Live.Route before the first Store.
+var ErrNoSnapshot = errors.New("xmlcurl: no configuration loaded yet")
+
+// Route implements NumberPlan.
+func (l *Live) Route(c dialplan.Call) (dialplan.Route, error) {
+	if s := l.Load(); s != nil {
+		return s.Route(c)
+	}
+	return dialplan.Route{}, ErrNoSnapshot
+}

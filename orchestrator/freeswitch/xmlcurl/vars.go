@@ -1,0 +1,17 @@
+package xmlcurl
+
+// Channel variables the generated dialplan sets before handing the call to
+// the controller's outbound socket. The ESL adapter reads them from the
+// socket's CHANNEL_DATA (as variable_<name>) into InboundCall.Vars.
+const (
+	VarTenant       = "sb_tenant"        // tenant ID
+	VarAccessNumber = "sb_access_number" // normalised access number
+	VarEntryKind    = "sb_entry_kind"    // "queue" or "flow"
+	VarEntry        = "sb_entry"         // queue name or flow alias
+	VarSchedule     = "sb_schedule"      // the open schedule that chose the entry; empty if none
+	VarSite         = "sb_site"          // arrival site
+	VarTargetSite   = "sb_target_site"   // site chosen by pre-routing
+	VarRouteMode    = "sb_route_mode"    // "local" or "translate"
+	VarNode         = "sb_node"          // node ID that asked (its xml_curl credentials user)
+	VarFallback     = "sb_fallback"      // "true" once the survivability fallback runs
+)
