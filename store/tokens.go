@@ -40,7 +40,9 @@ func (r refreshRow) token() RefreshToken {
 }
 
 // Usable reports whether t may still be exchanged at now.
-func (t RefreshToken) Usable(now time.Time) bool { return t.RevokedAt == nil && now.Before(t.ExpiresAt) }
+func (t RefreshToken) Usable(now time.Time) bool {
+	return t.RevokedAt == nil && now.Before(t.ExpiresAt)
+}
 
 // CreateRefreshToken stores a new token for the user (its tenant is copied
 // from the user).

@@ -1,6 +1,7 @@
 package tenancy
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -38,6 +39,9 @@ type Tenant struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// ErrInvalid is matched (errors.Is) by every *FieldError.
+var ErrInvalid = errors.New("invalid input")
+
 // FieldError names the input field that is wrong and why. Safe to show.
 type FieldError struct {
 	Field  string
@@ -45,6 +49,9 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
 
 // Validate checks the operator-editable fields of t. The time zone is only
 // checked for shape here (cores do no I/O); the store loads it.

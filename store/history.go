@@ -1,0 +1,245 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// Call-path records: agent state history, CDRs and recordings. They are
+// written by the controller (no actor, no audit, allowed for suspended
+// tenants whose calls are finishing) and read by reports.
+
+// AgentStateChange is one transition "from -[event]-> to" of an agent.
+type AgentStateChange struct {
+	ID        string    `json:"id" db:"id"`
+	AgentID   string    `json:"agent_id" db:"agent_id"`
+	FromState string    `json:"from_state" db:"from_state"`
+	ToState   string    `json:"to_state" db:"to_state"`
+	Event     string    `json:"event" db:"event"`
+	Reason    string    `json:"reason" db:"reason"`
+	At        time.Time `json:"at" db:"at"`
+}
+
+// historyBatch bounds the rows of one INSERT (SQLite allows 32766 variables).
+const historyBatch = 500
+
+// AppendAgentStates inserts a batch of transitions of tenant's agents in one
+// transaction (all or none). IDs are generated when empty.
+func (s *Store) AppendAgentStates(ctx context.Context, tenant tenancy.TenantID, changes []AgentStateChange) error {
+	for i, c := range changes {
+		if c.AgentID == "" || c.ToState == "" || c.At.IsZero() {
+			return invalid("changes", fmt.Sprintf("row %d needs agent_id, to_state and at", i))
+		}
+	}
+	return s.systemWrite(ctx, tenant, func(tx *sqlx.Tx) error {
+		for start := 0; start < len(changes); start += historyBatch {
+			if err := insertStates(ctx, tx, tenant, changes[start:min(start+historyBatch, len(changes))]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func insertStates(ctx context.Context, tx *sqlx.Tx, tenant tenancy.TenantID, rows []AgentStateChange) error {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO agent_state_history (id, tenant_id, agent_id, from_state, to_state, event, reason, at) VALUES `)
+	args := make([]any, 0, len(rows)*8)
+	for i, c := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
+		id := c.ID
+		if id == "" {
+			id = newID()
+		}
+		args = append(args, id, string(tenant), c.AgentID, c.FromState, c.ToState, c.Event, c.Reason,
+			c.At.UTC().Truncate(time.Microsecond))
+	}
+	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("store: append agent states: %w", err)
+	}
+	return nil
+}
+
+// HistoryFilter narrows history, CDR and recording lists; zero fields match all.
+type HistoryFilter struct {
+	AgentID      string
+	QueueID      string // CDRs only
+	CallID       string // CDRs and recordings
+	Since, Until time.Time
+}
+
+// where builds " AND ..." for the given time column and the fields the table has.
+func (f HistoryFilter) where(timeCol string, cols map[string]bool, args []any) (string, []any) {
+	clause := ""
+	add := func(cond string, v any) {
+		args = append(args, v)
+		clause += fmt.Sprintf(" AND %s $%d", cond, len(args))
+	}
+	if f.AgentID != "" && cols["agent_id"] {
+		add("agent_id =", f.AgentID)
+	}
+	if f.QueueID != "" && cols["queue_id"] {
+		add("queue_id =", f.QueueID)
+	}
+	if f.CallID != "" && cols["call_id"] {
+		add("call_id =", f.CallID)
+	}
+	if !f.Since.IsZero() {
+		add(timeCol+" >=", f.Since.UTC())
+	}
+	if !f.Until.IsZero() {
+		add(timeCol+" <", f.Until.UTC())
+	}
+	return clause, args
+}
+
+// listFiltered pages a call-path table of tenant with a filter.
+func listFiltered[T any](ctx context.Context, s *Store, tenant tenancy.TenantID, table, timeCol string,
+	cols map[string]bool, f HistoryFilter, p Page, id func(T) string, fix func(T) T) (List[T], error) {
+	after, limit, err := p.keyset()
+	if err != nil {
+		return List[T]{}, err
+	}
+	extra, args := f.where(timeCol, cols, []any{string(tenant)})
+	args = append(args, after, limit+1)
+	query := fmt.Sprintf(`SELECT * FROM %s WHERE tenant_id = $1%s AND id > $%d ORDER BY id LIMIT $%d`,
+		table, extra, len(args)-1, len(args))
+	var rows []T
+	err = s.tenantRead(ctx, tenant, func(db q) error { return db.SelectContext(ctx, &rows, query, args...) })
+	if err != nil {
+		return List[T]{}, fmt.Errorf("store: list %s: %w", table, err)
+	}
+	for i := range rows {
+		rows[i] = fix(rows[i])
+	}
+	return pageOf(rows, limit, id), nil
+}
+
+type stateRow struct {
+	AgentStateChange
+	TenantID string `db:"tenant_id"`
+}
+
+// ListAgentStates lists tenant's agent transitions in insertion order.
+func (s *Store) ListAgentStates(ctx context.Context, tenant tenancy.TenantID, f HistoryFilter, p Page) (List[AgentStateChange], error) {
+	l, err := listFiltered(ctx, s, tenant, "agent_state_history", "at", map[string]bool{"agent_id": true}, f, p,
+		func(r stateRow) string { return r.ID }, func(r stateRow) stateRow { r.At = r.At.UTC(); return r })
+	out := List[AgentStateChange]{Next: l.Next, Items: make([]AgentStateChange, len(l.Items))}
+	for i, r := range l.Items {
+		out.Items[i] = r.AgentStateChange
+	}
+	return out, err
+}
+
+// CDR is one call leg's detail record.
+type CDR struct {
+	ID             string           `json:"id" db:"id"`
+	TenantID       tenancy.TenantID `json:"tenant_id" db:"tenant_id"`
+	NodeID         string           `json:"node_id" db:"node_id"`
+	CallID         string           `json:"call_id" db:"call_id"`
+	Leg            string           `json:"leg" db:"leg"` // "caller", "agent", "transfer"...
+	Caller         string           `json:"caller" db:"caller"`
+	AccessNumber   string           `json:"access_number" db:"access_number"`
+	QueueID        string           `json:"queue_id" db:"queue_id"`
+	AgentID        string           `json:"agent_id" db:"agent_id"`
+	ArrivedAt      time.Time        `json:"arrived_at" db:"arrived_at"`
+	QueuedAt       *time.Time       `json:"queued_at,omitempty" db:"queued_at"`
+	OfferedAt      *time.Time       `json:"offered_at,omitempty" db:"offered_at"`
+	AnsweredAt     *time.Time       `json:"answered_at,omitempty" db:"answered_at"`
+	EndedAt        *time.Time       `json:"ended_at,omitempty" db:"ended_at"`
+	Disposition    string           `json:"disposition" db:"disposition"` // answered, abandoned, overflow...
+	HangupCause    string           `json:"hangup_cause" db:"hangup_cause"`
+	SIPHangupCause string           `json:"sip_hangup_cause" db:"sip_hangup_cause"`
+	RecordingPath  string           `json:"recording_path" db:"recording_path"`
+}
+
+func (c CDR) utc() CDR {
+	c.ArrivedAt = c.ArrivedAt.UTC()
+	c.QueuedAt, c.OfferedAt, c.AnsweredAt, c.EndedAt = utcPtr(c.QueuedAt), utcPtr(c.OfferedAt), utcPtr(c.AnsweredAt), utcPtr(c.EndedAt)
+	return c
+}
+
+func truncPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Microsecond)
+	return &u
+}
+
+// InsertCDR stores a CDR of tenant (ID generated when empty) and returns it.
+func (s *Store) InsertCDR(ctx context.Context, tenant tenancy.TenantID, c CDR) (CDR, error) {
+	if c.CallID == "" || c.ArrivedAt.IsZero() {
+		return CDR{}, invalid("cdr", "call_id and arrived_at are required")
+	}
+	if c.ID == "" {
+		c.ID = newID()
+	}
+	c.TenantID = tenant
+	c.ArrivedAt = c.ArrivedAt.UTC().Truncate(time.Microsecond)
+	c.QueuedAt, c.OfferedAt, c.AnsweredAt, c.EndedAt = truncPtr(c.QueuedAt), truncPtr(c.OfferedAt), truncPtr(c.AnsweredAt), truncPtr(c.EndedAt)
+	err := s.systemWrite(ctx, tenant, func(tx *sqlx.Tx) error {
+		_, err := tx.NamedExecContext(ctx, `INSERT INTO cdrs (id, tenant_id, node_id, call_id, leg, caller, access_number,
+			queue_id, agent_id, arrived_at, queued_at, offered_at, answered_at, ended_at, disposition, hangup_cause,
+			sip_hangup_cause, recording_path) VALUES (:id, :tenant_id, :node_id, :call_id, :leg, :caller, :access_number,
+			:queue_id, :agent_id, :arrived_at, :queued_at, :offered_at, :answered_at, :ended_at, :disposition,
+			:hangup_cause, :sip_hangup_cause, :recording_path)`, c)
+		return mapUnique(err, "CDR", map[string]string{"id": c.ID})
+	})
+	return c, err
+}
+
+// ListCDRs lists tenant's CDRs filtered by agent, queue, call and arrival time.
+func (s *Store) ListCDRs(ctx context.Context, tenant tenancy.TenantID, f HistoryFilter, p Page) (List[CDR], error) {
+	return listFiltered(ctx, s, tenant, "cdrs", "arrived_at", map[string]bool{"agent_id": true, "queue_id": true, "call_id": true},
+		f, p, func(c CDR) string { return c.ID }, CDR.utc)
+}
+
+// Recording is one recorded file of a call.
+type Recording struct {
+	ID         string           `json:"id" db:"id"`
+	TenantID   tenancy.TenantID `json:"tenant_id" db:"tenant_id"`
+	CallID     string           `json:"call_id" db:"call_id"`
+	NodeID     string           `json:"node_id" db:"node_id"`
+	Path       string           `json:"path" db:"path"`
+	StartedAt  time.Time        `json:"started_at" db:"started_at"`
+	DurationMS int64            `json:"duration_ms" db:"duration_ms"`
+}
+
+func (r Recording) utc() Recording {
+	r.StartedAt = r.StartedAt.UTC()
+	return r
+}
+
+// InsertRecording stores a recording of tenant (ID generated when empty).
+func (s *Store) InsertRecording(ctx context.Context, tenant tenancy.TenantID, r Recording) (Recording, error) {
+	if r.CallID == "" || r.Path == "" || r.StartedAt.IsZero() || r.DurationMS < 0 {
+		return Recording{}, invalid("recording", "call_id, path and started_at are required; duration_ms >= 0")
+	}
+	if r.ID == "" {
+		r.ID = newID()
+	}
+	r.TenantID, r.StartedAt = tenant, r.StartedAt.UTC().Truncate(time.Microsecond)
+	err := s.systemWrite(ctx, tenant, func(tx *sqlx.Tx) error {
+		_, err := tx.NamedExecContext(ctx, `INSERT INTO recordings (id, tenant_id, call_id, node_id, path, started_at, duration_ms)
+			VALUES (:id, :tenant_id, :call_id, :node_id, :path, :started_at, :duration_ms)`, r)
+		return mapUnique(err, "recording", map[string]string{"id": r.ID})
+	})
+	return r, err
+}
+
+// ListRecordings lists tenant's recordings filtered by call and start time.
+func (s *Store) ListRecordings(ctx context.Context, tenant tenancy.TenantID, f HistoryFilter, p Page) (List[Recording], error) {
+	return listFiltered(ctx, s, tenant, "recordings", "started_at", map[string]bool{"call_id": true},
+		f, p, func(r Recording) string { return r.ID }, Recording.utc)
+}
