@@ -65,7 +65,9 @@ func (r route) tag() string {
 func (s *Server) allRoutes() []route {
 	var rs []route
 	for _, group := range [][]route{
-		s.metaRoutes(), s.authRoutes(), s.tenantRoutes(), s.userRoutes(), s.apiKeyRoutes(), s.auditRoutes(),
+		s.metaRoutes(), s.authRoutes(), s.tenantRoutes(), s.userRoutes(), s.apiKeyRoutes(),
+		s.siteRoutes(), s.nodeRoutes(), s.numberRoutes(), s.skillRoutes(), s.queueRoutes(),
+		s.agentRoutes(), s.auditRoutes(),
 	} {
 		rs = append(rs, group...)
 	}

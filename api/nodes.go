@@ -1,0 +1,89 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v5"
+	"github.com/switchboard-cc/switchboard/store"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// CreateNodeRequest registers a media server. Secret (ESL or ARI password)
+// is write-only: responses only say has_secret.
+type CreateNodeRequest struct {
+	SiteID   string         `json:"site_id"`
+	Name     string         `json:"name"`
+	Kind     store.NodeKind `json:"kind"`
+	Address  string         `json:"address"`
+	Username string         `json:"username"`
+	Secret   string         `json:"secret"`
+	Enabled  bool           `json:"enabled"`
+}
+
+// UpdateNodeRequest edits a node; absent fields are left alone.
+type UpdateNodeRequest struct {
+	SiteID   *string         `json:"site_id,omitempty"`
+	Name     *string         `json:"name,omitempty"`
+	Kind     *store.NodeKind `json:"kind,omitempty"`
+	Address  *string         `json:"address,omitempty"`
+	Username *string         `json:"username,omitempty"`
+	Secret   *string         `json:"secret,omitempty"`
+	Enabled  *bool           `json:"enabled,omitempty"`
+}
+
+// Nodes (FreeSWITCH and Asterisk servers) are platform resources.
+func (s *Server) nodeRoutes() []route {
+	p, one := "/nodes", "/nodes/:node_id"
+	r, w := tenancy.PermPlatformRead, tenancy.PermPlatformWrite
+	return []route{
+		{method: http.MethodPost, path: p, name: "createNode", summary: "Register a media server node", scope: scopePlatform, perm: w,
+			body: CreateNodeRequest{}, resp: store.Node{}, idempotent: true, status: http.StatusCreated, h: s.createNode},
+		{method: http.MethodGet, path: p, name: "listNodes", summary: "List nodes", scope: scopePlatform, perm: r,
+			resp: store.Node{}, list: true, status: http.StatusOK, h: s.listNodes},
+		{method: http.MethodGet, path: one, name: "getNode", summary: "Get a node (never its secret)", scope: scopePlatform, perm: r,
+			resp: store.Node{}, status: http.StatusOK, h: s.getNode},
+		{method: http.MethodPatch, path: one, name: "updateNode", summary: "Edit a node or set a new secret", scope: scopePlatform, perm: w,
+			body: UpdateNodeRequest{}, resp: store.Node{}, status: http.StatusOK, h: s.updateNode},
+		{method: http.MethodDelete, path: one, name: "deleteNode", summary: "Remove a node", scope: scopePlatform, perm: w,
+			status: http.StatusNoContent, h: s.deleteNode},
+	}
+}
+
+func (s *Server) createNode(c *echo.Context) error {
+	return createWith(c, func(ctx context.Context, in CreateNodeRequest) (store.Node, error) {
+		var v checker
+		v.text("username", in.Username, 0, 100)
+		v.text("secret", in.Secret, 1, 256)
+		v.text("address", in.Address, 1, 255)
+		if err := v.err(); err != nil {
+			return store.Node{}, err
+		}
+		return s.store.CreateNode(ctx, actor(c), store.NodeInput{SiteID: in.SiteID, Name: in.Name, Kind: in.Kind,
+			Address: in.Address, Username: in.Username, Secret: in.Secret, Enabled: in.Enabled})
+	})
+}
+
+func (s *Server) listNodes(c *echo.Context) error {
+	return list(c, s.store.ListNodes, same[store.Node])
+}
+
+func (s *Server) getNode(c *echo.Context) error { return getWith(c, "node_id", s.store.GetNode) }
+
+func (s *Server) updateNode(c *echo.Context) error {
+	return updateWith(c, "node_id", func(ctx context.Context, id string, in UpdateNodeRequest) (store.Node, error) {
+		var v checker
+		v.optText("username", in.Username, 0, 100)
+		v.optText("secret", in.Secret, 1, 256)
+		v.optText("address", in.Address, 1, 255)
+		if err := v.err(); err != nil {
+			return store.Node{}, err
+		}
+		return s.store.UpdateNode(ctx, actor(c), id, store.NodePatch{SiteID: in.SiteID, Name: in.Name, Kind: in.Kind,
+			Address: in.Address, Username: in.Username, Secret: in.Secret, Enabled: in.Enabled})
+	})
+}
+
+func (s *Server) deleteNode(c *echo.Context) error {
+	return deleteWith(c, "node_id", func(ctx context.Context, id string) error { return s.store.DeleteNode(ctx, actor(c), id) })
+}
