@@ -1,0 +1,185 @@
+package fssim
+
+import (
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// appReq is an application queued on a channel (sendmsg execute, dialplan).
+type appReq struct {
+	name, arg string
+	eventUUID string // Event-UUID from sendmsg; comes back as Application-UUID
+	source    string // "sendmsg", "dialplan", "api"
+	loops     int
+}
+
+// runningApp is the application a channel executes now.
+type runningApp struct {
+	name, arg, uuid string
+	stop            chan struct{} // closed by uuid_break / park release
+	completed       bool          // EXECUTE_COMPLETE already sent (park released by uuid_bridge)
+}
+
+// stopLocked ends the app early, once.
+func (a *runningApp) stopLocked() {
+	select {
+	case <-a.stop:
+	default:
+		close(a.stop)
+	}
+}
+
+// appFunc runs an application without the node lock and returns its
+// Application-Response.
+type appFunc func(n *Node, ch *channel, app *runningApp) string
+
+var apps map[string]appFunc
+
+func init() {
+	apps = map[string]appFunc{
+		"answer":              func(n *Node, ch *channel, _ *runningApp) string { n.locked(func() { n.answerLocked(ch) }); return "_none_" },
+		"pre_answer":          func(n *Node, ch *channel, _ *runningApp) string { n.locked(func() { n.preAnswerLocked(ch) }); return "_none_" },
+		"playback":            appPlayback,
+		"play_and_get_digits": appPlayAndGetDigits,
+		"set":                 appSet,
+		"export":              appSet,
+		"unset":               func(n *Node, ch *channel, a *runningApp) string { n.locked(func() { ch.vars.unset(a.arg) }); return "_none_" },
+		"hangup":              appHangup,
+		"park":                appPark,
+		"bridge":              appBridge,
+		"sleep":               appSleep,
+		"conference":          appConference,
+		"eavesdrop":           appEavesdrop,
+		"record_session":      appRecordSession,
+		"stop_record_session": appStopRecordSession,
+		"transfer":            appTransfer,
+		"log":                 func(*Node, *channel, *runningApp) string { return "_none_" },
+		"info":                func(*Node, *channel, *runningApp) string { return "_none_" },
+		"send_dtmf":           func(*Node, *channel, *runningApp) string { return "_none_" },
+		"break":               func(*Node, *channel, *runningApp) string { return "_none_" },
+	}
+}
+
+// locked runs f with the node lock held.
+func (n *Node) locked(f func()) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	f()
+}
+
+// execApp runs one application: CHANNEL_EXECUTE, the app, then
+// CHANNEL_EXECUTE_COMPLETE with its response. An unknown application hangs
+// the channel up with DESTINATION_OUT_OF_ORDER, as FreeSWITCH does.
+func (n *Node) execApp(ch *channel, req appReq) {
+	fn := apps[req.name]
+	n.mu.Lock()
+	ch.info.Apps = append(ch.info.Apps, AppRecord{Name: req.name, Arg: req.arg, Source: req.source, At: time.Now()})
+	if fn == nil || !ch.live() {
+		if fn == nil {
+			n.hangupLocked(ch, "DESTINATION_OUT_OF_ORDER")
+		}
+		n.mu.Unlock()
+		return
+	}
+	app := &runningApp{name: req.name, arg: req.arg, uuid: req.eventUUID, stop: make(chan struct{})}
+	if app.uuid == "" {
+		app.uuid = uuid.NewString()
+	}
+	ch.app = app
+	ch.vars.set("current_application_data", req.arg)
+	ch.vars.set("current_application", req.name)
+	e := n.newEventLocked("CHANNEL_EXECUTE", "", "switch_core_session.c", "switch_core_session_exec", 2944)
+	e.uuid = ch.uuid
+	ch.channelData(e, true)
+	e.add("Application", app.name)
+	if app.arg != "" {
+		e.add("Application-Data", app.arg)
+	}
+	e.add("Application-UUID", app.uuid)
+	n.emitLocked(e)
+	n.mu.Unlock()
+
+	resp := fn(n, ch, app)
+
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ch.app = nil
+	if !app.completed {
+		n.appCompleteLocked(ch, app, resp)
+	}
+	rec := &ch.info.Apps[len(ch.info.Apps)-1]
+	rec.Response = resp
+}
+
+// appCompleteLocked emits CHANNEL_EXECUTE_COMPLETE.
+func (n *Node) appCompleteLocked(ch *channel, app *runningApp, resp string) {
+	ch.lastResponse = resp
+	e := n.newEventLocked("CHANNEL_EXECUTE_COMPLETE", "", "switch_core_session.c", "switch_core_session_exec", 2974)
+	e.uuid = ch.uuid
+	ch.channelData(e, true)
+	e.add("Application", app.name)
+	if app.arg != "" {
+		e.add("Application-Data", app.arg)
+	}
+	e.add("Application-Response", resp)
+	e.add("Application-UUID", app.uuid)
+	n.emitLocked(e)
+}
+
+// stopOf closes when the app must end early: hangup or uuid_break.
+func (n *Node) interrupted(ch *channel, app *runningApp) <-chan struct{} {
+	stop := make(chan struct{})
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		select {
+		case <-ch.hungup:
+		case <-app.stop:
+		case <-n.ctx.Done():
+		case <-stop:
+			return
+		}
+		close(stop)
+	}()
+	return stop
+}
+
+func appSet(n *Node, ch *channel, a *runningApp) string {
+	name, value, _ := strings.Cut(a.arg, "=")
+	n.locked(func() { ch.vars.set(strings.TrimSpace(name), value) })
+	return "_none_"
+}
+
+func appHangup(n *Node, ch *channel, a *runningApp) string {
+	n.locked(func() { n.hangupLocked(ch, strings.TrimSpace(a.arg)) })
+	return "_none_"
+}
+
+func appSleep(n *Node, ch *channel, a *runningApp) string {
+	ms := atoiDefault(strings.TrimSpace(a.arg), 0)
+	n.sleep(time.Duration(ms)*time.Millisecond, ch.hungup)
+	return "_none_"
+}
+
+// appPark holds the channel until it is hung up or taken (uuid_bridge,
+// uuid_transfer), then reports CHANNEL_UNPARK.
+func appPark(n *Node, ch *channel, a *runningApp) string {
+	n.locked(func() {
+		ch.parked = true
+		n.chanEventLocked(ch, "CHANNEL_PARK", true)
+	})
+	select {
+	case <-ch.hungup:
+	case <-a.stop:
+	case <-n.ctx.Done():
+	}
+	n.locked(func() {
+		if ch.parked {
+			ch.parked = false
+			n.chanEventLocked(ch, "CHANNEL_UNPARK", true)
+		}
+	})
+	return "_none_"
+}

@@ -1,0 +1,331 @@
+package fssim
+
+import (
+	"strings"
+	"time"
+)
+
+// Bridging: the bridge application dials an endpoint and joins the legs;
+// uuid_bridge joins two existing channels. FreeSWITCH's failure rule
+// (switch_channel_handle_cause) decides whether a failed bridge hangs up
+// the caller.
+
+// dialTarget is one endpoint of a dial string.
+type dialTarget struct {
+	key  string // phone key: "user/1000@dom" or "gateway/gw/number"
+	user string // for channel names
+}
+
+// parseDialString splits "{a=b,c=d}user/1000@dom|user/1001@dom" into
+// variables and sequential targets.
+func parseDialString(s string) (map[string]string, []string, []dialTarget, error) {
+	vars := map[string]string{}
+	var order []string
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "{") {
+		end := strings.IndexByte(s, '}')
+		if end < 0 {
+			return nil, nil, nil, errorf("dial string %q: unclosed {", s)
+		}
+		for _, kv := range strings.Split(s[1:end], ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			if k = strings.TrimSpace(k); k != "" {
+				vars[k] = v
+				order = append(order, k)
+			}
+		}
+		s = s[end+1:]
+	}
+	var targets []dialTarget
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == '|' || r == ',' }) {
+		t, err := parseTarget(strings.TrimSpace(part))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		targets = append(targets, t)
+	}
+	if len(targets) == 0 {
+		return nil, nil, nil, errorf("dial string %q: no endpoint", s)
+	}
+	return vars, order, targets, nil
+}
+
+func parseTarget(s string) (dialTarget, error) {
+	switch {
+	case strings.HasPrefix(s, "user/"):
+		u := strings.TrimPrefix(s, "user/")
+		user, dom, ok := strings.Cut(u, "@")
+		if !ok || user == "" || dom == "" {
+			return dialTarget{}, errorf("endpoint %q: want user/EXT@DOMAIN", s)
+		}
+		return dialTarget{key: phoneKey(user, dom), user: user + "@" + dom}, nil
+	case strings.HasPrefix(s, "sofia/gateway/"):
+		gw, num, ok := strings.Cut(strings.TrimPrefix(s, "sofia/gateway/"), "/")
+		if !ok || gw == "" || num == "" {
+			return dialTarget{}, errorf("endpoint %q: want sofia/gateway/GW/NUMBER", s)
+		}
+		return dialTarget{key: gatewayKey(gw, num), user: num}, nil
+	}
+	return dialTarget{}, errorf("endpoint %q: fssim dials only user/ and sofia/gateway/", s)
+}
+
+// dial creates a leg to t and waits until it answers or fails. aleg is the
+// caller (nil for originate); its hangup cancels the attempt.
+func (n *Node) dial(t dialTarget, vars map[string]string, order []string, timeout time.Duration, aleg *channel, cid profile) (*channel, string) {
+	n.mu.Lock()
+	ph := n.phones[t.key]
+	if ph == nil || !ph.registered {
+		n.mu.Unlock()
+		if strings.HasPrefix(t.key, "gateway/") {
+			return nil, "UNALLOCATED_NUMBER"
+		}
+		return nil, "USER_NOT_REGISTERED"
+	}
+	leg := n.newChannelLocked(legSpec{uuid: vars["origination_uuid"], direction: "outbound",
+		name: ph.channelName(), profile: profile{username: ph.user, callerName: cid.callerName,
+			callerNumber: cid.callerNumber, ani: cid.callerNumber, dest: ph.user, context: "default",
+			source: "mod_sofia", network: "127.0.0.1"}, vars: vars, varOrder: order})
+	leg.phone = ph
+	n.chanEventLocked(leg, "CHANNEL_ORIGINATE", true)
+	n.stateLocked(leg, "CS_ROUTING")
+	n.stateLocked(leg, "CS_CONSUME_MEDIA")
+	if ph.script.Busy {
+		n.hangupLocked(leg, "USER_BUSY")
+		n.mu.Unlock()
+		return nil, "USER_BUSY"
+	}
+	n.chanEventLocked(leg, "CHANNEL_PROGRESS", true)
+	n.callStateLocked(leg, "RINGING")
+	n.mu.Unlock()
+	return n.waitAnswer(leg, ph.script, timeout, aleg)
+}
+
+func (n *Node) waitAnswer(leg *channel, s PhoneScript, timeout time.Duration, aleg *channel) (*channel, string) {
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	var answer <-chan time.Time
+	if !s.NoAnswer {
+		t := time.NewTimer(n.dur(s.AnswerAfter))
+		defer t.Stop()
+		answer = t.C
+	}
+	limit := time.NewTimer(n.dur(timeout))
+	defer limit.Stop()
+	var cancel <-chan struct{}
+	if aleg != nil {
+		cancel = aleg.hungup
+	}
+	var cause string
+	select {
+	case <-answer:
+	case <-limit.C:
+		cause = "NO_ANSWER"
+	case <-cancel:
+		cause = "ORIGINATOR_CANCEL"
+	case <-leg.hungup:
+	case <-n.ctx.Done():
+		cause = "SYSTEM_SHUTDOWN"
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if cause == "" && !leg.live() {
+		cause = leg.hangupCause
+	}
+	if cause != "" {
+		if cause == "NO_ANSWER" {
+			n.hangupLocked(leg, "ORIGINATOR_CANCEL")
+		} else {
+			n.hangupLocked(leg, cause)
+		}
+		return nil, cause
+	}
+	n.answerLocked(leg)
+	if s.HangupAfter > 0 {
+		n.hangupLater(leg, s.HangupAfter)
+	}
+	return leg, ""
+}
+
+// hangupLater hangs ch up after d unless it ends first (a phone that sends
+// BYE, or a caller's script).
+func (n *Node) hangupLater(ch *channel, d time.Duration) {
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if n.sleep(d, ch.hungup) {
+			n.locked(func() { n.hangupLocked(ch, "NORMAL_CLEARING") })
+		}
+	}()
+}
+
+// bridgeLocked joins a (Bridge-A) and b and emits CHANNEL_BRIDGE on a.
+func (n *Node) bridgeLocked(a, b *channel, byApp bool) {
+	a.peer, b.peer = b, a
+	a.bridgeA, b.bridgeA = true, false
+	a.bridgeApp, b.bridgeApp = byApp, byApp
+	a.info.Bridged = append(a.info.Bridged, b.uuid)
+	b.info.Bridged = append(b.info.Bridged, a.uuid)
+	a.vars.set("bridge_uuid", b.uuid)
+	a.vars.set("last_bridge_to", b.uuid)
+	b.vars.set("bridge_uuid", a.uuid)
+	n.bridgeEventLocked(a, b, "CHANNEL_BRIDGE")
+}
+
+func (n *Node) bridgeEventLocked(a, b *channel, name string) {
+	e := n.newEventLocked(name, "", "switch_ivr_bridge.c", "audio_bridge_thread", 0)
+	e.uuid = a.uuid
+	e.add("Bridge-A-Unique-ID", a.uuid)
+	e.add("Bridge-B-Unique-ID", b.uuid)
+	a.channelData(e, true)
+	n.emitLocked(e)
+}
+
+// unbridgeLocked separates ch from its peer and emits CHANNEL_UNBRIDGE on
+// the A leg. It returns the other leg.
+func (n *Node) unbridgeLocked(ch *channel) *channel {
+	peer := ch.peer
+	if peer == nil {
+		return nil
+	}
+	a, b := ch, peer
+	if !ch.bridgeA {
+		a, b = peer, ch
+	}
+	n.bridgeEventLocked(a, b, "CHANNEL_UNBRIDGE")
+	a.peer, b.peer = nil, nil
+	a.bridgeApp, b.bridgeApp = false, false
+	return peer
+}
+
+// endBridgeLocked ends a bridge no application owns (uuid_bridge) because
+// ch hung up or was transferred; the other leg parks (park_after_bridge),
+// returns to its socket, or hangs up.
+func (n *Node) endBridgeLocked(ch *channel) {
+	other := n.unbridgeLocked(ch)
+	if other == nil || !other.live() {
+		return
+	}
+	n.afterBridgeLocked(other)
+}
+
+func (n *Node) afterBridgeLocked(ch *channel) {
+	switch {
+	case ch.vars.truthy("park_after_bridge"):
+		n.stateLocked(ch, "CS_PARK")
+		ch.parked = true
+		n.chanEventLocked(ch, "CHANNEL_PARK", true)
+	case ch.sock != nil, ch.app != nil:
+		// back to the socket or the running application
+	default:
+		n.hangupLocked(ch, "NORMAL_CLEARING")
+	}
+}
+
+// appBridge is the bridge application (see scenarios 07, 08, 08b, 08c).
+func appBridge(n *Node, ch *channel, a *runningApp) string {
+	vars, order, targets, err := parseDialString(a.arg)
+	if err != nil {
+		n.locked(func() { n.bridgeFailedLocked(ch, "INVALID_GATEWAY") })
+		return "_none_"
+	}
+	timeout := time.Duration(atoiDefault(vars["originate_timeout"], 60)) * time.Second
+	var leg *channel
+	cause := ""
+	for _, t := range targets {
+		n.mu.Lock()
+		cid := profile{callerName: ch.profile.callerName, callerNumber: ch.profile.callerNumber}
+		n.mu.Unlock()
+		if leg, cause = n.dial(t, vars, order, timeout, ch, cid); leg != nil {
+			break
+		}
+	}
+	if leg == nil {
+		n.locked(func() { n.bridgeFailedLocked(ch, cause) })
+		return "_none_"
+	}
+	return n.holdBridge(ch, leg, a)
+}
+
+// bridgeFailedLocked sets the variables FreeSWITCH sets and applies the
+// continue_on_fail rule.
+func (n *Node) bridgeFailedLocked(ch *channel, cause string) {
+	ch.vars.set("originate_disposition", cause)
+	ch.vars.set("DIALSTATUS", dialStatus(cause))
+	ch.vars.set("originate_failed_cause", cause)
+	ch.vars.set("last_bridge_hangup_cause", cause)
+	if !ch.live() || keepsCaller(ch, cause) {
+		return
+	}
+	n.hangupLocked(ch, cause)
+}
+
+// keepsCaller is switch_channel_handle_cause: continue_on_fail (true or a
+// list of causes) keeps the caller, and so do NO_ANSWER, NO_USER_RESPONSE
+// and ORIGINATOR_CANCEL.
+func keepsCaller(ch *channel, cause string) bool {
+	switch cause {
+	case "NO_ANSWER", "NO_USER_RESPONSE", "ORIGINATOR_CANCEL":
+		return true
+	}
+	if ch.vars.truthy("continue_on_fail") {
+		return true
+	}
+	cof, _ := ch.vars.get("continue_on_fail")
+	for _, c := range strings.Split(cof, ",") {
+		if strings.TrimSpace(c) == cause {
+			return true
+		}
+	}
+	return false
+}
+
+func dialStatus(cause string) string {
+	switch cause {
+	case "NO_ANSWER", "NO_USER_RESPONSE":
+		return "NOANSWER"
+	case "USER_BUSY":
+		return "BUSY"
+	case "ORIGINATOR_CANCEL":
+		return "CANCEL"
+	case "SUCCESS":
+		return "SUCCESS"
+	}
+	return "CHANUNAVAIL"
+}
+
+// holdBridge keeps the legs bridged until one ends, then completes the
+// bridge application as FreeSWITCH does.
+func (n *Node) holdBridge(ch, leg *channel, a *runningApp) string {
+	n.mu.Lock()
+	if !ch.live() {
+		n.hangupLocked(leg, "ORIGINATOR_CANCEL")
+		n.mu.Unlock()
+		return "_none_"
+	}
+	ch.vars.set("originate_disposition", "SUCCESS")
+	ch.vars.set("DIALSTATUS", "SUCCESS")
+	ch.vars.set("bridge_channel", leg.name)
+	n.bridgeLocked(ch, leg, true)
+	n.mu.Unlock()
+	select {
+	case <-ch.hungup:
+	case <-leg.hungup:
+	case <-a.stop:
+	case <-n.ctx.Done():
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if ch.peer == leg {
+		n.unbridgeLocked(ch)
+	}
+	if leg.live() {
+		n.hangupLocked(leg, "NORMAL_CLEARING")
+	}
+	ch.vars.set("bridge_hangup_cause", leg.hangupCause)
+	ch.vars.set("last_bridge_hangup_cause", leg.hangupCause)
+	if ch.live() && ch.vars.truthy("hangup_after_bridge") {
+		n.hangupLocked(ch, "NORMAL_CLEARING")
+	}
+	return "_none_"
+}

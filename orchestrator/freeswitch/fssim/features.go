@@ -1,0 +1,120 @@
+package fssim
+
+import (
+	"strings"
+)
+
+// Recording, eavesdrop and transfer: the call-control features reached by
+// api commands (uuid_record, uuid_transfer) and applications.
+
+func (n *Node) recordStartLocked(ch *channel, path string) {
+	if ch.recording[path] {
+		return
+	}
+	ch.recording[path] = true
+	ch.info.Recordings = append(ch.info.Recordings, path)
+	n.chanEventLocked(ch, "RECORD_START", true, header{"Record-File-Path", path})
+	n.chanEventLocked(ch, "MEDIA_BUG_START", true, header{"Media-Bug-Function", "session_record"}, header{"Media-Bug-Target", path})
+}
+
+// recordStopLocked stops path, or every recording for "all".
+func (n *Node) recordStopLocked(ch *channel, path string) bool {
+	stopped := false
+	for p := range ch.recording {
+		if p != path && path != "all" {
+			continue
+		}
+		delete(ch.recording, p)
+		n.chanEventLocked(ch, "RECORD_STOP", true, header{"Record-File-Path", p})
+		n.chanEventLocked(ch, "MEDIA_BUG_STOP", true, header{"Media-Bug-Function", "session_record"}, header{"Media-Bug-Target", p})
+		stopped = true
+	}
+	return stopped
+}
+
+func (n *Node) stopRecordingsLocked(ch *channel) { n.recordStopLocked(ch, "all") }
+
+func appRecordSession(n *Node, ch *channel, a *runningApp) string {
+	n.locked(func() { n.recordStartLocked(ch, strings.TrimSpace(a.arg)) })
+	return "_none_"
+}
+
+func appStopRecordSession(n *Node, ch *channel, a *runningApp) string {
+	n.locked(func() { n.recordStopLocked(ch, strings.TrimSpace(a.arg)) })
+	return "_none_"
+}
+
+// appEavesdrop attaches a media bug to the target until either side ends.
+func appEavesdrop(n *Node, ch *channel, a *runningApp) string {
+	target := strings.TrimSpace(a.arg)
+	var t *channel
+	n.locked(func() {
+		t = n.channels[target]
+		if t == nil || !t.live() {
+			t = nil
+			return
+		}
+		n.answerLocked(ch)
+		ch.info.Eavesdropped = append(ch.info.Eavesdropped, target)
+		n.chanEventLocked(t, "MEDIA_BUG_START", true, header{"Media-Bug-Function", "eavesdrop"}, header{"Media-Bug-Target", ch.uuid})
+	})
+	if t == nil {
+		return "_none_"
+	}
+	select {
+	case <-ch.hungup:
+	case <-t.hungup:
+	case <-a.stop:
+	case <-n.ctx.Done():
+	}
+	n.locked(func() {
+		n.chanEventLocked(t, "MEDIA_BUG_STOP", true, header{"Media-Bug-Function", "eavesdrop"}, header{"Media-Bug-Target", ch.uuid})
+	})
+	return "_none_"
+}
+
+// appTransfer is the transfer application: "DEST [XML [context]]".
+func appTransfer(n *Node, ch *channel, a *runningApp) string {
+	n.locked(func() { n.transferLocked(ch, strings.Fields(a.arg)) })
+	return "_none_"
+}
+
+// transferLocked sends ch to a destination of the simulated dialplan: it
+// leaves a bridge (the other leg follows park_after_bridge), leaves its
+// socket (the controller loses control) and runs the extension, which
+// parks when Config.Dialplan does not know the destination.
+func (n *Node) transferLocked(ch *channel, args []string) {
+	if len(args) == 0 {
+		return
+	}
+	dest := args[0]
+	ch.info.Transfers = append(ch.info.Transfers, dest)
+	if ch.peer != nil {
+		if ch.bridgeApp {
+			other := ch.peer
+			n.unbridgeLocked(ch)
+			n.hangupLocked(other, "NORMAL_CLEARING")
+		} else {
+			n.endBridgeLocked(ch)
+		}
+	}
+	if ch.app != nil {
+		ch.app.stopLocked()
+	}
+	ch.queue = nil
+	n.releaseSocketLocked(ch)
+	ch.profile.dest = dest
+	n.stateLocked(ch, "CS_ROUTING")
+	n.stateLocked(ch, "CS_EXECUTE")
+	steps, ok := n.cfg.Dialplan[dest]
+	if !ok {
+		steps = []DialplanApp{{App: "park"}}
+	}
+	for _, s := range steps {
+		ch.queue = append(ch.queue, appReq{name: s.App, arg: s.Arg, source: "dialplan"})
+	}
+	ch.signal()
+}
+
+// DialplanApp is one action of a simulated dialplan extension.
+type DialplanApp struct{ App, Arg string }

@@ -1,0 +1,236 @@
+package fssim
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// IncomingCall is a simulated caller arriving at the node; the node hands
+// it to the controller with the socket application, as the dialplan
+// extension `socket ADDR async full` does.
+type IncomingCall struct {
+	From, To string
+	Vars     map[string]string // channel variables set by the dialplan (e.g. sb_tenant)
+	// DTMF is pressed after the answer, each Press.After the previous one.
+	DTMF []Press
+	// HangupAfter, when > 0, makes the caller hang up that long after the
+	// call reaches the controller.
+	HangupAfter time.Duration
+	// UUID is the channel's Unique-ID; "" picks a random one.
+	UUID string
+}
+
+// PlaceCall creates an inbound channel and connects it to the controller's
+// outbound-socket listener at addr. If the connection fails, the socket
+// application returns and, as in capture 12, the call is cleared with
+// NORMAL_CLEARING; the error says why.
+func (n *Node) PlaceCall(ctx context.Context, addr string, in IncomingCall) (*Call, error) {
+	if in.From == "" || in.To == "" {
+		return nil, errorf("place call: From and To are required")
+	}
+	n.mu.Lock()
+	if n.dropped || n.closed {
+		n.mu.Unlock()
+		return nil, ErrDropped
+	}
+	ch := n.newInboundLocked(in, addr)
+	n.mu.Unlock()
+	call := &Call{n: n, ch: ch}
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "tcp", addr)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if err != nil {
+		n.appCompleteLocked(ch, &runningApp{name: "socket", arg: ch.socketApp, uuid: ch.socketAppUUID}, "_none_")
+		ch.socketApp = ""
+		n.hangupLocked(ch, "NORMAL_CLEARING")
+		return call, fmt.Errorf("fssim: socket %s: %w", addr, err)
+	}
+	if n.dropped || n.closed {
+		nc.Close()
+		return call, ErrDropped
+	}
+	n.attachSocketLocked(ch, nc)
+	if in.HangupAfter > 0 {
+		n.hangupLater(ch, in.HangupAfter)
+	}
+	return call, nil
+}
+
+// newInboundLocked is the caller's channel up to the socket application.
+func (n *Node) newInboundLocked(in IncomingCall, addr string) *channel {
+	order := []string{"sip_from_user", "sip_to_user", "sip_network_ip"}
+	vars := map[string]string{"sip_from_user": in.From, "sip_to_user": in.To, "sip_network_ip": "127.0.0.1"}
+	for k, v := range in.Vars {
+		if _, dup := vars[k]; !dup {
+			order = append(order, k)
+		}
+		vars[k] = v
+	}
+	sortStrings(order[3:])
+	ch := n.newChannelLocked(legSpec{uuid: in.UUID, direction: "inbound",
+		name: "sofia/external/" + in.From + "@127.0.0.1", vars: vars, varOrder: order,
+		profile: profile{username: in.From, callerName: in.From, callerNumber: in.From, ani: in.From,
+			dest: in.To, context: "public", source: "mod_sofia", network: "127.0.0.1"}})
+	ch.info.script = in.DTMF
+	n.callStateLocked(ch, "RINGING")
+	n.stateLocked(ch, "CS_ROUTING")
+	n.stateLocked(ch, "CS_EXECUTE")
+	ch.socketApp = addr + " async full"
+	ch.socketAppUUID = uuid.NewString()
+	ch.vars.set("current_application_data", ch.socketApp)
+	ch.vars.set("current_application", "socket")
+	e := n.newEventLocked("CHANNEL_EXECUTE", "", "switch_core_session.c", "switch_core_session_exec", 2944)
+	e.uuid = ch.uuid
+	ch.channelData(e, true)
+	e.add("Application", "socket")
+	e.add("Application-Data", ch.socketApp)
+	e.add("Application-UUID", ch.socketAppUUID)
+	n.emitLocked(e)
+	host, _, _ := net.SplitHostPort(addr)
+	ch.vars.set("socket_host", host)
+	return ch
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// attachSocketLocked starts the outbound socket's goroutines. FreeSWITCH
+// waits for "connect" before anything else.
+func (n *Node) attachSocketLocked(ch *channel, nc net.Conn) {
+	c := newConn(n, nc)
+	c.session, c.isOut = ch, true
+	ch.sock = c
+	n.conns[c] = struct{}{}
+	readerDone := make(chan struct{})
+	n.wg.Add(2)
+	go func() { defer n.wg.Done(); c.writer(readerDone) }()
+	go func() {
+		defer n.wg.Done()
+		defer close(readerDone)
+		defer n.forget(c)
+		r := bufio.NewReader(nc)
+		if !c.awaitConnect(r) {
+			return
+		}
+		c.commandLoop(r)
+	}()
+}
+
+func (c *conn) awaitConnect(r *bufio.Reader) bool {
+	for {
+		cmd, err := readCommand(r)
+		if err != nil {
+			return false
+		}
+		if strings.ToLower(strings.TrimSpace(cmd.line)) != "connect" {
+			c.send(replyFrame("-ERR command not found"))
+			continue
+		}
+		c.n.locked(func() { c.send(c.channelDataReplyLocked()) })
+		return true
+	}
+}
+
+// channelDataReplyLocked is the reply to connect: CHANNEL_DATA as one
+// URL-encoded header block, ending with the command/reply headers and no
+// Content-Length (capture 04).
+func (c *conn) channelDataReplyLocked() []byte {
+	ch := c.session
+	n := c.n
+	n.seq++
+	e := &event{name: "CHANNEL_DATA"}
+	n.coreHeaders(e, time.Now(), n.seq, "mod_event_socket.c", "parse_command", 2021)
+	ch.profileHeaders(e, "Channel-", true)
+	ch.channelData(e, true)
+	for _, h := range []header{{"Content-Type", "command/reply"}, {"Reply-Text", "+OK\n"},
+		{"Socket-Mode", "async"}, {"Control", "full"}} {
+		e.add(h.name, h.value)
+	}
+	var b strings.Builder
+	for _, h := range e.hdrs {
+		b.WriteString(h.name + ": " + urlEncode(h.value) + "\n")
+	}
+	b.WriteString("\n")
+	return []byte(b.String())
+}
+
+// releaseSocketLocked ends the socket's control of ch after hangup (or
+// transfer): the linger notice when lingering (the socket stays open for
+// exit or until the linger time), else the disconnect notice and close.
+func (n *Node) releaseSocketLocked(ch *channel) {
+	c := ch.sock
+	if c == nil {
+		return
+	}
+	ch.sock = nil
+	if ch.live() {
+		// transfer: the socket app returns and the controller loses the call
+		n.appCompleteLocked(ch, &runningApp{name: "socket", arg: ch.socketApp, uuid: ch.socketAppUUID}, "_none_")
+		ch.socketApp = ""
+	}
+	c.detached = true
+	switch {
+	case c.linger == -2:
+		c.sendAndClose(c.disconnectNotice("disconnect"))
+	case c.linger == -1:
+		c.send(c.disconnectNotice("linger"))
+	default:
+		c.send(c.disconnectNotice("linger"))
+		secs := c.linger
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			if n.sleep(time.Duration(secs)*time.Second, nil) {
+				n.locked(func() { c.sendAndClose(c.disconnectNotice("disconnect")) })
+			}
+		}()
+	}
+}
+
+// sendmsg runs call-command execute|hangup|unicast|nomedia on the socket's
+// channel or the UUID given; execute queues the application, which replies
+// +OK before its CHANNEL_EXECUTE (async mode).
+func (n *Node) sendmsg(c *conn, target string, cmd command) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ch := c.session
+	if target != "" {
+		ch = n.channels[target]
+	}
+	if ch == nil || c.detached && target == "" {
+		c.send(replyFrame("-ERR invalid session id [" + target + "]"))
+		return
+	}
+	switch strings.ToLower(cmd.get("call-command")) {
+	case "execute":
+		c.send(replyFrame("+OK"))
+		arg := cmd.get("execute-app-arg")
+		if cmd.body != "" && arg == "" {
+			arg = strings.TrimRight(cmd.body, "\n")
+		}
+		req := appReq{name: cmd.get("execute-app-name"), arg: arg, eventUUID: cmd.get("Event-UUID"), source: "sendmsg"}
+		loops := atoiDefault(cmd.get("loops"), 1)
+		for i := 0; i < loops; i++ {
+			ch.queue = append(ch.queue, req)
+		}
+		ch.signal()
+	case "hangup":
+		c.send(replyFrame("+OK"))
+		ch.info.APIs = append(ch.info.APIs, "sendmsg hangup "+cmd.get("hangup-cause"))
+		n.hangupLocked(ch, cmd.get("hangup-cause"))
+	default:
+		c.send(replyFrame("-ERR unsupported call-command " + cmd.get("call-command")))
+	}
+}
