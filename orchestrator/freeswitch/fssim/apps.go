@@ -39,13 +39,22 @@ var apps map[string]appFunc
 
 func init() {
 	apps = map[string]appFunc{
-		"answer":              func(n *Node, ch *channel, _ *runningApp) string { n.locked(func() { n.answerLocked(ch) }); return "_none_" },
-		"pre_answer":          func(n *Node, ch *channel, _ *runningApp) string { n.locked(func() { n.preAnswerLocked(ch) }); return "_none_" },
+		"answer": func(n *Node, ch *channel, _ *runningApp) string {
+			n.locked(func() { n.answerLocked(ch) })
+			return "_none_"
+		},
+		"pre_answer": func(n *Node, ch *channel, _ *runningApp) string {
+			n.locked(func() { n.preAnswerLocked(ch) })
+			return "_none_"
+		},
 		"playback":            appPlayback,
 		"play_and_get_digits": appPlayAndGetDigits,
 		"set":                 appSet,
 		"export":              appSet,
-		"unset":               func(n *Node, ch *channel, a *runningApp) string { n.locked(func() { ch.vars.unset(a.arg) }); return "_none_" },
+		"unset": func(n *Node, ch *channel, a *runningApp) string {
+			n.locked(func() { ch.vars.unset(a.arg) })
+			return "_none_"
+		},
 		"hangup":              appHangup,
 		"park":                appPark,
 		"bridge":              appBridge,

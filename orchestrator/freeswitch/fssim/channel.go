@@ -25,17 +25,17 @@ type channel struct {
 	held        bool
 	muted       bool
 
-	peer      *channel // bridged with
-	bridgeA   bool     // this leg is Bridge-A (the one that called bridge)
-	bridgeApp bool     // the bridge belongs to a running bridge app, which ends it
-	sock      *conn    // outbound socket controlling the channel, if any
-	socketApp string   // the dialplan socket app's data, for EXECUTE_COMPLETE(socket)
+	peer          *channel // bridged with
+	bridgeA       bool     // this leg is Bridge-A (the one that called bridge)
+	bridgeApp     bool     // the bridge belongs to a running bridge app, which ends it
+	sock          *conn    // outbound socket controlling the channel, if any
+	socketApp     string   // the dialplan socket app's data, for EXECUTE_COMPLETE(socket)
 	socketAppUUID string
 	lastResponse  string // Application-Response of the last app
-	parked    bool
-	app       *runningApp // the app executing now
-	recording map[string]bool
-	conf      *member
+	parked        bool
+	app           *runningApp // the app executing now
+	recording     map[string]bool
+	conf          *member
 
 	queue   []appReq      // apps waiting to run (sendmsg execute, dialplan)
 	wake    chan struct{} // signals run that queue or hangup changed

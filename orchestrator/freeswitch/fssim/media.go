@@ -71,7 +71,9 @@ func (n *Node) play(ch *channel, a *runningApp, file string, stopOnDigit bool) b
 	if stopOnDigit {
 		digit = ch.digitCh
 		if n.bufferedDigits(ch) > 0 {
-			n.locked(func() { n.chanEventLocked(ch, "PLAYBACK_STOP", true, header{"Playback-File-Type", fileType(file)}, header{"Playback-File-Path", file}, header{"Playback-Status", "break"}) })
+			n.locked(func() {
+				n.chanEventLocked(ch, "PLAYBACK_STOP", true, header{"Playback-File-Type", fileType(file)}, header{"Playback-File-Path", file}, header{"Playback-Status", "break"})
+			})
 			return false
 		}
 	}
@@ -152,10 +154,10 @@ func (n *Node) pressLocked(ch *channel, d byte) {
 // pgdArgs are play_and_get_digits's arguments:
 // min max tries timeout terminators file invalid_file var regexp [digit_timeout].
 type pgdArgs struct {
-	min, max, tries int
-	timeout, digitTimeout time.Duration
+	min, max, tries                     int
+	timeout, digitTimeout               time.Duration
 	terminators, file, invalid, varName string
-	re *regexp.Regexp
+	re                                  *regexp.Regexp
 }
 
 func parsePGD(arg string) (pgdArgs, error) {
