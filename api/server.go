@@ -122,8 +122,12 @@ func (c *Config) defaults() {
 func (s *Server) register(reg *prometheus.Registry) error {
 	api := s.e.Group(apiPrefix)
 	for _, r := range s.routes {
+		mw := []echo.MiddlewareFunc{s.guard(r)}
+		if r.idempotent {
+			mw = append(mw, s.withIdempotency)
+		}
 		if _, err := api.AddRoute(echo.Route{Method: r.method, Path: r.path, Name: r.name,
-			Handler: r.h, Middlewares: []echo.MiddlewareFunc{s.guard(r)}}); err != nil {
+			Handler: r.h, Middlewares: mw}); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,102 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v5"
+)
+
+// TestOpenAPIMatchesRoutes fails when a route echo serves is missing from the
+// served document or the document lists an operation echo does not serve.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	e := newEnv(t)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Permission string `json:"x-permission"`
+		} `json:"paths"`
+	}
+	e.must(e.do("GET", "/api/v1/openapi.json", "", nil), 200, &doc)
+	inDoc := map[string]bool{}
+	for p, ops := range doc.Paths {
+		for m := range ops {
+			inDoc[strings.ToUpper(m)+" "+apiPrefix+p] = true
+		}
+	}
+	served := map[string]bool{}
+	for _, r := range e.api.e.Router().Routes() {
+		if !strings.HasPrefix(r.Path, apiPrefix+"/") || r.Method == echo.RouteNotFound {
+			continue
+		}
+		served[r.Method+" "+oaPath(r.Path)] = true
+	}
+	if len(served) < 40 {
+		t.Fatalf("only %d routes served", len(served))
+	}
+	for k := range served {
+		if !inDoc[k] {
+			t.Errorf("served but not documented: %s", k)
+		}
+	}
+	for k := range inDoc {
+		if !served[k] {
+			t.Errorf("documented but not served: %s", k)
+		}
+	}
+}
+
+// TestEveryRouteDeclaresAccess: tenant and platform routes carry a
+// permission; only login, refresh and the document are public.
+func TestEveryRouteDeclaresAccess(t *testing.T) {
+	e := newEnv(t)
+	var public []string
+	for _, r := range e.api.routes {
+		switch r.scope {
+		case scopePublic:
+			public = append(public, r.method+" "+r.path)
+		case scopePlatform, scopeTenant:
+			if r.perm == "" {
+				t.Errorf("%s %s: no permission", r.method, r.path)
+			}
+			if r.scope == scopeTenant && !strings.HasPrefix(r.path, "/tenants/:tenant_id") {
+				t.Errorf("%s %s: tenant route outside /tenants/:tenant_id", r.method, r.path)
+			}
+			if r.write() != r.perm.IsWrite() {
+				t.Errorf("%s %s: method and permission %s disagree on writing", r.method, r.path, r.perm)
+			}
+		}
+		if r.name == "" || r.summary == "" || r.status == 0 {
+			t.Errorf("%s %s: missing name, summary or status", r.method, r.path)
+		}
+		if r.idempotent && (r.method != http.MethodPost || r.status != http.StatusCreated) {
+			t.Errorf("%s %s: only creating POSTs take Idempotency-Key", r.method, r.path)
+		}
+	}
+	sort.Strings(public)
+	want := []string{"GET /openapi.json", "POST /auth/login", "POST /auth/refresh"}
+	if strings.Join(public, ",") != strings.Join(want, ",") {
+		t.Fatalf("public routes %v, want %v", public, want)
+	}
+}
+
+func TestOpenAPISchemas(t *testing.T) {
+	e := newEnv(t)
+	var doc map[string]any
+	e.must(e.do("GET", "/api/v1/openapi.json", "", nil), 200, &doc)
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	node := schemas["Node"].(map[string]any)["properties"].(map[string]any)
+	if _, leak := node["secret"]; leak {
+		t.Error("Node schema exposes the secret")
+	}
+	agentReq := schemas["CreateAgentRequest"].(map[string]any)["properties"].(map[string]any)
+	if _, ok := agentReq["sip_password"]; !ok {
+		t.Error("CreateAgentRequest lacks sip_password")
+	}
+	b, _ := json.Marshal(doc)
+	if !strings.Contains(string(b), `"x-permission":"agents:read"`) {
+		t.Error("operations do not carry x-permission")
+	}
+}
