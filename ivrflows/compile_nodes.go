@@ -104,7 +104,7 @@ func compilePlay(c *compiler, p *PlayParams) {
 	c.prompts(p.Prompts, "prompt")
 }
 
-func key(s *string, def string) string {
+func keyOr(s *string, def string) string {
 	if s == nil {
 		return def
 	}
@@ -127,13 +127,13 @@ func compileCollect(c *compiler, p *CollectParams) {
 			c.errf("fixed-length collect needs a length from 1 to %d", maxDigits)
 		}
 		s.Min, s.Max = p.Length, p.Length
-		s.Terminator, s.ResetKey = key(p.Terminator, "#"), key(p.ResetKey, "*")
+		s.Terminator, s.ResetKey = keyOr(p.Terminator, "#"), keyOr(p.ResetKey, "*")
 	case ModeVariable:
 		s.Min, s.Max = orDefault(p.Min, 1), p.Max
 		if s.Max < 1 || s.Max > maxDigits || s.Min > s.Max {
 			c.errf("variable-length collect needs max from 1 to %d and min not above max", maxDigits)
 		}
-		s.Terminator, s.ResetKey = key(p.Terminator, "#"), key(p.ResetKey, "*")
+		s.Terminator, s.ResetKey = keyOr(p.Terminator, "#"), keyOr(p.ResetKey, "*")
 	default:
 		c.errf("collect mode %q is unknown (use single, fixed or variable)", p.Mode)
 	}
