@@ -48,20 +48,32 @@ func TestTenantCannotReachOthers(t *testing.T) {
 		b := w.b.ID
 		name, ext, pw := "x", "2002", "another-pass"
 		attempts := map[string]func() error{
-			"GetAgent":     func() error { _, err := s.GetAgent(ctx, b, w.agentA.ID); return err },
-			"UpdateAgent":  func() error { _, err := s.UpdateAgent(ctx, admin1, b, w.agentA.ID, AgentPatch{Extension: &ext, SIPPassword: &pw}); return err },
-			"DeleteAgent":  func() error { return s.DeleteAgent(ctx, admin1, b, w.agentA.ID) },
-			"GetSkill":     func() error { _, err := s.GetSkill(ctx, b, w.skillA); return err },
-			"UpdateSkill":  func() error { _, err := s.UpdateSkill(ctx, admin1, b, w.skillA, SkillInput{Name: name}); return err },
-			"DeleteSkill":  func() error { return s.DeleteSkill(ctx, admin1, b, w.skillA) },
-			"GetQueue":     func() error { _, err := s.GetQueue(ctx, b, w.queueA); return err },
-			"UpdateQueue":  func() error { _, err := s.UpdateQueue(ctx, admin1, b, w.queueA, QueueInput{Name: "x", Strategy: "ring_all"}); return err },
-			"DeleteQueue":  func() error { return s.DeleteQueue(ctx, admin1, b, w.queueA) },
-			"GetNumber":    func() error { _, err := s.GetAccessNumber(ctx, b, w.numberA); return err },
-			"UpdateNumber": func() error { _, err := s.UpdateAccessNumber(ctx, admin1, b, w.numberA, AccessNumberInput{Number: "+1", EntryKind: EntryFlow, EntryAlias: "f"}); return err },
+			"GetAgent": func() error { _, err := s.GetAgent(ctx, b, w.agentA.ID); return err },
+			"UpdateAgent": func() error {
+				_, err := s.UpdateAgent(ctx, admin1, b, w.agentA.ID, AgentPatch{Extension: &ext, SIPPassword: &pw})
+				return err
+			},
+			"DeleteAgent": func() error { return s.DeleteAgent(ctx, admin1, b, w.agentA.ID) },
+			"GetSkill":    func() error { _, err := s.GetSkill(ctx, b, w.skillA); return err },
+			"UpdateSkill": func() error { _, err := s.UpdateSkill(ctx, admin1, b, w.skillA, SkillInput{Name: name}); return err },
+			"DeleteSkill": func() error { return s.DeleteSkill(ctx, admin1, b, w.skillA) },
+			"GetQueue":    func() error { _, err := s.GetQueue(ctx, b, w.queueA); return err },
+			"UpdateQueue": func() error {
+				_, err := s.UpdateQueue(ctx, admin1, b, w.queueA, QueueInput{Name: "x", Strategy: "ring_all"})
+				return err
+			},
+			"DeleteQueue": func() error { return s.DeleteQueue(ctx, admin1, b, w.queueA) },
+			"GetNumber":   func() error { _, err := s.GetAccessNumber(ctx, b, w.numberA); return err },
+			"UpdateNumber": func() error {
+				_, err := s.UpdateAccessNumber(ctx, admin1, b, w.numberA, AccessNumberInput{Number: "+1", EntryKind: EntryFlow, EntryAlias: "f"})
+				return err
+			},
 			"DeleteNumber": func() error { return s.DeleteAccessNumber(ctx, admin1, b, w.numberA) },
 			"GetUser":      func() error { _, err := s.GetUser(ctx, b, w.userA); return err },
-			"UpdateUser":   func() error { _, err := s.UpdateUser(ctx, admin1, b, w.userA, UserPatch{DisplayName: &name}); return err },
+			"UpdateUser": func() error {
+				_, err := s.UpdateUser(ctx, admin1, b, w.userA, UserPatch{DisplayName: &name})
+				return err
+			},
 			"RevokeAPIKey": func() error { return s.RevokeAPIKey(ctx, admin1, b, w.key) },
 			"TouchAPIKey":  func() error { return s.TouchAPIKey(ctx, b, w.key) },
 		}
@@ -115,15 +127,21 @@ func checkListsOnlyOwn(t *testing.T, s *Store, w world) {
 func TestZeroTenantFailsLoudly(t *testing.T) {
 	s := openSQLite(t)
 	calls := map[string]func() error{
-		"ListAgents":      func() error { _, err := s.ListAgents(ctx, "", Page{}); return err },
-		"GetAgent":        func() error { _, err := s.GetAgent(ctx, "", "x"); return err },
-		"CreateAgent":     func() error { _, err := s.CreateAgent(ctx, admin1, "", AgentInput{UserID: "u", Extension: "1", SIPPassword: "12345678"}); return err },
-		"ListSkills":      func() error { _, err := s.ListSkills(ctx, "", Page{}); return err },
-		"CreateSkill":     func() error { _, err := s.CreateSkill(ctx, admin1, "", SkillInput{Name: "x"}); return err },
-		"ListQueues":      func() error { _, err := s.ListQueues(ctx, "", Page{}); return err },
-		"ListNumbers":     func() error { _, err := s.ListAccessNumbers(ctx, "", Page{}); return err },
-		"ListUsers":       func() error { _, err := s.ListUsers(ctx, "", Page{}); return err },
-		"CreateUser":      func() error { _, err := s.CreateUser(ctx, admin1, "", UserInput{Email: "a@b.co", DisplayName: "a", Role: tenancy.RoleAgent, PasswordHash: "h"}); return err },
+		"ListAgents": func() error { _, err := s.ListAgents(ctx, "", Page{}); return err },
+		"GetAgent":   func() error { _, err := s.GetAgent(ctx, "", "x"); return err },
+		"CreateAgent": func() error {
+			_, err := s.CreateAgent(ctx, admin1, "", AgentInput{UserID: "u", Extension: "1", SIPPassword: "12345678"})
+			return err
+		},
+		"ListSkills":  func() error { _, err := s.ListSkills(ctx, "", Page{}); return err },
+		"CreateSkill": func() error { _, err := s.CreateSkill(ctx, admin1, "", SkillInput{Name: "x"}); return err },
+		"ListQueues":  func() error { _, err := s.ListQueues(ctx, "", Page{}); return err },
+		"ListNumbers": func() error { _, err := s.ListAccessNumbers(ctx, "", Page{}); return err },
+		"ListUsers":   func() error { _, err := s.ListUsers(ctx, "", Page{}); return err },
+		"CreateUser": func() error {
+			_, err := s.CreateUser(ctx, admin1, "", UserInput{Email: "a@b.co", DisplayName: "a", Role: tenancy.RoleAgent, PasswordHash: "h"})
+			return err
+		},
 		"ListAPIKeys":     func() error { _, err := s.ListAPIKeys(ctx, "", Page{}); return err },
 		"ListAudit":       func() error { _, err := s.ListAudit(ctx, "", AuditFilter{}, Page{}); return err },
 		"ListCDRs":        func() error { _, err := s.ListCDRs(ctx, "", HistoryFilter{}, Page{}); return err },
