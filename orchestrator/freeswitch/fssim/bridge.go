@@ -86,6 +86,9 @@ func (n *Node) dial(t dialTarget, vars map[string]string, order []string, timeou
 			callerNumber: cid.callerNumber, ani: cid.callerNumber, dest: ph.user, context: "default",
 			source: "mod_sofia", network: "127.0.0.1"}, vars: vars, varOrder: order})
 	leg.phone = ph
+	if aleg != nil {
+		aleg.profile.hasCallee = true
+	}
 	n.chanEventLocked(leg, "CHANNEL_ORIGINATE", true)
 	n.stateLocked(leg, "CS_ROUTING")
 	n.stateLocked(leg, "CS_CONSUME_MEDIA")
@@ -162,6 +165,8 @@ func (n *Node) hangupLater(ch *channel, d time.Duration) {
 // bridgeLocked joins a (Bridge-A) and b and emits CHANNEL_BRIDGE on a.
 func (n *Node) bridgeLocked(a, b *channel, byApp bool) {
 	a.peer, b.peer = b, a
+	a.other, b.other = b, a
+	a.otherIsB, b.otherIsB = true, false
 	a.bridgeA, b.bridgeA = true, false
 	a.bridgeApp, b.bridgeApp = byApp, byApp
 	a.info.Bridged = append(a.info.Bridged, b.uuid)

@@ -26,10 +26,12 @@ type channel struct {
 	muted       bool
 
 	peer          *channel // bridged with
-	bridgeA       bool     // this leg is Bridge-A (the one that called bridge)
-	bridgeApp     bool     // the bridge belongs to a running bridge app, which ends it
-	sock          *conn    // outbound socket controlling the channel, if any
-	socketApp     string   // the dialplan socket app's data, for EXECUTE_COMPLETE(socket)
+	other         *channel // the last leg it was bridged with: Other-Leg-* stays after the bridge
+	otherIsB      bool
+	bridgeA       bool   // this leg is Bridge-A (the one that called bridge)
+	bridgeApp     bool   // the bridge belongs to a running bridge app, which ends it
+	sock          *conn  // outbound socket controlling the channel, if any
+	socketApp     string // the dialplan socket app's data, for EXECUTE_COMPLETE(socket)
 	socketAppUUID string
 	lastResponse  string // Application-Response of the last app
 	parked        bool
@@ -37,14 +39,15 @@ type channel struct {
 	recording     map[string]bool
 	conf          *member
 
-	queue   []appReq      // apps waiting to run (sendmsg execute, dialplan)
-	wake    chan struct{} // signals run that queue or hangup changed
-	hungup  chan struct{} // closed at hangup
-	done    chan struct{} // closed when the channel is destroyed
-	digits  []byte        // DTMF received and not consumed
-	digitCh chan struct{} // signalled on each digit
-	phone   *phone        // for legs to a simulated phone
-	info    *CallInfo     // what tests observe
+	queue             []appReq      // apps waiting to run (sendmsg execute, dialplan)
+	wake              chan struct{} // signals run that queue or hangup changed
+	hungup            chan struct{} // closed at hangup
+	done              chan struct{} // closed when the channel is destroyed
+	digits            []byte        // DTMF received and not consumed
+	digitCh           chan struct{} // signalled on each digit
+	phone             *phone        // for legs to a simulated phone
+	callerHangupAfter time.Duration
+	info              *CallInfo // what tests observe
 }
 
 // profile is the caller profile FreeSWITCH prints as Caller-*, Channel-*
@@ -52,6 +55,7 @@ type channel struct {
 type profile struct {
 	username, callerName, callerNumber, ani, dest, context, source, network string
 	calleeName, calleeNumber                                                string
+	hasCallee                                                               bool // set once the channel dialled out
 	created                                                                 time.Time
 }
 
@@ -124,13 +128,13 @@ func (c *channel) channelData(e *event, withVars bool) {
 		c.codecHeaders(e, "Channel-")
 	}
 	c.profileHeaders(e, "Caller-", true)
-	if c.peer != nil {
-		if c.bridgeA {
+	if c.other != nil {
+		if c.otherIsB {
 			e.add("Other-Type", "originatee")
 		} else {
 			e.add("Other-Type", "originator")
 		}
-		c.peer.profileHeaders(e, "Other-Leg-", false)
+		c.other.profileHeaders(e, "Other-Leg-", false)
 	}
 	if withVars {
 		c.varHeaders(e)
@@ -170,7 +174,7 @@ func (c *channel) profileHeaders(e *event, prefix string, own bool) {
 	e.add(prefix+"Caller-ID-Number", p.callerNumber)
 	e.add(prefix+"Orig-Caller-ID-Name", p.callerName)
 	e.add(prefix+"Orig-Caller-ID-Number", p.callerNumber)
-	if !own || p.calleeNumber != "" {
+	if !own || p.hasCallee {
 		e.add(prefix+"Callee-ID-Name", p.calleeName)
 		e.add(prefix+"Callee-ID-Number", p.calleeNumber)
 	}

@@ -1,11 +1,11 @@
 package fssim
 
 import (
-	"bufio"
 	"net"
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
 )
 
 // serveInbound runs one inbound ESL client: auth, then commands until exit
@@ -28,7 +28,7 @@ func (n *Node) serveInbound(nc net.Conn) {
 		defer close(readerDone)
 		defer n.forget(c)
 		c.send(frame([]header{{"Content-Type", "auth/request"}}, ""))
-		r := bufio.NewReader(nc)
+		r := esl.NewReader(nc)
 		if !c.authenticate(r) {
 			return
 		}
@@ -44,7 +44,7 @@ func (n *Node) forget(c *conn) {
 
 // authenticate reads commands until a good "auth"; a wrong password gets
 // "-ERR invalid" and a disconnect notice in one write, then the close.
-func (c *conn) authenticate(r *bufio.Reader) bool {
+func (c *conn) authenticate(r *esl.Reader) bool {
 	for {
 		cmd, err := readCommand(r)
 		if err != nil {
@@ -65,7 +65,7 @@ func (c *conn) authenticate(r *bufio.Reader) bool {
 }
 
 // commandLoop serves commands until exit or a read error.
-func (c *conn) commandLoop(r *bufio.Reader) {
+func (c *conn) commandLoop(r *esl.Reader) {
 	for {
 		cmd, err := readCommand(r)
 		if err != nil {

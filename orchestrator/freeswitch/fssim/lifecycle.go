@@ -109,7 +109,8 @@ func (n *Node) mediaLocked(ch *channel) {
 	ch.media = true
 	n.chanEventLocked(ch, "CODEC", false, header{"channel-read-codec-name", "PCMU"},
 		header{"channel-read-codec-rate", "8000"}, header{"channel-read-codec-bit-rate", "64000"})
-	n.chanEventLocked(ch, "CODEC", false, header{"Channel-Write-codec-bit-rate", "64000"})
+	n.chanEventLocked(ch, "CODEC", false, header{"Channel-Write-Codec-Name", "PCMU"},
+		header{"Channel-Write-Codec-Rate", "8000"}, header{"Channel-Write-codec-bit-rate", "64000"})
 }
 
 // preAnswerLocked gives early media (183).
@@ -136,6 +137,9 @@ func (n *Node) answerLocked(ch *channel) {
 	n.callStateLocked(ch, "ACTIVE")
 	if ch.phone == nil && ch.direction == "inbound" {
 		n.startDTMFScriptLocked(ch)
+		if ch.callerHangupAfter > 0 {
+			n.hangupLater(ch, ch.callerHangupAfter)
+		}
 	}
 }
 

@@ -1,7 +1,6 @@
 package fssim
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
 )
 
 // IncomingCall is a simulated caller arriving at the node; the node hands
@@ -19,8 +19,8 @@ type IncomingCall struct {
 	Vars     map[string]string // channel variables set by the dialplan (e.g. sb_tenant)
 	// DTMF is pressed after the answer, each Press.After the previous one.
 	DTMF []Press
-	// HangupAfter, when > 0, makes the caller hang up that long after the
-	// call reaches the controller.
+	// HangupAfter, when > 0, makes the caller hang up (BYE) that long after
+	// the call is answered.
 	HangupAfter time.Duration
 	// UUID is the channel's Unique-ID; "" picks a random one.
 	UUID string
@@ -57,14 +57,32 @@ func (n *Node) PlaceCall(ctx context.Context, addr string, in IncomingCall) (*Ca
 		return call, ErrDropped
 	}
 	n.attachSocketLocked(ch, nc)
-	if in.HangupAfter > 0 {
-		n.hangupLater(ch, in.HangupAfter)
-	}
 	return call, nil
 }
 
-// newInboundLocked is the caller's channel up to the socket application.
-func (n *Node) newInboundLocked(in IncomingCall, addr string) *channel {
+// PlaceDialplanCall creates an inbound channel that runs Config.Dialplan[To]
+// instead of the socket application (a call the controller never sees, as
+// in capture 03).
+func (n *Node) PlaceDialplanCall(in IncomingCall) (*Call, error) {
+	steps, ok := n.cfg.Dialplan[in.To]
+	if in.From == "" || !ok {
+		return nil, errorf("dialplan call: need From and a Config.Dialplan entry for %q", in.To)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.dropped || n.closed {
+		return nil, ErrDropped
+	}
+	ch := n.newCallerLocked(in)
+	for _, s := range steps {
+		ch.queue = append(ch.queue, appReq{name: s.App, arg: s.Arg, source: "dialplan"})
+	}
+	ch.signal()
+	return &Call{n: n, ch: ch}, nil
+}
+
+// newCallerLocked is a caller's channel up to CS_EXECUTE.
+func (n *Node) newCallerLocked(in IncomingCall) *channel {
 	order := []string{"sip_from_user", "sip_to_user", "sip_network_ip"}
 	vars := map[string]string{"sip_from_user": in.From, "sip_to_user": in.To, "sip_network_ip": "127.0.0.1"}
 	for k, v := range in.Vars {
@@ -79,9 +97,16 @@ func (n *Node) newInboundLocked(in IncomingCall, addr string) *channel {
 		profile: profile{username: in.From, callerName: in.From, callerNumber: in.From, ani: in.From,
 			dest: in.To, context: "public", source: "mod_sofia", network: "127.0.0.1"}})
 	ch.info.script = in.DTMF
+	ch.callerHangupAfter = in.HangupAfter
 	n.callStateLocked(ch, "RINGING")
 	n.stateLocked(ch, "CS_ROUTING")
 	n.stateLocked(ch, "CS_EXECUTE")
+	return ch
+}
+
+// newInboundLocked is the caller's channel up to the socket application.
+func (n *Node) newInboundLocked(in IncomingCall, addr string) *channel {
+	ch := n.newCallerLocked(in)
 	ch.socketApp = addr + " async full"
 	ch.socketAppUUID = uuid.NewString()
 	ch.vars.set("current_application_data", ch.socketApp)
@@ -120,7 +145,7 @@ func (n *Node) attachSocketLocked(ch *channel, nc net.Conn) {
 		defer n.wg.Done()
 		defer close(readerDone)
 		defer n.forget(c)
-		r := bufio.NewReader(nc)
+		r := esl.NewReader(nc)
 		if !c.awaitConnect(r) {
 			return
 		}
@@ -128,7 +153,7 @@ func (n *Node) attachSocketLocked(ch *channel, nc net.Conn) {
 	}()
 }
 
-func (c *conn) awaitConnect(r *bufio.Reader) bool {
+func (c *conn) awaitConnect(r *esl.Reader) bool {
 	for {
 		cmd, err := readCommand(r)
 		if err != nil {

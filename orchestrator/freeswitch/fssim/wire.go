@@ -1,31 +1,22 @@
 package fssim
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
-	"fmt"
-	"io"
 	"strconv"
 	"strings"
+
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
 )
 
-// The ESL wire as fssim sees it: the controller sends commands (a first line,
-// optional "Name: value" headers, a blank line, and for sendmsg an optional
-// body counted by Content-Length); fssim sends frames (headers, a blank line,
-// and a body when Content-Length says so).
-
-// maxCommandBytes bounds one command so a broken client cannot grow memory
-// without limit. Real commands are a few hundred bytes.
-const maxCommandBytes = 1 << 20
-
-// ErrBadCommand wraps every reason a command could not be parsed.
-var ErrBadCommand = errors.New("fssim: bad ESL command")
+// The ESL wire as fssim sees it: commands are read with the shared codec
+// (orchestrator/freeswitch/esl); frames are rendered here byte for byte as
+// mod_event_socket writes them (header order and Content-Length placement
+// differ between frame kinds, see the captures).
 
 // header is one "Name: value" line; order matters on the wire.
 type header struct{ name, value string }
 
-// command is one parsed ESL command.
+// command is one ESL command read with the shared codec (esl.Reader).
 type command struct {
 	line    string            // e.g. "api status", "sendmsg", "event json ALL"
 	headers map[string]string // lower-cased names
@@ -35,68 +26,17 @@ type command struct {
 // get returns a header by case-insensitive name.
 func (c command) get(name string) string { return c.headers[strings.ToLower(name)] }
 
-// readCommand reads one command. Blank lines before a command are skipped,
-// as FreeSWITCH does.
-func readCommand(r *bufio.Reader) (command, error) {
-	var c command
-	total := 0
-	for {
-		line, err := r.ReadString('\n')
-		total += len(line)
-		if total > maxCommandBytes {
-			return c, fmt.Errorf("%w: longer than %d bytes", ErrBadCommand, maxCommandBytes)
-		}
-		if err != nil {
-			if err == io.EOF && (c.line != "" || line != "") {
-				return c, fmt.Errorf("%w: %w", ErrBadCommand, io.ErrUnexpectedEOF)
-			}
-			return c, err
-		}
-		line = strings.TrimRight(line, "\r\n")
-		if line == "" {
-			if c.line == "" {
-				continue
-			}
-			break
-		}
-		if c.line == "" {
-			c.line = line
-			continue
-		}
-		if err := c.addHeader(line); err != nil {
-			return c, err
-		}
+// readCommand reads one command with the ESL codec.
+func readCommand(r *esl.Reader) (command, error) {
+	f, err := r.ReadCommand()
+	if err != nil {
+		return command{}, err
 	}
-	return c, c.readBody(r)
-}
-
-func (c *command) addHeader(line string) error {
-	name, value, ok := strings.Cut(line, ":")
-	if !ok || name == "" {
-		return fmt.Errorf("%w: header line %q has no name", ErrBadCommand, line)
+	c := command{line: strings.TrimSpace(f.Line), headers: make(map[string]string, len(f.Headers)), body: string(f.Body)}
+	for _, h := range f.Headers {
+		c.headers[strings.ToLower(strings.TrimSpace(h.Name))] = strings.TrimSpace(h.Value)
 	}
-	if c.headers == nil {
-		c.headers = make(map[string]string)
-	}
-	c.headers[strings.ToLower(strings.TrimSpace(name))] = strings.TrimSpace(value)
-	return nil
-}
-
-func (c *command) readBody(r *bufio.Reader) error {
-	cl := c.get("content-length")
-	if cl == "" {
-		return nil
-	}
-	n, err := strconv.Atoi(cl)
-	if err != nil || n < 0 || n > maxCommandBytes {
-		return fmt.Errorf("%w: Content-Length %q", ErrBadCommand, cl)
-	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return fmt.Errorf("%w: body: %w", ErrBadCommand, err)
-	}
-	c.body = string(buf)
-	return nil
+	return c, nil
 }
 
 // frame renders headers and an optional body. Content-Length is added last

@@ -1,0 +1,141 @@
+package fssim
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// noise are events fssim does not produce (see README.md): they carry
+// nothing the controller uses.
+var noise = map[string]bool{"HEARTBEAT": true, "RE_SCHEDULE": true, "API": true,
+	"PRESENCE_IN": true, "CALL_UPDATE": true, "MESSAGE_QUERY": true, "MESSAGE_WAITING": true,
+	"PRIVATE_COMMAND": true, "CHANNEL_UUID": true}
+
+func keepAll(summary) bool { return true }
+
+func dropNoise(s summary) bool {
+	name, _, _ := strings.Cut(s.name, ":")
+	name, _, _ = strings.Cut(name, "/")
+	return !noise[name]
+}
+
+// simConfig is the node the conformance tests replay against: hostname vm
+// like the capture machine, and 10x faster than real time.
+func simConfig() Config {
+	return Config{Hostname: "vm", Heartbeat: -1, Speed: 10, Dialplan: map[string][]DialplanApp{
+		"9199": {{"set", "outside_call=true"}, {"export", "RFC2822_DATE=Thu, 26 Nov 2026 18:56:16 +0000"},
+			{"answer", ""}, {"playback", "tone_stream://%(2000,0,440)"}, {"hangup", "NORMAL_CLEARING"}},
+	}}
+}
+
+func startSim(t *testing.T, cfg Config) *Node {
+	t.Helper()
+	n, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Close)
+	return n
+}
+
+func dialSim(t *testing.T, n *Node) net.Conn {
+	t.Helper()
+	nc, err := net.Dial("tcp", n.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return nc
+}
+
+func TestConformanceInbound(t *testing.T) {
+	cases := []struct {
+		file  string
+		cfg   func(*Config)
+		keep  func(summary) bool
+		hooks func(n *Node) map[int]func()
+	}{
+		{file: "01-inbound-basics.jsonl", cfg: func(c *Config) { c.Heartbeat = 300 * time.Millisecond }, keep: keepAll},
+		{file: "02-inbound-auth-failure.jsonl", keep: keepAll},
+		{file: "03-inbound-events-call-json.jsonl", keep: dropNoise, hooks: dialplanCall},
+		{file: "03-inbound-events-call-plain.jsonl", keep: dropNoise, hooks: dialplanCall},
+	}
+	for _, tc := range cases {
+		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
+			cfg := simConfig()
+			if tc.cfg != nil {
+				tc.cfg(&cfg)
+			}
+			n := startSim(t, cfg)
+			sc := loadScript(t, tc.file, "esl", tc.keep)
+			var hooks map[int]func()
+			if tc.hooks != nil {
+				hooks = tc.hooks(n)
+			}
+			got := replay(t, dialSim(t, n), sc, tc.keep, hooks)
+			compareFrames(t, sc.want, got)
+		})
+	}
+}
+
+// dialplanCall places the 9199 call once `event ... ALL` is acknowledged.
+func dialplanCall(n *Node) map[int]func() {
+	return map[int]func(){1: func() {
+		if _, err := n.PlaceDialplanCall(IncomingCall{From: "sipp", To: "9199"}); err != nil {
+			panic(err)
+		}
+	}}
+}
+
+// TestConformanceOutbound plays the controller's side of each outbound
+// socket capture: fssim connects to our listener for a simulated caller.
+func TestConformanceOutbound(t *testing.T) {
+	ms := time.Millisecond
+	cases := []struct {
+		file  string
+		call  IncomingCall
+		setup func(*Node) error
+	}{
+		{file: "04-outbound-ivr.jsonl", call: IncomingCall{From: "sipp", To: "9100",
+			DTMF: []Press{{3400 * ms, '1'}, {600 * ms, '2'}, {600 * ms, '#'}}}},
+		{file: "05-outbound-caller-hangup.jsonl", call: IncomingCall{From: "sipp", To: "9100", HangupAfter: 3 * time.Second}},
+		{file: "07-outbound-bridge-agent.jsonl", call: IncomingCall{From: "sipp", To: "9100"},
+			setup: func(n *Node) error {
+				return n.RegisterPhone("1000", "127.0.0.1", PhoneScript{AnswerAfter: time.Second, HangupAfter: 3 * time.Second})
+			}},
+		{file: "08-outbound-bridge-noanswer.jsonl", call: IncomingCall{From: "sipp", To: "9100"},
+			setup: func(n *Node) error { return n.RegisterPhone("1000", "127.0.0.1", PhoneScript{NoAnswer: true}) }},
+		{file: "08c-outbound-bridge-unregistered-user.jsonl", call: IncomingCall{From: "sipp", To: "9100"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
+			n := startSim(t, simConfig())
+			if tc.setup != nil {
+				if err := tc.setup(n); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			if _, err := n.PlaceCall(context.Background(), ln.Addr().String(), tc.call); err != nil {
+				t.Fatal(err)
+			}
+			nc, err := ln.Accept()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			sc := loadScript(t, tc.file, "out", keepAll)
+			got := replay(t, nc, sc, keepAll, nil)
+			compareFrames(t, sc.want, got)
+		})
+	}
+}
