@@ -1,0 +1,186 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+func TestAgentCRUD(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		a := mkTenant(t, s, "acme.example.com", 5)
+		sk, err := s.CreateSkill(ctx, admin1, a.ID, SkillInput{Name: "english"})
+		must(t, err)
+		qu, err := s.CreateQueue(ctx, admin1, a.ID, QueueInput{Name: "sales", Strategy: "skills_based", Settings: []byte(`{"moh":"jazz"}`)})
+		must(t, err)
+		u := mkUser(t, s, a.ID, tenancy.RoleAgent)
+		ag, err := s.CreateAgent(ctx, admin1, a.ID, AgentInput{UserID: u.ID, Extension: "1001", DisplayName: "Ann",
+			SIPPassword: "pa55word!", Skills: []AgentSkill{{sk.ID, 7}}, Queues: []AgentQueue{{qu.ID, 2}}})
+		must(t, err)
+		got, err := s.GetAgent(ctx, a.ID, ag.ID)
+		must(t, err)
+		if got.SIPHA1 != SIPHA1("1001", "acme.example.com", "pa55word!") || got.SIPHA1 == "" {
+			t.Fatalf("HA1 = %q", got.SIPHA1)
+		}
+		if len(got.Skills) != 1 || got.Skills[0] != (AgentSkill{sk.ID, 7}) || len(got.Queues) != 1 || got.Queues[0] != (AgentQueue{qu.ID, 2}) {
+			t.Fatalf("membership = %+v %+v", got.Skills, got.Queues)
+		}
+		var raw int
+		must(t, s.db.Get(&raw, `SELECT count(*) FROM agents WHERE sip_ha1 LIKE '%pa55word%'`))
+		if raw != 0 {
+			t.Fatal("plaintext SIP password stored")
+		}
+		su, st, err := s.SIPUserByExtension(ctx, "acme.example.com", "1001")
+		if err != nil || su.HA1 != got.SIPHA1 || su.TenantID != a.ID || st != tenancy.StatusActive {
+			t.Fatalf("SIPUserByExtension = %+v %v %v", su, st, err)
+		}
+		ext, pw, lvl := "1002", "newpass99", []AgentSkill{{sk.ID, 10}}
+		up, err := s.UpdateAgent(ctx, admin1, a.ID, ag.ID, AgentPatch{Extension: &ext, SIPPassword: &pw, Skills: &lvl, Queues: &[]AgentQueue{}})
+		must(t, err)
+		if up.Extension != "1002" || up.SIPHA1 != SIPHA1("1002", "acme.example.com", "newpass99") || up.Skills[0].Level != 10 || len(up.Queues) != 0 {
+			t.Fatalf("UpdateAgent = %+v", up)
+		}
+		if _, err := s.UpdateAgent(ctx, admin1, a.ID, ag.ID, AgentPatch{Extension: &ext}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("extension change without password: %v", err)
+		}
+		bad := []AgentSkill{{sk.ID, 11}}
+		if _, err := s.UpdateAgent(ctx, admin1, a.ID, ag.ID, AgentPatch{Skills: &bad}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("level 11: %v", err)
+		}
+		must(t, s.DeleteQueue(ctx, admin1, a.ID, qu.ID))
+		must(t, s.DeleteAgent(ctx, admin1, a.ID, ag.ID))
+		if _, err := s.GetAgent(ctx, a.ID, ag.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("deleted agent: %v", err)
+		}
+	})
+}
+
+func TestDuplicateExtensionAndUser(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		a := mkTenant(t, s, "acme.example.com", 5)
+		ag := mkAgent(t, s, a.ID, "1001")
+		u := mkUser(t, s, a.ID, tenancy.RoleAgent)
+		_, err := s.CreateAgent(ctx, admin1, a.ID, AgentInput{UserID: u.ID, Extension: "1001", SIPPassword: "password1"})
+		var ce *ConflictError
+		if !errors.As(err, &ce) || ce.Field != "extension" {
+			t.Fatalf("duplicate extension: %v", err)
+		}
+		_, err = s.CreateAgent(ctx, admin1, a.ID, AgentInput{UserID: ag.UserID, Extension: "1009", SIPPassword: "password1"})
+		if !errors.As(err, &ce) || ce.Field != "user_id" {
+			t.Fatalf("second agent for one user: %v", err)
+		}
+	})
+}
+
+func TestAgentQuota(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		a := mkTenant(t, s, "acme.example.com", 2)
+		mkAgent(t, s, a.ID, "1001")
+		mkAgent(t, s, a.ID, "1002")
+		u := mkUser(t, s, a.ID, tenancy.RoleAgent)
+		before := countAudit(t, s)
+		_, err := s.CreateAgent(ctx, admin1, a.ID, AgentInput{UserID: u.ID, Extension: "1003", SIPPassword: "password1"})
+		var oq *tenancy.OverQuotaError
+		if !errors.As(err, &oq) || oq.InUse != 2 || oq.Limit != 2 || !errors.Is(err, tenancy.ErrOverQuota) {
+			t.Fatalf("third agent over max 2: %v", err)
+		}
+		if countAudit(t, s) != before {
+			t.Fatal("refused creation left an audit row")
+		}
+	})
+}
+
+// TestAgentQuotaConcurrent: many concurrent creations never exceed max_agents.
+func TestAgentQuotaConcurrent(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		const max, tries = 3, 12
+		a := mkTenant(t, s, "acme.example.com", max)
+		users := make([]User, tries)
+		for i := range users {
+			users[i] = mkUser(t, s, a.ID, tenancy.RoleAgent)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, tries)
+		for i := range tries {
+			wg.Go(func() {
+				_, errs[i] = s.CreateAgent(ctx, admin1, a.ID, AgentInput{UserID: users[i].ID, Extension: fmt.Sprint(2000 + i), SIPPassword: "password1"})
+			})
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case !errors.Is(err, tenancy.ErrOverQuota):
+				t.Errorf("unexpected error: %v", err)
+			}
+		}
+		n, _ := s.TenantUsage(ctx, a.ID)
+		if ok != max || n[tenancy.ResourceAgents] != max {
+			t.Fatalf("%d creations succeeded, %d agents stored; want %d", ok, n[tenancy.ResourceAgents], max)
+		}
+	})
+}
+
+func TestAccessNumbers(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		a, b := mkTenant(t, s, "a.example.com", 1), mkTenant(t, s, "b.example.com", 1)
+		n, err := s.CreateAccessNumber(ctx, admin1, a.ID, AccessNumberInput{Number: "+8657100", EntryKind: EntryFlow, EntryAlias: "main"})
+		must(t, err)
+		_, err = s.CreateAccessNumber(ctx, admin1, b.ID, AccessNumberInput{Number: "+8657100", EntryKind: EntryQueue, EntryAlias: "q"})
+		var ce *ConflictError
+		if !errors.As(err, &ce) || ce.Field != "number" || ce.Value != "+8657100" {
+			t.Fatalf("duplicate number in another tenant: %v", err)
+		}
+		if _, err := s.CreateAccessNumber(ctx, admin1, a.ID, AccessNumberInput{Number: "12ab", EntryKind: EntryFlow, EntryAlias: "m"}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("bad number: %v", err)
+		}
+		r, err := s.ResolveAccessNumber(ctx, "+8657100")
+		if err != nil || r.TenantID != a.ID || r.EntryKind != EntryFlow || r.EntryAlias != "main" {
+			t.Fatalf("Resolve = %+v %v", r, err)
+		}
+		up, err := s.UpdateAccessNumber(ctx, admin1, a.ID, n.ID, AccessNumberInput{Number: "+8657101", EntryKind: EntryQueue, EntryAlias: "sales"})
+		if err != nil || up.Number != "+8657101" || up.EntryKind != EntryQueue {
+			t.Fatalf("Update = %+v %v", up, err)
+		}
+		if _, err := s.ResolveAccessNumber(ctx, "+8657100"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("old number still resolves: %v", err)
+		}
+	})
+}
+
+func TestQueuesAndSkills(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		a := mkTenant(t, s, "a.example.com", 1)
+		qu, err := s.CreateQueue(ctx, admin1, a.ID, QueueInput{Name: "support", Strategy: "round_robin", RingTimeoutSeconds: 20})
+		must(t, err)
+		if string(qu.Settings) != `{}` {
+			t.Fatalf("default settings = %s", qu.Settings)
+		}
+		qu, err = s.UpdateQueue(ctx, admin1, a.ID, qu.ID, QueueInput{Name: "support", Strategy: "ring_all", Settings: []byte(`{"overflow":"q2"}`)})
+		if err != nil || qu.Strategy != "ring_all" || string(qu.Settings) != `{"overflow":"q2"}` {
+			t.Fatalf("UpdateQueue = %+v %v", qu, err)
+		}
+		for _, in := range []QueueInput{{Name: "x", Strategy: "random"}, {Name: "x", Strategy: "ring_all", Settings: []byte(`[1]`)},
+			{Name: "x", Strategy: "ring_all", WrapUpSeconds: -1}} {
+			if _, err := s.CreateQueue(ctx, admin1, a.ID, in); !errors.Is(err, ErrInvalid) {
+				t.Errorf("CreateQueue(%+v) = %v, want ErrInvalid", in, err)
+			}
+		}
+		_, err = s.CreateQueue(ctx, admin1, a.ID, QueueInput{Name: "support", Strategy: "ring_all"})
+		var ce *ConflictError
+		if !errors.As(err, &ce) || ce.Field != "name" {
+			t.Fatalf("duplicate queue name: %v", err)
+		}
+		sk, err := s.CreateSkill(ctx, admin1, a.ID, SkillInput{Name: "french"})
+		must(t, err)
+		sk, err = s.UpdateSkill(ctx, admin1, a.ID, sk.ID, SkillInput{Name: "french", Description: "fluent"})
+		if err != nil || sk.Description != "fluent" {
+			t.Fatalf("UpdateSkill = %+v %v", sk, err)
+		}
+	})
+}
