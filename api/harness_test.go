@@ -134,7 +134,13 @@ func (r resp) errCode() string {
 	return b.Error.Code
 }
 
-func (r resp) String() string { return fmt.Sprintf("%d %s", r.status, r.body) }
+func (r resp) String() string {
+	b := string(r.body)
+	if len(b) > 400 {
+		b = b[:400] + "..."
+	}
+	return fmt.Sprintf("%d %s", r.status, b)
+}
 
 // do sends one request; body may be a string (sent verbatim) or a value (JSON).
 func (e *env) do(method, path, token string, body any, headers ...string) resp {
