@@ -1,0 +1,355 @@
+package switchtest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+)
+
+// Run runs every contract test, each with a fresh harness from newHarness.
+func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
+	for _, tc := range contract {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			tc.run(t, h)
+		})
+	}
+}
+
+type contractTest struct {
+	name string
+	run  func(t *testing.T, h Harness)
+}
+
+var contract = []contractTest{
+	{"InboundCallArrives", testInboundArrives},
+	{"Answer", testAnswer},
+	{"PlayCompletes", testPlay},
+	{"CollectWithTerminator", testCollectTerminator},
+	{"CollectResetKey", testCollectReset},
+	{"CollectTimeout", testCollectTimeout},
+	{"BridgeAnswered", testBridgeAnswered},
+	{"BridgeNoAnswerKeepsCaller", testBridgeNoAnswer},
+	{"BridgeUnregisteredKeepsCaller", testBridgeUnregistered},
+	{"OriginateAndBridgeCalls", testOriginateBridgeCalls},
+	{"HoldUnhold", testHold},
+	{"HoldUnknownCall", testHoldUnknown},
+	{"RecordStartStop", testRecord},
+	{"BlindTransfer", testTransfer},
+	{"Eavesdrop", testEavesdrop},
+	{"SetVarGetVar", testVars},
+	{"HangupByController", testHangupController},
+	{"HangupByCaller", testHangupCaller},
+	{"EventsInOrder", testEventsInOrder},
+	{"NodeDown", testNodeDown},
+}
+
+// timeouts are generous: the suite also runs against a real switch.
+const (
+	arriveTimeout = 10 * time.Second
+	verbTimeout   = 15 * time.Second
+)
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func mustAnswer(t *testing.T, h Harness, c *session) {
+	t.Helper()
+	if err := h.Switch().Answer(ctxFor(t, verbTimeout), c.Key); err != nil {
+		t.Fatalf("Answer: %v", err)
+	}
+}
+
+func testInboundArrives(t *testing.T, h Harness) {
+	c := arrive(t, h, CallerSpec{From: "5551001", To: "9100", Vars: map[string]string{"sb_tenant": "acme"}})
+	if c.From != "5551001" || c.To != "9100" {
+		t.Errorf("from/to = %q/%q, want 5551001/9100", c.From, c.To)
+	}
+	if c.Vars["sb_tenant"] != "acme" {
+		t.Errorf("Vars[sb_tenant] = %q, want acme", c.Vars["sb_tenant"])
+	}
+	if c.Key.Node != h.Node() || c.Key.ID == "" {
+		t.Errorf("key = %v, want node %q and an ID", c.Key, h.Node())
+	}
+}
+
+func testAnswer(t *testing.T, h Harness) {
+	c := arrive(t, h, CallerSpec{From: "5551002", To: "9100"})
+	mustAnswer(t, h, c)
+	c.waitFor(t, orchestrator.EventAnswered)
+}
+
+func testPlay(t *testing.T, h Harness) {
+	c := arrive(t, h, CallerSpec{From: "5551003", To: "9100"})
+	mustAnswer(t, h, c)
+	start := time.Now()
+	err := h.Switch().Play(ctxFor(t, verbTimeout), c.Key, orchestrator.Playback{Files: []string{h.Media(300 * time.Millisecond)}})
+	if err != nil {
+		t.Fatalf("Play: %v", err)
+	}
+	if time.Since(start) < 20*time.Millisecond {
+		t.Errorf("Play returned after %v: it must block until the media finished", time.Since(start))
+	}
+	c.waitFor(t, orchestrator.EventPlayStopped)
+}
+
+func collect(t *testing.T, h Harness, digits string, spec orchestrator.CollectSpec) orchestrator.CollectResult {
+	t.Helper()
+	c := arrive(t, h, CallerSpec{From: "5551004", To: "9100", Digits: digits, DigitGap: 150 * time.Millisecond})
+	mustAnswer(t, h, c)
+	res, err := h.Switch().Collect(ctxFor(t, verbTimeout), c.Key, spec)
+	if err != nil {
+		t.Fatalf("Collect: %v", err)
+	}
+	return res
+}
+
+func testCollectTerminator(t *testing.T, h Harness) {
+	res := collect(t, h, "12#", orchestrator.CollectSpec{Min: 1, Max: 4, Terminators: "#",
+		FirstDigitTimeout: 3 * time.Second, InterDigitTimeout: 2 * time.Second})
+	if res.Digits != "12" || res.Terminator != "#" || !res.Valid || res.TimedOut {
+		t.Errorf("Collect = %+v, want digits 12, terminator #, valid", res)
+	}
+}
+
+func testCollectReset(t *testing.T, h Harness) {
+	res := collect(t, h, "19*23#", orchestrator.CollectSpec{Min: 1, Max: 6, Terminators: "#", ResetKey: "*",
+		FirstDigitTimeout: 3 * time.Second, InterDigitTimeout: 2 * time.Second})
+	if res.Digits != "23" || !res.Valid {
+		t.Errorf("Collect = %+v, want 23 (the reset key clears 19)", res)
+	}
+}
+
+func testCollectTimeout(t *testing.T, h Harness) {
+	res := collect(t, h, "", orchestrator.CollectSpec{Min: 1, Max: 4, Terminators: "#",
+		FirstDigitTimeout: 500 * time.Millisecond, InterDigitTimeout: 500 * time.Millisecond})
+	if !res.TimedOut || res.Valid || res.Digits != "" {
+		t.Errorf("Collect = %+v, want a timeout with no digits", res)
+	}
+}
+
+func testBridgeAnswered(t *testing.T, h Harness) {
+	ep := register(t, h, "1000", PhoneBehaviour{AnswerAfter: 200 * time.Millisecond})
+	c := arrive(t, h, CallerSpec{From: "5551005", To: "9100"})
+	mustAnswer(t, h, c)
+	res, err := h.Switch().Bridge(ctxFor(t, verbTimeout), c.Key, ep, 5*time.Second)
+	if err != nil {
+		t.Fatalf("Bridge: %v", err)
+	}
+	if !res.Answered || res.Peer.IsZero() {
+		t.Fatalf("Bridge = %+v, want answered with a peer", res)
+	}
+	if e := c.waitFor(t, orchestrator.EventBridged); e.Peer != res.Peer {
+		t.Errorf("EventBridged peer %v, want %v", e.Peer, res.Peer)
+	}
+}
+
+// stillUp checks the call can still be used after a failed bridge.
+func stillUp(t *testing.T, h Harness, c *session) {
+	t.Helper()
+	if err := h.Switch().SetVar(ctxFor(t, verbTimeout), c.Key, "sb_after_bridge", "1"); err != nil {
+		t.Errorf("caller is not usable after the failed bridge: %v", err)
+	}
+	if e, ok := c.seen(orchestrator.EventHangup); ok {
+		t.Errorf("caller was hung up: %+v", e)
+	}
+}
+
+func testBridgeNoAnswer(t *testing.T, h Harness) {
+	ep := register(t, h, "1001", PhoneBehaviour{NoAnswer: true})
+	c := arrive(t, h, CallerSpec{From: "5551006", To: "9100"})
+	mustAnswer(t, h, c)
+	res, err := h.Switch().Bridge(ctxFor(t, verbTimeout), c.Key, ep, time.Second)
+	if err != nil {
+		t.Fatalf("Bridge: %v", err)
+	}
+	if res.Answered || res.Cause != orchestrator.CauseNoAnswer {
+		t.Errorf("Bridge = %+v, want NO_ANSWER", res)
+	}
+	stillUp(t, h, c)
+}
+
+func testBridgeUnregistered(t *testing.T, h Harness) {
+	c := arrive(t, h, CallerSpec{From: "5551007", To: "9100"})
+	mustAnswer(t, h, c)
+	res, err := h.Switch().Bridge(ctxFor(t, verbTimeout), c.Key, h.Unregistered(), time.Second)
+	if err != nil && !errors.Is(err, orchestrator.ErrNotRegistered) {
+		t.Fatalf("Bridge: %v", err)
+	}
+	if res.Answered || err == nil && res.Cause != orchestrator.CauseUserNotRegistered {
+		t.Errorf("Bridge = %+v, %v; want USER_NOT_REGISTERED", res, err)
+	}
+	stillUp(t, h, c)
+}
+
+func testOriginateBridgeCalls(t *testing.T, h Harness) {
+	ep := register(t, h, "1002", PhoneBehaviour{AnswerAfter: 100 * time.Millisecond})
+	c := arrive(t, h, CallerSpec{From: "5551008", To: "9100"})
+	mustAnswer(t, h, c)
+	id := orchestrator.NewCallID()
+	key, events, err := h.Switch().Originate(ctxFor(t, verbTimeout), orchestrator.OriginateSpec{
+		ID: id, Node: h.Node(), To: ep, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatalf("Originate: %v", err)
+	}
+	if key.ID != id || key.Node != h.Node() {
+		t.Errorf("Originate key %v, want the controller's ID %s on %s", key, id, h.Node())
+	}
+	leg := track(t, key, events)
+	if err := h.Switch().BridgeCalls(ctxFor(t, verbTimeout), c.Key, key); err != nil {
+		t.Fatalf("BridgeCalls: %v", err)
+	}
+	c.waitFor(t, orchestrator.EventBridged)
+	_ = leg
+}
+
+func testHold(t *testing.T, h Harness) {
+	c := arrive(t, h, CallerSpec{From: "5551009", To: "9100"})
+	mustAnswer(t, h, c)
+	if err := h.Switch().Hold(ctxFor(t, verbTimeout), c.Key); err != nil {
+		t.Fatalf("Hold: %v", err)
+	}
+	if err := h.Switch().Unhold(ctxFor(t, verbTimeout), c.Key); err != nil {
+		t.Fatalf("Unhold: %v", err)
+	}
+}
+
+// testHoldUnknownCall: FreeSWITCH answers +OK to uuid_hold on a call that
+// does not exist; the implementation must not trust that reply.
+func testHoldUnknown(t *testing.T, h Harness) {
+	err := h.Switch().Hold(ctxFor(t, verbTimeout), orchestrator.Key{Node: h.Node(), ID: orchestrator.NewCallID()})
+	if !errors.Is(err, orchestrator.ErrNoSuchCall) {
+		t.Errorf("Hold on an unknown call = %v, want ErrNoSuchCall", err)
+	}
+}
+
+func testRecord(t *testing.T, h Harness) {
+	c := arrive(t, h, CallerSpec{From: "5551010", To: "9100"})
+	mustAnswer(t, h, c)
+	path := "/tmp/switchtest-" + c.Key.ID + ".wav"
+	if err := h.Switch().RecordStart(ctxFor(t, verbTimeout), c.Key, path); err != nil {
+		t.Fatalf("RecordStart: %v", err)
+	}
+	if err := h.Switch().RecordStop(ctxFor(t, verbTimeout), c.Key, path); err != nil {
+		t.Fatalf("RecordStop: %v", err)
+	}
+	if e := c.waitFor(t, orchestrator.EventRecordStarted); e.Path != path {
+		t.Errorf("record started path %q, want %q", e.Path, path)
+	}
+	c.waitFor(t, orchestrator.EventRecordStopped)
+}
+
+func testTransfer(t *testing.T, h Harness) {
+	c := arrive(t, h, CallerSpec{From: "5551011", To: "9100"})
+	mustAnswer(t, h, c)
+	if err := h.Switch().BlindTransfer(ctxFor(t, verbTimeout), c.Key, h.TransferDestination()); err != nil {
+		t.Fatalf("BlindTransfer: %v", err)
+	}
+	c.waitEnded(t)
+}
+
+func testEavesdrop(t *testing.T, h Harness) {
+	ep := register(t, h, "1003", PhoneBehaviour{AnswerAfter: 50 * time.Millisecond})
+	c := arrive(t, h, CallerSpec{From: "5551012", To: "9100"})
+	mustAnswer(t, h, c)
+	key, events, err := h.Switch().Originate(ctxFor(t, verbTimeout), orchestrator.OriginateSpec{
+		ID: orchestrator.NewCallID(), Node: h.Node(), To: ep, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatalf("Originate supervisor: %v", err)
+	}
+	track(t, key, events)
+	if err := h.Switch().Eavesdrop(ctxFor(t, verbTimeout), key, c.Key, orchestrator.Listen); err != nil {
+		t.Fatalf("Eavesdrop: %v", err)
+	}
+}
+
+func testVars(t *testing.T, h Harness) {
+	c := arrive(t, h, CallerSpec{From: "5551013", To: "9100"})
+	sw := h.Switch()
+	if err := sw.SetVar(ctxFor(t, verbTimeout), c.Key, "sb_test", "42 and more"); err != nil {
+		t.Fatalf("SetVar: %v", err)
+	}
+	v, err := sw.GetVar(ctxFor(t, verbTimeout), c.Key, "sb_test")
+	if err != nil || v != "42 and more" {
+		t.Errorf("GetVar = %q, %v; want %q", v, err, "42 and more")
+	}
+	_, err = sw.GetVar(ctxFor(t, verbTimeout), orchestrator.Key{Node: h.Node(), ID: orchestrator.NewCallID()}, "sb_test")
+	if !errors.Is(err, orchestrator.ErrNoSuchCall) {
+		t.Errorf("GetVar on an unknown call = %v, want ErrNoSuchCall", err)
+	}
+}
+
+func testHangupController(t *testing.T, h Harness) {
+	c := arrive(t, h, CallerSpec{From: "5551014", To: "9100"})
+	mustAnswer(t, h, c)
+	if err := h.Switch().Hangup(ctxFor(t, verbTimeout), c.Key, orchestrator.CauseNormalClearing); err != nil {
+		t.Fatalf("Hangup: %v", err)
+	}
+	c.waitEnded(t)
+	if e, ok := c.seen(orchestrator.EventHangup); !ok || e.Cause != orchestrator.CauseNormalClearing {
+		t.Errorf("EventHangup = %+v (seen %v), want NORMAL_CLEARING", e, ok)
+	}
+}
+
+func testHangupCaller(t *testing.T, h Harness) {
+	c := arrive(t, h, CallerSpec{From: "5551015", To: "9100"})
+	mustAnswer(t, h, c)
+	if err := c.caller.Hangup(); err != nil {
+		t.Fatalf("caller hangup: %v", err)
+	}
+	c.waitEnded(t)
+	if _, ok := c.seen(orchestrator.EventHangup); !ok {
+		t.Error("no EventHangup before EventEnded")
+	}
+	select {
+	case <-c.ctx.Done():
+	case <-time.After(arriveTimeout):
+		t.Error("the call's context was not cancelled at hangup")
+	}
+}
+
+func testEventsInOrder(t *testing.T, h Harness) {
+	c := arrive(t, h, CallerSpec{From: "5551016", To: "9100"})
+	mustAnswer(t, h, c)
+	h.Switch().Play(ctxFor(t, verbTimeout), c.Key, orchestrator.Playback{Files: []string{h.Media(100 * time.Millisecond)}})
+	h.Switch().Hangup(ctxFor(t, verbTimeout), c.Key, orchestrator.CauseNormalClearing)
+	c.waitEnded(t)
+	var last uint64
+	for _, e := range c.events() {
+		if e.Seq != 0 && e.Seq <= last {
+			t.Errorf("event %v seq %d after %d: out of order", e.Kind, e.Seq, last)
+		}
+		if e.Seq != 0 {
+			last = e.Seq
+		}
+	}
+	assertOrder(t, c.events(), orchestrator.EventAnswered, orchestrator.EventPlayStarted,
+		orchestrator.EventPlayStopped, orchestrator.EventHangup, orchestrator.EventEnded)
+}
+
+func testNodeDown(t *testing.T, h Harness) {
+	arrive(t, h, CallerSpec{From: "5551017", To: "9100"})
+	if err := h.DropNode(); err != nil {
+		t.Fatalf("DropNode: %v", err)
+	}
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case e, ok := <-h.Watcher().NodeEvents():
+			if !ok {
+				t.Fatal("node events closed before NodeDown")
+			}
+			if e.Kind == orchestrator.NodeDown && e.Node == h.Node() {
+				return
+			}
+		case <-deadline:
+			t.Fatal("no NodeDown within 30 s of losing the node")
+		}
+	}
+}
