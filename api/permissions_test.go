@@ -124,4 +124,3 @@ func orDash(s string) string {
 	}
 	return s
 }
-
