@@ -1,0 +1,91 @@
+package fssim
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/switchtest"
+)
+
+// Harness lets the switchtest contract suite drive a Switch implementation
+// (the FreeSWITCH adapter) connected to this node: callers arrive through
+// PlaceCall, phones register with RegisterPhone, node loss is Drop.
+type Harness struct {
+	Sim *Node
+	// NodeName is the node name the implementation uses in Keys.
+	NodeName string
+	// SocketAddr is the implementation's outbound-socket listener.
+	SocketAddr string
+	// Domain is the SIP domain of simulated users; "" means 127.0.0.1.
+	Domain string
+	SW     orchestrator.Switch
+	Acc    orchestrator.InboundAcceptor
+	W      orchestrator.NodeWatcher
+}
+
+var _ switchtest.Harness = (*Harness)(nil)
+
+func (h *Harness) Switch() orchestrator.Switch            { return h.SW }
+func (h *Harness) Acceptor() orchestrator.InboundAcceptor { return h.Acc }
+func (h *Harness) Watcher() orchestrator.NodeWatcher      { return h.W }
+func (h *Harness) Node() string                           { return h.NodeName }
+
+func (h *Harness) domain() string {
+	if h.Domain == "" {
+		return "127.0.0.1"
+	}
+	return h.Domain
+}
+
+// Call places a simulated caller; its digits are pressed after the answer.
+func (h *Harness) Call(ctx context.Context, c switchtest.CallerSpec) (switchtest.Caller, error) {
+	in := IncomingCall{From: c.From, To: c.To, Vars: c.Vars}
+	gap := h.Sim.scaleUp(c.DigitGap)
+	for i := 0; i < len(c.Digits); i++ {
+		in.DTMF = append(in.DTMF, Press{After: gap, Digit: c.Digits[i]})
+	}
+	call, err := h.Sim.PlaceCall(ctx, h.SocketAddr, in)
+	if err != nil {
+		return nil, err
+	}
+	return harnessCaller{call}, nil
+}
+
+// harnessCaller hangs up with NORMAL_CLEARING, as a caller's BYE does.
+type harnessCaller struct{ c *Call }
+
+func (c harnessCaller) Hangup() error { return c.c.Hangup("NORMAL_CLEARING") }
+
+// RegisterPhone registers user with a script in simulated time.
+func (h *Harness) RegisterPhone(_ context.Context, user string, b switchtest.PhoneBehaviour) (orchestrator.Endpoint, error) {
+	s := PhoneScript{AnswerAfter: h.Sim.scaleUp(b.AnswerAfter), NoAnswer: b.NoAnswer, Busy: b.Busy,
+		HangupAfter: h.Sim.scaleUp(b.HangupAfter)}
+	if err := h.Sim.RegisterPhone(user, h.domain(), s); err != nil {
+		return orchestrator.Endpoint{}, err
+	}
+	return orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: user, Domain: h.domain()}, nil
+}
+
+// Unregistered is user 1019, which never registers (capture 08c).
+func (h *Harness) Unregistered() orchestrator.Endpoint {
+	return orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: "1019", Domain: h.domain()}
+}
+
+// Media is a tone lasting d of real time at the node's speed.
+func (h *Harness) Media(d time.Duration) string {
+	return fmt.Sprintf("tone_stream://%%(%d,0,440)", h.Sim.scaleUp(d).Milliseconds())
+}
+
+// TransferDestination is unknown to the simulated dialplan, so the
+// transferred call parks there.
+func (h *Harness) TransferDestination() string { return "9300" }
+
+// DropNode closes every ESL connection and refuses new ones.
+func (h *Harness) DropNode() error { h.Sim.Drop(); return nil }
+
+// scaleUp turns real time into simulated time (the inverse of dur).
+func (n *Node) scaleUp(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * n.cfg.Speed)
+}
