@@ -1,0 +1,176 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// setting is one configuration value. Its value comes from the command-line
+// flag if given, else from the environment variable SWITCHBOARD_<NAME>, else
+// from the default. `switchboard serve -h` prints the whole table.
+type setting struct {
+	name   string // flag name, e.g. "listen"; env is SWITCHBOARD_LISTEN
+	def    string
+	usage  string
+	secret bool // never printed
+	value  string
+	source string // "flag", "env" or "default"
+}
+
+func (s *setting) env() string {
+	return "SWITCHBOARD_" + strings.ToUpper(strings.ReplaceAll(s.name, "-", "_"))
+}
+
+// settings is an ordered set of settings bound to a FlagSet.
+type settings struct {
+	fs    *flag.FlagSet
+	list  []*setting
+	byKey map[string]*setting
+	set   map[string]bool
+}
+
+func newSettings(fs *flag.FlagSet) *settings {
+	return &settings{fs: fs, byKey: map[string]*setting{}, set: map[string]bool{}}
+}
+
+func (ss *settings) add(name, def, usage string, secret bool) {
+	s := &setting{name: name, def: def, usage: usage, secret: secret}
+	ss.list = append(ss.list, s)
+	ss.byKey[name] = s
+	ss.fs.Func(name, usage+" (env "+s.env()+")", func(v string) error {
+		s.value, s.source = v, "flag"
+		ss.set[name] = true
+		return nil
+	})
+}
+
+// resolve applies env and defaults to settings not given as flags.
+func (ss *settings) resolve(getenv func(string) string) {
+	for _, s := range ss.list {
+		if ss.set[s.name] {
+			continue
+		}
+		if v := getenv(s.env()); v != "" {
+			s.value, s.source = v, "env"
+			continue
+		}
+		s.value, s.source = s.def, "default"
+	}
+}
+
+func (ss *settings) str(name string) string { return ss.byKey[name].value }
+
+func (ss *settings) duration(name string) (time.Duration, error) {
+	d, err := time.ParseDuration(ss.str(name))
+	if err != nil {
+		return 0, fmt.Errorf("setting %s (%s): %q is not a duration like 10s", name, ss.byKey[name].env(), ss.str(name))
+	}
+	return d, nil
+}
+
+func (ss *settings) boolean(name string) (bool, error) {
+	b, err := strconv.ParseBool(ss.str(name))
+	if err != nil {
+		return false, fmt.Errorf("setting %s (%s): %q is not true or false", name, ss.byKey[name].env(), ss.str(name))
+	}
+	return b, nil
+}
+
+// usage writes the settings table: flag, environment variable, default.
+func (ss *settings) usage(w io.Writer, cmd, summary string) {
+	fmt.Fprintf(w, "Usage: switchboard %s [flags]\n\n%s\n\nEvery setting is taken from its flag, else its environment variable, else the default.\n\n", cmd, summary)
+	for _, s := range ss.list {
+		def := s.def
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(w, "  -%s\n      %s\n      env %s, default %s\n", s.name, s.usage, s.env(), def)
+	}
+}
+
+// serveConfig is the resolved configuration of `switchboard serve`.
+type serveConfig struct {
+	Listen          string
+	DataDir         string
+	Database        string
+	AdminEmail      string
+	AdminPassword   string
+	SecretKey       string
+	LogLevel        string
+	LogFormat       string
+	ShutdownTimeout time.Duration
+	ESLListen       string
+	Demo            bool
+}
+
+func serveSettings(fs *flag.FlagSet) *settings {
+	ss := newSettings(fs)
+	ss.add("listen", ":8080", "HTTP listen address for the REST API, web app, metrics and xml_curl", false)
+	ss.add("data-dir", "switchboard-data", "directory for the embedded database, generated keys and recordings metadata", false)
+	ss.add("database", "", "database URL: sqlite:PATH or postgres://user@host:5432/db; empty means sqlite:<data-dir>/switchboard.db", false)
+	ss.add("admin-email", "admin@switchboard.local", "sign-in email of the platform administrator created on first start", false)
+	ss.add("admin-password", "", "password of the platform administrator on first start; empty: one is generated and printed once", true)
+	ss.add("secret-key", "", "base64 32-byte key that signs tokens and encrypts node secrets; empty: generated once into <data-dir>/secret.key", true)
+	ss.add("log-level", "info", "log level: debug, info, warn or error", false)
+	ss.add("log-format", "json", "log format: json or text", false)
+	ss.add("shutdown-timeout", "15s", "how long to wait for requests and calls to finish on SIGTERM", false)
+	ss.add("esl-listen", "127.0.0.1:8084", "address where FreeSWITCH's socket application connects for each call (outbound ESL)", false)
+	ss.add("demo", "false", "also start simulated FreeSWITCH nodes, callers and agents (switchboard sim)", false)
+	return ss
+}
+
+func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	ss := serveSettings(fs)
+	fs.Usage = func() {
+		ss.usage(stderr, "serve", "Runs the Switchboard controller: REST API, web app, FreeSWITCH xml_curl and ESL.")
+	}
+	if err := fs.Parse(args); err != nil {
+		return serveConfig{}, err
+	}
+	if fs.NArg() > 0 {
+		return serveConfig{}, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	ss.resolve(getenv)
+	cfg := serveConfig{
+		Listen:        ss.str("listen"),
+		DataDir:       ss.str("data-dir"),
+		Database:      ss.str("database"),
+		AdminEmail:    ss.str("admin-email"),
+		AdminPassword: ss.str("admin-password"),
+		SecretKey:     ss.str("secret-key"),
+		LogLevel:      ss.str("log-level"),
+		LogFormat:     ss.str("log-format"),
+		ESLListen:     ss.str("esl-listen"),
+	}
+	var err error
+	if cfg.ShutdownTimeout, err = ss.duration("shutdown-timeout"); err != nil {
+		return cfg, err
+	}
+	if cfg.Demo, err = ss.boolean("demo"); err != nil {
+		return cfg, err
+	}
+	if cfg.Database == "" {
+		cfg.Database = "sqlite:" + filepath.Join(cfg.DataDir, "switchboard.db")
+	}
+	switch cfg.LogFormat {
+	case "json", "text":
+	default:
+		return cfg, fmt.Errorf("setting log-format (SWITCHBOARD_LOG_FORMAT): %q is not json or text", cfg.LogFormat)
+	}
+	switch cfg.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return cfg, fmt.Errorf("setting log-level (SWITCHBOARD_LOG_LEVEL): %q is not debug, info, warn or error", cfg.LogLevel)
+	}
+	if !strings.HasPrefix(cfg.Database, "sqlite:") && !strings.HasPrefix(cfg.Database, "postgres://") && !strings.HasPrefix(cfg.Database, "postgresql://") {
+		return cfg, fmt.Errorf("setting database (SWITCHBOARD_DATABASE): %q must start with sqlite: or postgres://", cfg.Database)
+	}
+	return cfg, nil
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestServeConfigPrecedenceFlagEnvDefault(t *testing.T) {
+	env := envOf(map[string]string{
+		"SWITCHBOARD_LISTEN":           ":9000",
+		"SWITCHBOARD_DATA_DIR":         "/var/lib/sb",
+		"SWITCHBOARD_SHUTDOWN_TIMEOUT": "3s",
+	})
+	cfg, err := parseServeConfig([]string{"-listen", "127.0.0.1:7000"}, env, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "127.0.0.1:7000" {
+		t.Errorf("flag must win over env: listen = %q", cfg.Listen)
+	}
+	if cfg.DataDir != "/var/lib/sb" || cfg.ShutdownTimeout != 3*time.Second {
+		t.Errorf("env must win over default: data-dir %q, shutdown %v", cfg.DataDir, cfg.ShutdownTimeout)
+	}
+	if cfg.Database != "sqlite:/var/lib/sb/switchboard.db" {
+		t.Errorf("default database follows the data dir, got %q", cfg.Database)
+	}
+	if cfg.LogFormat != "json" || cfg.AdminEmail != "admin@switchboard.local" {
+		t.Errorf("defaults not applied: %+v", cfg)
+	}
+}
+
+func TestServeConfigRejectsBadValuesNamingTheSetting(t *testing.T) {
+	cases := map[string][]string{
+		"shutdown-timeout": {"-shutdown-timeout", "soon"},
+		"log-format":       {"-log-format", "xml"},
+		"log-level":        {"-log-level", "loud"},
+		"database":         {"-database", "mysql://x"},
+		"demo":             {"-demo", "maybe"},
+	}
+	for name, args := range cases {
+		_, err := parseServeConfig(args, envOf(nil), &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%v: want an error naming %s, got %v", args, name, err)
+		}
+	}
+}
+
+func TestServeHelpDocumentsEverySetting(t *testing.T) {
+	var out bytes.Buffer
+	_, err := parseServeConfig([]string{"-h"}, envOf(nil), &out)
+	if err == nil {
+		t.Fatal("-h must stop parsing")
+	}
+	fs := serveSettings(flag.NewFlagSet("x", flag.ContinueOnError))
+	for _, s := range fs.list {
+		if !strings.Contains(out.String(), "-"+s.name) || !strings.Contains(out.String(), s.env()) {
+			t.Errorf("help does not document %s / %s", s.name, s.env())
+		}
+	}
+}
