@@ -1,0 +1,168 @@
+package fssim
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
+)
+
+func fastNode(t testing.TB) *Node {
+	t.Helper()
+	n, err := Start(Config{Heartbeat: -1, Speed: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Close)
+	return n
+}
+
+func TestOriginateOutcomes(t *testing.T) {
+	n := fastNode(t)
+	n.RegisterPhone("1000", "dom", PhoneScript{AnswerAfter: time.Second})
+	n.RegisterPhone("1001", "dom", PhoneScript{Busy: true})
+	n.RegisterPhone("1002", "dom", PhoneScript{NoAnswer: true})
+	c := inbound(t, n)
+	c.send("event json BACKGROUND_JOB CHANNEL_PARK")
+	c.frame()
+	cases := []struct{ dial, want string }{
+		{"{origination_uuid=u-1}user/1000@dom &park()", "+OK u-1\n"},
+		{"user/1001@dom &park()", "-ERR USER_BUSY\n"},
+		{"{originate_timeout=2}user/1002@dom &park()", "-ERR NO_ANSWER\n"},
+		{"user/1009@dom &park()", "-ERR USER_NOT_REGISTERED\n"},
+	}
+	for i, tc := range cases {
+		job := "job-" + string(rune('a'+i))
+		c.send("bgapi originate " + tc.dial + "\nJob-UUID: " + job)
+		f, _ := c.until(func(f *esl.Frame, _ *esl.Event) bool { return f.ContentType() == esl.TypeCommandReply })
+		if f.Get("Job-UUID") != job {
+			t.Errorf("%s: reply Job-UUID %q, want the client's %q", tc.dial, f.Get("Job-UUID"), job)
+		}
+		e := c.event("BACKGROUND_JOB")
+		if e.Get("Job-UUID") != job || string(e.Body) != tc.want {
+			t.Errorf("%s: BACKGROUND_JOB %q body %q, want %q", tc.dial, e.Get("Job-UUID"), e.Body, tc.want)
+		}
+		if i == 0 { // the app runs after the job reports
+			if e := c.event("CHANNEL_PARK"); e.UUID() != "u-1" {
+				t.Errorf("park on %q, want u-1", e.UUID())
+			}
+		}
+	}
+}
+
+func TestAPIQuirks(t *testing.T) {
+	n := fastNode(t)
+	c := inbound(t, n)
+	for cmd, want := range map[string]string{
+		"uuid_hold 00000000-0000-0000-0000-000000000000": "+OK Success\n",
+		"uuid_kill 00000000-0000-0000-0000-000000000000": "-ERR No such channel!\n",
+		"show channels as json":                          "{\"row_count\": 0}\n",
+		"show registrations as json":                     "{\"row_count\": 0}\n",
+		"this_is_not_a_command":                          "-ERR this_is_not_a_command Command not found!\n",
+		"conference nope list":                           "-ERR Conference nope not found\n",
+	} {
+		if got := c.api(cmd); got != want {
+			t.Errorf("api %s = %q, want %q", cmd, got, want)
+		}
+	}
+}
+
+func TestRegistrationEvents(t *testing.T) {
+	n := fastNode(t)
+	c := inbound(t, n)
+	c.send("event json CUSTOM sofia::register sofia::unregister sofia::expire")
+	c.frame()
+	n.RegisterPhone("1000", "dom", PhoneScript{})
+	if e := c.event("CUSTOM"); e.Subclass() != "sofia::register" || e.Get("username") != "1000" {
+		t.Errorf("got %s %s", e.Subclass(), e.Get("username"))
+	}
+	if body := c.api("sofia status profile internal reg"); !strings.Contains(body, "User:       \t1000@dom") || !strings.Contains(body, "Total items returned: 1") {
+		t.Errorf("sofia reg:\n%s", body)
+	}
+	n.ExpirePhone("1000", "dom")
+	if e := c.event("CUSTOM"); e.Subclass() != "sofia::expire" {
+		t.Errorf("got %s, want sofia::expire", e.Subclass())
+	}
+	if err := n.UnregisterPhone("1000", "dom"); err == nil {
+		t.Error("unregistering an expired phone must fail")
+	}
+}
+
+// controller accepts one outbound socket and does connect + myevents json.
+func controller(t testing.TB, n *Node, in IncomingCall) (*eslClient, *Call) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	call, err := n.PlaceCall(context.Background(), ln.Addr().String(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	c := newClient(t, nc)
+	c.send("connect")
+	if f := c.frame(); f.Get("Unique-ID") != call.UUID() || f.Get("Reply-Text") != "%2BOK%0A" {
+		t.Fatalf("connect reply Unique-ID %q Reply-Text %q", f.Get("Unique-ID"), f.Get("Reply-Text"))
+	}
+	c.send("myevents json")
+	c.frame()
+	return c, call
+}
+
+func execute(c *eslClient, app, arg string) {
+	c.send("sendmsg\ncall-command: execute\nexecute-app-name: " + app + "\nexecute-app-arg: " + arg)
+}
+
+func TestCollectDigitsAndRecorder(t *testing.T) {
+	n := fastNode(t)
+	c, call := controller(t, n, IncomingCall{From: "100", To: "9100", Vars: map[string]string{"sb_tenant": "acme"},
+		DTMF: Presses("12#", 200*time.Millisecond)})
+	execute(c, "answer", "")
+	execute(c, "play_and_get_digits", "1 4 1 5000 # tone_stream://%(1000,0,350) silence_stream://250 digits \\d+")
+	_, e := c.until(func(_ *esl.Frame, e *esl.Event) bool {
+		return e != nil && e.Name() == "CHANNEL_EXECUTE_COMPLETE" && e.Get("Application") == "play_and_get_digits"
+	})
+	if e.Get("variable_digits") != "12" || e.Get("variable_read_terminator_used") != "#" {
+		t.Errorf("digits %q terminator %q", e.Get("variable_digits"), e.Get("variable_read_terminator_used"))
+	}
+	if e.Get("variable_sb_tenant") != "acme" {
+		t.Errorf("sb_tenant = %q", e.Get("variable_sb_tenant"))
+	}
+	c.send("sendmsg\ncall-command: hangup\nhangup-cause: NORMAL_CLEARING")
+	c.until(func(f *esl.Frame, _ *esl.Event) bool { return f.ContentType() == esl.TypeDisconnectNotice })
+	<-call.Done()
+	info := call.Info()
+	var names []string
+	for _, a := range info.Apps {
+		names = append(names, a.Name)
+	}
+	if strings.Join(names, ",") != "answer,play_and_get_digits" || info.DTMF != "12#" || info.HangupCause != "NORMAL_CLEARING" {
+		t.Errorf("recorded %v dtmf %q cause %q", names, info.DTMF, info.HangupCause)
+	}
+}
+
+func TestDropRefusesConnections(t *testing.T) {
+	n := fastNode(t)
+	c := inbound(t, n)
+	n.Drop()
+	if _, err := c.r.ReadFrame(); err == nil {
+		t.Error("inbound connection still open after Drop")
+	}
+	if nc, err := net.Dial("tcp", n.Addr()); err == nil {
+		nc.Close()
+		t.Error("node accepted a connection while dropped")
+	}
+	if err := n.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	inbound(t, n)
+}
