@@ -36,7 +36,7 @@ func renderRoute(context, dialled string, node Node, r dialplan.Route, domain st
 	set(VarRouteMode, r.Site.Mode.String())
 	set(VarNode, node.ID)
 	d.empty("action", "application", "socket", "data", node.SocketAddr+" async full")
-	renderFallback(d, node, r, domain)
+	writeFallback(d, node, r.Tenant, r.Fallback, domain)
 	d.close("condition")
 	d.close("extension")
 	d.close("context")
@@ -44,12 +44,11 @@ func renderRoute(context, dialled string, node Node, r dialplan.Route, domain st
 	return d.bytes()
 }
 
-// renderFallback: announcement, then ring the tenant's phones at this site at
+// writeFallback: announcement, then ring the tenant's phones at this site at
 // once, then hang up with the plan's cause.
-func renderFallback(d *xmlDoc, node Node, r dialplan.Route, domain string) {
-	fb := r.Fallback
+func writeFallback(d *xmlDoc, node Node, tenant dialplan.TenantID, fb dialplan.FallbackPlan, domain string) {
 	d.empty("action", "application", "log", "data", "WARNING switchboard: controller unreachable from node "+
-		node.ID+", local fallback for tenant "+string(r.Tenant))
+		node.ID+", local fallback for tenant "+string(tenant))
 	d.empty("action", "application", "set", "data", VarFallback+"=true")
 	if fb.Announcement != "" {
 		d.empty("action", "application", "answer")
@@ -61,7 +60,7 @@ func renderFallback(d *xmlDoc, node Node, r dialplan.Route, domain string) {
 			legs[i] = "user/" + u + "@" + domain
 		}
 		vars := "{originate_timeout=" + strconv.Itoa(int(fb.RingTimeout.Seconds())) +
-			"," + VarTenant + "=" + string(r.Tenant) + "," + VarFallback + "=true}"
+			"," + VarTenant + "=" + string(tenant) + "," + VarFallback + "=true}"
 		// Without continue_on_fail a failed bridge hangs the caller up with
 		// the failure cause (README scenario 08c); we want our own cause.
 		d.empty("action", "application", "set", "data", "continue_on_fail=true")

@@ -1,5 +1,7 @@
 package xmlcurl
 
+import "github.com/switchboard-cc/switchboard/dialplan"
+
 // dialString is the domain's dial-string param, as in the FreeSWITCH
 // default configuration and the capture: it rings every registered contact
 // of the user. The ${} here are FreeSWITCH's own, not tenant data.
@@ -27,37 +29,49 @@ func directoryFor(dir Directory, req Request) (doc []byte, ok bool) {
 }
 
 // renderUser writes the user document in the shape FreeSWITCH accepted in the
-// capture: a1-hash instead of a password, user_context and sb_tenant
-// variables, then the effective caller ID when set.
+// capture.
 func renderUser(e DirectoryEntry) []byte {
 	d := newDoc()
 	d.open("section", "name", "directory")
-	d.open("domain", "name", e.Domain)
+	writeDomain(d, e.Domain, e.Context, e.Tenant, []User{e.User})
+	d.close("section")
+	return d.bytes()
+}
+
+// writeDomain writes a tenant domain with its users: a1-hash instead of a
+// password, user_context and sb_tenant variables, then the effective caller
+// ID when set.
+func writeDomain(d *xmlDoc, domain, context string, tenant dialplan.TenantID, users []User) {
+	d.open("domain", "name", domain)
 	d.open("params")
 	d.empty("param", "name", "dial-string", "value", dialString)
 	d.close("params")
 	d.open("groups")
 	d.open("group", "name", "default")
 	d.open("users")
-	d.open("user", "id", e.User.ID)
-	d.open("params")
-	d.empty("param", "name", "a1-hash", "value", e.User.HA1)
-	d.close("params")
-	d.open("variables")
-	d.empty("variable", "name", "user_context", "value", e.Context)
-	d.empty("variable", "name", VarTenant, "value", string(e.Tenant))
-	if e.User.CallerIDName != "" {
-		d.empty("variable", "name", "effective_caller_id_name", "value", e.User.CallerIDName)
+	for _, u := range users {
+		writeUser(d, context, tenant, u)
 	}
-	if e.User.CallerIDNumber != "" {
-		d.empty("variable", "name", "effective_caller_id_number", "value", e.User.CallerIDNumber)
-	}
-	d.close("variables")
-	d.close("user")
 	d.close("users")
 	d.close("group")
 	d.close("groups")
 	d.close("domain")
-	d.close("section")
-	return d.bytes()
+}
+
+func writeUser(d *xmlDoc, context string, tenant dialplan.TenantID, u User) {
+	d.open("user", "id", u.ID)
+	d.open("params")
+	d.empty("param", "name", "a1-hash", "value", u.HA1)
+	d.close("params")
+	d.open("variables")
+	d.empty("variable", "name", "user_context", "value", context)
+	d.empty("variable", "name", VarTenant, "value", string(tenant))
+	if u.CallerIDName != "" {
+		d.empty("variable", "name", "effective_caller_id_name", "value", u.CallerIDName)
+	}
+	if u.CallerIDNumber != "" {
+		d.empty("variable", "name", "effective_caller_id_number", "value", u.CallerIDNumber)
+	}
+	d.close("variables")
+	d.close("user")
 }

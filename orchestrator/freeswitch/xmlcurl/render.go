@@ -19,11 +19,17 @@ const notFound = `<document type="freeswitch/xml">
 type xmlDoc struct {
 	b     strings.Builder
 	depth int
+	root  string
 }
 
-func newDoc() *xmlDoc {
-	d := &xmlDoc{}
-	d.open("document", "type", "freeswitch/xml")
+// newDoc starts an xml_curl answer.
+func newDoc() *xmlDoc { return newRoot("document", "type", "freeswitch/xml") }
+
+// newRoot starts a document with another root, e.g. <include> for a static
+// configuration file.
+func newRoot(root string, attrs ...string) *xmlDoc {
+	d := &xmlDoc{root: root}
+	d.open(root, attrs...)
 	return d
 }
 
@@ -52,11 +58,11 @@ func (d *xmlDoc) close(name string) {
 	d.b.WriteString(strings.Repeat("  ", d.depth) + "</" + name + ">\n")
 }
 
-// bytes closes every open element and returns the document.
+// bytes closes the root and returns the document.
 func (d *xmlDoc) bytes() []byte {
 	if d.depth != 1 {
 		panic("xmlcurl: unbalanced document") // a bug in this package, caught by the golden tests
 	}
-	d.close("document")
+	d.close(d.root)
 	return []byte(d.b.String())
 }

@@ -14,4 +14,8 @@ const (
 	VarRouteMode    = "sb_route_mode"    // "local" or "translate"
 	VarNode         = "sb_node"          // node ID that asked (its xml_curl credentials user)
 	VarFallback     = "sb_fallback"      // "true" once the survivability fallback runs
+	// VarStatic is "true" when the call came through the static fallback
+	// files (StaticFallback) instead of xml_curl: the entry, schedule and
+	// target site are then not set, and the controller routes the call itself.
+	VarStatic = "sb_static"
 )

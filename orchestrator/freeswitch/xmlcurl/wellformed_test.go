@@ -12,6 +12,11 @@ import (
 // document.
 func mustBeWellFormed(t testing.TB, doc []byte) {
 	t.Helper()
+	mustBeWellFormedAs(t, doc, "document")
+}
+
+func mustBeWellFormedAs(t testing.TB, doc []byte, root string) {
+	t.Helper()
 	dec := xml.NewDecoder(bytes.NewReader(doc))
 	first := ""
 	for {
@@ -26,7 +31,7 @@ func mustBeWellFormed(t testing.TB, doc []byte) {
 			first = se.Name.Local
 		}
 	}
-	if first != "document" {
-		t.Fatalf("root element %q, want document:\n%s", first, doc)
+	if first != root {
+		t.Fatalf("root element %q, want %s:\n%s", first, root, doc)
 	}
 }
