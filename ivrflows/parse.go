@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 )
 
 // ErrBadJSON: the flow document is not well-formed or has unknown fields.
@@ -23,7 +22,7 @@ func Parse(data []byte) (*Flow, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrBadJSON, jsonMessage(err))
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
 		return nil, fmt.Errorf("%w: extra data after the flow", ErrBadJSON)
 	}
 	return &f, nil
