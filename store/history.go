@@ -26,8 +26,9 @@ type AgentStateChange struct {
 	At        time.Time `json:"at" db:"at"`
 }
 
-// historyBatch bounds the rows of one INSERT (SQLite allows 32766 variables).
-const historyBatch = 500
+// historyBatch bounds the rows of one INSERT (SQLite allows 32766
+// variables). A variable so tests can cross batch boundaries cheaply.
+var historyBatch = 500
 
 // AppendAgentStates inserts a batch of transitions of tenant's agents in one
 // transaction (all or none). IDs are generated when empty.

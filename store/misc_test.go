@@ -1,0 +1,329 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+func TestPagination(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		a := mkTenant(t, s, "a.example.com", 1)
+		want := map[string]bool{}
+		for i := range 7 {
+			k, err := s.CreateSkill(ctx, admin1, a.ID, SkillInput{Name: fmt.Sprint("s", i)})
+			must(t, err)
+			want[k.ID] = true
+		}
+		seen, pages, p := map[string]bool{}, 0, Page{Limit: 3}
+		for {
+			l, err := s.ListSkills(ctx, a.ID, p)
+			must(t, err)
+			pages++
+			for _, k := range l.Items {
+				if seen[k.ID] {
+					t.Fatalf("skill %s on two pages", k.ID)
+				}
+				seen[k.ID] = true
+			}
+			if l.Next == "" {
+				break
+			}
+			p.After = l.Next
+		}
+		if pages != 3 || len(seen) != len(want) {
+			t.Fatalf("%d pages, %d skills; want 3 pages, 7 skills", pages, len(seen))
+		}
+		for _, bad := range []Page{{After: "garbage!"}, {Limit: -1}, {Limit: MaxLimit + 1}, {After: encodeCursor("") + "x"}} {
+			if _, err := s.ListSkills(ctx, a.ID, bad); !errors.Is(err, ErrInvalid) {
+				t.Errorf("ListSkills(%+v) = %v, want ErrInvalid", bad, err)
+			}
+		}
+	})
+}
+
+func TestIdempotency(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		rec, err := s.BeginIdempotent(ctx, "", "user:1", "k1", "hash-a")
+		if err != nil || rec.Done {
+			t.Fatalf("first Begin = %+v %v", rec, err)
+		}
+		if _, err := s.BeginIdempotent(ctx, "", "user:1", "k1", "hash-a"); !errors.Is(err, ErrIdempotencyInProgress) {
+			t.Fatalf("retry while running: %v", err)
+		}
+		must(t, s.CompleteIdempotent(ctx, "user:1", "k1", 201, []byte(`{"id":"x"}`)))
+		rec, err = s.BeginIdempotent(ctx, "", "user:1", "k1", "hash-a")
+		if err != nil || !rec.Done || rec.StatusCode != 201 || !bytes.Equal(rec.Body, []byte(`{"id":"x"}`)) {
+			t.Fatalf("replay = %+v %v", rec, err)
+		}
+		if _, err := s.BeginIdempotent(ctx, "", "user:1", "k1", "hash-b"); !errors.Is(err, ErrIdempotencyMismatch) {
+			t.Fatalf("same key, other body: %v", err)
+		}
+		if rec, err := s.BeginIdempotent(ctx, "", "user:2", "k1", "hash-b"); err != nil || rec.Done {
+			t.Fatalf("other principal, same key: %+v %v", rec, err)
+		}
+		must(t, s.AbortIdempotent(ctx, "user:2", "k1"))
+		if rec, err := s.BeginIdempotent(ctx, "", "user:2", "k1", "hash-c"); err != nil || rec.Done {
+			t.Fatalf("after abort: %+v %v", rec, err)
+		}
+		if err := s.CompleteIdempotent(ctx, "user:1", "k1", 200, nil); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("completing twice: %v", err)
+		}
+		if _, err := s.BeginIdempotent(ctx, "", "user:1", "", "h"); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("empty key: %v", err)
+		}
+		n, err := s.PurgeIdempotency(ctx, time.Now().Add(time.Hour))
+		if err != nil || n != 2 {
+			t.Fatalf("Purge = %d %v, want 2", n, err)
+		}
+	})
+}
+
+// TestAuditInSameTransaction: a change writes exactly one audit row with who,
+// what and where; a failed change writes none.
+func TestAuditInSameTransaction(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		a := mkTenant(t, s, "a.example.com", 1)
+		key := Actor{Kind: ActorAPIKey, ID: "key-9", IP: "198.51.100.7"}
+		sk, err := s.CreateSkill(ctx, key, a.ID, SkillInput{Name: "vip"})
+		must(t, err)
+		l, err := s.ListAudit(ctx, a.ID, AuditFilter{ResourceType: "skill"}, Page{})
+		must(t, err)
+		if len(l.Items) != 1 {
+			t.Fatalf("%d audit rows for one change", len(l.Items))
+		}
+		e := l.Items[0]
+		if e.ActorKind != ActorAPIKey || e.ActorID != "key-9" || e.IP != "198.51.100.7" || e.Action != "create" ||
+			e.ResourceID != sk.ID || e.TenantID != a.ID || !strings.Contains(string(e.Changes), `"vip"`) || e.At.IsZero() {
+			t.Fatalf("audit entry = %+v", e)
+		}
+		before := countAudit(t, s)
+		if _, err := s.CreateSkill(ctx, key, a.ID, SkillInput{Name: "vip"}); !errors.Is(err, ErrConflict) {
+			t.Fatalf("duplicate: %v", err)
+		}
+		if _, err := s.CreateSkill(ctx, Actor{Kind: "robot"}, a.ID, SkillInput{Name: "other"}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("bad actor: %v", err)
+		}
+		if countAudit(t, s) != before {
+			t.Fatal("failed change left an audit row")
+		}
+		if l, _ := s.ListSkills(ctx, a.ID, Page{}); len(l.Items) != 1 {
+			t.Fatal("change with a bad actor (audit failed) was committed")
+		}
+		all, err := s.ListAllAudit(ctx, AuditFilter{ActorID: "operator-1"}, Page{})
+		if err != nil || len(all.Items) != 1 || all.Items[0].ResourceType != "tenant" {
+			t.Fatalf("ListAllAudit = %+v %v", all, err)
+		}
+		must(t, s.AppendAudit(ctx, Actor{Kind: ActorUser, ID: "u", IP: "::1"}, "", "sign_in", "user", "u", nil))
+		if l, _ := s.ListAllAudit(ctx, AuditFilter{ResourceType: "user"}, Page{}); len(l.Items) != 1 || l.Items[0].TenantID != "" {
+			t.Fatalf("platform audit = %+v", l)
+		}
+	})
+}
+
+func TestAgentStateHistoryBatch(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		a, b := mkTenant(t, s, "a.example.com", 1), mkTenant(t, s, "b.example.com", 1)
+		t0 := time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.FixedZone("CST", 8*3600))
+		defer func(n int) { historyBatch = n }(historyBatch)
+		historyBatch = 100
+		rows := make([]AgentStateChange, 243) // spans three INSERT batches
+		for i := range rows {
+			rows[i] = AgentStateChange{AgentID: fmt.Sprint("ag", i%3), FromState: "idle", ToState: "busy",
+				Event: "offer", At: t0.Add(time.Duration(i) * time.Second)}
+		}
+		must(t, s.AppendAgentStates(ctx, a.ID, rows))
+		l, err := s.ListAgentStates(ctx, a.ID, HistoryFilter{AgentID: "ag1"}, Page{Limit: 500})
+		must(t, err)
+		if len(l.Items) != 81 || l.Items[0].At != t0.Add(time.Second).UTC() || l.Items[0].At.Location() != time.UTC {
+			t.Fatalf("%d rows for ag1, first at %v", len(l.Items), l.Items[0].At)
+		}
+		if l, _ := s.ListAgentStates(ctx, b.ID, HistoryFilter{}, Page{}); len(l.Items) != 0 {
+			t.Fatal("tenant B sees A's history")
+		}
+		bad := []AgentStateChange{{AgentID: "x", ToState: "idle", At: t0}, {AgentID: "", ToState: "idle", At: t0}}
+		if err := s.AppendAgentStates(ctx, b.ID, bad); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("bad batch: %v", err)
+		}
+		dup := []AgentStateChange{{ID: "same", AgentID: "x", ToState: "idle", At: t0}, {ID: "same", AgentID: "x", ToState: "idle", At: t0}}
+		if err := s.AppendAgentStates(ctx, b.ID, dup); err == nil {
+			t.Fatal("duplicate IDs accepted")
+		}
+		if l, _ := s.ListAgentStates(ctx, b.ID, HistoryFilter{}, Page{}); len(l.Items) != 0 {
+			t.Fatalf("failed batch left %d rows", len(l.Items))
+		}
+	})
+}
+
+func TestCDRsAndRecordings(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		a := mkTenant(t, s, "a.example.com", 1)
+		t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+		ans := t0.Add(20 * time.Second)
+		c, err := s.InsertCDR(ctx, a.ID, CDR{NodeID: "fs1", CallID: "call-1", Leg: "caller", Caller: "+8613800000000",
+			AccessNumber: "+8657100", QueueID: "q1", AgentID: "ag1", ArrivedAt: t0, AnsweredAt: &ans, Disposition: "answered",
+			HangupCause: "NORMAL_CLEARING"})
+		must(t, err)
+		_, err = s.InsertCDR(ctx, a.ID, CDR{NodeID: "fs1", CallID: "call-2", QueueID: "q2", ArrivedAt: t0.Add(time.Hour), Disposition: "abandoned"})
+		must(t, err)
+		l, err := s.ListCDRs(ctx, a.ID, HistoryFilter{QueueID: "q1"}, Page{})
+		if err != nil || len(l.Items) != 1 || l.Items[0].ID != c.ID || l.Items[0].AnsweredAt == nil || !l.Items[0].AnsweredAt.Equal(ans) || l.Items[0].EndedAt != nil {
+			t.Fatalf("ListCDRs(q1) = %+v %v", l, err)
+		}
+		l, _ = s.ListCDRs(ctx, a.ID, HistoryFilter{Since: t0.Add(time.Minute)}, Page{})
+		if len(l.Items) != 1 || l.Items[0].CallID != "call-2" {
+			t.Fatalf("ListCDRs(since) = %+v", l)
+		}
+		r, err := s.InsertRecording(ctx, a.ID, Recording{CallID: "call-1", NodeID: "fs1", Path: "/rec/1.wav", StartedAt: ans, DurationMS: 61000})
+		must(t, err)
+		rl, err := s.ListRecordings(ctx, a.ID, HistoryFilter{CallID: "call-1"}, Page{})
+		if err != nil || len(rl.Items) != 1 || rl.Items[0] != r {
+			t.Fatalf("ListRecordings = %+v %v (want %+v)", rl, err, r)
+		}
+		if _, err := s.InsertRecording(ctx, a.ID, Recording{CallID: "c"}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("bad recording: %v", err)
+		}
+	})
+}
+
+func TestNodesSecretEncrypted(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		site, err := s.CreateSite(ctx, op, SiteInput{Name: "HQ"})
+		must(t, err)
+		n, err := s.CreateNode(ctx, op, NodeInput{SiteID: site.ID, Name: "fs1", Kind: NodeFreeSWITCH, Address: "10.0.0.5:8021", Secret: "ClueCon", Enabled: true})
+		must(t, err)
+		if !n.HasSecret {
+			t.Fatal("HasSecret false")
+		}
+		var enc string
+		must(t, s.db.Get(&enc, `SELECT secret_enc FROM nodes WHERE id = $1`, n.ID))
+		if enc == "" || strings.Contains(enc, "ClueCon") {
+			t.Fatalf("secret stored as %q", enc)
+		}
+		if sec, err := s.NodeSecret(ctx, n.ID); err != nil || sec != "ClueCon" {
+			t.Fatalf("NodeSecret = %q %v", sec, err)
+		}
+		audit, _ := s.ListAllAudit(ctx, AuditFilter{ResourceType: "node"}, Page{})
+		for _, e := range audit.Items {
+			if strings.Contains(string(e.Changes), "ClueCon") {
+				t.Fatal("secret in audit log")
+			}
+		}
+		addr, sec := "10.0.0.6:8021", "n3w"
+		up, err := s.UpdateNode(ctx, op, n.ID, NodePatch{Address: &addr, Secret: &sec})
+		if err != nil || up.Address != addr {
+			t.Fatalf("UpdateNode = %+v %v", up, err)
+		}
+		if got, _ := s.NodeSecret(ctx, n.ID); got != "n3w" {
+			t.Fatalf("secret after update = %q", got)
+		}
+		other := *s
+		other.aead, _ = newAEAD([]byte("ffffffffffffffffffffffffffffffff"))
+		if _, err := other.NodeSecret(ctx, n.ID); err == nil {
+			t.Fatal("secret decrypted with the wrong key")
+		}
+		_, err = s.CreateNode(ctx, op, NodeInput{SiteID: site.ID, Name: "fs1", Kind: NodeFreeSWITCH, Address: "10.0.0.7:8021"})
+		var ce *ConflictError
+		if !errors.As(err, &ce) || ce.Field != "name" {
+			t.Fatalf("duplicate node name: %v", err)
+		}
+		if _, err := s.CreateNode(ctx, op, NodeInput{SiteID: site.ID, Name: "x", Kind: "yate", Address: "h:1"}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("bad kind: %v", err)
+		}
+		if err := s.DeleteSite(ctx, op, site.ID); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("delete site with nodes: %v", err)
+		}
+		must(t, s.DeleteNode(ctx, op, n.ID))
+		must(t, s.DeleteSite(ctx, op, site.ID))
+	})
+}
+
+func TestUsersLoginAndTokens(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		a := mkTenant(t, s, "a.example.com", 1)
+		u := mkUser(t, s, a.ID, tenancy.RoleSupervisor)
+		if _, err := s.CreateUser(ctx, admin1, a.ID, UserInput{Email: strings.ToUpper(u.Email), DisplayName: "d", Role: tenancy.RoleQA, PasswordHash: "h"}); !errors.Is(err, ErrConflict) {
+			t.Fatalf("duplicate e-mail (case-insensitive): %v", err)
+		}
+		if _, err := s.CreateUser(ctx, admin1, a.ID, UserInput{Email: "p@example.com", DisplayName: "d", Role: tenancy.RolePlatformAdmin, PasswordHash: "h"}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("platform role in tenant: %v", err)
+		}
+		p, err := s.CreatePlatformUser(ctx, op, UserInput{Email: "root@example.com", DisplayName: "Root", Role: tenancy.RolePlatformAdmin, PasswordHash: "h"})
+		if err != nil || p.TenantID != "" {
+			t.Fatalf("CreatePlatformUser = %+v %v", p, err)
+		}
+		if got, err := s.UserByEmail(ctx, "ROOT@example.com"); err != nil || got.ID != p.ID {
+			t.Fatalf("UserByEmail = %+v %v", got, err)
+		}
+		for i := 1; i <= 3; i++ {
+			got, err := s.RecordLoginFailure(ctx, u.ID, 3, 15*time.Minute)
+			must(t, err)
+			if locked := got.LockedUntil != nil; locked != (i == 3) {
+				t.Fatalf("after %d failures locked=%v", i, locked)
+			}
+		}
+		must(t, s.RecordLoginSuccess(ctx, u.ID))
+		if got, _ := s.UserByID(ctx, u.ID); got.LockedUntil != nil || got.FailedLogins != 0 || got.LastLoginAt == nil {
+			t.Fatalf("after success: %+v", got)
+		}
+		exp := time.Now().Add(time.Hour)
+		tok, err := s.CreateRefreshToken(ctx, u.ID, "rt-1", exp)
+		if err != nil || tok.TenantID != a.ID || !tok.Usable(time.Now()) {
+			t.Fatalf("CreateRefreshToken = %+v %v", tok, err)
+		}
+		if _, err := s.RotateRefreshToken(ctx, "rt-1", "rt-2", exp); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RotateRefreshToken(ctx, "rt-1", "rt-3", exp); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("rotating a revoked token: %v", err)
+		}
+		if old, _ := s.RefreshTokenByHash(ctx, "rt-1"); old.Usable(time.Now()) {
+			t.Fatal("rotated token still usable")
+		}
+		if n, err := s.RevokeUserRefreshTokens(ctx, u.ID); err != nil || n != 1 {
+			t.Fatalf("RevokeUserRefreshTokens = %d %v", n, err)
+		}
+		dis := true
+		got, err := s.UpdateUser(ctx, admin1, a.ID, u.ID, UserPatch{Disabled: &dis})
+		if err != nil || !got.Disabled {
+			t.Fatalf("disable user: %+v %v", got, err)
+		}
+	})
+}
+
+func TestAPIKeys(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		a := mkTenant(t, s, "a.example.com", 1)
+		k, err := s.CreateAPIKey(ctx, admin1, a.ID, APIKeyInput{Name: "crm", Role: tenancy.RoleTenantAdmin, KeyHash: "kh", Prefix: "sbk_12"})
+		must(t, err)
+		if _, err := s.CreateAPIKey(ctx, admin1, a.ID, APIKeyInput{Name: "x", Role: tenancy.RolePlatformViewer, KeyHash: "kh2", Prefix: "p"}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("platform role key: %v", err)
+		}
+		got, err := s.APIKeyByHash(ctx, "kh")
+		if err != nil || got.ID != k.ID || got.TenantID != a.ID || got.RevokedAt != nil {
+			t.Fatalf("APIKeyByHash = %+v %v", got, err)
+		}
+		must(t, s.TouchAPIKey(ctx, a.ID, k.ID))
+		must(t, s.RevokeAPIKey(ctx, admin1, a.ID, k.ID))
+		if got, _ := s.APIKeyByHash(ctx, "kh"); got.RevokedAt == nil || got.LastUsedAt == nil {
+			t.Fatalf("after revoke: %+v", got)
+		}
+	})
+}
+
+func TestOpenErrors(t *testing.T) {
+	for _, u := range []string{"mysql://x", "sqlite:", "sqlite:/tmp/x?mode=ro"} {
+		if _, err := Open(context.Background(), u, Options{}); err == nil {
+			t.Errorf("Open(%q) succeeded", u)
+		}
+	}
+	if _, err := Open(context.Background(), "sqlite:"+t.TempDir()+"/db", Options{SecretKey: []byte("short")}); err == nil {
+		t.Error("short key accepted")
+	}
+}
