@@ -61,7 +61,7 @@ func testSnapshotConfig(t testing.TB) SnapshotConfig {
 		},
 		Nodes: []NodeConfig{
 			{ID: nodeID, Password: nodePass, Site: "hq", SocketAddr: "127.0.0.1:8084"},
-			{ID: "fs-branch", Password: "branch-secret-0123456789", Site: "branch", SocketAddr: "10.1.0.5:8084"},
+			{ID: "fs-branch", Password: "branch-secret-0123456789", Site: "branch", SocketAddr: "10.1.0.5:8084", Hostname: "branch-fs"},
 		},
 		Domains: []DomainConfig{
 			{Name: "127.0.0.1", Tenant: "acme", Users: []User{

@@ -38,7 +38,7 @@ func FuzzRequest(f *testing.F) {
 		if err != nil {
 			return
 		}
-		doc := h.Answer(node, req, log)
+		doc := h.answer(node, req, log)
 		mustBeWellFormed(t, doc)
 		if req.Section == SectionDialplan && strings.Contains(string(doc), "${") {
 			t.Fatalf("dialplan answer carries a variable expansion:\n%s", doc)

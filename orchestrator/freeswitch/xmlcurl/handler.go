@@ -89,8 +89,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if node.Hostname != "" && req.Hostname != node.Hostname {
+		log.Warn("xml_curl: node credentials used by another switch", "hostname", req.Hostname, "want", node.Hostname)
+		http.Error(w, ErrBadCredentials.Error(), http.StatusForbidden)
+		return
+	}
 	w.Header().Set("Content-Type", "text/xml")
-	_, _ = w.Write(h.Answer(node, req, log)) // a write error means FreeSWITCH hung up; it falls back itself
+	_, _ = w.Write(h.answer(node, req, log)) // a write error means FreeSWITCH hung up; it falls back itself
 }
 
 // authenticate answers 401 without credentials and 403 for an unknown node or
@@ -112,8 +117,8 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, log *slog
 	return node, true
 }
 
-// Answer returns the XML document for an authenticated node's request.
-func (h *Handler) Answer(node Node, req Request, log *slog.Logger) []byte {
+// answer returns the XML document for an authenticated node's request.
+func (h *Handler) answer(node Node, req Request, log *slog.Logger) []byte {
 	switch req.Section {
 	case SectionDirectory:
 		if doc, ok := directoryFor(h.c.Directory, req); ok {

@@ -113,7 +113,8 @@ func TestHandlerGetStyle(t *testing.T) {
 // branch's agents and connects to the branch's controller address.
 func TestNodeSiteDrivesFallback(t *testing.T) {
 	h, _ := testHandler(t, captureNow)
-	w := post(h, "fs-branch", "branch-secret-0123456789", loadCapture(t)[4].Body)
+	body := strings.Replace(loadCapture(t)[4].Body, "hostname=vm&", "hostname=branch-fs&", 1)
+	w := post(h, "fs-branch", "branch-secret-0123456789", body)
 	out := w.Body.String()
 	for _, want := range []string{`data="10.1.0.5:8084 async full"`, `user/2000@127.0.0.1"`, `sb_site=branch`, `sb_node=fs-branch`} {
 		if !strings.Contains(out, want) {
@@ -122,6 +123,15 @@ func TestNodeSiteDrivesFallback(t *testing.T) {
 	}
 	if strings.Contains(out, "user/1000@") {
 		t.Errorf("branch fallback rings an hq agent:\n%s", out)
+	}
+}
+
+// TestNodeHostnameBinding: the branch's credentials sent by the switch named
+// "vm" (the capture's) are refused.
+func TestNodeHostnameBinding(t *testing.T) {
+	h, _ := testHandler(t, captureNow)
+	if w := post(h, "fs-branch", "branch-secret-0123456789", loadCapture(t)[4].Body); w.Code != http.StatusForbidden {
+		t.Fatalf("status %d, want 403", w.Code)
 	}
 }
 

@@ -20,6 +20,10 @@ type Node struct {
 	// SocketAddr is host:port where this node reaches the controller's
 	// outbound socket server (the `socket` application's target).
 	SocketAddr string
+	// Hostname, when set, is the node's FreeSWITCH switchname; requests
+	// carrying another (the form's hostname) are refused, so credentials
+	// copied to a second node cannot give it the first one's site.
+	Hostname string
 }
 
 // Nodes authenticates the node behind a request.

@@ -24,6 +24,7 @@ type NodeConfig struct {
 	Password   string // at least 16 characters; only its SHA-256 is kept
 	Site       dialplan.SiteID
 	SocketAddr string // host:port of the controller as seen from this node
+	Hostname   string // optional: the node's switchname (fs_cli -x 'global_getvar switchname')
 }
 
 // DomainConfig is one tenant's SIP domain and its phones.
@@ -107,12 +108,14 @@ func (s *Snapshot) addNodes(nodes []NodeConfig, bad func(string, ...any)) {
 			bad("node %q: unknown site %q", n.ID, n.Site)
 		case !validHostPort(n.SocketAddr):
 			bad("node %q: socket address %q is not host:port", n.ID, n.SocketAddr)
+		case n.Hostname != "" && !dialplan.ValidName(n.Hostname):
+			bad("node %q: bad hostname %q", n.ID, n.Hostname)
 		default:
 			if _, dup := s.nodes[n.ID]; dup {
 				bad("node %q: duplicate", n.ID)
 				continue
 			}
-			s.nodes[n.ID] = nodeEntry{node: Node{ID: n.ID, Site: n.Site, SocketAddr: n.SocketAddr},
+			s.nodes[n.ID] = nodeEntry{node: Node{ID: n.ID, Site: n.Site, SocketAddr: n.SocketAddr, Hostname: n.Hostname},
 				hash: sha256.Sum256([]byte(n.Password))}
 		}
 	}

@@ -23,6 +23,7 @@ func TestNewSnapshotReportsEveryProblem(t *testing.T) {
 		NodeConfig{ID: "nosite", Password: nodePass, Site: "mars", SocketAddr: "127.0.0.1:8084"},
 		NodeConfig{ID: "noport", Password: nodePass, Site: "hq", SocketAddr: "127.0.0.1"},
 		NodeConfig{ID: "bad id", Password: nodePass, Site: "hq", SocketAddr: "127.0.0.1:1"},
+		NodeConfig{ID: "badhost", Password: nodePass, Site: "hq", SocketAddr: "127.0.0.1:1", Hostname: "a b"},
 	)
 	c.Domains = append(c.Domains,
 		DomainConfig{Name: "bad domain", Tenant: "acme"},
@@ -41,7 +42,7 @@ func TestNewSnapshotReportsEveryProblem(t *testing.T) {
 	}
 	for _, want := range []string{
 		`node "fs-vm": duplicate`, `node "short": password`, `node "nosite": unknown site`,
-		`node "noport": socket address`, `node "bad id"`, `domain "bad domain"`, `unknown tenant "ghost"`,
+		`node "noport": socket address`, `node "bad id"`, `node "badhost": bad hostname`, `domain "bad domain"`, `unknown tenant "ghost"`,
 		`tenant "acme" already has domain`, `user "1001": HA1`, `user "1002": caller ID`, `user "1003": caller ID`,
 		`fallback agent "9999"`,
 	} {
