@@ -9,7 +9,7 @@ import (
 	_ "time/tzdata" // tenant zones in tests do not depend on the host
 )
 
-func mustLoc(t *testing.T, name string) *time.Location {
+func mustLoc(t testing.TB, name string) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation(name)
 	if err != nil {
@@ -20,7 +20,7 @@ func mustLoc(t *testing.T, name string) *time.Location {
 
 // testConfig: acme in Paris with office hours, globex in Hong Kong, suspended
 // initech; two sites.
-func testConfig(t *testing.T) Config {
+func testConfig(t testing.TB) Config {
 	office := Schedule{
 		Weekly: []Window{{Days: weekdays(), From: At(9, 0), To: At(18, 0)}},
 		Closed: []Date{{2026, time.December, 25}},
