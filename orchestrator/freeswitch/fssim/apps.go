@@ -137,9 +137,11 @@ func (n *Node) appCompleteLocked(ch *channel, app *runningApp, resp string) {
 	n.emitLocked(e)
 }
 
-// stopOf closes when the app must end early: hangup or uuid_break.
-func (n *Node) interrupted(ch *channel, app *runningApp) <-chan struct{} {
-	stop := make(chan struct{})
+// interrupted returns a channel closed when the app must end early
+// (hangup, uuid_break, node shutdown) and a release func that ends the
+// watcher when the app finished normally.
+func (n *Node) interrupted(ch *channel, app *runningApp) (<-chan struct{}, func()) {
+	stop, done := make(chan struct{}), make(chan struct{})
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
@@ -147,12 +149,12 @@ func (n *Node) interrupted(ch *channel, app *runningApp) <-chan struct{} {
 		case <-ch.hungup:
 		case <-app.stop:
 		case <-n.ctx.Done():
-		case <-stop:
+		case <-done:
 			return
 		}
 		close(stop)
 	}()
-	return stop
+	return stop, func() { close(done) }
 }
 
 func appSet(n *Node, ch *channel, a *runningApp) string {

@@ -66,7 +66,8 @@ func (n *Node) play(ch *channel, a *runningApp, file string, stopOnDigit bool) b
 		_ = e
 		ch.info.Played = append(ch.info.Played, file)
 	})
-	stop := n.interrupted(ch, a)
+	stop, release := n.interrupted(ch, a)
+	defer release()
 	var digit <-chan struct{}
 	if stopOnDigit {
 		digit = ch.digitCh
@@ -238,7 +239,8 @@ func appPlayAndGetDigits(n *Node, ch *channel, a *runningApp) string {
 
 // collect takes digits from the buffer as they come.
 func (n *Node) collect(ch *channel, a *runningApp, p pgdArgs) (string, string, bool) {
-	stop := n.interrupted(ch, a)
+	stop, release := n.interrupted(ch, a)
+	defer release()
 	var got []byte
 	wait := p.timeout
 	for {

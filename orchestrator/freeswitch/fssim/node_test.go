@@ -3,6 +3,7 @@ package fssim
 import (
 	"context"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -165,4 +166,28 @@ func TestDropRefusesConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	inbound(t, n)
+}
+
+// TestCloseStopsEverything: every goroutine the node started (connections,
+// channels, timers, watchers) ends with Close.
+func TestCloseStopsEverything(t *testing.T) {
+	before := runtime.NumGoroutine()
+	n, err := Start(Config{Heartbeat: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.RegisterPhone("1000", "dom", PhoneScript{NoAnswer: true})
+	lc := newLoadController(t)
+	for i := 0; i < 20; i++ {
+		if _, err := n.PlaceCall(context.Background(), lc.ln.Addr().String(), IncomingCall{From: "x", To: "y"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := inbound(t, n)
+	c.send("bgapi originate user/1000@dom &park()")
+	waitFor(t, 5*time.Second, func() bool { return lc.answered.Load() == 20 })
+	n.Close()
+	lc.close()
+	c.nc.Close()
+	waitFor(t, 5*time.Second, func() bool { return runtime.NumGoroutine() <= before })
 }

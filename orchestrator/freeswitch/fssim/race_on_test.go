@@ -1,0 +1,5 @@
+//go:build race
+
+package fssim
+
+const raceEnabled = true
