@@ -2,6 +2,7 @@ package xmlcurl
 
 import (
 	"bytes"
+	"encoding/xml"
 	"flag"
 	"os"
 	"path/filepath"
@@ -86,4 +87,61 @@ func TestDirectoryMatchesCapture(t *testing.T) {
 			t.Errorf("request %d (%s): got\n%s\nwant\n%s", i, caps[i].Form["action"], w.Body, caps[i].Response)
 		}
 	}
+}
+
+// TestDialplanKeepsCapturedActions: the extension real FreeSWITCH ran for
+// 9300 in scenario 11 was `set sb_tenant=acme` then `socket 127.0.0.1:8084
+// async full` in context public. Ours must contain those actions in that
+// order (with more around them), in the same context.
+func TestDialplanKeepsCapturedActions(t *testing.T) {
+	caps := loadCapture(t)
+	h, _ := testHandler(t, captureNow)
+	got := actions(t, post(h, nodeID, nodePass, caps[4].Body).Body.Bytes())
+	want := actions(t, []byte(caps[4].Response))
+	i := 0
+	for _, a := range got {
+		if i < len(want) && a == want[i] {
+			i++
+		}
+	}
+	if i != len(want) || len(want) != 3 {
+		t.Fatalf("captured actions %q are not a subsequence of ours %q", want, got)
+	}
+}
+
+// actions lists "context|application|data" for each action, in order.
+func actions(t *testing.T, doc []byte) []string {
+	t.Helper()
+	var d struct {
+		Sections []struct {
+			Contexts []struct {
+				Name       string `xml:"name,attr"`
+				Extensions []struct {
+					Conditions []struct {
+						Actions []struct {
+							App  string `xml:"application,attr"`
+							Data string `xml:"data,attr"`
+						} `xml:"action"`
+					} `xml:"condition"`
+				} `xml:"extension"`
+			} `xml:"context"`
+		} `xml:"section"`
+	}
+	if err := xml.Unmarshal(doc, &d); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, s := range d.Sections {
+		for _, c := range s.Contexts {
+			out = append(out, c.Name+"|context")
+			for _, e := range c.Extensions {
+				for _, cond := range e.Conditions {
+					for _, a := range cond.Actions {
+						out = append(out, c.Name+"|"+a.App+"|"+a.Data)
+					}
+				}
+			}
+		}
+	}
+	return out
 }
