@@ -23,6 +23,7 @@ type ACD struct {
 	out        []Decision
 	scratch    []agentEntry
 	pulls      []*agent
+	later      []*interaction
 	free       []*interaction
 	now        time.Time
 	seq        uint64
@@ -58,12 +59,24 @@ func (d *ACD) begin(now time.Time) {
 	d.now = now
 	d.out = d.out[:0]
 	d.pulls = d.pulls[:0]
+	d.later = d.later[:0]
 }
 
-// end lets agents freed during the call pick up waiting work, then returns the plan.
+// end lets agents freed during the call pick up the best waiting work first,
+// then routes requeued interactions nobody pulled, then returns the plan.
 func (d *ACD) end() []Decision {
-	for i := 0; i < len(d.pulls); i++ {
-		d.pull(d.pulls[i])
+	for len(d.pulls) > 0 || len(d.later) > 0 {
+		for i := 0; i < len(d.pulls); i++ {
+			d.pull(d.pulls[i])
+		}
+		d.pulls = d.pulls[:0]
+		for i := 0; i < len(d.later); i++ {
+			if x := d.later[i]; x.state == iWaiting && x.cls != nil {
+				d.unwait(x)
+				d.place(x)
+			}
+		}
+		d.later = d.later[:0]
 	}
 	return d.out
 }
@@ -199,6 +212,13 @@ func (d *ACD) SetAgent(now time.Time, p AgentProfile) ([]Decision, error) {
 	}
 	d.attach(a)
 	d.reindex(a)
+	for _, x := range append([]*interaction(nil), a.parked...) {
+		if a.member(x.q) == nil { // no longer a member: any agent may take it
+			d.unwait(x)
+			x.pref = nil
+			d.place(x)
+		}
+	}
 	d.pulls = append(d.pulls, a)
 	return d.end(), nil
 }

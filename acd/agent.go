@@ -191,9 +191,10 @@ func (d *ACD) Logout(now time.Time, agentID, reason string) ([]Decision, error) 
 		return nil, err
 	}
 	d.begin(now)
-	d.withdrawAll(a)
-	d.releaseParked(a)
+	back := d.withdrawAll(a)
 	d.fire(a, EvLogout, reason, 0)
+	d.requeueAll(back)
+	d.releaseParked(a)
 	return d.end(), nil
 }
 
@@ -208,20 +209,31 @@ func (d *ACD) ForceNotReady(now time.Time, agentID string) ([]Decision, error) {
 		return d.NotReady(now, agentID, ReasonSupervisor)
 	}
 	d.begin(now)
-	d.withdrawAll(a)
+	back := d.withdrawAll(a)
 	d.fire(a, EvCancel, "", 0) // Reserved -> Ready
 	d.fire(a, EvNotReady, ReasonSupervisor, 0)
+	d.requeueAll(back)
 	return d.end(), nil
 }
 
-// withdrawAll takes back every pending offer of a and requeues them.
-func (d *ACD) withdrawAll(a *agent) {
+// withdrawAll takes back every pending offer of a and returns those no other
+// agent is offered; the caller requeues them once a is no longer available,
+// so they cannot come straight back to a.
+func (d *ACD) withdrawAll(a *agent) []*interaction {
+	var back []*interaction
 	for len(a.offers) > 0 {
 		x := a.offers[len(a.offers)-1]
 		d.withdraw(a, x)
 		if len(x.offerTo) == 0 {
-			d.requeue(x)
+			back = append(back, x)
 		}
+	}
+	return back
+}
+
+func (d *ACD) requeueAll(xs []*interaction) {
+	for _, x := range xs {
+		d.requeue(x)
 	}
 }
 
@@ -238,7 +250,7 @@ func (d *ACD) withdraw(a *agent, x *interaction) {
 func (d *ACD) releaseParked(a *agent) {
 	for len(a.parked) > 0 {
 		x := a.parked[0]
-		a.parked.remove(x)
+		d.unwait(x)
 		x.pref = nil
 		d.place(x)
 	}

@@ -15,6 +15,7 @@ var (
 	ErrDuplicate          = errors.New("acd: duplicate interaction")
 	ErrNotOffered         = errors.New("acd: interaction is not offered to this agent")
 	ErrInvalidConfig      = errors.New("acd: invalid configuration")
+	ErrNoCapacity         = errors.New("acd: agent has no capacity left")
 	ErrQueueBusy          = errors.New("acd: queue still has interactions")
 )
 

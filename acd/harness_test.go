@@ -10,16 +10,23 @@ import (
 
 var t0 = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 
+// tb is what the harness needs from *testing.T and *rapid.T.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
 // harness drives an ACD with a manual clock and records every plan.
 type harness struct {
-	t      testing.TB
+	t      tb
 	d      *ACD
 	now    time.Time
 	log    []Decision
 	timers map[TimerRef]time.Time
 }
 
-func newHarness(t testing.TB) *harness {
+func newHarness(t tb) *harness {
 	return &harness{t: t, d: New("t1", t0, Options{Seed: 1}), now: t0, timers: map[TimerRef]time.Time{}}
 }
 
@@ -127,4 +134,15 @@ func sk(pairs ...any) []SkillLevel {
 		s = append(s, SkillLevel{Skill: pairs[i].(string), Level: pairs[i+1].(int)})
 	}
 	return s
+}
+
+func asErr[T error](err error, target *T) bool { return errors.As(err, target) }
+
+func isAny(err error, targets ...error) bool {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
 }

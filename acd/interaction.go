@@ -204,14 +204,9 @@ func (d *ACD) Reject(now time.Time, agentID, interactionID string) ([]Decision, 
 func (d *ACD) rona(a *agent, x *interaction, ev Event, reason string) {
 	d.emit(Decision{Kind: DecRONA, Interaction: x.pub.ID, Agent: a.prof.ID, Queue: x.q.cfg.ID, Medium: x.pub.Medium, Attempt: x.attempt, At: d.now})
 	d.withdraw(a, x)
-	for len(a.offers) > 0 {
-		y := a.offers[len(a.offers)-1]
-		d.withdraw(a, y)
-		if len(y.offerTo) == 0 {
-			d.requeue(y)
-		}
-	}
+	back := d.withdrawAll(a)
 	d.fire(a, ev, reason, x.pub.Medium)
+	d.requeueAll(back)
 }
 
 // Finish ends an interaction wherever it is: waiting or offered, the caller
@@ -275,6 +270,9 @@ func (d *ACD) Dial(now time.Time, agentID, interactionID string, med Medium) ([]
 	}
 	if err := check(a, EvDial); err != nil {
 		return nil, err
+	}
+	if !a.fits(med) {
+		return nil, fmt.Errorf("%w: agent %s cannot take another %s", ErrNoCapacity, agentID, med)
 	}
 	if len(a.mems) == 0 {
 		return nil, fmt.Errorf("%w: agent %s is in no queue to account the dial to", ErrInvalidConfig, agentID)

@@ -64,7 +64,8 @@ type Capacity struct {
 	Max [numMedia]uint8
 	// VoiceOverChat lets a realtime offer (voice, web call, callback, preview)
 	// reach an agent who has chats or SMS in progress. Without it, an agent with
-	// any chat work gets no realtime offers. Nothing is offered during a call.
+	// any chat work gets no realtime offers. E-mail in progress never blocks a
+	// realtime offer. Nothing at all is offered during a realtime interaction.
 	VoiceOverChat bool
 }
 

@@ -107,8 +107,11 @@ func (a *agent) available() bool {
 }
 
 // canTake applies the capacity rules (see Capacity) for one more interaction of m.
-func (a *agent) canTake(m Medium) bool {
-	if !a.available() || a.work[m]+a.offered[m] >= a.cap.Max[m] || a.load[kindRealtime] > 0 {
+func (a *agent) canTake(m Medium) bool { return a.available() && a.fits(m) }
+
+// fits is the capacity part of canTake, regardless of state.
+func (a *agent) fits(m Medium) bool {
+	if a.work[m]+a.offered[m] >= a.cap.Max[m] || a.load[kindRealtime] > 0 {
 		return false
 	}
 	return m.kind() != kindRealtime || a.load[kindConversational] == 0 || a.cap.VoiceOverChat

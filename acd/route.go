@@ -224,8 +224,11 @@ func (d *ACD) offer(x *interaction, agents ...*agent) {
 		Timer: TimerRef{Kind: TimerOffer, ID: x.pub.ID, Gen: x.attempt}})
 }
 
-// requeue returns x to its queue at its original position and routes it again.
+// requeue returns x to its queue at its original position. It is routed again
+// at the end of the call, after freed agents chose their best work.
 func (d *ACD) requeue(x *interaction) {
 	x.pref = nil
-	d.place(x)
+	x.state = iWaiting
+	d.wait(x)
+	d.later = append(d.later, x)
 }

@@ -1,0 +1,391 @@
+package acd
+
+import (
+	"flag"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+// TestPropertiesOverRandomEvents drives the core with random event sequences
+// over a random small configuration and checks the invariants after every call.
+func TestPropertiesOverRandomEvents(t *testing.T) {
+	if f := flag.Lookup("rapid.steps"); f != nil && f.Value.String() == f.DefValue {
+		_ = f.Value.Set("300") // long sequences find the interesting interleavings
+	}
+	rapid.Check(t, func(rt *rapid.T) {
+		h := newHarness(rt)
+		p := &propState{h: h, rt: rt, reqs: map[string][]SkillLevel{}}
+		p.setup()
+		rt.Repeat(map[string]func(*rapid.T){
+			"":          func(*rapid.T) { p.check() },
+			"login":     func(*rapid.T) { p.agentOp(func(id string) ([]Decision, error) { return h.d.Login(h.now, id) }) },
+			"ready":     func(*rapid.T) { p.agentOp(func(id string) ([]Decision, error) { return h.d.Ready(h.now, id) }) },
+			"notready":  func(*rapid.T) { p.agentOp(func(id string) ([]Decision, error) { return h.d.NotReady(h.now, id, "r") }) },
+			"break":     func(*rapid.T) { p.agentOp(func(id string) ([]Decision, error) { return h.d.Break(h.now, id, "") }) },
+			"endbreak":  func(*rapid.T) { p.agentOp(func(id string) ([]Decision, error) { return h.d.EndBreak(h.now, id) }) },
+			"logout":    func(*rapid.T) { p.agentOp(func(id string) ([]Decision, error) { return h.d.Logout(h.now, id, "") }) },
+			"forcenr":   func(*rapid.T) { p.agentOp(func(id string) ([]Decision, error) { return h.d.ForceNotReady(h.now, id) }) },
+			"endwrap":   func(*rapid.T) { p.agentOp(func(id string) ([]Decision, error) { return h.d.EndWrap(h.now, id) }) },
+			"enqueue":   func(*rapid.T) { p.enqueue() },
+			"enqueue2":  func(*rapid.T) { p.enqueue() },
+			"accept":    func(*rapid.T) { p.respond(true) },
+			"accept2":   func(*rapid.T) { p.respond(true) },
+			"reject":    func(*rapid.T) { p.respond(false) },
+			"finish":    func(*rapid.T) { p.finish() },
+			"advance":   func(*rapid.T) { p.advance() },
+			"keepplace": func(*rapid.T) { p.keepPlace() },
+			"dial":      func(*rapid.T) { p.dial() },
+			"reconfig":  func(*rapid.T) { p.reconfigAgent() },
+		})
+	})
+}
+
+type propState struct {
+	h      *harness
+	rt     *rapid.T
+	agents []string
+	queues []string
+	reqs   map[string][]SkillLevel
+	next   int
+	caps   map[string]int
+	// grand is load kept over a capacity lowered by reconfig: existing work
+	// continues, nothing new is offered until the load is under the cap.
+	grand map[*agent][numMedia]int
+}
+
+var propSkills = []string{"en", "fr", "de"}
+
+func (p *propState) setup() {
+	h, rt := p.h, p.rt
+	nq := rapid.IntRange(1, 3).Draw(rt, "queues")
+	for i := range nq {
+		id := fmt.Sprintf("q%d", i)
+		cfg := QueueConfig{ID: id, Strategy: Strategy(rapid.IntRange(0, int(numStrategies)-1).Draw(rt, "strategy")),
+			PrimarySkill: "en", OfferTimeout: 15 * time.Second,
+			WrapUp:         time.Duration(rapid.IntRange(0, 2).Draw(rt, "wrap")) * 10 * time.Second,
+			AgingPerMinute: float64(rapid.IntRange(0, 2).Draw(rt, "aging")),
+			MaxWaiting:     rapid.IntRange(0, 4).Draw(rt, "maxwaiting"),
+			MaxWait:        time.Duration(rapid.IntRange(0, 3).Draw(rt, "maxwait")) * time.Minute,
+		}
+		if rapid.Bool().Draw(rt, "widen") {
+			cfg.Widening = []Widen{{After: 20 * time.Second, Relax: 2}, {After: 40 * time.Second, Relax: 2, Tier: 1}}
+		}
+		if i > 0 {
+			cfg.OnMaxWait = OverflowTarget{Kind: OverflowQueue, Target: "q0"}
+			cfg.OnFull = OverflowTarget{Kind: OverflowVoicemail, Target: "vm"}
+		}
+		p.queues = append(p.queues, id)
+		h.queue(cfg)
+	}
+	p.caps = map[string]int{"g": rapid.IntRange(0, 2).Draw(rt, "breakcap")}
+	h.d.SetBreakLimit("g", p.caps["g"])
+	na := rapid.IntRange(1, 5).Draw(rt, "agents")
+	for i := range na {
+		id := fmt.Sprintf("a%d", i)
+		p.agents = append(p.agents, id)
+		h.record(h.d.SetAgent(h.now, p.profile(id)))
+	}
+}
+
+func (p *propState) profile(id string) AgentProfile {
+	rt := p.rt
+	prof := AgentProfile{ID: id, Tenant: "t1", BreakGroup: "g"}
+	for _, s := range propSkills {
+		if rapid.Bool().Draw(rt, "has_"+s) {
+			prof.Skills = append(prof.Skills, SkillLevel{s, rapid.IntRange(1, 5).Draw(rt, "level")})
+		}
+	}
+	for _, q := range p.queues {
+		if rapid.IntRange(0, 3).Draw(rt, "member") > 0 {
+			prof.Queues = append(prof.Queues, Membership{Queue: q, Priority: rapid.IntRange(0, 2).Draw(rt, "prio"), Tier: rapid.IntRange(0, 1).Draw(rt, "tier")})
+		}
+	}
+	if rapid.Bool().Draw(rt, "custom_cap") {
+		prof.Capacity = DefaultCapacity()
+		prof.Capacity.Max[Chat] = uint8(rapid.IntRange(0, 3).Draw(rt, "chats"))
+		prof.Capacity.VoiceOverChat = rapid.Bool().Draw(rt, "voiceoverchat")
+	}
+	return prof
+}
+
+// agentOp applies an agent event; refusals must be typed errors.
+func (p *propState) agentOp(f func(id string) ([]Decision, error)) {
+	id := rapid.SampledFrom(p.agents).Draw(p.rt, "agent")
+	ds, err := f(id)
+	p.apply(ds, err)
+}
+
+func (p *propState) apply(ds []Decision, err error) {
+	if err != nil {
+		var te *TransitionError
+		var be *BreakCapError
+		if !asErr(err, &te) && !asErr(err, &be) && !isAny(err, ErrNotOffered, ErrUnknownInteraction, ErrDuplicate, ErrInvalidConfig, ErrNoCapacity) {
+			p.rt.Fatalf("unexpected error kind: %v", err)
+		}
+		return
+	}
+	ds = p.h.record(ds, nil)
+	p.checkOffers(ds)
+}
+
+func (p *propState) enqueue() {
+	rt := p.rt
+	p.next++
+	id := fmt.Sprintf("x%d", p.next)
+	in := Interaction{ID: id, Tenant: "t1", Queue: rapid.SampledFrom(p.queues).Draw(rt, "queue"),
+		Medium:   Medium(rapid.SampledFrom([]int{int(Voice), int(Chat), int(Email)}).Draw(rt, "medium")),
+		Priority: rapid.IntRange(0, 2).Draw(rt, "priority")}
+	for _, s := range propSkills {
+		if rapid.IntRange(0, 3).Draw(rt, "needs_"+s) == 0 {
+			in.Skills = append(in.Skills, SkillLevel{s, rapid.IntRange(1, 5).Draw(rt, "min")})
+		}
+	}
+	if rapid.IntRange(0, 4).Draw(rt, "preferred") == 0 {
+		in.PreferredAgent = rapid.SampledFrom(p.agents).Draw(rt, "pref")
+	}
+	if in.Tenant = "t1"; rapid.IntRange(0, 20).Draw(rt, "othertenant") == 0 {
+		in.Tenant = "t2"
+	}
+	p.reqs[id] = in.Skills
+	ds, err := p.h.d.Enqueue(p.h.now, in)
+	if in.Tenant == "t2" {
+		if err == nil {
+			p.rt.Fatal("interaction of another tenant accepted")
+		}
+		return
+	}
+	if isAny(err, ErrUnknownSkill) {
+		return // a skill no agent was given
+	}
+	p.apply(ds, err)
+}
+
+// pick returns a random live interaction, optionally in state st.
+func (p *propState) pick(want func(*interaction) bool) *interaction {
+	var ids []string
+	for id, x := range p.h.d.inter {
+		if want(x) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	return p.h.d.inter[rapid.SampledFrom(ids).Draw(p.rt, "interaction")]
+}
+
+func (p *propState) respond(accept bool) {
+	x := p.pick(func(x *interaction) bool { return x.state == iOffered })
+	if x == nil {
+		return
+	}
+	a := x.offerTo[rapid.IntRange(0, len(x.offerTo)-1).Draw(p.rt, "who")].prof.ID
+	if accept {
+		p.apply(p.h.d.Accept(p.h.now, a, x.pub.ID))
+	} else {
+		p.apply(p.h.d.Reject(p.h.now, a, x.pub.ID))
+	}
+}
+
+func (p *propState) finish() {
+	if x := p.pick(func(*interaction) bool { return true }); x != nil {
+		p.apply(p.h.d.Finish(p.h.now, x.pub.ID))
+	}
+}
+
+func (p *propState) keepPlace() {
+	if x := p.pick(func(x *interaction) bool { return x.state == iWaiting && x.pub.Medium == Voice }); x != nil {
+		p.apply(p.h.d.KeepPlace(p.h.now, x.pub.ID))
+	}
+}
+
+func (p *propState) dial() {
+	p.next++
+	id := rapid.SampledFrom(p.agents).Draw(p.rt, "agent")
+	p.apply(p.h.d.Dial(p.h.now, id, fmt.Sprintf("out%d", p.next), Voice))
+}
+
+func (p *propState) reconfigAgent() {
+	id := rapid.SampledFrom(p.agents).Draw(p.rt, "agent")
+	p.apply(p.h.d.SetAgent(p.h.now, p.profile(id)))
+	a := p.h.d.agents[id]
+	var g [numMedia]int
+	for m := range g {
+		g[m] = int(a.work[m]) + int(a.offered[m])
+	}
+	if p.grand == nil {
+		p.grand = map[*agent][numMedia]int{}
+	}
+	p.grand[a] = g
+}
+
+// advance moves time, firing due timers one by one and checking each plan.
+func (p *propState) advance() {
+	h := p.h
+	end := h.now.Add(time.Duration(rapid.IntRange(1, 40).Draw(p.rt, "seconds")) * time.Second)
+	for {
+		var next TimerRef
+		var at time.Time
+		for r, t := range h.timers {
+			if !t.After(end) && (at.IsZero() || t.Before(at) || (t.Equal(at) && fmt.Sprint(r) < fmt.Sprint(next))) {
+				next, at = r, t
+			}
+		}
+		if at.IsZero() {
+			break
+		}
+		delete(h.timers, next)
+		if at.After(h.now) {
+			h.now = at
+		}
+		p.apply(h.d.Fire(h.now, next))
+		p.check()
+	}
+	h.now = end
+}
+
+// checkOffers: every offer goes to an agent of this tenant that has the
+// interaction's skills (at its widening step) and is a member of its queue,
+// and no interaction that agent qualifies for and that comes first is left waiting.
+func (p *propState) checkOffers(ds []Decision) {
+	d := p.h.d
+	for _, dec := range ds {
+		if dec.Kind != DecOffer {
+			continue
+		}
+		a, ok := d.agents[dec.Agent]
+		if !ok || a.prof.Tenant != d.tenant {
+			p.rt.Fatalf("offer to unknown or foreign agent %s", dec.Agent)
+		}
+		x, ok := d.inter[dec.Interaction]
+		if !ok || !slices.Contains(x.offerTo, a) {
+			continue // answered or withdrawn within the same call
+		}
+		w := x.q.cfg.step(x.step)
+		for _, need := range p.reqs[x.pub.ID] {
+			if lvl := a.skills.level(d.skills[need.Skill]); lvl < 0 || lvl < need.Level-w.Relax {
+				p.rt.Fatalf("%s offered to %s lacking %s>=%d (has %d, relax %d)", x.pub.ID, a.prof.ID, need.Skill, need.Level, lvl, w.Relax)
+			}
+		}
+		m := a.member(x.q)
+		if m == nil {
+			p.rt.Fatalf("%s offered to %s, not a member of %s", x.pub.ID, a.prof.ID, x.q.cfg.ID)
+		}
+		if x.pref == a {
+			continue
+		}
+		if m.tier > w.Tier {
+			p.rt.Fatalf("%s offered to tier %d agent %s at step %d", x.pub.ID, m.tier, a.prof.ID, x.step)
+		}
+		p.checkNoBetter(a, x, m)
+	}
+}
+
+// checkNoBetter is FIFO within a priority class: no waiting interaction of the
+// same medium that a qualifies for and that comes first (higher queue priority
+// for a, or same queue priority and before()) was passed over.
+func (p *propState) checkNoBetter(a *agent, x *interaction, mx *membership) {
+	d := p.h.d
+	for _, y := range d.inter {
+		if y.state != iWaiting || y.cls == nil || y.pub.Medium != x.pub.Medium {
+			continue
+		}
+		m := a.member(y.q)
+		if m == nil {
+			continue
+		}
+		w := y.q.cfg.step(y.step)
+		if m.tier > w.Tier || !a.skills.covers(&y.reqs, w.Relax) {
+			continue
+		}
+		if m.priority > mx.priority || (m.priority == mx.priority && d.before(y, x)) {
+			p.rt.Fatalf("%s offered to %s while %s (queue %s) comes first", x.pub.ID, a.prof.ID, y.pub.ID, y.q.cfg.ID)
+		}
+	}
+}
+
+// check verifies the global invariants.
+func (p *propState) check() {
+	d, rt := p.h.d, p.rt
+	if p.grand == nil {
+		p.grand = map[*agent][numMedia]int{}
+	}
+	onBreak := map[string]int{}
+	for _, a := range d.agents {
+		var load [3]int
+		for m := Medium(0); m < numMedia; m++ {
+			n := int(a.work[m]) + int(a.offered[m])
+			g := p.grand[a]
+			g[m] = min(g[m], n)
+			p.grand[a] = g
+			if n > max(int(a.cap.Max[m]), g[m]) {
+				rt.Fatalf("agent %s holds %d %s, capacity %d", a.prof.ID, n, m, a.cap.Max[m])
+			}
+			load[m.kind()] += n
+		}
+		if _, re := p.grand[a]; !re && (load[kindRealtime] > 1 || (load[kindRealtime] == 1 && load[kindConversational] > 0 && !a.cap.VoiceOverChat)) {
+			rt.Fatalf("agent %s breaks the medium rules: load %v", a.prof.ID, load)
+		}
+		if a.state == Break {
+			onBreak[a.prof.BreakGroup]++
+		}
+		if (len(a.jobs) > 0) != (a.state == Busy) {
+			rt.Fatalf("agent %s in %s with %d jobs", a.prof.ID, a.state, len(a.jobs))
+		}
+		if len(a.offers) > 0 && a.state != Reserved && a.state != Busy {
+			rt.Fatalf("agent %s in %s with offers", a.prof.ID, a.state)
+		}
+		for _, m := range a.mems {
+			for med := Medium(0); med < numMedia; med++ {
+				if (m.pos[med] >= 0) != a.canTake(med) {
+					rt.Fatalf("agent %s index for %s/%s out of date", a.prof.ID, m.q.cfg.ID, med)
+				}
+			}
+		}
+	}
+	for g, n := range onBreak {
+		if max, ok := d.breakMax[g]; ok && n > max {
+			rt.Fatalf("%d agents of %s on break, cap %d", n, g, max)
+		}
+		if d.onBreak[g] != n {
+			rt.Fatalf("break count %d, real %d", d.onBreak[g], n)
+		}
+	}
+	waiting := map[*queue]int{}
+	for id, x := range d.inter {
+		switch x.state {
+		case iWaiting:
+			waiting[x.q]++
+			inClass := x.cls != nil && x.hpos >= 0 && x.cls.h[x.hpos] == x
+			parked := x.pref != nil && x.hpos >= 0 && x.hpos < len(x.pref.parked) && x.pref.parked[x.hpos] == x
+			if inClass == parked {
+				rt.Fatalf("waiting %s is in class %v and parked %v", id, inClass, parked)
+			}
+		case iOffered:
+			if len(x.offerTo) == 0 {
+				rt.Fatalf("offered %s to nobody", id)
+			}
+			for _, a := range x.offerTo {
+				if !slices.Contains(a.offers, x) {
+					rt.Fatalf("%s offered to %s which does not hold it", id, a.prof.ID)
+				}
+			}
+		case iHandling:
+			if !slices.Contains(x.handler.jobs, x) {
+				rt.Fatalf("%s handled by %s which does not hold it", id, x.handler.prof.ID)
+			}
+		default:
+			rt.Fatalf("%s kept in state %d", id, x.state)
+		}
+	}
+	for _, q := range d.queues {
+		if q.waiting != waiting[q] {
+			rt.Fatalf("queue %s counts %d waiting, has %d", q.cfg.ID, q.waiting, waiting[q])
+		}
+	}
+}
