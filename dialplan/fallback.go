@@ -26,6 +26,10 @@ type Fallback struct {
 	// MaxAgents caps how many phones ring at once (the switch builds one leg
 	// per phone). Zero: DefaultMaxAgents.
 	MaxAgents int
+	// MaxCalls is the tenant's concurrent call quota (MT-2) as each node
+	// enforces it alone while the controller, which normally admits calls,
+	// is gone. Zero: no limit.
+	MaxCalls int
 }
 
 // Validate reports an announcement that carries switch syntax or bad limits.
@@ -39,8 +43,8 @@ func (f Fallback) Validate() error {
 	if f.RingTimeout < 0 || f.RingTimeout > 10*time.Minute {
 		return errors.New("ring timeout must be within 0 to 10 minutes")
 	}
-	if f.MaxAgents < 0 {
-		return errors.New("max agents must not be negative")
+	if f.MaxAgents < 0 || f.MaxCalls < 0 {
+		return errors.New("max agents and max calls must not be negative")
 	}
 	return nil
 }
@@ -51,6 +55,9 @@ type FallbackPlan struct {
 	Announcement string
 	Users        []string // ring these at once; empty: nobody to ring
 	RingTimeout  time.Duration
+	// MaxCalls caps the tenant's concurrent fallback calls on one node
+	// (0: no cap); calls beyond it end with CauseUserBusy.
+	MaxCalls int
 	// Cause ends the call when nobody answers (or nobody can be rung).
 	Cause Cause
 }
@@ -58,7 +65,7 @@ type FallbackPlan struct {
 // fallbackFor builds the plan for tenant t at site s.
 func (p *Plan) fallbackFor(t Tenant, s SiteID) FallbackPlan {
 	f := t.Fallback
-	fp := FallbackPlan{Announcement: f.Announcement, RingTimeout: f.RingTimeout, Cause: CauseNoAnswer}
+	fp := FallbackPlan{Announcement: f.Announcement, RingTimeout: f.RingTimeout, MaxCalls: f.MaxCalls, Cause: CauseNoAnswer}
 	if fp.RingTimeout == 0 {
 		fp.RingTimeout = DefaultRingTimeout
 	}

@@ -17,6 +17,7 @@ const (
 	CauseInvalidNumberFormat    Cause = "INVALID_NUMBER_FORMAT"
 	CauseCallRejected           Cause = "CALL_REJECTED"
 	CauseNoAnswer               Cause = "NO_ANSWER"
+	CauseUserBusy               Cause = "USER_BUSY"
 	CauseNormalTemporaryFailure Cause = "NORMAL_TEMPORARY_FAILURE"
 )
 

@@ -30,7 +30,7 @@ func testConfig(t testing.TB) Config {
 		Sites:  []SiteID{"paris", "lyon"},
 		Tenants: []Tenant{
 			{ID: "acme", Location: mustLoc(t, "Europe/Paris"), Schedules: map[string]Schedule{"office": office},
-				Fallback: Fallback{Announcement: "ivr/please-hold.wav", RingTimeout: 20 * time.Second, MaxAgents: 2}},
+				Fallback: Fallback{Announcement: "ivr/please-hold.wav", RingTimeout: 20 * time.Second, MaxAgents: 2, MaxCalls: 7}},
 			{ID: "globex", Location: mustLoc(t, "Asia/Hong_Kong")},
 			{ID: "initech", Location: time.UTC, Suspended: true},
 		},
@@ -133,7 +133,7 @@ func TestRouteSitesAndFallback(t *testing.T) {
 	}
 	r, _ = p.Route(Call{Dialled: "+33100000001", Arrival: "paris", Now: time.Now()})
 	want := FallbackPlan{Announcement: "ivr/please-hold.wav", Users: []string{"1000", "1001"},
-		RingTimeout: 20 * time.Second, Cause: CauseNoAnswer}
+		RingTimeout: 20 * time.Second, MaxCalls: 7, Cause: CauseNoAnswer}
 	if !reflect.DeepEqual(r.Fallback, want) {
 		t.Errorf("paris fallback (sorted, deduplicated, capped at 2): %+v", r.Fallback)
 	}
@@ -158,6 +158,7 @@ func TestNewPlanReportsEveryProblem(t *testing.T) {
 		Tenant{ID: "nozone"},
 		Tenant{ID: "t${x}", Location: time.UTC},
 		Tenant{ID: "badfb", Location: time.UTC, Fallback: Fallback{Announcement: "${system(id)}"}},
+		Tenant{ID: "badcalls", Location: time.UTC, Fallback: Fallback{MaxCalls: -1}},
 		Tenant{ID: "badsched", Location: time.UTC, Schedules: map[string]Schedule{"s": {Weekly: []Window{{From: 1, To: 1}}}}},
 	)
 	c.Numbers = append(c.Numbers,
@@ -177,7 +178,7 @@ func TestNewPlanReportsEveryProblem(t *testing.T) {
 	}
 	for _, want := range []string{
 		`country code "x"`, `site "paris": duplicate`, `site "bad site"`, `tenant "acme": duplicate`,
-		`tenant "nozone": no time zone`, `tenant "t${x}"`, `tenant "badfb": fallback`, `tenant "badsched": schedule "s"`,
+		`tenant "nozone": no time zone`, `tenant "t${x}"`, `tenant "badfb": fallback`, `tenant "badcalls": fallback`, `tenant "badsched": schedule "s"`,
 		`access number "9300": same as "9300"`, `access number "12ab"`, `unknown tenant "ghost"`,
 		`access number "9401": the last rule`, `no schedule "nope"`, `access number "9403"`,
 		`entry "a,b"`, `unknown site "mars"`, `agent "1000": unknown site`, `agent "1": unknown tenant`, `agent "a b"`,

@@ -50,6 +50,11 @@ func writeFallback(d *xmlDoc, node Node, tenant dialplan.TenantID, fb dialplan.F
 	d.empty("action", "application", "log", "data", "WARNING switchboard: controller unreachable from node "+
 		node.ID+", local fallback for tenant "+string(tenant))
 	d.empty("action", "application", "set", "data", VarFallback+"=true")
+	if fb.MaxCalls > 0 {
+		// Per node, in memory (mod_hash); over the quota: USER_BUSY (SIP 486).
+		d.empty("action", "application", "limit", "data", "hash switchboard_fallback "+string(tenant)+" "+
+			strconv.Itoa(fb.MaxCalls)+" !"+string(dialplan.CauseUserBusy))
+	}
 	if fb.Announcement != "" {
 		d.empty("action", "application", "answer")
 		d.empty("action", "application", "playback", "data", fb.Announcement)

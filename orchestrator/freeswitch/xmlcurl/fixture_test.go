@@ -43,7 +43,7 @@ func testSnapshotConfig(t testing.TB) SnapshotConfig {
 			Sites:  []dialplan.SiteID{"hq", "branch"},
 			Tenants: []dialplan.Tenant{
 				{ID: "acme", Location: paris, Schedules: map[string]dialplan.Schedule{"office": office},
-					Fallback: dialplan.Fallback{Announcement: "tone_stream://%(1500,0,620)", RingTimeout: 25 * time.Second}},
+					Fallback: dialplan.Fallback{Announcement: "tone_stream://%(1500,0,620)", RingTimeout: 25 * time.Second, MaxCalls: 10}},
 				{ID: "globex", Location: time.UTC},
 				{ID: "initech", Location: time.UTC, Suspended: true},
 			},
