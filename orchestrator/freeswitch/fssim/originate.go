@@ -75,10 +75,16 @@ func parseOriginateApp(rest string) (string, string, error) {
 	if !strings.HasPrefix(first, "&") {
 		return "", first, nil
 	}
+	if first == "&" {
+		return "", "", errorf("originate: no application name after & in %q", rest)
+	}
 	first = strings.TrimPrefix(rest, "&")
 	open := strings.IndexByte(first, '(')
 	if open < 0 {
-		return strings.Fields(first)[0], "", nil
+		return strings.Fields(first)[0], "", nil // f[0] != "&", so a name follows
+	}
+	if open == 0 {
+		return "", "", errorf("originate: no application name in %q", rest)
 	}
 	end := strings.LastIndexByte(first, ')')
 	if end < open {
