@@ -1,6 +1,9 @@
 package ivrflows
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -65,4 +68,16 @@ func (c *Catalog) voice(lang string) string {
 		return l.Voice
 	}
 	return lang
+}
+
+// ParseCatalog decodes a catalog written as JSON (tests, `switchboard flows
+// validate`); unknown fields are rejected.
+func ParseCatalog(data []byte) (*Catalog, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var c Catalog
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("catalog: %s", jsonMessage(err))
+	}
+	return &c, nil
 }

@@ -65,6 +65,9 @@ func (c *compiler) prompt(p *Prompt, what string) {
 		c.errf("%s: give exactly one of prompt, text or say", what)
 		return
 	}
+	if p.Language != "" && !c.cat.hasLanguage(p.Language) {
+		c.errf("%s: language %q is not one of the tenant's languages", what, p.Language)
+	}
 	switch {
 	case p.Prompt != "":
 		files, ok := c.cat.Prompts[p.Prompt]

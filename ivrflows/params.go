@@ -16,6 +16,9 @@ type Prompt struct {
 	// in the caller's language.
 	Say  string `json:"say,omitempty"`
 	Expr string `json:"expr,omitempty"`
+	// Language, when set, plays this item in that language whatever the
+	// caller's (a language menu says each choice in its own language).
+	Language string `json:"language,omitempty"`
 
 	files map[string]string // language -> file, from the catalog
 	text  map[string]*template

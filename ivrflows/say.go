@@ -30,6 +30,9 @@ func (r *run) items(ps []Prompt) ([]PlayItem, error) {
 }
 
 func (r *run) item(p *Prompt, lang string) (PlayItem, error) {
+	if p.Language != "" {
+		lang = p.Language
+	}
 	switch {
 	case p.files != nil:
 		if f, ok := pick(p.files, lang, r.p.Language); ok {
