@@ -1,0 +1,145 @@
+package eslconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/percipia/eslgo/command"
+
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
+)
+
+// Run sends an eslgo command value (its BuildMessage is the wire text) and
+// returns its reply frame. A -ERR reply is returned as *ReplyError.
+func (c *Conn) Run(ctx context.Context, cmd command.Command) (*esl.Frame, error) {
+	text := cmd.BuildMessage()
+	return c.roundTrip(ctx, firstLine(text), func(w *esl.Writer) error { return w.WriteCommand(text) })
+}
+
+// Send sends a framed command (sendmsg with headers) and returns its reply.
+func (c *Conn) Send(ctx context.Context, f *esl.Frame) (*esl.Frame, error) {
+	return c.roundTrip(ctx, f.Line, func(w *esl.Writer) error { return w.WriteFrame(f) })
+}
+
+// API runs a synchronous api command and returns its output without the
+// trailing newline. Calls are serialised per connection (FIFO), so each gets
+// its own api/response.
+func (c *Conn) API(ctx context.Context, cmd string) (string, error) {
+	name, args, _ := strings.Cut(cmd, " ")
+	r, err := c.Run(ctx, command.API{Command: name, Arguments: args})
+	if err != nil {
+		return "", err
+	}
+	if r.ContentType() != esl.TypeAPIResponse {
+		c.mismatches.Add(1)
+		c.log.Error("esl reply mismatch", "command", "api "+cmd, "content_type", r.ContentType())
+		return "", fmt.Errorf("%w: api %s got %s", ErrMismatch, cmd, r.ContentType())
+	}
+	return r.ReplyText(), nil
+}
+
+// BgAPI runs a command in the background with a Job-UUID chosen here and
+// returns the BACKGROUND_JOB output. The job is registered before the command
+// is written, because the event can overtake the reply. The connection must
+// be subscribed to BACKGROUND_JOB. A -ERR output is returned as *ReplyError.
+func (c *Conn) BgAPI(ctx context.Context, cmd string) (string, error) {
+	job := uuid.NewString()
+	ch := make(chan *esl.Event, 1)
+	c.pmu.Lock()
+	if c.closed {
+		c.pmu.Unlock()
+		return "", c.closedErr()
+	}
+	c.jobs[job] = ch
+	c.pmu.Unlock()
+	defer c.dropJob(job)
+	f := &esl.Frame{Line: "bgapi " + cmd, Headers: []esl.Header{{Name: "Job-UUID", Value: job}}}
+	r, err := c.Send(ctx, f)
+	if err != nil {
+		return "", err
+	}
+	if got := r.Get("Job-UUID"); got != job {
+		c.mismatches.Add(1)
+		c.log.Error("esl bgapi reply mismatch", "command", cmd, "job_uuid", job, "reply_job_uuid", got)
+		return "", fmt.Errorf("%w: bgapi %s: Job-UUID %q, want %q", ErrMismatch, cmd, got, job)
+	}
+	select {
+	case ev, ok := <-ch:
+		if !ok {
+			return "", c.closedErr()
+		}
+		out := string(ev.Body)
+		if strings.HasPrefix(out, "-ERR") || strings.HasPrefix(out, "-USAGE") {
+			return out, &ReplyError{Command: "bgapi " + cmd, Text: strings.TrimRight(out, "\n")}
+		}
+		return out, nil
+	case <-ctx.Done():
+		return "", context.Cause(ctx)
+	}
+}
+
+func (c *Conn) dropJob(job string) {
+	c.pmu.Lock()
+	delete(c.jobs, job)
+	c.pmu.Unlock()
+}
+
+// roundTrip waits for the connection's turn, writes one command and waits for
+// its reply. The reader releases the turn when the reply arrives, so a caller
+// that gives up (ctx) after writing does not let the next command take its
+// reply.
+func (c *Conn) roundTrip(ctx context.Context, line string, write func(*esl.Writer) error) (*esl.Frame, error) {
+	if err := c.turn.lock(ctx); err != nil {
+		return nil, err
+	}
+	p := &pending{cmd: line, ch: make(chan *esl.Frame, 1)}
+	c.pmu.Lock()
+	if c.closed {
+		c.pmu.Unlock()
+		c.turn.unlock()
+		return nil, c.closedErr()
+	}
+	c.inflight = p
+	c.pmu.Unlock()
+	if err := c.write(write); err != nil {
+		c.nc.Close() // the stream is broken; the reader cleans up p and the turn
+		c.log.Warn("esl write failed", "command", line, "err", err)
+	}
+	select {
+	case r, ok := <-p.ch:
+		if !ok {
+			return nil, c.closedErr()
+		}
+		if !r.OK() {
+			return r, &ReplyError{Command: line, Text: r.ReplyText()}
+		}
+		return r, nil
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+}
+
+func (c *Conn) write(write func(*esl.Writer) error) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
+	c.commands.Add(1)
+	return write(c.w)
+}
+
+func (c *Conn) closedErr() error {
+	<-c.done
+	if c.err != nil && !errors.Is(c.err, ErrClosed) {
+		return fmt.Errorf("%w: %w", ErrClosed, c.err)
+	}
+	return ErrClosed
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return strings.TrimRight(line, "\r")
+}

@@ -1,0 +1,176 @@
+package eslconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/percipia/eslgo/command"
+
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
+)
+
+// Errors of a connection. Replies that start with -ERR come back as *ReplyError.
+var (
+	ErrClosed   = errors.New("eslconn: connection closed")
+	ErrAuth     = errors.New("eslconn: authentication failed")
+	ErrMismatch = errors.New("eslconn: reply does not match its command")
+)
+
+// ReplyError is a -ERR (or -USAGE) reply from FreeSWITCH.
+type ReplyError struct {
+	Command string // the command line, e.g. "api uuid_kill 0000..."
+	Text    string // the reply, e.g. "-ERR No such channel!"
+}
+
+func (e *ReplyError) Error() string { return "freeswitch: " + e.Command + ": " + e.Text }
+
+// Options configure a Conn. OnEvent and OnNotice run on the reader goroutine,
+// in wire order: they must return quickly and never block, or the reader
+// stops reading and FreeSWITCH's queue for this connection fills up.
+type Options struct {
+	Logger       *slog.Logger
+	OnEvent      func(*esl.Event)
+	OnNotice     func(*esl.Frame) // text/disconnect-notice frames
+	WriteTimeout time.Duration    // per write; default 10 s
+}
+
+// Stats are counters of one connection, safe to read at any time.
+type Stats struct {
+	Frames           uint64 // frames read
+	Events           uint64 // events parsed
+	BadEvents        uint64 // event frames that did not parse (logged)
+	Commands         uint64 // commands written
+	UnexpectedReplys uint64 // replies with no command in flight (logged)
+	Mismatches       uint64 // replies of the wrong kind or Job-UUID (logged)
+}
+
+// Conn is one ESL connection, inbound (Dial) or outbound (New on an accepted
+// net.Conn). Its methods are safe for concurrent use.
+type Conn struct {
+	nc   net.Conn
+	rd   *esl.Reader
+	opts Options
+	log  *slog.Logger
+
+	wmu sync.Mutex
+	w   *esl.Writer
+
+	turn fifo // one command awaiting a reply at a time
+
+	pmu      sync.Mutex
+	inflight *pending
+	jobs     map[string]chan *esl.Event
+	closed   bool
+
+	done    chan struct{}
+	err     error
+
+	frames, events, badEvents, commands, unexpected, mismatches atomic.Uint64
+}
+
+type pending struct {
+	cmd string
+	ch  chan *esl.Frame // buffered 1; closed when the connection ends first
+}
+
+// New wraps nc and starts its reader goroutine, which runs until nc fails or
+// Close is called. The caller owns the Conn and must Close it.
+func New(nc net.Conn, opts Options) *Conn {
+	c := newConn(nc, esl.NewReader(nc), opts)
+	go c.readLoop()
+	return c
+}
+
+func newConn(nc net.Conn, rd *esl.Reader, opts Options) *Conn {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 10 * time.Second
+	}
+	return &Conn{
+		nc: nc, rd: rd, opts: opts, w: esl.NewWriter(nc),
+		log:  opts.Logger.With("esl_peer", nc.RemoteAddr().String()),
+		jobs: make(map[string]chan *esl.Event), done: make(chan struct{}),
+	}
+}
+
+// Dial connects to an inbound event socket and authenticates. The handshake
+// (auth/request, auth, +OK accepted) happens before the reader starts.
+func Dial(ctx context.Context, addr, password string, opts Options) (*Conn, error) {
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		nc.SetDeadline(dl)
+	}
+	rd := esl.NewReader(nc)
+	if err := authenticate(nc, rd, password); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	nc.SetDeadline(time.Time{})
+	c := newConn(nc, rd, opts)
+	go c.readLoop()
+	return c, nil
+}
+
+func authenticate(nc net.Conn, rd *esl.Reader, password string) error {
+	f, err := rd.ReadFrame()
+	if err != nil {
+		return fmt.Errorf("eslconn: waiting for auth/request: %w", err)
+	}
+	if ct := f.ContentType(); ct != esl.TypeAuthRequest {
+		return fmt.Errorf("%w: expected auth/request, got %q", ErrAuth, ct)
+	}
+	if err := esl.NewWriter(nc).WriteCommand(command.Auth{Password: password}.BuildMessage()); err != nil {
+		return err
+	}
+	if f, err = rd.ReadFrame(); err != nil {
+		return fmt.Errorf("eslconn: waiting for auth reply: %w", err)
+	}
+	if f.ContentType() != esl.TypeCommandReply || !strings.HasPrefix(f.ReplyText(), "+OK") {
+		return fmt.Errorf("%w: %s", ErrAuth, f.ReplyText())
+	}
+	return nil
+}
+
+// Done is closed when the connection has ended; Err says why.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Err returns why the connection ended (nil while it is up).
+func (c *Conn) Err() error {
+	select {
+	case <-c.done:
+		return c.err
+	default:
+		return nil
+	}
+}
+
+// Close ends the connection and waits for the reader to stop.
+func (c *Conn) Close() error {
+	c.nc.Close()
+	<-c.done
+	return nil
+}
+
+// Stats returns the connection's counters.
+func (c *Conn) Stats() Stats {
+	return Stats{
+		Frames: c.frames.Load(), Events: c.events.Load(), BadEvents: c.badEvents.Load(),
+		Commands: c.commands.Load(), UnexpectedReplys: c.unexpected.Load(), Mismatches: c.mismatches.Load(),
+	}
+}
+
+// RemoteAddr is the peer's address.
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }

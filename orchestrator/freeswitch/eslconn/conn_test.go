@@ -1,0 +1,228 @@
+package eslconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/internal/fakefs"
+)
+
+// echoHandler answers "api echo X" with X, "bgapi echo X" with a reply then a
+// BACKGROUND_JOB carrying X (sometimes the event first, as FreeSWITCH may),
+// "api slow X" after 100 ms, and "api hang" never.
+func echoHandler(s *fakefs.Session, cmd *esl.Frame) {
+	verb, rest, _ := strings.Cut(cmd.Line, " ")
+	what, arg, _ := strings.Cut(rest, " ")
+	switch {
+	case verb == "api" && what == "echo":
+		s.Write(fakefs.APIResponseFrame(arg + "\n"))
+	case verb == "api" && what == "slow":
+		time.Sleep(100 * time.Millisecond)
+		s.Write(fakefs.APIResponseFrame(arg + "\n"))
+	case verb == "api" && what == "hang":
+	case verb == "api" && what == "fail":
+		s.Write(fakefs.APIResponseFrame("-ERR " + arg + "\n"))
+	case verb == "bgapi" && what == "echo":
+		job := cmd.Get("Job-UUID")
+		reply := fakefs.ReplyFrame("+OK Job-UUID: "+job, "Job-UUID", job)
+		ev := fakefs.EventFrame(arg, "Event-Name", "BACKGROUND_JOB", "Job-UUID", job, "Job-Command", "echo")
+		if rand.IntN(2) == 0 {
+			s.Write(ev, reply)
+		} else {
+			s.Write(reply, ev)
+		}
+	case verb == "event":
+		s.Reply("+OK event listener enabled json")
+	default:
+		s.Reply("-ERR command not found")
+	}
+}
+
+func startFake(t testing.TB, h fakefs.Handler) *fakefs.Server {
+	t.Helper()
+	srv, err := fakefs.Start("ClueCon", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func dial(t testing.TB, srv *fakefs.Server, opts Options) *Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, srv.Addr(), "ClueCon", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestDialAuth(t *testing.T) {
+	srv := startFake(t, echoHandler)
+	ctx := context.Background()
+	if _, err := Dial(ctx, srv.Addr(), "wrong", Options{}); !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "-ERR invalid") {
+		t.Fatalf("wrong password: %v", err)
+	}
+	c := dial(t, srv, Options{})
+	if out, err := c.API(ctx, "echo hello world"); err != nil || out != "hello world" {
+		t.Fatalf("api: %q %v", out, err)
+	}
+	_, err := c.API(ctx, "fail No such channel!")
+	var re *ReplyError
+	if !errors.As(err, &re) || re.Text != "-ERR No such channel!" {
+		t.Fatalf("-ERR reply: %v", err)
+	}
+}
+
+// TestNoMismatchedReplies is the hard requirement: 1,000 goroutines issue api
+// and bgapi commands with unique payloads on one connection, some giving up
+// early; every answer must be the caller's own.
+func TestNoMismatchedReplies(t *testing.T) {
+	srv := startFake(t, echoHandler)
+	c := dial(t, srv, Options{})
+	const callers, each = 1000, 8
+	var wrong, done atomic.Int64
+	var wg sync.WaitGroup
+	for g := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				token := fmt.Sprintf("g%d-i%d", g, i)
+				var out string
+				var err error
+				switch i % 4 {
+				case 0, 1:
+					out, err = c.API(context.Background(), "echo "+token)
+				case 2:
+					out, err = c.BgAPI(context.Background(), "echo "+token)
+				case 3: // give up almost at once; must not shift anyone's reply
+					ctx, cancel := context.WithTimeout(context.Background(), time.Duration(rand.IntN(200))*time.Microsecond)
+					out, err = c.API(ctx, "echo "+token)
+					cancel()
+					if err != nil {
+						continue
+					}
+				}
+				if err != nil {
+					t.Errorf("%s: %v", token, err)
+					return
+				}
+				done.Add(1)
+				if out != token {
+					wrong.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	st := c.Stats()
+	t.Logf("%d answered, stats %+v", done.Load(), st)
+	if wrong.Load() != 0 || st.Mismatches != 0 || st.UnexpectedReplys != 0 {
+		t.Fatalf("%d mismatched replies of %d; stats %+v", wrong.Load(), done.Load(), st)
+	}
+	if done.Load() < callers*each*3/4 {
+		t.Fatalf("only %d answered", done.Load())
+	}
+}
+
+func TestAbandonedCommandKeepsItsReply(t *testing.T) {
+	srv := startFake(t, echoHandler)
+	c := dial(t, srv, Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if _, err := c.API(ctx, "slow A"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("slow: %v", err)
+	}
+	if out, err := c.API(context.Background(), "echo B"); err != nil || out != "B" {
+		t.Fatalf("next command got %q, %v; want B (the late reply A must be absorbed)", out, err)
+	}
+}
+
+func TestFIFOOrderOfWaiters(t *testing.T) {
+	var order []string
+	var mu sync.Mutex
+	srv := startFake(t, func(s *fakefs.Session, cmd *esl.Frame) {
+		mu.Lock()
+		order = append(order, fakefs.Arg(cmd))
+		mu.Unlock()
+		echoHandler(s, cmd)
+	})
+	c := dial(t, srv, Options{})
+	go c.API(context.Background(), "slow first")
+	time.Sleep(20 * time.Millisecond)
+	var wg sync.WaitGroup
+	for i := range 5 {
+		wg.Add(1)
+		go func() { defer wg.Done(); c.API(context.Background(), "echo "+strconv.Itoa(i)) }()
+		time.Sleep(5 * time.Millisecond) // queue them in a known order
+	}
+	wg.Wait()
+	want := "slow first,echo 0,echo 1,echo 2,echo 3,echo 4"
+	if got := strings.Join(order, ","); got != want {
+		t.Fatalf("order %s, want %s", got, want)
+	}
+}
+
+func TestConnectionLossFailsWaiters(t *testing.T) {
+	srv := startFake(t, echoHandler)
+	c := dial(t, srv, Options{})
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() { _, err := c.API(context.Background(), "hang"); errs <- err }()
+	}
+	time.Sleep(20 * time.Millisecond)
+	srv.DropAll()
+	for range 3 {
+		select {
+		case err := <-errs:
+			if !errors.Is(err, ErrClosed) {
+				t.Fatalf("waiter got %v, want ErrClosed", err)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("waiter not released after connection loss")
+		}
+	}
+	<-c.Done()
+	if _, err := c.BgAPI(context.Background(), "echo x"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("bgapi after close: %v", err)
+	}
+}
+
+func TestEventsKeepWireOrder(t *testing.T) {
+	const n = 5000
+	srv := startFake(t, func(s *fakefs.Session, cmd *esl.Frame) {
+		s.Reply("+OK event listener enabled json")
+		for i := 1; i <= n; i++ {
+			s.Write(fakefs.EventFrame("", "Event-Name", "DTMF", "Unique-ID", "u"+strconv.Itoa(i%7),
+				"Event-Sequence", strconv.Itoa(i)))
+		}
+	})
+	got := make(chan uint64, n)
+	c := dial(t, srv, Options{OnEvent: func(e *esl.Event) { got <- e.Seq() }})
+	if _, err := c.Run(context.Background(), eventCmd("DTMF")); err != nil {
+		t.Fatal(err)
+	}
+	for i := uint64(1); i <= n; i++ {
+		select {
+		case s := <-got:
+			if s != i {
+				t.Fatalf("event %d arrived as #%d", s, i)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("only %d events", i-1)
+		}
+	}
+}

@@ -1,0 +1,103 @@
+package eslconn
+
+import (
+	"errors"
+	"io"
+	"net"
+
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
+)
+
+// readLoop is the connection's only reader. It never blocks on anyone: replies
+// go to a buffered slot, jobs to buffered channels, events to OnEvent.
+func (c *Conn) readLoop() {
+	var err error
+	for {
+		var f *esl.Frame
+		if f, err = c.rd.ReadFrame(); err != nil {
+			break
+		}
+		c.frames.Add(1)
+		c.handle(f)
+	}
+	c.shutdown(err)
+}
+
+func (c *Conn) handle(f *esl.Frame) {
+	switch f.ContentType() {
+	case esl.TypeCommandReply, esl.TypeAPIResponse:
+		c.reply(f)
+	case esl.TypeEventJSON, esl.TypeEventPlain:
+		c.event(f)
+	case esl.TypeDisconnectNotice:
+		c.log.Info("esl disconnect notice", "disposition", f.Get("Content-Disposition"))
+		if c.opts.OnNotice != nil {
+			c.opts.OnNotice(f)
+		}
+	case esl.TypeAuthRequest:
+		c.log.Warn("esl unexpected auth/request")
+	default:
+		c.log.Debug("esl frame ignored", "content_type", f.ContentType())
+	}
+}
+
+func (c *Conn) reply(f *esl.Frame) {
+	c.pmu.Lock()
+	p := c.inflight
+	c.inflight = nil
+	c.pmu.Unlock()
+	if p == nil {
+		c.unexpected.Add(1)
+		c.log.Error("esl reply with no command in flight", "content_type", f.ContentType(), "reply", f.ReplyText())
+		return
+	}
+	p.ch <- f
+	c.turn.unlock()
+}
+
+func (c *Conn) event(f *esl.Frame) {
+	ev, err := esl.ParseEvent(f)
+	if err != nil {
+		c.badEvents.Add(1)
+		c.log.Error("esl event does not parse", "err", err)
+		return
+	}
+	c.events.Add(1)
+	if ev.Name() == "BACKGROUND_JOB" {
+		c.pmu.Lock()
+		ch, ok := c.jobs[ev.Get("Job-UUID")]
+		delete(c.jobs, ev.Get("Job-UUID"))
+		c.pmu.Unlock()
+		if ok {
+			ch <- ev
+			return
+		}
+	}
+	if c.opts.OnEvent != nil {
+		c.opts.OnEvent(ev)
+	}
+}
+
+// shutdown fails everything still waiting and marks the connection done.
+func (c *Conn) shutdown(err error) {
+	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+		err = ErrClosed
+	}
+	c.err = err
+	c.nc.Close()
+	c.pmu.Lock()
+	c.closed = true
+	p := c.inflight
+	c.inflight = nil
+	for job, ch := range c.jobs {
+		close(ch)
+		delete(c.jobs, job)
+	}
+	c.pmu.Unlock()
+	close(c.done)
+	if p != nil {
+		close(p.ch)
+		c.turn.unlock()
+	}
+	c.log.Info("esl connection ended", "err", err)
+}
