@@ -69,8 +69,8 @@ type Conn struct {
 	jobs     map[string]chan *esl.Event
 	closed   bool
 
-	done    chan struct{}
-	err     error
+	done chan struct{}
+	err  error
 
 	frames, events, badEvents, commands, unexpected, mismatches atomic.Uint64
 }
