@@ -2,14 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/ivrflows"
+	"github.com/switchboard-cc/switchboard/ivrflows/flowtest"
 )
 
 const flowsUsage = `Usage:
@@ -61,21 +62,44 @@ func validateFlowFile(args []string, stdout io.Writer) error {
 }
 
 func readCatalog(path string) (*ivrflows.Catalog, error) {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
-	var cat ivrflows.Catalog
-	if err := dec.Decode(&cat); err != nil {
+	cat, err := ivrflows.ParseCatalog(data)
+	if err != nil {
 		return nil, fmt.Errorf("catalog %s: %w", path, err)
 	}
 	cat.LoadLocation = time.LoadLocation
-	return &cat, nil
+	return cat, nil
 }
 
-func testFlowFile(ctx context.Context, path string, stdout io.Writer) error {
-	return errors.New("flows test: the scripted test runner is not wired yet")
+// testFlowFile runs a tenant's flow test file; flow_file and catalog_file
+// names are relative to the test file.
+func testFlowFile(ctx context.Context, name string, stdout io.Writer) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	dir := filepath.Dir(name)
+	rep, err := flowtest.RunFile(f, flowtest.Options{
+		ReadFile: func(n string) ([]byte, error) {
+			if !filepath.IsAbs(n) {
+				n = filepath.Join(dir, n)
+			}
+			return os.ReadFile(n)
+		},
+		LoadLocation: time.LoadLocation,
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err := rep.WriteText(stdout); err != nil {
+		return err
+	}
+	if !rep.OK() {
+		return failedError{fmt.Sprintf("%d of %d flow test cases failed", rep.Failed, len(rep.Cases))}
+	}
+	return nil
 }

@@ -1,0 +1,125 @@
+package calls
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/acd"
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// Route is what a dialled number leads to.
+type Route struct {
+	Tenant       tenancy.TenantID
+	Status       tenancy.Status
+	Quotas       tenancy.Quotas
+	AccessNumber string
+	Queue        string // entry queue (the built-in flow: answer, greet, queue)
+	Language     string
+	// Greeting is played after answer; empty plays nothing.
+	Greeting orchestrator.Playback
+	// AnnounceAgent plays the agent's ID to the caller before bridging (AG-2).
+	AnnounceAgent bool
+	// Record records answered calls into RecordDir on the node.
+	Record    bool
+	RecordDir string
+}
+
+// Rejection refuses a call with a cause the switch turns into a SIP status.
+type Rejection struct {
+	Cause  orchestrator.HangupCause
+	Reason string
+}
+
+func (r *Rejection) Error() string { return fmt.Sprintf("call rejected (%s): %s", r.Cause, r.Reason) }
+
+// Router finds the route of a dialled number. An unknown number is a
+// *Rejection with cause UNALLOCATED_NUMBER.
+type Router interface {
+	Route(ctx context.Context, to string, vars map[string]string, now time.Time) (Route, error)
+}
+
+// Queuer is what a call needs from its tenant's ACD owner. The owner calls
+// back through Service.Offer, CancelOffer and Overflow.
+type Queuer interface {
+	Enqueue(ctx context.Context, tenant tenancy.TenantID, in acd.Interaction) error
+	Accept(ctx context.Context, tenant tenancy.TenantID, agentID, interactionID string) error
+	Reject(ctx context.Context, tenant tenancy.TenantID, agentID, interactionID string) error
+	Finish(ctx context.Context, tenant tenancy.TenantID, interactionID string) error
+}
+
+// AgentEndpoint is how an agent is reached.
+type AgentEndpoint struct {
+	AgentID    string
+	Extension  string
+	Name       string
+	Endpoint   orchestrator.Endpoint // user@domain, or gateway+number in phone mode
+	Registered bool                  // phone mode endpoints count as registered
+}
+
+// Agents looks up agents' endpoints.
+type Agents interface {
+	Endpoint(tenant tenancy.TenantID, agentID string) (AgentEndpoint, bool)
+}
+
+// Records receives call detail records and screen pops.
+type Records interface {
+	WriteCDR(ctx context.Context, cdr CDR) error
+}
+
+// Notifier receives events for agents' and supervisors' screens (screen pop).
+type Notifier interface {
+	Notify(tenant tenancy.TenantID, ev Notice)
+}
+
+// Notice is one event for a tenant's screens.
+type Notice struct {
+	Kind        string // "offer", "connected", "ended"
+	Agent       string
+	Call        orchestrator.Key
+	Caller      string
+	Number      string
+	Queue       string
+	Data        map[string]string
+	Disposition string
+}
+
+// Disposition is how a call ended.
+type Disposition string
+
+const (
+	Answered        Disposition = "answered"
+	Abandoned       Disposition = "abandoned"
+	Overflowed      Disposition = "overflowed"
+	RefusedQuota    Disposition = "refused_over_quota"
+	RefusedSuspend  Disposition = "refused_suspended"
+	RejectedUnknown Disposition = "rejected_unknown"
+	Failed          Disposition = "failed"
+	NodeLost        Disposition = "node_lost"
+)
+
+// CDR is one leg's record.
+type CDR struct {
+	Tenant        tenancy.TenantID
+	Node          string
+	CallID        string
+	Leg           string // "caller" or "agent"
+	Caller        string
+	AccessNumber  string
+	Queue         string
+	Agent         string
+	Arrived       time.Time
+	Queued        time.Time
+	Offered       time.Time
+	Answered      time.Time
+	Ended         time.Time
+	Disposition   Disposition
+	HangupCause   orchestrator.HangupCause
+	RecordingPath string
+}
+
+// errOverflow ends waiting when the ACD sends the call elsewhere.
+var errOverflow = errors.New("overflowed")

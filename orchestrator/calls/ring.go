@@ -1,0 +1,160 @@
+package calls
+
+import (
+	"context"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+)
+
+// ringing is an offer in progress: the agent's phone rings on a leg the
+// controller originates (so the caller keeps hearing hold music, and the
+// agent-ID announcement can play before the bridge).
+type ringing struct {
+	agent  string
+	cancel context.CancelFunc
+	done   chan ringResult // receives exactly one result
+}
+
+type ringResult struct {
+	answered bool
+	leg      orchestrator.Key
+	cause    orchestrator.HangupCause
+	// ended receives the agent leg's hangup cause once, after answer.
+	ended <-chan orchestrator.HangupCause
+}
+
+// ringAgent starts ringing agent. An agent that is unknown or whose phone is
+// not registered is refused at once, so the ACD moves on.
+func (ss *session) ringAgent(ctx context.Context, agent string) *ringing {
+	r := &ringing{agent: agent, done: make(chan ringResult, 1)}
+	ep, ok := ss.svc.cfg.Agents.Endpoint(ss.route.Tenant, agent)
+	if !ok || !ep.Registered {
+		ss.log.Info("offer skipped: agent phone not registered", "agent", agent)
+		r.cancel = func() {}
+		r.done <- ringResult{cause: orchestrator.CauseUserNotRegistered}
+		return r
+	}
+	now := ss.now()
+	if ss.caller.Offered.IsZero() {
+		ss.caller.Offered = now
+	}
+	ss.agentLeg = &CDR{Tenant: ss.route.Tenant, Node: ss.call.Key.Node, Leg: "agent", Caller: ss.call.From,
+		AccessNumber: ss.caller.AccessNumber, Queue: ss.route.Queue, Agent: agent, Arrived: now, Offered: now}
+	ss.notify("offer", agent)
+	rctx, cancel := context.WithCancel(ctx)
+	r.cancel = cancel
+	spec := orchestrator.OriginateSpec{ID: orchestrator.NewCallID(), Node: ss.call.Key.Node, To: ep.Endpoint,
+		Timeout: ss.svc.cfg.RingTimeout,
+		Vars:    map[string]string{"sb_tenant": string(ss.route.Tenant), "sb_agent": agent, "sb_caller_call": ss.call.Key.ID}}
+	spec.CallerID.Number = ss.call.From
+	spec.CallerID.Name = firstNonEmpty(ss.svc.cfg.CallerIDName, ss.call.From)
+	ss.agentLeg.CallID = spec.ID
+	ss.legs = append(ss.legs, ss.agentLeg)
+	go func() {
+		defer cancel()
+		leg, events, err := ss.sw().Originate(rctx, spec)
+		if err != nil {
+			r.done <- ringResult{cause: causeOf(err)}
+			return
+		}
+		ended := make(chan orchestrator.HangupCause, 1)
+		r.done <- ringResult{answered: true, leg: leg, ended: ended}
+		watchLeg(events, ended)
+	}()
+	return r
+}
+
+// watchLeg reports the agent leg's hangup cause once, then drains its stream
+// until the adapter closes it.
+func watchLeg(events <-chan orchestrator.Event, ended chan<- orchestrator.HangupCause) {
+	sent := false
+	for ev := range events {
+		if !sent && (ev.Kind == orchestrator.EventHangup || ev.Kind == orchestrator.EventEnded) {
+			ended <- ev.Cause
+			sent = true
+		}
+	}
+	if !sent {
+		ended <- orchestrator.CauseNormalClearing
+	}
+}
+
+// causeOf extracts a hangup cause from an originate error.
+func causeOf(err error) orchestrator.HangupCause {
+	type causer interface{ HangupCause() orchestrator.HangupCause }
+	if c, ok := err.(causer); ok {
+		return c.HangupCause()
+	}
+	return orchestrator.CauseNoAnswer
+}
+
+// holdMusic loops the queue's music while the caller waits.
+type holdMusic struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (ss *session) startHold(ctx context.Context) {
+	p := ss.svc.cfg.HoldMusic
+	if ss.hold != nil || (len(p.Files) == 0 && p.Text == "") {
+		return
+	}
+	p.Loop = true
+	hctx, cancel := context.WithCancel(ctx)
+	h := &holdMusic{cancel: cancel, done: make(chan struct{})}
+	ss.hold = h
+	go func() {
+		defer close(h.done)
+		_ = ss.sw().Play(hctx, ss.call.Key, p)
+	}()
+}
+
+func (ss *session) stopHold(ctx context.Context) {
+	h := ss.hold
+	if h == nil {
+		return
+	}
+	ss.hold = nil
+	if ctx.Err() == nil {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_ = ss.sw().StopPlay(sctx, ss.call.Key)
+		cancel()
+	}
+	h.cancel()
+	<-h.done
+}
+
+// writeRecords stores the caller's and the agent's CDRs.
+func (ss *session) writeRecords() {
+	now := ss.now()
+	ss.caller.Ended = now
+	if ss.caller.HangupCause == "" {
+		ss.caller.HangupCause = ss.cause
+	}
+	if ss.caller.HangupCause == "" {
+		ss.caller.HangupCause = orchestrator.CauseNormalClearing
+	}
+	recs := []CDR{ss.caller}
+	for _, leg := range ss.legs {
+		if leg.Ended.IsZero() {
+			leg.Ended = now
+		}
+		if leg.Disposition == "" {
+			if leg.Answered.IsZero() {
+				leg.Disposition = Failed
+			} else {
+				leg.Disposition = ss.caller.Disposition
+			}
+		}
+		recs = append(recs, *leg)
+	}
+	for _, c := range recs {
+		ss.log.Info("call record", "leg", c.Leg, "disposition", string(c.Disposition), "cause", string(c.HangupCause), "agent", c.Agent)
+		if ss.svc.cfg.Records != nil && c.Tenant != "" {
+			if err := ss.svc.cfg.Records.WriteCDR(context.Background(), c); err != nil {
+				ss.log.Warn("CDR not stored", "leg", c.Leg, "err", err)
+			}
+		}
+	}
+}

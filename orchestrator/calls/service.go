@@ -1,0 +1,150 @@
+package calls
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/acd"
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/admission"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// Switch is the part of the Switch port the inbound call path uses.
+type Switch interface {
+	orchestrator.Answerer
+	orchestrator.Player
+	orchestrator.Bridger
+	orchestrator.Originator
+	orchestrator.Recorder
+	orchestrator.Hanger
+}
+
+// Config wires a Service. Switch, Router, Queuer, Agents and Admission are required.
+type Config struct {
+	Switch    Switch
+	Router    Router
+	Queuer    Queuer
+	Agents    Agents
+	Admission *admission.Controller
+	Records   Records  // nil: CDRs are only logged
+	Notifier  Notifier // nil: no screen pops
+	Now       func() time.Time
+	Log       *slog.Logger
+
+	HoldMusic       orchestrator.Playback // looped while the caller waits
+	OverQuotaPrompt orchestrator.Playback // played before an over-quota refusal
+	SuspendedPrompt orchestrator.Playback // played before a suspended tenant's refusal
+	RingTimeout     time.Duration         // how long an agent's phone rings; 0: 20 s
+	CallerIDName    string                // shown on agents' phones; empty: the caller's number
+}
+
+// Stats are the call path's counters, read by the metrics layer.
+type Stats struct {
+	Accepted, RejectedUnknown, RefusedQuota, RefusedSuspended, Abandoned, Answered, Overflowed, NodeLost, Active int64
+}
+
+// Service runs inbound calls and receives the ACD owner's plans for them.
+type Service struct {
+	cfg Config
+
+	mu       sync.Mutex
+	sessions map[string]*session // by interaction ID (the caller's call ID)
+
+	accepted, rejectedUnknown, refusedQuota, refusedSuspended atomic.Int64
+	abandoned, answered, overflowed, nodeLost, active         atomic.Int64
+}
+
+// New checks cfg and returns a Service.
+func New(cfg Config) (*Service, error) {
+	switch {
+	case cfg.Switch == nil, cfg.Router == nil, cfg.Queuer == nil, cfg.Agents == nil, cfg.Admission == nil:
+		return nil, errors.New("calls: Switch, Router, Queuer, Agents and Admission are required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RingTimeout <= 0 {
+		cfg.RingTimeout = 20 * time.Second
+	}
+	return &Service{cfg: cfg, sessions: map[string]*session{}}, nil
+}
+
+// Stats returns the counters.
+func (s *Service) Stats() Stats {
+	return Stats{Accepted: s.accepted.Load(), RejectedUnknown: s.rejectedUnknown.Load(), RefusedQuota: s.refusedQuota.Load(),
+		RefusedSuspended: s.refusedSuspended.Load(), Abandoned: s.abandoned.Load(), Answered: s.answered.Load(),
+		Overflowed: s.overflowed.Load(), NodeLost: s.nodeLost.Load(), Active: s.active.Load()}
+}
+
+// HandleCall is the orchestrator.CallHandler of inbound calls: it runs the
+// call's whole script on the caller's goroutine and returns when it ended.
+func (s *Service) HandleCall(ctx context.Context, call orchestrator.InboundCall) {
+	s.active.Add(1)
+	defer s.active.Add(-1)
+	ss := newSession(s, call)
+	ss.run(ctx)
+	ss.writeRecords()
+}
+
+// message is a plan step the ACD owner sends to one call's session.
+type message struct {
+	kind     acd.DecisionKind // DecOffer, DecCancelOffer, DecOverflow
+	agent    string
+	attempt  uint32
+	overflow acd.OverflowTarget
+}
+
+// Offer asks the call to ring agent (the owner's DecOffer). It never blocks.
+func (s *Service) Offer(tenant tenancy.TenantID, interaction, agent string, attempt uint32) bool {
+	return s.deliver(tenant, interaction, message{kind: acd.DecOffer, agent: agent, attempt: attempt})
+}
+
+// CancelOffer withdraws an offer (RONA timeout or another agent won).
+func (s *Service) CancelOffer(tenant tenancy.TenantID, interaction, agent string) bool {
+	return s.deliver(tenant, interaction, message{kind: acd.DecCancelOffer, agent: agent})
+}
+
+// Overflow sends the call to target (queue full, waited too long, no agents).
+func (s *Service) Overflow(tenant tenancy.TenantID, interaction string, target acd.OverflowTarget) bool {
+	return s.deliver(tenant, interaction, message{kind: acd.DecOverflow, overflow: target})
+}
+
+// deliver hands m to the session without blocking the owner. It reports
+// false when no such call of that tenant waits (it ended, or the plan is stale).
+func (s *Service) deliver(tenant tenancy.TenantID, interaction string, m message) bool {
+	s.mu.Lock()
+	ss := s.sessions[interaction]
+	s.mu.Unlock()
+	if ss == nil || ss.route.Tenant != tenant {
+		return false
+	}
+	select {
+	case ss.inbox <- m:
+		return true
+	default:
+		s.cfg.Log.Error("call inbox full: plan step dropped", "call", ss.call.Key.String(), "step", m.kind.String(), "agent", m.agent)
+		return false
+	}
+}
+
+func (s *Service) register(ss *session) {
+	s.mu.Lock()
+	s.sessions[ss.call.Key.ID] = ss
+	s.mu.Unlock()
+}
+
+func (s *Service) unregister(ss *session) {
+	s.mu.Lock()
+	if s.sessions[ss.call.Key.ID] == ss {
+		delete(s.sessions, ss.call.Key.ID)
+	}
+	s.mu.Unlock()
+}

@@ -1,0 +1,396 @@
+package calls
+
+import (
+	"context"
+	"errors"
+	"path"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/acd"
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/admission"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// session is one inbound call. Only its own goroutine touches its fields,
+// except inbox, which the ACD owner writes to through Service.deliver.
+type session struct {
+	svc   *Service
+	call  orchestrator.InboundCall
+	route Route
+	inbox chan message
+	log   interface {
+		Info(string, ...any)
+		Warn(string, ...any)
+	}
+
+	caller   CDR
+	agentLeg *CDR  // the leg rung last
+	legs     []*CDR // every agent leg rung, in order
+	cause    orchestrator.HangupCause // the caller's hangup cause, from its events
+
+	hold *holdMusic
+}
+
+func newSession(s *Service, call orchestrator.InboundCall) *session {
+	return &session{
+		svc: s, call: call, inbox: make(chan message, 32),
+		log: s.cfg.Log.With("call", call.Key.String(), "from", call.From, "to", call.To),
+		caller: CDR{Node: call.Key.Node, CallID: call.Key.ID, Leg: "caller", Caller: call.From,
+			AccessNumber: call.To, Arrived: s.cfg.Now()},
+	}
+}
+
+func (ss *session) now() time.Time { return ss.svc.cfg.Now() }
+func (ss *session) sw() Switch     { return ss.svc.cfg.Switch }
+
+// run is the call's script, top to bottom.
+func (ss *session) run(ctx context.Context) {
+	if !ss.routeCall(ctx) {
+		return
+	}
+	release, ok := ss.admit(ctx)
+	if !ok {
+		return
+	}
+	defer release()
+	ss.svc.accepted.Add(1)
+	if err := ss.sw().Answer(ctx, ss.call.Key); err != nil {
+		ss.endWith(ctx, Failed, "answer failed", err)
+		return
+	}
+	if len(ss.route.Greeting.Files) > 0 || ss.route.Greeting.Text != "" {
+		if err := ss.sw().Play(ctx, ss.call.Key, ss.route.Greeting); err != nil && ctx.Err() == nil {
+			ss.log.Warn("greeting failed", "err", err)
+		}
+	}
+	if ctx.Err() != nil {
+		ss.caller.Disposition = Abandoned
+		ss.svc.abandoned.Add(1)
+		return
+	}
+	ss.queueAndConnect(ctx)
+}
+
+// routeCall finds the tenant and refuses unknown numbers and suspended tenants.
+func (ss *session) routeCall(ctx context.Context) bool {
+	r, err := ss.svc.cfg.Router.Route(ctx, ss.call.To, ss.call.Vars, ss.now())
+	var rej *Rejection
+	switch {
+	case errors.As(err, &rej):
+		ss.svc.rejectedUnknown.Add(1)
+		ss.log.Warn("call rejected", "cause", string(rej.Cause), "reason", rej.Reason)
+		ss.caller.Disposition = RejectedUnknown
+		ss.hangup(ctx, rej.Cause)
+		return false
+	case err != nil:
+		ss.log.Warn("routing failed", "err", err)
+		ss.caller.Disposition = Failed
+		ss.hangup(ctx, orchestrator.CauseNormalCircuitCongest)
+		return false
+	}
+	ss.route = r
+	ss.caller.Tenant, ss.caller.Queue, ss.caller.AccessNumber = r.Tenant, r.Queue, firstNonEmpty(r.AccessNumber, ss.call.To)
+	ss.log = ss.svc.cfg.Log.With("call", ss.call.Key.String(), "tenant", string(r.Tenant), "from", ss.call.From, "to", ss.call.To)
+	if r.Status != tenancy.StatusActive {
+		ss.svc.refusedSuspended.Add(1)
+		ss.log.Info("call refused: tenant not active", "status", string(r.Status))
+		ss.caller.Disposition = RefusedSuspend
+		ss.announceAndHangup(ctx, ss.svc.cfg.SuspendedPrompt, orchestrator.CauseCallRejected)
+		return false
+	}
+	return true
+}
+
+// admit takes one of the tenant's concurrent PSTN calls (MT-2).
+func (ss *session) admit(ctx context.Context) (admission.Release, bool) {
+	holder := admission.Holder{Node: ss.call.Key.Node, ID: ss.call.Key.ID}
+	release, err := ss.svc.cfg.Admission.Admit(ss.route.Tenant, tenancy.ResourcePSTNCalls, holder, ss.route.Quotas.MaxPSTNCalls)
+	if err != nil {
+		ss.svc.refusedQuota.Add(1)
+		ss.log.Warn("call refused over quota", "err", err)
+		ss.caller.Disposition = RefusedQuota
+		ss.announceAndHangup(ctx, ss.svc.cfg.OverQuotaPrompt, orchestrator.CauseNormalCircuitCongest)
+		return nil, false
+	}
+	return release, true
+}
+
+func (ss *session) announceAndHangup(ctx context.Context, p orchestrator.Playback, cause orchestrator.HangupCause) {
+	if len(p.Files) > 0 || p.Text != "" {
+		if err := ss.sw().PreAnswer(ctx, ss.call.Key); err == nil {
+			_ = ss.sw().Play(ctx, ss.call.Key, p)
+		}
+	}
+	ss.hangup(ctx, cause)
+}
+
+func (ss *session) hangup(ctx context.Context, cause orchestrator.HangupCause) {
+	if ctx.Err() != nil {
+		return
+	}
+	if err := ss.sw().Hangup(ctx, ss.call.Key, cause); err != nil && !errors.Is(err, orchestrator.ErrNoSuchCall) {
+		ss.log.Warn("hangup failed", "err", err)
+	}
+	if ss.cause == "" {
+		ss.cause = cause
+	}
+}
+
+func (ss *session) endWith(ctx context.Context, d Disposition, msg string, err error) {
+	ss.log.Warn(msg, "err", err)
+	ss.caller.Disposition = d
+	ss.hangup(ctx, orchestrator.CauseNormalCircuitCongest)
+}
+
+// queueAndConnect hands the call to the ACD and works its plan until the
+// call is connected and over, overflows, or the caller hangs up.
+func (ss *session) queueAndConnect(ctx context.Context) {
+	ss.svc.register(ss)
+	defer ss.svc.unregister(ss)
+	in := acd.Interaction{ID: ss.call.Key.ID, Tenant: string(ss.route.Tenant), Queue: ss.route.Queue, Medium: acd.Voice,
+		Data: map[string]string{"caller": ss.call.From, "access_number": ss.caller.AccessNumber}}
+	for k, v := range ss.call.Vars {
+		if len(k) > 8 && k[:8] == "sb_data_" {
+			in.Data[k[8:]] = v
+		}
+	}
+	ss.caller.Queued = ss.now()
+	if err := ss.svc.cfg.Queuer.Enqueue(ctx, ss.route.Tenant, in); err != nil {
+		ss.endWith(ctx, Failed, "enqueue failed", err)
+		return
+	}
+	finished := false
+	finish := func() {
+		if !finished {
+			finished = true
+			if err := ss.svc.cfg.Queuer.Finish(context.WithoutCancel(ctx), ss.route.Tenant, in.ID); err != nil {
+				ss.log.Warn("ACD finish failed", "err", err)
+			}
+		}
+	}
+	defer finish()
+	ss.startHold(ctx)
+	defer ss.stopHold(ctx)
+
+	leg, agent, ok := ss.waitForAgent(ctx, in)
+	if !ok {
+		return
+	}
+	ss.talk(ctx, leg, agent)
+	finish()
+}
+
+// waitForAgent plays hold music and rings offered agents until one answers.
+func (ss *session) waitForAgent(ctx context.Context, in acd.Interaction) (*ringResult, string, bool) {
+	var ring *ringing
+	defer func() {
+		if ring != nil {
+			ring.cancel()
+			if r := <-ring.done; r.answered {
+				ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseOriginatorCancel)
+			}
+		}
+	}()
+	for {
+		var ringDone <-chan ringResult
+		if ring != nil {
+			ringDone = ring.done
+		}
+		select {
+		case <-ctx.Done():
+			ss.callerGone(ctx)
+			return nil, "", false
+		case ev, open := <-ss.call.Events:
+			if !open || ev.Kind == orchestrator.EventEnded || ev.Kind == orchestrator.EventHangup {
+				ss.noteHangup(ev)
+				ss.callerGone(ctx)
+				return nil, "", false
+			}
+		case m := <-ss.inbox:
+			switch m.kind {
+			case acd.DecOffer:
+				if ring != nil {
+					ss.log.Warn("offer while ringing another agent: refused", "agent", m.agent, "ringing", ring.agent)
+					ss.reject(ctx, m.agent)
+					continue
+				}
+				ring = ss.ringAgent(ctx, m.agent)
+			case acd.DecCancelOffer:
+				if ring != nil && ring.agent == m.agent {
+					ring.cancel()
+				}
+			case acd.DecOverflow:
+				ss.overflow(ctx, m.overflow)
+				return nil, "", false
+			}
+		case r := <-ringDone:
+			agent := ring.agent
+			ring = nil
+			if !r.answered {
+				if ss.agentLeg != nil && ss.agentLeg.Agent == agent && ss.agentLeg.Answered.IsZero() {
+					ss.agentLeg.Ended, ss.agentLeg.HangupCause, ss.agentLeg.Disposition = ss.now(), r.cause, Failed
+				}
+				ss.log.Info("agent did not answer", "agent", agent, "cause", string(r.cause))
+				ss.reject(ctx, agent)
+				continue
+			}
+			if err := ss.svc.cfg.Queuer.Accept(ctx, ss.route.Tenant, agent, in.ID); err != nil {
+				ss.log.Warn("ACD refused the answer (offer withdrawn): releasing the agent leg", "agent", agent, "err", err)
+				ss.hangupLeg(ctx, r.leg, orchestrator.CauseLoseRace)
+				continue
+			}
+			return &r, agent, true
+		}
+	}
+}
+
+func (ss *session) reject(ctx context.Context, agent string) {
+	if err := ss.svc.cfg.Queuer.Reject(ctx, ss.route.Tenant, agent, ss.call.Key.ID); err != nil {
+		ss.log.Warn("ACD reject failed", "agent", agent, "err", err)
+	}
+}
+
+func (ss *session) callerGone(ctx context.Context) {
+	if cause := context.Cause(ctx); errors.Is(cause, orchestrator.ErrNodeDown) {
+		ss.caller.Disposition = NodeLost
+		ss.svc.nodeLost.Add(1)
+		return
+	}
+	if ss.caller.Disposition == "" {
+		ss.caller.Disposition = Abandoned
+		ss.svc.abandoned.Add(1)
+		ss.log.Info("caller abandoned in queue", "waited", ss.now().Sub(ss.caller.Queued).String())
+	}
+}
+
+func (ss *session) noteHangup(ev orchestrator.Event) {
+	if ev.Cause != "" && ss.cause == "" {
+		ss.cause = ev.Cause
+	}
+}
+
+// overflow carries out the ACD's overflow plan.
+func (ss *session) overflow(ctx context.Context, t acd.OverflowTarget) {
+	ss.svc.overflowed.Add(1)
+	ss.caller.Disposition = Overflowed
+	ss.stopHold(ctx)
+	ss.log.Info("call overflows", "kind", t.Kind.String(), "target", t.Target)
+	switch t.Kind {
+	case acd.OverflowNumber:
+		res, err := ss.sw().Bridge(ctx, ss.call.Key, orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Number: t.Target}, ss.svc.cfg.RingTimeout)
+		if err == nil && res.Answered {
+			ss.waitCallerEnd(ctx)
+			return
+		}
+		ss.hangup(ctx, orchestrator.CauseNormalCircuitCongest)
+	default:
+		// Queue, flow and voicemail targets are carried out by the layer that
+		// owns them; until it exists the caller is released with a cause.
+		ss.hangup(ctx, orchestrator.CauseNormalCircuitCongest)
+	}
+}
+
+func (ss *session) waitCallerEnd(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, open := <-ss.call.Events:
+			if !open || ev.Kind == orchestrator.EventEnded {
+				ss.noteHangup(ev)
+				return
+			}
+			if ev.Kind == orchestrator.EventHangup {
+				ss.noteHangup(ev)
+			}
+		}
+	}
+}
+
+// talk bridges the caller with the agent's answered leg and waits for either
+// side to hang up.
+func (ss *session) talk(ctx context.Context, r *ringResult, agent string) {
+	ss.stopHold(ctx)
+	now := ss.now()
+	ss.caller.Answered, ss.caller.Agent = now, agent
+	ss.agentLeg.Answered = now
+	ep, _ := ss.svc.cfg.Agents.Endpoint(ss.route.Tenant, agent)
+	if ss.route.AnnounceAgent && ep.Extension != "" {
+		_ = ss.sw().Play(ctx, ss.call.Key, orchestrator.Playback{Text: "Agent " + ep.Extension})
+	}
+	if err := ss.sw().BridgeCalls(ctx, ss.call.Key, r.leg); err != nil {
+		ss.log.Warn("bridge failed", "agent", agent, "err", err)
+		ss.hangupLeg(ctx, r.leg, orchestrator.CauseNormalCircuitCongest)
+		ss.caller.Disposition = Failed
+		ss.hangup(ctx, orchestrator.CauseNormalCircuitCongest)
+		return
+	}
+	ss.caller.Disposition = Answered
+	ss.svc.answered.Add(1)
+	ss.notify("connected", agent)
+	if ss.route.Record {
+		p := path.Join(ss.route.RecordDir, string(ss.route.Tenant), ss.call.Key.ID+".wav")
+		if err := ss.sw().RecordStart(ctx, ss.call.Key, p); err == nil {
+			ss.caller.RecordingPath = p
+			ss.agentLeg.RecordingPath = p
+		} else {
+			ss.log.Warn("recording failed to start", "err", err)
+		}
+	}
+	select {
+	case <-ctx.Done():
+		ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseNormalClearing)
+		ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
+		if errors.Is(context.Cause(ctx), orchestrator.ErrNodeDown) {
+			ss.caller.Disposition, ss.agentLeg.Disposition = NodeLost, NodeLost
+			ss.svc.nodeLost.Add(1)
+		}
+	case cause := <-r.ended:
+		ss.agentLeg.HangupCause = cause
+		ss.hangup(ctx, orchestrator.CauseNormalClearing)
+	case <-ss.callerEnded():
+		ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseNormalClearing)
+		ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
+	}
+	ss.notify("ended", agent)
+}
+
+// callerEnded returns a channel closed when the caller's stream reports its end.
+func (ss *session) callerEnded() <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range ss.call.Events {
+			if ev.Kind == orchestrator.EventHangup {
+				ss.noteHangup(ev)
+			}
+			if ev.Kind == orchestrator.EventEnded || ev.Kind == orchestrator.EventHangup {
+				return
+			}
+		}
+	}()
+	return done
+}
+
+func (ss *session) hangupLeg(ctx context.Context, leg orchestrator.Key, cause orchestrator.HangupCause) {
+	if err := ss.sw().Hangup(ctx, leg, cause); err != nil && !errors.Is(err, orchestrator.ErrNoSuchCall) && !errors.Is(err, orchestrator.ErrCallEnded) {
+		ss.log.Warn("agent leg hangup failed", "leg", leg.String(), "err", err)
+	}
+}
+
+func (ss *session) notify(kind, agent string) {
+	if ss.svc.cfg.Notifier == nil {
+		return
+	}
+	ss.svc.cfg.Notifier.Notify(ss.route.Tenant, Notice{Kind: kind, Agent: agent, Call: ss.call.Key, Caller: ss.call.From,
+		Number: ss.caller.AccessNumber, Queue: ss.route.Queue, Disposition: string(ss.caller.Disposition),
+		Data: map[string]string{"caller": ss.call.From}})
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
