@@ -338,6 +338,9 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string) {
 			ss.log.Warn("recording failed to start", "err", err)
 		}
 	}
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	callerEnded := ss.callerEnded(wctx)
 	select {
 	case <-ctx.Done():
 		ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseNormalClearing)
@@ -349,24 +352,35 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string) {
 	case cause := <-r.ended:
 		ss.agentLeg.HangupCause = cause
 		ss.hangup(ctx, orchestrator.CauseNormalClearing)
-	case <-ss.callerEnded():
+	case cause := <-callerEnded:
+		if ss.cause == "" {
+			ss.cause = cause
+		}
 		ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseNormalClearing)
 		ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
 	}
 	ss.notify("ended", agent)
 }
 
-// callerEnded returns a channel closed when the caller's stream reports its end.
-func (ss *session) callerEnded() <-chan struct{} {
-	done := make(chan struct{})
+// callerEnded returns a channel that receives the caller's hangup cause (or
+// is closed) when the caller's stream reports its end; its goroutine stops
+// then or when ctx is done, and never touches the session's fields.
+func (ss *session) callerEnded(ctx context.Context) <-chan orchestrator.HangupCause {
+	done := make(chan orchestrator.HangupCause, 1)
 	go func() {
 		defer close(done)
-		for ev := range ss.call.Events {
-			if ev.Kind == orchestrator.EventHangup {
-				ss.noteHangup(ev)
-			}
-			if ev.Kind == orchestrator.EventEnded || ev.Kind == orchestrator.EventHangup {
+		for {
+			select {
+			case <-ctx.Done():
 				return
+			case ev, open := <-ss.call.Events:
+				if !open {
+					return
+				}
+				if ev.Kind == orchestrator.EventEnded || ev.Kind == orchestrator.EventHangup {
+					done <- ev.Cause
+					return
+				}
 			}
 		}
 	}()

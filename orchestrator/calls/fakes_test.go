@@ -1,0 +1,223 @@
+package calls
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/acd"
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// fakeSwitch records every verb and plays scripted outcomes.
+type fakeSwitch struct {
+	mu       sync.Mutex
+	log      []string
+	answerOf map[string]orchestrator.HangupCause // user -> failure cause; absent: answers
+	legs     map[string]chan orchestrator.Event  // agent leg ID -> its stream
+	stops    map[string]chan struct{}
+}
+
+func newFakeSwitch() *fakeSwitch {
+	return &fakeSwitch{answerOf: map[string]orchestrator.HangupCause{}, legs: map[string]chan orchestrator.Event{}, stops: map[string]chan struct{}{}}
+}
+
+func (f *fakeSwitch) record(format string, args ...any) {
+	f.mu.Lock()
+	f.log = append(f.log, fmt.Sprintf(format, args...))
+	f.mu.Unlock()
+}
+
+func (f *fakeSwitch) entries() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.log...)
+}
+
+func (f *fakeSwitch) has(prefix string) bool {
+	for _, e := range f.entries() {
+		if strings.HasPrefix(e, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *fakeSwitch) Answer(ctx context.Context, c orchestrator.Key) error {
+	f.record("answer %s", c.ID)
+	return nil
+}
+func (f *fakeSwitch) PreAnswer(ctx context.Context, c orchestrator.Key) error {
+	f.record("pre_answer %s", c.ID)
+	return nil
+}
+func (f *fakeSwitch) Play(ctx context.Context, c orchestrator.Key, p orchestrator.Playback) error {
+	f.record("play %s %s%s", c.ID, strings.Join(p.Files, ","), p.Text)
+	if !p.Loop {
+		return nil
+	}
+	f.mu.Lock()
+	stop := make(chan struct{})
+	f.stops[c.ID] = stop
+	f.mu.Unlock()
+	select {
+	case <-ctx.Done():
+	case <-stop:
+	}
+	return nil
+}
+func (f *fakeSwitch) StopPlay(ctx context.Context, c orchestrator.Key) error {
+	f.record("stop_play %s", c.ID)
+	f.mu.Lock()
+	if s := f.stops[c.ID]; s != nil {
+		close(s)
+		delete(f.stops, c.ID)
+	}
+	f.mu.Unlock()
+	return nil
+}
+func (f *fakeSwitch) Bridge(ctx context.Context, c orchestrator.Key, to orchestrator.Endpoint, d time.Duration) (orchestrator.BridgeResult, error) {
+	f.record("bridge %s %s", c.ID, to.Number)
+	return orchestrator.BridgeResult{Cause: orchestrator.CauseNoAnswer}, nil
+}
+func (f *fakeSwitch) BridgeCalls(ctx context.Context, a, b orchestrator.Key) error {
+	f.record("bridge_calls %s %s", a.ID, b.ID)
+	return nil
+}
+
+type causeErr orchestrator.HangupCause
+
+func (c causeErr) Error() string                         { return string(c) }
+func (c causeErr) HangupCause() orchestrator.HangupCause { return orchestrator.HangupCause(c) }
+
+func (f *fakeSwitch) Originate(ctx context.Context, s orchestrator.OriginateSpec) (orchestrator.Key, <-chan orchestrator.Event, error) {
+	f.record("originate %s@%s", s.To.User, s.To.Domain)
+	f.mu.Lock()
+	cause, fails := f.answerOf[s.To.User]
+	f.mu.Unlock()
+	if fails {
+		return orchestrator.Key{}, nil, causeErr(cause)
+	}
+	ch := make(chan orchestrator.Event, 8)
+	f.mu.Lock()
+	f.legs[s.To.User] = ch
+	f.mu.Unlock()
+	return orchestrator.Key{Node: s.Node, ID: s.ID}, ch, nil
+}
+func (f *fakeSwitch) RecordStart(ctx context.Context, c orchestrator.Key, p string) error {
+	f.record("record_start %s %s", c.ID, p)
+	return nil
+}
+func (f *fakeSwitch) RecordStop(ctx context.Context, c orchestrator.Key, p string) error { return nil }
+func (f *fakeSwitch) Hangup(ctx context.Context, c orchestrator.Key, cause orchestrator.HangupCause) error {
+	f.record("hangup %s %s", c.ID, cause)
+	return nil
+}
+
+// agentHangsUp ends the agent leg of user as its phone would.
+func (f *fakeSwitch) agentHangsUp(user string) {
+	f.mu.Lock()
+	ch := f.legs[user]
+	f.mu.Unlock()
+	ch <- orchestrator.Event{Kind: orchestrator.EventHangup, Cause: orchestrator.CauseNormalClearing}
+	ch <- orchestrator.Event{Kind: orchestrator.EventEnded, Cause: orchestrator.CauseNormalClearing}
+	close(ch)
+}
+
+// fakeQueuer offers the agents in order, one after each reject.
+type fakeQueuer struct {
+	mu      sync.Mutex
+	svc     *Service
+	agents  []string
+	next    int
+	log     []string
+	refuse  bool // Accept fails (the offer was withdrawn)
+	tenants []tenancy.TenantID
+}
+
+func (q *fakeQueuer) offerNext(tenant tenancy.TenantID, id string) {
+	q.mu.Lock()
+	if q.next >= len(q.agents) {
+		q.mu.Unlock()
+		return
+	}
+	a := q.agents[q.next]
+	q.next++
+	q.mu.Unlock()
+	q.svc.Offer(tenant, id, a, uint32(q.next))
+}
+
+func (q *fakeQueuer) note(s string) { q.mu.Lock(); q.log = append(q.log, s); q.mu.Unlock() }
+
+func (q *fakeQueuer) entries() []string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return append([]string(nil), q.log...)
+}
+
+func (q *fakeQueuer) Enqueue(ctx context.Context, t tenancy.TenantID, in acd.Interaction) error {
+	q.note("enqueue " + in.Queue)
+	q.offerNext(t, in.ID)
+	return nil
+}
+func (q *fakeQueuer) Accept(ctx context.Context, t tenancy.TenantID, agent, id string) error {
+	q.note("accept " + agent)
+	if q.refuse {
+		return fmt.Errorf("offer withdrawn")
+	}
+	return nil
+}
+func (q *fakeQueuer) Reject(ctx context.Context, t tenancy.TenantID, agent, id string) error {
+	q.note("reject " + agent)
+	q.offerNext(t, id)
+	return nil
+}
+func (q *fakeQueuer) Finish(ctx context.Context, t tenancy.TenantID, id string) error {
+	q.note("finish")
+	return nil
+}
+
+type fakeRouter map[string]Route
+
+func (r fakeRouter) Route(ctx context.Context, to string, vars map[string]string, now time.Time) (Route, error) {
+	rt, ok := r[to]
+	if !ok {
+		return Route{}, &Rejection{Cause: "UNALLOCATED_NUMBER", Reason: "no access number " + to}
+	}
+	return rt, nil
+}
+
+type fakeAgents map[string]AgentEndpoint
+
+func (a fakeAgents) Endpoint(t tenancy.TenantID, id string) (AgentEndpoint, bool) {
+	ep, ok := a[string(t)+"/"+id]
+	return ep, ok
+}
+
+type cdrLog struct {
+	mu   sync.Mutex
+	cdrs []CDR
+}
+
+func (l *cdrLog) WriteCDR(ctx context.Context, c CDR) error {
+	l.mu.Lock()
+	l.cdrs = append(l.cdrs, c)
+	l.mu.Unlock()
+	return nil
+}
+
+func (l *cdrLog) leg(t *testing.T, leg string) []CDR {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []CDR
+	for _, c := range l.cdrs {
+		if c.Leg == leg {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,234 @@
+package calls
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/admission"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+type rig struct {
+	sw    *fakeSwitch
+	q     *fakeQueuer
+	adm   *admission.Controller
+	cdrs  *cdrLog
+	svc   *Service
+	route Route
+}
+
+const acme = tenancy.TenantID("acme")
+
+func newRig(t *testing.T, agents ...string) *rig {
+	t.Helper()
+	r := &rig{sw: newFakeSwitch(), q: &fakeQueuer{agents: agents}, adm: admission.New(), cdrs: &cdrLog{}}
+	r.route = Route{Tenant: acme, Status: tenancy.StatusActive, Quotas: tenancy.Quotas{MaxPSTNCalls: 2}, AccessNumber: "4001", Queue: "sales",
+		Greeting: orchestrator.Playback{Files: []string{"greeting.wav"}}}
+	eps := fakeAgents{}
+	for _, a := range []string{"ann", "bob"} {
+		eps["acme/"+a] = AgentEndpoint{AgentID: a, Extension: a, Registered: true,
+			Endpoint: orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: a, Domain: "acme.example"}}
+	}
+	eps["acme/offline"] = AgentEndpoint{AgentID: "offline", Registered: false}
+	svc, err := New(Config{Switch: r.sw, Router: fakeRouter{"4001": r.route}, Queuer: r.q, Agents: eps, Admission: r.adm,
+		Records: r.cdrs, HoldMusic: orchestrator.Playback{Files: []string{"moh.wav"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.q.svc, r.svc = svc, svc
+	return r
+}
+
+// call runs one inbound call in the background and returns its controls.
+func (r *rig) call(to string) (cancel context.CancelCauseFunc, events chan orchestrator.Event, done chan struct{}) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	events = make(chan orchestrator.Event, 8)
+	done = make(chan struct{})
+	go func() {
+		defer close(done)
+		r.svc.HandleCall(ctx, orchestrator.InboundCall{Key: orchestrator.Key{Node: "fs1", ID: "c1"}, From: "13800000001", To: to, Events: events})
+	}()
+	return cancel, events, done
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func waitDone(t *testing.T, done chan struct{}) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("call session did not end")
+	}
+}
+
+func TestUnknownNumberIsRejectedWithCause(t *testing.T) {
+	r := newRig(t)
+	_, _, done := r.call("9999")
+	waitDone(t, done)
+	if !r.sw.has("hangup c1 UNALLOCATED_NUMBER") || r.sw.has("answer") {
+		t.Fatalf("want a hangup with UNALLOCATED_NUMBER and no answer, got %v", r.sw.entries())
+	}
+	if r.svc.Stats().RejectedUnknown != 1 {
+		t.Fatalf("stats: %+v", r.svc.Stats())
+	}
+}
+
+func TestAnsweredCallBridgesAgentAndWritesCDRs(t *testing.T) {
+	r := newRig(t, "ann")
+	_, _, done := r.call("4001")
+	waitFor(t, "bridge", func() bool { return r.sw.has("bridge_calls c1") })
+	if got := r.adm.InUse(acme, tenancy.ResourcePSTNCalls); got != 1 {
+		t.Fatalf("in use while talking = %d, want 1", got)
+	}
+	r.sw.agentHangsUp("ann")
+	waitDone(t, done)
+	want := []string{"answer c1", "play c1 greeting.wav", "play c1 moh.wav", "originate ann@acme.example", "stop_play c1"}
+	log := r.sw.entries()
+	for _, w := range want {
+		if !slices.Contains(log, w) {
+			t.Errorf("switch log lacks %q: %v", w, log)
+		}
+	}
+	if !r.sw.has("hangup c1 NORMAL_CLEARING") {
+		t.Errorf("caller not released after the agent hung up: %v", log)
+	}
+	if got := r.q.entries(); !slices.Equal(got, []string{"enqueue sales", "accept ann", "finish"}) {
+		t.Errorf("ACD calls = %v", got)
+	}
+	caller := r.cdrs.leg(t, "caller")
+	if len(caller) != 1 {
+		t.Fatalf("caller CDRs: %+v", caller)
+	}
+	c := caller[0]
+	if c.Disposition != Answered || c.Agent != "ann" || c.Tenant != acme || c.Queue != "sales" || c.AccessNumber != "4001" || c.Caller != "13800000001" {
+		t.Errorf("caller CDR fields: %+v", c)
+	}
+	if c.Queued.Before(c.Arrived) || c.Offered.Before(c.Queued) || c.Answered.Before(c.Offered) || c.Ended.Before(c.Answered) {
+		t.Errorf("CDR times out of order: %+v", c)
+	}
+	agent := r.cdrs.leg(t, "agent")
+	if len(agent) != 1 || agent[0].Disposition != Answered || agent[0].HangupCause != orchestrator.CauseNormalClearing {
+		t.Errorf("agent CDR: %+v", agent)
+	}
+	if got := r.adm.InUse(acme, tenancy.ResourcePSTNCalls); got != 0 {
+		t.Fatalf("admission leaked: %d in use after the call", got)
+	}
+}
+
+func TestRONAMovesToNextAgentAndSkipsUnregisteredPhone(t *testing.T) {
+	r := newRig(t, "offline", "ann", "bob")
+	r.sw.answerOf["ann"] = orchestrator.CauseNoAnswer
+	_, _, done := r.call("4001")
+	waitFor(t, "bridge with bob", func() bool { return r.sw.has("bridge_calls c1") })
+	r.sw.agentHangsUp("bob")
+	waitDone(t, done)
+	if r.sw.has("originate @") || r.sw.has("originate offline") {
+		t.Errorf("an unregistered phone was rung: %v", r.sw.entries())
+	}
+	if got := r.q.entries(); !slices.Equal(got, []string{"enqueue sales", "reject offline", "reject ann", "accept bob", "finish"}) {
+		t.Errorf("ACD calls = %v", got)
+	}
+	legs := r.cdrs.leg(t, "agent")
+	if len(legs) != 2 || legs[0].Agent != "ann" || legs[0].Disposition != Failed || legs[0].HangupCause != orchestrator.CauseNoAnswer ||
+		legs[1].Agent != "bob" || legs[1].Disposition != Answered {
+		t.Errorf("agent legs: %+v", legs)
+	}
+}
+
+func TestAbandonInQueueFinishesAndReleases(t *testing.T) {
+	r := newRig(t) // no agents: the call waits
+	cancel, _, done := r.call("4001")
+	waitFor(t, "hold music", func() bool { return r.sw.has("play c1 moh.wav") })
+	cancel(orchestrator.ErrCallEnded)
+	waitDone(t, done)
+	c := r.cdrs.leg(t, "caller")
+	if len(c) != 1 || c[0].Disposition != Abandoned || c[0].Queued.IsZero() {
+		t.Fatalf("caller CDR: %+v", c)
+	}
+	if got := r.q.entries(); !slices.Equal(got, []string{"enqueue sales", "finish"}) {
+		t.Errorf("ACD calls = %v", got)
+	}
+	if r.adm.InUse(acme, tenancy.ResourcePSTNCalls) != 0 || r.svc.Stats().Abandoned != 1 {
+		t.Errorf("in use %d, stats %+v", r.adm.InUse(acme, tenancy.ResourcePSTNCalls), r.svc.Stats())
+	}
+}
+
+func TestOverQuotaIsRefusedWithCongestion(t *testing.T) {
+	r := newRig(t)
+	for i := 0; i < 2; i++ { // the tenant's two PSTN calls are up elsewhere
+		if _, err := r.adm.Admit(acme, tenancy.ResourcePSTNCalls, admission.Holder{Node: "fs2", ID: string(rune('a' + i))}, 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, done := r.call("4001")
+	waitDone(t, done)
+	if !r.sw.has("hangup c1 NORMAL_CIRCUIT_CONGESTION") || r.sw.has("answer c1") {
+		t.Fatalf("want a refusal without answer: %v", r.sw.entries())
+	}
+	if c := r.cdrs.leg(t, "caller"); len(c) != 1 || c[0].Disposition != RefusedQuota {
+		t.Fatalf("CDR: %+v", c)
+	}
+	if r.adm.InUse(acme, tenancy.ResourcePSTNCalls) != 2 || r.svc.Stats().RefusedQuota != 1 {
+		t.Fatal("the refused call must not hold a unit")
+	}
+}
+
+func TestSuspendedTenantHearsAnnouncementAndIsReleased(t *testing.T) {
+	r := newRig(t, "ann")
+	rt := r.route
+	rt.Status = tenancy.StatusSuspended
+	r.svc.cfg.Router = fakeRouter{"4001": rt}
+	r.svc.cfg.SuspendedPrompt = orchestrator.Playback{Files: []string{"suspended.wav"}}
+	_, _, done := r.call("4001")
+	waitDone(t, done)
+	log := r.sw.entries()
+	if !slices.Equal(log, []string{"pre_answer c1", "play c1 suspended.wav", "hangup c1 CALL_REJECTED"}) {
+		t.Fatalf("switch log: %v", log)
+	}
+	if len(r.q.entries()) != 0 {
+		t.Fatal("a suspended tenant's call reached the ACD")
+	}
+}
+
+func TestNodeLostMidCallClosesWithDisposition(t *testing.T) {
+	r := newRig(t, "ann")
+	cancel, _, done := r.call("4001")
+	waitFor(t, "bridge", func() bool { return r.sw.has("bridge_calls c1") })
+	cancel(orchestrator.ErrNodeDown)
+	waitDone(t, done)
+	c := r.cdrs.leg(t, "caller")
+	if len(c) != 1 || c[0].Disposition != NodeLost {
+		t.Fatalf("caller CDR: %+v", c)
+	}
+	if r.adm.InUse(acme, tenancy.ResourcePSTNCalls) != 0 {
+		t.Fatal("admission leaked after node loss")
+	}
+	if got := r.q.entries(); got[len(got)-1] != "finish" {
+		t.Fatalf("the ACD must hear the end: %v", got)
+	}
+}
+
+func TestWithdrawnOfferReleasesAgentLeg(t *testing.T) {
+	r := newRig(t, "ann")
+	r.q.refuse = true
+	cancel, _, done := r.call("4001")
+	waitFor(t, "agent leg released", func() bool { return r.sw.has("hangup ") })
+	cancel(orchestrator.ErrCallEnded)
+	waitDone(t, done)
+	if r.sw.has("bridge_calls") {
+		t.Fatalf("bridged an offer the ACD withdrew: %v", r.sw.entries())
+	}
+}
