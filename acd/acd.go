@@ -70,6 +70,16 @@ func (d *ACD) end() []Decision {
 			d.pull(d.pulls[i])
 		}
 		d.pulls = d.pulls[:0]
+		// Best first, so a ready agent that fits several gets the one that comes first.
+		slices.SortStableFunc(d.later, func(x, y *interaction) int {
+			if d.before(x, y) {
+				return -1
+			}
+			if d.before(y, x) {
+				return 1
+			}
+			return 0
+		})
 		for i := 0; i < len(d.later); i++ {
 			if x := d.later[i]; x.state == iWaiting && x.cls != nil {
 				d.unwait(x)

@@ -3,6 +3,7 @@ package acd
 import (
 	"flag"
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -129,6 +130,11 @@ func (p *propState) apply(ds []Decision, err error) {
 		return
 	}
 	ds = p.h.record(ds, nil)
+	if os.Getenv("ACD_PROP_DEBUG") != "" {
+		for _, d := range ds {
+			p.rt.Log(d.String())
+		}
+	}
 	p.checkOffers(ds)
 }
 
