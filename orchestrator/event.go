@@ -68,6 +68,7 @@ const (
 	NodeRegistered   // a SIP user registered (User, Domain, Contact)
 	NodeUnregistered // a SIP user unregistered or its registration expired
 	NodeHeartbeat
+	NodeGatewayState // a SIP gateway changed state (Gateway, State; Reason: ping status)
 )
 
 // NodeEvent is a node's health or registration change. Node up/down is
@@ -82,6 +83,8 @@ type NodeEvent struct {
 	Contact string
 	Reason  string // NodeDown: why; NodeUnregistered: "unregister" or "expire"
 	Calls   []Key  // NodeUp after a reconnect: the calls the node still has
+	Gateway string // NodeGatewayState
+	State   string // NodeGatewayState: e.g. REGED, FAIL_WAIT, NOREG
 }
 
 // NodeWatcher reports node events.
