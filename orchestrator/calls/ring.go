@@ -82,7 +82,9 @@ func watchLeg(events <-chan orchestrator.Event, ended chan<- orchestrator.Hangup
 
 // causeOf extracts a hangup cause from an originate error.
 func causeOf(err error) orchestrator.HangupCause {
-	type causer interface{ HangupCause() orchestrator.HangupCause }
+	type causer interface {
+		HangupCause() orchestrator.HangupCause
+	}
 	if c, ok := err.(causer); ok {
 		return c.HangupCause()
 	}

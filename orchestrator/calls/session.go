@@ -25,8 +25,8 @@ type session struct {
 	}
 
 	caller   CDR
-	agentLeg *CDR  // the leg rung last
-	legs     []*CDR // every agent leg rung, in order
+	agentLeg *CDR                     // the leg rung last
+	legs     []*CDR                   // every agent leg rung, in order
 	cause    orchestrator.HangupCause // the caller's hangup cause, from its events
 
 	hold *holdMusic
