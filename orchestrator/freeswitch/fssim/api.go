@@ -5,7 +5,34 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
+
+// holdMusic is what the held call's peer hears (FreeSWITCH's hold_music).
+const holdMusic = "local_stream://moh"
+
+// holdMusicLocked starts or stops hold music on the held call's peer, as
+// playback events on that leg (capture 09).
+func (n *Node) holdMusicLocked(peer *channel, start bool) {
+	if peer == nil || !peer.live() {
+		return
+	}
+	if start {
+		peer.holdApp = &runningApp{name: "playback", arg: holdMusic, uuid: uuid.NewString()}
+		n.chanEventLocked(peer, "CHANNEL_EXECUTE", true, header{"Application", "playback"},
+			header{"Application-Data", holdMusic}, header{"Application-UUID", peer.holdApp.uuid})
+		n.chanEventLocked(peer, "PLAYBACK_START", true, header{"Playback-File-Type", "local_stream"}, header{"Playback-File-Path", holdMusic})
+		return
+	}
+	if peer.holdApp == nil {
+		return
+	}
+	n.chanEventLocked(peer, "PLAYBACK_STOP", true, header{"Playback-File-Type", "local_stream"},
+		header{"Playback-File-Path", holdMusic}, header{"Playback-Status", "break"})
+	n.appCompleteLocked(peer, peer.holdApp, "FILE PLAYED")
+	peer.holdApp = nil
+}
 
 // apiHandler runs an api command with the node lock held and returns the
 // response body; events it emits follow the response on the wire.
@@ -142,30 +169,53 @@ func apiShow(n *Node, arg string, r func(string)) {
 			r("{\"row_count\": 0}\n")
 			return
 		}
-		b, _ := json.Marshal(struct {
-			RowCount int                 `json:"row_count"`
-			Rows     []map[string]string `json:"rows"`
-		}{len(rows), rows})
-		r(string(b) + "\n")
+		r(fmt.Sprintf("{\"row_count\":%d,\"rows\":[%s]}\n", len(rows), strings.Join(rows, ",")))
 	default:
 		r("-ERR fssim supports show channels and show registrations\n")
 	}
 }
 
-func (n *Node) channelRowsLocked() []map[string]string {
-	var rows []map[string]string
+// channelColumns are `show channels` columns in FreeSWITCH's order.
+var channelColumns = strings.Fields(`uuid direction created created_epoch name state cid_name
+	cid_num ip_addr dest application application_data dialplan context read_codec read_rate
+	read_bit_rate write_codec write_rate write_bit_rate secure hostname presence_id presence_data
+	accountcode callstate callee_name callee_num callee_direction call_uuid sent_callee_name
+	sent_callee_num initial_cid_name initial_cid_num initial_ip_addr initial_dest
+	initial_dialplan initial_context`)
+
+// channelRowsLocked renders one JSON object per live channel, oldest first,
+// keys in FreeSWITCH's column order.
+func (n *Node) channelRowsLocked() []string {
+	var rows []string
 	for _, ch := range n.orderedChannelsLocked() {
 		app, data := "", ""
 		if ch.app != nil {
 			app, data = ch.app.name, ch.app.arg
 		}
-		rows = append(rows, map[string]string{"uuid": ch.uuid, "direction": ch.direction,
+		v := map[string]string{"uuid": ch.uuid, "direction": ch.direction,
 			"created": ch.created.Format("2006-01-02 15:04:05"), "created_epoch": fmt.Sprint(ch.created.Unix()),
 			"name": ch.name, "state": ch.state, "cid_name": ch.profile.callerName, "cid_num": ch.profile.callerNumber,
 			"ip_addr": ch.profile.network, "dest": ch.profile.dest, "application": app, "application_data": data,
 			"dialplan": "XML", "context": ch.profile.context, "read_codec": "PCMU", "read_rate": "8000",
-			"write_codec": "PCMU", "write_rate": "8000", "hostname": n.cfg.Hostname, "callstate": ch.callState,
-			"call_uuid": ch.uuid})
+			"read_bit_rate": "64000", "write_codec": "PCMU", "write_rate": "8000", "write_bit_rate": "64000",
+			"hostname": n.cfg.Hostname, "callstate": ch.callState, "call_uuid": ch.uuid,
+			"initial_cid_name": ch.profile.callerName, "initial_cid_num": ch.profile.callerNumber,
+			"initial_ip_addr": ch.profile.network, "initial_dest": ch.profile.dest,
+			"initial_dialplan": "XML", "initial_context": ch.profile.context}
+		var b strings.Builder
+		b.WriteByte('{')
+		for i, col := range channelColumns {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			kb, _ := json.Marshal(col)
+			vb, _ := json.Marshal(v[col])
+			b.Write(kb)
+			b.WriteByte(':')
+			b.Write(vb)
+		}
+		b.WriteByte('}')
+		rows = append(rows, b.String())
 	}
 	return rows
 }
@@ -218,9 +268,11 @@ func apiUUIDHold(n *Node, arg string, r func(string)) {
 		ch.held = true
 		n.callStateLocked(ch, "HELD")
 		n.chanEventLocked(ch, "CHANNEL_HOLD", true)
+		n.holdMusicLocked(ch.peer, true)
 	} else if mode == "off" && ch.held {
 		ch.held = false
 		n.callStateLocked(ch, "UNHELD")
+		n.holdMusicLocked(ch.peer, false)
 		n.chanEventLocked(ch, "CHANNEL_UNHOLD", true)
 		n.callStateLocked(ch, "ACTIVE")
 	}
@@ -307,6 +359,11 @@ func apiUUIDBridge(n *Node, arg string, r func(string)) {
 		if ch.peer != nil {
 			n.endBridgeLocked(ch)
 		}
+	}
+	for _, ch := range []*channel{a, b} {
+		e := n.chanEventLocked(ch, "CHANNEL_EXECUTE", true, header{"Application", "uuid_bridge"},
+			header{"Application-Data", a.uuid + " " + b.uuid}, header{"Application-UUID", uuid.NewString()})
+		_ = e
 	}
 	n.bridgeLocked(a, b, false)
 }

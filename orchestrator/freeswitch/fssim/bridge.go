@@ -12,8 +12,9 @@ import (
 
 // dialTarget is one endpoint of a dial string.
 type dialTarget struct {
-	key  string // phone key: "user/1000@dom" or "gateway/gw/number"
-	user string // for channel names
+	key      string // phone key: "user/1000@dom" or "gateway/gw/number"
+	user     string // for channel names
+	loopback bool   // loopback/EXT: answers at once (the -b half is not simulated)
 }
 
 // parseDialString splits "{a=b,c=d}user/1000@dom|user/1001@dom" into
@@ -59,6 +60,12 @@ func parseTarget(s string) (dialTarget, error) {
 			return dialTarget{}, errorf("endpoint %q: want user/EXT@DOMAIN", s)
 		}
 		return dialTarget{key: phoneKey(user, dom), user: user + "@" + dom}, nil
+	case strings.HasPrefix(s, "loopback/"):
+		ext := strings.TrimPrefix(s, "loopback/")
+		if ext == "" {
+			return dialTarget{}, errorf("endpoint %q: want loopback/EXTENSION", s)
+		}
+		return dialTarget{key: s, user: ext, loopback: true}, nil
 	case strings.HasPrefix(s, "sofia/gateway/"):
 		gw, num, ok := strings.Cut(strings.TrimPrefix(s, "sofia/gateway/"), "/")
 		if !ok || gw == "" || num == "" {
@@ -66,7 +73,7 @@ func parseTarget(s string) (dialTarget, error) {
 		}
 		return dialTarget{key: gatewayKey(gw, num), user: num}, nil
 	}
-	return dialTarget{}, errorf("endpoint %q: fssim dials only user/ and sofia/gateway/", s)
+	return dialTarget{}, errorf("endpoint %q: fssim dials only user/, sofia/gateway/ and loopback/", s)
 }
 
 // dial creates a leg to t and waits until it answers or fails. aleg is the
@@ -74,6 +81,9 @@ func parseTarget(s string) (dialTarget, error) {
 func (n *Node) dial(t dialTarget, vars map[string]string, order []string, timeout time.Duration, aleg *channel, cid profile) (*channel, string) {
 	n.mu.Lock()
 	ph := n.phones[t.key]
+	if t.loopback {
+		ph = &phone{user: t.user, loopback: true, registered: true}
+	}
 	if ph == nil || !ph.registered {
 		n.mu.Unlock()
 		if strings.HasPrefix(t.key, "gateway/") {
@@ -97,8 +107,10 @@ func (n *Node) dial(t dialTarget, vars map[string]string, order []string, timeou
 		n.mu.Unlock()
 		return nil, "USER_BUSY"
 	}
-	n.chanEventLocked(leg, "CHANNEL_PROGRESS", true)
-	n.callStateLocked(leg, "RINGING")
+	if !ph.loopback {
+		n.chanEventLocked(leg, "CHANNEL_PROGRESS", true)
+		n.callStateLocked(leg, "RINGING")
+	}
 	n.mu.Unlock()
 	return n.waitAnswer(leg, ph.script, timeout, aleg)
 }
@@ -144,6 +156,9 @@ func (n *Node) waitAnswer(leg *channel, s PhoneScript, timeout time.Duration, al
 		return nil, cause
 	}
 	n.answerLocked(leg)
+	if !leg.phone.loopback {
+		n.chanEventLocked(leg, "CHANNEL_OUTGOING", true)
+	}
 	if s.HangupAfter > 0 {
 		n.hangupLater(leg, s.HangupAfter)
 	}

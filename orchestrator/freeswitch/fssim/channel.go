@@ -36,6 +36,7 @@ type channel struct {
 	lastResponse  string // Application-Response of the last app
 	parked        bool
 	app           *runningApp // the app executing now
+	holdApp       *runningApp // hold music while the peer is held
 	recording     map[string]bool
 	conf          *member
 

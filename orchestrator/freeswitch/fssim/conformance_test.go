@@ -233,6 +233,12 @@ func live(t *testing.T, nc net.Conn, keep func(summary) bool) <-chan summary {
 // replay sends the script over nc, waiting before each send for as many
 // comparable frames as the capture had, and returns what fssim sent.
 func replay(t *testing.T, nc net.Conn, sc script, keep func(summary) bool, hooks map[int]func()) []summary {
+	return replayWatch(t, nc, sc, keep, hooks, nil)
+}
+
+// replayWatch is replay with onFrame called for every frame fssim sends
+// (e.g. to press keys when a collection starts).
+func replayWatch(t *testing.T, nc net.Conn, sc script, keep func(summary) bool, hooks map[int]func(), onFrame func(summary)) []summary {
 	frames := live(t, nc, keep)
 	var got []summary
 	wait := func(n int) {
@@ -242,6 +248,9 @@ func replay(t *testing.T, nc net.Conn, sc script, keep func(summary) bool, hooks
 			case s, ok := <-frames:
 				if !ok {
 					return
+				}
+				if onFrame != nil {
+					onFrame(s)
 				}
 				got = append(got, s)
 			case <-deadline:

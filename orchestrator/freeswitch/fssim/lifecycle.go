@@ -197,6 +197,10 @@ func (n *Node) runChannel(ch *channel) {
 // returns, CS_HANGUP, CS_REPORTING, CHANNEL_HANGUP_COMPLETE; the outbound
 // socket gets its linger notice here and never sees CHANNEL_DESTROY.
 func (n *Node) finishLocked(ch *channel) {
+	if ch.parked && ch.app == nil { // parked after a bridge, no park app
+		ch.parked = false
+		n.chanEventLocked(ch, "CHANNEL_UNPARK", true)
+	}
 	if ch.socketApp != "" {
 		n.chanEventLocked(ch, "CHANNEL_UNPARK", true)
 		n.appCompleteLocked(ch, &runningApp{name: "socket", arg: ch.socketApp, uuid: ch.socketAppUUID}, ch.lastResponse)

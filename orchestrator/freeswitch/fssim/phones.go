@@ -24,6 +24,7 @@ type PhoneScript struct {
 type phone struct {
 	user, domain string // for gateways: gateway name and number
 	gateway      bool
+	loopback     bool
 	callID       string
 	registered   bool
 	script       PhoneScript
@@ -34,6 +35,9 @@ func phoneKey(user, domain string) string { return "user/" + user + "@" + domain
 func gatewayKey(gw, number string) string { return "gateway/" + gw + "/" + number }
 
 func (p *phone) channelName() string {
+	if p.loopback {
+		return "loopback/" + p.user + "-a"
+	}
 	if p.gateway {
 		return "sofia/gateway/" + p.user + "/" + p.domain
 	}
