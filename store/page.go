@@ -26,7 +26,10 @@ type List[T any] struct {
 	Next  string `json:"next,omitempty"`
 }
 
-const cursorPrefix = "c1:"
+const (
+	cursorPrefix   = "c1:"
+	cursorAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+)
 
 func encodeCursor(id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + id))
@@ -44,9 +47,12 @@ func (p Page) keyset() (after string, limit int, err error) {
 	if p.After == "" {
 		return "", limit, nil
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(p.After)
+	if strings.Trim(p.After, cursorAlphabet) != "" { // the decoder would skip \r and \n
+		return "", 0, invalid("cursor", "is not a cursor returned by this API")
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(p.After)
 	id, ok := strings.CutPrefix(string(raw), cursorPrefix)
-	if err != nil || !ok || id == "" || len(id) > 64 {
+	if err != nil || !ok || id == "" || len(id) > 64 || strings.Trim(id, "0123456789abcdef-") != "" {
 		return "", 0, invalid("cursor", "is not a cursor returned by this API")
 	}
 	return id, limit, nil
