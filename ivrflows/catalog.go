@@ -1,8 +1,6 @@
 package ivrflows
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -73,11 +71,9 @@ func (c *Catalog) voice(lang string) string {
 // ParseCatalog decodes a catalog written as JSON (tests, `switchboard flows
 // validate`); unknown fields are rejected.
 func ParseCatalog(data []byte) (*Catalog, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var c Catalog
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("catalog: %s", jsonMessage(err))
+	if err := DecodeStrict(data, &c); err != nil {
+		return nil, fmt.Errorf("catalog: %v", err)
 	}
 	return &c, nil
 }

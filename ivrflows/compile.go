@@ -1,7 +1,6 @@
 package ivrflows
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -169,10 +168,8 @@ func (c *compiler) compileNode(n *Node) *CompiledNode {
 	if len(raw) == 0 {
 		raw = []byte("{}")
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(params); err != nil {
-		c.errf("settings of a %s node: %s", n.Type, jsonMessage(err))
+	if err := DecodeStrict(raw, params); err != nil {
+		c.errf("settings of a %s node: %v", n.Type, err)
 		return cn
 	}
 	kind.compile(c, params)

@@ -236,10 +236,11 @@ func compileHours(c *compiler, p *HoursParams) {
 		c.errf("the tenant has no calendar %q", p.Calendar)
 		return
 	}
-	if err := cal.prepare(c.cat.LoadLocation); err != nil {
+	own := *cal // the catalog may be shared by concurrent compilations
+	if err := own.prepare(c.cat.LoadLocation); err != nil {
 		c.errf("calendar %q: %v", p.Calendar, err)
 	}
-	p.cal = cal
+	p.cal = &own
 }
 
 func compileLanguage(c *compiler, p *LanguageParams) {

@@ -2,6 +2,7 @@ package ivrflows
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -135,7 +136,9 @@ func (p *Program) Step(s *State, in Input, now time.Time) (Result, error) {
 		r.finish(OutcomeCallerHangup, "")
 		return r.result(), nil
 	}
-	if d, ok := in.(Digit); ok && s.Phase != waitDigit {
+	if d, ok := in.(Digit); ok && (len(d.Key) != 1 || !strings.Contains(dtmfKeys, d.Key)) {
+		return Result{}, fmt.Errorf("%w: %q is not a phone key", ErrUnexpectedInput, d.Key)
+	} else if ok && s.Phase != waitDigit {
 		r.typeAhead(d)
 		return r.result(), nil
 	}
@@ -156,7 +159,7 @@ func (r *run) result() Result {
 // or collect; a barge-in prompt is stopped. Keys during an agent leg are the
 // agent's business and are dropped.
 func (r *run) typeAhead(d Digit) {
-	if r.s.Phase == waitQueue || r.s.Phase == waitAgentLeg || len(r.s.TypeAhead) >= maxDigits || len(d.Key) != 1 {
+	if r.s.Phase == waitQueue || r.s.Phase == waitAgentLeg || len(r.s.TypeAhead) >= maxDigits {
 		return
 	}
 	r.s.TypeAhead += d.Key

@@ -2,6 +2,7 @@ package ivrflows
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -309,5 +310,46 @@ func TestStateIsSerialisable(t *testing.T) {
 	d.keys("3#")
 	if d.s.Vars["x"] != "123" {
 		t.Fatalf("x = %v", d.s.Vars["x"])
+	}
+}
+
+func TestBadKeysAreRejected(t *testing.T) {
+	d := startFlow(t, collectFlow(`"mode": "variable", "max": 4`))
+	for _, k := range []string{"", "12", "x", "E"} {
+		d.wantErr(Digit{Key: k}, ErrUnexpectedInput)
+	}
+	d.keys("1#")
+	if d.s.Vars["x"] != "1" {
+		t.Fatalf("x = %v", d.s.Vars["x"])
+	}
+}
+
+// A Program is shared by every call in its flow: concurrent calls must not
+// race (run with -race).
+func TestProgramSharedByConcurrentCalls(t *testing.T) {
+	p := compileJSON(t, benchFlow)
+	done := make(chan error)
+	for range 4 {
+		go func() {
+			s, _ := p.Start(Call{ID: "c"}, t0)
+			var err error
+			for range 200 {
+				if _, err = p.Step(s, Digit{Key: "1"}, t0); err == nil {
+					_, err = p.Step(s, PlayDone{}, t0)
+				}
+				if err != nil {
+					break
+				}
+			}
+			if err == nil && s.Vars["n"] != 200.0 {
+				err = fmt.Errorf("n = %v", s.Vars["n"])
+			}
+			done <- err
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -1,8 +1,6 @@
 package ivrflows
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -16,14 +14,9 @@ func Parse(data []byte) (*Flow, error) {
 	if len(data) > MaxFlowBytes {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrBadJSON, MaxFlowBytes)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var f Flow
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrBadJSON, jsonMessage(err))
-	}
-	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
-		return nil, fmt.Errorf("%w: extra data after the flow", ErrBadJSON)
+	if err := DecodeStrict(data, &f); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadJSON, err)
 	}
 	return &f, nil
 }

@@ -1,11 +1,12 @@
 package flowtest
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/switchboard-cc/switchboard/ivrflows"
 )
 
 // File is a test file: the flow under test (inline, or a file next to the
@@ -121,14 +122,9 @@ var defaultTime = time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
 // ParseFile decodes a test file; unknown fields are rejected so a misspelt
 // expectation cannot pass silently.
 func ParseFile(data []byte) (*File, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var f File
-	if err := dec.Decode(&f); err != nil {
+	if err := ivrflows.DecodeStrict(data, &f); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadTestFile, err)
-	}
-	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
-		return nil, fmt.Errorf("%w: extra data after the test file", ErrBadTestFile)
 	}
 	if (len(f.Flow) == 0) == (f.FlowFile == "") {
 		return nil, fmt.Errorf("%w: give exactly one of flow or flow_file", ErrBadTestFile)

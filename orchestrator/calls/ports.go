@@ -18,6 +18,7 @@ type Route struct {
 	Quotas       tenancy.Quotas
 	AccessNumber string
 	Queue        string // entry queue (the built-in flow: answer, greet, queue)
+	Flow         string // entry flow alias; calls without a flow runner are released
 	Language     string
 	// Greeting is played after answer; empty plays nothing.
 	Greeting orchestrator.Playback

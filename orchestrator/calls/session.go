@@ -55,6 +55,12 @@ func (ss *session) run(ctx context.Context) {
 	}
 	defer release()
 	ss.svc.accepted.Add(1)
+	if ss.route.Queue == "" {
+		ss.log.Warn("entry point is an IVR flow, which this controller cannot run yet: released", "flow", ss.route.Flow)
+		ss.caller.Disposition = Failed
+		ss.hangup(ctx, orchestrator.CauseNormalCircuitCongest)
+		return
+	}
 	if err := ss.sw().Answer(ctx, ss.call.Key); err != nil {
 		ss.endWith(ctx, Failed, "answer failed", err)
 		return

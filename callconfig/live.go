@@ -1,0 +1,154 @@
+package callconfig
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/dialplan"
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/calls"
+	"github.com/switchboard-cc/switchboard/store"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// Live holds the current Snapshot and the phones' registrations.
+type Live struct {
+	st   *store.Store
+	log  *slog.Logger
+	now  func() time.Time
+	snap atomic.Pointer[Snapshot]
+	// OnReload is called with each new snapshot (e.g. to refresh xml_curl).
+	OnReload func(*Snapshot)
+
+	mu   sync.Mutex
+	regs map[string]map[string]bool // user@domain -> node -> registered
+}
+
+// New returns a Live that has loaded once.
+func New(ctx context.Context, st *store.Store, log *slog.Logger, now func() time.Time) (*Live, error) {
+	if now == nil {
+		now = time.Now
+	}
+	l := &Live{st: st, log: log, now: now, regs: map[string]map[string]bool{}}
+	if err := l.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Snapshot returns the current snapshot.
+func (l *Live) Snapshot() *Snapshot { return l.snap.Load() }
+
+// Reload loads a new snapshot and swaps it in; on error the old one stays.
+func (l *Live) Reload(ctx context.Context) error {
+	s, err := Load(ctx, l.st, l.now())
+	if err != nil {
+		return err
+	}
+	l.snap.Store(s)
+	if l.OnReload != nil {
+		l.OnReload(s)
+	}
+	return nil
+}
+
+// Run reloads every interval until ctx is done. Failures are logged and the
+// previous snapshot keeps serving.
+func (l *Live) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := l.Reload(ctx); err != nil && ctx.Err() == nil {
+				l.log.Warn("configuration reload failed; serving the previous snapshot", "err", err)
+			}
+		}
+	}
+}
+
+// ApplyNodeEvent records registrations and forgets a lost node's phones.
+func (l *Live) ApplyNodeEvent(ev orchestrator.NodeEvent) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch ev.Kind {
+	case orchestrator.NodeRegistered:
+		k := regKey(ev.User, ev.Domain)
+		if l.regs[k] == nil {
+			l.regs[k] = map[string]bool{}
+		}
+		l.regs[k][ev.Node] = true
+	case orchestrator.NodeUnregistered:
+		k := regKey(ev.User, ev.Domain)
+		delete(l.regs[k], ev.Node)
+		if len(l.regs[k]) == 0 {
+			delete(l.regs, k)
+		}
+	case orchestrator.NodeDown:
+		for k, nodes := range l.regs {
+			delete(nodes, ev.Node)
+			if len(nodes) == 0 {
+				delete(l.regs, k)
+			}
+		}
+	}
+}
+
+// Registered reports whether user@domain has a registered phone on any node.
+func (l *Live) Registered(user, domain string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.regs[regKey(user, domain)]) > 0
+}
+
+func regKey(user, domain string) string { return user + "@" + strings.ToLower(domain) }
+
+// Route implements calls.Router from the snapshot's number plan.
+func (l *Live) Route(ctx context.Context, to string, vars map[string]string, now time.Time) (calls.Route, error) {
+	s := l.Snapshot()
+	r, err := s.Plan.Route(dialplan.Call{Dialled: to, Now: now})
+	var rej *dialplan.Rejection
+	if errors.As(err, &rej) {
+		return calls.Route{}, &calls.Rejection{Cause: orchestrator.HangupCause(rej.Cause), Reason: rej.Reason}
+	}
+	if err != nil {
+		return calls.Route{}, err
+	}
+	t, ok := s.Tenants[tenancy.TenantID(r.Tenant)]
+	if !ok {
+		return calls.Route{}, &calls.Rejection{Cause: orchestrator.CauseUnallocatedNumber, Reason: "tenant of " + to + " is gone"}
+	}
+	out := calls.Route{Tenant: t.ID, Status: t.Status, Quotas: t.Quotas, AccessNumber: r.Number, Language: string(t.Language)}
+	switch r.Entry.Kind {
+	case dialplan.EntryQueue:
+		id, ok := s.QueueID(t.ID, r.Entry.Name)
+		if !ok {
+			return calls.Route{}, &calls.Rejection{Cause: orchestrator.CauseUnallocatedNumber,
+				Reason: "access number " + r.Number + " names queue " + r.Entry.Name + ", which tenant " + string(t.ID) + " does not have"}
+		}
+		out.Queue = id
+	case dialplan.EntryFlow:
+		out.Flow = r.Entry.Name
+	}
+	return out, nil
+}
+
+// Endpoint implements calls.Agents: the agent's phone in the tenant's domain.
+func (l *Live) Endpoint(t tenancy.TenantID, agentID string) (calls.AgentEndpoint, bool) {
+	s := l.Snapshot()
+	a, ok := s.Agents[t][agentID]
+	if !ok {
+		return calls.AgentEndpoint{}, false
+	}
+	domain := s.Tenants[t].SIPDomain
+	return calls.AgentEndpoint{AgentID: a.ID, Extension: a.Extension, Name: a.DisplayName,
+		Endpoint:   orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: a.Extension, Domain: domain},
+		Registered: l.Registered(a.Extension, domain)}, true
+}
