@@ -1,0 +1,165 @@
+package freeswitch
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/eslconn"
+)
+
+// Adapter drives a set of FreeSWITCH nodes. It implements orchestrator.Switch,
+// orchestrator.InboundAcceptor and orchestrator.NodeWatcher.
+//
+// Life cycle: New (validate), Start (one goroutine per node keeps an inbound
+// connection up), ServeCalls (outbound sockets, optional), Close (stops every
+// goroutine the adapter started and waits for them).
+type Adapter struct {
+	opts  Options
+	log   *slog.Logger
+	clock Clock
+	ctx   context.Context // cancelled by Close
+	quit  context.CancelFunc
+	stop  <-chan struct{} // ctx.Done()
+	wg    sync.WaitGroup
+
+	nodes      map[string]*node
+	nodeEvents *queue[orchestrator.NodeEvent]
+
+	mu    sync.Mutex
+	calls map[orchestrator.Key]*call
+
+	st counters
+}
+
+var (
+	_ orchestrator.Switch          = (*Adapter)(nil)
+	_ orchestrator.InboundAcceptor = (*Adapter)(nil)
+	_ orchestrator.NodeWatcher     = (*Adapter)(nil)
+)
+
+// node is one FreeSWITCH and its current inbound connection (nil while down).
+type node struct {
+	cfg  Node
+	mu   sync.Mutex
+	conn *eslconn.Conn
+}
+
+func (n *node) current() *eslconn.Conn {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.conn
+}
+
+// New validates opts and returns an adapter that is not started yet.
+func New(opts Options) (*Adapter, error) {
+	if err := opts.setDefaults(); err != nil {
+		return nil, err
+	}
+	a := &Adapter{
+		opts: opts, log: opts.Logger, clock: opts.Clock,
+		nodes: map[string]*node{}, calls: map[orchestrator.Key]*call{},
+	}
+	a.ctx, a.quit = context.WithCancel(context.Background())
+	a.stop = a.ctx.Done()
+	for _, n := range opts.Nodes {
+		a.nodes[n.Name] = &node{cfg: n}
+	}
+	a.nodeEvents = newQueue[orchestrator.NodeEvent](64, opts.HighWater,
+		func(d int) { a.slowConsumer("node_events", d) }, func(int) {})
+	return a, nil
+}
+
+// Start connects to every node in the background and keeps the connections up.
+func (a *Adapter) Start() {
+	a.goRun(func() { a.nodeEvents.pump(a.stop) })
+	for _, n := range a.nodes {
+		a.goRun(func() { a.runNode(n) })
+	}
+}
+
+// Close stops every goroutine the adapter started and closes its connections.
+// Calls in progress see their streams end with EventEnded.
+func (a *Adapter) Close() error {
+	a.quit()
+	for _, n := range a.nodes {
+		if c := n.current(); c != nil {
+			c.Close()
+		}
+	}
+	a.wg.Wait()
+	return nil
+}
+
+// NodeEvents reports node up/down, heartbeats and registrations. Reading it is
+// optional; unread events are queued and measured, never block the reader.
+func (a *Adapter) NodeEvents() <-chan orchestrator.NodeEvent { return a.nodeEvents.out }
+
+func (a *Adapter) goRun(f func()) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		f()
+	}()
+}
+
+func (a *Adapter) emitNode(ev orchestrator.NodeEvent) {
+	ev.At = a.clock.Now()
+	a.nodeEvents.push(ev)
+}
+
+func (a *Adapter) slowConsumer(what string, depth int) {
+	a.st.slowAlarms.Add(1)
+	a.log.Warn("freeswitch: slow event consumer", "queue", what, "depth", depth, "high_water", a.opts.HighWater)
+}
+
+// counters back Stats.
+type counters struct {
+	queued, peakQueued                                        atomic.Int64
+	slowAlarms, routed, unrouted, outOfOrder, reconnects, bad atomic.Uint64
+}
+
+// Stats is a snapshot of the adapter's health counters. QueuedEvents and
+// SlowConsumerAlarms are how a slow call consumer shows up.
+type Stats struct {
+	Calls              int    // calls tracked now
+	QueuedEvents       int64  // events waiting in per-call queues (gauge)
+	PeakQueuedEvents   int64  // highest QueuedEvents seen
+	SlowConsumerAlarms uint64 // per-call queues that crossed Options.HighWater
+	EventsRouted       uint64 // events delivered to a tracked call
+	EventsUnrouted     uint64 // channel events of calls nobody tracks (counted, not kept)
+	OutOfOrder         uint64 // events whose Event-Sequence was below their call's last one
+	Reconnects         uint64 // inbound connections re-established
+	NodesUp            int
+}
+
+// Stats returns the counters.
+func (a *Adapter) Stats() Stats {
+	a.mu.Lock()
+	calls := len(a.calls)
+	a.mu.Unlock()
+	up := 0
+	for _, n := range a.nodes {
+		if n.current() != nil {
+			up++
+		}
+	}
+	return Stats{
+		Calls: calls, QueuedEvents: a.st.queued.Load(), PeakQueuedEvents: a.st.peakQueued.Load(),
+		SlowConsumerAlarms: a.st.slowAlarms.Load(), EventsRouted: a.st.routed.Load(),
+		EventsUnrouted: a.st.unrouted.Load(), OutOfOrder: a.st.outOfOrder.Load(),
+		Reconnects: a.st.reconnects.Load(), NodesUp: up,
+	}
+}
+
+func (a *Adapter) queuedDelta(d int) {
+	v := a.st.queued.Add(int64(d))
+	for {
+		p := a.st.peakQueued.Load()
+		if v <= p || a.st.peakQueued.CompareAndSwap(p, v) {
+			return
+		}
+	}
+}

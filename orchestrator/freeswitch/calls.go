@@ -1,0 +1,224 @@
+package freeswitch
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/eslconn"
+)
+
+// call is one tracked channel. Its events come from exactly one source: its
+// own outbound socket when it has one (socket != nil), else its node's
+// inbound connection; the node's copies of a socket call's events are ignored
+// so nothing is delivered twice.
+type call struct {
+	key    orchestrator.Key
+	socket *eslconn.Conn // the call's outbound socket, or nil
+	q      *queue[orchestrator.Event]
+
+	mu       sync.Mutex
+	waiters  []*waiter
+	lastSeq  uint64
+	ended    bool
+	cause    orchestrator.HangupCause
+	endCh    chan struct{}
+	answered bool
+	media    int // Plays in progress
+}
+
+// waiter is a verb waiting for a confirming event. ch is buffered so the
+// reader never blocks on it; a persistent waiter (digit collection) keeps
+// receiving until removed.
+type waiter struct {
+	match      func(*esl.Event) bool
+	ch         chan *esl.Event
+	persistent bool
+}
+
+// track registers a call before anything is asked of the switch, so no event
+// of it can be missed. It starts the call's pump goroutine.
+func (a *Adapter) track(key orchestrator.Key, socket *eslconn.Conn) (*call, error) {
+	c := &call{key: key, socket: socket, endCh: make(chan struct{})}
+	c.q = newQueue[orchestrator.Event](16, a.opts.HighWater,
+		func(d int) { a.slowConsumer("call "+key.String(), d) }, a.queuedDelta)
+	a.mu.Lock()
+	if _, dup := a.calls[key]; dup {
+		a.mu.Unlock()
+		return nil, fmt.Errorf("freeswitch: call %s is already tracked", key)
+	}
+	a.calls[key] = c
+	a.mu.Unlock()
+	a.goRun(func() { c.q.pump(a.stop) })
+	return c, nil
+}
+
+func (a *Adapter) lookup(key orchestrator.Key) (*call, error) {
+	a.mu.Lock()
+	c := a.calls[key]
+	a.mu.Unlock()
+	if c == nil {
+		return nil, fmt.Errorf("freeswitch: %s: %w", key, orchestrator.ErrNoSuchCall)
+	}
+	return c, nil
+}
+
+// routeNodeEvent hands a node connection's channel event to its call, unless
+// the call's own socket is the source of its events.
+func (a *Adapter) routeNodeEvent(nodeName string, ev *esl.Event) {
+	id := ev.UUID()
+	if id == "" {
+		return
+	}
+	a.mu.Lock()
+	c := a.calls[orchestrator.Key{Node: nodeName, ID: id}]
+	a.mu.Unlock()
+	if c == nil {
+		a.st.unrouted.Add(1)
+		return
+	}
+	if c.socket != nil {
+		return
+	}
+	a.dispatch(c, ev, false)
+}
+
+// dispatch runs on a reader goroutine: it wakes matching waiters, queues the
+// typed event and ends the call on its last event. It never blocks.
+func (a *Adapter) dispatch(c *call, ev *esl.Event, fromSocket bool) {
+	now := a.clock.Now()
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	if seq := ev.Seq(); seq != 0 {
+		if seq < c.lastSeq {
+			a.st.outOfOrder.Add(1)
+		}
+		c.lastSeq = max(c.lastSeq, seq)
+	}
+	c.wakeLocked(ev)
+	if ev.Name() == "CHANNEL_ANSWER" {
+		c.answered = true
+	}
+	if ev.Name() == "CHANNEL_HANGUP" {
+		c.cause = orchestrator.HangupCause(ev.Get("Hangup-Cause"))
+	}
+	typed, ok := translate(c.key, ev, now)
+	last := isLastEvent(ev, fromSocket)
+	c.mu.Unlock()
+	a.st.routed.Add(1)
+	if ok {
+		c.q.push(typed)
+	}
+	if last {
+		a.end(c, "")
+	}
+}
+
+func (c *call) wakeLocked(ev *esl.Event) {
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if !w.match(ev) {
+			kept = append(kept, w)
+			continue
+		}
+		select {
+		case w.ch <- ev:
+		default: // a persistent waiter that fell behind; its owner has moved on
+		}
+		if w.persistent {
+			kept = append(kept, w)
+		}
+	}
+	clear(c.waiters[len(kept):])
+	c.waiters = kept
+}
+
+// isLastEvent says which event ends a call's stream: the hangup is complete.
+// An outbound socket never sees CHANNEL_DESTROY; its end may also come as the
+// linger disconnect notice or the socket closing (see endSocketCall).
+func isLastEvent(ev *esl.Event, fromSocket bool) bool {
+	switch ev.Name() {
+	case "CHANNEL_HANGUP_COMPLETE":
+		return true
+	case "CHANNEL_DESTROY":
+		return !fromSocket
+	}
+	return false
+}
+
+// end closes a call's stream with exactly one EventEnded and forgets the call.
+// cause overrides the hangup cause seen, when set.
+func (a *Adapter) end(c *call, cause orchestrator.HangupCause) {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	c.ended = true
+	if cause == "" {
+		cause = c.cause
+	}
+	c.cause = cause
+	close(c.endCh)
+	c.mu.Unlock()
+	a.mu.Lock()
+	if a.calls[c.key] == c {
+		delete(a.calls, c.key)
+	}
+	a.mu.Unlock()
+	c.q.push(orchestrator.Event{Kind: orchestrator.EventEnded, Call: c.key, At: a.clock.Now(), Cause: cause})
+	c.q.close()
+}
+
+// await registers interest in an event before the command that causes it is
+// sent. Call cancel when done.
+func (c *call) await(match func(*esl.Event) bool, persistent bool, buf int) (*waiter, error) {
+	w := &waiter{match: match, ch: make(chan *esl.Event, buf), persistent: persistent}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return nil, fmt.Errorf("freeswitch: %s: %w", c.key, orchestrator.ErrCallEnded)
+	}
+	c.waiters = append(c.waiters, w)
+	return w, nil
+}
+
+func (c *call) cancel(w *waiter) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, x := range c.waiters {
+		if x == w {
+			c.waiters = append(c.waiters[:i], c.waiters[i+1:]...)
+			return
+		}
+	}
+}
+
+// wait returns the event w matched, or ErrCallEnded if the call ended first,
+// or ctx's error.
+func (c *call) wait(ctx context.Context, w *waiter) (*esl.Event, error) {
+	select {
+	case ev := <-w.ch:
+		return ev, nil
+	case <-c.endCh:
+		select {
+		case ev := <-w.ch:
+			return ev, nil
+		default:
+			return nil, fmt.Errorf("freeswitch: %s: %w", c.key, orchestrator.ErrCallEnded)
+		}
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+}
+
+func (c *call) isEnded() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ended
+}

@@ -1,0 +1,186 @@
+package freeswitch
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/percipia/eslgo/command"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/eslconn"
+)
+
+// subscribed are the events the controller needs from every node.
+var subscribed = []string{
+	"CHANNEL_CREATE", "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_ANSWER",
+	"CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE", "CHANNEL_HOLD", "CHANNEL_UNHOLD",
+	"CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_STATE",
+	"CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY",
+	"DTMF", "PLAYBACK_START", "PLAYBACK_STOP", "RECORD_START", "RECORD_STOP",
+	"BACKGROUND_JOB", "HEARTBEAT",
+	"CUSTOM", "sofia::register", "sofia::unregister", "sofia::expire",
+	"sofia::gateway_state", "conference::maintenance",
+}
+
+// runNode keeps one inbound connection to n up until the adapter stops:
+// dial, subscribe, resynchronise, report NodeUp; on loss report NodeDown and
+// retry with doubling backoff.
+func (a *Adapter) runNode(n *node) {
+	backoff, everUp := a.opts.BackoffMin, false
+	for {
+		conn, calls, err := a.connectNode(n)
+		if err == nil {
+			if everUp {
+				a.st.reconnects.Add(1)
+			}
+			everUp, backoff = true, a.opts.BackoffMin
+			a.emitNode(orchestrator.NodeEvent{Kind: orchestrator.NodeUp, Node: n.cfg.Name, Calls: calls})
+			err = a.holdNode(n, conn)
+			a.emitNode(orchestrator.NodeEvent{Kind: orchestrator.NodeDown, Node: n.cfg.Name, Reason: errText(err)})
+		} else {
+			a.log.Warn("freeswitch: node connect failed", "node", n.cfg.Name, "addr", n.cfg.Addr, "err", err, "retry_in", backoff)
+		}
+		select {
+		case <-a.stop:
+			return
+		case <-a.clock.After(backoff):
+		}
+		backoff = min(backoff*2, a.opts.BackoffMax)
+	}
+}
+
+// holdNode waits until the connection ends or the adapter stops.
+func (a *Adapter) holdNode(n *node, conn *eslconn.Conn) error {
+	select {
+	case <-conn.Done():
+	case <-a.stop:
+		conn.Close()
+	}
+	n.mu.Lock()
+	n.conn = nil
+	n.mu.Unlock()
+	a.log.Warn("freeswitch: node down", "node", n.cfg.Name, "err", conn.Err())
+	return conn.Err()
+}
+
+func (a *Adapter) connectNode(n *node) (*eslconn.Conn, []orchestrator.Key, error) {
+	ctx, cancel := a.stopContext(a.opts.CommandTimeout)
+	defer cancel()
+	conn, err := eslconn.Dial(ctx, n.cfg.Addr, n.cfg.Password, eslconn.Options{
+		Logger:  a.log.With("node", n.cfg.Name),
+		OnEvent: func(ev *esl.Event) { a.onNodeEvent(n.cfg.Name, ev) },
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := conn.Run(ctx, command.Event{Format: "json", Listen: subscribed}); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	calls, err := a.resync(ctx, n.cfg.Name, conn)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	n.mu.Lock()
+	n.conn = conn
+	n.mu.Unlock()
+	a.log.Info("freeswitch: node up", "node", n.cfg.Name, "calls", len(calls))
+	return conn, calls, nil
+}
+
+// resync asks the node which calls it still has (subscribed first, so no
+// event falls between the list and the stream), ends tracked calls of this
+// node that are gone, and returns the node's calls for NodeUp.
+func (a *Adapter) resync(ctx context.Context, nodeName string, conn *eslconn.Conn) ([]orchestrator.Key, error) {
+	out, err := conn.API(ctx, "show channels as json")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := ParseChannels(out)
+	if err != nil {
+		return nil, err
+	}
+	live := map[string]bool{}
+	keys := make([]orchestrator.Key, 0, len(rows))
+	for _, r := range rows {
+		live[r.UUID] = true
+		keys = append(keys, orchestrator.Key{Node: nodeName, ID: r.UUID})
+	}
+	var gone []*call
+	a.mu.Lock()
+	for k, c := range a.calls {
+		if k.Node == nodeName && c.socket == nil && !live[k.ID] {
+			gone = append(gone, c)
+		}
+	}
+	a.mu.Unlock()
+	for _, c := range gone {
+		a.log.Warn("freeswitch: call vanished while the node was unreachable", "call", c.key.String())
+		a.end(c, "")
+	}
+	return keys, nil
+}
+
+// onNodeEvent runs on a node connection's reader: node-level events become
+// NodeEvents, channel events go to their call.
+func (a *Adapter) onNodeEvent(nodeName string, ev *esl.Event) {
+	switch ev.Name() {
+	case "HEARTBEAT":
+		a.emitNode(orchestrator.NodeEvent{Kind: orchestrator.NodeHeartbeat, Node: nodeName})
+		return
+	case "CUSTOM":
+		if a.onCustom(nodeName, ev) {
+			return
+		}
+	}
+	a.routeNodeEvent(nodeName, ev)
+}
+
+func (a *Adapter) onCustom(nodeName string, ev *esl.Event) bool {
+	reg := orchestrator.NodeEvent{Node: nodeName, User: ev.Get("username"), Domain: ev.Get("realm"), Contact: ev.Get("contact")}
+	switch ev.Subclass() {
+	case "sofia::register":
+		reg.Kind = orchestrator.NodeRegistered
+	case "sofia::unregister":
+		reg.Kind, reg.Reason = orchestrator.NodeUnregistered, "unregister"
+	case "sofia::expire":
+		reg.Kind, reg.Reason = orchestrator.NodeUnregistered, "expire"
+	case "sofia::gateway_state":
+		a.log.Info("freeswitch: gateway state", "node", nodeName, "gateway", ev.Get("Gateway"), "state", ev.Get("State"))
+		a.emitNode(orchestrator.NodeEvent{Kind: orchestrator.NodeGatewayState, Node: nodeName,
+			Gateway: ev.Get("Gateway"), State: ev.Get("State"), Reason: ev.Get("Ping-Status")})
+		return true
+	default:
+		return false
+	}
+	a.emitNode(reg)
+	return true
+}
+
+// nodeConn returns the node's inbound connection or ErrNodeDown.
+func (a *Adapter) nodeConn(name string) (*eslconn.Conn, error) {
+	n := a.nodes[name]
+	if n == nil {
+		return nil, errors.New("freeswitch: unknown node " + name)
+	}
+	if c := n.current(); c != nil {
+		return c, nil
+	}
+	return nil, errorf(orchestrator.ErrNodeDown, "node %s", name)
+}
+
+// stopContext is a context cancelled when the adapter stops or after d.
+func (a *Adapter) stopContext(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(a.ctx, d)
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return strings.TrimPrefix(err.Error(), "eslconn: ")
+}

@@ -1,0 +1,167 @@
+package freeswitch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/percipia/eslgo/command"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/eslconn"
+)
+
+// ServeCalls accepts the connections FreeSWITCH's `socket` application opens
+// (one per call) until ctx is done, and runs h for each call on its own
+// goroutine. Each connection is set up with connect, `myevents json` and
+// `linger`; h's ctx is cancelled with ErrCallEnded when the call ends.
+func (a *Adapter) ServeCalls(ctx context.Context, h orchestrator.CallHandler) error {
+	ln := a.opts.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", a.opts.ListenAddr); err != nil {
+			return fmt.Errorf("freeswitch: outbound listener: %w", err)
+		}
+	}
+	stopAccept := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stopAccept()
+	stopOnClose := context.AfterFunc(a.ctx, func() { ln.Close() })
+	defer stopOnClose()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || a.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("freeswitch: accept: %w", err)
+		}
+		a.goRun(func() { a.serveSocket(ctx, nc, h) })
+	}
+}
+
+// serveSocket runs one outbound socket connection from connect to exit.
+func (a *Adapter) serveSocket(ctx context.Context, nc net.Conn, h orchestrator.CallHandler) {
+	var cp atomic.Pointer[call] // set once the call is known; events only come after myevents
+	conn := eslconn.New(nc, eslconn.Options{
+		Logger: a.log.With("socket", nc.RemoteAddr().String()),
+		OnEvent: func(ev *esl.Event) {
+			if c := cp.Load(); c != nil && ev.UUID() == c.key.ID {
+				a.dispatch(c, ev, true)
+			}
+		},
+		OnNotice: func(f *esl.Frame) {
+			if c := cp.Load(); c != nil && f.Get("Content-Disposition") == "linger" {
+				a.end(c, "")
+			}
+		},
+	})
+	defer conn.Close()
+	c, in, err := a.setupSocket(ctx, conn, &cp)
+	if err != nil {
+		a.log.Error("freeswitch: outbound socket setup failed", "peer", nc.RemoteAddr().String(), "err", err)
+		return
+	}
+	callCtx, cancel := context.WithCancelCause(ctx)
+	a.goRun(func() { a.watchSocketCall(c, conn, cancel) })
+	h(callCtx, in)
+	a.finishSocket(c, conn)
+	cancel(orchestrator.ErrCallEnded)
+}
+
+func (a *Adapter) setupSocket(ctx context.Context, conn *eslconn.Conn, cp *atomic.Pointer[call]) (*call, orchestrator.InboundCall, error) {
+	sctx, cancel := context.WithTimeout(ctx, a.opts.CommandTimeout)
+	defer cancel()
+	r, err := conn.Run(sctx, command.Connect{})
+	if err != nil {
+		return nil, orchestrator.InboundCall{}, err
+	}
+	data := r.Decoded()
+	id := data.Get("Unique-ID")
+	if id == "" {
+		return nil, orchestrator.InboundCall{}, errors.New("freeswitch: connect reply has no Unique-ID")
+	}
+	key := orchestrator.Key{Node: a.nodeOf(data, conn.RemoteAddr()), ID: id}
+	c, err := a.track(key, conn)
+	if err != nil {
+		return nil, orchestrator.InboundCall{}, err
+	}
+	cp.Store(c)
+	for _, cmd := range []command.Command{command.MyEvents{Format: "json"}, command.Linger{Enabled: true}} {
+		if _, err := conn.Run(sctx, cmd); err != nil {
+			a.end(c, "")
+			return nil, orchestrator.InboundCall{}, err
+		}
+	}
+	in := orchestrator.InboundCall{
+		Key: key, From: data.Get("Caller-Caller-ID-Number"), To: data.Get("Caller-Destination-Number"),
+		Vars: channelVars(data), Events: c.q.out,
+	}
+	return c, in, nil
+}
+
+// watchSocketCall ends the call when its socket closes, and cancels the
+// handler's context when the call ends.
+func (a *Adapter) watchSocketCall(c *call, conn *eslconn.Conn, cancel context.CancelCauseFunc) {
+	select {
+	case <-conn.Done():
+		a.end(c, "")
+	case <-c.endCh:
+	case <-a.stop:
+		a.end(c, "")
+	}
+	cancel(orchestrator.ErrCallEnded)
+}
+
+// finishSocket runs after the handler returned: a call still up is hung up
+// (the session is over), then `exit` releases the lingering socket.
+func (a *Adapter) finishSocket(c *call, conn *eslconn.Conn) {
+	ctx, cancel := a.stopContext(5 * time.Second)
+	defer cancel()
+	if !c.isEnded() {
+		if err := a.Hangup(ctx, c.key, orchestrator.CauseNormalClearing); err != nil {
+			a.log.Warn("freeswitch: hangup after session end failed", "call", c.key.String(), "err", err)
+		}
+	}
+	if _, err := conn.Run(ctx, command.Exit{}); err != nil && !errors.Is(err, eslconn.ErrClosed) {
+		a.log.Debug("freeswitch: exit on outbound socket", "call", c.key.String(), "err", err)
+	}
+	a.end(c, "")
+}
+
+// nodeOf names the node a socket connection comes from: the sb_node channel
+// variable if the dialplan set it, else the node whose Switchname matches,
+// else the node whose address has the peer's IP, else the only node.
+func (a *Adapter) nodeOf(data *esl.Frame, peer net.Addr) string {
+	if n := data.Get("variable_sb_node"); a.nodes[n] != nil {
+		return n
+	}
+	sw := data.Get("FreeSWITCH-Switchname")
+	for _, n := range a.opts.Nodes {
+		if n.Switchname != "" && n.Switchname == sw {
+			return n.Name
+		}
+	}
+	ip, _, _ := net.SplitHostPort(peer.String())
+	for _, n := range a.opts.Nodes {
+		if h, _, _ := net.SplitHostPort(n.Addr); h == ip && len(a.opts.Nodes) > 1 {
+			return n.Name
+		}
+	}
+	return a.opts.Nodes[0].Name
+}
+
+// channelVars returns the variable_* headers of channel data, without prefix.
+func channelVars(data *esl.Frame) map[string]string {
+	vars := map[string]string{}
+	for _, h := range data.Headers {
+		if name, ok := strings.CutPrefix(h.Name, "variable_"); ok {
+			vars[name] = h.Value
+		}
+	}
+	return vars
+}

@@ -1,0 +1,135 @@
+package freeswitch
+
+import (
+	"sync"
+)
+
+// queue is an unbounded FIFO between the single ESL reader (push, which never
+// blocks) and one consumer goroutine (pump, which sends to out). It is
+// unbounded on purpose: the reader must always keep reading, or FreeSWITCH's
+// per-connection queue fills and it drops us. Growth is measured instead:
+// depth is reported through the adapter's Stats and crossing highWater calls
+// onAlarm once (re-armed when the queue drains below half of it).
+type queue[T any] struct {
+	mu        sync.Mutex
+	items     []T
+	head      int
+	closed    bool
+	wake      chan struct{}
+	out       chan T
+	highWater int
+	alarmed   bool
+	onAlarm   func(depth int)
+	onDepth   func(delta int) // adapter-wide gauge of queued items
+}
+
+func newQueue[T any](outBuf, highWater int, onAlarm func(int), onDepth func(int)) *queue[T] {
+	return &queue[T]{wake: make(chan struct{}, 1), out: make(chan T, outBuf),
+		highWater: highWater, onAlarm: onAlarm, onDepth: onDepth}
+}
+
+// push appends v; it never blocks. Pushing after close is ignored and
+// reported false.
+func (q *queue[T]) push(v T) bool {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return false
+	}
+	q.items = append(q.items, v)
+	depth := len(q.items) - q.head
+	alarm := depth >= q.highWater && !q.alarmed
+	if alarm {
+		q.alarmed = true
+	}
+	q.mu.Unlock()
+	q.onDepth(1)
+	if alarm {
+		q.onAlarm(depth)
+	}
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// close marks the end: pump delivers what is queued, then closes out.
+func (q *queue[T]) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// depth is the number of items not yet handed to out.
+func (q *queue[T]) depth() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items) - q.head
+}
+
+// pump moves items to out in order until the queue is closed and drained
+// (then it closes out) or stop is closed (then out stays open and the items
+// left are discounted). It is the queue's only consumer goroutine.
+func (q *queue[T]) pump(stop <-chan struct{}) {
+	for {
+		v, ok, done := q.pop()
+		if done {
+			close(q.out)
+			return
+		}
+		if !ok {
+			select {
+			case <-q.wake:
+				continue
+			case <-stop:
+				q.discard()
+				return
+			}
+		}
+		select {
+		case q.out <- v:
+			q.onDepth(-1)
+		case <-stop:
+			q.onDepth(-1)
+			q.discard()
+			return
+		}
+	}
+}
+
+func (q *queue[T]) pop() (v T, ok, done bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.head == len(q.items) {
+		if q.closed {
+			return v, false, true
+		}
+		q.items, q.head = q.items[:0], 0
+		return v, false, false
+	}
+	v = q.items[q.head]
+	var zero T
+	q.items[q.head] = zero
+	q.head++
+	if q.head > 1024 && q.head*2 > len(q.items) { // compact
+		q.items = append(q.items[:0:0], q.items[q.head:]...)
+		q.head = 0
+	}
+	if q.alarmed && len(q.items)-q.head < q.highWater/2 {
+		q.alarmed = false
+	}
+	return v, true, false
+}
+
+func (q *queue[T]) discard() {
+	q.mu.Lock()
+	n := len(q.items) - q.head
+	q.items, q.head, q.closed = nil, 0, true
+	q.mu.Unlock()
+	q.onDepth(-n)
+}

@@ -1,0 +1,246 @@
+package freeswitch
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
+)
+
+// Bridge dials to from the call with the bridge app. continue_on_fail=true
+// and hangup_after_bridge=false are set first, so a failed attempt (even
+// USER_NOT_REGISTERED, which otherwise hangs the caller up) keeps the caller.
+// It returns at CHANNEL_BRIDGE (answered) or at the bridge app's completion
+// (failed, with the originate failure cause).
+func (a *Adapter) Bridge(ctx context.Context, key orchestrator.Key, to orchestrator.Endpoint, timeout time.Duration) (orchestrator.BridgeResult, error) {
+	dial, err := dialString(to)
+	if err != nil {
+		return orchestrator.BridgeResult{}, err
+	}
+	if timeout > 0 {
+		dial = "{originate_timeout=" + seconds(timeout) + "}" + dial
+	}
+	c, err := a.lookup(key)
+	if err != nil {
+		return orchestrator.BridgeResult{}, err
+	}
+	for _, set := range []string{"continue_on_fail=true", "hangup_after_bridge=false"} {
+		if _, err := a.execute(ctx, c, "set", set); err != nil {
+			return orchestrator.BridgeResult{}, err
+		}
+	}
+	id := newID()
+	done := isComplete(id)
+	w, err := c.await(func(ev *esl.Event) bool { return ev.Name() == "CHANNEL_BRIDGE" || done(ev) }, false, 1)
+	if err != nil {
+		return orchestrator.BridgeResult{}, err
+	}
+	defer c.cancel(w)
+	if err := a.sendApp(ctx, c, id, "bridge", dial); err != nil {
+		return orchestrator.BridgeResult{}, err
+	}
+	ev, err := c.wait(ctx, w)
+	if err != nil {
+		return orchestrator.BridgeResult{}, err
+	}
+	if ev.Name() == "CHANNEL_BRIDGE" {
+		return orchestrator.BridgeResult{Answered: true, Peer: peerKey(key, ev)}, nil
+	}
+	if c.hungUp() {
+		return orchestrator.BridgeResult{}, errorf(orchestrator.ErrCallEnded, "bridge from %s", key)
+	}
+	return orchestrator.BridgeResult{Cause: bridgeFailure(ev)}, nil
+}
+
+// bridgeFailure reads why a bridge failed from the app's completion event.
+func bridgeFailure(ev *esl.Event) orchestrator.HangupCause {
+	for _, h := range []string{"variable_originate_failed_cause", "variable_last_bridge_hangup_cause", "variable_bridge_hangup_cause"} {
+		if v := ev.Get(h); v != "" {
+			return orchestrator.HangupCause(v)
+		}
+	}
+	if v := ev.Get("variable_DIALSTATUS"); v != "" {
+		return orchestrator.HangupCause(v)
+	}
+	return "UNKNOWN"
+}
+
+// BridgeCalls joins two calls of the same node (uuid_bridge), confirmed by
+// CHANNEL_BRIDGE on a.
+func (a *Adapter) BridgeCalls(ctx context.Context, ka, kb orchestrator.Key) error {
+	if ka.Node != kb.Node {
+		return errorf(orchestrator.ErrUnsupported, "bridging calls of different nodes (%s, %s)", ka, kb)
+	}
+	c, err := a.lookup(ka)
+	if err != nil {
+		return err
+	}
+	_, err = a.confirmAPI(ctx, c, "uuid_bridge "+ka.ID+" "+kb.ID, named("CHANNEL_BRIDGE"))
+	return err
+}
+
+// Originate creates an outbound leg with the controller's ID as
+// origination_uuid. The call is tracked (its events subscribed) before the
+// bgapi originate is sent; it returns when the leg answered.
+func (a *Adapter) Originate(ctx context.Context, spec orchestrator.OriginateSpec) (orchestrator.Key, <-chan orchestrator.Event, error) {
+	key := orchestrator.Key{Node: spec.Node, ID: spec.ID}
+	cmd, err := originateCommand(spec)
+	if err != nil {
+		return key, nil, err
+	}
+	conn, err := a.nodeConn(spec.Node)
+	if err != nil {
+		return key, nil, err
+	}
+	c, err := a.track(key, nil)
+	if err != nil {
+		return key, nil, err
+	}
+	w, _ := c.await(named("CHANNEL_ANSWER"), false, 1)
+	out, err := conn.BgAPI(ctx, cmd)
+	if err != nil {
+		cause := originateCause(out)
+		a.end(c, cause)
+		if cause == orchestrator.CauseUserNotRegistered {
+			return key, c.q.out, errorf(orchestrator.ErrNotRegistered, "originate %s", key)
+		}
+		return key, c.q.out, a.mapErr(nil, err)
+	}
+	wctx, cancel := a.bound(ctx)
+	defer cancel()
+	if _, err := c.wait(wctx, w); err != nil {
+		return key, c.q.out, errorf(ErrNotConfirmed, "originate %s: %v", key, err)
+	}
+	return key, c.q.out, nil
+}
+
+func originateCommand(spec orchestrator.OriginateSpec) (string, error) {
+	if err := checkArg("originate ID", spec.ID, " \t{},"); err != nil {
+		return "", err
+	}
+	dial, err := dialString(spec.To)
+	if err != nil {
+		return "", err
+	}
+	vars := map[string]string{"origination_uuid": spec.ID}
+	for k, v := range spec.Vars {
+		vars[k] = v
+	}
+	if spec.CallerID.Name != "" {
+		vars["origination_caller_id_name"] = spec.CallerID.Name
+	}
+	if spec.CallerID.Number != "" {
+		vars["origination_caller_id_number"] = spec.CallerID.Number
+	}
+	if spec.Timeout > 0 {
+		vars["originate_timeout"] = seconds(spec.Timeout)
+	}
+	block, err := channelVarBlock(vars)
+	if err != nil {
+		return "", err
+	}
+	return "originate " + block + dial + " &park()", nil
+}
+
+// originateCause reads "-ERR USER_NOT_REGISTERED" style outputs.
+func originateCause(out string) orchestrator.HangupCause {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(out), "-ERR ")
+	if !ok {
+		return ""
+	}
+	return orchestrator.HangupCause(strings.Fields(rest + " x")[0])
+}
+
+// BlindTransfer sends the call to destination in the dialplan ("9199" or
+// "9199 XML default") with uuid_transfer, confirmed when the channel enters
+// CS_ROUTING again.
+func (a *Adapter) BlindTransfer(ctx context.Context, key orchestrator.Key, destination string) error {
+	if err := checkArg("destination", destination, ""); err != nil {
+		return err
+	}
+	c, err := a.lookup(key)
+	if err != nil {
+		return err
+	}
+	_, err = a.confirmAPI(ctx, c, "uuid_transfer "+key.ID+" "+destination, func(ev *esl.Event) bool {
+		return ev.Name() == "CHANNEL_STATE" && ev.Get("Channel-State") == "CS_ROUTING"
+	})
+	return err
+}
+
+// Hold puts the call on hold, confirmed by CHANNEL_HOLD (uuid_hold answers
+// +OK even for unknown calls).
+func (a *Adapter) Hold(ctx context.Context, key orchestrator.Key) error {
+	return a.hold(ctx, key, "uuid_hold "+key.ID, "CHANNEL_HOLD")
+}
+
+// Unhold takes the call off hold, confirmed by CHANNEL_UNHOLD.
+func (a *Adapter) Unhold(ctx context.Context, key orchestrator.Key) error {
+	return a.hold(ctx, key, "uuid_hold off "+key.ID, "CHANNEL_UNHOLD")
+}
+
+func (a *Adapter) hold(ctx context.Context, key orchestrator.Key, cmd, event string) error {
+	c, err := a.lookup(key)
+	if err != nil {
+		return err
+	}
+	_, err = a.confirmAPI(ctx, c, cmd, named(event))
+	return err
+}
+
+// Mute stops the caller's audio reaching the far end (uuid_audio read mute).
+// FreeSWITCH emits no event for it, so the reply is all there is to confirm.
+func (a *Adapter) Mute(ctx context.Context, key orchestrator.Key) error {
+	return a.simpleAPI(ctx, key, "uuid_audio "+key.ID+" start read mute -4")
+}
+
+// Unmute undoes Mute.
+func (a *Adapter) Unmute(ctx context.Context, key orchestrator.Key) error {
+	return a.simpleAPI(ctx, key, "uuid_audio "+key.ID+" stop")
+}
+
+func (a *Adapter) simpleAPI(ctx context.Context, key orchestrator.Key, cmd string) error {
+	c, err := a.lookup(key)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := a.bound(ctx)
+	defer cancel()
+	_, err = a.api(ctx, c, cmd)
+	return err
+}
+
+// Hangup hangs the call up with cause (uuid_kill), confirmed by
+// CHANNEL_HANGUP or the end of the call. A call that has already hung up is
+// not an error. A call the adapter does not track is killed on its node on
+// the strength of the reply.
+func (a *Adapter) Hangup(ctx context.Context, key orchestrator.Key, cause orchestrator.HangupCause) error {
+	if cause == "" {
+		cause = orchestrator.CauseNormalClearing
+	}
+	if err := checkArg("hangup cause", string(cause), " "); err != nil {
+		return err
+	}
+	cmd := "uuid_kill " + key.ID + " " + string(cause)
+	c, err := a.lookup(key)
+	if err != nil {
+		conn, cerr := a.nodeConn(key.Node)
+		if cerr != nil {
+			return cerr
+		}
+		ctx, cancel := a.bound(ctx)
+		defer cancel()
+		_, err := conn.API(ctx, cmd)
+		return a.mapErr(nil, err)
+	}
+	if c.hungUp() {
+		return nil
+	}
+	_, err = a.confirmAPI(ctx, c, cmd, named("CHANNEL_HANGUP"))
+	if err != nil && c.hungUp() {
+		return nil
+	}
+	return err
+}
