@@ -116,10 +116,11 @@ func credential(req *http.Request) (string, bool) {
 	}
 	h := req.Header.Get("Authorization")
 	scheme, tok, ok := strings.Cut(h, " ")
+	tok = strings.TrimSpace(tok)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		return "", false
 	}
-	return strings.TrimSpace(tok), true
+	return tok, true
 }
 
 func (s *Server) authenticate(c *echo.Context) (*principal, error) {

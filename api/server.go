@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -30,6 +31,10 @@ type Config struct {
 	Password PasswordParams
 	// Lockout is the failed-login policy; zero means DefaultLockout.
 	Lockout LockoutPolicy
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
+	// client (for audit, logs and lockout warnings). Empty: the TCP peer is
+	// the client and X-Forwarded-For is ignored, so it cannot be forged.
+	TrustedProxies []*net.IPNet
 }
 
 // Server is the REST API as an http.Handler. It owns no goroutines: shut it
@@ -73,7 +78,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
-	s.e = echo.NewWithConfig(echo.Config{Logger: cfg.Logger, HTTPErrorHandler: s.handleError})
+	s.e = echo.NewWithConfig(echo.Config{Logger: cfg.Logger, HTTPErrorHandler: s.handleError,
+		IPExtractor: ipExtractor(cfg.TrustedProxies)})
 	s.e.Use(withRequestID, s.observe, s.recoverPanics)
 	s.routes = s.allRoutes()
 	if s.openapi, err = json.Marshal(buildOpenAPI(s.routes)); err != nil {
@@ -135,6 +141,17 @@ func (s *Server) register(reg *prometheus.Registry) error {
 	s.e.GET("/readyz", s.readyz)
 	s.e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	return nil
+}
+
+func ipExtractor(proxies []*net.IPNet) echo.IPExtractor {
+	if len(proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range proxies {
+		opts = append(opts, echo.TrustIPRange(p))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // ServeHTTP makes Server an http.Handler.

@@ -3,7 +3,9 @@ package api
 import (
 	"encoding/json"
 	"github.com/labstack/echo/v5"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -97,4 +99,21 @@ func TestJSONLogLinePerRequest(t *testing.T) {
 		return
 	}
 	t.Fatalf("no request log line in %s", e.logs.String())
+}
+
+func TestClientIPTrustsOnlyConfiguredProxies(t *testing.T) {
+	req := httptest.NewRequest("GET", "/", nil)
+	req.RemoteAddr = "10.1.2.3:5555"
+	req.Header.Set("X-Forwarded-For", "203.0.113.9")
+	if ip := ipExtractor(nil)(req); ip != "10.1.2.3" {
+		t.Errorf("no proxies configured: got %s, want the peer", ip)
+	}
+	_, lb, _ := net.ParseCIDR("10.1.0.0/16")
+	if ip := ipExtractor([]*net.IPNet{lb})(req); ip != "203.0.113.9" {
+		t.Errorf("trusted proxy: got %s, want the forwarded client", ip)
+	}
+	req.RemoteAddr = "192.168.9.9:5555"
+	if ip := ipExtractor([]*net.IPNet{lb})(req); ip != "192.168.9.9" {
+		t.Errorf("untrusted peer: got %s, want the peer", ip)
+	}
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -59,4 +60,42 @@ func TestOpaqueTokens(t *testing.T) {
 	if hashOpaque(a) == hashOpaque(b) || hashOpaque(a) != hashOpaque(a) {
 		t.Fatal("hash not a function of the key")
 	}
+}
+
+// FuzzAccessToken: any bearer string is either a token we issued or ErrBadToken; never a panic.
+func FuzzAccessToken(f *testing.F) {
+	iss := &tokenIssuer{secret: []byte(strings.Repeat("k", 32)), ttl: time.Minute, now: time.Now}
+	good, _, _ := iss.issue("u1", "t1", "agent")
+	for _, s := range []string{good, "a.b.c", "eyJhbGciOiJub25lIn0.e30.", "", good + "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := iss.parse(s)
+		if err == nil && (s != good || c.Subject != "u1") {
+			t.Fatalf("accepted %q as %+v", s, c)
+		}
+		if err != nil && !errors.Is(err, ErrBadToken) {
+			t.Fatalf("untyped error %v", err)
+		}
+	})
+}
+
+// FuzzCredential: header parsing never panics and never returns an empty credential as present.
+func FuzzCredential(f *testing.F) {
+	for _, s := range []string{"Bearer abc", "bearer sbk_x", "Basic Zm9v", "Bearer ", "Bearer  x ", ""} {
+		f.Add(s, "")
+	}
+	f.Add("", "sbk_key")
+	f.Fuzz(func(t *testing.T, authz, apiKey string) {
+		req, err := http.NewRequest("GET", "/", nil)
+		if err != nil {
+			t.Skip()
+		}
+		req.Header.Set("Authorization", authz)
+		req.Header.Set("X-API-Key", apiKey)
+		cred, ok := credential(req)
+		if ok && cred == "" {
+			t.Fatalf("empty credential reported present for %q / %q", authz, apiKey)
+		}
+	})
 }
