@@ -105,6 +105,7 @@ type serveConfig struct {
 	LogFormat       string
 	ShutdownTimeout time.Duration
 	ESLListen       string
+	ReloadEvery     time.Duration
 	Demo            bool
 }
 
@@ -120,6 +121,7 @@ func serveSettings(fs *flag.FlagSet) *settings {
 	ss.add("log-format", "json", "log format: json or text", false)
 	ss.add("shutdown-timeout", "15s", "how long to wait for requests and calls to finish on SIGTERM", false)
 	ss.add("esl-listen", "127.0.0.1:8084", "address where FreeSWITCH's socket application connects for each call (outbound ESL)", false)
+	ss.add("reload-every", "2s", "how often call configuration (numbers, agents, domains) is reloaded from the database", false)
 	ss.add("demo", "false", "also start simulated FreeSWITCH nodes, callers and agents (switchboard sim)", false)
 	return ss
 }
@@ -152,6 +154,12 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	var err error
 	if cfg.ShutdownTimeout, err = ss.duration("shutdown-timeout"); err != nil {
 		return cfg, err
+	}
+	if cfg.ReloadEvery, err = ss.duration("reload-every"); err != nil {
+		return cfg, err
+	}
+	if cfg.ReloadEvery <= 0 {
+		return cfg, fmt.Errorf("setting reload-every (SWITCHBOARD_RELOAD_EVERY): must be positive")
 	}
 	if cfg.Demo, err = ss.boolean("demo"); err != nil {
 		return cfg, err

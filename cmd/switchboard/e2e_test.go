@@ -28,7 +28,7 @@ func TestNewUserJourney(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	dataDir := filepath.Join(t.TempDir(), "data")
-	cmd := exec.Command(bin, "serve", "-listen", "127.0.0.1:0", "-data-dir", dataDir, "-log-format", "text")
+	cmd := exec.Command(bin, "serve", "-listen", "127.0.0.1:0", "-data-dir", dataDir, "-log-format", "text", "-reload-every", "100ms")
 	cmd.Env = append(os.Environ(), "SWITCHBOARD_ADMIN_PASSWORD=", "SWITCHBOARD_DATABASE=")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -101,6 +101,32 @@ func TestNewUserJourney(t *testing.T) {
 	c.must(200, "GET", "/api/v1/tenants/"+a.id+"/agents/"+a.agentID, a.admin, nil, nil) // A unaffected
 	c.must(200, "POST", "/api/v1/tenants/"+b.id+"/resume", admin, nil, nil)
 	c.must(200, "PATCH", "/api/v1/tenants/"+b.id+"/agents/"+b.agentID, b.admin, map[string]any{"display_name": "Bea"}, nil)
+
+	// FreeSWITCH's mod_xml_curl: a configured node fetches the directory
+	// (a1-hash, never the password) and the dialplan; anyone else is refused.
+	var site struct{ ID string }
+	c.must(201, "POST", "/api/v1/sites", admin, map[string]any{"name": "hq", "description": "Guangzhou"}, &site)
+	c.must(201, "POST", "/api/v1/nodes", admin, map[string]any{"site_id": site.ID, "name": "fs1", "kind": "freeswitch",
+		"address": "127.0.0.1:8021", "secret": "node-secret-0123456789", "enabled": true}, nil)
+	c.must(201, "POST", "/api/v1/tenants/"+a.id+"/queues", a.admin, map[string]any{"name": "sales", "strategy": "longest_idle", "ring_timeout_seconds": 20}, nil)
+	c.must(201, "POST", "/api/v1/tenants/"+a.id+"/numbers", admin, map[string]any{"number": "+862083330000", "entry_kind": "queue", "entry_alias": "sales"}, nil)
+	form := "section=directory&tag_name=domain&key_name=name&key_value=acme.example&user=1001&domain=acme.example&action=sip_auth&hostname=vm"
+	var dir string
+	waitUntil(t, "xml_curl serves the new node and agent", func() bool {
+		st, body := c.fsapi("fs1", "node-secret-0123456789", form)
+		dir = body
+		return st == 200 && strings.Contains(body, "a1-hash")
+	})
+	if strings.Contains(dir, "sip-pass-1") {
+		t.Fatal("the directory served a plaintext SIP password")
+	}
+	if st, _ := c.fsapi("fs1", "wrong-secret-0123456789", form); st != 401 && st != 403 {
+		t.Fatalf("xml_curl with a wrong secret: want 401/403, got %d", st)
+	}
+	dp := "section=dialplan&tag_name=&key_name=&key_value=&hostname=vm&Caller-Context=public&Caller-Destination-Number=%2B862083330000&Caller-Caller-ID-Number=13800000001&Unique-ID=u1"
+	if st, body := c.fsapi("fs1", "node-secret-0123456789", dp); st != 200 || !strings.Contains(body, "socket") {
+		t.Fatalf("dialplan for an access number must hand the call to the controller's socket: %d %s", st, body)
+	}
 
 	// Graceful shutdown on SIGTERM.
 	cmd.Process.Signal(syscall.SIGTERM)
@@ -180,6 +206,31 @@ func (c *client) must(want int, method, path, token string, body, out any) {
 	c.t.Helper()
 	if st, b := c.call(method, path, token, body, out); st != want {
 		c.t.Fatalf("%s %s: want %d, got %d %s", method, path, want, st, b)
+	}
+}
+
+func (c *client) fsapi(user, password, form string) (int, string) {
+	c.t.Helper()
+	req, _ := http.NewRequest("POST", c.base+"/fsapi", strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(user, password)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("POST /fsapi: %v", err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out: %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

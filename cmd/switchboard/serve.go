@@ -9,11 +9,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/switchboard-cc/switchboard/api"
+	"github.com/switchboard-cc/switchboard/callconfig"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/xmlcurl"
 	"github.com/switchboard-cc/switchboard/store"
 )
 
@@ -67,13 +70,35 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	fsLive := &xmlcurl.Live{}
+	conf, err := callconfig.New(ctx, st, log, nil)
+	if err != nil {
+		return fmt.Errorf("load call configuration: %w", err)
+	}
+	conf.OnReload = func(s *callconfig.Snapshot) { _ = refreshXMLCurl(fsLive, s, cfg.ESLListen, log) }
+	if err := refreshXMLCurl(fsLive, conf.Snapshot(), cfg.ESLListen, log); err != nil {
+		return err
+	}
+	fsHandler, err := xmlcurl.NewHandler(xmlcurl.Config{Nodes: fsLive, Directory: fsLive, Plan: fsLive, Logger: log})
+	if err != nil {
+		return err
+	}
+	var bg sync.WaitGroup
+	bgCtx, stopBG := context.WithCancel(ctx)
+	defer func() { stopBG(); bg.Wait() }()
+	bg.Add(1)
+	go func() { defer bg.Done(); conf.Run(bgCtx, cfg.ReloadEvery) }()
+
+	mux := http.NewServeMux()
+	mux.Handle("/fsapi", fsHandler)
+	mux.Handle("/", srv)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	fmt.Fprintf(stdout, "switchboard %s listening on http://%s (database %s)\n", version, ln.Addr(), redactURL(cfg.Database))
-	log.Info("listening", "addr", ln.Addr().String(), "version", version)
-	return serveHTTP(ctx, ln, srv, cfg.ShutdownTimeout, log)
+	log.Info("listening", "addr", ln.Addr().String(), "version", version, "xml_curl", "/fsapi")
+	return serveHTTP(ctx, ln, mux, cfg.ShutdownTimeout, log)
 }
 
 // serveHTTP serves h on ln until ctx is done, then shuts down gracefully.
