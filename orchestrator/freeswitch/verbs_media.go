@@ -46,11 +46,11 @@ func (a *Adapter) answer(ctx context.Context, key orchestrator.Key, app, state s
 // Play plays p and returns when it finished, was stopped, or the call ended
 // (ErrCallEnded). A missing file is an error.
 func (a *Adapter) Play(ctx context.Context, key orchestrator.Key, p orchestrator.Playback) error {
-	c, err := a.lookup(key)
+	app, arg, err := a.playbackApp(p)
 	if err != nil {
 		return err
 	}
-	app, arg, err := a.playbackApp(p)
+	c, err := a.lookup(key)
 	if err != nil {
 		return err
 	}

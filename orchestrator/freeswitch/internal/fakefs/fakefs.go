@@ -175,3 +175,26 @@ func Arg(cmd *esl.Frame) string {
 	_, a, _ := strings.Cut(cmd.Line, " ")
 	return a
 }
+
+// ServeOutbound plays FreeSWITCH's side of an outbound `socket` connection on
+// nc (already dialled to the controller): no auth, every command goes to h;
+// "exit" is answered with +OK bye and a disconnect notice, then nc closes.
+// It returns when nc fails or after exit.
+func ServeOutbound(nc net.Conn, h Handler) *Session {
+	ss := &Session{nc: nc, w: esl.NewWriter(nc)}
+	rd := esl.NewReader(nc)
+	defer nc.Close()
+	for {
+		cmd, err := rd.ReadCommand()
+		if err != nil {
+			return ss
+		}
+		if cmd.Line == "exit" {
+			ss.Reply("+OK bye")
+			ss.Write(&esl.Frame{Headers: []esl.Header{{Name: "Content-Type", Value: esl.TypeDisconnectNotice},
+				{Name: "Content-Disposition", Value: "disconnect"}}, Body: []byte("Disconnected, goodbye.\n")})
+			return ss
+		}
+		h(ss, cmd)
+	}
+}

@@ -1,0 +1,249 @@
+package freeswitch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+)
+
+// syncBuffer collects log output from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type harness struct {
+	t    *testing.T
+	node *fakeNode
+	a    *Adapter
+	logs *syncBuffer
+	ln   net.Listener
+}
+
+func newHarness(t *testing.T, tweak ...func(*Options)) *harness {
+	t.Helper()
+	h := &harness{t: t, node: newFakeNode(t), logs: &syncBuffer{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.ln = ln
+	opts := Options{
+		Nodes:      []Node{{Name: "fs1", Addr: h.node.srv.Addr(), Password: "ClueCon"}},
+		Listener:   ln,
+		Logger:     slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
+		CommandTimeout: 2 * time.Second,
+	}
+	for _, f := range tweak {
+		f(&opts)
+	}
+	if h.a, err = New(opts); err != nil {
+		t.Fatal(err)
+	}
+	h.a.Start()
+	t.Cleanup(func() { h.a.Close() })
+	h.nodeEvent(orchestrator.NodeUp)
+	return h
+}
+
+// nodeEvent waits for the next node event of kind, skipping others.
+func (h *harness) nodeEvent(kind orchestrator.NodeEventKind) orchestrator.NodeEvent {
+	h.t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case ev := <-h.a.NodeEvents():
+			if ev.Kind == kind {
+				return ev
+			}
+		case <-timeout:
+			h.t.Fatalf("no node event %d", kind)
+		}
+	}
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// kinds reads a stream to its end and returns the event kinds.
+func kinds(t *testing.T, events <-chan orchestrator.Event) []string {
+	t.Helper()
+	var out []string
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return out
+			}
+			out = append(out, ev.Kind.String())
+		case <-timeout:
+			t.Fatalf("stream not closed; got %v", out)
+		}
+	}
+}
+
+func TestNewValidatesOptions(t *testing.T) {
+	for _, o := range []Options{{}, {Nodes: []Node{{Name: "a"}}}, {Nodes: []Node{{Name: "a", Addr: "x:1"}, {Name: "a", Addr: "y:1"}}}} {
+		if _, err := New(o); !errors.Is(err, ErrConfig) {
+			t.Errorf("%+v: %v", o, err)
+		}
+	}
+}
+
+func TestNodeReconnectResyncs(t *testing.T) {
+	h := newHarness(t)
+	ctx := ctxT(t)
+	id := orchestrator.NewCallID()
+	_, events, err := h.a.Originate(ctx, orchestrator.OriginateSpec{ID: id, Node: "fs1",
+		To: orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: "1000", Domain: "127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := orchestrator.NewCallID()
+	if _, _, err := h.a.Originate(ctx, orchestrator.OriginateSpec{ID: gone, Node: "fs1",
+		To: orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: "1000", Domain: "127.0.0.1"}}); err != nil {
+		t.Fatal(err)
+	}
+	h.node.mu.Lock()
+	delete(h.node.channels, gone) // it vanishes while we are disconnected
+	h.node.mu.Unlock()
+	h.node.srv.DropAll()
+	if down := h.nodeEvent(orchestrator.NodeDown); down.Node != "fs1" || down.Reason == "" {
+		t.Errorf("NodeDown %+v", down)
+	}
+	up := h.nodeEvent(orchestrator.NodeUp)
+	if !slices.Contains(up.Calls, orchestrator.Key{Node: "fs1", ID: id}) || len(up.Calls) != 1 {
+		t.Errorf("NodeUp calls %v, want only %s", up.Calls, id)
+	}
+	if st := h.a.Stats(); st.Reconnects != 1 || st.Calls != 1 {
+		t.Errorf("stats %+v", st)
+	}
+	// The surviving call is still controllable on the new connection.
+	if err := h.a.Hold(ctx, orchestrator.Key{Node: "fs1", ID: id}); err != nil {
+		t.Fatalf("hold after reconnect: %v", err)
+	}
+	_ = events
+}
+
+func TestOriginateControlsAndEnds(t *testing.T) {
+	h := newHarness(t)
+	ctx := ctxT(t)
+	id := orchestrator.NewCallID()
+	key, events, err := h.a.Originate(ctx, orchestrator.OriginateSpec{ID: id, Node: "fs1",
+		To:      orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: "1000", Domain: "127.0.0.1"},
+		Timeout: 1500 * time.Millisecond, Vars: map[string]string{"sb_tenant": "acme,inc"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []func() error{
+		func() error { return h.a.Hold(ctx, key) },
+		func() error { return h.a.Unhold(ctx, key) },
+		func() error { return h.a.RecordStart(ctx, key, "/tmp/r.wav") },
+		func() error { return h.a.RecordStop(ctx, key, "/tmp/r.wav") },
+		func() error { return h.a.SetVar(ctx, key, "sb_x", "42") },
+		func() error {
+			v, err := h.a.GetVar(ctx, key, "sb_x")
+			if err == nil && v != "42" {
+				err = errors.New("getvar " + v)
+			}
+			return err
+		},
+		func() error { return h.a.Hangup(ctx, key, orchestrator.CauseNormalClearing) },
+	}
+	for i, step := range steps {
+		if err := step(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	want := []string{"ringing", "answered", "held", "unheld", "record_started", "record_stopped", "hangup", "ended"}
+	if got := kinds(t, events); !slices.Equal(got, want) {
+		t.Errorf("events %v, want %v", got, want)
+	}
+	cmds := strings.Join(h.node.log(), "\n")
+	if !strings.Contains(cmds, "originate {originate_timeout=2,origination_uuid="+id+",sb_tenant=acme\\,inc}user/1000@127.0.0.1 &park()") {
+		t.Errorf("originate command not as expected:\n%s", cmds)
+	}
+	if _, err := h.a.GetVar(ctx, key, "sb_x"); !errors.Is(err, orchestrator.ErrNoSuchCall) {
+		t.Errorf("verb on ended call: %v", err)
+	}
+}
+
+func TestOriginateUnregistered(t *testing.T) {
+	h := newHarness(t)
+	_, events, err := h.a.Originate(ctxT(t), orchestrator.OriginateSpec{ID: orchestrator.NewCallID(), Node: "fs1",
+		To: orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: "1019", Domain: "127.0.0.1"}})
+	if !errors.Is(err, orchestrator.ErrNotRegistered) {
+		t.Fatalf("err %v", err)
+	}
+	if got := kinds(t, events); !slices.Equal(got, []string{"ended"}) {
+		t.Errorf("events %v", got)
+	}
+}
+
+// TestHoldWaitsForEvent: FreeSWITCH answers uuid_hold with +OK even when
+// nothing happens; the adapter must not report success without CHANNEL_HOLD.
+func TestHoldWaitsForEvent(t *testing.T) {
+	h := newHarness(t)
+	key, _, err := h.a.Originate(ctxT(t), orchestrator.OriginateSpec{ID: orchestrator.NewCallID(), Node: "fs1",
+		To: orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: "1000", Domain: "127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.node.silent = true
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	if err := h.a.Hold(ctx, key); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("hold without CHANNEL_HOLD returned %v", err)
+	}
+	if err := h.a.Hold(ctxT(t), orchestrator.Key{Node: "fs1", ID: "00000000-0000-0000-0000-000000000000"}); !errors.Is(err, orchestrator.ErrNoSuchCall) {
+		t.Fatalf("hold of unknown call: %v", err)
+	}
+}
+
+func TestBadArguments(t *testing.T) {
+	h := newHarness(t)
+	ctx := ctxT(t)
+	key := orchestrator.Key{Node: "fs1", ID: "x"}
+	tests := []error{
+		h.a.SendDTMF(ctx, key, "12x"),
+		h.a.RecordStart(ctx, key, "/tmp/a b.wav"),
+		h.a.SetVar(ctx, key, "a b", "1"),
+		h.a.Play(ctx, key, orchestrator.Playback{}),
+	}
+	for i, err := range tests {
+		if !errors.Is(err, ErrBadArgument) {
+			t.Errorf("case %d: %v", i, err)
+		}
+	}
+	_, _, err := h.a.Originate(ctx, orchestrator.OriginateSpec{ID: "a}b", Node: "fs1",
+		To: orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: "1000", Domain: "d"}})
+	if !errors.Is(err, ErrBadArgument) {
+		t.Errorf("originate bad id: %v", err)
+	}
+}
