@@ -23,7 +23,7 @@ type fakeNode struct {
 	seq atomic.Uint64
 
 	mu       sync.Mutex
-	subs     []*fakefs.Session         // inbound sessions subscribed to events
+	subs     []*fakefs.Session          // inbound sessions subscribed to events
 	sockets  map[string]*fakefs.Session // outbound socket per call
 	channels map[string]bool
 	vars     map[string]string
