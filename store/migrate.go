@@ -59,7 +59,7 @@ func (s *Store) migrator() (*goose.Provider, error) {
 		&goose.GoFunc{RunTx: s.rlsDown})
 	return goose.NewProvider(dialect, s.db.DB, sub,
 		goose.WithDisableGlobalRegistry(true),
-		goose.WithGoMigrations(rls))
+		goose.WithGoMigrations(rls, s.flowsRLSMigration()))
 }
 
 // rlsUp enables row-level security on every tenant table (PostgreSQL only).
