@@ -66,7 +66,7 @@ func init() {
 			r(fmt.Sprint(ok))
 		},
 		"uuid_audio": apiUUIDAudio,
-		"conference": func(n *Node, arg string, r func(string)) { r(n.conferenceAPILocked(arg)) },
+		"conference": func(n *Node, arg string, r func(string)) { n.conferenceAPILocked(arg, r) },
 	}
 }
 

@@ -35,6 +35,7 @@ type channel struct {
 	socketAppUUID string
 	lastResponse  string // Application-Response of the last app
 	parked        bool
+	dialplan      bool        // runs an extension of Config.Dialplan: hangs up when it runs out
 	app           *runningApp // the app executing now
 	holdApp       *runningApp // hold music while the peer is held
 	recording     map[string]bool

@@ -14,6 +14,7 @@ type conference struct {
 	name, domain, profile, uuid string
 	members                     map[int]*member
 	nextID                      int
+	floor                       *member
 }
 
 type member struct {
@@ -24,20 +25,22 @@ type member struct {
 	app   *runningApp
 }
 
-// maintenanceLocked emits CUSTOM conference::maintenance with action.
-func (n *Node) maintenanceLocked(c *conference, action string, m *member, extra ...header) {
+// maintenanceLocked emits CUSTOM conference::maintenance with action and,
+// for member actions, the member's channel and conference flags. Headers in
+// capture 10's order: Action comes last, except for floor-change, where
+// Action and Old-ID come before the member data and New-ID after it.
+func (n *Node) maintenanceLocked(c *conference, action string, m *member, pre, post []header) {
 	e := n.newEventLocked("CUSTOM", "conference::maintenance", "mod_conference.c", "conference_event", 0)
-	e.add("Conference-Name", c.name)
-	e.add("Conference-Domain", c.domain)
-	e.add("Conference-Size", itoa(len(c.members)))
-	e.add("Conference-Ghosts", "0")
-	e.add("Conference-Profile-Name", c.profile)
-	e.add("Conference-Unique-ID", c.uuid)
+	c.headers(e)
+	e.hdrs = append(e.hdrs, pre...)
+	if len(pre) > 0 && m != nil {
+		c.headers(e) // floor-change to a member repeats them (capture 10)
+	}
 	if m != nil {
 		e.uuid = m.ch.uuid
-		e.add("Floor", "false")
+		e.add("Floor", fmt.Sprint(c.floor == m))
 		m.ch.channelData(e, false)
-		speak := strings.ToLower(fmt.Sprint(!m.muted))
+		speak := fmt.Sprint(!m.muted)
 		for _, h := range [][2]string{{"Video", "false"}, {"Hear", "true"}, {"See", "true"},
 			{"Speak", speak}, {"Talking", "false"}, {"Mute-Detect", "false"}, {"Hold", "false"},
 			{"Member-ID", itoa(m.id)}, {"Member-Type", "member"}, {"Member-Ghost", "false"},
@@ -45,9 +48,35 @@ func (n *Node) maintenanceLocked(c *conference, action string, m *member, extra 
 			e.add(h[0], h[1])
 		}
 	}
-	e.hdrs = append(e.hdrs, extra...)
-	e.add("Action", action)
+	e.hdrs = append(e.hdrs, post...)
+	if action != "" {
+		e.add("Action", action)
+	}
 	n.emitLocked(e)
+}
+
+func (c *conference) headers(e *event) {
+	e.add("Conference-Name", c.name)
+	e.add("Conference-Domain", c.domain)
+	e.add("Conference-Size", itoa(len(c.members)))
+	e.add("Conference-Ghosts", "0")
+	e.add("Conference-Profile-Name", c.profile)
+	e.add("Conference-Unique-ID", c.uuid)
+}
+
+// floorLocked gives the floor to m (nil: nobody); the event carries the
+// new holder's member data, none when nobody gets the floor.
+func (n *Node) floorLocked(c *conference, m *member) {
+	id := func(x *member) string {
+		if x == nil {
+			return "none"
+		}
+		return itoa(x.id)
+	}
+	old := c.floor
+	c.floor = m
+	n.maintenanceLocked(c, "", m, []header{{"Action", "floor-change"}, {"Old-ID", id(old)}},
+		[]header{{"New-ID", id(m)}})
 }
 
 // appConference joins "room[@profile][+flags{...}]" until hangup or kick.
@@ -60,14 +89,17 @@ func appConference(n *Node, ch *channel, a *runningApp) string {
 		if c == nil {
 			c = &conference{name: room, domain: n.cfg.Hostname, profile: prof, uuid: uuid.NewString(), members: map[int]*member{}}
 			n.confs[room] = c
-			n.maintenanceLocked(c, "conference-create", nil)
+			n.maintenanceLocked(c, "conference-create", nil, nil, nil)
 		}
 		c.nextID++
 		m = &member{id: c.nextID, ch: ch, conf: c, app: a}
 		c.members[m.id] = m
 		ch.conf = m
 		ch.info.Conferences = append(ch.info.Conferences, room)
-		n.maintenanceLocked(c, "add-member", m)
+		n.maintenanceLocked(c, "add-member", m, nil, nil)
+		if c.floor == nil {
+			n.floorLocked(c, m)
+		}
 	})
 	select {
 	case <-ch.hungup:
@@ -100,16 +132,24 @@ func (n *Node) leaveConferenceLocked(ch *channel) {
 	ch.conf = nil
 	c := m.conf
 	delete(c.members, m.id)
-	n.maintenanceLocked(c, "del-member", m)
+	if c.floor == m {
+		n.floorLocked(c, nil)
+	}
+	n.maintenanceLocked(c, "del-member", m, nil, nil)
 	m.app.stopLocked()
 	if len(c.members) == 0 {
-		n.maintenanceLocked(c, "conference-destroy", nil)
+		n.maintenanceLocked(c, "conference-destroy", nil, nil, nil)
 		delete(n.confs, c.name)
 	}
 }
 
-// conferenceAPILocked is `conference list` and `conference NAME list|kick|mute|unmute ID`.
-func (n *Node) conferenceAPILocked(arg string) string {
+// conferenceAPILocked is `conference list` and `conference NAME
+// list|kick|mute|unmute ID`; r gets the reply before the events it causes.
+func (n *Node) conferenceAPILocked(arg string, r func(string)) {
+	r(n.conferenceCommandLocked(arg, r))
+}
+
+func (n *Node) conferenceCommandLocked(arg string, r func(string)) string {
 	f := strings.Fields(arg)
 	if len(f) == 0 {
 		return "-ERR usage: conference <name> list|kick|mute|unmute [id]\n"
@@ -130,10 +170,10 @@ func (n *Node) conferenceAPILocked(arg string) string {
 	if len(f) < 3 {
 		return "-ERR missing member id\n"
 	}
-	return n.memberCommandLocked(c, f[1], f[2])
+	return n.memberCommandLocked(c, f[1], f[2], r)
 }
 
-func (n *Node) memberCommandLocked(c *conference, verb, idArg string) string {
+func (n *Node) memberCommandLocked(c *conference, verb, idArg string, r func(string)) string {
 	id := atoiDefault(idArg, -1)
 	m := c.members[id]
 	if m == nil {
@@ -141,14 +181,17 @@ func (n *Node) memberCommandLocked(c *conference, verb, idArg string) string {
 	}
 	switch verb {
 	case "kick", "hup":
-		n.maintenanceLocked(c, "kick-member", m)
+		r("+OK kicked " + idArg + "\n")
+		n.maintenanceLocked(c, "kick-member", m, nil, nil)
 		n.leaveConferenceLocked(m.ch)
-		return "+OK kicked " + idArg + "\n"
+		return ""
 	case "mute", "unmute":
+		r("+OK " + verb + " " + idArg + "\n")
 		m.muted = verb == "mute"
 		m.ch.muted = m.muted
-		n.maintenanceLocked(c, verb+"-member", m)
-		return "+OK " + verb + " " + idArg + "\n"
+		m.ch.info.Muted = m.muted
+		n.maintenanceLocked(c, verb+"-member", m, nil, nil)
+		return ""
 	}
 	return "-ERR unknown conference command " + verb + "\n"
 }
@@ -166,6 +209,9 @@ func (c *conference) rows() string {
 		flags := "hear|speak"
 		if m.muted {
 			flags = "hear"
+		}
+		if c.floor == m {
+			flags += "|floor"
 		}
 		fmt.Fprintf(&b, "%d;%s;%s;%s;%s;%s;0;0;100\n", id, m.ch.name, m.ch.uuid,
 			m.ch.profile.callerName, m.ch.profile.callerNumber, flags)

@@ -285,6 +285,18 @@ func replayWatch(t *testing.T, nc net.Conn, sc script, keep func(summary) bool, 
 // fssim deliberately does not produce (see README.md).
 func compareFrames(t *testing.T, want, got []summary) {
 	t.Helper()
+	if testing.Verbose() {
+		for i := 0; i < max(len(want), len(got)); i++ {
+			var w, g string
+			if i < len(want) {
+				w = want[i].key()
+			}
+			if i < len(got) {
+				g = got[i].key()
+			}
+			t.Logf("%3d want %-60.60q got %-60.60q", i, w, g)
+		}
+	}
 	n := max(len(want), len(got))
 	for i := 0; i < n; i++ {
 		switch {

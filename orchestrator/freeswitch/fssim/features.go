@@ -113,6 +113,7 @@ func (n *Node) transferLocked(ch *channel, args []string) {
 	for _, s := range steps {
 		ch.queue = append(ch.queue, appReq{name: s.App, arg: s.Arg, source: "dialplan"})
 	}
+	ch.dialplan = true
 	ch.signal()
 }
 

@@ -183,6 +183,12 @@ func (n *Node) runChannel(ch *channel) {
 			n.execApp(ch, req)
 			continue
 		}
+		if ch.dialplan && ch.peer == nil && ch.sock == nil && !ch.parked {
+			// the extension ran out of actions: FreeSWITCH clears the call
+			n.hangupLocked(ch, "NORMAL_CLEARING")
+			n.mu.Unlock()
+			continue
+		}
 		n.mu.Unlock()
 		select {
 		case <-ch.wake:

@@ -74,6 +74,7 @@ func (n *Node) PlaceDialplanCall(in IncomingCall) (*Call, error) {
 		return nil, ErrDropped
 	}
 	ch := n.newCallerLocked(in)
+	ch.dialplan = true
 	for _, s := range steps {
 		ch.queue = append(ch.queue, appReq{name: s.App, arg: s.Arg, source: "dialplan"})
 	}
@@ -93,7 +94,7 @@ func (n *Node) newCallerLocked(in IncomingCall) *channel {
 	}
 	sortStrings(order[3:])
 	ch := n.newChannelLocked(legSpec{uuid: in.UUID, direction: "inbound",
-		name: "sofia/external/" + in.From + "@127.0.0.1", vars: vars, varOrder: order,
+		name: "sofia/external/" + in.From + "@127.0.0.1:5070", vars: vars, varOrder: order,
 		profile: profile{username: in.From, callerName: in.From, callerNumber: in.From, ani: in.From,
 			dest: in.To, context: "public", source: "mod_sofia", network: "127.0.0.1"}})
 	ch.info.script = in.DTMF

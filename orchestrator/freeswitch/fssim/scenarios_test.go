@@ -153,3 +153,34 @@ func TestConformanceOutbound(t *testing.T) {
 		})
 	}
 }
+
+// membership are the conference::maintenance actions fssim simulates; the
+// sound ones (play-file, play-file-done) are left out (README.md).
+var membership = map[string]bool{"conference-create": true, "add-member": true, "floor-change": true,
+	"kick-member": true, "del-member": true, "conference-destroy": true, "mute-member": true, "unmute-member": true}
+
+func keepConference(s summary) bool {
+	if s.name == "" {
+		return true
+	}
+	action, ok := strings.CutPrefix(s.name, "CUSTOM/conference::maintenance:")
+	return ok && membership[action]
+}
+
+func TestConformance10Conference(t *testing.T) {
+	t.Parallel()
+	cfg := simConfig()
+	cfg.Dialplan = map[string][]DialplanApp{"9110": {{"answer", ""}, {"conference", "test-room@default"}}}
+	n := startSim(t, cfg)
+	sc := loadScript(t, "10-conference.jsonl", "esl", keepConference)
+	hooks := map[int]func(){2: func() {
+		for _, hangup := range []time.Duration{8 * time.Second, 0} {
+			if _, err := n.PlaceDialplanCall(IncomingCall{From: "sipp", To: "9110", HangupAfter: hangup}); err != nil {
+				t.Error(err)
+			}
+			time.Sleep(n.dur(time.Second))
+		}
+	}}
+	got := replay(t, dialSim(t, n), sc, keepConference, hooks)
+	compareFrames(t, sc.want, got)
+}
