@@ -149,26 +149,46 @@ func compileQueue(c *compiler, p *QueueParams) {
 var phoneNumberRe = regexp.MustCompile(`^\+?[0-9]{2,20}$`)
 
 func compileTransfer(c *compiler, p *TransferParams) {
-	switch p.To {
+	if (p.Target == "") == (p.TargetExpr == "") {
+		c.errf("give exactly one of target or target_expr")
+		return
+	}
+	if p.TargetExpr != "" {
+		if !contains([]string{TransferAgent, TransferQueue, TransferFlow, TransferNumber}, p.To) {
+			c.errf("transfer to %q is unknown (use agent, queue, flow or number)", p.To)
+		}
+		p.target = c.expr(p.TargetExpr, "transfer target")
+		return
+	}
+	if err := checkTransferTarget(c.cat, p.To, p.Target); err != nil {
+		c.errf("%v", err)
+	}
+}
+
+// checkTransferTarget checks a transfer target against the catalog; at run
+// time too when the target was computed.
+func checkTransferTarget(cat *Catalog, to, target string) error {
+	switch to {
 	case TransferAgent:
-		if p.Target == "" {
-			c.errf("transfer to an agent needs the agent as target")
+		if target == "" {
+			return fmt.Errorf("transfer to an agent needs the agent as target")
 		}
 	case TransferQueue:
-		if !c.cat.hasQueue(p.Target) {
-			c.errf("the tenant has no queue %q", p.Target)
+		if !cat.hasQueue(target) {
+			return fmt.Errorf("the tenant has no queue %q", target)
 		}
 	case TransferFlow:
-		if !c.cat.hasFlow(p.Target) {
-			c.errf("the tenant has no flow %q", p.Target)
+		if !cat.hasFlow(target) {
+			return fmt.Errorf("the tenant has no flow %q", target)
 		}
 	case TransferNumber:
-		if !phoneNumberRe.MatchString(p.Target) {
-			c.errf("%q is not a phone number (digits, optionally starting with +)", p.Target)
+		if !phoneNumberRe.MatchString(target) {
+			return fmt.Errorf("%q is not a phone number (digits, optionally starting with +)", target)
 		}
 	default:
-		c.errf("transfer to %q is unknown (use agent, queue, flow or number)", p.To)
+		return fmt.Errorf("transfer to %q is unknown (use agent, queue, flow or number)", to)
 	}
+	return nil
 }
 
 func compileVoicemail(c *compiler, p *VoicemailParams) {

@@ -7,6 +7,9 @@ import (
 	"time"
 )
 
+// MaxResponseBody is the largest HTTP response body a flow reads.
+const MaxResponseBody = 256 << 10
+
 // enterNode starts a node; resume continues it with the input it waited for.
 
 func (r *run) enterNode(n *CompiledNode) next {
@@ -35,8 +38,7 @@ func (r *run) enterNode(n *CompiledNode) next {
 	case *QueueParams:
 		return r.queue(p)
 	case *TransferParams:
-		r.emit(Transfer{To: p.To, Target: p.Target})
-		return next{wait: waitTransfer}
+		return r.transfer(p)
 	case *VoicemailParams:
 		return r.voicemail(p)
 	case *SurveyParams:
@@ -196,6 +198,22 @@ func (r *run) language(p *LanguageParams) next {
 	return next{exit: ExitNext}
 }
 
+func (r *run) transfer(p *TransferParams) next {
+	target := p.Target
+	if p.target != nil {
+		v, err := p.target.Eval(r.s.Vars)
+		if err != nil {
+			return next{err: err}
+		}
+		target = formatValue(v)
+		if err := checkTransferTarget(r.p.cat, p.To, target); err != nil {
+			return next{err: err}
+		}
+	}
+	r.emit(Transfer{To: p.To, Target: target})
+	return next{wait: waitTransfer}
+}
+
 func (r *run) lookup(p *LookupParams) next {
 	v, err := p.key.Eval(r.s.Vars)
 	if err != nil {
@@ -327,6 +345,9 @@ func (r *run) httpDone(p *HTTPParams, in HTTPResponse) next {
 			return r.httpSend(p)
 		}
 		return next{exit: ExitError}
+	}
+	if len(in.Body) > MaxResponseBody {
+		return next{err: fmt.Errorf("HTTP response of %d bytes is over the %d byte limit", len(in.Body), MaxResponseBody)}
 	}
 	var body any
 	if len(in.Body) > 0 && json.Unmarshal(in.Body, &body) != nil {

@@ -3,6 +3,7 @@ package ivrflows
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -351,5 +352,46 @@ func TestProgramSharedByConcurrentCalls(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+func TestTransferToComputedTarget(t *testing.T) {
+	doc := flowJSON(`"q": {"type": "string", "default": "support"}`,
+		`{"id": "t", "type": "transfer", "params": {"to": "queue", "target_expr": "q"}, "exits": {"failed": "end", "error": "oops"}}`,
+		`{"id": "oops", "type": "hangup", "params": {"cause": "USER_BUSY"}}`, hangupNode)
+	d := startFlow(t, doc)
+	d.want(Transfer{To: "queue", Target: "support"})
+	d = startCall(t, doc, Call{Vars: map[string]any{"q": "billing"}})
+	d.want(Hangup{Cause: "USER_BUSY"}) // computed queue the tenant does not have: error exit
+	if !strings.Contains(d.trace[0].Error, `no queue "billing"`) {
+		t.Fatalf("trace %+v", d.trace[0])
+	}
+	bad := strings.Replace(doc, `"target_expr": "q"`, `"target_expr": "q", "target": "sales"`, 1)
+	if ves := Validate([]byte(bad), loadCatalog(t)); len(ves) != 1 || ves[0].Node != "t" {
+		t.Fatalf("target and target_expr together: %v", ves)
+	}
+}
+
+func TestValidateList(t *testing.T) {
+	cat := loadCatalog(t)
+	if ves := Validate([]byte(flowJSON(``, hangupNode)), cat); ves == nil || len(ves) != 0 {
+		t.Fatalf("valid flow: %#v", ves)
+	}
+	if ves := Validate([]byte(`{"id": 1}`), cat); len(ves) != 1 || ves[0].Node != "" || !strings.Contains(ves[0].Message, `"id" must be a string`) {
+		t.Fatalf("malformed flow: %#v", ves)
+	}
+	data, _ := os.ReadFile("testdata/bad/unknown_references.json")
+	if ves := Validate(data, cat); len(ves) != 9 {
+		t.Fatalf("unknown references: %d errors", len(ves))
+	}
+}
+
+func TestHTTPResponseTooLarge(t *testing.T) {
+	doc := flowJSON(`"acct": {"type": "string"}, "n": {"type": "number"}, "name": {"type": "string"}`,
+		httpNode, `{"id": "okend", "type": "hangup"}`, hangupNode)
+	d := startFlow(t, doc)
+	d.feed(HTTPResponse{Status: 200, Body: make([]byte, MaxResponseBody+1)})
+	if d.trace[0].Exit != "error" || !strings.Contains(d.trace[0].Error, "limit") {
+		t.Fatalf("trace %+v", d.trace[0])
 	}
 }

@@ -179,10 +179,15 @@ const (
 )
 
 // TransferParams: send the call elsewhere; the flow ends. Exit "failed"
-// (optional) if the transfer did not happen.
+// (optional) if the transfer did not happen. Target is fixed, or TargetExpr
+// computes it (e.g. the account manager an HTTP node looked up); a computed
+// queue or flow must still be one the tenant has.
 type TransferParams struct {
-	To     string `json:"to"`
-	Target string `json:"target"`
+	To         string `json:"to"`
+	Target     string `json:"target,omitempty"`
+	TargetExpr string `json:"target_expr,omitempty"`
+
+	target *Expr
 }
 
 // VoicemailParams: record a message into a tenant mailbox (IVR-10), exit

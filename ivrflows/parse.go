@@ -30,3 +30,19 @@ func ParseAndCompile(data []byte, cat *Catalog) (*Program, error) {
 	}
 	return Compile(f, cat)
 }
+
+// Validate checks a flow document and returns every problem as a list (empty
+// when the flow is valid): what the API stores as a draft's errors and
+// shows the business user. A document that is not even well-formed gives
+// one error without a node.
+func Validate(data []byte, cat *Catalog) []ValidationError {
+	_, err := ParseAndCompile(data, cat)
+	var ves ValidationErrors
+	switch {
+	case err == nil:
+		return []ValidationError{}
+	case errors.As(err, &ves):
+		return ves
+	}
+	return []ValidationError{{Message: err.Error()}}
+}
