@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/switchboard-cc/switchboard/store"
@@ -150,4 +151,41 @@ func TestDuplicatesConflictNamingTheField(t *testing.T) {
 	e.must(e.do("POST", a.base+"/skills", a.admin, store.SkillInput{Name: "english"}), 201, nil)
 	e.must(e.do("POST", b.base+"/skills", b.admin, store.SkillInput{Name: "english"}), 201, nil)
 	e.must(e.do("POST", a.base+"/skills", a.admin, store.SkillInput{Name: "english"}), 409, nil)
+}
+
+// TestConcurrentAgentCreatesRespectQuota: parallel creations never exceed max_agents.
+func TestConcurrentAgentCreatesRespectQuota(t *testing.T) {
+	e := newEnv(t)
+	f := e.newTenant("alpha", 2)
+	users := make([]string, 6)
+	for i := range users {
+		var u store.User
+		e.must(e.do("POST", f.base+"/users", f.admin, CreateUserRequest{Email: fmt.Sprintf("c%d@alpha.test", i),
+			DisplayName: "C", Role: tenancy.RoleAgent, Password: testPassword}), 201, &u)
+		users[i] = u.ID
+	}
+	statuses := make([]int, len(users))
+	var wg sync.WaitGroup
+	for i, id := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = e.do("POST", f.base+"/agents", f.admin, CreateAgentRequest{UserID: id,
+				Extension: fmt.Sprint(3000 + i), SIPPassword: "sip-password"}).status
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, s := range statuses {
+		switch s {
+		case 201:
+			created++
+		case 409:
+		default:
+			t.Fatalf("statuses %v", statuses)
+		}
+	}
+	if created != 2 {
+		t.Fatalf("%d agents created with max_agents=2 (statuses %v)", created, statuses)
+	}
 }
