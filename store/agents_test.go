@@ -10,7 +10,7 @@ import (
 )
 
 func TestAgentCRUD(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		a := mkTenant(t, s, "acme.example.com", 5)
 		sk, err := s.CreateSkill(ctx, admin1, a.ID, SkillInput{Name: "english"})
 		must(t, err)
@@ -59,7 +59,7 @@ func TestAgentCRUD(t *testing.T) {
 }
 
 func TestDuplicateExtensionAndUser(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		a := mkTenant(t, s, "acme.example.com", 5)
 		ag := mkAgent(t, s, a.ID, "1001")
 		u := mkUser(t, s, a.ID, tenancy.RoleAgent)
@@ -76,7 +76,7 @@ func TestDuplicateExtensionAndUser(t *testing.T) {
 }
 
 func TestAgentQuota(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		a := mkTenant(t, s, "acme.example.com", 2)
 		mkAgent(t, s, a.ID, "1001")
 		mkAgent(t, s, a.ID, "1002")
@@ -95,7 +95,7 @@ func TestAgentQuota(t *testing.T) {
 
 // TestAgentQuotaConcurrent: many concurrent creations never exceed max_agents.
 func TestAgentQuotaConcurrent(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		const max, tries = 3, 12
 		a := mkTenant(t, s, "acme.example.com", max)
 		users := make([]User, tries)
@@ -127,7 +127,7 @@ func TestAgentQuotaConcurrent(t *testing.T) {
 }
 
 func TestAccessNumbers(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		a, b := mkTenant(t, s, "a.example.com", 1), mkTenant(t, s, "b.example.com", 1)
 		n, err := s.CreateAccessNumber(ctx, admin1, a.ID, AccessNumberInput{Number: "+8657100", EntryKind: EntryFlow, EntryAlias: "main"})
 		must(t, err)
@@ -154,7 +154,7 @@ func TestAccessNumbers(t *testing.T) {
 }
 
 func TestQueuesAndSkills(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		a := mkTenant(t, s, "a.example.com", 1)
 		qu, err := s.CreateQueue(ctx, admin1, a.ID, QueueInput{Name: "support", Strategy: "round_robin", RingTimeoutSeconds: 20})
 		must(t, err)

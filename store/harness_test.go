@@ -24,6 +24,34 @@ func backends(t *testing.T, fn func(t *testing.T, s *Store)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, openPostgres(t)) })
 }
 
+// allBackends is backends plus PostgreSQL as a NON-superuser role that owns
+// the schema, as in production: FORCE ROW LEVEL SECURITY then applies to
+// every query the store makes, so a method that forgets to set its tenant
+// or platform scope fails here.
+func allBackends(t *testing.T, fn func(t *testing.T, s *Store)) {
+	t.Helper()
+	backends(t, fn)
+	t.Run("postgres_app_role", func(t *testing.T) { fn(t, openPostgresAppRole(t)) })
+}
+
+// openPostgresAppRole creates a login role without superuser rights and a
+// schema it owns, then opens and migrates the store as that role.
+func openPostgresAppRole(t testing.TB) *Store {
+	t.Helper()
+	base := postgresURL(t)
+	name := "sb_app_" + randHex(6)
+	admin := sqlx.MustOpen("pgx", base)
+	t.Cleanup(func() { admin.Close() })
+	admin.MustExec(`CREATE ROLE ` + name + ` LOGIN NOSUPERUSER NOBYPASSRLS`)
+	admin.MustExec(`CREATE SCHEMA ` + name + ` AUTHORIZATION ` + name)
+	t.Cleanup(func() {
+		admin.MustExec(`DROP SCHEMA ` + name + ` CASCADE`)
+		admin.MustExec(`DROP ROLE ` + name)
+	})
+	u := withParam(t, withParam(t, base, "search_path", name), "user", name)
+	return openMigrated(t, u)
+}
+
 func openSQLite(t testing.TB) *Store {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "sub", "switchboard.db")

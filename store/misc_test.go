@@ -13,7 +13,7 @@ import (
 )
 
 func TestPagination(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		a := mkTenant(t, s, "a.example.com", 1)
 		want := map[string]bool{}
 		for i := range 7 {
@@ -49,7 +49,7 @@ func TestPagination(t *testing.T) {
 }
 
 func TestIdempotency(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		rec, err := s.BeginIdempotent(ctx, "", "user:1", "k1", "hash-a")
 		if err != nil || rec.Done {
 			t.Fatalf("first Begin = %+v %v", rec, err)
@@ -88,7 +88,7 @@ func TestIdempotency(t *testing.T) {
 // TestAuditInSameTransaction: a change writes exactly one audit row with who,
 // what and where; a failed change writes none.
 func TestAuditInSameTransaction(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		a := mkTenant(t, s, "a.example.com", 1)
 		key := Actor{Kind: ActorAPIKey, ID: "key-9", IP: "198.51.100.7"}
 		sk, err := s.CreateSkill(ctx, key, a.ID, SkillInput{Name: "vip"})
@@ -128,7 +128,7 @@ func TestAuditInSameTransaction(t *testing.T) {
 }
 
 func TestAgentStateHistoryBatch(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		a, b := mkTenant(t, s, "a.example.com", 1), mkTenant(t, s, "b.example.com", 1)
 		t0 := time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.FixedZone("CST", 8*3600))
 		defer func(n int) { historyBatch = n }(historyBatch)
@@ -162,7 +162,7 @@ func TestAgentStateHistoryBatch(t *testing.T) {
 }
 
 func TestCDRsAndRecordings(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		a := mkTenant(t, s, "a.example.com", 1)
 		t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 		ans := t0.Add(20 * time.Second)
@@ -193,7 +193,7 @@ func TestCDRsAndRecordings(t *testing.T) {
 }
 
 func TestNodesSecretEncrypted(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		site, err := s.CreateSite(ctx, op, SiteInput{Name: "HQ"})
 		must(t, err)
 		n, err := s.CreateNode(ctx, op, NodeInput{SiteID: site.ID, Name: "fs1", Kind: NodeFreeSWITCH, Address: "10.0.0.5:8021", Secret: "ClueCon", Enabled: true})
@@ -245,7 +245,7 @@ func TestNodesSecretEncrypted(t *testing.T) {
 }
 
 func TestUsersLoginAndTokens(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		a := mkTenant(t, s, "a.example.com", 1)
 		u := mkUser(t, s, a.ID, tenancy.RoleSupervisor)
 		if _, err := s.CreateUser(ctx, admin1, a.ID, UserInput{Email: strings.ToUpper(u.Email), DisplayName: "d", Role: tenancy.RoleQA, PasswordHash: "h"}); !errors.Is(err, ErrConflict) {
@@ -298,7 +298,7 @@ func TestUsersLoginAndTokens(t *testing.T) {
 }
 
 func TestAPIKeys(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		a := mkTenant(t, s, "a.example.com", 1)
 		k, err := s.CreateAPIKey(ctx, admin1, a.ID, APIKeyInput{Name: "crm", Role: tenancy.RoleTenantAdmin, KeyHash: "kh", Prefix: "sbk_12"})
 		must(t, err)

@@ -43,7 +43,7 @@ func must(t testing.TB, err error) {
 // TestTenantCannotReachOthers: tenant B, through every method, cannot read,
 // change or delete A's rows; each attempt is "not found" and changes nothing.
 func TestTenantCannotReachOthers(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		w := mkWorld(t, s)
 		b := w.b.ID
 		name, ext, pw := "x", "2002", "another-pass"

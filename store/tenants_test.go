@@ -9,7 +9,7 @@ import (
 )
 
 func TestTenantCRUD(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		a := mkTenant(t, s, "acme.example.com", 5)
 		got, err := s.GetTenant(ctx, a.ID)
 		if err != nil || got != a {
@@ -35,7 +35,7 @@ func TestTenantCRUD(t *testing.T) {
 }
 
 func TestTenantValidation(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		ok := TenantInput{Name: "X", SIPDomain: "x.example.com", Language: "en", TimeZone: "UTC"}
 		cases := []struct {
 			field string
@@ -65,7 +65,7 @@ func TestTenantValidation(t *testing.T) {
 }
 
 func TestDuplicateSIPDomain(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		mkTenant(t, s, "acme.example.com", 1)
 		b := mkTenant(t, s, "beta.example.com", 1)
 		_, err := s.CreateTenant(ctx, op, TenantInput{Name: "Y", SIPDomain: "acme.example.com", Language: "en", TimeZone: "UTC"})
@@ -85,7 +85,7 @@ func TestDuplicateSIPDomain(t *testing.T) {
 }
 
 func TestSIPDomainFrozenWithAgents(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		a := mkTenant(t, s, "acme.example.com", 2)
 		mkAgent(t, s, a.ID, "1001")
 		dom := "new.example.com"
@@ -97,7 +97,7 @@ func TestSIPDomainFrozenWithAgents(t *testing.T) {
 }
 
 func TestQuotaLoweringRefused(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		a := mkTenant(t, s, "acme.example.com", 5)
 		for _, ext := range []string{"1001", "1002", "1003"} {
 			mkAgent(t, s, a.ID, ext)
@@ -124,7 +124,7 @@ func TestQuotaLoweringRefused(t *testing.T) {
 }
 
 func TestSuspensionAndArchival(t *testing.T) {
-	backends(t, func(t *testing.T, s *Store) {
+	allBackends(t, func(t *testing.T, s *Store) {
 		a := mkTenant(t, s, "acme.example.com", 5)
 		ag := mkAgent(t, s, a.ID, "1001")
 		if _, err := s.SuspendTenant(ctx, op, a.ID); err != nil {
