@@ -88,6 +88,7 @@ func (n *fakeNode) handle(s *fakefs.Session, cmd *esl.Frame) {
 		}
 		n.mu.Unlock()
 		s.Reply("+OK event listener enabled json")
+	case "exit": // ServeOutbound answers it
 	case "linger":
 		s.Reply("+OK will linger")
 	case "api":

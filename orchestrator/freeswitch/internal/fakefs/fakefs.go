@@ -178,7 +178,7 @@ func Arg(cmd *esl.Frame) string {
 
 // ServeOutbound plays FreeSWITCH's side of an outbound `socket` connection on
 // nc (already dialled to the controller): no auth, every command goes to h;
-// "exit" is answered with +OK bye and a disconnect notice, then nc closes.
+// "exit" is shown to h (which must not answer it), then answered with +OK bye and a disconnect notice, then nc closes.
 // It returns when nc fails or after exit.
 func ServeOutbound(nc net.Conn, h Handler) *Session {
 	ss := &Session{nc: nc, w: esl.NewWriter(nc)}
@@ -190,6 +190,7 @@ func ServeOutbound(nc net.Conn, h Handler) *Session {
 			return ss
 		}
 		if cmd.Line == "exit" {
+			h(ss, cmd) // lets the handler record it; it must not reply
 			ss.Reply("+OK bye")
 			ss.Write(&esl.Frame{Headers: []esl.Header{{Name: "Content-Type", Value: esl.TypeDisconnectNotice},
 				{Name: "Content-Disposition", Value: "disconnect"}}, Body: []byte("Disconnected, goodbye.\n")})

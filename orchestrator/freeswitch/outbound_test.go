@@ -1,0 +1,127 @@
+package freeswitch
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+)
+
+// serve runs ServeCalls with h until the test ends.
+func (h *harness) serve(handler orchestrator.CallHandler) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.a.ServeCalls(ctx, handler) }()
+	h.t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			h.t.Errorf("ServeCalls: %v", err)
+		}
+	})
+}
+
+type sessionResult struct {
+	call   orchestrator.InboundCall
+	events []string
+	cause  error
+	err    error
+}
+
+func TestOutboundSocketSession(t *testing.T) {
+	h := newHarness(t)
+	results := make(chan sessionResult, 1)
+	h.serve(func(ctx context.Context, call orchestrator.InboundCall) {
+		r := sessionResult{call: call}
+		defer func() { results <- r }()
+		if r.err = h.a.Answer(ctx, call.Key); r.err != nil {
+			return
+		}
+		if r.err = h.a.Play(ctx, call.Key, orchestrator.Playback{Files: []string{"a.wav", "b.wav"}}); r.err != nil {
+			return
+		}
+		if r.err = h.a.Hangup(ctx, call.Key, "NORMAL_CLEARING"); r.err != nil {
+			return
+		}
+		r.events = kinds(t, call.Events)
+		<-ctx.Done()
+		r.cause = context.Cause(ctx)
+	})
+	id := orchestrator.NewCallID()
+	h.node.dialSocket(h.ln.Addr().String(), id, "sb_tenant", "acme corp")
+	var r sessionResult
+	select {
+	case r = <-results:
+	case <-time.After(5 * time.Second):
+		t.Fatal("session did not finish")
+	}
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.call.Key != (orchestrator.Key{Node: "fs1", ID: id}) || r.call.From != "sipp" || r.call.To != "9100" ||
+		r.call.Vars["sb_tenant"] != "acme corp" {
+		t.Errorf("inbound call %+v", r.call)
+	}
+	want := []string{"answered", "play_started", "play_stopped", "hangup", "ended"}
+	if !slices.Equal(r.events, want) {
+		t.Errorf("events %v, want %v (each once: the node's copies must be ignored)", r.events, want)
+	}
+	if !errors.Is(r.cause, orchestrator.ErrCallEnded) {
+		t.Errorf("ctx cause %v", r.cause)
+	}
+	waitFor(t, func() bool { return slices.Contains(h.node.log(), "exit") && h.a.Stats().Calls == 0 })
+	cmds := strings.Join(h.node.log(), "\n")
+	for _, want := range []string{"myevents json", "linger", "sendmsg " + id + " answer", "playback file_string://a.wav!b.wav"} {
+		if !strings.Contains(cmds, want) {
+			t.Errorf("command %q not sent:\n%s", want, cmds)
+		}
+	}
+}
+
+func TestBridgeKeepsCallerOnFailure(t *testing.T) {
+	h := newHarness(t)
+	type out struct {
+		res orchestrator.BridgeResult
+		err error
+	}
+	results := make(chan out, 2)
+	h.serve(func(ctx context.Context, call orchestrator.InboundCall) {
+		for _, user := range []string{"1019", "1000"} {
+			res, err := h.a.Bridge(ctx, call.Key, orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: user, Domain: "127.0.0.1"}, 5*time.Second)
+			results <- out{res, err}
+		}
+	})
+	id := orchestrator.NewCallID()
+	h.node.dialSocket(h.ln.Addr().String(), id)
+	failed, ok := <-results, <-results
+	if failed.err != nil || failed.res.Answered || failed.res.Cause != orchestrator.CauseUserNotRegistered {
+		t.Errorf("failed bridge: %+v", failed)
+	}
+	if ok.err != nil || !ok.res.Answered || ok.res.Peer != (orchestrator.Key{Node: "fs1", ID: "peer-" + id}) {
+		t.Errorf("answered bridge: %+v", ok)
+	}
+	var sets []string
+	for _, c := range h.node.log() {
+		if strings.HasPrefix(c, "sendmsg") {
+			sets = append(sets, strings.TrimPrefix(c, "sendmsg "+id+" "))
+		}
+	}
+	want := []string{"set continue_on_fail=true", "set hangup_after_bridge=false",
+		"bridge {originate_timeout=5}user/1019@127.0.0.1"}
+	if len(sets) < 3 || !slices.Equal(sets[:3], want) {
+		t.Errorf("app order %v, want %v first", sets, want)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatal("condition not met in time")
+}
