@@ -327,3 +327,81 @@ func TestOpenErrors(t *testing.T) {
 		t.Error("short key accepted")
 	}
 }
+
+func TestDeleteUser(t *testing.T) {
+	allBackends(t, func(t *testing.T, s *Store) {
+		a, b := mkTenant(t, s, "a.example.com", 2), mkTenant(t, s, "b.example.com", 2)
+		ag := mkAgent(t, s, a.ID, "1001")
+		u := mkUser(t, s, a.ID, tenancy.RoleQA)
+		_, err := s.CreateRefreshToken(ctx, u.ID, "rt-del", time.Now().Add(time.Hour))
+		must(t, err)
+		if err := s.DeleteUser(ctx, admin1, a.ID, ag.UserID); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("deleting an agent's user: %v", err)
+		}
+		if err := s.DeleteUser(ctx, admin1, b.ID, u.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("deleting across tenants: %v", err)
+		}
+		must(t, s.DeleteUser(ctx, admin1, a.ID, u.ID))
+		if _, err := s.UserByID(ctx, u.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("deleted user still there: %v", err)
+		}
+		if _, err := s.RefreshTokenByHash(ctx, "rt-del"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("deleted user's token still there: %v", err)
+		}
+		p, err := s.CreatePlatformUser(ctx, op, UserInput{Email: "ops@example.com", DisplayName: "Ops", Role: tenancy.RolePlatformViewer, PasswordHash: "h"})
+		must(t, err)
+		if err := s.DeleteUser(ctx, admin1, a.ID, p.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("platform user deleted through a tenant: %v", err)
+		}
+		must(t, s.DeletePlatformUser(ctx, op, p.ID))
+	})
+}
+
+func TestNodeAddresses(t *testing.T) {
+	cases := []struct {
+		kind NodeKind
+		addr string
+		ok   bool
+	}{
+		{NodeFreeSWITCH, "10.0.0.5:8021", true},
+		{NodeFreeSWITCH, "[2001:db8::1]:8021", true},
+		{NodeFreeSWITCH, "10.0.0.5", false},
+		{NodeFreeSWITCH, "http://10.0.0.5:8021", false},
+		{NodeAsterisk, "pbx.example.com:8088", true},
+		{NodeAsterisk, "http://pbx.example.com:8088/ari", true},
+		{NodeAsterisk, "https://pbx.example.com/ari", false},
+		{NodeAsterisk, "http://user:pw@pbx:8088/ari", false},
+	}
+	for _, c := range cases {
+		if err := checkNodeAddress(c.kind, c.addr); (err == nil) != c.ok {
+			t.Errorf("checkNodeAddress(%s, %q) = %v, want ok=%v", c.kind, c.addr, err, c.ok)
+		}
+	}
+}
+
+// TestTimeFilterPrecision: time filters are exact to the microsecond on both
+// databases (SQLite compares the stored text, so its format must sort).
+func TestTimeFilterPrecision(t *testing.T) {
+	allBackends(t, func(t *testing.T, s *Store) {
+		a := mkTenant(t, s, "a.example.com", 1)
+		base := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+		offsets := []time.Duration{0, 500 * time.Millisecond, 500*time.Millisecond + time.Microsecond, time.Second, 10 * time.Second}
+		var rows []AgentStateChange
+		for _, d := range offsets {
+			rows = append(rows, AgentStateChange{AgentID: "x", ToState: "idle", At: base.Add(d)})
+		}
+		must(t, s.AppendAgentStates(ctx, a.ID, rows))
+		for i, d := range offsets {
+			l, err := s.ListAgentStates(ctx, a.ID, HistoryFilter{Since: base.Add(d)}, Page{})
+			must(t, err)
+			if len(l.Items) != len(offsets)-i {
+				t.Errorf("since +%v: %d rows, want %d", d, len(l.Items), len(offsets)-i)
+			}
+			l, err = s.ListAgentStates(ctx, a.ID, HistoryFilter{Until: base.Add(d)}, Page{})
+			must(t, err)
+			if len(l.Items) != i {
+				t.Errorf("until +%v: %d rows, want %d", d, len(l.Items), i)
+			}
+		}
+	})
+}

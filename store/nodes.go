@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -44,7 +45,7 @@ type NodeKind string
 
 const (
 	NodeFreeSWITCH NodeKind = "freeswitch" // Address is the ESL host:port
-	NodeAsterisk   NodeKind = "asterisk"   // Address is the ARI base URL host:port
+	NodeAsterisk   NodeKind = "asterisk"   // Address is the ARI host:port or base URL
 )
 
 // Node is one media server. Its secret (ESL or ARI password) is never
@@ -105,11 +106,28 @@ func (n Node) validate() error {
 	if n.Kind != NodeFreeSWITCH && n.Kind != NodeAsterisk {
 		return invalid("kind", fmt.Sprintf("%q is not freeswitch or asterisk", n.Kind))
 	}
-	if _, port, err := net.SplitHostPort(n.Address); err != nil || port == "" {
-		return invalid("address", fmt.Sprintf("%q is not host:port", n.Address))
+	if err := checkNodeAddress(n.Kind, n.Address); err != nil {
+		return err
 	}
 	if n.SiteID == "" {
 		return invalid("site_id", "is required")
+	}
+	return nil
+}
+
+// checkNodeAddress: FreeSWITCH ESL is host:port; Asterisk ARI is host:port
+// or an http(s) base URL with a port-bearing host (http://pbx:8088/ari).
+func checkNodeAddress(kind NodeKind, addr string) error {
+	hostPort := addr
+	if kind == NodeAsterisk && (strings.HasPrefix(addr, "http://") || strings.HasPrefix(addr, "https://")) {
+		u, err := url.Parse(addr)
+		if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" {
+			return invalid("address", fmt.Sprintf("%q is not an ARI base URL like http://pbx:8088/ari", addr))
+		}
+		hostPort = u.Host
+	}
+	if host, port, err := net.SplitHostPort(hostPort); err != nil || host == "" || port == "" {
+		return invalid("address", fmt.Sprintf("%q is not host:port", addr))
 	}
 	return nil
 }

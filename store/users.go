@@ -326,3 +326,38 @@ func mustAffect(res sql.Result, err error, resource, id string) error {
 	}
 	return nil
 }
+
+// DeleteUser deletes a user of tenant with their refresh tokens. A user who
+// is an agent cannot be deleted (delete the agent first, or disable the
+// user to keep history readable).
+func (s *Store) DeleteUser(ctx context.Context, a Actor, tenant tenancy.TenantID, id string) error {
+	return s.tenantWrite(ctx, tenant, func(tx *sqlx.Tx) error {
+		return s.deleteUser(ctx, tx, a, tenant, id)
+	})
+}
+
+// DeletePlatformUser deletes a platform operator with their refresh tokens.
+func (s *Store) DeletePlatformUser(ctx context.Context, a Actor, id string) error {
+	return s.platformWrite(ctx, func(tx *sqlx.Tx) error {
+		return s.deleteUser(ctx, tx, a, "", id)
+	})
+}
+
+func (s *Store) deleteUser(ctx context.Context, tx *sqlx.Tx, a Actor, tenant tenancy.TenantID, id string) error {
+	if _, err := getUser(ctx, tx, `id = $1 AND tenant_id IS NOT DISTINCT FROM $2`, id, nullTenant(tenant)); err != nil {
+		return err
+	}
+	var agents int
+	if err := tx.GetContext(ctx, &agents, `SELECT count(*) FROM agents WHERE user_id = $1`, id); err != nil {
+		return fmt.Errorf("store: delete user: %w", err)
+	}
+	if agents > 0 {
+		return invalid("user", "is an agent; delete the agent first")
+	}
+	for _, st := range []string{`DELETE FROM refresh_tokens WHERE user_id = $1`, `DELETE FROM users WHERE id = $1`} {
+		if _, err := tx.ExecContext(ctx, st, id); err != nil {
+			return fmt.Errorf("store: delete user: %w", err)
+		}
+	}
+	return s.audit(ctx, tx, a, change{tenant, "delete", "user", id, nil})
+}
