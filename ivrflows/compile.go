@@ -23,6 +23,9 @@ type Program struct {
 	Language  string             `json:"language"`
 	Vars      map[string]VarType `json:"vars"`
 	Nodes     []*CompiledNode    `json:"nodes"`
+	// Warnings do not stop publishing but deserve a look, such as a prompt
+	// without a recording in a language callers can choose.
+	Warnings []ValidationError `json:"warnings,omitempty"`
 
 	start    int
 	defaults map[string]any
@@ -52,6 +55,7 @@ type compiler struct {
 	cur   *Node
 	index map[string]int
 	queue bool // the flow has a queue node (a survey needs one)
+	refs  []promptRef
 }
 
 func (c *compiler) errf(format string, args ...any) {
@@ -81,6 +85,7 @@ func Compile(f *Flow, cat *Catalog) (*Program, error) {
 		return nil, c.errs
 	}
 	p.Vars = c.vars
+	p.Warnings = c.languageWarnings(p)
 	return p, nil
 }
 

@@ -68,6 +68,7 @@ func (c *compiler) prompt(p *Prompt, what string) {
 	if p.Language != "" && !c.cat.hasLanguage(p.Language) {
 		c.errf("%s: language %q is not one of the tenant's languages", what, p.Language)
 	}
+	c.refs = append(c.refs, promptRef{node: c.node, what: what, p: p})
 	switch {
 	case p.Prompt != "":
 		files, ok := c.cat.Prompts[p.Prompt]

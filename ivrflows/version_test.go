@@ -98,3 +98,30 @@ func TestDiff(t *testing.T) {
 		t.Fatalf("diff:\n%s", g)
 	}
 }
+
+func TestLanguageWarnings(t *testing.T) {
+	cat := loadCatalog(t)
+	cat.Prompts["zh_only"] = map[string]string{"cmn": "zh_only.wav"}
+	doc := flowJSON(``,
+		`{"id": "a", "type": "play", "params": {"prompts": [{"prompt": "sales_menu"}]}, "exits": {"next": "m"}}`,
+		`{"id": "m", "type": "menu", "params": {"prompts": [{"prompt": "welcome"}]}, "exits": {"1": "zh", "fail": "end"}}`,
+		`{"id": "zh", "type": "language", "params": {"language": "cmn"}, "exits": {"next": "b"}}`,
+		`{"id": "b", "type": "play", "params": {"prompts": [{"prompt": "sales_menu"}, {"prompt": "zh_only"}, {"text": {"en": "x"}, "language": "en"}]}, "exits": {"next": "end"}}`,
+		`{"id": "end", "type": "hangup", "params": {"prompts": [{"prompt": "zh_only"}]}}`)
+	p, err := ParseAndCompile([]byte(doc), cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range p.Warnings {
+		got = append(got, w.Error())
+	}
+	want := []string{
+		// node a is reached in English only: no warning.
+		"node b: prompt 1 has no recording in cmn; those callers hear en",
+		"node end: prompt 1 has no recording in en, nor in the flow's language en: the node fails for those callers",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("warnings:\n%s", strings.Join(got, "\n"))
+	}
+}
