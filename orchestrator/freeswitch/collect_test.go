@@ -66,7 +66,9 @@ func TestCollectWithPromptAndResetKey(t *testing.T) {
 	})
 	id := orchestrator.NewCallID()
 	h.node.dialSocket(h.ln.Addr().String(), id)
-	waitFor(t, func() bool { return slices.ContainsFunc(h.node.log(), func(s string) bool { return strings.Contains(s, "long-prompt.wav") }) })
+	waitFor(t, func() bool {
+		return slices.ContainsFunc(h.node.log(), func(s string) bool { return strings.Contains(s, "long-prompt.wav") })
+	})
 	for _, d := range []string{"1", "*", "4", "2", "#"} {
 		h.node.emit(id, "DTMF", "DTMF-Digit", d)
 	}
