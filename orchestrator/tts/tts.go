@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 )
 
@@ -75,6 +77,8 @@ func (c *Cache) Synthesize(ctx context.Context, text, voice string) (string, err
 	}
 	path := c.Path(text, voice)
 	if _, err := os.Stat(path); err == nil {
+		now := time.Now()
+		_ = os.Chtimes(path, now, now) // mark it used, for Prune; best effort
 		return path, nil
 	}
 	r, first := c.claim(path)
@@ -139,4 +143,29 @@ func (c *Cache) renderTo(ctx context.Context, text, voice, path string) error {
 		return fmt.Errorf("tts engine output: %w", err)
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// Prune removes cached renderings not used since before now-unused, so
+// prompts with changing values ("your balance is 12.50") do not fill the
+// disk. The application calls it from its housekeeping timer; it returns
+// how many files it removed.
+func (c *Cache) Prune(now time.Time, unused time.Duration) (int, error) {
+	entries, err := os.ReadDir(c.Dir)
+	if err != nil {
+		return 0, err
+	}
+	removed := 0
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".wav") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || !info.ModTime().Before(now.Add(-unused)) {
+			continue
+		}
+		if os.Remove(filepath.Join(c.Dir, e.Name())) == nil {
+			removed++
+		}
+	}
+	return removed, nil
 }

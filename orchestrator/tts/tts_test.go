@@ -169,3 +169,30 @@ func TestConvertPrompt(t *testing.T) {
 		}
 	}
 }
+
+func TestPruneRemovesUnusedRenderings(t *testing.T) {
+	eng := &fakeEngine{}
+	c, _ := NewCache(t.TempDir(), eng)
+	ctx := context.Background()
+	old, _ := c.Synthesize(ctx, "balance 12.50", "en")
+	kept, _ := c.Synthesize(ctx, "welcome", "en")
+	long := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(old, long, long)
+	os.Chtimes(kept, long, long)
+	if _, err := c.Synthesize(ctx, "welcome", "en"); err != nil { // a hit marks it used
+		t.Fatal(err)
+	}
+	n, err := c.Prune(time.Now(), 24*time.Hour)
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d, %v; want 1", n, err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Error("unused rendering kept")
+	}
+	if _, err := os.Stat(kept); err != nil {
+		t.Error("used rendering removed")
+	}
+	if eng.renders.Load() != 2 {
+		t.Errorf("%d renders", eng.renders.Load())
+	}
+}
