@@ -130,6 +130,9 @@ type AuditFilter struct {
 	ResourceID   string
 	ActorID      string
 	Since, Until time.Time
+	// NewestFirst lists from the latest entry backwards (cursors then page
+	// towards older entries).
+	NewestFirst bool
 }
 
 func (f AuditFilter) where(args []any) (string, []any) {
@@ -184,9 +187,20 @@ func listAudit(ctx context.Context, db q, scope string, args []any, f AuditFilte
 		return List[AuditEntry]{}, err
 	}
 	extra, args := f.where(args)
-	args = append(args, after, limit+1)
-	query := fmt.Sprintf(`SELECT * FROM audit_log WHERE %s%s AND id > $%d ORDER BY id LIMIT $%d`,
-		scope, extra, len(args)-1, len(args))
+	order := "id"
+	if f.NewestFirst {
+		order = "id DESC"
+	}
+	if after != "" {
+		args = append(args, after)
+		op := ">"
+		if f.NewestFirst {
+			op = "<"
+		}
+		extra += fmt.Sprintf(" AND id %s $%d", op, len(args))
+	}
+	args = append(args, limit+1)
+	query := fmt.Sprintf(`SELECT * FROM audit_log WHERE %s%s ORDER BY %s LIMIT $%d`, scope, extra, order, len(args))
 	var rows []auditRow
 	if err := db.SelectContext(ctx, &rows, query, args...); err != nil {
 		return List[AuditEntry]{}, fmt.Errorf("store: list audit: %w", err)

@@ -120,6 +120,7 @@ func TestAuditInSameTransaction(t *testing.T) {
 		if err != nil || len(all.Items) != 1 || all.Items[0].ResourceType != "tenant" {
 			t.Fatalf("ListAllAudit = %+v %v", all, err)
 		}
+		checkAuditNewestFirst(t, s, a.ID)
 		must(t, s.AppendAudit(ctx, Actor{Kind: ActorUser, ID: "u", IP: "::1"}, "", "sign_in", "user", "u", nil))
 		if l, _ := s.ListAllAudit(ctx, AuditFilter{ResourceType: "user"}, Page{}); len(l.Items) != 1 || l.Items[0].TenantID != "" {
 			t.Fatalf("platform audit = %+v", l)
@@ -404,4 +405,33 @@ func TestTimeFilterPrecision(t *testing.T) {
 			}
 		}
 	})
+}
+
+func checkAuditNewestFirst(t *testing.T, s *Store, tenant tenancy.TenantID) {
+	t.Helper()
+	for i := range 4 {
+		_, err := s.CreateSkill(ctx, admin1, tenant, SkillInput{Name: fmt.Sprint("order", i)})
+		must(t, err)
+	}
+	var ids []string
+	p := Page{Limit: 2}
+	for {
+		l, err := s.ListAudit(ctx, tenant, AuditFilter{ResourceType: "skill", NewestFirst: true}, p)
+		must(t, err)
+		for _, e := range l.Items {
+			ids = append(ids, e.ID)
+		}
+		if l.Next == "" {
+			break
+		}
+		p.After = l.Next
+	}
+	if len(ids) != 5 {
+		t.Fatalf("newest first listed %d skill entries, want 5", len(ids))
+	}
+	for i := 1; i < len(ids); i++ {
+		if ids[i] >= ids[i-1] {
+			t.Fatalf("not newest first: %v", ids)
+		}
+	}
 }
