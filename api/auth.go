@@ -249,9 +249,11 @@ func (s *Server) authAPIKey(c *echo.Context, key string) (*principal, error) {
 	if k.RevokedAt != nil {
 		return nil, errUnauthorized("the API key is revoked")
 	}
-	if err := s.tenantUsable(ctx, k.TenantID, tenancy.CheckAPIKey); err != nil {
+	t, err := s.usableTenant(ctx, k.TenantID, tenancy.CheckAPIKey)
+	if err != nil {
 		return nil, err
 	}
+	c.Set(ctxTenant, t)
 	if k.LastUsedAt == nil || s.now().Sub(*k.LastUsedAt) > time.Minute {
 		if err := s.store.TouchAPIKey(ctx, k.TenantID, k.ID); err != nil {
 			s.log.Warn("recording API key use", "api_key_id", k.ID, "err", err)

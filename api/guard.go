@@ -91,9 +91,12 @@ func (s *Server) enterTenant(c *echo.Context, r route, p *principal) error {
 	if !p.platform() && id != p.Tenant {
 		return errNotFound("tenant")
 	}
-	t, err := s.store.GetTenant(c.Request().Context(), id)
-	if err != nil {
-		return err
+	t, cached := c.Get(ctxTenant).(tenancy.Tenant)
+	if !cached || t.ID != id {
+		var err error
+		if t, err = s.store.GetTenant(c.Request().Context(), id); err != nil {
+			return err
+		}
 	}
 	if !p.platform() { // operators still read an archived tenant's records
 		if err := tenancy.CheckRead(t.Status); err != nil {
@@ -143,9 +146,11 @@ func (s *Server) authenticate(c *echo.Context) (*principal, error) {
 		return nil, errUnauthorized("access token role and tenant disagree")
 	}
 	if !p.platform() {
-		if err := s.tenantUsable(c.Request().Context(), p.Tenant, tenancy.CheckRead); err != nil {
+		t, err := s.usableTenant(c.Request().Context(), p.Tenant, tenancy.CheckRead)
+		if err != nil {
 			return nil, err
 		}
+		c.Set(ctxTenant, t) // enterTenant reuses it: one tenant read per request
 	}
 	return p, nil
 }
@@ -153,12 +158,17 @@ func (s *Server) authenticate(c *echo.Context) (*principal, error) {
 // tenantUsable applies a status rule to the principal's own tenant, so an
 // archived tenant's tokens (and a suspended tenant's keys) stop at once.
 func (s *Server) tenantUsable(ctx context.Context, id tenancy.TenantID, rule func(tenancy.Status) error) error {
+	_, err := s.usableTenant(ctx, id, rule)
+	return err
+}
+
+func (s *Server) usableTenant(ctx context.Context, id tenancy.TenantID, rule func(tenancy.Status) error) (tenancy.Tenant, error) {
 	t, err := s.store.GetTenant(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return errUnauthorized("the credential's tenant no longer exists")
+		return t, errUnauthorized("the credential's tenant no longer exists")
 	}
 	if err != nil {
-		return err
+		return t, err
 	}
-	return rule(t.Status)
+	return t, rule(t.Status)
 }

@@ -166,7 +166,16 @@ var (
 	rawType  = reflect.TypeOf(json.RawMessage{})
 )
 
+// openAPISchemer lets a type whose JSON is not its Go shape (a raw document
+// with its own JSON Schema) describe itself.
+type openAPISchemer interface{ openAPISchema() map[string]any }
+
+var schemerType = reflect.TypeOf((*openAPISchemer)(nil)).Elem()
+
 func (g *schemaGen) schema(t reflect.Type) map[string]any {
+	if t.Implements(schemerType) {
+		return reflect.Zero(t).Interface().(openAPISchemer).openAPISchema()
+	}
 	if t.Kind() == reflect.Pointer {
 		s := g.schema(t.Elem())
 		if _, isRef := s["$ref"]; isRef {
