@@ -166,10 +166,11 @@ func (s *Store) UpdateTenant(ctx context.Context, a Actor, id tenancy.TenantID, 
 }
 
 func (s *Store) applyTenantPatch(ctx context.Context, tx *sqlx.Tx, t tenancy.Tenant, p TenantPatch) (tenancy.Tenant, error) {
-	agents, err := countAgents(ctx, tx, t.ID)
+	usage, err := storedUsage(ctx, tx, t.ID)
 	if err != nil {
 		return t, err
 	}
+	agents := usage[tenancy.ResourceAgents]
 	if p.SIPDomain != nil && *p.SIPDomain != t.SIPDomain && agents > 0 {
 		return t, invalid("sip_domain", fmt.Sprintf("cannot change while the tenant has %d agents (their SIP digests use the domain)", agents))
 	}
@@ -182,7 +183,7 @@ func (s *Store) applyTenantPatch(ctx context.Context, tx *sqlx.Tx, t tenancy.Ten
 	if err := validateTenant(t); err != nil {
 		return t, err
 	}
-	if err := tenancy.CheckQuotas(t.Quotas, tenancy.Usage{tenancy.ResourceAgents: agents}); err != nil {
+	if err := tenancy.CheckQuotas(t.Quotas, usage); err != nil {
 		return t, err
 	}
 	t.UpdatedAt = s.nowUTC()
@@ -261,17 +262,28 @@ func (s *Store) transitionTenant(ctx context.Context, a Actor, id tenancy.Tenant
 	return out, err
 }
 
-// TenantUsage counts the stored resources quotas limit (agents). Live calls
-// and chats are counted by orchestrator/admission, published flows by the
-// flows store.
+// TenantUsage counts the stored resources quotas limit: agents and
+// published flows. Live calls and chats are counted by orchestrator/admission.
 func (s *Store) TenantUsage(ctx context.Context, id tenancy.TenantID) (tenancy.Usage, error) {
-	var n int
+	var u tenancy.Usage
 	err := s.tenantRead(ctx, id, func(db q) error {
 		var err error
-		n, err = countAgents(ctx, db, id)
+		u, err = storedUsage(ctx, db, id)
 		return err
 	})
-	return tenancy.Usage{tenancy.ResourceAgents: n}, err
+	return u, err
+}
+
+func storedUsage(ctx context.Context, db q, tenant tenancy.TenantID) (tenancy.Usage, error) {
+	agents, err := countAgents(ctx, db, tenant)
+	if err != nil {
+		return nil, err
+	}
+	flows, err := countPublishedFlows(ctx, db, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return tenancy.Usage{tenancy.ResourceAgents: agents, tenancy.ResourcePublishedFlows: flows}, nil
 }
 
 func countAgents(ctx context.Context, db q, tenant tenancy.TenantID) (int, error) {

@@ -173,3 +173,24 @@ func TestSuspensionAndArchival(t *testing.T) {
 		}
 	})
 }
+
+func TestPublishedFlowsQuotaLowering(t *testing.T) {
+	allBackends(t, func(t *testing.T, s *Store) {
+		tn := mkFlowTenant(t, s, "flows.example.com", 3)
+		for _, name := range []string{"a", "b"} {
+			f, err := s.CreateFlow(ctx, admin1, tn, FlowDraft{Name: name, Doc: flowDoc(name, "x")})
+			must(t, err)
+			_, err = s.PublishFlow(ctx, admin1, tn, f.ID, PublishInput{Doc: flowDoc(name, "x")})
+			must(t, err)
+		}
+		u, err := s.TenantUsage(ctx, tn)
+		if err != nil || u[tenancy.ResourcePublishedFlows] != 2 {
+			t.Fatalf("TenantUsage = %v %v", u, err)
+		}
+		q := tenancy.Quotas{MaxAgents: 1, MaxPublishedFlows: 1}
+		_, err = s.UpdateTenant(ctx, op, tn, TenantPatch{Quotas: &q})
+		if err == nil || err.Error() != "max_published_flows 1 is below the 2 published_flows in use" {
+			t.Fatalf("lowering max_published_flows: %v", err)
+		}
+	})
+}
