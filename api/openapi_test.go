@@ -2,11 +2,14 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v5"
 )
 
@@ -98,5 +101,29 @@ func TestOpenAPISchemas(t *testing.T) {
 	b, _ := json.Marshal(doc)
 	if !strings.Contains(string(b), `"x-permission":"agents:read"`) {
 		t.Error("operations do not carry x-permission")
+	}
+}
+
+// TestOpenAPIDocumentIsValid loads the served document with kin-openapi and
+// validates it against the OpenAPI 3 rules (refs resolve, schemas well formed).
+func TestOpenAPIDocumentIsValid(t *testing.T) {
+	e := newEnv(t)
+	loader := openapi3.NewLoader()
+	// Documents it refers to (e.g. a JSON Schema served next to it) are
+	// fetched from the same server, signed in.
+	loader.IsExternalRefsAllowed = true
+	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+		r := e.do("GET", u.Path, e.admin, nil)
+		if r.status != 200 {
+			return nil, fmt.Errorf("GET %s: %s", u.Path, r)
+		}
+		return r.body, nil
+	}
+	doc, err := loader.LoadFromURI(&url.URL{Scheme: "http", Host: "api.test", Path: "/api/v1/openapi.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Fatal(err)
 	}
 }
