@@ -47,6 +47,11 @@ func (e *env) populate(f tenantFix) world {
 		w.params[p] = id
 		w.ids = append(w.ids, id)
 	}
+	params, ids := e.flowObjects(f)
+	for p, id := range params {
+		w.params[p] = id
+	}
+	w.ids = append(w.ids, ids...)
 	return w
 }
 

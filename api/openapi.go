@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"path"
 	"reflect"
 	"sort"
 	"strconv"
@@ -75,7 +76,7 @@ func pathParams(p string) []string {
 
 // buildOpenAPI renders the document for routes (paths relative to /api/v1).
 func buildOpenAPI(routes []route) *oaDoc {
-	g := &schemaGen{schemas: map[string]any{}}
+	g := &schemaGen{schemas: map[string]any{}, types: map[string]reflect.Type{}}
 	g.schemas["Error"] = errorSchema()
 	doc := &oaDoc{
 		OpenAPI: "3.0.3",
@@ -159,7 +160,10 @@ func errorSchema() map[string]any {
 
 // schemaGen turns Go types into JSON Schema, registering named structs once
 // under components/schemas.
-type schemaGen struct{ schemas map[string]any }
+type schemaGen struct {
+	schemas map[string]any
+	types   map[string]reflect.Type // the Go type registered under each name
+}
 
 var (
 	timeType = reflect.TypeOf(time.Time{})
@@ -216,6 +220,10 @@ func (g *schemaGen) scalar(t reflect.Type) map[string]any {
 
 func (g *schemaGen) structRef(t reflect.Type) map[string]any {
 	name := t.Name()
+	if prev, ok := g.types[name]; ok && prev != t {
+		name = path.Base(t.PkgPath()) + name // store.Queue and ivrflows.Queue both appear
+	}
+	g.types[name] = t
 	ref := map[string]any{"$ref": "#/components/schemas/" + name}
 	if _, done := g.schemas[name]; done {
 		return ref

@@ -35,6 +35,8 @@ type Config struct {
 	// client (for audit, logs and lockout warnings). Empty: the TCP peer is
 	// the client and X-Forwarded-For is ignored, so it cannot be forged.
 	TrustedProxies []*net.IPNet
+	// Prompts configures prompt file uploads (where files go, conversion).
+	Prompts PromptOptions
 }
 
 // Server is the REST API as an http.Handler. It owns no goroutines: shut it
@@ -56,6 +58,7 @@ type Server struct {
 	metrics   *httpMetrics
 	routes    []route
 	openapi   []byte
+	prompts   PromptOptions
 }
 
 // New checks cfg and builds the server with every route registered.
@@ -65,7 +68,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg.defaults()
 	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Clock, refresh: cfg.RefreshTTL,
-		pw: cfg.Password, lockout: cfg.Lockout,
+		pw: cfg.Password, lockout: cfg.Lockout, prompts: cfg.Prompts,
 		tokens: &tokenIssuer{secret: cfg.JWTSecret, ttl: cfg.AccessTTL, now: cfg.Clock}}
 	s.throttle = newThrottle()
 	dummy, err := hashPassword(cfg.Password, "dummy password for timing")
