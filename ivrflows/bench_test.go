@@ -79,20 +79,17 @@ func BenchmarkInstanceMemory(b *testing.B) {
 		b.Fatal(err)
 	}
 	p := compileJSON(b, string(data))
-	const n = 1000
-	states := make([]*State, n)
+	states := make([]*State, b.N)
 	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
 	b.ResetTimer()
-	for range b.N {
-		clear(states)
-		runtime.GC()
-		runtime.ReadMemStats(&m0)
-		for i := range states {
-			states[i], _ = p.Start(Call{ID: "call", Caller: "+8613800000001", Called: "4001"}, t0)
-		}
-		runtime.GC()
-		runtime.ReadMemStats(&m1)
+	for i := range b.N {
+		states[i], _ = p.Start(Call{ID: "call", Caller: "+8613800000001", Called: "4001"}, t0)
 	}
-	b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/n, "bytes/instance")
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/float64(b.N), "bytes/instance")
 	runtime.KeepAlive(states)
 }
