@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -434,4 +436,38 @@ func checkAuditNewestFirst(t *testing.T, s *Store, tenant tenancy.TenantID) {
 			t.Fatalf("not newest first: %v", ids)
 		}
 	}
+}
+
+// TestLoginFailuresConcurrent: parallel failed sign-ins are all counted, so
+// exactly one of them reaches the limit and locks the account.
+func TestLoginFailuresConcurrent(t *testing.T) {
+	allBackends(t, func(t *testing.T, s *Store) {
+		a := mkTenant(t, s, "a.example.com", 1)
+		u := mkUser(t, s, a.ID, tenancy.RoleAgent)
+		const tries, max = 8, 8
+		var wg sync.WaitGroup
+		var locks atomic.Int32
+		for range tries {
+			wg.Go(func() {
+				got, err := s.RecordLoginFailure(ctx, u.ID, max, time.Minute)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if got.LockedUntil != nil && got.FailedLogins == 0 {
+					locks.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		got, err := s.UserByID(ctx, u.ID)
+		must(t, err)
+		if got.LockedUntil == nil || got.FailedLogins != 0 || locks.Load() != 1 {
+			t.Fatalf("after %d parallel failures: locked=%v failures=%d, %d calls saw the lock",
+				tries, got.LockedUntil != nil, got.FailedLogins, locks.Load())
+		}
+		if _, err := s.RecordLoginFailure(ctx, "nobody", max, time.Minute); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("unknown user: %v", err)
+		}
+	})
 }

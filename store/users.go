@@ -283,21 +283,28 @@ func (s *Store) updateUser(ctx context.Context, tx *sqlx.Tx, a Actor, tenant ten
 
 // RecordLoginFailure counts a failed sign-in of user id and, on reaching
 // maxFailures, locks the account until now+lockFor and resets the counter.
-// It returns the updated user.
+// The increment is atomic (the row stays locked to the end of the
+// transaction), so parallel guesses cannot slip past the limit. It returns
+// the updated user.
 func (s *Store) RecordLoginFailure(ctx context.Context, id string, maxFailures int, lockFor time.Duration) (User, error) {
 	var u User
 	err := s.platformWrite(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		if u, err = getUser(ctx, tx, `id = $1`, id); err != nil {
-			return err
+		var n int
+		err := tx.GetContext(ctx, &n, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins`, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("user", id)
 		}
-		u.FailedLogins++
-		if maxFailures > 0 && u.FailedLogins >= maxFailures {
-			until := s.nowUTC().Add(lockFor)
-			u.LockedUntil, u.FailedLogins = &until, 0
+		if err != nil {
+			return fmt.Errorf("store: login failure: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3`,
-			u.FailedLogins, u.LockedUntil, id)
+		if maxFailures > 0 && n >= maxFailures {
+			_, err = tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2`,
+				s.nowUTC().Add(lockFor), id)
+			if err != nil {
+				return fmt.Errorf("store: lock user: %w", err)
+			}
+		}
+		u, err = getUser(ctx, tx, `id = $1`, id)
 		return err
 	})
 	return u, err
