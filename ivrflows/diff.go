@@ -135,3 +135,17 @@ func diffSlices(path string, a, b []any) []FieldChange {
 	}
 	return out
 }
+
+// DiffDocs parses two flow documents (e.g. versions 3 and 4 as stored) and
+// diffs them.
+func DiffDocs(from, to []byte) ([]Change, error) {
+	a, err := Parse(from)
+	if err != nil {
+		return nil, fmt.Errorf("from: %w", err)
+	}
+	b, err := Parse(to)
+	if err != nil {
+		return nil, fmt.Errorf("to: %w", err)
+	}
+	return Diff(a, b), nil
+}

@@ -125,3 +125,15 @@ func TestLanguageWarnings(t *testing.T) {
 		t.Fatalf("warnings:\n%s", strings.Join(got, "\n"))
 	}
 }
+
+func TestDiffDocs(t *testing.T) {
+	a := flowJSON(``, hangupNode)
+	b := strings.Replace(a, `"type": "hangup"}`, `"type": "hangup", "params": {"cause": "USER_BUSY"}}`, 1)
+	ch, err := DiffDocs([]byte(a), []byte(b))
+	if err != nil || len(ch) != 1 || ch[0].Node != "end" || ch[0].Fields[0].Path != "params" {
+		t.Fatalf("%+v %v", ch, err)
+	}
+	if _, err := DiffDocs([]byte(a), []byte(`{`)); !errors.Is(err, ErrBadJSON) {
+		t.Fatalf("bad doc: %v", err)
+	}
+}

@@ -166,3 +166,20 @@ func FuzzParseFile(f *testing.F) {
 		}
 	})
 }
+
+func TestRunDoc(t *testing.T) {
+	doc := []byte(timingFlow)
+	rep, err := RunDoc(doc, &ivrflows.Catalog{}, []Case{
+		{Name: "ok", Input: []Press{{Keys: "42#"}}, Expect: Expect{Vars: map[string]any{"x": "42"}}},
+		{Name: "wrong", Input: []Press{{Keys: "42#"}}, Expect: Expect{Vars: map[string]any{"x": "43"}}},
+	})
+	if err != nil || rep.Passed != 1 || rep.Failed != 1 || rep.OK() {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	if _, err := RunDoc(doc, &ivrflows.Catalog{}, []Case{{Name: "x", Input: []Press{{Keys: "?"}}}}); !errors.Is(err, ErrBadTestFile) {
+		t.Fatalf("bad key: %v", err)
+	}
+	if _, err := RunDoc([]byte(`{"id": "x"}`), &ivrflows.Catalog{}, []Case{{Name: "x"}}); !errors.Is(err, ivrflows.ErrInvalidFlow) {
+		t.Fatalf("invalid flow: %v", err)
+	}
+}

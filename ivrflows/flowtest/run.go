@@ -74,13 +74,7 @@ func RunFile(r io.Reader, opts Options) (Report, error) {
 	}
 	rep := Report{Flow: p.Flow}
 	for _, c := range f.Cases {
-		cr := Run(p, c)
-		rep.Cases = append(rep.Cases, cr)
-		if cr.Passed {
-			rep.Passed++
-		} else {
-			rep.Failed++
-		}
+		rep.add(Run(p, c))
 	}
 	return rep, nil
 }
@@ -124,4 +118,36 @@ func Run(p *ivrflows.Program, c Case) CaseReport {
 	check(&sm.rep, c.Expect)
 	sm.rep.Passed = len(sm.rep.Failures) == 0
 	return sm.rep
+}
+
+// RunDoc validates a flow document against a catalog and runs cases on it:
+// the API's test-run of a draft before it is published. The error is the
+// flow's ValidationErrors (or ErrBadJSON) or a bad case.
+func RunDoc(doc []byte, cat *ivrflows.Catalog, cases []Case) (Report, error) {
+	if len(cases) == 0 {
+		return Report{}, fmt.Errorf("%w: no cases", ErrBadTestFile)
+	}
+	for i, c := range cases {
+		if err := c.check(); err != nil {
+			return Report{}, fmt.Errorf("%w: case %d (%q): %v", ErrBadTestFile, i+1, c.Name, err)
+		}
+	}
+	p, err := ivrflows.ParseAndCompile(doc, cat)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Flow: p.Flow}
+	for _, c := range cases {
+		rep.add(Run(p, c))
+	}
+	return rep, nil
+}
+
+func (r *Report) add(c CaseReport) {
+	r.Cases = append(r.Cases, c)
+	if c.Passed {
+		r.Passed++
+	} else {
+		r.Failed++
+	}
 }
