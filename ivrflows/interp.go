@@ -8,7 +8,13 @@ import (
 
 // MaxNodesPerInput caps how many nodes one input may run. Validation already
 // rejects loops that never wait for the caller; this is the second wall.
-const MaxNodesPerInput = 500
+// MaxNodesPerCall caps a whole call, against loops through nodes that wait
+// for something other than the caller (a queue that is closed answers at
+// once).
+const (
+	MaxNodesPerInput = 500
+	MaxNodesPerCall  = 10000
+)
 
 // Outcome is how a flow ended.
 type Outcome string
@@ -202,6 +208,10 @@ func (r *run) runFrom(enter bool) {
 	for n := 0; enter && !r.s.Done; n++ {
 		if n >= MaxNodesPerInput {
 			r.finish(OutcomeError, fmt.Sprintf("ran %d nodes without waiting for the caller", n))
+			return
+		}
+		if r.s.Steps >= MaxNodesPerCall {
+			r.finish(OutcomeError, fmt.Sprintf("the call passed %d nodes; the flow seems to loop", r.s.Steps))
 			return
 		}
 		node := r.p.Nodes[r.s.Node]

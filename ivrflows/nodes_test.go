@@ -395,3 +395,21 @@ func TestHTTPResponseTooLarge(t *testing.T) {
 		t.Fatalf("trace %+v", d.trace[0])
 	}
 }
+
+func TestNodesPerCallCap(t *testing.T) {
+	doc := flowJSON(``,
+		`{"id": "q", "type": "queue", "params": {"queue": "sales"}, "exits": {"done": "end", "failed": "p"}}`,
+		`{"id": "p", "type": "play", "params": {"prompts": [{"prompt": "closed"}]}, "exits": {"next": "q"}}`, hangupNode)
+	d := startFlow(t, doc)
+	for i := 0; !d.s.Done; i++ {
+		if i > MaxNodesPerCall {
+			t.Fatal("no cap")
+		}
+		d.feed(QueueResult{Reason: "closed"})
+		if !d.s.Done {
+			d.feed(PlayDone{})
+		}
+	}
+	d.ended(OutcomeError)
+	d.want(Hangup{Cause: "NORMAL_TEMPORARY_FAILURE"})
+}
