@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/switchboard-cc/switchboard/tenancy"
@@ -62,4 +63,27 @@ func benchListAgents(b *testing.B, s *Store) {
 			b.Fatalf("ListAgents: %d items, %v", len(l.Items), err)
 		}
 	}
+}
+
+// FuzzInputValidation: what the validators of client input accept is safe
+// to store and hand to the switch: numbers are '+' and digits, extensions a
+// small alphabet, node addresses carry a host and a port.
+func FuzzInputValidation(f *testing.F) {
+	f.Add("+8657100", "1001", "10.0.0.5:8021")
+	f.Add("12ab", "a b", "http://pbx:8088/ari")
+	f.Add("+", "1001\n", "[::1]:1")
+	f.Fuzz(func(t *testing.T, number, ext, addr string) {
+		in := AccessNumberInput{Number: number, EntryKind: EntryQueue, EntryAlias: "q"}
+		if in.validate() == nil && strings.Trim(strings.TrimPrefix(number, "+"), "0123456789") != "" {
+			t.Fatalf("number %q accepted", number)
+		}
+		if checkExtension(ext) == nil && strings.ContainsAny(ext, " :@;\r\n\x00") {
+			t.Fatalf("extension %q accepted", ext)
+		}
+		for _, kind := range []NodeKind{NodeFreeSWITCH, NodeAsterisk} {
+			if checkNodeAddress(kind, addr) == nil && (strings.ContainsAny(addr, " \r\n\x00") || !strings.Contains(addr, ":")) {
+				t.Fatalf("%s address %q accepted", kind, addr)
+			}
+		}
+	})
 }

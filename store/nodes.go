@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -126,10 +127,18 @@ func checkNodeAddress(kind NodeKind, addr string) error {
 		}
 		hostPort = u.Host
 	}
-	if host, port, err := net.SplitHostPort(hostPort); err != nil || host == "" || port == "" {
+	host, port, err := net.SplitHostPort(hostPort)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 || !validHost(host) {
 		return invalid("address", fmt.Sprintf("%q is not host:port", addr))
 	}
 	return nil
+}
+
+// validHost accepts DNS names and IPv4/IPv6 literals (letters, digits, '.',
+// '-', ':'), nothing a dial string or URL could be smuggled through.
+func validHost(h string) bool {
+	return h != "" && len(h) <= 253 &&
+		strings.Trim(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") == ""
 }
 
 // encrypt seals a node secret with AES-GCM; the random nonce is prepended
