@@ -9,7 +9,10 @@ import (
 // Compilation of nodes that reach outside the flow: HTTP, SQL, the ACD,
 // transfers, mailboxes, lists and recordings.
 
-var httpMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
+var (
+	httpMethods  = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
+	headerNameRe = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
+)
 
 func compileHTTP(c *compiler, p *HTTPParams) {
 	ep, ok := c.cat.Endpoints[p.Endpoint]
@@ -35,6 +38,11 @@ func compileHTTP(c *compiler, p *HTTPParams) {
 	p.TimeoutMS = c.timeout(p.TimeoutMS, defaultHTTPMS)
 	if p.Retries < 0 || p.Retries > 5 {
 		c.errf("retries must be between 0 and 5")
+	}
+	for _, k := range sortedKeys(p.Headers) {
+		if !headerNameRe.MatchString(k) || strings.ContainsAny(p.Headers[k], "\r\n") {
+			c.errf("header %q is not a valid HTTP header name and value", k)
+		}
 	}
 	p.body = c.exprMap(p.Body, "body field")
 	p.mapping = c.mapping(p.Map, map[string]any{"status": 0, "body": map[string]any{}})

@@ -204,7 +204,7 @@ func checkDoc(t *testing.T, c schemaChecker, name string) []string {
 func TestFixturesConformToSchema(t *testing.T) {
 	c := loadSchema(t)
 	shapeErrors := map[string]bool{"unknown_field": true, "unknown_setting": true, "unknown_type": true,
-		"bad_collect": true, "structure": true, "wrong_case": true, "wrong_case_params": true}
+		"bad_collect": true, "structure": true, "wrong_case": true, "wrong_case_params": true, "http_settings": true}
 	files, _ := filepath.Glob("testdata/*/*.json")
 	for _, f := range files {
 		if strings.HasSuffix(f, ".golden.json") || strings.HasSuffix(f, "catalog.json") {
