@@ -142,6 +142,28 @@ func (s *Store) ListAgentStates(ctx context.Context, tenant tenancy.TenantID, f 
 	return out, err
 }
 
+// LatestAgentStates returns the last recorded transition of each of
+// tenant's agents (latest at, then latest id), sorted by agent: what an ACD
+// owner restores after a restart before resynchronising with the switches.
+func (s *Store) LatestAgentStates(ctx context.Context, tenant tenancy.TenantID) ([]AgentStateChange, error) {
+	var rows []stateRow
+	err := s.tenantRead(ctx, tenant, func(db q) error {
+		return db.SelectContext(ctx, &rows, `SELECT * FROM agent_state_history h WHERE h.tenant_id = $1
+			AND h.id = (SELECT h2.id FROM agent_state_history h2 WHERE h2.tenant_id = $1 AND h2.agent_id = h.agent_id
+				ORDER BY h2.at DESC, h2.id DESC LIMIT 1)
+			ORDER BY h.agent_id`, string(tenant))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: latest agent states: %w", err)
+	}
+	out := make([]AgentStateChange, len(rows))
+	for i, r := range rows {
+		out[i] = r.AgentStateChange
+		out[i].At = out[i].At.UTC()
+	}
+	return out, nil
+}
+
 // CDR is one call leg's detail record.
 type CDR struct {
 	ID             string           `json:"id" db:"id"`

@@ -471,3 +471,22 @@ func TestLoginFailuresConcurrent(t *testing.T) {
 		}
 	})
 }
+
+func TestLatestAgentStates(t *testing.T) {
+	allBackends(t, func(t *testing.T, s *Store) {
+		a, b := mkTenant(t, s, "a.example.com", 1), mkTenant(t, s, "b.example.com", 1)
+		t0 := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+		must(t, s.AppendAgentStates(ctx, a.ID, []AgentStateChange{
+			{AgentID: "ag2", FromState: "logged_out", ToState: "idle", At: t0},
+			{AgentID: "ag1", FromState: "idle", ToState: "busy", At: t0.Add(2 * time.Second)},
+			{AgentID: "ag1", FromState: "logged_out", ToState: "idle", At: t0}, // arrives late, older
+			{AgentID: "ag2", FromState: "idle", ToState: "break", Reason: "lunch", At: t0.Add(time.Minute)},
+		}))
+		must(t, s.AppendAgentStates(ctx, b.ID, []AgentStateChange{{AgentID: "ag1", ToState: "wrap_up", At: t0.Add(time.Hour)}}))
+		got, err := s.LatestAgentStates(ctx, a.ID)
+		must(t, err)
+		if len(got) != 2 || got[0].AgentID != "ag1" || got[0].ToState != "busy" || got[1].ToState != "break" || got[1].Reason != "lunch" {
+			t.Fatalf("LatestAgentStates = %+v", got)
+		}
+	})
+}
