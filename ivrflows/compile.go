@@ -75,9 +75,7 @@ func Compile(f *Flow, cat *Catalog) (*Program, error) {
 		p.Nodes = append(p.Nodes, c.compileNode(&f.Nodes[i]))
 	}
 	c.node = ""
-	if len(c.errs) == 0 {
-		c.resolveExits(p)
-	}
+	c.resolveExits(p)
 	if len(c.errs) == 0 {
 		c.checkGraph(p)
 	}
@@ -187,8 +185,11 @@ func (c *compiler) compileNode(n *Node) *CompiledNode {
 func (c *compiler) resolveExits(p *Program) {
 	for _, cn := range p.Nodes {
 		c.node = cn.ID
-		kind := nodeKinds[cn.Type]
+		kind, known := nodeKinds[cn.Type]
 		cn.next = map[string]int{}
+		if !known || cn.ID == "" {
+			continue // already reported
+		}
 		for _, e := range kind.required(cn.Params) {
 			if _, ok := cn.Exits[e]; !ok {
 				c.errf("exit %q is not connected", e)
