@@ -50,10 +50,8 @@ func TestMainFlowCases(t *testing.T) {
 		t.Errorf("URL %s", got)
 	}
 	set := map[string]any{}
-	for _, e := range balance.Trace {
-		for _, c := range e.Set {
-			set[c.Name] = c.Value
-		}
+	for _, c := range balance.VarsSet {
+		set[c.Name] = c.Value
 	}
 	if set["balance"] != 12.5 || set["account"] != "12345678" {
 		t.Errorf("trace does not show the variables set: %v", set)

@@ -46,6 +46,7 @@ type CaseReport struct {
 	Visited     []string               `json:"visited"`
 	Prompts     []string               `json:"prompts,omitempty"`
 	Vars        map[string]any         `json:"vars"`
+	VarsSet     []ivrflows.VarChange   `json:"vars_set,omitempty"` // in the order the flow set them
 	HTTPCalls   []ivrflows.HTTPRequest `json:"http_calls,omitempty"`
 	SQLQueries  []ivrflows.SQLQuery    `json:"sql_queries,omitempty"`
 	Lookups     []ivrflows.Lookup      `json:"lookups,omitempty"`

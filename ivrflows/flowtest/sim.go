@@ -64,6 +64,7 @@ func (sm *sim) finish() {
 	r.Duration = sm.now.Sub(sm.start)
 	for _, e := range r.Trace {
 		r.Visited = append(r.Visited, e.Node)
+		r.VarsSet = append(r.VarsSet, e.Set...)
 	}
 	if len(r.Trace) > 0 {
 		r.EndNode = r.Trace[len(r.Trace)-1].Node

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/switchboard-cc/switchboard/ivrflows"
 )
 
 // fakeEngine writes a short telephony WAV and counts renders.
@@ -194,5 +196,17 @@ func TestPruneRemovesUnusedRenderings(t *testing.T) {
 	}
 	if eng.renders.Load() != 2 {
 		t.Errorf("%d renders", eng.renders.Load())
+	}
+}
+
+func TestFilesMixesRecordingsAndTTS(t *testing.T) {
+	c, _ := NewCache(t.TempDir(), &fakeEngine{})
+	ctx := context.Background()
+	files, err := Files(ctx, c, []ivrflows.PlayItem{{File: "acme/en/welcome.wav"}, {Text: "12.5", Voice: "en"}})
+	if err != nil || len(files) != 2 || files[0] != "acme/en/welcome.wav" || files[1] != c.Path("12.5", "en") {
+		t.Fatalf("%v %v", files, err)
+	}
+	if _, err := Files(ctx, c, []ivrflows.PlayItem{{Text: "x", Voice: "-bad"}}); !errors.Is(err, ErrBadRequest) {
+		t.Fatalf("bad voice: %v", err)
 	}
 }
