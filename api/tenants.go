@@ -45,27 +45,13 @@ func (s *Server) transitionRoute(action, summary string, fn transitionFunc) rout
 }
 
 func (s *Server) createTenant(c *echo.Context) error {
-	var in store.TenantInput
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	t, err := s.store.CreateTenant(c.Request().Context(), actor(c), in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, t)
+	return createWith(c, func(ctx context.Context, in store.TenantInput) (tenancy.Tenant, error) {
+		return s.store.CreateTenant(ctx, actor(c), in)
+	})
 }
 
 func (s *Server) listTenants(c *echo.Context) error {
-	p, err := parsePage(c)
-	if err != nil {
-		return err
-	}
-	l, err := s.store.ListTenants(c.Request().Context(), p)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, pageFrom(l, same[tenancy.Tenant]))
+	return list(c, s.store.ListTenants, same[tenancy.Tenant])
 }
 
 func (s *Server) getTenant(c *echo.Context) error {
@@ -73,15 +59,9 @@ func (s *Server) getTenant(c *echo.Context) error {
 }
 
 func (s *Server) updateTenant(c *echo.Context) error {
-	var patch store.TenantPatch
-	if err := decodeJSON(c, &patch); err != nil {
-		return err
-	}
-	t, err := s.store.UpdateTenant(c.Request().Context(), actor(c), tenancy.TenantID(c.Param("tenant_id")), patch)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, t)
+	return updateWith(c, "tenant_id", func(ctx context.Context, id string, patch store.TenantPatch) (tenancy.Tenant, error) {
+		return s.store.UpdateTenant(ctx, actor(c), tenancy.TenantID(id), patch)
+	})
 }
 
 // same is the identity conversion for lists whose rows hold no secrets.
