@@ -81,16 +81,26 @@ func (c *Cache) Synthesize(ctx context.Context, text, voice string) (string, err
 		_ = os.Chtimes(path, now, now) // mark it used, for Prune; best effort
 		return path, nil
 	}
-	r, first := c.claim(path)
-	if first {
-		r.err = c.renderTo(ctx, text, voice, path)
-		c.release(path, r)
-	}
-	select {
-	case <-r.done:
-		return path, r.err
-	case <-ctx.Done():
-		return "", context.Cause(ctx)
+	for {
+		r, first := c.claim(path)
+		if first {
+			r.err = c.renderTo(ctx, text, voice, path)
+			c.release(path, r)
+		}
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return "", context.Cause(ctx)
+		}
+		// Another caller's render stopped because that caller hung up: ours
+		// is still wanted, so render again.
+		if !first && r.err != nil && (errors.Is(r.err, context.Canceled) || errors.Is(r.err, context.DeadlineExceeded)) {
+			continue
+		}
+		if r.err != nil {
+			return "", r.err
+		}
+		return path, nil
 	}
 }
 

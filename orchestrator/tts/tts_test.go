@@ -210,3 +210,46 @@ func TestFilesMixesRecordingsAndTTS(t *testing.T) {
 		t.Fatalf("bad voice: %v", err)
 	}
 }
+
+// ctxEngine fails with the context's error when it is cancelled mid-render.
+type ctxEngine struct {
+	fakeEngine
+	started chan struct{}
+}
+
+func (e *ctxEngine) Render(ctx context.Context, text, voice, out string) error {
+	if e.renders.Add(1) == 1 {
+		close(e.started)
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return os.WriteFile(out, wavBytes(Telephony, 1600, ""), 0o644)
+}
+
+func TestWaiterRendersAgainWhenTheFirstCallerHangsUp(t *testing.T) {
+	eng := &ctxEngine{started: make(chan struct{})}
+	c, _ := NewCache(t.TempDir(), eng)
+	first, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Synthesize(first, "hello", "en")
+		errc <- err
+	}()
+	<-eng.started
+	got := make(chan error, 1)
+	go func() {
+		_, err := c.Synthesize(context.Background(), "hello", "en")
+		got <- err
+	}()
+	time.Sleep(10 * time.Millisecond) // let the second caller wait on the first render
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("first caller: %v", err)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("second caller got the first caller's cancellation: %v", err)
+	}
+	if n := eng.renders.Load(); n != 2 {
+		t.Fatalf("%d renders", n)
+	}
+}
