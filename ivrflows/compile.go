@@ -29,6 +29,7 @@ type Program struct {
 
 	start    int
 	defaults map[string]any
+	secret   map[string]bool
 	cat      *Catalog
 }
 
@@ -69,7 +70,7 @@ func Compile(f *Flow, cat *Catalog) (*Program, error) {
 		cat = &Catalog{}
 	}
 	c := &compiler{f: f, cat: cat, vars: map[string]VarType{}, env: map[string]any{}, index: map[string]int{}}
-	p := &Program{Flow: f.ID, StartNode: f.Start, cat: cat, defaults: map[string]any{}}
+	p := &Program{Flow: f.ID, StartNode: f.Start, cat: cat, defaults: map[string]any{}, secret: map[string]bool{}}
 	c.flowHeader(p)
 	for i := range f.Nodes {
 		p.Nodes = append(p.Nodes, c.compileNode(&f.Nodes[i]))
@@ -154,6 +155,9 @@ func (c *compiler) declareVars(p *Program) {
 		c.vars[name] = v.Type
 		c.env[name] = zeroOf(v.Type)
 		p.defaults[name] = def
+		if v.Secret {
+			p.secret[name] = true
+		}
 	}
 }
 

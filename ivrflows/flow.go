@@ -21,6 +21,9 @@ type Flow struct {
 type Variable struct {
 	Type    VarType `json:"type"`
 	Default any     `json:"default,omitempty"`
+	// Secret keeps the value out of traces (a PIN, a card number): the trace
+	// says the variable was set, not to what.
+	Secret bool `json:"secret,omitempty"`
 }
 
 // VarType is the type of a flow variable.

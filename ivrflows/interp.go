@@ -74,6 +74,9 @@ type State struct {
 	Error     string         `json:"error,omitempty"`
 }
 
+// SecretMask stands for the value of a secret variable in traces.
+const SecretMask = "******"
+
 // VarChange is a variable a node set.
 type VarChange struct {
 	Name  string `json:"name"`
@@ -300,6 +303,9 @@ func (r *run) set(name string, v any) error {
 		return fmt.Errorf("variable %s: %w", name, err)
 	}
 	r.s.Vars[name] = cv
+	if r.p.secret[name] {
+		cv = SecretMask
+	}
 	r.s.Changes = append(r.s.Changes, VarChange{Name: name, Value: cv})
 	return nil
 }

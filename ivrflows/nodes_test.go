@@ -413,3 +413,18 @@ func TestNodesPerCallCap(t *testing.T) {
 	d.ended(OutcomeError)
 	d.want(Hangup{Cause: "NORMAL_TEMPORARY_FAILURE"})
 }
+
+func TestSecretVariablesStayOutOfTraces(t *testing.T) {
+	doc := flowJSON(`"x": {"type": "string", "secret": true}`,
+		`{"id": "c", "type": "collect", "params": {"variable": "x", "mode": "fixed", "length": 4}, "exits": {"ok": "q", "fail": "end"}}`,
+		`{"id": "q", "type": "queue", "params": {"queue": "sales", "data": {"pin": "x"}}, "exits": {"done": "end", "failed": "end"}}`, hangupNode)
+	d := startFlow(t, doc)
+	d.keys("1234")
+	d.want(Queue{Queue: "sales", Data: map[string]string{"pin": "1234"}}) // the value still works
+	if got := d.trace[0].Set; len(got) != 1 || got[0] != (VarChange{"x", SecretMask}) {
+		t.Fatalf("trace shows %v", got)
+	}
+	if b, _ := json.Marshal(d.trace); strings.Contains(string(b), "1234") {
+		t.Fatalf("secret in trace: %s", b)
+	}
+}
