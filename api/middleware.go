@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -95,3 +96,16 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func statusLabel(status int) string { return strconv.Itoa(status) }
+
+// apiHeaders marks API answers as not cacheable by shared caches and not to
+// be content-sniffed by browsers (the web app shares the origin).
+func apiHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		if strings.HasPrefix(c.Request().URL.Path, apiPrefix+"/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		return next(c)
+	}
+}

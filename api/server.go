@@ -83,7 +83,7 @@ func New(cfg Config) (*Server, error) {
 	s.metrics = m
 	s.e = echo.NewWithConfig(echo.Config{Logger: cfg.Logger, HTTPErrorHandler: s.handleError,
 		IPExtractor: ipExtractor(cfg.TrustedProxies)})
-	s.e.Use(withRequestID, s.observe, s.recoverPanics)
+	s.e.Use(withRequestID, apiHeaders, s.observe, s.recoverPanics)
 	s.routes = s.allRoutes()
 	if s.openapi, err = json.Marshal(buildOpenAPI(s.routes)); err != nil {
 		return nil, err

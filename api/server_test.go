@@ -117,3 +117,13 @@ func TestClientIPTrustsOnlyConfiguredProxies(t *testing.T) {
 		t.Errorf("untrusted peer: got %s, want the peer", ip)
 	}
 }
+
+func TestAPIResponsesAreNotCached(t *testing.T) {
+	e := newEnv(t)
+	for _, p := range []string{"/api/v1/me", "/api/v1/nope"} {
+		r := e.do("GET", p, e.admin, nil)
+		if r.header.Get("Cache-Control") != "no-store" || r.header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: headers %v", p, r.header)
+		}
+	}
+}
