@@ -181,3 +181,19 @@ func TestRunDoc(t *testing.T) {
 		t.Fatalf("invalid flow: %v", err)
 	}
 }
+
+func TestOrdersFlowCases(t *testing.T) {
+	rep := runFile(t, "orders.test.json")
+	var out bytes.Buffer
+	rep.WriteText(&out)
+	if !rep.OK() || rep.Passed != 5 {
+		t.Fatalf("report:\n%s", out.String())
+	}
+	q := rep.Cases[1].SQLQueries[1]
+	if q.DataSource != "orders" || q.ReadOnly || len(q.Args) != 2 || q.Args[0] != "55555" || q.Args[1] != "recording-1.wav" {
+		t.Errorf("call-back insert %+v", q)
+	}
+	if q := rep.Cases[0].SQLQueries[0]; !q.ReadOnly || q.Args[0] != "test" || q.MaxRows != 1 {
+		t.Errorf("lookup %+v", q)
+	}
+}
