@@ -197,3 +197,20 @@ func TestOrdersFlowCases(t *testing.T) {
 		t.Errorf("lookup %+v", q)
 	}
 }
+
+func TestOutboundSurveyCases(t *testing.T) {
+	rep := runFile(t, "outbound_survey.test.json")
+	var out bytes.Buffer
+	rep.WriteText(&out)
+	if !rep.OK() || rep.Passed != 3 {
+		t.Fatalf("report:\n%s", out.String())
+	}
+	post := rep.Cases[0].HTTPCalls[0]
+	want := `{"language":"cmn","phone":"+8613700000002","q1":1,"q2":2,"recording":"recording-1.wav","score":1.5}`
+	if post.Method != "POST" || post.URL != "https://crm.acme.example/api/surveys" || string(post.Body) != want {
+		t.Errorf("POST %s %s %s", post.Method, post.URL, post.Body)
+	}
+	if a := rep.Cases[1].HTTPCalls; len(a) != 3 || a[2].Attempt != 3 {
+		t.Errorf("retries: %+v", a)
+	}
+}
