@@ -43,8 +43,15 @@ func (e *env) problems(r resp, want int) problemsBody {
 // saved with its problems per node and cannot be published; fixed, it is
 // published as v1 (live), changed and published as v2, moved live, rolled
 // back; versions cannot be changed.
-func TestFlowDraftPublishAliasRollback(t *testing.T) {
-	e := newEnv(t)
+func TestFlowDraftPublishAliasRollback(t *testing.T) { bothDBs(t, flowLifecycle) }
+
+// bothDBs runs fn over HTTP on SQLite and on PostgreSQL (when configured).
+func bothDBs(t *testing.T, fn func(t *testing.T, e *env)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, newEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, newEnvPostgres(t)) })
+}
+
+func flowLifecycle(t *testing.T, e *env) {
 	f := e.flowTenant("acme", 2)
 	bad := strings.Replace(salesFlow("main", "Hello"), `"queue": "sales"`, `"queue": "billing"`, 1)
 	r := e.do("POST", f.base+"/flows", f.admin, bad)
@@ -118,8 +125,9 @@ func (e *env) checkImmutable(f tenantFix, one string, v1 store.FlowVersion) {
 // TestFlowPublishQuota (MT-2): publishing a second flow at
 // max_published_flows = 1 is refused with the numbers; new versions of the
 // published one are not.
-func TestFlowPublishQuota(t *testing.T) {
-	e := newEnv(t)
+func TestFlowPublishQuota(t *testing.T) { bothDBs(t, flowQuota) }
+
+func flowQuota(t *testing.T, e *env) {
 	f := e.flowTenant("acme", 1)
 	var a, b store.Flow
 	e.must(e.do("POST", f.base+"/flows", f.admin, salesFlow("a", "A")), 201, &a)
@@ -212,8 +220,9 @@ func TestFlowTestRun(t *testing.T) {
 }
 
 // TestFlowTraceRoutes: a live call's trace, and the traced calls of a flow.
-func TestFlowTraceRoutes(t *testing.T) {
-	e := newEnv(t)
+func TestFlowTraceRoutes(t *testing.T) { bothDBs(t, flowTraces) }
+
+func flowTraces(t *testing.T, e *env) {
 	w := e.populate(e.newTenant("acme", 5))
 	f := w.tenantFix
 	var steps Page[store.TraceStep]
