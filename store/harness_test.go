@@ -28,10 +28,14 @@ func backends(t *testing.T, fn func(t *testing.T, s *Store)) {
 // the schema, as in production: FORCE ROW LEVEL SECURITY then applies to
 // every query the store makes, so a method that forgets to set its tenant
 // or platform scope fails here.
+//
+// The three run in parallel (each has its own database): most of their time
+// is spent waiting on PostgreSQL, not on the CPU.
 func allBackends(t *testing.T, fn func(t *testing.T, s *Store)) {
 	t.Helper()
-	backends(t, fn)
-	t.Run("postgres_app_role", func(t *testing.T) { fn(t, openPostgresAppRole(t)) })
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); fn(t, openSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { t.Parallel(); fn(t, openPostgres(t)) })
+	t.Run("postgres_app_role", func(t *testing.T) { t.Parallel(); fn(t, openPostgresAppRole(t)) })
 }
 
 // openPostgresAppRole creates a login role without superuser rights and a

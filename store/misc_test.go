@@ -131,11 +131,12 @@ func TestAuditInSameTransaction(t *testing.T) {
 }
 
 func TestAgentStateHistoryBatch(t *testing.T) {
+	old := historyBatch
+	historyBatch = 100 // set before the parallel subtests start, restored after they end
+	t.Cleanup(func() { historyBatch = old })
 	allBackends(t, func(t *testing.T, s *Store) {
 		a, b := mkTenant(t, s, "a.example.com", 1), mkTenant(t, s, "b.example.com", 1)
 		t0 := time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.FixedZone("CST", 8*3600))
-		defer func(n int) { historyBatch = n }(historyBatch)
-		historyBatch = 100
 		rows := make([]AgentStateChange, 243) // spans three INSERT batches
 		for i := range rows {
 			rows[i] = AgentStateChange{AgentID: fmt.Sprint("ag", i%3), FromState: "idle", ToState: "busy",
