@@ -9,8 +9,9 @@ import (
 // TestAuditRecordsWhoWhatWhereWhen: every change is in the log with actor,
 // tenant, action, time and client address; tenant admins see only their
 // tenant, platform admins see everything.
-func TestAuditRecordsWhoWhatWhereWhen(t *testing.T) {
-	e := newEnv(t)
+func TestAuditRecordsWhoWhatWhereWhen(t *testing.T) { testAuditRecordsWhoWhatWhereWhen(t, newEnv(t)) }
+
+func testAuditRecordsWhoWhatWhereWhen(t *testing.T, e *env) {
 	a := e.newTenant("alpha", 2)
 	b := e.newTenant("beta", 2)
 	var sk store.Skill

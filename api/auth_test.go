@@ -46,8 +46,9 @@ func TestAccessTokenExpires(t *testing.T) {
 // TestFailedLoginsSlowDownThenLock: three free failures, then a growing
 // delay (429 + Retry-After), then a lock (423) that is logged with user and
 // IP, and that the right password cannot bypass until it expires.
-func TestFailedLoginsSlowDownThenLock(t *testing.T) {
-	e := newEnv(t)
+func TestFailedLoginsSlowDownThenLock(t *testing.T) { testFailedLoginsSlowDownThenLock(t, newEnv(t)) }
+
+func testFailedLoginsSlowDownThenLock(t *testing.T, e *env) {
 	e.newTenant("alpha", 5)
 	bad := LoginRequest{Login: "admin@alpha.test", Password: "wrong password!"}
 	good := LoginRequest{Login: "admin@alpha.test", Password: testPassword}
@@ -88,8 +89,9 @@ func TestFailedLoginsSlowDownThenLock(t *testing.T) {
 	e.must(e.do("POST", "/api/v1/auth/login", "", good), 200, nil)
 }
 
-func TestRefreshRotatesAndDetectsReuse(t *testing.T) {
-	e := newEnv(t)
+func TestRefreshRotatesAndDetectsReuse(t *testing.T) { testRefreshRotatesAndDetectsReuse(t, newEnv(t)) }
+
+func testRefreshRotatesAndDetectsReuse(t *testing.T, e *env) {
 	e.newTenant("alpha", 5)
 	var s1 TokenResponse
 	e.must(e.do("POST", "/api/v1/auth/login", "", LoginRequest{Login: "admin@alpha.test", Password: testPassword}), 200, &s1)
@@ -145,8 +147,9 @@ func TestPasswordChangeAndDisableRevokeSessions(t *testing.T) {
 	}
 }
 
-func TestAPIKeys(t *testing.T) {
-	e := newEnv(t)
+func TestAPIKeys(t *testing.T) { testAPIKeys(t, newEnv(t)) }
+
+func testAPIKeys(t *testing.T, e *env) {
 	f := e.newTenant("alpha", 5)
 	var k CreatedAPIKey
 	e.must(e.do("POST", f.base+"/api-keys", f.admin, CreateAPIKeyRequest{Name: "crm", Role: tenancy.RoleSupervisor}), 201, &k)

@@ -10,8 +10,9 @@ import (
 
 // TestHappyPaths drives every resource through create, read, update, list
 // and delete, checking that each answer reflects the change.
-func TestHappyPaths(t *testing.T) {
-	e := newEnv(t)
+func TestHappyPaths(t *testing.T) { testHappyPaths(t, newEnv(t)) }
+
+func testHappyPaths(t *testing.T, e *env) {
 	w := e.populate(e.newTenant("alpha", 5))
 	plat := e.platformObjects()
 	steps := []struct {

@@ -9,8 +9,9 @@ import (
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
-func TestIdempotentCreateReplays(t *testing.T) {
-	e := newEnv(t)
+func TestIdempotentCreateReplays(t *testing.T) { testIdempotentCreateReplays(t, newEnv(t)) }
+
+func testIdempotentCreateReplays(t *testing.T, e *env) {
 	f := e.newTenant("alpha", 2)
 	body := store.SkillInput{Name: "english"}
 	first := e.do("POST", f.base+"/skills", f.admin, body, "Idempotency-Key", "k1")
@@ -48,8 +49,9 @@ func TestIdempotentFailureReleasesKey(t *testing.T) {
 
 // TestConcurrentIdempotentRetries: parallel retries of one create make one
 // object; the others replay it or are told the first is still running.
-func TestConcurrentIdempotentRetries(t *testing.T) {
-	e := newEnv(t)
+func TestConcurrentIdempotentRetries(t *testing.T) { testConcurrentIdempotentRetries(t, newEnv(t)) }
+
+func testConcurrentIdempotentRetries(t *testing.T, e *env) {
 	f := e.newTenant("alpha", 2)
 	var wg sync.WaitGroup
 	statuses := make([]int, 8)

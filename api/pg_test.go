@@ -73,3 +73,19 @@ func TestPostgresIsolationAndSuspension(t *testing.T) {
 		t.Fatalf("write to suspended tenant: %s", r)
 	}
 }
+
+// TestPostgres runs the behaviour that depends on the database (locks,
+// uniqueness, transactions, quotas under concurrency) on PostgreSQL too.
+func TestPostgres(t *testing.T) {
+	postgresURL(t)
+	for name, run := range map[string]func(*testing.T, *env){
+		"HappyPaths": testHappyPaths, "IdempotentCreateReplays": testIdempotentCreateReplays,
+		"ConcurrentIdempotentRetries": testConcurrentIdempotentRetries, "FailedLogins": testFailedLoginsSlowDownThenLock,
+		"Refresh": testRefreshRotatesAndDetectsReuse, "APIKeys": testAPIKeys,
+		"ConcurrentAgentQuota": testConcurrentAgentCreatesRespectQuota, "AgentsQuota": testAgentsQuotaAndWriteOnlySIPPassword,
+		"BadInput": testBadInputIsRefusedAndChangesNothing, "SuspendResumeArchive": testSuspendResumeArchive,
+		"Audit": testAuditRecordsWhoWhatWhereWhen,
+	} {
+		t.Run(name, func(t *testing.T) { run(t, newEnvPostgres(t)) })
+	}
+}

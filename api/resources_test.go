@@ -29,7 +29,10 @@ func TestNodeSecretIsWriteOnly(t *testing.T) {
 }
 
 func TestAgentsQuotaAndWriteOnlySIPPassword(t *testing.T) {
-	e := newEnv(t)
+	testAgentsQuotaAndWriteOnlySIPPassword(t, newEnv(t))
+}
+
+func testAgentsQuotaAndWriteOnlySIPPassword(t *testing.T, e *env) {
 	f := e.newTenant("alpha", 2)
 	var sk store.Skill
 	e.must(e.do("POST", f.base+"/skills", f.admin, store.SkillInput{Name: "cantonese"}), 201, &sk)
@@ -63,7 +66,10 @@ func TestAgentsQuotaAndWriteOnlySIPPassword(t *testing.T) {
 // TestBadInputIsRefusedAndChangesNothing: each bad body gets a 4xx naming the
 // field and leaves no row and no audit entry behind.
 func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
-	e := newEnv(t)
+	testBadInputIsRefusedAndChangesNothing(t, newEnv(t))
+}
+
+func testBadInputIsRefusedAndChangesNothing(t *testing.T, e *env) {
 	f := e.newTenant("alpha", 2)
 	long := strings.Repeat("x", 101)
 	cases := []struct {
@@ -155,7 +161,10 @@ func TestDuplicatesConflictNamingTheField(t *testing.T) {
 
 // TestConcurrentAgentCreatesRespectQuota: parallel creations never exceed max_agents.
 func TestConcurrentAgentCreatesRespectQuota(t *testing.T) {
-	e := newEnv(t)
+	testConcurrentAgentCreatesRespectQuota(t, newEnv(t))
+}
+
+func testConcurrentAgentCreatesRespectQuota(t *testing.T, e *env) {
 	f := e.newTenant("alpha", 2)
 	users := make([]string, 6)
 	for i := range users {

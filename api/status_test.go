@@ -10,8 +10,9 @@ import (
 
 // TestSuspendResumeArchive (MT-3): suspended tenants read but never write,
 // their keys stop; resume restores everything; archive blocks all access.
-func TestSuspendResumeArchive(t *testing.T) {
-	e := newEnv(t)
+func TestSuspendResumeArchive(t *testing.T) { testSuspendResumeArchive(t, newEnv(t)) }
+
+func testSuspendResumeArchive(t *testing.T, e *env) {
 	a := e.populate(e.newTenant("alpha", 5))
 	other := e.newTenant("beta", 5)
 	e.must(e.do("POST", a.base+"/suspend", e.admin, nil), 200, nil)
