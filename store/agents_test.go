@@ -184,3 +184,24 @@ func TestQueuesAndSkills(t *testing.T) {
 		}
 	})
 }
+
+// TestAgentCreationIsAtomic: an agent whose membership list is bad is not
+// created at all (agent row, skills and audit are one transaction).
+func TestAgentCreationIsAtomic(t *testing.T) {
+	allBackends(t, func(t *testing.T, s *Store) {
+		a := mkTenant(t, s, "a.example.com", 5)
+		sk, err := s.CreateSkill(ctx, admin1, a.ID, SkillInput{Name: "english"})
+		must(t, err)
+		u := mkUser(t, s, a.ID, tenancy.RoleAgent)
+		_, err = s.CreateAgent(ctx, admin1, a.ID, AgentInput{UserID: u.ID, Extension: "1001", SIPPassword: "password1",
+			Skills: []AgentSkill{{sk.ID, 5}, {"no-such-skill", 5}}})
+		if !errors.Is(err, ErrInvalid) {
+			t.Fatalf("unknown skill: %v", err)
+		}
+		l, _ := s.ListAgents(ctx, a.ID, Page{})
+		audit, _ := s.ListAudit(ctx, a.ID, AuditFilter{ResourceType: "agent"}, Page{})
+		if len(l.Items) != 0 || len(audit.Items) != 0 {
+			t.Fatalf("failed creation left %d agents, %d audit rows", len(l.Items), len(audit.Items))
+		}
+	})
+}

@@ -491,3 +491,55 @@ func TestLatestAgentStates(t *testing.T) {
 		}
 	})
 }
+
+func TestSitesAndNodesCRUD(t *testing.T) {
+	allBackends(t, func(t *testing.T, s *Store) {
+		hq, err := s.CreateSite(ctx, op, SiteInput{Name: "HQ", Description: "Beijing"})
+		must(t, err)
+		br, err := s.CreateSite(ctx, op, SiteInput{Name: "Branch"})
+		must(t, err)
+		if _, err := s.CreateSite(ctx, op, SiteInput{Name: "HQ"}); !errors.Is(err, ErrConflict) {
+			t.Fatalf("duplicate site: %v", err)
+		}
+		up, err := s.UpdateSite(ctx, op, br.ID, SiteInput{Name: "Shanghai", Description: "branch"})
+		if err != nil || up.Name != "Shanghai" || up.Description != "branch" || !up.CreatedAt.Equal(br.CreatedAt) {
+			t.Fatalf("UpdateSite = %+v %v", up, err)
+		}
+		if _, err := s.UpdateSite(ctx, op, br.ID, SiteInput{Name: "HQ"}); !errors.Is(err, ErrConflict) {
+			t.Fatalf("rename onto another site: %v", err)
+		}
+		if _, err := s.UpdateSite(ctx, op, "nope", SiteInput{Name: "x"}); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("update unknown site: %v", err)
+		}
+		sites, err := s.ListSites(ctx, Page{Limit: 1})
+		if err != nil || len(sites.Items) != 1 || sites.Next == "" {
+			t.Fatalf("ListSites page 1 = %+v %v", sites, err)
+		}
+		n1, err := s.CreateNode(ctx, op, NodeInput{SiteID: hq.ID, Name: "fs1", Kind: NodeFreeSWITCH, Address: "10.0.0.1:8021", Secret: "a"})
+		must(t, err)
+		_, err = s.CreateNode(ctx, op, NodeInput{SiteID: br.ID, Name: "ast1", Kind: NodeAsterisk, Address: "http://10.0.1.1:8088/ari", Username: "sb", Secret: "b"})
+		must(t, err)
+		if _, err := s.CreateNode(ctx, op, NodeInput{SiteID: "nope", Name: "x", Kind: NodeFreeSWITCH, Address: "h:1"}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("node on unknown site: %v", err)
+		}
+		nodes, err := s.ListNodes(ctx, Page{})
+		if err != nil || len(nodes.Items) != 2 || !nodes.Items[0].HasSecret {
+			t.Fatalf("ListNodes = %+v %v", nodes, err)
+		}
+		off := false
+		moved, err := s.UpdateNode(ctx, op, n1.ID, NodePatch{SiteID: &br.ID, Enabled: &off})
+		if err != nil || moved.SiteID != br.ID || moved.Enabled || !moved.HasSecret {
+			t.Fatalf("UpdateNode = %+v %v", moved, err)
+		}
+		if got, err := s.GetNode(ctx, n1.ID); err != nil || got != moved {
+			t.Fatalf("GetNode = %+v %v, want %+v", got, err, moved)
+		}
+		if sec, _ := s.NodeSecret(ctx, n1.ID); sec != "a" {
+			t.Fatalf("secret lost by an update without Secret: %q", sec)
+		}
+		must(t, s.DeleteSite(ctx, op, hq.ID))
+		if _, err := s.GetSite(ctx, hq.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("deleted site: %v", err)
+		}
+	})
+}
