@@ -2,6 +2,7 @@ package ivrflows
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -216,6 +217,7 @@ func compileSet(c *compiler, p *SetParams) {
 		a := &p.Assign[i]
 		if c.assignable(a.Var, "assignment") {
 			a.expr = c.expr(a.Expr, "value of "+a.Var)
+			c.checkAssignType(a.Var, a.expr)
 		}
 	}
 }
@@ -255,4 +257,29 @@ func compileLanguage(c *compiler, p *LanguageParams) {
 	default:
 		p.expr = c.expr(p.Expr, "language")
 	}
+}
+
+// checkAssignType catches, at validation, a value that can never fit its
+// variable: true/false into a number or a number into true/false. (Strings
+// are converted when they can be, at run time.)
+func (c *compiler) checkAssignType(name string, e *Expr) {
+	if e == nil {
+		return
+	}
+	t := e.prog.Node().Type()
+	if t == nil {
+		return
+	}
+	isNum := t.Kind() >= reflect.Int && t.Kind() <= reflect.Float64
+	switch vt := c.vars[name]; {
+	case vt == TypeNumber && t.Kind() == reflect.Bool, vt == TypeBool && isNum:
+		c.errf("value of %s: %q gives a %s, but %s is a %s", name, e.Source, kindWord(t.Kind()), name, vt)
+	}
+}
+
+func kindWord(k reflect.Kind) string {
+	if k == reflect.Bool {
+		return "true/false"
+	}
+	return "number"
 }
