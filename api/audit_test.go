@@ -1,6 +1,7 @@
 package api
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/switchboard-cc/switchboard/store"
@@ -37,4 +38,30 @@ func testAuditRecordsWhoWhatWhereWhen(t *testing.T, e *env) {
 	}
 	e.must(e.do("GET", "/api/v1/audit", a.admin, nil), 403, nil)
 	e.must(e.do("GET", b.base+"/audit", a.admin, nil), 404, nil)
+}
+
+// TestAuditHoldsNoSecrets: passwords, hashes, SIP passwords, node secrets and
+// API keys never reach the audit log.
+func TestAuditHoldsNoSecrets(t *testing.T) {
+	e := newEnv(t)
+	w := e.populate(e.newTenant("alpha", 5))
+	e.platformObjects()
+	r := e.do("GET", "/api/v1/audit?limit=500", e.admin, nil)
+	e.must(r, 200, nil)
+	for _, secret := range []string{testPassword, "argon2id", "sip-secret-1", "ClueCon", w.apiKey, hashOpaque(w.apiKey)} {
+		if strings.Contains(string(r.body), secret) {
+			t.Errorf("audit log contains %q", secret)
+		}
+	}
+}
+
+// TestUnmatchedRoutesShareOneMetricLabel keeps the metrics' label set bounded.
+func TestUnmatchedRoutesShareOneMetricLabel(t *testing.T) {
+	e := newEnv(t)
+	e.do("GET", "/api/v1/random/abc", "", nil)
+	e.do("GET", "/api/v1/random/def", "", nil)
+	m := string(e.do("GET", "/metrics", "", nil).body)
+	if !strings.Contains(m, `switchboard_http_requests_total{method="GET",route="unmatched",status="404"} 2`) || strings.Contains(m, "random") {
+		t.Fatalf("metrics:\n%s", m)
+	}
 }
