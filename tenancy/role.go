@@ -3,6 +3,7 @@ package tenancy
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Role is what a user or API key may do (MGT-2). Platform roles act on the
@@ -96,6 +97,37 @@ func Allowed(r Role, p Permission) bool { return slices.Contains(permissions[r],
 
 // Permissions returns a copy of r's permissions, for documentation and UIs.
 func Permissions(r Role) []Permission { return slices.Clone(permissions[r]) }
+
+// AllPermissions lists every permission in table order.
+var AllPermissions = []Permission{PermPlatformRead, PermPlatformWrite, PermTenantsRead, PermTenantsWrite,
+	PermSettingsRead, PermUsersRead, PermUsersWrite, PermAPIKeysRead, PermAPIKeysWrite, PermAgentsRead,
+	PermAgentsWrite, PermQueuesRead, PermQueuesWrite, PermNumbersRead, PermNumbersWrite, PermFlowsRead,
+	PermFlowsWrite, PermFlowsPublish, PermMonitor, PermMonitorControl, PermReportsRead, PermRecordingsRead,
+	PermQAWrite, PermAuditRead, PermSelfState}
+
+// PermissionMatrix renders the permission table as Markdown (permission
+// rows, role columns) for documentation; a golden test pins it so every
+// change to who may do what is reviewed.
+func PermissionMatrix() string {
+	var b strings.Builder
+	b.WriteString("| permission |")
+	for _, r := range Roles {
+		b.WriteString(" " + string(r) + " |")
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---|", len(Roles)) + "\n")
+	for _, p := range AllPermissions {
+		b.WriteString("| " + string(p) + " |")
+		for _, r := range Roles {
+			mark := "   "
+			if Allowed(r, p) {
+				mark = " x "
+			}
+			b.WriteString(mark + "|")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
 
 // IsWrite reports whether p changes something; suspended tenants refuse these.
 func (p Permission) IsWrite() bool {
