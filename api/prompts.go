@@ -55,6 +55,8 @@ func (s *Server) promptRoutes() []route {
 			resp: store.Prompt{}, list: true, status: http.StatusOK, h: s.listPrompts},
 		{method: http.MethodGet, path: one, name: "getPrompt", summary: "Get a prompt's metadata", scope: scopeTenant, perm: r,
 			resp: store.Prompt{}, status: http.StatusOK, h: s.getPrompt},
+		{method: http.MethodGet, path: one + "/audio", name: "getPromptAudio", summary: "The prompt's WAV file (8 kHz mono 16-bit PCM)",
+			scope: scopeTenant, perm: r, status: http.StatusOK, h: s.getPromptAudio},
 		{method: http.MethodDelete, path: one, name: "deletePrompt", summary: "Delete a prompt and its file", scope: scopeTenant, perm: w,
 			status: http.StatusNoContent, h: s.deletePrompt},
 	}
@@ -236,6 +238,25 @@ func (s *Server) getPrompt(c *echo.Context) error {
 	return getWith(c, "prompt_id", func(ctx context.Context, id string) (store.Prompt, error) {
 		return s.store.GetPrompt(ctx, tenantOf(c).ID, id)
 	})
+}
+
+// getPromptAudio serves the stored file, so editors can listen to it.
+func (s *Server) getPromptAudio(c *echo.Context) error {
+	p, err := s.store.GetPrompt(c.Request().Context(), tenantOf(c).ID, c.Param("prompt_id"))
+	if err != nil {
+		return err
+	}
+	if s.prompts.Dir == "" || strings.Contains(p.Path, "..") {
+		return errNotFound("prompt file")
+	}
+	b, err := os.ReadFile(filepath.Join(s.prompts.Dir, filepath.FromSlash(p.Path)))
+	if os.IsNotExist(err) {
+		return errNotFound("prompt file")
+	}
+	if err != nil {
+		return fmt.Errorf("api: read prompt file: %w", err)
+	}
+	return c.Blob(http.StatusOK, "audio/wav", b)
 }
 
 func (s *Server) deletePrompt(c *echo.Context) error {

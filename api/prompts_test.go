@@ -193,6 +193,10 @@ func TestPromptMultipartAndConverter(t *testing.T) {
 	if r.status != 422 || !strings.Contains(string(r.body), "too short for sox") {
 		t.Fatalf("converter failure: %s", r)
 	}
+	if r := e.do("GET", f.base+"/prompts/"+p.ID+"/audio", f.admin, nil); r.status != 200 ||
+		r.header.Get("Content-Type") != "audio/wav" || !bytes.Equal(r.body, pcmWAV(8000, 1, 250*time.Millisecond, 300)) {
+		t.Fatalf("audio download: %d %s, %d bytes", r.status, r.header.Get("Content-Type"), len(r.body))
+	}
 	e.must(e.do("DELETE", f.base+"/prompts/"+p.ID, f.admin, nil), 204, nil)
 	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p.Path))); !os.IsNotExist(err) {
 		t.Fatalf("deleted prompt's file: %v", err)
