@@ -322,7 +322,7 @@ func TestAPIKeys(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
-	for _, u := range []string{"mysql://x", "sqlite:", "sqlite:/tmp/x?mode=ro"} {
+	for _, u := range []string{"mysql://x", "sqlite:", "sqlite:/tmp/x?mode=ro", "sqlite::memory:", "sqlite:file:x.db"} {
 		if _, err := Open(context.Background(), u, Options{}); err == nil {
 			t.Errorf("Open(%q) succeeded", u)
 		}

@@ -108,8 +108,9 @@ func openDB(rawURL string, opts Options) (*sqlx.DB, error) {
 // read-then-write transaction (quota check, then insert) cannot be
 // overtaken: SQLite serialises writers, busy_timeout makes them queue.
 func sqliteDSN(path string) (string, error) {
-	if path == "" || strings.Contains(path, "?") {
-		return "", fmt.Errorf("store: sqlite URL needs a plain file path, as in sqlite:/var/lib/switchboard/db.sqlite")
+	if path == "" || strings.Contains(path, "?") || strings.HasPrefix(path, ":memory:") || strings.HasPrefix(path, "file:") {
+		// :memory: would give each pooled connection its own empty database.
+		return "", fmt.Errorf("store: sqlite URL needs a plain file path, as in sqlite:/var/lib/switchboard/db.sqlite (got %q)", path)
 	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
