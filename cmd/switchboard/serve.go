@@ -9,14 +9,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/switchboard-cc/switchboard/api"
-	"github.com/switchboard-cc/switchboard/callconfig"
-	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/xmlcurl"
 	"github.com/switchboard-cc/switchboard/store"
 )
 
@@ -52,53 +47,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
-	key, err := loadSecretKey(cfg.SecretKey, cfg.DataDir)
+	c, err := newController(ctx, cfg, log, stdout)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, key)
-	if err != nil {
+	defer c.Close()
+	if err := c.start(ctx); err != nil {
 		return err
 	}
-	defer st.Close()
-	if err := bootstrapAdmin(ctx, st, cfg, stdout); err != nil {
-		return err
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := api.New(api.Config{Store: st, Logger: log, JWTSecret: key, Registry: reg})
-	if err != nil {
-		return err
-	}
-	fsLive := &xmlcurl.Live{}
-	conf, err := callconfig.New(ctx, st, log, nil)
-	if err != nil {
-		return fmt.Errorf("load call configuration: %w", err)
-	}
-	conf.OnReload = func(s *callconfig.Snapshot) { _ = refreshXMLCurl(fsLive, s, cfg.ESLListen, log) }
-	if err := refreshXMLCurl(fsLive, conf.Snapshot(), cfg.ESLListen, log); err != nil {
-		return err
-	}
-	fsHandler, err := xmlcurl.NewHandler(xmlcurl.Config{Nodes: fsLive, Directory: fsLive, Plan: fsLive, Logger: log})
-	if err != nil {
-		return err
-	}
-	var bg sync.WaitGroup
-	bgCtx, stopBG := context.WithCancel(ctx)
-	defer func() { stopBG(); bg.Wait() }()
-	bg.Add(1)
-	go func() { defer bg.Done(); conf.Run(bgCtx, cfg.ReloadEvery) }()
-
-	mux := http.NewServeMux()
-	mux.Handle("/fsapi", fsHandler)
-	mux.Handle("/", srv)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	fmt.Fprintf(stdout, "switchboard %s listening on http://%s (database %s)\n", version, ln.Addr(), redactURL(cfg.Database))
-	log.Info("listening", "addr", ln.Addr().String(), "version", version, "xml_curl", "/fsapi")
-	return serveHTTP(ctx, ln, mux, cfg.ShutdownTimeout, log)
+	log.Info("listening", "addr", ln.Addr().String(), "version", version, "xml_curl", "/fsapi", "esl_listen", cfg.ESLListen)
+	return c.serve(ctx, ln)
 }
 
 // serveHTTP serves h on ln until ctx is done, then shuts down gracefully.

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/switchboard-cc/switchboard/api"
+	"github.com/switchboard-cc/switchboard/callconfig"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/xmlcurl"
+	"github.com/switchboard-cc/switchboard/store"
+)
+
+// controller is the running product: store, configuration snapshot, REST
+// API, xml_curl, and the switch adapters with the call path. It owns every
+// goroutine it starts; Close stops them.
+type controller struct {
+	cfg  serveConfig
+	log  *slog.Logger
+	st   *store.Store
+	conf *callconfig.Live
+	fs   *freeswitch.Adapter // nil until a FreeSWITCH node is configured
+	mux  *http.ServeMux
+	reg  *prometheus.Registry
+
+	bg     sync.WaitGroup
+	stopBG context.CancelFunc
+}
+
+// newController opens the store, bootstraps the admin and builds every part.
+func newController(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) (*controller, error) {
+	key, err := loadSecretKey(cfg.SecretKey, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := openStore(ctx, cfg, key)
+	if err != nil {
+		return nil, err
+	}
+	c := &controller{cfg: cfg, log: log, st: st, mux: http.NewServeMux(), reg: prometheus.NewRegistry()}
+	if err := c.build(ctx, key, stdout); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) error {
+	if err := bootstrapAdmin(ctx, c.st, c.cfg, stdout); err != nil {
+		return err
+	}
+	c.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := api.New(api.Config{Store: c.st, Logger: c.log, JWTSecret: key, Registry: c.reg})
+	if err != nil {
+		return err
+	}
+	fsLive := &xmlcurl.Live{}
+	if c.conf, err = callconfig.New(ctx, c.st, c.log, nil); err != nil {
+		return fmt.Errorf("load call configuration: %w", err)
+	}
+	c.conf.OnReload = func(s *callconfig.Snapshot) { _ = refreshXMLCurl(fsLive, s, c.cfg.ESLListen, c.log) }
+	if err := refreshXMLCurl(fsLive, c.conf.Snapshot(), c.cfg.ESLListen, c.log); err != nil {
+		return err
+	}
+	fsHandler, err := xmlcurl.NewHandler(xmlcurl.Config{Nodes: fsLive, Directory: fsLive, Plan: fsLive, Logger: c.log})
+	if err != nil {
+		return err
+	}
+	c.mux.Handle("/fsapi", fsHandler)
+	c.mux.Handle("/", srv)
+	return nil
+}
+
+// start runs the background work: configuration reloads and the switches.
+func (c *controller) start(ctx context.Context) error {
+	bgCtx, stop := context.WithCancel(ctx)
+	c.stopBG = stop
+	c.goBG(func() { c.conf.Run(bgCtx, c.cfg.ReloadEvery) })
+	return c.startSwitches(bgCtx)
+}
+
+func (c *controller) goBG(f func()) {
+	c.bg.Add(1)
+	go func() { defer c.bg.Done(); f() }()
+}
+
+// Close stops the background work and closes the store.
+func (c *controller) Close() {
+	if c.stopBG != nil {
+		c.stopBG()
+	}
+	if c.fs != nil {
+		c.fs.Close()
+	}
+	c.bg.Wait()
+	c.st.Close()
+}
+
+// serve serves HTTP on ln until ctx is done, then shuts down gracefully.
+func (c *controller) serve(ctx context.Context, ln net.Listener) error {
+	return serveHTTP(ctx, ln, c.mux, c.cfg.ShutdownTimeout, c.log)
+}
