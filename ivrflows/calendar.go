@@ -16,7 +16,8 @@ type Calendar struct {
 }
 
 // Hours are opening hours on some weekdays ("mon".."sun"), "HH:MM" local
-// time, Close after Open.
+// time. A Close before Open runs past midnight into the next day (a night
+// shift "22:00"-"06:00" on "fri" covers Saturday until 06:00).
 type Hours struct {
 	Days  []string `json:"days"`
 	Open  string   `json:"open"`
@@ -54,8 +55,8 @@ func (c *Calendar) prepare(load func(string) (*time.Location, error)) error {
 		}
 		o, err1 := parseClock(h.Open)
 		cl, err2 := parseClock(h.Close)
-		if err1 != nil || err2 != nil || cl <= o {
-			return fmt.Errorf("opening hours %q-%q are not valid HH:MM with close after open", h.Open, h.Close)
+		if err1 != nil || err2 != nil || cl == o {
+			return fmt.Errorf("opening hours %q-%q are not two different HH:MM times", h.Open, h.Close)
 		}
 	}
 	for _, hd := range c.Holidays {
@@ -111,16 +112,22 @@ func (c *Calendar) State(now time.Time) string {
 	}
 	minute := local.Hour()*60 + local.Minute()
 	for _, h := range c.Weekly {
-		if !h.hasDay(local.Weekday()) {
-			continue
-		}
-		o, _ := parseClock(h.Open)
-		cl, _ := parseClock(h.Close)
-		if minute >= o && minute < cl {
+		if h.covers(local.Weekday(), minute) {
 			return CalOpen
 		}
 	}
 	return CalClosed
+}
+
+// covers reports whether the hours include minute of day d.
+func (h Hours) covers(d time.Weekday, minute int) bool {
+	o, _ := parseClock(h.Open)
+	cl, _ := parseClock(h.Close)
+	if o < cl {
+		return h.hasDay(d) && minute >= o && minute < cl
+	}
+	yesterday := (d + 6) % 7
+	return h.hasDay(d) && minute >= o || h.hasDay(yesterday) && minute < cl
 }
 
 func (h Hours) hasDay(d time.Weekday) bool {

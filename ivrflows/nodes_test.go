@@ -428,3 +428,31 @@ func TestSecretVariablesStayOutOfTraces(t *testing.T) {
 		t.Fatalf("secret in trace: %s", b)
 	}
 }
+
+func TestOvernightHours(t *testing.T) {
+	cal := &Calendar{TimeZone: "+08:00", Weekly: []Hours{{Days: []string{"fri", "sun"}, Open: "22:00", Close: "06:00"}}}
+	if err := cal.prepare(nil); err != nil {
+		t.Fatal(err)
+	}
+	tz := time.FixedZone("", 8*3600)
+	for _, tc := range []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2026, 11, 27, 21, 59, 0, 0, tz), CalClosed}, // Friday before the shift
+		{time.Date(2026, 11, 27, 22, 0, 0, 0, tz), CalOpen},    // Friday night
+		{time.Date(2026, 11, 28, 5, 59, 0, 0, tz), CalOpen},    // Saturday morning, Friday's shift
+		{time.Date(2026, 11, 28, 6, 0, 0, 0, tz), CalClosed},
+		{time.Date(2026, 11, 28, 23, 0, 0, 0, tz), CalClosed}, // Saturday night: no shift
+		{time.Date(2026, 11, 30, 1, 0, 0, 0, tz), CalOpen},    // Monday 01:00, Sunday's shift
+		{time.Date(2026, 11, 27, 1, 0, 0, 0, tz), CalClosed},  // Friday 01:00: Thursday has none
+	} {
+		if got := cal.State(tc.at); got != tc.want {
+			t.Errorf("%v: %s, want %s", tc.at, got, tc.want)
+		}
+	}
+	bad := &Calendar{Weekly: []Hours{{Days: []string{"mon"}, Open: "09:00", Close: "09:00"}}}
+	if err := bad.prepare(nil); err == nil {
+		t.Error("empty opening hours accepted")
+	}
+}
