@@ -278,3 +278,34 @@ func TestDeleteFlowRoutedByNumber(t *testing.T) {
 	e.must(e.do("DELETE", f.base+"/flows/"+fl.ID, f.admin, nil), 204, nil)
 	e.must(e.do("GET", f.base+"/flows/"+fl.ID, f.admin, nil), 404, nil)
 }
+
+// TestFlowDraftRefusals: what cannot even be saved as a draft.
+func TestFlowDraftRefusals(t *testing.T) {
+	e := newEnv(t)
+	f := e.flowTenant("acme", 2)
+	var fl store.Flow
+	e.must(e.do("POST", f.base+"/flows", f.admin, salesFlow("main", "Hello")), 201, &fl)
+	huge := `{"id": "big", "description": "` + strings.Repeat("x", ivrflows.MaxFlowBytes) + `", "start": "a", "nodes": []}`
+	for name, c := range map[string]struct {
+		method, path, body string
+		status             int
+		want               string
+	}{
+		"same name":     {"POST", "/flows", salesFlow("main", "Again"), 409, `"field":"name"`},
+		"unknown field": {"POST", "/flows", `{"id": "x", "start": "a", "nodes": [], "colour": "red"}`, 400, `unknown setting \"colour\"`},
+		"not JSON":      {"POST", "/flows", `{"id": `, 400, `"field":"body"`},
+		"no id":         {"POST", "/flows", `{"start": "a", "nodes": []}`, 422, `"field":"id"`},
+		"too large":     {"POST", "/flows", huge, 413, "at most"},
+		"renamed":       {"PUT", "/flows/" + fl.ID, salesFlow("other", "Hello"), 422, `is not this flow's id`},
+	} {
+		r := e.do(c.method, f.base+c.path, f.admin, c.body)
+		if r.status != c.status || !strings.Contains(string(r.body), c.want) {
+			t.Errorf("%s: want %d with %s, got %s", name, c.status, c.want, r)
+		}
+	}
+	var page Page[store.Flow]
+	e.must(e.do("GET", f.base+"/flows", f.admin, nil), 200, &page)
+	if len(page.Items) != 1 || !strings.Contains(string(page.Items[0].Draft), "Hello") {
+		t.Fatalf("refused drafts changed the flows: %+v", page.Items)
+	}
+}
