@@ -33,8 +33,13 @@ func (s *Sox) ToTelephony(ctx context.Context, in, out string) error {
 }
 
 func (s *Sox) run(ctx context.Context, in string, args ...string) error {
-	if strings.HasPrefix(in, "-") {
-		in = "./" + in // a file name, never an option
+	// sox reads "|command" as a pipe from a program, URLs through wget and
+	// "-" as stdin: only ever hand it an existing regular file.
+	if fi, err := os.Stat(in); err != nil || !fi.Mode().IsRegular() {
+		return fmt.Errorf("%w: %q is not a file", ErrNotAudio, in)
+	}
+	if !strings.HasPrefix(in, "/") {
+		in = "./" + in // never an option, a pipe or a URL
 	}
 	cmd := exec.CommandContext(ctx, s.Path, append([]string{"-V1", in}, args...)...)
 	var stderr bytes.Buffer

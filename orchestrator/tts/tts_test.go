@@ -253,3 +253,18 @@ func TestWaiterRendersAgainWhenTheFirstCallerHangsUp(t *testing.T) {
 		t.Fatalf("%d renders", n)
 	}
 }
+
+func TestSoxOnlyReadsRegularFiles(t *testing.T) {
+	needTools(t, "sox")
+	sox, _ := NewSox()
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "ran")
+	for _, in := range []string{"|touch " + marker, "http://example.invalid/a.wav", "-", dir} {
+		if _, err := sox.ConvertPrompt(context.Background(), in, filepath.Join(dir, "out.wav")); !errors.Is(err, ErrNotAudio) {
+			t.Errorf("%q: %v, want ErrNotAudio", in, err)
+		}
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("sox ran a command from the input name")
+	}
+}
