@@ -43,6 +43,7 @@ func TestTenantIsolationWalksEveryRoute(t *testing.T) {
 			if r.scope == scopePlatform {
 				want = http.StatusForbidden
 			}
+			checkDocumented(t, r, res.status)
 			if res.status != want {
 				t.Errorf("%s: %s %s with A's IDs: want %d, got %s", credName, r.method, r.path, want, res)
 			}
@@ -51,6 +52,7 @@ func TestTenantIsolationWalksEveryRoute(t *testing.T) {
 			}
 			// B's own tenant in the path, A's object IDs: the objects do not exist for B.
 			res = e.do(r.method, fill(r.path, plat, a.params, map[string]string{"tenant_id": b.id}), cred, body)
+			checkDocumented(t, r, res.status)
 			objectRoute := strings.Count(r.path, ":") > 1
 			if objectRoute && res.status != http.StatusNotFound {
 				t.Errorf("%s: %s %s on B with A's object: want 404, got %s", credName, r.method, r.path, res)

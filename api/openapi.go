@@ -27,6 +27,7 @@ type oaDoc struct {
 
 type oaComponents struct {
 	Schemas         map[string]any `json:"schemas"`
+	Responses       map[string]any `json:"responses"`
 	SecuritySchemes map[string]any `json:"securitySchemes"`
 }
 
@@ -83,7 +84,7 @@ func buildOpenAPI(routes []route) *oaDoc {
 		Info:    map[string]string{"title": "Switchboard API", "version": "v1"},
 		Servers: []map[string]string{{"url": apiPrefix}},
 		Paths:   map[string]map[string]*oaOperation{},
-		Components: oaComponents{Schemas: g.schemas, SecuritySchemes: map[string]any{
+		Components: oaComponents{Schemas: g.schemas, Responses: errorResponses(), SecuritySchemes: map[string]any{
 			"bearer": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT or sbk_ API key"},
 			"apiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},
 		}},
@@ -120,8 +121,43 @@ func (g *schemaGen) operation(r route) *oaOperation {
 	if r.body != nil {
 		op.RequestBody = &oaBody{Required: true, Content: jsonContent(g.schema(reflect.TypeOf(r.body)))}
 	}
+	for _, st := range errorStatuses(r) {
+		op.Responses[statusKey(st)] = map[string]any{"$ref": "#/components/responses/" + statusKey(st)}
+	}
 	op.Responses[statusKey(r.status)] = g.response(r)
 	return op
+}
+
+// errorStatuses are the error answers a route can give, from its shape.
+func errorStatuses(r route) []int {
+	var out []int
+	if !r.public() {
+		out = append(out, http.StatusUnauthorized)
+	}
+	if r.scope == scopePlatform || r.scope == scopeTenant {
+		out = append(out, http.StatusForbidden)
+	}
+	if r.scope == scopeTenant || len(pathParams(r.path)) > 0 {
+		out = append(out, http.StatusNotFound)
+	}
+	if r.body != nil || r.list {
+		out = append(out, http.StatusBadRequest, http.StatusUnprocessableEntity)
+	}
+	if r.write() && !r.public() {
+		out = append(out, http.StatusConflict)
+	}
+	return out
+}
+
+// errorResponses are the shared error answers operations refer to.
+func errorResponses() map[string]any {
+	out := map[string]any{}
+	for _, st := range []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden,
+		http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity} {
+		out[statusKey(st)] = map[string]any{"description": http.StatusText(st),
+			"content": jsonContent(map[string]any{"$ref": "#/components/schemas/Error"})}
+	}
+	return out
 }
 
 func (g *schemaGen) response(r route) map[string]any {

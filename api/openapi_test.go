@@ -127,3 +127,19 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// checkDocumented fails when a route answered a 4xx its OpenAPI operation
+// does not list (the walks call it for every answer they see); 5xx fall
+// under the operation's default response.
+func checkDocumented(t *testing.T, r route, status int) {
+	t.Helper()
+	if status < 400 || status >= 500 {
+		return
+	}
+	for _, s := range errorStatuses(r) {
+		if s == status {
+			return
+		}
+	}
+	t.Errorf("%s %s answered %d, not among its documented errors %v", r.method, r.path, status, errorStatuses(r))
+}

@@ -39,6 +39,7 @@ func TestRolesEnforcePermissionTable(t *testing.T) {
 				body = map[string]any{}
 			}
 			res := e.do(r.method, fill(r.path, params), tokens[role], body)
+			checkDocumented(t, r, res.status)
 			allowed := tenancy.Allowed(role, r.perm) && (r.scope != scopePlatform || role.Platform())
 			if allowed && (res.status == 403 || res.status == 401 || r.write() && res.status < 300) {
 				t.Errorf("%s %s as %s: allowed, want a 2xx read or a refused write of nothing, got %s", r.method, r.path, role, res)
