@@ -1,0 +1,141 @@
+package api
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v5"
+	"github.com/switchboard-cc/switchboard/store"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// Call detail records and recordings of the inbound call path (issue 5):
+// listed and filtered per tenant, and exported as CSV.
+func init() { routeGroups = append(routeGroups, (*Server).callRecordRoutes) }
+
+func (s *Server) callRecordRoutes() []route {
+	return []route{
+		{method: http.MethodGet, path: "/tenants/:tenant_id/cdrs", name: "listCDRs",
+			summary: "Call detail records, one per call leg; filter with agent_id, queue_id, call_id, since, until",
+			scope: scopeTenant, perm: tenancy.PermReportsRead, resp: store.CDR{}, list: true, status: http.StatusOK, h: s.listCDRs},
+		{method: http.MethodGet, path: "/tenants/:tenant_id/cdrs/export", name: "exportCDRs",
+			summary: "The same records as CSV (text/csv), every page, same filters",
+			scope: scopeTenant, perm: tenancy.PermReportsRead, status: http.StatusOK, h: s.exportCDRs},
+		{method: http.MethodGet, path: "/tenants/:tenant_id/recordings", name: "listRecordings",
+			summary: "Recordings of the tenant's calls (metadata: call, node, path, start, duration)",
+			scope: scopeTenant, perm: tenancy.PermRecordingsRead, resp: store.Recording{}, list: true, status: http.StatusOK, h: s.listRecordings},
+	}
+}
+
+// historyFilter reads ?agent_id=&queue_id=&call_id=&since=&until= (RFC 3339).
+func historyFilter(c *echo.Context) (store.HistoryFilter, error) {
+	f := store.HistoryFilter{AgentID: c.QueryParam("agent_id"), QueueID: c.QueryParam("queue_id"), CallID: c.QueryParam("call_id")}
+	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
+		if v := c.QueryParam(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return f, errBadField(name, "must be an RFC 3339 time such as 2026-01-02T15:04:05Z")
+			}
+			*dst = t
+		}
+	}
+	return f, nil
+}
+
+func (s *Server) listCDRs(c *echo.Context) error {
+	p, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	f, err := historyFilter(c)
+	if err != nil {
+		return err
+	}
+	l, err := s.store.ListCDRs(c.Request().Context(), tenantOf(c).ID, f, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, pageFrom(l, same[store.CDR]))
+}
+
+func (s *Server) listRecordings(c *echo.Context) error {
+	p, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	f, err := historyFilter(c)
+	if err != nil {
+		return err
+	}
+	l, err := s.store.ListRecordings(c.Request().Context(), tenantOf(c).ID, f, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, pageFrom(l, same[store.Recording]))
+}
+
+// cdrColumns is the CSV header; the order is part of the export format.
+var cdrColumns = []string{"id", "call_id", "leg", "node_id", "caller", "access_number", "queue_id", "agent_id",
+	"arrived_at", "queued_at", "offered_at", "answered_at", "ended_at", "disposition", "hangup_cause",
+	"sip_hangup_cause", "recording_path"}
+
+func (s *Server) exportCDRs(c *echo.Context) error {
+	f, err := historyFilter(c)
+	if err != nil {
+		return err
+	}
+	ctx, tenant := c.Request().Context(), tenantOf(c).ID
+	// Read the first page before writing, so an error still gets a JSON body.
+	l, err := s.store.ListCDRs(ctx, tenant, f, store.Page{Limit: 500})
+	if err != nil {
+		return err
+	}
+	w := c.Response()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="cdrs.csv"`)
+	w.WriteHeader(http.StatusOK)
+	cw := csv.NewWriter(w)
+	_ = cw.Write(cdrColumns)
+	for {
+		for _, r := range l.Items {
+			_ = cw.Write(cdrRow(r))
+		}
+		if l.Next == "" {
+			break
+		}
+		if l, err = s.store.ListCDRs(ctx, tenant, f, store.Page{After: l.Next, Limit: 500}); err != nil {
+			s.log.Error("CDR export cut short", "tenant", string(tenant), "err", err)
+			break
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func cdrRow(r store.CDR) []string {
+	ts := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339Nano)
+	}
+	return []string{r.ID, r.CallID, r.Leg, r.NodeID, csvSafe(r.Caller), r.AccessNumber, r.QueueID, r.AgentID,
+		r.ArrivedAt.UTC().Format(time.RFC3339Nano), ts(r.QueuedAt), ts(r.OfferedAt), ts(r.AnsweredAt), ts(r.EndedAt),
+		r.Disposition, r.HangupCause, r.SIPHangupCause, r.RecordingPath}
+}
+
+// csvSafe defuses values a spreadsheet would run as a formula (a caller ID
+// is outside input).
+func csvSafe(v string) string {
+	if v != "" && (v[0] == '=' || v[0] == '+' && !isDigits(v[1:]) || v[0] == '-' || v[0] == '@') {
+		return "'" + v
+	}
+	return v
+}
+
+func isDigits(s string) bool {
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil && s != ""
+}
