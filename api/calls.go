@@ -19,13 +19,13 @@ func (s *Server) callRecordRoutes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/tenants/:tenant_id/cdrs", name: "listCDRs",
 			summary: "Call detail records, one per call leg; filter with agent_id, queue_id, call_id, since, until",
-			scope: scopeTenant, perm: tenancy.PermReportsRead, resp: store.CDR{}, list: true, status: http.StatusOK, h: s.listCDRs},
+			scope:   scopeTenant, perm: tenancy.PermReportsRead, resp: store.CDR{}, list: true, status: http.StatusOK, h: s.listCDRs},
 		{method: http.MethodGet, path: "/tenants/:tenant_id/cdrs/export", name: "exportCDRs",
 			summary: "The same records as CSV (text/csv), every page, same filters",
-			scope: scopeTenant, perm: tenancy.PermReportsRead, status: http.StatusOK, h: s.exportCDRs},
+			scope:   scopeTenant, perm: tenancy.PermReportsRead, status: http.StatusOK, h: s.exportCDRs},
 		{method: http.MethodGet, path: "/tenants/:tenant_id/recordings", name: "listRecordings",
 			summary: "Recordings of the tenant's calls (metadata: call, node, path, start, duration)",
-			scope: scopeTenant, perm: tenancy.PermRecordingsRead, resp: store.Recording{}, list: true, status: http.StatusOK, h: s.listRecordings},
+			scope:   scopeTenant, perm: tenancy.PermRecordingsRead, resp: store.Recording{}, list: true, status: http.StatusOK, h: s.listRecordings},
 	}
 }
 
