@@ -175,8 +175,8 @@ func (d *ACD) RemoveQueue(id string) error {
 	if !ok {
 		return fmt.Errorf("%w %q", ErrUnknownQueue, id)
 	}
-	if q.waiting > 0 || q.members > 0 {
-		return fmt.Errorf("%w: queue %q has %d waiting and %d members", ErrQueueBusy, id, q.waiting, q.members)
+	if q.waiting > 0 || len(q.members) > 0 {
+		return fmt.Errorf("%w: queue %q has %d waiting and %d members", ErrQueueBusy, id, q.waiting, len(q.members))
 	}
 	for _, x := range d.inter {
 		if x.q == q {
@@ -241,7 +241,7 @@ func (d *ACD) detach(a *agent) {
 				m.q.ready[med].removeAt(int(m.pos[med]))
 			}
 		}
-		m.q.members--
+		m.q.members = slices.DeleteFunc(m.q.members, func(x *membership) bool { return x == m })
 		m.q.byState[a.state]--
 		if a.state != LoggedOut {
 			m.q.loggedIn--
@@ -261,13 +261,26 @@ func (d *ACD) attach(a *agent) {
 			m.pos[i] = -1
 		}
 		a.mems = append(a.mems, m)
-		q.members++
+		q.members = append(q.members, m)
 		q.byState[a.state]++
 		if a.state != LoggedOut {
 			q.loggedIn++
 		}
 	}
 	slices.SortStableFunc(a.mems, func(x, y *membership) int { return y.priority - x.priority })
+}
+
+// serve starts indexing q's members for medium m, the first time an
+// interaction of m enters q: agents are indexed only for media their queues
+// actually see, which keeps memory and reindexing cost per agent small.
+func (d *ACD) serve(q *queue, m Medium) {
+	if q.serves[m] {
+		return
+	}
+	q.serves[m] = true
+	for _, m := range q.members {
+		d.reindex(m.a)
+	}
 }
 
 // agentKey is the strategy's ordering key for m's agent in m's queue.
@@ -295,7 +308,7 @@ func (d *ACD) reindex(a *agent) {
 		for med := Medium(0); med < numMedia; med++ {
 			h := &m.q.ready[med]
 			pos := m.pos[med]
-			if !a.canTake(med) {
+			if !m.q.serves[med] || !a.canTake(med) {
 				if pos >= 0 {
 					h.removeAt(int(pos))
 				}

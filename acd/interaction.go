@@ -22,12 +22,19 @@ func (d *ACD) interaction(id string) (*interaction, error) {
 // skill no agent was ever given cannot be served, and outside input must not
 // exhaust the skill table.
 func (d *ACD) compileReqs(in []SkillLevel) (skillSet, error) {
-	for _, s := range in {
-		if _, ok := d.skills[s.Skill]; !ok {
-			return skillSet{}, fmt.Errorf("%w %q: no agent or queue of tenant %s has it", ErrUnknownSkill, s.Skill, d.tenant)
-		}
+	if err := d.knownSkills(in); err != nil {
+		return skillSet{}, err
 	}
 	return d.compileSkills(in)
+}
+
+func (d *ACD) knownSkills(in []SkillLevel) error {
+	for _, s := range in {
+		if _, ok := d.skills[s.Skill]; !ok {
+			return fmt.Errorf("%w %q: no agent or queue of tenant %s has it", ErrUnknownSkill, s.Skill, d.tenant)
+		}
+	}
+	return nil
 }
 
 func (d *ACD) newInteraction() *interaction {
@@ -58,14 +65,19 @@ func (d *ACD) Enqueue(now time.Time, in Interaction) ([]Decision, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w %q for interaction %s", ErrUnknownQueue, in.Queue, in.ID)
 	}
-	reqs, err := d.compileReqs(in.Skills)
+	if err := d.knownSkills(in.Skills); err != nil {
+		return nil, fmt.Errorf("interaction %s: %w", in.ID, err)
+	}
+	x := d.newInteraction()
+	reqs, err := d.compileSkillsInto(x.reqs.list[:0], in.Skills)
 	if err != nil {
+		d.free = append(d.free, x)
 		return nil, fmt.Errorf("interaction %s: %w", in.ID, err)
 	}
 	d.begin(now)
-	x := d.newInteraction()
+	skills := append(x.pub.Skills[:0], in.Skills...) // recycled capacity: no allocation in steady state
 	x.pub, x.reqs, x.enq = in, reqs, now
-	x.pub.Skills = slices.Clone(in.Skills)
+	x.pub.Skills = skills
 	x.pub.Data = maps.Clone(in.Data)
 	d.seq++
 	x.seq = d.seq
@@ -80,6 +92,7 @@ func (d *ACD) enter(x *interaction, q *queue) {
 	x.q, x.queued, x.step, x.state = q, now, 0, iWaiting
 	x.qgen++
 	x.key = d.keyOf(q, x.pub.Priority, x.enq)
+	d.serve(q, x.pub.Medium)
 	q.st.bucket(now).offered++
 	switch {
 	case q.loggedIn == 0 && q.cfg.OnNoAgents.Kind != OverflowNone:
@@ -131,9 +144,19 @@ func (d *ACD) overflow(x *interaction, t OverflowTarget, r OverflowReason) {
 func (d *ACD) finish(x *interaction) {
 	d.emit(Decision{Kind: DecFinished, Interaction: x.pub.ID, Queue: x.q.cfg.ID, Medium: x.pub.Medium, At: d.now})
 	delete(d.inter, x.pub.ID)
-	offerTo := x.offerTo[:0]
+	offerTo, skills, reqs := x.offerTo[:0], x.pub.Skills[:0], x.reqs.list[:0]
 	*x = interaction{hpos: -1, offerTo: offerTo}
+	x.pub.Skills, x.reqs.list = skills, reqs
 	d.free = append(d.free, x)
+}
+
+// cancelAll withdraws every offer of x; the agents are told and freed.
+func (d *ACD) cancelAll(x *interaction) {
+	for len(x.offerTo) > 0 {
+		b := x.offerTo[len(x.offerTo)-1]
+		d.withdraw(b, x)
+		d.fire(b, EvCancel, "", x.pub.Medium)
+	}
 }
 
 func (d *ACD) offeredTo(x *interaction, a *agent) bool {
@@ -151,11 +174,13 @@ func (d *ACD) Accept(now time.Time, agentID, interactionID string) ([]Decision, 
 		return nil, err
 	}
 	d.begin(now)
-	for _, b := range slices.Clone(x.offerTo) {
-		if b != a {
+	for i := 0; i < len(x.offerTo); { // withdraw shrinks offerTo
+		if b := x.offerTo[i]; b != a {
 			d.withdraw(b, x)
 			d.fire(b, EvCancel, "", x.pub.Medium)
+			continue
 		}
+		i++
 	}
 	med := x.pub.Medium
 	a.offers = removeX(a.offers, x)
@@ -223,10 +248,7 @@ func (d *ACD) Finish(now time.Time, interactionID string) ([]Decision, error) {
 		d.unwait(x)
 		x.q.st.bucket(now).abandoned++
 	case iOffered:
-		for _, b := range slices.Clone(x.offerTo) {
-			d.withdraw(b, x)
-			d.fire(b, EvCancel, "", x.pub.Medium)
-		}
+		d.cancelAll(x)
 		x.q.st.bucket(now).abandoned++
 	case iHandling:
 		d.endWork(x)
@@ -309,6 +331,7 @@ func (d *ACD) KeepPlace(now time.Time, interactionID string) ([]Decision, error)
 	d.begin(now)
 	d.unwait(x)
 	x.pub.Medium = Callback
+	d.serve(x.q, Callback)
 	d.place(x)
 	return d.end(), nil
 }

@@ -59,10 +59,11 @@ type queue struct {
 	primary  int     // skill ID for BestSkill, -1 if none
 	rate     float64 // aging, priority points per second
 	ready    [numMedia]agentHeap
+	serves   [numMedia]bool // media seen in this queue; only those are indexed
 	classes  map[classKey][]*class
 	nonEmpty []*class
 	waiting  int
-	members  int // configured members
+	members  []*membership // configured members
 	loggedIn int
 	byState  [numStates]int
 	rrSeq    int64

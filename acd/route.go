@@ -1,6 +1,9 @@
 package acd
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // keyOf is the aged priority key. Effective priority at time t is
 // Priority + rate*(t-enq) = key + rate*(t-base); within one queue every
@@ -117,7 +120,9 @@ func (d *ACD) wait(x *interaction) {
 		}
 	}
 	if c == nil {
-		c = &class{q: q, medium: x.pub.Medium, step: x.step, reqs: x.reqs, idx: -1}
+		// The class owns its copy: x's list is recycled when x finishes.
+		reqs := skillSet{bits: x.reqs.bits, list: slices.Clone(x.reqs.list)}
+		c = &class{q: q, medium: x.pub.Medium, step: x.step, reqs: reqs, idx: -1}
 		q.classes[k] = append(q.classes[k], c)
 	}
 	if len(c.h) == 0 {

@@ -56,11 +56,15 @@ func (a *skillSet) equal(b *skillSet) bool { return a.bits == b.bits && slices.E
 
 // compileSkills maps names to IDs, registering new names.
 func (d *ACD) compileSkills(in []SkillLevel) (skillSet, error) {
-	var s skillSet
 	if len(in) == 0 {
-		return s, nil
+		return skillSet{}, nil
 	}
-	s.list = make([]skill, 0, len(in))
+	return d.compileSkillsInto(make([]skill, 0, len(in)), in)
+}
+
+// compileSkillsInto is compileSkills reusing buf's capacity.
+func (d *ACD) compileSkillsInto(buf []skill, in []SkillLevel) (skillSet, error) {
+	s := skillSet{list: buf}
 	for _, sl := range in {
 		if sl.Level < 0 || sl.Level > 255 {
 			return s, fmt.Errorf("%w: skill %q level %d outside 0..255", ErrInvalidConfig, sl.Skill, sl.Level)

@@ -2,7 +2,6 @@ package acd
 
 import (
 	"fmt"
-	"slices"
 	"time"
 )
 
@@ -54,10 +53,7 @@ func (d *ACD) Fire(now time.Time, t TimerRef) ([]Decision, error) {
 // The interaction goes back to its original position and is routed again.
 func (d *ACD) offerTimeout(x *interaction) {
 	if len(x.offerTo) > 1 || x.q.cfg.Strategy == RingAll {
-		for _, b := range slices.Clone(x.offerTo) {
-			d.withdraw(b, x)
-			d.fire(b, EvCancel, "", x.pub.Medium)
-		}
+		d.cancelAll(x)
 	} else {
 		d.rona(x.offerTo[0], x, EvNoAnswer, ReasonNoAnswer)
 	}
