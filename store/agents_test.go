@@ -150,12 +150,26 @@ func TestAccessNumbers(t *testing.T) {
 		if _, err := s.ResolveAccessNumber(ctx, "+8657100"); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("old number still resolves: %v", err)
 		}
+		if l, err := s.ListAccessNumbers(ctx, a.ID, Page{}); err != nil || len(l.Items) != 1 || l.Items[0] != up {
+			t.Fatalf("ListAccessNumbers = %+v %v", l, err)
+		}
+		must(t, s.DeleteAccessNumber(ctx, admin1, a.ID, n.ID))
+		if _, err := s.ResolveAccessNumber(ctx, "+8657101"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("deleted number resolves: %v", err)
+		}
+		if err := s.DeleteAccessNumber(ctx, admin1, a.ID, n.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("deleting twice: %v", err)
+		}
+		// The number is free again, for any tenant.
+		if _, err := s.CreateAccessNumber(ctx, admin1, b.ID, AccessNumberInput{Number: "+8657101", EntryKind: EntryQueue, EntryAlias: "q"}); err != nil {
+			t.Fatalf("reusing a deleted number: %v", err)
+		}
 	})
 }
 
 func TestQueuesAndSkills(t *testing.T) {
 	allBackends(t, func(t *testing.T, s *Store) {
-		a := mkTenant(t, s, "a.example.com", 1)
+		a := mkTenant(t, s, "a.example.com", 2)
 		qu, err := s.CreateQueue(ctx, admin1, a.ID, QueueInput{Name: "support", Strategy: "round_robin", RingTimeoutSeconds: 20})
 		must(t, err)
 		if string(qu.Settings) != `{}` {
@@ -181,6 +195,18 @@ func TestQueuesAndSkills(t *testing.T) {
 		sk, err = s.UpdateSkill(ctx, admin1, a.ID, sk.ID, SkillInput{Name: "french", Description: "fluent"})
 		if err != nil || sk.Description != "fluent" {
 			t.Fatalf("UpdateSkill = %+v %v", sk, err)
+		}
+		ag := mkAgent(t, s, a.ID, "1001")
+		_, err = s.UpdateAgent(ctx, admin1, a.ID, ag.ID, AgentPatch{Skills: &[]AgentSkill{{sk.ID, 3}}, Queues: &[]AgentQueue{{qu.ID, 1}}})
+		must(t, err)
+		must(t, s.DeleteSkill(ctx, admin1, a.ID, sk.ID))
+		must(t, s.DeleteQueue(ctx, admin1, a.ID, qu.ID))
+		got, err := s.GetAgent(ctx, a.ID, ag.ID)
+		if err != nil || len(got.Skills) != 0 || len(got.Queues) != 0 {
+			t.Fatalf("agent after its skill and queue were deleted: %+v %v", got, err)
+		}
+		if _, err := s.GetSkill(ctx, a.ID, sk.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("deleted skill: %v", err)
 		}
 	})
 }
