@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -96,6 +97,7 @@ func TestTenantCannotReachOthers(t *testing.T) {
 			t.Errorf("B agent from A user: %v", err)
 		}
 		checkListsOnlyOwn(t, s, w)
+		checkCallRecordsOnlyOwn(t, s, w)
 		if got, err := s.GetSkill(ctx, w.a.ID, w.skillA); err != nil || got.Name != "billing" {
 			t.Fatalf("A's skill changed: %+v %v", got, err)
 		}
@@ -221,5 +223,26 @@ func TestRowLevelSecurity(t *testing.T) {
 	if _, err := tx.Exec(`INSERT INTO skills (id, tenant_id, name, description, created_at, updated_at)
 		VALUES ('x', $1, 'n', '', now(), now())`, string(w.a.ID)); err == nil {
 		t.Error("tenant B inserted a row for tenant A")
+	}
+}
+
+func checkCallRecordsOnlyOwn(t *testing.T, s *Store, w world) {
+	t.Helper()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	_, err := s.InsertCDR(ctx, w.a.ID, CDR{NodeID: "fs1", CallID: "call-a", ArrivedAt: at})
+	must(t, err)
+	_, err = s.InsertRecording(ctx, w.a.ID, Recording{CallID: "call-a", NodeID: "fs1", Path: "/r/a.wav", StartedAt: at})
+	must(t, err)
+	must(t, s.AppendAgentStates(ctx, w.a.ID, []AgentStateChange{{AgentID: w.agentA.ID, ToState: "idle", At: at}}))
+	cdrs, err1 := s.ListCDRs(ctx, w.b.ID, HistoryFilter{CallID: "call-a"}, Page{})
+	recs, err2 := s.ListRecordings(ctx, w.b.ID, HistoryFilter{}, Page{})
+	states, err3 := s.ListAgentStates(ctx, w.b.ID, HistoryFilter{AgentID: w.agentA.ID}, Page{})
+	latest, err4 := s.LatestAgentStates(ctx, w.b.ID)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		t.Fatal(err)
+	}
+	if len(cdrs.Items)+len(recs.Items)+len(states.Items)+len(latest) != 0 {
+		t.Fatalf("B sees A's call records: %d CDRs, %d recordings, %d states, %d latest",
+			len(cdrs.Items), len(recs.Items), len(states.Items), len(latest))
 	}
 }
