@@ -20,9 +20,9 @@ var flowLanguage = map[tenancy.Language]string{
 
 // FlowCatalog builds what tenant's flows may reference from its stored data:
 // queues, prompts, the other flows that have a "live" version, the platform
-// TTS languages (plus every language a prompt was recorded in). Mailboxes,
-// lists, data sources, HTTP endpoints and calendars have no tables yet, so
-// flows naming them do not validate.
+// TTS languages (plus every language a prompt was recorded in), and the
+// tenant's flow integrations (endpoints, data sources, mailboxes, lists,
+// calendars).
 func (s *Store) FlowCatalog(ctx context.Context, tenant tenancy.TenantID) (*ivrflows.Catalog, error) {
 	cat := &ivrflows.Catalog{Tenant: string(tenant), Languages: map[string]ivrflows.Language{},
 		Prompts: map[string]map[string]string{}, LoadLocation: time.LoadLocation}
@@ -47,6 +47,11 @@ func (s *Store) FlowCatalog(ctx context.Context, tenant tenancy.TenantID) (*ivrf
 			string(tenant), ivrflows.AliasLive); err != nil {
 			return fmt.Errorf("store: catalog flows: %w", err)
 		}
+		integ, err := getIntegrations(ctx, db, tenant)
+		if err != nil {
+			return err
+		}
+		integ.merge(cat)
 		return catalogPrompts(ctx, db, tenant, cat)
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,6 +124,8 @@ func TestFlowTablesRowLevelSecurity(t *testing.T) {
 	must(t, err)
 	must(t, s.AppendFlowTrace(ctx, tn, FlowTraceBatch{CallID: "c", FlowID: f.ID, Version: 1,
 		Entries: []ivrflows.TraceEntry{{Node: "a", Entered: time.Now()}}}))
+	_, err = s.PutFlowIntegrations(ctx, admin1, tn, FlowIntegrations{Lists: []string{"vip"}})
+	must(t, err)
 	var schema string
 	must(t, s.db.Get(&schema, `SELECT current_schema()`))
 	role := "sb_rls_" + randHex(4)
@@ -148,4 +151,55 @@ func TestFlowTablesRowLevelSecurity(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestFlowIntegrationsInCatalog: the tenant's endpoints, data sources,
+// mailboxes, lists and calendars reach the catalog, so flows naming them
+// validate; replacing the document replaces them.
+func TestFlowIntegrationsInCatalog(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		tn := mkFlowTenant(t, s, "integ.example.com", 5)
+		empty, err := s.GetFlowIntegrations(ctx, tn)
+		must(t, err)
+		if empty.Endpoints == nil || empty.Lists == nil || len(empty.Calendars) != 0 {
+			t.Fatalf("never set: %+v", empty)
+		}
+		in := FlowIntegrations{
+			Endpoints: map[string]ivrflows.Endpoint{"crm": {BaseURL: "https://crm.example/api", Headers: map[string]string{"Authorization": "Bearer s3cret"}}},
+			Lists:     []string{"blacklist"}, Mailboxes: []string{"general"},
+			Calendars: map[string]*ivrflows.Calendar{"office": {TimeZone: "Asia/Shanghai",
+				Weekly: []ivrflows.Hours{{Days: []string{"mon"}, Open: "09:00", Close: "18:00"}}}},
+		}
+		_, err = s.PutFlowIntegrations(ctx, admin1, tn, in)
+		must(t, err)
+		got, err := s.GetFlowIntegrations(ctx, tn)
+		must(t, err)
+		if got.Endpoints["crm"].Headers["Authorization"] != "Bearer s3cret" || got.Calendars["office"].TimeZone != "Asia/Shanghai" {
+			t.Fatalf("read back %+v", got)
+		}
+		doc := `{"id":"m","start":"o","nodes":[
+			{"id":"o","type":"hours","params":{"calendar":"office"},"exits":{"open":"l","closed":"l","holiday":"l"}},
+			{"id":"l","type":"lookup","params":{"list":"blacklist"},"exits":{"found":"h","not_found":"c"}},
+			{"id":"c","type":"http","params":{"endpoint":"crm","path":"/x"},"exits":{"ok":"h","error":"h"}},
+			{"id":"h","type":"hangup"}]}`
+		cat, err := s.FlowCatalog(ctx, tn)
+		must(t, err)
+		if _, err := ivrflows.ParseAndCompile([]byte(doc), cat); err != nil {
+			t.Fatalf("flow naming the integrations: %v", err)
+		}
+		_, err = s.PutFlowIntegrations(ctx, admin1, tn, FlowIntegrations{})
+		must(t, err)
+		cat, err = s.FlowCatalog(ctx, tn)
+		must(t, err)
+		if _, err := ivrflows.ParseAndCompile([]byte(doc), cat); err == nil {
+			t.Fatal("flow still validates after the integrations were removed")
+		}
+		var audit []string
+		must(t, s.db.Select(&audit, `SELECT changes FROM audit_log WHERE resource_type = 'flow_integrations'`))
+		for _, a := range audit {
+			if strings.Contains(a, "s3cret") {
+				t.Fatalf("audit log holds an endpoint credential: %s", a)
+			}
+		}
+	})
 }

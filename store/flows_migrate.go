@@ -14,11 +14,12 @@ import (
 // tenantTables because migration 2 (RLS on tenantTables) runs before they
 // exist; migration 51 guards them the same way.
 var flowTables = map[string]string{
-	"flows":         "tenant_id",
-	"flow_versions": "tenant_id",
-	"flow_aliases":  "tenant_id",
-	"flow_traces":   "tenant_id",
-	"prompts":       "tenant_id",
+	"flows":             "tenant_id",
+	"flow_versions":     "tenant_id",
+	"flow_aliases":      "tenant_id",
+	"flow_traces":       "tenant_id",
+	"prompts":           "tenant_id",
+	"flow_integrations": "tenant_id",
 }
 
 // flowsRLSMigration is Go migration 51: row-level security on flowTables

@@ -72,7 +72,16 @@ CREATE TABLE prompts (
 );
 CREATE INDEX ix_prompts_tenant ON prompts (tenant_id, id);
 
+-- What else a tenant's flows may name (HTTP endpoints, data sources,
+-- mailboxes, lists, calendars): one JSON document per tenant.
+CREATE TABLE flow_integrations (
+    tenant_id  TEXT PRIMARY KEY REFERENCES tenants (id),
+    doc        TEXT NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+
 -- +goose Down
+DROP TABLE flow_integrations;
 DROP TABLE prompts;
 DROP TABLE flow_traces;
 DROP TABLE flow_aliases;
