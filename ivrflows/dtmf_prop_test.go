@@ -2,6 +2,7 @@ package ivrflows
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -96,3 +97,31 @@ var propCatalog = func() *Catalog {
 	}
 	return c
 }()
+
+// Random callers through the good fixtures: no panic, no error other than
+// an input the flow was not waiting for, and a trace whose every step
+// follows an exit of the step before.
+func TestRandomCallsThroughFixtures(t *testing.T) {
+	cat := loadCatalog(t)
+	var progs []*Program
+	for _, name := range []string{"main", "orders", "outbound_survey"} {
+		data, err := os.ReadFile("testdata/good/" + name + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := ParseAndCompile(data, cat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		progs = append(progs, p)
+	}
+	rapid.Check(t, func(rt *rapid.T) {
+		p := rapid.SampledFrom(progs).Draw(rt, "flow")
+		var alphabet []byte // each phone key and each kind of result, equally likely
+		for b := range 16 {
+			alphabet = append(alphabet, byte(b), byte(128+b))
+		}
+		script := rapid.SliceOfN(rapid.SampledFrom(alphabet), 0, 80).Draw(rt, "script")
+		drive(t, p, string(script))
+	})
+}

@@ -32,23 +32,69 @@ func FuzzParseAndCompile(f *testing.F) {
 	})
 }
 
-// drive runs p with inputs chosen by script bytes.
+// answers are plausible results for what a flow waits for.
+var answers = map[phase][]Input{
+	waitPlay:  {PlayDone{}},
+	waitDigit: {Timeout{}},
+	waitHTTP: {HTTPResponse{Status: 200, Body: []byte(`{"balance": 1, "ticket": "T"}`)}, HTTPResponse{Status: 503},
+		HTTPResponse{Err: "refused"}, HTTPResponse{Status: 200, Body: []byte(`[1]`)}},
+	waitSQL: {QueryResult{Rows: []map[string]any{{"status": "open", "rush": true}}}, QueryResult{},
+		QueryResult{Rows: []map[string]any{{"status": "shipped"}}}, QueryResult{Err: "timeout"}},
+	waitLookup:   {LookupResult{Found: true}, LookupResult{}},
+	waitQueue:    {QueueResult{Answered: true, Agent: "a"}, QueueResult{Reason: "closed"}},
+	waitAgentLeg: {AgentLegEnded{}},
+	waitTransfer: {TransferResult{OK: true}, TransferResult{}},
+	waitRecord:   {RecordDone{Path: "/r.wav"}, RecordDone{Err: "disk full"}},
+}
+
+// drive runs p with inputs chosen by script bytes: below 128 a key, 255 the
+// caller hanging up, else an answer to what the flow waits for (or, 1 in 8,
+// a wrong one).
 func drive(t *testing.T, p *Program, script string) {
-	inputs := []Input{PlayDone{}, Timeout{}, HTTPResponse{Status: 200, Body: []byte(`{"balance":1}`)}, HTTPResponse{Err: "x"},
-		QueryResult{Rows: []map[string]any{{"status": "open"}}}, QueryResult{}, LookupResult{Found: true}, LookupResult{},
-		QueueResult{Answered: true, Agent: "a"}, QueueResult{}, AgentLegEnded{}, TransferResult{OK: true},
-		TransferResult{}, RecordDone{Path: "/r.wav"}}
 	now := t0
-	s, _ := p.Start(Call{ID: "c", Caller: "1"}, now)
+	s, res := p.Start(Call{ID: "c", Caller: "1"}, now)
+	trace := res.Trace
 	for i := 0; i < len(script) && !s.Done; i++ {
 		b := script[i]
-		var in Input = Digit{Key: string(dtmfKeys[int(b)%len(dtmfKeys)])}
-		if b >= 128 {
-			in = inputs[int(b)%len(inputs)]
+		var in Input
+		switch opts := answers[s.Phase]; {
+		case b < 128:
+			in = Digit{Key: string(dtmfKeys[int(b)%len(dtmfKeys)])}
+		case b == 255:
+			in = CallerHangup{}
+		case b%8 == 0 || len(opts) == 0:
+			in = answers[waitHTTP][int(b)%len(answers[waitHTTP])]
+		default:
+			in = opts[int(b)%len(opts)]
 		}
 		now = now.Add(time.Second)
-		if _, err := p.Step(s, in, now); err != nil && !errors.Is(err, ErrUnexpectedInput) {
+		res, err := p.Step(s, in, now)
+		if err != nil && !errors.Is(err, ErrUnexpectedInput) {
 			t.Fatalf("step %T: %v", in, err)
+		}
+		trace = append(trace, res.Trace...)
+	}
+	checkTraceChain(t, p, trace)
+}
+
+// checkTraceChain: each traced node is where the previous one's exit led.
+func checkTraceChain(t *testing.T, p *Program, trace []TraceEntry) {
+	byID := map[string]*CompiledNode{}
+	for _, n := range p.Nodes {
+		byID[n.ID] = n
+	}
+	if len(trace) > 0 && trace[0].Node != p.StartNode {
+		t.Fatalf("trace starts at %s, not %s", trace[0].Node, p.StartNode)
+	}
+	for i := 1; i < len(trace); i++ {
+		prev := trace[i-1]
+		exits := byID[prev.Node].Exits
+		target, ok := exits[prev.Exit]
+		if fb := fallbackExits[prev.Exit]; !ok && fb != "" {
+			target = exits[fb]
+		}
+		if target != trace[i].Node {
+			t.Fatalf("trace: %s left by %q, then %s (want %s)", prev.Node, prev.Exit, trace[i].Node, target)
 		}
 	}
 }
