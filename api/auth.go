@@ -42,6 +42,7 @@ func (s *Server) authRoutes() []route {
 			scope: scopePublic, body: RefreshRequest{}, resp: TokenResponse{}, status: http.StatusOK, h: s.refreshSession},
 		{method: http.MethodPost, path: "/auth/logout", name: "logout", summary: "Revoke one of the caller's refresh tokens",
 			scope: scopeAuthed, body: RefreshRequest{}, status: http.StatusNoContent, h: s.logout},
+		s.changeOwnPasswordRoute(),
 	}
 }
 

@@ -182,3 +182,23 @@ func testAPIKeys(t *testing.T, e *env) {
 		t.Fatalf("unknown key accepted: %s", r)
 	}
 }
+
+func TestChangeOwnPassword(t *testing.T) {
+	e := newEnv(t)
+	f := e.newTenant("alpha", 5)
+	var s TokenResponse
+	e.must(e.do("POST", "/api/v1/auth/login", "", LoginRequest{Login: "admin@alpha.test", Password: testPassword}), 200, &s)
+	r := e.do("POST", "/api/v1/me/password", f.admin, ChangePasswordRequest{CurrentPassword: "wrong", NewPassword: "a new long password"})
+	if r.status != 422 || !strings.Contains(string(r.body), `"field":"current_password"`) {
+		t.Fatalf("wrong current password: %s", r)
+	}
+	e.must(e.do("POST", "/api/v1/me/password", f.admin, ChangePasswordRequest{CurrentPassword: testPassword, NewPassword: "short"}), 422, nil)
+	e.must(e.do("POST", "/api/v1/me/password", f.admin, ChangePasswordRequest{CurrentPassword: testPassword, NewPassword: "a new long password"}), 204, nil)
+	e.must(e.do("POST", "/api/v1/auth/refresh", "", RefreshRequest{RefreshToken: s.RefreshToken}), 401, nil)
+	e.must(e.do("POST", "/api/v1/auth/login", "", LoginRequest{Login: "admin@alpha.test", Password: "a new long password"}), 200, nil)
+	// Platform users too; API keys have no password.
+	e.must(e.do("POST", "/api/v1/me/password", e.admin, ChangePasswordRequest{CurrentPassword: testPassword, NewPassword: "another long password"}), 204, nil)
+	var k CreatedAPIKey
+	e.must(e.do("POST", f.base+"/api-keys", e.admin, CreateAPIKeyRequest{Name: "k", Role: "tenant_admin"}), 201, &k)
+	e.must(e.do("POST", "/api/v1/me/password", k.Key, ChangePasswordRequest{CurrentPassword: "x", NewPassword: "another long password"}), 403, nil)
+}
