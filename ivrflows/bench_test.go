@@ -93,3 +93,19 @@ func BenchmarkInstanceMemory(b *testing.B) {
 	b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/float64(b.N), "bytes/instance")
 	runtime.KeepAlive(states)
 }
+
+// BenchmarkCompile measures validating and compiling the main fixture (22
+// nodes), what the API pays per draft save.
+func BenchmarkCompile(b *testing.B) {
+	data, err := os.ReadFile("testdata/good/main.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cat := loadCatalog(b)
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := ParseAndCompile(data, cat); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
