@@ -13,6 +13,7 @@ import (
 const (
 	MaxFlowBytes = 1 << 20
 	MaxFlowNodes = 1000
+	MaxVariables = 200
 )
 
 // Program is a validated, compiled flow: what the interpreter runs. It is
@@ -98,6 +99,11 @@ func (c *compiler) flowHeader(p *Program) {
 	}
 	if len(f.Nodes) > MaxFlowNodes {
 		c.errf("the flow has %d nodes; at most %d are allowed", len(f.Nodes), MaxFlowNodes)
+	}
+	if len(f.Variables) > MaxVariables {
+		c.errf("the flow has %d variables; at most %d are allowed", len(f.Variables), MaxVariables)
+		f = &Flow{ID: f.ID, Start: f.Start, Nodes: f.Nodes} // do not compile against them all
+		c.f = f
 	}
 	for i, n := range f.Nodes {
 		c.node = n.ID

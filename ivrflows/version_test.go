@@ -3,6 +3,7 @@ package ivrflows
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -135,5 +136,20 @@ func TestDiffDocs(t *testing.T) {
 	}
 	if _, err := DiffDocs([]byte(a), []byte(`{`)); !errors.Is(err, ErrBadJSON) {
 		t.Fatalf("bad doc: %v", err)
+	}
+}
+
+func TestSizeLimits(t *testing.T) {
+	var vars []string
+	for i := range MaxVariables + 1 {
+		vars = append(vars, fmt.Sprintf(`"v%d": {"type": "string"}`, i))
+	}
+	ves := Validate([]byte(flowJSON(strings.Join(vars, ","), hangupNode)), loadCatalog(t))
+	if len(ves) != 1 || !strings.Contains(ves[0].Message, "variables; at most 200") {
+		t.Fatalf("%v", ves)
+	}
+	big := []byte(`{"id": "` + strings.Repeat("x", MaxFlowBytes) + `"}`)
+	if _, err := Parse(big); !errors.Is(err, ErrBadJSON) {
+		t.Fatalf("oversized document: %v", err)
 	}
 }
