@@ -335,3 +335,17 @@ func (d *ACD) KeepPlace(now time.Time, interactionID string) ([]Decision, error)
 	d.place(x)
 	return d.end(), nil
 }
+
+// Offered reports whether the offer attempt of the interaction to the agent
+// is still pending: the owner re-checks a plan with it before acting.
+func (d *ACD) Offered(interactionID, agentID string, attempt uint32) bool {
+	x, ok := d.inter[interactionID]
+	a, ok2 := d.agents[agentID]
+	return ok && ok2 && x.attempt == attempt && d.offeredTo(x, a)
+}
+
+// Has reports whether the interaction is still held (waiting, offered or in progress).
+func (d *ACD) Has(interactionID string) bool {
+	_, ok := d.inter[interactionID]
+	return ok
+}

@@ -1,0 +1,143 @@
+package acdowner
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/acd"
+)
+
+// The methods below apply one ACD event each, in order with every other event
+// of the tenant. Refusals come back as the core's typed errors
+// (*acd.TransitionError carries the agent's current state for a 409).
+
+// Login logs an agent in (not ready, reason "login").
+func (o *Owner) Login(ctx context.Context, agent string) error {
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.Login(now, agent) })
+}
+
+// Ready makes an agent available.
+func (o *Owner) Ready(ctx context.Context, agent string) error {
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.Ready(now, agent) })
+}
+
+// NotReady makes an agent unavailable with a reason code.
+func (o *Owner) NotReady(ctx context.Context, agent, reason string) error {
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.NotReady(now, agent, reason) })
+}
+
+// Break requests a break; by is the supervisor granting it ("" for the agent).
+func (o *Owner) Break(ctx context.Context, agent, by string) error {
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.Break(now, agent, by) })
+}
+
+// EndBreak ends a break.
+func (o *Owner) EndBreak(ctx context.Context, agent string) error {
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.EndBreak(now, agent) })
+}
+
+// Logout logs an agent out.
+func (o *Owner) Logout(ctx context.Context, agent, reason string) error {
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.Logout(now, agent, reason) })
+}
+
+// ForceNotReady is a supervisor's not-ready.
+func (o *Owner) ForceNotReady(ctx context.Context, agent string) error {
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.ForceNotReady(now, agent) })
+}
+
+// EndWrap ends after-call work early.
+func (o *Owner) EndWrap(ctx context.Context, agent string) error {
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.EndWrap(now, agent) })
+}
+
+// Enqueue puts an interaction of this tenant in its queue.
+func (o *Owner) Enqueue(ctx context.Context, in acd.Interaction) error {
+	if in.Tenant != o.tenant {
+		return fmt.Errorf("%w: interaction %s of tenant %q sent to owner of %q", acd.ErrWrongTenant, in.ID, in.Tenant, o.tenant)
+	}
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.Enqueue(now, in) })
+}
+
+// Accept records that the agent answered.
+func (o *Owner) Accept(ctx context.Context, agent, interaction string) error {
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.Accept(now, agent, interaction) })
+}
+
+// Reject records that the agent declined.
+func (o *Owner) Reject(ctx context.Context, agent, interaction string) error {
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.Reject(now, agent, interaction) })
+}
+
+// Finish ends an interaction (abandoned while waiting, or work done).
+func (o *Owner) Finish(ctx context.Context, interaction string) error {
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.Finish(now, interaction) })
+}
+
+// KeepPlace turns a waiting call into a callback keeping its place.
+func (o *Owner) KeepPlace(ctx context.Context, interaction string) error {
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.KeepPlace(now, interaction) })
+}
+
+// Dial records an outbound interaction started by the agent.
+func (o *Owner) Dial(ctx context.Context, agent, interaction string, m acd.Medium) error {
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.Dial(now, agent, interaction, m) })
+}
+
+// SetQueue adds or changes a queue; it takes effect at once.
+func (o *Owner) SetQueue(ctx context.Context, q acd.QueueConfig) error {
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.SetQueue(now, q) })
+}
+
+// RemoveQueue deletes an unused queue.
+func (o *Owner) RemoveQueue(ctx context.Context, id string) error {
+	return o.do(ctx, func(time.Time, *acd.ACD) ([]acd.Decision, error) { return nil, o.core.RemoveQueue(id) })
+}
+
+// SetAgent adds or changes an agent's profile; it takes effect at once.
+func (o *Owner) SetAgent(ctx context.Context, p acd.AgentProfile) error {
+	if p.Tenant != o.tenant {
+		return fmt.Errorf("%w: agent %s of tenant %q sent to owner of %q", acd.ErrWrongTenant, p.ID, p.Tenant, o.tenant)
+	}
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.SetAgent(now, p) })
+}
+
+// SetBreakLimit caps breaks for a group (negative: no cap).
+func (o *Owner) SetBreakLimit(ctx context.Context, group string, max int) error {
+	return o.do(ctx, func(time.Time, *acd.ACD) ([]acd.Decision, error) { o.core.SetBreakLimit(group, max); return nil, nil })
+}
+
+// QueueStats reads a queue's real-time statistics.
+func (o *Owner) QueueStats(ctx context.Context, queue string) (acd.QueueStats, error) {
+	var s acd.QueueStats
+	err := o.do(ctx, func(now time.Time, d *acd.ACD) (_ []acd.Decision, err error) {
+		s, err = d.QueueStats(now, queue)
+		return nil, err
+	})
+	return s, err
+}
+
+// Agent reads an agent's real-time view.
+func (o *Owner) Agent(ctx context.Context, agent string) (acd.AgentView, error) {
+	var v acd.AgentView
+	err := o.do(ctx, func(now time.Time, d *acd.ACD) (_ []acd.Decision, err error) {
+		v, err = d.Agent(now, agent)
+		return nil, err
+	})
+	return v, err
+}
+
+// Position reads a waiting interaction's place and estimated wait.
+func (o *Owner) Position(ctx context.Context, interaction string) (pos int, ewt time.Duration, err error) {
+	err = o.do(ctx, func(now time.Time, d *acd.ACD) (_ []acd.Decision, err error) {
+		pos, ewt, err = d.Position(now, interaction)
+		return nil, err
+	})
+	return pos, ewt, err
+}
+
+// Sync returns once every event sent before it was applied.
+func (o *Owner) Sync(ctx context.Context) error {
+	return o.do(ctx, func(time.Time, *acd.ACD) ([]acd.Decision, error) { return nil, nil })
+}
