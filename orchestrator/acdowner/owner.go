@@ -96,8 +96,8 @@ func Start(ctx context.Context, cfg Config) (*Owner, error) {
 	cfg = withDefaults(cfg)
 	now := cfg.Clock.Now()
 	o := &Owner{cfg: cfg, tenant: cfg.Tenant, log: cfg.Logger.With("tenant", cfg.Tenant),
-		core:   acd.New(cfg.Tenant, now, acd.Options{Seed: cfg.Seed, Location: cfg.Location}),
-		inbox:  make(chan command, cfg.Mailbox), quit: make(chan struct{}), done: make(chan struct{}),
+		core:  acd.New(cfg.Tenant, now, acd.Options{Seed: cfg.Seed, Location: cfg.Location}),
+		inbox: make(chan command, cfg.Mailbox), quit: make(chan struct{}), done: make(chan struct{}),
 		timers: map[acd.TimerRef]Timer{}, sent: map[offerKey]Offer{}, dirty: map[string]bool{}}
 	o.subs.init()
 	if err := o.configure(ctx, now); err != nil {
