@@ -1,0 +1,105 @@
+package api
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-cc/switchboard/ivrflows"
+	"github.com/switchboard-cc/switchboard/ivrflows/flowtest"
+	"github.com/switchboard-cc/switchboard/store"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+func integrations(headerValue string) map[string]any {
+	return map[string]any{
+		"endpoints": map[string]any{"crm": map[string]any{"base_url": "https://crm.acme.example/api",
+			"headers": map[string]string{"Authorization": headerValue}}},
+		"datasources": map[string]any{}, "mailboxes": []string{"general"}, "lists": []string{"vip"},
+		"calendars": map[string]any{"office": map[string]any{"time_zone": "+08:00",
+			"weekly": []map[string]any{{"days": []string{"mon", "tue", "wed", "thu", "fri"}, "open": "09:00", "close": "18:00"}}}},
+	}
+}
+
+// TestFlowIntegrationsSecretsAndRefusals: header values are write-only and
+// survive a round trip of the redacted document; bad documents change nothing.
+func TestFlowIntegrationsSecretsAndRefusals(t *testing.T) {
+	e := newEnv(t)
+	f := e.flowTenant("acme", 2)
+	p := f.base + "/flow-integrations"
+	r := e.do("PUT", p, f.admin, integrations("Bearer s3cret"))
+	if r.status != 200 || strings.Contains(string(r.body), "s3cret") || !strings.Contains(string(r.body), redacted) {
+		t.Fatalf("put: %s", r)
+	}
+	var got map[string]any
+	e.must(e.do("GET", p, f.admin, nil), 200, &got)
+	e.must(e.do("PUT", p, f.admin, got), 200, nil) // the redacted document sent back keeps the secret
+	stored, err := e.store.GetFlowIntegrations(context.Background(), tenancy.TenantID(f.id))
+	if err != nil || stored.Endpoints["crm"].Headers["Authorization"] != "Bearer s3cret" {
+		t.Fatalf("secret lost: %+v %v", stored.Endpoints, err)
+	}
+	bad := func(mut func(m map[string]any)) map[string]any { m := integrations("x"); mut(m); return m }
+	for name, c := range map[string]struct {
+		body  any
+		field string
+	}{
+		"missing section": {bad(func(m map[string]any) { delete(m, "lists") }), "lists"},
+		"ftp endpoint": {bad(func(m map[string]any) {
+			m["endpoints"] = map[string]any{"crm": map[string]any{"base_url": "ftp://x"}}
+		}), "endpoints.crm.base_url"},
+		"redacted unknown": {bad(func(m map[string]any) {
+			m["endpoints"] = map[string]any{"erp": map[string]any{"base_url": "https://erp", "headers": map[string]string{"X": redacted}}}
+		}), "endpoints.erp.headers.X"},
+		"duplicate list": {bad(func(m map[string]any) { m["lists"] = []string{"vip", "vip"} }), "lists"},
+		"unknown field":  {bad(func(m map[string]any) { m["queues"] = []string{"x"} }), "queues"},
+	} {
+		r := e.do("PUT", p, f.admin, c.body)
+		if r.status/100 != 4 || !strings.Contains(string(r.body), `"field":"`+c.field+`"`) {
+			t.Errorf("%s: want a 4xx naming %s, got %s", name, c.field, r)
+		}
+	}
+	if s2, _ := e.store.GetFlowIntegrations(context.Background(), tenancy.TenantID(f.id)); len(s2.Lists) != 1 || s2.Lists[0] != "vip" {
+		t.Fatalf("a refused document changed the stored one: %+v", s2)
+	}
+}
+
+// TestFlowTestRunWithHTTPStub: a flow calling the tenant's CRM endpoint is
+// test-run with a stubbed response; the trace shows the request (credentials
+// redacted) and the mapped variable; nothing is sent.
+func TestFlowTestRunWithHTTPStub(t *testing.T) {
+	e := newEnv(t)
+	f := e.flowTenant("acme", 2)
+	e.must(e.do("PUT", f.base+"/flow-integrations", f.admin, integrations("Bearer s3cret")), 200, nil)
+	doc := `{"id": "crm", "start": "hours", "variables": {"account": {"type": "string"}, "balance": {"type": "number"}},
+  "nodes": [
+    {"id": "hours", "type": "hours", "params": {"calendar": "office"}, "exits": {"open": "vip", "closed": "bye", "holiday": "bye"}},
+    {"id": "vip", "type": "lookup", "params": {"list": "vip"}, "exits": {"found": "q", "not_found": "ask"}},
+    {"id": "ask", "type": "collect", "params": {"prompts": [{"text": {"*": "Account number"}}], "mode": "fixed", "length": 4, "variable": "account"},
+     "exits": {"ok": "lookup", "fail": "bye"}},
+    {"id": "lookup", "type": "http", "params": {"endpoint": "crm", "path": "/accounts/${account}", "map": {"balance": "body.balance"}},
+     "exits": {"ok": "say", "error": "bye"}},
+    {"id": "say", "type": "play", "params": {"prompts": [{"say": "number", "expr": "balance"}]}, "exits": {"next": "bye"}},
+    {"id": "q", "type": "queue", "params": {"queue": "sales"}, "exits": {"done": "bye", "failed": "bye"}},
+    {"id": "bye", "type": "hangup"}]}`
+	var fl store.Flow
+	e.must(e.do("POST", f.base+"/flows", f.admin, doc), 201, &fl)
+	c := flowtest.Case{Caller: "+8613800000001", Time: "2026-11-26T10:00:00+08:00",
+		Input: []flowtest.Press{{Keys: "1234", AfterMS: 800, GapMS: 150}},
+		HTTP:  map[string][]flowtest.HTTPStub{"lookup": {{Status: 200, Body: []byte(`{"balance": 42.5}`)}}}}
+	r := e.do("POST", f.base+"/flows/"+fl.ID+"/test", f.admin, c)
+	var rep flowtest.CaseReport
+	e.must(r, 200, &rep)
+	if strings.Contains(string(r.body), "s3cret") {
+		t.Fatal("the test run shows the endpoint's credential")
+	}
+	if rep.Outcome != ivrflows.OutcomeHangup || rep.Vars["balance"] != 42.5 || len(rep.HTTPCalls) != 1 ||
+		rep.HTTPCalls[0].URL != "https://crm.acme.example/api/accounts/1234" || rep.HTTPCalls[0].Headers["Authorization"] != redacted ||
+		strings.Join(rep.Visited, ",") != "hours,vip,ask,lookup,say,bye" {
+		t.Fatalf("report %+v", rep)
+	}
+	night := flowtest.Case{Time: "2026-11-26T22:00:00+08:00"}
+	e.must(e.do("POST", f.base+"/flows/"+fl.ID+"/test", f.admin, night), 200, &rep)
+	if strings.Join(rep.Visited, ",") != "hours,bye" {
+		t.Fatalf("at night: %v", rep.Visited)
+	}
+}
