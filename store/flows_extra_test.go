@@ -59,6 +59,13 @@ func TestFlowTraces(t *testing.T) {
 		if len(all.Items) != 1 || all.Items[0].CallID != "call-1" || len(next.Items) != 1 || next.Items[0].CallID != "call-2" {
 			t.Fatalf("summary pages %+v %+v", all, next)
 		}
+		// Retention: entries that ended before the cut go, the others stay.
+		n, err := s.PruneFlowTraces(ctx, t0.Add(2*time.Second))
+		must(t, err)
+		left, _ := s.ListCallTrace(ctx, tn, "call-1", Page{})
+		if n != 4 || len(left.Items) != 5 || left.Items[0].Node != "c" {
+			t.Fatalf("pruned %d, left %d starting at %+v", n, len(left.Items), left.Items)
+		}
 	})
 }
 

@@ -219,3 +219,18 @@ func (s *Store) ListFlowTraces(ctx context.Context, tenant tenancy.TenantID, f T
 	}
 	return pageOf(rows, limit, func(t TraceSummary) string { return t.FirstID }), nil
 }
+
+// PruneFlowTraces deletes every tenant's trace entries that ended before
+// before (retention; run by a scheduled job). It returns how many went.
+func (s *Store) PruneFlowTraces(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.platformWrite(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM flow_traces WHERE left_at < $1`, before.UTC().Truncate(time.Microsecond))
+		if err != nil {
+			return fmt.Errorf("store: prune flow traces: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
