@@ -3,6 +3,7 @@ package ivrflows
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -76,4 +77,16 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 		return nil, fmt.Errorf("catalog: %v", err)
 	}
 	return &c, nil
+}
+
+// choices lists what the tenant has, for an error about a name it does not
+// have: the business user sees the right spelling at once.
+func choices(names []string) string {
+	switch {
+	case len(names) == 0:
+		return " (it has none)"
+	case len(names) > 10:
+		return " (it has " + strings.Join(names[:10], ", ") + ", ...)"
+	}
+	return " (it has " + strings.Join(names, ", ") + ")"
 }

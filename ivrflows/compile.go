@@ -128,7 +128,7 @@ func (c *compiler) flowHeader(p *Program) {
 		p.Language = c.cat.DefaultLanguage
 	}
 	if f.Language != "" && !c.cat.hasLanguage(f.Language) {
-		c.errf("the flow language %q is not one of the tenant's languages", f.Language)
+		c.errf("the flow language %q is not one of the tenant's languages%s", f.Language, choices(sortedKeys(c.cat.Languages)))
 	}
 }
 

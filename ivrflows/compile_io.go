@@ -17,7 +17,7 @@ var (
 func compileHTTP(c *compiler, p *HTTPParams) {
 	ep, ok := c.cat.Endpoints[p.Endpoint]
 	if !ok {
-		c.errf("the tenant has no HTTP endpoint %q", p.Endpoint)
+		c.errf("the tenant has no HTTP endpoint %q%s", p.Endpoint, choices(sortedKeys(c.cat.Endpoints)))
 	}
 	p.baseURL = ep.BaseURL
 	if p.Method == "" {
@@ -98,7 +98,7 @@ var (
 func compileSQL(c *compiler, p *SQLParams) {
 	ds, ok := c.cat.DataSources[p.DataSource]
 	if !ok {
-		c.errf("the tenant has no data source %q", p.DataSource)
+		c.errf("the tenant has no data source %q%s", p.DataSource, choices(sortedKeys(c.cat.DataSources)))
 	}
 	if strings.TrimSpace(p.Query) == "" {
 		c.errf("the SQL query is empty")
@@ -140,7 +140,7 @@ func atoi(s string) int {
 func compileQueue(c *compiler, p *QueueParams) {
 	c.queue = true
 	if !c.cat.hasQueue(p.Queue) {
-		c.errf("the tenant has no queue %q", p.Queue)
+		c.errf("the tenant has no queue %q%s", p.Queue, choices(c.cat.Queues))
 	}
 	if p.PriorityExpr != "" {
 		p.priority = c.expr(p.PriorityExpr, "priority")
@@ -183,11 +183,11 @@ func checkTransferTarget(cat *Catalog, to, target string) error {
 		}
 	case TransferQueue:
 		if !cat.hasQueue(target) {
-			return fmt.Errorf("the tenant has no queue %q", target)
+			return fmt.Errorf("the tenant has no queue %q%s", target, choices(cat.Queues))
 		}
 	case TransferFlow:
 		if !cat.hasFlow(target) {
-			return fmt.Errorf("the tenant has no flow %q", target)
+			return fmt.Errorf("the tenant has no flow %q%s", target, choices(cat.Flows))
 		}
 	case TransferNumber:
 		if !phoneNumberRe.MatchString(target) {
@@ -201,7 +201,7 @@ func checkTransferTarget(cat *Catalog, to, target string) error {
 
 func compileVoicemail(c *compiler, p *VoicemailParams) {
 	if !c.cat.hasMailbox(p.Mailbox) {
-		c.errf("the tenant has no mailbox %q", p.Mailbox)
+		c.errf("the tenant has no mailbox %q%s", p.Mailbox, choices(c.cat.Mailboxes))
 	}
 	c.prompts(p.Greeting, "greeting")
 	p.MaxSeconds = c.seconds(p.MaxSeconds)
@@ -241,7 +241,7 @@ func compileSurvey(c *compiler, p *SurveyParams) {
 
 func compileLookup(c *compiler, p *LookupParams) {
 	if !c.cat.hasList(p.List) {
-		c.errf("the tenant has no list %q", p.List)
+		c.errf("the tenant has no list %q%s", p.List, choices(c.cat.Lists))
 	}
 	if p.Key == "" {
 		p.Key = VarCaller

@@ -67,21 +67,21 @@ func (c *compiler) prompt(p *Prompt, what string) {
 		return
 	}
 	if p.Language != "" && !c.cat.hasLanguage(p.Language) {
-		c.errf("%s: language %q is not one of the tenant's languages", what, p.Language)
+		c.errf("%s: language %q is not one of the tenant's languages%s", what, p.Language, choices(sortedKeys(c.cat.Languages)))
 	}
 	c.refs = append(c.refs, promptRef{node: c.node, what: what, p: p})
 	switch {
 	case p.Prompt != "":
 		files, ok := c.cat.Prompts[p.Prompt]
 		if !ok {
-			c.errf("%s: the tenant has no prompt %q", what, p.Prompt)
+			c.errf("%s: the tenant has no prompt %q%s", what, p.Prompt, choices(sortedKeys(c.cat.Prompts)))
 		}
 		p.files = files
 	case p.Text != nil:
 		p.text = map[string]*template{}
 		for _, lang := range sortedKeys(p.Text) {
 			if lang != "*" && !c.cat.hasLanguage(lang) {
-				c.errf("%s: language %q is not one of the tenant's languages", what, lang)
+				c.errf("%s: language %q is not one of the tenant's languages%s", what, lang, choices(sortedKeys(c.cat.Languages)))
 			}
 			t, err := parseTemplate(p.Text[lang], c.env)
 			if err != nil {
@@ -236,7 +236,7 @@ func compileSwitch(c *compiler, p *SwitchParams) { p.expr = c.expr(p.Expr, "swit
 func compileHours(c *compiler, p *HoursParams) {
 	cal, ok := c.cat.Calendars[p.Calendar]
 	if !ok || cal == nil {
-		c.errf("the tenant has no calendar %q", p.Calendar)
+		c.errf("the tenant has no calendar %q%s", p.Calendar, choices(sortedKeys(c.cat.Calendars)))
 		return
 	}
 	own := *cal // the catalog may be shared by concurrent compilations
@@ -252,7 +252,7 @@ func compileLanguage(c *compiler, p *LanguageParams) {
 		c.errf("give exactly one of language or expr")
 	case p.Language != "":
 		if !c.cat.hasLanguage(p.Language) {
-			c.errf("language %q is not one of the tenant's languages", p.Language)
+			c.errf("language %q is not one of the tenant's languages%s", p.Language, choices(sortedKeys(c.cat.Languages)))
 		}
 	default:
 		p.expr = c.expr(p.Expr, "language")
