@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/labstack/echo/v5"
@@ -25,6 +26,9 @@ func decodeJSON(c *echo.Context, dst any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errBadField("body", "unexpected data after the JSON object")
+	}
+	if f := nulField(reflect.ValueOf(dst), ""); f != "" {
+		return errBadField(f, "must not contain NUL characters")
 	}
 	return nil
 }

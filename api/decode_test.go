@@ -42,6 +42,8 @@ func TestDecodeJSON(t *testing.T) {
 		{"empty", ``, 400, "body"},
 		{"array", `[1,2]`, 400, "body"},
 		{"trailing", `{"name":"a"} {"name":"b"}`, 400, "body"},
+		{"NUL", `{"name":"a\u0000"}`, 400, "name"},
+		{"NUL nested", `{"nested":{"level":1},"name":"\u0000"}`, 400, "name"},
 		{"too big", `{"name":"` + strings.Repeat("x", maxBodyBytes) + `"}`, 413, ""},
 	}
 	for _, tc := range cases {

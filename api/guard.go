@@ -51,6 +51,9 @@ func tenantOf(c *echo.Context) tenancy.Tenant {
 func (s *Server) guard(r route) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c *echo.Context) error {
+			if err := rejectNUL(c); err != nil {
+				return err
+			}
 			if r.scope == scopePublic {
 				return next(c)
 			}

@@ -95,6 +95,11 @@ func testBadInputIsRefusedAndChangesNothing(t *testing.T, e *env) {
 		{"bad limit", "GET", f.base + "/agents?limit=0", nil, 400, "limit"},
 		{"bad cursor", "GET", f.base + "/agents?cursor=zzz", nil, 422, "cursor"},
 		{"bad since", "GET", f.base + "/audit?since=yesterday", nil, 400, "since"},
+		{"NUL in body", "POST", f.base + "/users", `{"email":"n@alpha.test","display_name":"a\u0000b","role":"agent","password":"long enough pass"}`, 400, "display_name"},
+		{"NUL in nested body", "POST", f.base + "/agents", `{"user_id":"u","extension":"100","sip_password":"12345678","skills":[{"skill_id":"\u0000","level":1}]}`, 400, "skills.skill_id"},
+		{"NUL in login", "POST", "/api/v1/auth/login", `{"login":"a\u0000@b.cd","password":"x"}`, 400, "login"},
+		{"NUL in query", "GET", f.base + "/audit?resource_type=%00", nil, 400, "resource_type"},
+		{"NUL in path", "GET", f.base + "/agents/%00", nil, 400, "agent_id"},
 	}
 	before := e.do("GET", "/api/v1/audit?limit=500", e.admin, nil)
 	for _, tc := range cases {

@@ -2,7 +2,9 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -207,6 +209,42 @@ func TestFlowIntegrationsInCatalog(t *testing.T) {
 			if strings.Contains(a, "s3cret") {
 				t.Fatalf("audit log holds an endpoint credential: %s", a)
 			}
+		}
+	})
+}
+
+// TestConcurrentPublishNumbersVersions: racing publications of one flow get
+// distinct consecutive numbers, none lost.
+func TestConcurrentPublishNumbersVersions(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		tn := mkFlowTenant(t, s, "race.example.com", 1)
+		f, err := s.CreateFlow(ctx, admin1, tn, FlowDraft{Name: "main", Doc: flowDoc("main", "x")})
+		must(t, err)
+		const n = 6
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := s.PublishFlow(ctx, admin1, tn, f.ID, PublishInput{Doc: flowDoc("main", fmt.Sprint("p", i))})
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			must(t, err)
+		}
+		l, err := s.ListFlowVersions(ctx, tn, f.ID, Page{})
+		must(t, err)
+		for i, v := range l.Items {
+			if v.Number != i+1 {
+				t.Fatalf("version %d numbered %d", i+1, v.Number)
+			}
+		}
+		if len(l.Items) != n {
+			t.Fatalf("%d versions, want %d", len(l.Items), n)
 		}
 	})
 }
