@@ -56,7 +56,11 @@ func compileExpr(src string, env map[string]any, extra ...expr.Option) (*Expr, e
 	opts = append(opts, extra...)
 	prog, err := expr.Compile(src, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("expression %q: %s", src, firstLine(err.Error()))
+		msg := firstLine(err.Error())
+		if m := unknownNameRe.FindStringSubmatch(msg); m != nil {
+			msg += didYouMean(m[1], env)
+		}
+		return nil, fmt.Errorf("expression %q: %s", src, msg)
 	}
 	return &Expr{Source: src, prog: prog}, nil
 }

@@ -153,3 +153,20 @@ func TestSizeLimits(t *testing.T) {
 		t.Fatalf("oversized document: %v", err)
 	}
 }
+
+func TestDidYouMean(t *testing.T) {
+	known := map[string]VarType{"account": TypeString, "balance": TypeNumber, "x": TypeString}
+	for name, want := range map[string]string{"acount": "account", "balanse": "balance", "y": "", "zzz": "", "ballance": "balance"} {
+		got := didYouMean(name, known)
+		if want == "" && got != "" || want != "" && got != ` (did you mean "`+want+`"?)` {
+			t.Errorf("%s: %q", name, got)
+		}
+	}
+	cat := loadCatalog(t)
+	doc := flowJSON(`"account": {"type": "string"}`,
+		`{"id": "a", "type": "set", "params": {"assign": [{"var": "acount", "expr": "acount"}]}, "exits": {"next": "end"}}`, hangupNode)
+	ves := Validate([]byte(doc), cat)
+	if len(ves) != 1 || !strings.Contains(ves[0].Message, `did you mean "account"`) {
+		t.Fatalf("%v", ves)
+	}
+}
