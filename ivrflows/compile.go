@@ -65,7 +65,10 @@ func (c *compiler) errf(format string, args ...any) {
 }
 
 // Compile validates f against what the tenant has (cat) and compiles it. On
-// failure the error is ValidationErrors listing every problem found.
+// failure the error is ValidationErrors listing every problem found. The
+// program keeps reading cat at run time (voices, endpoint headers, computed
+// transfer targets): treat a catalog as immutable once compiled against, and
+// build a new one when the tenant's data change.
 func Compile(f *Flow, cat *Catalog) (*Program, error) {
 	if cat == nil {
 		cat = &Catalog{}
