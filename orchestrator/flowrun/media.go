@@ -1,0 +1,145 @@
+package flowrun
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/ivrflows"
+	"github.com/switchboard-cc/switchboard/orchestrator"
+)
+
+// playback is media playing on the call. Player.Play blocks until the media
+// ends, so it runs on a goroutine the loop owns: the loop keeps reading keys
+// (barge-in, type-ahead) meanwhile, and always joins it (stopPlayback).
+type playback struct {
+	prompt  bool // a collect's prompt: its end starts the digit timeout
+	done    chan struct{}
+	stopped atomic.Bool // no further part may start
+	broke   bool        // StopPlay was sent
+	cancel  context.CancelFunc
+}
+
+func (p *playback) doneCh() <-chan struct{} {
+	if p == nil {
+		return nil
+	}
+	return p.done
+}
+
+// startPlayback starts items; false if there is nothing to play.
+func (in *instance) startPlayback(ctx context.Context, items []ivrflows.PlayItem, prompt bool) bool {
+	if len(items) == 0 {
+		return false
+	}
+	in.stopPlayback(ctx) // never two playbacks at once
+	pctx, cancel := context.WithCancel(ctx)
+	p := &playback{prompt: prompt, done: make(chan struct{}), cancel: cancel}
+	in.play = p
+	go func() {
+		defer close(p.done)
+		for _, part := range in.parts(pctx, items) {
+			if p.stopped.Load() || pctx.Err() != nil {
+				return
+			}
+			if err := in.r.cfg.Switch.Play(pctx, in.call.Key, part); err != nil && pctx.Err() == nil && !p.stopped.Load() {
+				in.log.Warn("flowrun: play failed", "err", err)
+			}
+		}
+	}()
+	return true
+}
+
+// parts groups items into playbacks: runs of files (text made a file by the
+// Prompter) play as one; without a Prompter, text is spoken by the switch.
+// A text that cannot be rendered is skipped (logged): the call goes on.
+func (in *instance) parts(ctx context.Context, items []ivrflows.PlayItem) []orchestrator.Playback {
+	var out []orchestrator.Playback
+	var files []string
+	flush := func() {
+		if len(files) > 0 {
+			out = append(out, orchestrator.Playback{Files: files})
+			files = nil
+		}
+	}
+	for _, it := range items {
+		switch {
+		case it.File != "":
+			files = append(files, it.File)
+		case in.r.cfg.Prompter != nil:
+			path, err := in.r.cfg.Prompter.Synthesize(ctx, it.Text, it.Voice)
+			if err != nil {
+				in.log.Warn("flowrun: tts failed; item skipped", "voice", it.Voice, "err", err)
+				continue
+			}
+			files = append(files, path)
+		default:
+			flush()
+			out = append(out, orchestrator.Playback{Text: it.Text, Voice: it.Voice})
+		}
+	}
+	flush()
+	return out
+}
+
+// breakPlayback asks the switch to stop the media (barge-in); the playback
+// goroutine then ends and the loop feeds PlayDone.
+func (in *instance) breakPlayback(ctx context.Context) {
+	p := in.play
+	if p == nil || p.broke {
+		return
+	}
+	p.stopped.Store(true)
+	p.broke = true
+	if err := in.r.cfg.Switch.StopPlay(ctx, in.call.Key); err != nil && ctx.Err() == nil {
+		in.log.Warn("flowrun: stop play failed", "err", err)
+	}
+}
+
+// stopPlayback stops the media and waits for the playback goroutine, so the
+// next media never overlaps it. A StopPlay can miss a part that was about to
+// start, hence the retries.
+func (in *instance) stopPlayback(ctx context.Context) {
+	p := in.play
+	if p == nil {
+		return
+	}
+	in.play = nil
+	p.stopped.Store(true)
+	for i := 0; i < 5 && ctx.Err() == nil; i++ {
+		if err := in.r.cfg.Switch.StopPlay(ctx, in.call.Key); err != nil && ctx.Err() == nil {
+			in.log.Warn("flowrun: stop play failed", "err", err)
+		}
+		select {
+		case <-p.done:
+			p.cancel()
+			return
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	p.cancel()
+	<-p.done
+}
+
+// waitPlayback lets the current playback finish; a key skips it. It reports
+// false if the caller hung up.
+func (in *instance) waitPlayback(ctx context.Context) bool {
+	for in.play != nil {
+		select {
+		case <-in.play.done:
+			in.play.cancel()
+			in.play = nil
+		case ev, ok := <-in.call.Events:
+			switch in.event(ctx, ev, ok).(type) {
+			case ivrflows.CallerHangup:
+				return false
+			case ivrflows.Digit:
+				in.stopPlayback(ctx)
+			}
+		case <-ctx.Done():
+			in.gone = true
+			return false
+		}
+	}
+	return !in.gone
+}
