@@ -38,6 +38,9 @@ func (s *Server) flowIntegrationRoutes(r, w tenancy.Permission) []route {
 	return []route{
 		{method: http.MethodGet, path: p, name: "getFlowIntegrations", summary: "Endpoints, data sources, mailboxes, lists and calendars flows may name (header values redacted)",
 			scope: scopeTenant, perm: r, resp: store.FlowIntegrations{}, status: http.StatusOK, h: s.getFlowIntegrations},
+		{method: http.MethodGet, path: "/tenants/:tenant_id/flow-catalog", name: "getFlowCatalog",
+			summary: "Everything a flow may name, as validation sees it (for editors' pick lists; header values redacted)",
+			scope:   scopeTenant, perm: r, resp: ivrflows.Catalog{}, status: http.StatusOK, h: s.getFlowCatalog},
 		{method: http.MethodPut, path: p, name: "putFlowIntegrations", summary: "Replace the flow integrations (\"(redacted)\" keeps a stored header value)",
 			scope: scopeTenant, perm: w, body: FlowIntegrationsRequest{}, resp: store.FlowIntegrations{}, status: http.StatusOK, h: s.putFlowIntegrations},
 	}
@@ -49,6 +52,15 @@ func (s *Server) getFlowIntegrations(c *echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, redactIntegrations(in))
+}
+
+func (s *Server) getFlowCatalog(c *echo.Context) error {
+	cat, err := s.store.FlowCatalog(c.Request().Context(), tenantOf(c).ID)
+	if err != nil {
+		return err
+	}
+	cat.Endpoints = redactIntegrations(store.FlowIntegrations{Endpoints: cat.Endpoints}).Endpoints
+	return c.JSON(http.StatusOK, cat)
 }
 
 func (s *Server) putFlowIntegrations(c *echo.Context) error {

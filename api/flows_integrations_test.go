@@ -38,6 +38,13 @@ func TestFlowIntegrationsSecretsAndRefusals(t *testing.T) {
 	if err != nil || stored.Endpoints["crm"].Headers["Authorization"] != "Bearer s3cret" {
 		t.Fatalf("secret lost: %+v %v", stored.Endpoints, err)
 	}
+	var cat ivrflows.Catalog
+	r = e.do("GET", f.base+"/flow-catalog", f.admin, nil)
+	e.must(r, 200, &cat)
+	if strings.Contains(string(r.body), "s3cret") || cat.Endpoints["crm"].Headers["Authorization"] != redacted ||
+		len(cat.Queues) != 1 || cat.Queues[0] != "sales" || cat.Calendars["office"] == nil || cat.Languages["yue"].Voice != "yue" {
+		t.Fatalf("catalog: %s", r)
+	}
 	bad := func(mut func(m map[string]any)) map[string]any { m := integrations("x"); mut(m); return m }
 	for name, c := range map[string]struct {
 		body  any
