@@ -165,10 +165,25 @@ func (s *Server) listFlows(c *echo.Context) error {
 	}, same[store.Flow])
 }
 
+// getFlow revalidates the draft against the catalog as it is now (a queue
+// or prompt it names may have gone since it was saved), so draft_valid
+// says whether it can be published.
 func (s *Server) getFlow(c *echo.Context) error {
 	f, err := s.flowOf(c)
 	if err != nil {
 		return err
+	}
+	flow, err := ivrflows.Parse(f.Draft)
+	if err != nil {
+		return err // saved drafts always parse
+	}
+	problems, _, err := s.validateFlow(c.Request().Context(), f.TenantID, flow)
+	if err != nil {
+		return err
+	}
+	f.DraftValid, f.DraftErrors = len(problems) == 0, problems
+	if f.DraftErrors == nil {
+		f.DraftErrors = []ivrflows.ValidationError{}
 	}
 	return c.JSON(http.StatusOK, f)
 }

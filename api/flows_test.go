@@ -309,3 +309,20 @@ func TestFlowDraftRefusals(t *testing.T) {
 		t.Fatalf("refused drafts changed the flows: %+v", page.Items)
 	}
 }
+
+// TestGetFlowRevalidates: a draft saved valid shows its new problem once a
+// queue it names is deleted.
+func TestGetFlowRevalidates(t *testing.T) {
+	e := newEnv(t)
+	f := e.flowTenant("acme", 2)
+	var fl store.Flow
+	e.must(e.do("POST", f.base+"/flows", f.admin, salesFlow("main", "Hello")), 201, &fl)
+	var qs Page[store.Queue]
+	e.must(e.do("GET", f.base+"/queues", f.admin, nil), 200, &qs)
+	e.must(e.do("DELETE", f.base+"/queues/"+qs.Items[0].ID, f.admin, nil), 204, nil)
+	e.must(e.do("GET", f.base+"/flows/"+fl.ID, f.admin, nil), 200, &fl)
+	if fl.DraftValid || len(fl.DraftErrors) != 1 || fl.DraftErrors[0].Node != "queue" {
+		t.Fatalf("after the queue went: %+v", fl)
+	}
+	e.problems(e.do("POST", f.base+"/flows/"+fl.ID+"/versions", f.admin, nil), 422)
+}
