@@ -40,6 +40,9 @@ type Config struct {
 	MaxPending int
 	// Mailbox is the inbox size (default 1024).
 	Mailbox int
+	// SnapshotEvery is how often the snapshot is saved besides at Stop
+	// (default 10 s), so a crash loses little.
+	SnapshotEvery time.Duration
 }
 
 // command is one unit of work for the owner goroutine.
@@ -66,6 +69,7 @@ type Owner struct {
 	dirty    map[string]bool
 	follow   []command
 	flushT   Timer
+	lastSnap time.Time
 	subs     subscribers
 	counters Counters
 	countMu  sync.Mutex
@@ -126,6 +130,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.Mailbox <= 0 {
 		cfg.Mailbox = 1024
+	}
+	if cfg.SnapshotEvery <= 0 {
+		cfg.SnapshotEvery = 10 * time.Second
 	}
 	return cfg
 }
@@ -216,12 +223,18 @@ func (o *Owner) drain(ctx context.Context) {
 	}
 	o.flushT.Stop()
 	o.flushHistory(ctx)
-	if o.cfg.Snapshots != nil {
-		if err := o.cfg.Snapshots.SaveACDSnapshot(ctx, o.tenant, o.core.Snapshot()); err != nil {
-			o.log.Error("acd snapshot not saved", "err", err)
-		}
-	}
+	o.saveSnapshot(ctx, o.cfg.Clock.Now())
 	o.subs.closeAll("owner stopped")
+}
+
+func (o *Owner) saveSnapshot(ctx context.Context, now time.Time) {
+	if o.cfg.Snapshots == nil {
+		return
+	}
+	o.lastSnap = now
+	if err := o.cfg.Snapshots.SaveACDSnapshot(ctx, o.tenant, o.core.Snapshot()); err != nil {
+		o.log.Error("acd snapshot not saved", "err", err)
+	}
 }
 
 // Stop ends the owner goroutine and waits for it (or for ctx).

@@ -268,6 +268,22 @@ func TestRestartRestoresStateAndWaiting(t *testing.T) {
 	}
 }
 
+func TestSnapshotSavedPeriodically(t *testing.T) {
+	f := newFixture(t)
+	o := f.start("t1")
+	f.must(o.Login(f.ctx, "a1"))
+	f.clock.Advance(11 * time.Second)
+	snap, found, _ := f.snaps.LoadACDSnapshot(f.ctx, "t1")
+	if !found {
+		t.Fatal("no snapshot before Stop")
+	}
+	for _, a := range snap.Agents {
+		if a.ID == "a1" && a.State != acd.NotReady {
+			t.Fatalf("%+v", a)
+		}
+	}
+}
+
 func TestHistoryRetriedWhileStoreFails(t *testing.T) {
 	f := newFixture(t)
 	o := f.start("t1")

@@ -132,6 +132,9 @@ func (o *Owner) flushHistory(ctx context.Context) {
 func (o *Owner) flushTick() {
 	o.post(func(now time.Time, c *acd.ACD) ([]acd.Decision, error) {
 		o.flushHistory(context.Background())
+		if now.Sub(o.lastSnap) >= o.cfg.SnapshotEvery {
+			o.saveSnapshot(context.Background(), now)
+		}
 		for q := range o.dirty {
 			if s, err := c.QueueStats(now, q); err == nil {
 				o.subs.publish(o, Update{Tenant: o.tenant, Queue: &s})
