@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
 // validBodies are bodies that would succeed for each write route, so that a
@@ -25,9 +27,16 @@ func TestTenantIsolationWalksEveryRoute(t *testing.T) {
 	b := e.populate(e.newTenant("beta", 10))
 	plat := e.platformObjects()
 	auditBefore := e.do("GET", a.base+"/audit?limit=500", a.admin, nil)
-	creds := map[string]string{"B admin token": b.admin, "B API key": b.apiKey}
+	creds := map[string]struct {
+		tok  string
+		role tenancy.Role
+	}{
+		"B admin token": {b.admin, tenancy.RoleTenantAdmin}, "B API key": {b.apiKey, tenancy.RoleTenantAdmin},
+		"B supervisor token": {e.newUser(b.tenantFix, "sup@beta.test", tenancy.RoleSupervisor), tenancy.RoleSupervisor},
+	}
 	walked := 0
-	for credName, cred := range creds {
+	for credName, cr := range creds {
+		cred := cr.tok
 		for _, r := range e.api.routes {
 			if r.scope == scopePublic || r.scope == scopeAuthed {
 				continue
@@ -53,9 +62,14 @@ func TestTenantIsolationWalksEveryRoute(t *testing.T) {
 			// B's own tenant in the path, A's object IDs: the objects do not exist for B.
 			res = e.do(r.method, fill(r.path, plat, a.params, map[string]string{"tenant_id": b.id}), cred, body)
 			checkDocumented(t, r, res.status)
+			// In its own tenant a role lacking the permission is refused before any lookup.
+			want = http.StatusNotFound
+			if !tenancy.Allowed(cr.role, r.perm) {
+				want = http.StatusForbidden
+			}
 			objectRoute := strings.Count(r.path, ":") > 1
-			if objectRoute && res.status != http.StatusNotFound {
-				t.Errorf("%s: %s %s on B with A's object: want 404, got %s", credName, r.method, r.path, res)
+			if objectRoute && res.status != want {
+				t.Errorf("%s: %s %s on B with A's object: want %d, got %s", credName, r.method, r.path, want, res)
 			}
 			if r.list {
 				for _, id := range a.ids {
