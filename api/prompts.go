@@ -57,6 +57,8 @@ func (s *Server) promptRoutes() []route {
 			resp: store.Prompt{}, status: http.StatusOK, h: s.getPrompt},
 		{method: http.MethodGet, path: one + "/audio", name: "getPromptAudio", summary: "The prompt's WAV file (8 kHz mono 16-bit PCM)",
 			scope: scopeTenant, perm: r, status: http.StatusOK, h: s.getPromptAudio},
+		{method: http.MethodPut, path: one + "/audio", name: "replacePromptAudio", summary: "Replace a prompt's recording (raw WAV body)",
+			scope: scopeTenant, perm: w, resp: store.Prompt{}, status: http.StatusOK, h: s.replacePromptAudio},
 		{method: http.MethodDelete, path: one, name: "deletePrompt", summary: "Delete a prompt and its file", scope: scopeTenant, perm: w,
 			status: http.StatusNoContent, h: s.deletePrompt},
 	}
@@ -191,6 +193,15 @@ func (s *Server) telephonyWAV(ctx context.Context, audio []byte) (wavInfo, error
 func (s *Server) savePrompt(c *echo.Context, up upload, w wavInfo) (store.Prompt, error) {
 	tenant := tenantOf(c).ID
 	rel := path.Join(string(tenant), up.language, up.name+".wav")
+	return s.placePrompt(rel, w, func(size int64) (store.Prompt, error) {
+		return s.store.CreatePrompt(c.Request().Context(), actor(c), tenant, store.PromptInput{Name: up.name,
+			Language: up.language, Path: rel, SizeBytes: size, DurationMS: w.Duration().Milliseconds()})
+	})
+}
+
+// placePrompt writes w to a temporary file beside rel, lets record store
+// the metadata, and only then renames the file into place.
+func (s *Server) placePrompt(rel string, w wavInfo, record func(size int64) (store.Prompt, error)) (store.Prompt, error) {
 	final := filepath.Join(s.prompts.Dir, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
 		return store.Prompt{}, fmt.Errorf("api: prompt directory: %w", err)
@@ -208,8 +219,7 @@ func (s *Server) savePrompt(c *echo.Context, up upload, w wavInfo) (store.Prompt
 	if err := tmp.Close(); err != nil {
 		return store.Prompt{}, fmt.Errorf("api: write prompt: %w", err)
 	}
-	p, err := s.store.CreatePrompt(c.Request().Context(), actor(c), tenant, store.PromptInput{Name: up.name,
-		Language: up.language, Path: rel, SizeBytes: int64(len(data)), DurationMS: w.Duration().Milliseconds()})
+	p, err := record(int64(len(data)))
 	if err != nil {
 		return store.Prompt{}, err
 	}
@@ -217,6 +227,33 @@ func (s *Server) savePrompt(c *echo.Context, up upload, w wavInfo) (store.Prompt
 		return store.Prompt{}, fmt.Errorf("api: place prompt file: %w", err)
 	}
 	return p, nil
+}
+
+// replacePromptAudio takes a new recording for an existing prompt.
+func (s *Server) replacePromptAudio(c *echo.Context) error {
+	ctx, tenant := c.Request().Context(), tenantOf(c).ID
+	p, err := s.store.GetPrompt(ctx, tenant, c.Param("prompt_id"))
+	if err != nil {
+		return err
+	}
+	if s.prompts.Dir == "" {
+		return newError(http.StatusServiceUnavailable, "prompts_unconfigured", "prompt uploads are not configured on this server (no prompt directory)")
+	}
+	up, err := readUpload(c, s.prompts.maxBytes())
+	if err != nil {
+		return err
+	}
+	w, err := s.telephonyWAV(ctx, up.audio)
+	if err != nil {
+		return err
+	}
+	out, err := s.placePrompt(p.Path, w, func(size int64) (store.Prompt, error) {
+		return s.store.ReplacePromptFile(ctx, actor(c), tenant, p.ID, size, w.Duration().Milliseconds())
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // encodeWAVData writes a telephony wavInfo as a canonical 44-byte-header WAV.

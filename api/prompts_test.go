@@ -197,6 +197,17 @@ func TestPromptMultipartAndConverter(t *testing.T) {
 		r.header.Get("Content-Type") != "audio/wav" || !bytes.Equal(r.body, pcmWAV(8000, 1, 250*time.Millisecond, 300)) {
 		t.Fatalf("audio download: %d %s, %d bytes", r.status, r.header.Get("Content-Type"), len(r.body))
 	}
+	var re store.Prompt
+	e.must(e.doRaw("PUT", f.base+"/prompts/"+p.ID+"/audio", f.admin, "audio/wav", pcmWAV(16000, 1, 2*time.Second, 300)), 200, &re)
+	if re.ID != p.ID || re.DurationMS != 2000 || re.Path != p.Path || re.SizeBytes != 44+32000 {
+		t.Fatalf("replaced: %+v", re)
+	}
+	if r := e.doRaw("PUT", f.base+"/prompts/"+p.ID+"/audio", f.admin, "audio/wav", []byte("text")); r.status != 422 {
+		t.Fatalf("replace with text: %s", r)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p.Path))); len(got) != 44+32000 {
+		t.Fatalf("file after a refused replacement: %d bytes", len(got))
+	}
 	e.must(e.do("DELETE", f.base+"/prompts/"+p.ID, f.admin, nil), 204, nil)
 	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p.Path))); !os.IsNotExist(err) {
 		t.Fatalf("deleted prompt's file: %v", err)

@@ -124,3 +124,23 @@ func (s *Store) DeletePrompt(ctx context.Context, a Actor, tenant tenancy.Tenant
 	})
 	return p.utc(), err
 }
+
+// ReplacePromptFile records a new file for an existing prompt (same name,
+// language and path) and returns the prompt as it now is.
+func (s *Store) ReplacePromptFile(ctx context.Context, a Actor, tenant tenancy.TenantID, id string, sizeBytes, durationMS int64) (Prompt, error) {
+	if sizeBytes <= 0 || durationMS < 0 {
+		return Prompt{}, invalid("size_bytes", "must be positive")
+	}
+	err := s.tenantWrite(ctx, tenant, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE prompts SET size_bytes = $1, duration_ms = $2, updated_at = $3
+			WHERE id = $4 AND tenant_id = $5`, sizeBytes, durationMS, s.nowUTC(), id, string(tenant))
+		if err := mustAffect(res, err, "prompt", id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, change{tenant, "update", "prompt", id, map[string]int64{"size_bytes": sizeBytes}})
+	})
+	if err != nil {
+		return Prompt{}, err
+	}
+	return s.GetPrompt(ctx, tenant, id)
+}

@@ -200,6 +200,7 @@ func TestFlowsTenantIsolation(t *testing.T) {
 			"ResolveFlow":    func() error { _, err := s.ResolveFlow(ctx, b, "main", "live"); return err },
 			"GetPrompt":      func() error { _, err := s.GetPrompt(ctx, b, p.ID); return err },
 			"DeletePrompt":   func() error { _, err := s.DeletePrompt(ctx, admin1, b, p.ID); return err },
+			"ReplacePrompt":  func() error { _, err := s.ReplacePromptFile(ctx, admin1, b, p.ID, 10, 1); return err },
 		}
 		for name, fn := range attempts {
 			if err := fn(); !errors.Is(err, ErrNotFound) {
