@@ -203,3 +203,20 @@ func testConcurrentAgentCreatesRespectQuota(t *testing.T, e *env) {
 		t.Fatalf("%d agents created with max_agents=2 (statuses %v)", created, statuses)
 	}
 }
+
+// TestQuotaPatchMerges: a PATCH naming one quota leaves the others alone.
+func TestQuotaPatchMerges(t *testing.T) {
+	e := newEnv(t)
+	f := e.newTenant("alpha", 2)
+	e.must(e.do("PATCH", f.base, e.admin, map[string]any{"quotas": map[string]int{"max_pstn_calls": 30, "max_chats": 4}}), 200, nil)
+	var got tenancy.Tenant
+	e.must(e.do("PATCH", f.base, e.admin, map[string]any{"quotas": map[string]int{"max_agents": 7}}), 200, &got)
+	if got.Quotas != (tenancy.Quotas{MaxAgents: 7, MaxPSTNCalls: 30, MaxChats: 4}) {
+		t.Fatalf("quotas %+v", got.Quotas)
+	}
+	r := e.do("PATCH", f.base, e.admin, map[string]any{"quotas": map[string]int{"max_web_calls": -1}})
+	if r.status != 422 || !strings.Contains(string(r.body), "max_web_calls") {
+		t.Fatalf("negative quota: %s", r)
+	}
+	e.must(e.do("PATCH", f.base, e.admin, map[string]any{"quotas": map[string]any{"max_agents": "many"}}), 400, nil)
+}
