@@ -116,7 +116,7 @@ func (s *Server) loginFailed(c *echo.Context, u store.User) error {
 	}
 	if w, _ := s.lockout.wait(u2.FailedLogins); w > 0 {
 		s.throttle.delay(u.ID, now.Add(w), now)
-		s.log.Info("sign-in delayed after failures", "user_id", u.ID, "failures", u2.FailedLogins, "delay", w, "ip", c.RealIP())
+		s.log.Info("sign-in delayed after failures", "user_id", u.ID, "failures", u2.FailedLogins, "delay", w, "ip", c.RealIP(), "request_id", requestID(c))
 	}
 	return errBadCredentials
 }
@@ -257,7 +257,7 @@ func (s *Server) authAPIKey(c *echo.Context, key string) (*principal, error) {
 	c.Set(ctxTenant, t)
 	if k.LastUsedAt == nil || s.now().Sub(*k.LastUsedAt) > time.Minute {
 		if err := s.store.TouchAPIKey(ctx, k.TenantID, k.ID); err != nil {
-			s.log.Warn("recording API key use", "api_key_id", k.ID, "err", err)
+			s.log.Warn("recording API key use", "api_key_id", k.ID, "request_id", requestID(c), "err", err)
 		}
 	}
 	return &principal{APIKeyID: k.ID, Name: "api_key:" + k.Prefix, Tenant: k.TenantID, Role: k.Role}, nil

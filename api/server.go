@@ -162,7 +162,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHT
 
 func (s *Server) readyz(c *echo.Context) error {
 	if err := s.store.Ping(c.Request().Context()); err != nil {
-		s.log.Warn("readiness: database ping failed", "err", err)
+		s.log.Warn("readiness: database ping failed", "request_id", requestID(c), "err", err)
 		return &Error{Status: http.StatusServiceUnavailable, Code: "not_ready", Message: "database unreachable", Cause: err}
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
