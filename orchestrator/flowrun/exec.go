@@ -18,6 +18,10 @@ func (in *instance) exec(ctx context.Context, cmd ivrflows.Command) {
 	case ivrflows.StopPlay:
 		in.breakPlayback(ctx)
 	case ivrflows.Collect:
+		if x := in.pending(ctx); x != nil {
+			in.inputs = append(in.inputs, x) // a key already typed: no prompt
+			return
+		}
 		cc := c
 		in.collect, in.timer = &cc, nil
 		if len(c.Prompt) > 0 && in.startPlayback(ctx, c.Prompt, true) {

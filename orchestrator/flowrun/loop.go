@@ -153,6 +153,22 @@ func (in *instance) event(ctx context.Context, ev orchestrator.Event, ok bool) i
 	return nil
 }
 
+// pending returns a key (or the hang-up) already waiting in the call's
+// events without blocking, so a key typed before a collect starts is used
+// at once instead of starting the prompt only to cut it.
+func (in *instance) pending(ctx context.Context) ivrflows.Input {
+	for {
+		select {
+		case ev, ok := <-in.call.Events:
+			if x := in.event(ctx, ev, ok); x != nil {
+				return x
+			}
+		default:
+			return nil
+		}
+	}
+}
+
 // suspend hands the call to the session at a queue or transfer.
 func (in *instance) suspend(ctx context.Context) Outcome {
 	o := *in.handoff

@@ -101,6 +101,10 @@ const (
 	// HandOffTransfer: carry out Outcome.Transfer, then Resume with
 	// ivrflows.TransferResult (a failed transfer takes the node's failed exit).
 	HandOffTransfer
+	// AgentLeg: an agent took the queued call (Resume with an answered
+	// QueueResult returns it). Resume with ivrflows.AgentLegEnded when the
+	// agent hangs up and the caller is still there (a survey follows).
+	AgentLeg
 )
 
 func (k Kind) String() string {
@@ -111,6 +115,8 @@ func (k Kind) String() string {
 		return "queue"
 	case HandOffTransfer:
 		return "transfer"
+	case AgentLeg:
+		return "agent_leg"
 	}
 	return "unknown"
 }
@@ -180,6 +186,11 @@ func (r *Runner) Resume(ctx context.Context, s *Suspended, input ivrflows.Input)
 		return in.outcomeSuspended(), fmt.Errorf("%w: %v", ErrNotWanted, err)
 	}
 	s.resumed = true
+	if q, ok := input.(ivrflows.QueueResult); ok && q.Answered && !res.Done {
+		in.absorb(ctx, res)
+		in.susp = &Suspended{inst: in}
+		return Outcome{Kind: AgentLeg, Suspend: in.susp, Vars: copyVars(in.state.Vars), Trace: in.traced}, nil
+	}
 	r.stats.resume(in.key(), in.call.Key.Node)
 	if _, hung := input.(ivrflows.CallerHangup); hung {
 		in.gone = true
