@@ -135,6 +135,9 @@ func TestFlowTablesRowLevelSecurity(t *testing.T) {
 		Entries: []ivrflows.TraceEntry{{Node: "a", Entered: time.Now()}}}))
 	_, err = s.PutFlowIntegrations(ctx, admin1, tn, FlowIntegrations{Lists: []string{"vip"}})
 	must(t, err)
+	_, err = s.AddListEntries(ctx, admin1, tn, "vip", []ListEntryInput{{Value: "+861"}})
+	must(t, err)
+	must(t, s.SaveSurveyScore(ctx, tn, SurveyScore{CallID: "c", Question: "q", Score: 1, At: time.Now()}))
 	var schema string
 	must(t, s.db.Get(&schema, `SELECT current_schema()`))
 	role := "sb_rls_" + randHex(4)
@@ -245,6 +248,57 @@ func TestConcurrentPublishNumbersVersions(t *testing.T) {
 		}
 		if len(l.Items) != n {
 			t.Fatalf("%d versions, want %d", len(l.Items), n)
+		}
+	})
+}
+
+// TestListsAndSurveys (OPS-4, OPS-6): entries go only into declared lists,
+// duplicates are ignored, lookups answer from them; survey scores are
+// recorded and filtered.
+func TestListsAndSurveys(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		tn, other := mkFlowTenant(t, s, "lists.example.com", 5), mkFlowTenant(t, s, "other.example.com", 5)
+		in := []ListEntryInput{{Value: "+8613900000666", Note: "abusive"}, {Value: "+8613900000777"}}
+		if _, err := s.AddListEntries(ctx, admin1, tn, "blacklist", in); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("undeclared list: %v", err)
+		}
+		_, err := s.PutFlowIntegrations(ctx, admin1, tn, FlowIntegrations{Lists: []string{"blacklist"}})
+		must(t, err)
+		n, err := s.AddListEntries(ctx, admin1, tn, "blacklist", in)
+		must(t, err)
+		again, err := s.AddListEntries(ctx, admin1, tn, "blacklist", in[:1])
+		must(t, err)
+		if n != 2 || again != 0 {
+			t.Fatalf("added %d then %d", n, again)
+		}
+		for key, want := range map[string]bool{"+8613900000666": true, "+8613900000888": false} {
+			if got, err := s.ListContains(ctx, tn, "blacklist", key); err != nil || got != want {
+				t.Errorf("contains %s = %v %v", key, got, err)
+			}
+		}
+		if got, _ := s.ListContains(ctx, other, "blacklist", "+8613900000666"); got {
+			t.Error("another tenant's lookup sees the entry")
+		}
+		must(t, s.DeleteListEntry(ctx, admin1, tn, "blacklist", "+8613900000777"))
+		if err := s.DeleteListEntry(ctx, admin1, other, "blacklist", "+8613900000666"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("delete across tenants: %v", err)
+		}
+		l, err := s.ListListEntries(ctx, tn, "blacklist", Page{})
+		must(t, err)
+		if len(l.Items) != 1 || l.Items[0].Note != "abusive" {
+			t.Fatalf("entries %+v", l.Items)
+		}
+		at := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+		must(t, s.SaveSurveyScore(ctx, tn, SurveyScore{CallID: "c1", AgentID: "1001", Question: "satisfaction", Score: 5, At: at}))
+		must(t, s.SaveSurveyScore(ctx, tn, SurveyScore{CallID: "c2", AgentID: "1002", Question: "satisfaction", Score: 2, At: at}))
+		if err := s.SaveSurveyScore(ctx, tn, SurveyScore{CallID: "c3"}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("score without question: %v", err)
+		}
+		sc, err := s.ListSurveyScores(ctx, tn, HistoryFilter{AgentID: "1002"}, Page{})
+		must(t, err)
+		none, _ := s.ListSurveyScores(ctx, other, HistoryFilter{}, Page{})
+		if len(sc.Items) != 1 || sc.Items[0].Score != 2 || !sc.Items[0].At.Equal(at) || len(none.Items) != 0 {
+			t.Fatalf("scores %+v, other tenant %+v", sc.Items, none.Items)
 		}
 	})
 }

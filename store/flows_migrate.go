@@ -20,6 +20,8 @@ var flowTables = map[string]string{
 	"flow_traces":       "tenant_id",
 	"prompts":           "tenant_id",
 	"flow_integrations": "tenant_id",
+	"flow_list_entries": "tenant_id",
+	"survey_scores":     "tenant_id",
 }
 
 // flowsRLSMigration is Go migration 51: row-level security on flowTables

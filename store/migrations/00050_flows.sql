@@ -80,7 +80,33 @@ CREATE TABLE flow_integrations (
     updated_at TIMESTAMP NOT NULL
 );
 
+-- Entries of the tenant lists lookup nodes check (blacklist, VIP: OPS-3, OPS-4).
+CREATE TABLE flow_list_entries (
+    id         TEXT PRIMARY KEY,
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id),
+    list_name  TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    note       TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    CONSTRAINT uq_flow_list_entries__value UNIQUE (tenant_id, list_name, value)
+);
+CREATE INDEX ix_flow_list_entries_list ON flow_list_entries (tenant_id, list_name, id);
+
+-- Post-call satisfaction scores saved by survey nodes (OPS-6).
+CREATE TABLE survey_scores (
+    id        TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    call_id   TEXT NOT NULL,
+    agent_id  TEXT NOT NULL,
+    question  TEXT NOT NULL,
+    score     INTEGER NOT NULL,
+    at        TIMESTAMP NOT NULL
+);
+CREATE INDEX ix_survey_scores_tenant ON survey_scores (tenant_id, id);
+
 -- +goose Down
+DROP TABLE survey_scores;
+DROP TABLE flow_list_entries;
 DROP TABLE flow_integrations;
 DROP TABLE prompts;
 DROP TABLE flow_traces;
