@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -74,7 +73,10 @@ func (fakeTTS) Synthesize(ctx context.Context, text, voice string) (string, erro
 
 func TestPromptsThroughTTS(t *testing.T) {
 	sw, s := newFakeSwitch(), &sinks{}
-	r := newTestRunner(t, sw, s, func(c *Config) { c.Prompter = fakeTTS{}; c.HTTP = &fakeHTTP{fn: func(ivrflows.HTTPRequest) ivrflows.HTTPResponse { return ivrflows.HTTPResponse{Status: 500} }} })
+	r := newTestRunner(t, sw, s, func(c *Config) {
+		c.Prompter = fakeTTS{}
+		c.HTTP = &fakeHTTP{fn: func(ivrflows.HTTPRequest) ivrflows.HTTPResponse { return ivrflows.HTTPResponse{Status: 500} }}
+	})
 	runFlow(t, sw, r, ioFlow)
 	if !slices.Contains(sw.Log(), "play /tts/en-Goodbye.wav") {
 		t.Errorf("log %q: text not played as a TTS file", sw.Log())
@@ -317,5 +319,3 @@ func TestPortsGauge(t *testing.T) {
 		t.Errorf("after: %+v", st)
 	}
 }
-
-var _ = strings.Contains

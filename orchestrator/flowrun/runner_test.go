@@ -1,7 +1,6 @@
 package flowrun
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -150,5 +149,3 @@ func TestRunRefusesBadCalls(t *testing.T) {
 		t.Errorf("switch touched: %q", sw.Log())
 	}
 }
-
-var _ = context.Background
