@@ -28,7 +28,8 @@ type Harness interface {
 	Unregistered() orchestrator.Endpoint
 	// Media is something playable that lasts about d (e.g. a tone URL).
 	Media(d time.Duration) string
-	// TransferDestination is a dialplan destination for BlindTransfer.
+	// TransferDestination is a dialplan destination for BlindTransfer that
+	// answers, plays a little and hangs up (9199 in the capture setup).
 	TransferDestination() string
 	// DropNode makes the node unreachable (node loss).
 	DropNode() error

@@ -149,7 +149,24 @@ func arrive(t *testing.T, h Harness, spec CallerSpec) *session {
 			s.pump(call.Events)
 		})
 	}()
-	t.Cleanup(func() { cancel(); <-served })
+	var caller Caller
+	var arrived *session
+	t.Cleanup(func() {
+		// A call the test left up is hung up by its caller, and its stream
+		// must still end, before ServeCalls is stopped.
+		if caller != nil {
+			caller.Hangup()
+		}
+		if arrived != nil && !arrived.waitUntil(arriveTimeout, func(_ []orchestrator.Event, closed bool) bool { return closed }) {
+			t.Errorf("the stream of %v did not end %v after the caller hung up", arrived.Key, arriveTimeout)
+		}
+		cancel()
+		select {
+		case <-served:
+		case <-time.After(arriveTimeout):
+			t.Errorf("ServeCalls did not return %v after its context ended", arriveTimeout)
+		}
+	})
 	caller, err := h.Call(ctx, spec)
 	if err != nil {
 		t.Fatalf("Call: %v", err)
@@ -157,6 +174,7 @@ func arrive(t *testing.T, h Harness, spec CallerSpec) *session {
 	select {
 	case s := <-calls:
 		s.caller = caller
+		arrived = s
 		return s
 	case <-time.After(arriveTimeout):
 		t.Fatalf("the call from %s did not reach the controller", spec.From)

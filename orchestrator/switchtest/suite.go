@@ -3,19 +3,60 @@ package switchtest
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
 )
 
+// Option changes how Run runs the suite.
+type Option func(*runConfig)
+
+type runConfig struct{ known map[string]string }
+
+// KnownGap skips the named contract test with reason (it shows in the test
+// output as SKIP): for a gap of the implementation that is reported and not
+// fixed yet. Set SWITCHTEST_STRICT=1 to run known gaps anyway.
+func KnownGap(test, reason string) Option {
+	return func(c *runConfig) { c.known[test] = reason }
+}
+
 // Run runs every contract test, each with a fresh harness from newHarness.
-func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
+func Run(t *testing.T, newHarness func(t *testing.T) Harness, opts ...Option) {
+	cfg := runConfig{known: map[string]string{}}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	for _, tc := range contract {
 		t.Run(tc.name, func(t *testing.T) {
+			if reason, ok := cfg.known[tc.name]; ok && os.Getenv("SWITCHTEST_STRICT") != "1" {
+				t.Skipf("known gap of this implementation: %s (SWITCHTEST_STRICT=1 runs it)", reason)
+			}
 			h := newHarness(t)
+			waitNodeUp(t, h)
 			tc.run(t, h)
 		})
+	}
+}
+
+// waitNodeUp waits until the implementation reports the node up, so every
+// test starts from a connected node (and NodeDown has an up to end).
+func waitNodeUp(t *testing.T, h Harness) {
+	t.Helper()
+	deadline := time.After(arriveTimeout)
+	for {
+		select {
+		case e, ok := <-h.Watcher().NodeEvents():
+			if !ok {
+				t.Fatal("node events closed before NodeUp")
+			}
+			if e.Kind == orchestrator.NodeUp && e.Node == h.Node() {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("node %s not up within %v", h.Node(), arriveTimeout)
+		}
 	}
 }
 
@@ -245,6 +286,8 @@ func testRecord(t *testing.T, h Harness) {
 	c.waitFor(t, orchestrator.EventRecordStopped)
 }
 
+// testTransfer: the destination (Harness.TransferDestination) answers,
+// plays and hangs up, so the stream ends with exactly one EventEnded.
 func testTransfer(t *testing.T, h Harness) {
 	c := arrive(t, h, CallerSpec{From: "5551011", To: "9100"})
 	mustAnswer(t, h, c)

@@ -175,16 +175,15 @@ func appSleep(n *Node, ch *channel, a *runningApp) string {
 }
 
 // appPark holds the channel until it is hung up or taken (uuid_bridge,
-// uuid_transfer), then reports CHANNEL_UNPARK.
+// uuid_transfer), then reports CHANNEL_UNPARK. Like switch_ivr_park it runs
+// applications queued meanwhile (sendmsg, uuid_broadcast) and stays parked
+// (capture 09: uuid_broadcast plays on a parked channel without UNPARK).
 func appPark(n *Node, ch *channel, a *runningApp) string {
 	n.locked(func() {
 		ch.parked = true
 		n.chanEventLocked(ch, "CHANNEL_PARK", true)
 	})
-	select {
-	case <-ch.hungup:
-	case <-a.stop:
-	case <-n.ctx.Done():
+	for n.parkedStep(ch, a) {
 	}
 	n.locked(func() {
 		if ch.parked {
@@ -193,4 +192,32 @@ func appPark(n *Node, ch *channel, a *runningApp) string {
 		}
 	})
 	return "_none_"
+}
+
+// parkedStep runs one queued application or waits; false ends the park.
+func (n *Node) parkedStep(ch *channel, park *runningApp) bool {
+	n.mu.Lock()
+	if len(ch.queue) > 0 && ch.live() && !park.completed {
+		req := ch.queue[0]
+		ch.queue = ch.queue[1:]
+		n.mu.Unlock()
+		n.execApp(ch, req)
+		n.locked(func() {
+			if ch.app == nil && ch.parked {
+				ch.app = park
+			}
+		})
+		return true
+	}
+	n.mu.Unlock()
+	select {
+	case <-ch.hungup:
+		return false
+	case <-park.stop:
+		return false
+	case <-n.ctx.Done():
+		return false
+	case <-ch.wake:
+		return true
+	}
 }

@@ -92,8 +92,8 @@ func (c *conn) writer(readerDone <-chan struct{}) {
 
 // wants reports whether this subscriber receives e (Node.mu held).
 func (c *conn) wants(e *event) bool {
-	if c.detached || c.session != nil && e.uuid != c.session.uuid {
-		return false
+	if c.myevents && (c.detached || e.uuid != c.session.uuid) {
+		return false // myevents: only the session's events (mod_event_socket)
 	}
 	if e.name == "CUSTOM" {
 		return c.all || c.custom[e.subclass]

@@ -80,9 +80,11 @@ func appTransfer(n *Node, ch *channel, a *runningApp) string {
 }
 
 // transferLocked sends ch to a destination of the simulated dialplan: it
-// leaves a bridge (the other leg follows park_after_bridge), leaves its
-// socket (the controller loses control) and runs the extension, which
-// parks when Config.Dialplan does not know the destination.
+// leaves a bridge (the other leg follows park_after_bridge), the socket
+// application returns (the outbound socket stays connected and keeps
+// receiving the channel's events until hangup, as mod_event_socket keeps
+// its session), and the extension runs; it parks when Config.Dialplan does
+// not know the destination.
 func (n *Node) transferLocked(ch *channel, args []string) {
 	if len(args) == 0 {
 		return
@@ -102,7 +104,7 @@ func (n *Node) transferLocked(ch *channel, args []string) {
 		ch.app.stopLocked()
 	}
 	ch.queue = nil
-	n.releaseSocketLocked(ch)
+	n.leaveSocketAppLocked(ch)
 	ch.profile.dest = dest
 	n.stateLocked(ch, "CS_ROUTING")
 	n.stateLocked(ch, "CS_EXECUTE")

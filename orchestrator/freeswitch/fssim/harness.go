@@ -20,9 +20,12 @@ type Harness struct {
 	SocketAddr string
 	// Domain is the SIP domain of simulated users; "" means 127.0.0.1.
 	Domain string
-	SW     orchestrator.Switch
-	Acc    orchestrator.InboundAcceptor
-	W      orchestrator.NodeWatcher
+	// TransferTo is the Config.Dialplan extension BlindTransfer tests use;
+	// "" means 9199 (see TransferExtension).
+	TransferTo string
+	SW         orchestrator.Switch
+	Acc        orchestrator.InboundAcceptor
+	W          orchestrator.NodeWatcher
 }
 
 var _ switchtest.Harness = (*Harness)(nil)
@@ -78,9 +81,18 @@ func (h *Harness) Media(d time.Duration) string {
 	return fmt.Sprintf("tone_stream://%%(%d,0,440)", h.Sim.scaleUp(d).Milliseconds())
 }
 
-// TransferDestination is unknown to the simulated dialplan, so the
-// transferred call parks there.
-func (h *Harness) TransferDestination() string { return "9300" }
+// TransferDestination is TransferTo, 9199 by default: give the node
+// TransferExtension under that number.
+func (h *Harness) TransferDestination() string {
+	if h.TransferTo == "" {
+		return "9199"
+	}
+	return h.TransferTo
+}
+
+// TransferExtension is the capture machine's 9199: answer, a short tone,
+// hang up.
+var TransferExtension = []DialplanApp{{"answer", ""}, {"playback", "tone_stream://%(200,0,440)"}, {"hangup", "NORMAL_CLEARING"}}
 
 // DropNode closes every ESL connection and refuses new ones.
 func (h *Harness) DropNode() error { h.Sim.Drop(); return nil }

@@ -192,8 +192,19 @@ func (c *conn) channelDataReplyLocked() []byte {
 	return []byte(b.String())
 }
 
-// releaseSocketLocked ends the socket's control of ch after hangup (or
-// transfer): the linger notice when lingering (the socket stays open for
+// leaveSocketAppLocked ends the socket application (transfer): UNPARK and
+// its EXECUTE_COMPLETE, so the teardown does not report it again.
+func (n *Node) leaveSocketAppLocked(ch *channel) {
+	if ch.socketApp == "" {
+		return
+	}
+	n.chanEventLocked(ch, "CHANNEL_UNPARK", true)
+	n.appCompleteLocked(ch, &runningApp{name: "socket", arg: ch.socketApp, uuid: ch.socketAppUUID}, "_none_")
+	ch.socketApp = ""
+}
+
+// releaseSocketLocked ends the socket's control of ch after hangup: the
+// linger notice when lingering (the socket stays open for
 // exit or until the linger time), else the disconnect notice and close.
 func (n *Node) releaseSocketLocked(ch *channel) {
 	c := ch.sock
@@ -201,11 +212,6 @@ func (n *Node) releaseSocketLocked(ch *channel) {
 		return
 	}
 	ch.sock = nil
-	if ch.live() {
-		// transfer: the socket app returns and the controller loses the call
-		n.appCompleteLocked(ch, &runningApp{name: "socket", arg: ch.socketApp, uuid: ch.socketAppUUID}, "_none_")
-		ch.socketApp = ""
-	}
 	c.detached = true
 	switch {
 	case c.linger == -2:
