@@ -55,6 +55,7 @@ func (s *Server) flowRoutes() []route {
 	rs = append(rs, s.flowVersionRoutes(one, r, pub)...)
 	rs = append(rs, s.flowRunRoutes(one, w)...)
 	rs = append(rs, s.flowIntegrationRoutes(r, w)...)
+	rs = append(rs, s.flowListRoutes(r, w)...)
 	return append(rs, s.flowTraceRoutes(r)...)
 }
 

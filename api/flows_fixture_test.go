@@ -60,6 +60,15 @@ func (e *env) flowObjects(f tenantFix) (map[string]string, []string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	params := map[string]string{"flow_id": fl.ID, "version": "1", "alias": "live", "prompt_id": p.ID, "call_id": call}
-	return params, []string{fl.ID, v.ID, p.ID, call}
+	list, value, survey := "bl-"+fl.ID, "v-"+fl.ID, "survey-"+fl.ID
+	integ := map[string]any{"endpoints": map[string]any{}, "datasources": map[string]any{}, "mailboxes": []string{},
+		"lists": []string{list}, "calendars": map[string]any{}}
+	e.must(e.do("PUT", f.base+"/flow-integrations", f.admin, integ), 200, nil)
+	e.must(e.do("POST", f.base+"/lists/"+list+"/entries", f.admin, AddListEntriesRequest{Entries: []store.ListEntryInput{{Value: value}}}), 201, nil)
+	if err := e.store.SaveSurveyScore(ctx, tn, store.SurveyScore{CallID: survey, Question: "q", Score: 5, At: time.Now()}); err != nil {
+		e.t.Fatal(err)
+	}
+	params := map[string]string{"flow_id": fl.ID, "version": "1", "alias": "live", "prompt_id": p.ID, "call_id": call,
+		"list": list, "value": value}
+	return params, []string{fl.ID, v.ID, p.ID, call, list, value, survey}
 }

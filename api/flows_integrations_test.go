@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard-cc/switchboard/ivrflows"
 	"github.com/switchboard-cc/switchboard/ivrflows/flowtest"
@@ -109,4 +110,52 @@ func TestFlowTestRunWithHTTPStub(t *testing.T) {
 	if strings.Join(rep.Visited, ",") != "hours,bye" {
 		t.Fatalf("at night: %v", rep.Visited)
 	}
+}
+
+// TestListEntriesAndSurveyScores over HTTP (OPS-4, OPS-6).
+func TestListEntriesAndSurveyScores(t *testing.T) {
+	e := newEnv(t)
+	f := e.flowTenant("acme", 2)
+	p := f.base + "/lists/vip/entries"
+	add := AddListEntriesRequest{Entries: []store.ListEntryInput{{Value: "+8613800000888", Note: "gold"}, {Value: "+8613800000999"}}}
+	e.must(e.do("POST", p, f.admin, add), 404, nil) // not declared yet
+	e.must(e.do("PUT", f.base+"/flow-integrations", f.admin, integrations("x")), 200, nil)
+	var res AddListEntriesResponse
+	e.must(e.do("POST", p, f.admin, add), 201, &res)
+	if res.Added != 2 {
+		t.Fatalf("added %d", res.Added)
+	}
+	e.must(e.do("POST", p, f.admin, add), 201, &res)
+	if res.Added != 0 {
+		t.Fatalf("re-adding added %d", res.Added)
+	}
+	e.must(e.do("POST", p, f.admin, AddListEntriesRequest{}), 422, nil)
+	e.must(e.do("DELETE", p+"/+8613800000999", f.admin, nil), 204, nil)
+	e.must(e.do("DELETE", p+"/+8613800000999", f.admin, nil), 404, nil)
+	var page Page[store.ListEntry]
+	e.must(e.do("GET", p, f.admin, nil), 200, &page)
+	if len(page.Items) != 1 || page.Items[0].Value != "+8613800000888" || page.Items[0].Note != "gold" {
+		t.Fatalf("entries %+v", page.Items)
+	}
+	if in, _ := e.store.ListContains(context.Background(), tenancy.TenantID(f.id), "vip", "+8613800000888"); !in {
+		t.Fatal("the call path's lookup misses the entry")
+	}
+	ctx, tn := context.Background(), tenancy.TenantID(f.id)
+	for i, agent := range []string{"1001", "1002"} {
+		at := e.clock.now().Add(time.Duration(i) * time.Hour)
+		if err := e.store.SaveSurveyScore(ctx, tn, store.SurveyScore{CallID: "c" + agent, AgentID: agent, Question: "satisfaction", Score: 4 + i, At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var scores Page[store.SurveyScore]
+	e.must(e.do("GET", f.base+"/survey-scores?agent_id=1002", f.admin, nil), 200, &scores)
+	if len(scores.Items) != 1 || scores.Items[0].Score != 5 {
+		t.Fatalf("scores %+v", scores.Items)
+	}
+	since := e.clock.now().Add(30 * time.Minute).Format(time.RFC3339)
+	e.must(e.do("GET", f.base+"/survey-scores?since="+since, f.admin, nil), 200, &scores)
+	if len(scores.Items) != 1 || scores.Items[0].AgentID != "1002" {
+		t.Fatalf("since %s: %+v", since, scores.Items)
+	}
+	e.must(e.do("GET", f.base+"/survey-scores?since=yesterday", f.admin, nil), 400, nil)
 }

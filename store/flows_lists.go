@@ -64,12 +64,12 @@ func declaredList(ctx context.Context, db q, tenant tenancy.TenantID, list strin
 // AddListEntries adds values to a declared list; values already there are
 // left alone. It returns how many were new.
 func (s *Store) AddListEntries(ctx context.Context, a Actor, tenant tenancy.TenantID, list string, in []ListEntryInput) (int, error) {
-	if err := checkEntries(in); err != nil {
-		return 0, err
-	}
 	added := 0
 	err := s.tenantWrite(ctx, tenant, func(tx *sqlx.Tx) error {
 		if err := declaredList(ctx, tx, tenant, list); err != nil {
+			return err // first: another tenant's list is "not found" whatever the body
+		}
+		if err := checkEntries(in); err != nil {
 			return err
 		}
 		now := s.nowUTC()
