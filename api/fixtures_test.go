@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/switchboard-cc/switchboard/store"
@@ -22,7 +23,7 @@ var worldSeq int
 func (e *env) populate(f tenantFix) world {
 	e.t.Helper()
 	worldSeq++
-	n := strings.Repeat("1", worldSeq) // distinct numbers and e-mails per world
+	n := fmt.Sprintf("%06d", worldSeq) // distinct numbers and e-mails per world
 	w := world{tenantFix: f, params: map[string]string{"tenant_id": f.id}, ids: []string{f.id}}
 	var u store.User
 	e.must(e.do("POST", f.base+"/users", f.admin, CreateUserRequest{Email: "agent" + n + "@x.test", DisplayName: "Agent",
