@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -39,8 +40,11 @@ type Config struct {
 	Prompts PromptOptions
 }
 
-// Server is the REST API as an http.Handler. It owns no goroutines: shut it
-// down by shutting down the http.Server that serves it.
+// Server is the REST API as an http.Handler. It owns no goroutines. To shut
+// down, call Close when the http.Server's Shutdown begins
+// (hs.RegisterOnShutdown(srv.Close)): it cancels every request's context, so
+// long-lived answers (SSE streams) end instead of holding Shutdown until its
+// deadline.
 type Server struct {
 	e       *echo.Echo
 	store   *store.Store
@@ -58,7 +62,10 @@ type Server struct {
 	metrics   *httpMetrics
 	routes    []route
 	openapi   []byte
-	prompts   PromptOptions
+	// life is cancelled by Close; every request's context ends with it.
+	life    context.Context
+	close   context.CancelFunc
+	prompts PromptOptions
 }
 
 // New checks cfg and builds the server with every route registered.
@@ -70,6 +77,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Clock, refresh: cfg.RefreshTTL,
 		pw: cfg.Password, lockout: cfg.Lockout, prompts: cfg.Prompts,
 		tokens: &tokenIssuer{secret: cfg.JWTSecret, ttl: cfg.AccessTTL, now: cfg.Clock}}
+	s.life, s.close = context.WithCancel(context.Background())
 	s.throttle = newThrottle()
 	dummy, err := hashPassword(cfg.Password, "dummy password for timing")
 	if err != nil {
@@ -83,7 +91,7 @@ func New(cfg Config) (*Server, error) {
 	s.metrics = m
 	s.e = echo.NewWithConfig(echo.Config{Logger: cfg.Logger, HTTPErrorHandler: s.handleError,
 		IPExtractor: ipExtractor(cfg.TrustedProxies)})
-	s.e.Use(withRequestID, apiHeaders, s.observe, s.recoverPanics)
+	s.e.Use(s.withLife, withRequestID, apiHeaders, s.observe, s.recoverPanics)
 	s.routes = s.allRoutes()
 	if s.openapi, err = json.Marshal(buildOpenAPI(s.routes)); err != nil {
 		return nil, err
@@ -155,6 +163,21 @@ func ipExtractor(proxies []*net.IPNet) echo.IPExtractor {
 		opts = append(opts, echo.TrustIPRange(p))
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// Close ends every request in flight (their contexts are cancelled) and
+// every later one. It is safe to call more than once.
+func (s *Server) Close() { s.close() }
+
+// withLife ties the request's context to the server's life (see Close).
+func (s *Server) withLife(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		ctx, cancel := context.WithCancel(c.Request().Context())
+		stop := context.AfterFunc(s.life, cancel)
+		defer func() { stop(); cancel() }()
+		c.SetRequest(c.Request().WithContext(ctx))
+		return next(c)
+	}
 }
 
 // ServeHTTP makes Server an http.Handler.

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestErrorsHaveOneShape(t *testing.T) {
@@ -125,5 +126,37 @@ func TestAPIResponsesAreNotCached(t *testing.T) {
 		if r.header.Get("Cache-Control") != "no-store" || r.header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("%s: headers %v", p, r.header)
 		}
+	}
+}
+
+// TestCloseEndsRequestsInFlight: Close cancels a running handler's context
+// (an SSE stream, say), so http.Server.Shutdown need not wait for it.
+func TestCloseEndsRequestsInFlight(t *testing.T) {
+	e := newEnv(t)
+	started := make(chan struct{})
+	e.api.e.GET("/api/v1/hang", func(c *echo.Context) error {
+		close(started)
+		<-c.Request().Context().Done()
+		return c.NoContent(http.StatusNoContent)
+	})
+	done := make(chan resp, 1)
+	go func() {
+		res, err := e.http.Client().Get(e.http.URL + "/api/v1/hang")
+		if err != nil {
+			done <- resp{}
+			return
+		}
+		res.Body.Close()
+		done <- resp{status: res.StatusCode}
+	}()
+	<-started
+	e.api.Close()
+	select {
+	case r := <-done:
+		if r.status != http.StatusNoContent {
+			t.Fatalf("status %d", r.status)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not end the request")
 	}
 }
