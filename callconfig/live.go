@@ -25,8 +25,9 @@ type Live struct {
 	// OnReload is called with each new snapshot (e.g. to refresh xml_curl).
 	OnReload func(*Snapshot)
 
-	mu   sync.Mutex
-	regs map[string]map[string]bool // user@domain -> node -> registered
+	mu    sync.Mutex
+	regs  map[string]map[string]bool // user@domain -> node -> registered
+	nodes map[string]bool            // node -> up
 }
 
 // New returns a Live that has loaded once.
@@ -34,7 +35,7 @@ func New(ctx context.Context, st *store.Store, log *slog.Logger, now func() time
 	if now == nil {
 		now = time.Now
 	}
-	l := &Live{st: st, log: log, now: now, regs: map[string]map[string]bool{}}
+	l := &Live{st: st, log: log, now: now, regs: map[string]map[string]bool{}, nodes: map[string]bool{}}
 	if err := l.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -49,6 +50,9 @@ func (l *Live) Reload(ctx context.Context) error {
 	s, err := Load(ctx, l.st, l.now())
 	if err != nil {
 		return err
+	}
+	if old := l.snap.Load(); old != nil && old.Fingerprint == s.Fingerprint {
+		return nil // nothing changed: keep the old snapshot, no reload work
 	}
 	l.snap.Store(s)
 	if l.OnReload != nil {
@@ -79,6 +83,8 @@ func (l *Live) ApplyNodeEvent(ev orchestrator.NodeEvent) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch ev.Kind {
+	case orchestrator.NodeUp:
+		l.nodes[ev.Node] = true
 	case orchestrator.NodeRegistered:
 		k := regKey(ev.User, ev.Domain)
 		if l.regs[k] == nil {
@@ -92,6 +98,7 @@ func (l *Live) ApplyNodeEvent(ev orchestrator.NodeEvent) {
 			delete(l.regs, k)
 		}
 	case orchestrator.NodeDown:
+		l.nodes[ev.Node] = false
 		for k, nodes := range l.regs {
 			delete(nodes, ev.Node)
 			if len(nodes) == 0 {
@@ -99,6 +106,13 @@ func (l *Live) ApplyNodeEvent(ev orchestrator.NodeEvent) {
 			}
 		}
 	}
+}
+
+// NodeUp reports whether node is connected, as its adapter last said.
+func (l *Live) NodeUp(node string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.nodes[node]
 }
 
 // Registered reports whether user@domain has a registered phone on any node.

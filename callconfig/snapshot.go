@@ -2,6 +2,8 @@ package callconfig
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -23,6 +25,8 @@ type Snapshot struct {
 	queueByName map[tenancy.TenantID]map[string]string
 	// Nodes are the enabled switch nodes with their secrets.
 	Nodes []NodeWithSecret
+	// Fingerprint changes whenever the loaded configuration does.
+	Fingerprint [32]byte
 }
 
 // NodeWithSecret is a node and its decrypted secret (ESL password).
@@ -55,6 +59,11 @@ func Load(ctx context.Context, st *store.Store, now time.Time) (*Snapshot, error
 	if err := s.loadNodes(ctx, st); err != nil {
 		return nil, err
 	}
+	fp, err := json.Marshal([]any{s.Tenants, s.Queues, s.Agents, s.PlanConfig.Numbers, s.Nodes})
+	if err != nil {
+		return nil, err
+	}
+	s.Fingerprint = sha256.Sum256(fp)
 	plan, err := dialplan.NewPlan(s.PlanConfig)
 	if err != nil {
 		return nil, fmt.Errorf("build number plan: %w", err)

@@ -3,11 +3,27 @@ package main
 import (
 	"context"
 
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/calls"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch"
 )
 
-// startCallPath runs inbound calls from fs through the call sessions.
+// holdMusic is what callers hear while they wait: FreeSWITCH's default music
+// on hold stream.
+var holdMusic = orchestrator.Playback{Files: []string{"local_stream://moh"}}
+
+// startCallPath builds the inbound call path on fs: sessions route, admit and
+// queue calls through the tenants' ACD owners. Calls are accepted once the
+// owners run (see start).
 func (c *controller) startCallPath(ctx context.Context, fs *freeswitch.Adapter) error {
-	c.log.Warn("inbound calls are not wired to the ACD yet")
+	svc, err := calls.New(calls.Config{Switch: fs, Router: c.conf, Queuer: c.acds, Agents: c.conf, Admission: c.adm,
+		Records: storeRecords{c.st}, Log: c.log.With("part", "calls"), HoldMusic: holdMusic,
+		OverQuotaPrompt: orchestrator.Playback{Files: []string{"ivr/ivr-all_circuits_busy.wav"}},
+		SuspendedPrompt: orchestrator.Playback{Files: []string{"ivr/ivr-not_available.wav"}}})
+	if err != nil {
+		return err
+	}
+	c.call = svc
+	c.acds.calls = svc
 	return nil
 }

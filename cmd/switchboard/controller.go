@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/switchboard-cc/switchboard/api"
 	"github.com/switchboard-cc/switchboard/callconfig"
+	"github.com/switchboard-cc/switchboard/orchestrator/admission"
+	"github.com/switchboard-cc/switchboard/orchestrator/calls"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/xmlcurl"
 	"github.com/switchboard-cc/switchboard/store"
@@ -27,6 +29,9 @@ type controller struct {
 	st   *store.Store
 	conf *callconfig.Live
 	fs   *freeswitch.Adapter // nil until a FreeSWITCH node is configured
+	adm  *admission.Controller
+	acds *tenantACDs
+	call *calls.Service // nil without a switch
 	mux  *http.ServeMux
 	reg  *prometheus.Registry
 
@@ -65,7 +70,12 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 	if c.conf, err = callconfig.New(ctx, c.st, c.log, nil); err != nil {
 		return fmt.Errorf("load call configuration: %w", err)
 	}
-	c.conf.OnReload = func(s *callconfig.Snapshot) { _ = refreshXMLCurl(fsLive, s, c.cfg.ESLListen, c.log) }
+	c.conf.OnReload = func(s *callconfig.Snapshot) {
+		_ = refreshXMLCurl(fsLive, s, c.cfg.ESLListen, c.log)
+		if c.acds != nil {
+			c.acds.sync(ctx, s)
+		}
+	}
 	if err := refreshXMLCurl(fsLive, c.conf.Snapshot(), c.cfg.ESLListen, c.log); err != nil {
 		return err
 	}
@@ -73,17 +83,32 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
+	c.adm = admission.New()
+	c.acds = newTenantACDs(c.log, c.st, c.conf)
+	srv.UseACD(c.acds)
 	c.mux.Handle("/fsapi", fsHandler)
 	c.mux.Handle("/", srv)
 	return nil
 }
 
-// start runs the background work: configuration reloads and the switches.
+// start runs the background work: the switches and the call path, the
+// tenants' ACDs, and configuration reloads (which keep the ACDs in step).
 func (c *controller) start(ctx context.Context) error {
 	bgCtx, stop := context.WithCancel(ctx)
 	c.stopBG = stop
+	if err := c.startSwitches(bgCtx); err != nil {
+		return err
+	}
+	c.acds.sync(bgCtx, c.conf.Snapshot())
+	if c.fs != nil {
+		c.goBG(func() {
+			if err := c.fs.ServeCalls(bgCtx, c.call.HandleCall); err != nil {
+				c.log.Error("outbound socket listener stopped", "err", err)
+			}
+		})
+	}
 	c.goBG(func() { c.conf.Run(bgCtx, c.cfg.ReloadEvery) })
-	return c.startSwitches(bgCtx)
+	return nil
 }
 
 func (c *controller) goBG(f func()) {
@@ -100,6 +125,7 @@ func (c *controller) Close() {
 		c.fs.Close()
 	}
 	c.bg.Wait()
+	c.acds.stopAll(context.Background())
 	c.st.Close()
 }
 

@@ -69,3 +69,5 @@ func redactURL(raw string) string {
 	}
 	return u.Redacted()
 }
+
+func encodeKey(key []byte) string { return base64.StdEncoding.EncodeToString(key) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch"
 	"github.com/switchboard-cc/switchboard/store"
 )
@@ -38,6 +39,13 @@ func (c *controller) startSwitches(ctx context.Context) error {
 					return
 				}
 				c.conf.ApplyNodeEvent(ev)
+				if ev.Kind == orchestrator.NodeDown {
+					// Sessions release their own holds as their calls end;
+					// this sweeps any a lost node left behind.
+					if holds := c.adm.ReleaseNode(ev.Node); len(holds) > 0 {
+						c.log.Warn("released admission holds of a lost node", "node", ev.Node, "holds", len(holds))
+					}
+				}
 				c.log.Info("node event", "node", ev.Node, "kind", int(ev.Kind), "user", ev.User, "reason", ev.Reason)
 			}
 		}

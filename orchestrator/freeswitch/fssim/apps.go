@@ -48,6 +48,7 @@ func init() {
 			return "_none_"
 		},
 		"playback":            appPlayback,
+		"endless_playback":    appEndlessPlayback,
 		"play_and_get_digits": appPlayAndGetDigits,
 		"set":                 appSet,
 		"export":              appSet,

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
+	"github.com/switchboard-cc/switchboard/store"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// world is a running controller with one simulated FreeSWITCH node and two
+// tenants, each with a number, a queue and agents, built the way an
+// operator would (through the store), then started like `serve`.
+type world struct {
+	t    *testing.T
+	ctrl *controller
+	node *fssim.Node
+	sock string // the controller's outbound-socket address
+	logs *lockedBuffer
+	ten  map[string]*worldTenant
+}
+
+type worldTenant struct {
+	tenancy.Tenant
+	number string
+	queue  store.Queue
+	agents map[string]store.Agent // by extension
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// newWorld seeds the store, starts fssim and the controller.
+func newWorld(t *testing.T, dbURL string, maxCalls int) *world {
+	t.Helper()
+	ctx := context.Background()
+	node, err := fssim.Start(fssim.Config{Speed: 20, Heartbeat: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(node.Close)
+	dir := t.TempDir()
+	if dbURL == "" {
+		dbURL = "sqlite:" + filepath.Join(dir, "sb.db")
+	}
+	w := &world{t: t, node: node, sock: freePort(t), logs: &lockedBuffer{}, ten: map[string]*worldTenant{}}
+	cfg := serveConfig{DataDir: dir, Database: dbURL, AdminEmail: "admin@switchboard.local", AdminPassword: "admin-password-123",
+		LogLevel: "debug", LogFormat: "json", ShutdownTimeout: 5 * time.Second, ESLListen: w.sock, ReloadEvery: 100 * time.Millisecond}
+	key := bytes.Repeat([]byte{9}, 32)
+	st, err := openStore(ctx, cfg, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := st.CreateSite(ctx, store.SystemActor, store.SiteInput{Name: "hq"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateNode(ctx, store.SystemActor, store.NodeInput{SiteID: site.ID, Name: "fs1", Kind: store.NodeFreeSWITCH,
+		Address: node.Addr(), Secret: node.Password(), Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"acme", "bolt"} {
+		w.ten[name] = seedTenant(t, st, name, "+8620000000"+string(rune('1'+i)), maxCalls)
+	}
+	st.Close()
+	cfg.SecretKey = encodeKey(key)
+	log := slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctrl, err := newController(ctx, cfg, log, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.ctrl = ctrl
+	cctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(func() {
+		cancel()
+		ctrl.Close()
+		if t.Failed() {
+			t.Logf("controller log:\n%s", w.logs.String())
+		}
+	})
+	if err := ctrl.start(cctx); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "node fs1 up", func() bool { return ctrl.conf.NodeUp("fs1") })
+	return w
+}
+
+func seedTenant(t *testing.T, st *store.Store, name, number string, maxCalls int) *worldTenant {
+	t.Helper()
+	ctx := context.Background()
+	a := store.SystemActor
+	ten, err := st.CreateTenant(ctx, a, store.TenantInput{Name: name, SIPDomain: name + ".example", Language: "en", TimeZone: "UTC",
+		Quotas: tenancy.Quotas{MaxAgents: 10, MaxPSTNCalls: maxCalls, MaxWebCalls: 1, MaxChats: 1, MaxPublishedFlows: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := st.CreateQueue(ctx, a, ten.ID, store.QueueInput{Name: "sales", Strategy: "longest_idle", RingTimeoutSeconds: 20, WrapUpSeconds: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateAccessNumber(ctx, a, ten.ID, store.AccessNumberInput{Number: number, EntryKind: store.EntryQueue, EntryAlias: "sales"}); err != nil {
+		t.Fatal(err)
+	}
+	wt := &worldTenant{Tenant: ten, number: number, queue: q, agents: map[string]store.Agent{}}
+	for _, ext := range []string{"1001", "1002"} {
+		u, err := st.CreateUser(ctx, a, ten.ID, store.UserInput{Email: ext + "@" + ten.SIPDomain, DisplayName: "Agent " + ext, Role: tenancy.RoleAgent, PasswordHash: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ag, err := st.CreateAgent(ctx, a, ten.ID, store.AgentInput{UserID: u.ID, Extension: ext, DisplayName: "Agent " + ext,
+			SIPPassword: "sip-secret-" + ext, Queues: []store.AgentQueue{{QueueID: q.ID, Priority: 1}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wt.agents[ext] = ag
+	}
+	return wt
+}
+
+// agentReady registers the agent's phone on the node and makes it ready.
+func (w *world) agentReady(tenant, ext string, script fssim.PhoneScript) {
+	w.t.Helper()
+	wt := w.ten[tenant]
+	if err := w.node.RegisterPhone(ext, wt.SIPDomain, script); err != nil {
+		w.t.Fatal(err)
+	}
+	waitUntil(w.t, "registration of "+ext+"@"+wt.SIPDomain, func() bool { return w.ctrl.conf.Registered(ext, wt.SIPDomain) })
+	o, ok := w.ctrl.acds.Owner(string(wt.ID))
+	if !ok {
+		w.t.Fatalf("no ACD owner for %s", tenant)
+	}
+	ctx := context.Background()
+	id := wt.agents[ext].ID
+	if err := o.Login(ctx, id); err != nil {
+		w.t.Fatal(err)
+	}
+	if err := o.Ready(ctx, id); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// place makes a caller dial a tenant's number through the node.
+func (w *world) place(tenant, from string, hangupAfter time.Duration) *fssim.Call {
+	w.t.Helper()
+	c, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: from, To: w.ten[tenant].number, HangupAfter: hangupAfter})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return c
+}
+
+func (w *world) cdrs(tenant string) []store.CDR {
+	w.t.Helper()
+	l, err := w.ctrl.st.ListCDRs(context.Background(), w.ten[tenant].ID, store.HistoryFilter{}, store.Page{Limit: 100})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return l.Items
+}
+
+func waitCall(t *testing.T, c *fssim.Call) {
+	t.Helper()
+	select {
+	case <-c.Done():
+	case <-time.After(20 * time.Second):
+		t.Fatalf("call %s did not end: %+v", c.UUID(), c.Info())
+	}
+}
+
+func TestCallsReachTheRightTenantsAgent(t *testing.T) {
+	w := newWorld(t, "", 5)
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 200 * time.Millisecond, HangupAfter: 2 * time.Second})
+	w.agentReady("bolt", "1001", fssim.PhoneScript{AnswerAfter: 200 * time.Millisecond, HangupAfter: 2 * time.Second})
+	ca := w.place("acme", "13800000001", 0)
+	cb := w.place("bolt", "13900000002", 0)
+	waitCall(t, ca)
+	waitCall(t, cb)
+	for _, tc := range []struct{ tenant, caller string }{{"acme", "13800000001"}, {"bolt", "13900000002"}} {
+		wt := w.ten[tc.tenant]
+		var recs []store.CDR
+		waitUntil(t, "CDRs of "+tc.tenant, func() bool { recs = w.cdrs(tc.tenant); return len(recs) >= 2 })
+		var caller, agent *store.CDR
+		for i := range recs {
+			switch recs[i].Leg {
+			case "caller":
+				caller = &recs[i]
+			case "agent":
+				agent = &recs[i]
+			}
+		}
+		if caller == nil || agent == nil {
+			t.Fatalf("%s: want a caller and an agent leg, got %+v", tc.tenant, recs)
+		}
+		want := wt.agents["1001"].ID
+		if caller.Caller != tc.caller || caller.AgentID != want || caller.QueueID != wt.queue.ID || caller.Disposition != "answered" ||
+			caller.AccessNumber == "" || caller.NodeID != "fs1" || caller.QueuedAt == nil || caller.OfferedAt == nil || caller.AnsweredAt == nil || caller.EndedAt == nil {
+			t.Errorf("%s caller CDR: %+v", tc.tenant, *caller)
+		}
+		if agent.AgentID != want || agent.Disposition != "answered" {
+			t.Errorf("%s agent CDR: %+v", tc.tenant, *agent)
+		}
+	}
+	if got := w.ctrl.adm.InUse(w.ten["acme"].ID, tenancy.ResourcePSTNCalls); got != 0 {
+		t.Fatalf("admission leaked: %d", got)
+	}
+}
