@@ -2,6 +2,7 @@ package switchtest
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
@@ -34,6 +35,10 @@ type Harness interface {
 	// DropNode makes the node unreachable (node loss).
 	DropNode() error
 }
+
+// ErrNotSupported is what a harness returns for what it cannot play (a
+// real switch cannot be dropped); the test needing it is skipped.
+var ErrNotSupported = errors.New("switchtest: not supported by this harness")
 
 // CallerSpec describes a simulated caller.
 type CallerSpec struct {

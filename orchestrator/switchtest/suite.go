@@ -378,7 +378,9 @@ func testEventsInOrder(t *testing.T, h Harness) {
 
 func testNodeDown(t *testing.T, h Harness) {
 	arrive(t, h, CallerSpec{From: "5551017", To: "9100"})
-	if err := h.DropNode(); err != nil {
+	if err := h.DropNode(); errors.Is(err, ErrNotSupported) {
+		t.Skipf("harness cannot drop the node: %v", err)
+	} else if err != nil {
 		t.Fatalf("DropNode: %v", err)
 	}
 	deadline := time.After(30 * time.Second)
