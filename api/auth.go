@@ -63,6 +63,7 @@ func (s *Server) login(c *echo.Context) error {
 	u, err := s.store.UserByEmail(ctx, in.Login)
 	if errors.Is(err, store.ErrNotFound) {
 		_, _ = verifyPassword(s.dummyHash, in.Password) // same cost as a real check: no user enumeration by timing
+		s.metrics.signIns.WithLabelValues("bad_credentials").Inc()
 		return errBadCredentials
 	}
 	if err != nil {
@@ -85,10 +86,12 @@ func (s *Server) login(c *echo.Context) error {
 func (s *Server) checkAttempt(u store.User) error {
 	now := s.now()
 	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
+		s.metrics.signIns.WithLabelValues("locked").Inc()
 		return retryAfter(&Error{Status: http.StatusLocked, Code: "account_locked",
 			Message: "too many failed sign-ins: the account is locked until " + u.LockedUntil.UTC().Format(time.RFC3339)}, u.LockedUntil.Sub(now))
 	}
 	if w := s.throttle.wait(u.ID, now); w > 0 {
+		s.metrics.signIns.WithLabelValues("throttled").Inc()
 		return retryAfter(&Error{Status: http.StatusTooManyRequests, Code: "login_throttled",
 			Message: "too many failed sign-ins: wait before trying again"}, w)
 	}
@@ -108,7 +111,9 @@ func (s *Server) loginFailed(c *echo.Context, u store.User) error {
 		return err
 	}
 	now := s.now()
+	s.metrics.signIns.WithLabelValues("bad_credentials").Inc()
 	if u2.LockedUntil != nil && now.Before(*u2.LockedUntil) {
+		s.metrics.signIns.WithLabelValues("lockout").Inc()
 		s.throttle.clear(u.ID)
 		s.log.Warn("account locked after repeated failed sign-ins", "user_id", u.ID, "email", u.Email,
 			"ip", c.RealIP(), "locked_until", u2.LockedUntil.UTC(), "request_id", requestID(c))
@@ -130,6 +135,7 @@ func (s *Server) loginSucceeded(c *echo.Context, u store.User) error {
 		return err
 	}
 	s.throttle.clear(u.ID)
+	s.metrics.signIns.WithLabelValues("ok").Inc()
 	refresh, err := newOpaque(refreshPrefix)
 	if err != nil {
 		return err

@@ -80,6 +80,13 @@ func testFailedLoginsSlowDownThenLock(t *testing.T, e *env) {
 		!strings.Contains(logs, `"email":"admin@alpha.test","ip":"127.0.0.1"`) {
 		t.Fatalf("lockout not logged with user and IP:\n%s", logs)
 	}
+	m := string(e.do("GET", "/metrics", "", nil).body)
+	for _, want := range []string{`switchboard_auth_sign_ins_total{outcome="lockout"} 1`,
+		`switchboard_auth_sign_ins_total{outcome="locked"} 1`, `switchboard_auth_sign_ins_total{outcome="throttled"} 6`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 	e.clock.advance(15*time.Minute + time.Second)
 	e.must(e.do("POST", "/api/v1/auth/login", "", good), 200, nil)
 	// Success reset the count: three more failures are free again.

@@ -11,6 +11,9 @@ import (
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// signIns counts sign-in outcomes (ok, bad_credentials, throttled,
+	// locked, lockout) so password guessing can be alerted on.
+	signIns *prometheus.CounterVec
 }
 
 func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
@@ -23,7 +26,10 @@ func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 		}, []string{"method", "route"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency} {
+	m.signIns = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "switchboard_auth_sign_ins_total", Help: "Sign-in attempts by outcome; lockout counts accounts just locked.",
+	}, []string{"outcome"})
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.signIns} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
