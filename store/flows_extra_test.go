@@ -290,14 +290,15 @@ func TestListsAndSurveys(t *testing.T) {
 		}
 		at := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 		must(t, s.SaveSurveyScore(ctx, tn, SurveyScore{CallID: "c1", AgentID: "1001", Question: "satisfaction", Score: 5, At: at}))
-		must(t, s.SaveSurveyScore(ctx, tn, SurveyScore{CallID: "c2", AgentID: "1002", Question: "satisfaction", Score: 2, At: at}))
+		must(t, s.SaveSurveyScore(ctx, tn, SurveyScore{CallID: "c2", FlowID: "f1", Version: 3, AgentID: "1002", Question: "satisfaction", Score: 2, At: at}))
 		if err := s.SaveSurveyScore(ctx, tn, SurveyScore{CallID: "c3"}); !errors.Is(err, ErrInvalid) {
 			t.Fatalf("score without question: %v", err)
 		}
 		sc, err := s.ListSurveyScores(ctx, tn, HistoryFilter{AgentID: "1002"}, Page{})
 		must(t, err)
 		none, _ := s.ListSurveyScores(ctx, other, HistoryFilter{}, Page{})
-		if len(sc.Items) != 1 || sc.Items[0].Score != 2 || !sc.Items[0].At.Equal(at) || len(none.Items) != 0 {
+		if len(sc.Items) != 1 || sc.Items[0].Score != 2 || !sc.Items[0].At.Equal(at) || sc.Items[0].Version != 3 ||
+			sc.Items[0].FlowID != "f1" || len(none.Items) != 0 {
 			t.Fatalf("scores %+v, other tenant %+v", sc.Items, none.Items)
 		}
 	})

@@ -144,6 +144,8 @@ func (s *Store) ListListEntries(ctx context.Context, tenant tenancy.TenantID, li
 type SurveyScore struct {
 	ID       string    `json:"id" db:"id"`
 	CallID   string    `json:"call_id" db:"call_id"`
+	FlowID   string    `json:"flow_id" db:"flow_id"`
+	Version  int       `json:"version" db:"version"`
 	AgentID  string    `json:"agent_id" db:"agent_id"`
 	Question string    `json:"question" db:"question"`
 	Score    int       `json:"score" db:"score"`
@@ -162,8 +164,8 @@ func (s *Store) SaveSurveyScore(ctx context.Context, tenant tenancy.TenantID, sc
 	}
 	sc.TenantID, sc.At = string(tenant), sc.At.UTC().Truncate(time.Microsecond)
 	return s.systemWrite(ctx, tenant, func(tx *sqlx.Tx) error {
-		_, err := tx.NamedExecContext(ctx, `INSERT INTO survey_scores (id, tenant_id, call_id, agent_id, question, score, at)
-			VALUES (:id, :tenant_id, :call_id, :agent_id, :question, :score, :at)`, sc)
+		_, err := tx.NamedExecContext(ctx, `INSERT INTO survey_scores (id, tenant_id, call_id, flow_id, version, agent_id,
+			question, score, at) VALUES (:id, :tenant_id, :call_id, :flow_id, :version, :agent_id, :question, :score, :at)`, sc)
 		if err != nil {
 			return fmt.Errorf("store: save survey score: %w", err)
 		}

@@ -97,6 +97,8 @@ CREATE TABLE survey_scores (
     id        TEXT PRIMARY KEY,
     tenant_id TEXT NOT NULL REFERENCES tenants (id),
     call_id   TEXT NOT NULL,
+    flow_id   TEXT NOT NULL,
+    version   INTEGER NOT NULL,
     agent_id  TEXT NOT NULL,
     question  TEXT NOT NULL,
     score     INTEGER NOT NULL,
