@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -48,23 +49,31 @@ func (s *Server) withIdempotency(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // runIdempotent runs the handler with its response teed, then stores a 2xx
-// response or releases the key.
-func (s *Server) runIdempotent(c *echo.Context, next echo.HandlerFunc, scope, key string) error {
+// response or releases the key, even if the handler panicked or the client
+// went away (the bookkeeping outlives the request's context).
+func (s *Server) runIdempotent(c *echo.Context, next echo.HandlerFunc, scope, key string) (err error) {
 	orig := c.Response()
 	tee := &teeWriter{ResponseWriter: orig}
 	c.SetResponse(tee)
-	err := next(c)
-	c.SetResponse(orig)
-	ctx := c.Request().Context()
-	if err != nil || tee.status < 200 || tee.status > 299 {
+	ctx := context.WithoutCancel(c.Request().Context())
+	stored := false
+	defer func() {
+		c.SetResponse(orig)
+		if stored {
+			return
+		}
 		if aerr := s.store.AbortIdempotent(ctx, scope, key); aerr != nil {
 			s.log.Error("releasing idempotency key", "request_id", requestID(c), "err", aerr)
 		}
+	}()
+	if err = next(c); err != nil || tee.status < 200 || tee.status > 299 {
 		return err
 	}
 	if cerr := s.store.CompleteIdempotent(ctx, scope, key, tee.status, tee.body.Bytes()); cerr != nil {
 		s.log.Error("storing idempotent response", "request_id", requestID(c), "err", cerr)
+		return nil // the object exists and the client has its answer; only replay is lost
 	}
+	stored = true
 	return nil
 }
 

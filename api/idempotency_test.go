@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/labstack/echo/v5"
 	"strings"
 	"sync"
 	"testing"
@@ -73,5 +74,28 @@ func testConcurrentIdempotentRetries(t *testing.T, e *env) {
 	e.must(e.do("GET", f.base+"/queues", f.admin, nil), 200, &p)
 	if len(p.Items) != 1 {
 		t.Fatalf("%d queues, want 1 (statuses %v)", len(p.Items), statuses)
+	}
+}
+
+// TestIdempotencyKeyReleasedAfterPanic: a handler that panics does not leave
+// its key claimed forever.
+func TestIdempotencyKeyReleasedAfterPanic(t *testing.T) {
+	e := newEnv(t)
+	f := e.newTenant("alpha", 2)
+	calls := 0
+	e.api.e.POST("/api/v1/tenants/:tenant_id/flaky", func(c *echo.Context) error {
+		calls++
+		if calls == 1 {
+			panic("first call fails")
+		}
+		return c.JSON(201, map[string]int{"call": calls})
+	}, e.api.guard(route{method: "POST", path: "/tenants/:tenant_id/flaky", scope: scopeTenant,
+		perm: tenancy.PermQueuesWrite}), e.api.withIdempotency)
+	e.must(e.do("POST", f.base+"/flaky", f.admin, "{}", "Idempotency-Key", "p1"), 500, nil)
+	first := e.do("POST", f.base+"/flaky", f.admin, "{}", "Idempotency-Key", "p1")
+	e.must(first, 201, nil)
+	again := e.do("POST", f.base+"/flaky", f.admin, "{}", "Idempotency-Key", "p1")
+	if string(again.body) != string(first.body) || calls != 2 {
+		t.Fatalf("replay %s after %d calls", again, calls)
 	}
 }
