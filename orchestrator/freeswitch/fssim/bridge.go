@@ -336,11 +336,13 @@ func (n *Node) holdBridge(ch, leg *channel, a *runningApp) string {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	// The leg is ours to clear only while still bridged: a transferred
+	// leg (uuid_transfer -bleg) leaves the bridge and lives on.
 	if ch.peer == leg {
 		n.unbridgeLocked(ch)
-	}
-	if leg.live() {
-		n.hangupLocked(leg, "NORMAL_CLEARING")
+		if leg.live() {
+			n.hangupLocked(leg, "NORMAL_CLEARING")
+		}
 	}
 	ch.vars.set("bridge_hangup_cause", leg.hangupCause)
 	ch.vars.set("last_bridge_hangup_cause", leg.hangupCause)

@@ -91,15 +91,7 @@ func (n *Node) transferLocked(ch *channel, args []string) {
 	}
 	dest := args[0]
 	ch.info.Transfers = append(ch.info.Transfers, dest)
-	if ch.peer != nil {
-		if ch.bridgeApp {
-			other := ch.peer
-			n.unbridgeLocked(ch)
-			n.hangupLocked(other, "NORMAL_CLEARING")
-		} else {
-			n.endBridgeLocked(ch)
-		}
-	}
+	n.leaveBridgeForTransferLocked(ch)
 	if ch.app != nil {
 		ch.app.stopLocked()
 	}
@@ -117,6 +109,27 @@ func (n *Node) transferLocked(ch *channel, args []string) {
 	}
 	ch.dialplan = true
 	ch.signal()
+}
+
+// leaveBridgeForTransferLocked takes ch out of its bridge. A bridge made by
+// the bridge application ends: the caller's side (A) transferred clears the
+// dialled leg; the dialled leg (B) transferred ends the A side's bridge
+// application, which carries on. A uuid_bridge ends as on hangup.
+func (n *Node) leaveBridgeForTransferLocked(ch *channel) {
+	other := ch.peer
+	switch {
+	case other == nil:
+	case !ch.bridgeApp:
+		n.endBridgeLocked(ch)
+	case ch.bridgeA:
+		n.unbridgeLocked(ch)
+		n.hangupLocked(other, "NORMAL_CLEARING")
+	default:
+		n.unbridgeLocked(ch)
+		if other.app != nil && other.app.name == "bridge" {
+			other.app.stopLocked()
+		}
+	}
 }
 
 // DialplanApp is one action of a simulated dialplan extension.

@@ -191,3 +191,49 @@ func TestCloseStopsEverything(t *testing.T) {
 	c.nc.Close()
 	waitFor(t, 5*time.Second, func() bool { return runtime.NumGoroutine() <= before })
 }
+
+// TestSocketLossHangsUp: when the controller drops the outbound socket of a
+// call it controls, the call is cleared (no `resume`).
+func TestSocketLossHangsUp(t *testing.T) {
+	n := fastNode(t)
+	c, call := controller(t, n, IncomingCall{From: "100", To: "9100"})
+	execute(c, "answer", "")
+	c.event("CHANNEL_ANSWER")
+	c.nc.Close()
+	select {
+	case <-call.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("call still up after its socket closed")
+	}
+	if info := call.Info(); info.HangupCause != "NORMAL_CLEARING" {
+		t.Errorf("cause %q", info.HangupCause)
+	}
+}
+
+// TestTransferBLegKeepsCaller: uuid_transfer of the dialled leg ends the
+// caller's bridge application; the caller stays up.
+func TestTransferBLegKeepsCaller(t *testing.T) {
+	n := fastNode(t)
+	n.RegisterPhone("1000", "dom", PhoneScript{})
+	c, call := controller(t, n, IncomingCall{From: "100", To: "9100"})
+	execute(c, "answer", "")
+	execute(c, "bridge", "user/1000@dom")
+	br := c.event("CHANNEL_BRIDGE")
+	api := inbound(t, n)
+	if got := api.api("uuid_transfer " + br.Get("Bridge-B-Unique-ID") + " 9300"); got != "+OK\n" {
+		t.Fatalf("uuid_transfer: %q", got)
+	}
+	c.event("CHANNEL_UNBRIDGE")
+	_, e := c.until(func(_ *esl.Frame, e *esl.Event) bool {
+		return e != nil && e.Name() == "CHANNEL_EXECUTE_COMPLETE" && e.Get("Application") == "bridge"
+	})
+	if e.UUID() != call.UUID() {
+		t.Fatalf("bridge completed on %s", e.UUID())
+	}
+	if info := call.Info(); info.HangupCause != "" {
+		t.Errorf("caller hung up with %s", info.HangupCause)
+	}
+	if v, _ := n.Var(br.Get("Bridge-B-Unique-ID"), "uuid"); v == "" {
+		t.Error("transferred leg is gone")
+	}
+}

@@ -146,12 +146,27 @@ func (n *Node) attachSocketLocked(ch *channel, nc net.Conn) {
 		defer n.wg.Done()
 		defer close(readerDone)
 		defer n.forget(c)
+		defer n.socketLost(c, ch)
 		r := esl.NewReader(nc)
 		if !c.awaitConnect(r) {
 			return
 		}
 		c.commandLoop(r)
 	}()
+}
+
+// socketLost: the controller closed the socket (or sent exit) while it
+// still controlled the call. Without `resume` mod_event_socket hangs the
+// channel up. A dropped node (Drop) is a network loss the switch has not
+// noticed: its calls keep their state.
+func (n *Node) socketLost(c *conn, ch *channel) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if ch.sock != c || !ch.live() || n.dropped || n.closed {
+		return
+	}
+	ch.info.APIs = append(ch.info.APIs, "socket lost")
+	n.hangupLocked(ch, "NORMAL_CLEARING")
 }
 
 func (c *conn) awaitConnect(r *esl.Reader) bool {
