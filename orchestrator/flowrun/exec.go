@@ -11,7 +11,19 @@ import (
 
 // exec carries out one command. Commands with a result queue it as an
 // input; a Queue or Transfer stops the loop at the next turn (hand-off).
+//
+// Once the caller is gone nothing more is carried out but a survey score
+// already given (a retry of a failed request would only hit the tenant's
+// service for nobody); the loop feeds CallerHangup next.
 func (in *instance) exec(ctx context.Context, cmd ivrflows.Command) {
+	if sv, ok := cmd.(ivrflows.SaveSurvey); ok {
+		in.saveSurvey(ctx, sv)
+		return
+	}
+	if in.gone || ctx.Err() != nil {
+		in.gone = true
+		return
+	}
 	switch c := cmd.(type) {
 	case ivrflows.Play:
 		in.startPlayback(ctx, c.Items, false)
@@ -29,11 +41,11 @@ func (in *instance) exec(ctx context.Context, cmd ivrflows.Command) {
 		}
 		in.timer = in.r.cfg.Clock.After(c.Timeout)
 	case ivrflows.HTTPRequest:
-		in.inputs = append(in.inputs, in.doHTTP(ctx, c))
+		in.result(ctx, in.doHTTP(ctx, c))
 	case ivrflows.SQLQuery:
-		in.inputs = append(in.inputs, in.doSQL(ctx, c))
+		in.result(ctx, in.doSQL(ctx, c))
 	case ivrflows.Lookup:
-		in.inputs = append(in.inputs, in.doLookup(ctx, c))
+		in.result(ctx, in.doLookup(ctx, c))
 	case ivrflows.Queue:
 		in.handoff = &Outcome{Kind: HandOffQueue, Queue: c}
 	case ivrflows.Transfer:
@@ -49,6 +61,15 @@ func (in *instance) exec(ctx context.Context, cmd ivrflows.Command) {
 	default:
 		in.log.Error("flowrun: unknown command", "command", cmd)
 	}
+}
+
+// result queues a command's result, unless the caller hung up meanwhile.
+func (in *instance) result(ctx context.Context, x ivrflows.Input) {
+	if ctx.Err() != nil {
+		in.gone = true
+		return
+	}
+	in.inputs = append(in.inputs, x)
 }
 
 func (in *instance) doHTTP(ctx context.Context, c ivrflows.HTTPRequest) ivrflows.HTTPResponse {

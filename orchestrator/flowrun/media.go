@@ -27,6 +27,10 @@ func (p *playback) doneCh() <-chan struct{} {
 	return p.done
 }
 
+// livePlaybacks counts playback goroutines, so tests can prove none
+// outlives its call.
+var livePlaybacks atomic.Int64
+
 // startPlayback starts items; false if there is nothing to play.
 func (in *instance) startPlayback(ctx context.Context, items []ivrflows.PlayItem, prompt bool) bool {
 	if len(items) == 0 {
@@ -36,7 +40,9 @@ func (in *instance) startPlayback(ctx context.Context, items []ivrflows.PlayItem
 	pctx, cancel := context.WithCancel(ctx)
 	p := &playback{prompt: prompt, done: make(chan struct{}), cancel: cancel}
 	in.play = p
+	livePlaybacks.Add(1)
 	go func() {
+		defer livePlaybacks.Add(-1)
 		defer close(p.done)
 		for _, part := range in.parts(pctx, items) {
 			if p.stopped.Load() || pctx.Err() != nil {

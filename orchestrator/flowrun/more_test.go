@@ -1,0 +1,84 @@
+package flowrun
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/ivrflows"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// noPlaybackLeft fails if a playback goroutine outlived its call.
+func noPlaybackLeft(t *testing.T) {
+	t.Helper()
+	if n := livePlaybacks.Load(); n != 0 {
+		t.Errorf("%d playback goroutines still running after Run returned", n)
+	}
+}
+
+func TestHangupDuringHTTPStopsIt(t *testing.T) {
+	sw, s := newFakeSwitch(), &sinks{}
+	started := make(chan struct{})
+	h := &fakeHTTP{fn: func(ivrflows.HTTPRequest) ivrflows.HTTPResponse {
+		close(started)
+		return ivrflows.HTTPResponse{Err: "never"}
+	}}
+	blocking := &ctxHTTP{inner: h}
+	r := newTestRunner(t, sw, s, func(c *Config) { c.HTTP, c.Lists = blocking, fakeLists{} })
+	go func() { <-started; sw.callerHangup() }()
+	start := time.Now()
+	o := runFlow(t, sw, r, ioFlow)
+	if o.Result != ivrflows.OutcomeCallerHangup || time.Since(start) > 2*time.Second {
+		t.Errorf("outcome %+v after %v", o, time.Since(start))
+	}
+	if got := s.nodes(); !slices.Equal(got, []string{"black", "crm"}) {
+		t.Errorf("trace %q", got)
+	}
+	noPlaybackLeft(t)
+}
+
+// ctxHTTP blocks each request until its context ends, like a hung server.
+type ctxHTTP struct{ inner *fakeHTTP }
+
+func (c *ctxHTTP) Do(ctx context.Context, tenant tenancy.TenantID, req ivrflows.HTTPRequest) ivrflows.HTTPResponse {
+	c.inner.Do(ctx, tenant, req)
+	<-ctx.Done()
+	return ivrflows.HTTPResponse{Err: context.Cause(ctx).Error()}
+}
+
+func TestTraceIsLiveWhileTheCallWaits(t *testing.T) {
+	sw, s := newFakeSwitch(), &sinks{}
+	sw.playFor = time.Millisecond
+	r := newTestRunner(t, sw, s, func(c *Config) { c.TraceEvery = time.Nanosecond })
+	ctx, call := sw.call(t)
+	done := make(chan Outcome, 1)
+	go func() {
+		o, _ := r.Run(ctx, call, compileFlow(t, menuFlow), acme)
+		done <- o
+	}()
+	deadline := time.Now().Add(400 * time.Millisecond) // the menu waits 500 ms
+	for len(s.nodes()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond)
+	}
+	if got := s.nodes(); !slices.Equal(got, []string{"welcome"}) {
+		t.Errorf("while in the menu the sink has %q, want the welcome node already", got)
+	}
+	sw.callerHangup()
+	<-done
+	noPlaybackLeft(t)
+}
+
+func TestTTSFailureSkipsTheItem(t *testing.T) {
+	doc := `{"id": "main", "name": "T", "start": "p", "nodes": [
+	  {"id": "p", "type": "play", "params": {"prompts": [{"text": {"*": "fail"}}, {"prompt": "bye"}, {"text": {"*": "ok"}}]}, "exits": {"next": "h"}},
+	  {"id": "h", "type": "hangup", "params": {}}]}`
+	sw, s := newFakeSwitch(), &sinks{}
+	runFlow(t, sw, newTestRunner(t, sw, s, func(c *Config) { c.Prompter = fakeTTS{} }), doc)
+	want := []string{"answer", "play bye.wav,/tts/en-ok.wav", "hangup NORMAL_CLEARING"}
+	if !slices.Equal(sw.Log(), want) {
+		t.Errorf("log %q, want %q", sw.Log(), want)
+	}
+	noPlaybackLeft(t)
+}
