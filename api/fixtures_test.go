@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/switchboard-cc/switchboard/store"
 	"github.com/switchboard-cc/switchboard/tenancy"
@@ -17,13 +18,12 @@ type world struct {
 	apiKey string            // a tenant_admin API key of the tenant
 }
 
-var worldSeq int
+var worldSeq atomic.Int64
 
 // populate creates a user, API key, number, skill, queue and agent in f.
 func (e *env) populate(f tenantFix) world {
 	e.t.Helper()
-	worldSeq++
-	n := fmt.Sprintf("%06d", worldSeq) // distinct numbers and e-mails per world
+	n := fmt.Sprintf("%06d", worldSeq.Add(1)) // distinct numbers and e-mails per world
 	w := world{tenantFix: f, params: map[string]string{"tenant_id": f.id}, ids: []string{f.id}}
 	var u store.User
 	e.must(e.do("POST", f.base+"/users", f.admin, CreateUserRequest{Email: "agent" + n + "@x.test", DisplayName: "Agent",

@@ -86,6 +86,9 @@ func TestPostgres(t *testing.T) {
 		"BadInput": testBadInputIsRefusedAndChangesNothing, "SuspendResumeArchive": testSuspendResumeArchive,
 		"Audit": testAuditRecordsWhoWhatWhereWhen,
 	} {
-		t.Run(name, func(t *testing.T) { run(t, newEnvPostgres(t)) })
+		t.Run(name, func(t *testing.T) {
+			t.Parallel() // each has its own schema, clock and server
+			run(t, newEnvPostgres(t))
+		})
 	}
 }
