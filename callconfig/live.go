@@ -148,6 +148,7 @@ func (l *Live) Route(ctx context.Context, to string, vars map[string]string, now
 				Reason: "access number " + r.Number + " names queue " + r.Entry.Name + ", which tenant " + string(t.ID) + " does not have"}
 		}
 		out.Queue = id
+		out.RingTimeout = time.Duration(s.Queues[t.ID][id].RingTimeoutSeconds) * time.Second
 	case dialplan.EntryFlow:
 		out.Flow = r.Entry.Name
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
 	"github.com/switchboard-cc/switchboard/store"
 	"github.com/switchboard-cc/switchboard/tenancy"
@@ -195,8 +196,8 @@ func waitCall(t *testing.T, c *fssim.Call) {
 
 func TestCallsReachTheRightTenantsAgent(t *testing.T) {
 	w := newWorld(t, "", 5)
-	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 200 * time.Millisecond, HangupAfter: 2 * time.Second})
-	w.agentReady("bolt", "1001", fssim.PhoneScript{AnswerAfter: 200 * time.Millisecond, HangupAfter: 2 * time.Second})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 200 * time.Millisecond, HangupAfter: 6 * time.Second})
+	w.agentReady("bolt", "1001", fssim.PhoneScript{AnswerAfter: 200 * time.Millisecond, HangupAfter: 6 * time.Second})
 	ca := w.place("acme", "13800000001", 0)
 	cb := w.place("bolt", "13900000002", 0)
 	waitCall(t, ca)
@@ -229,4 +230,139 @@ func TestCallsReachTheRightTenantsAgent(t *testing.T) {
 	if got := w.ctrl.adm.InUse(w.ten["acme"].ID, tenancy.ResourcePSTNCalls); got != 0 {
 		t.Fatalf("admission leaked: %d", got)
 	}
+}
+
+func callerLeg(recs []store.CDR) *store.CDR {
+	for i := range recs {
+		if recs[i].Leg == "caller" {
+			return &recs[i]
+		}
+	}
+	return nil
+}
+
+func (w *world) waitCallerCDR(tenant, callID string) store.CDR {
+	w.t.Helper()
+	var got *store.CDR
+	waitUntil(w.t, "caller CDR of "+callID, func() bool {
+		for _, r := range w.cdrs(tenant) {
+			if r.Leg == "caller" && r.CallID == callID {
+				got = &r
+				return true
+			}
+		}
+		return false
+	})
+	return *got
+}
+
+func TestQuotaSuspensionAndUnknownNumberAreRefused(t *testing.T) {
+	w := newWorld(t, "", 1)
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 100 * time.Millisecond})
+	// Acme's one PSTN call is up (the agent talks until the caller leaves).
+	first := w.place("acme", "13800000001", 3*time.Second)
+	waitUntil(t, "first call admitted", func() bool { return w.ctrl.adm.InUse(w.ten["acme"].ID, tenancy.ResourcePSTNCalls) == 1 })
+	second := w.place("acme", "13800000002", 0)
+	waitCall(t, second)
+	if info := second.Info(); info.Answered || info.HangupCause != "NORMAL_CIRCUIT_CONGESTION" {
+		t.Fatalf("over quota: want an unanswered call released with NORMAL_CIRCUIT_CONGESTION, got %+v", info)
+	}
+	if r := w.waitCallerCDR("acme", second.UUID()); r.Disposition != "refused_over_quota" {
+		t.Fatalf("over-quota CDR: %+v", r)
+	}
+	// Bolt is not affected by Acme's quota.
+	w.agentReady("bolt", "1001", fssim.PhoneScript{AnswerAfter: 100 * time.Millisecond, HangupAfter: 6 * time.Second})
+	b := w.place("bolt", "13900000001", 0)
+	waitCall(t, b)
+	if r := w.waitCallerCDR("bolt", b.UUID()); r.Disposition != "answered" {
+		t.Fatalf("Bolt's call while Acme is at quota: %+v", r)
+	}
+	waitCall(t, first)
+	waitUntil(t, "Acme's unit released", func() bool { return w.ctrl.adm.InUse(w.ten["acme"].ID, tenancy.ResourcePSTNCalls) == 0 })
+
+	// Suspension: an announcement, then release; resume restores service.
+	if _, err := w.ctrl.st.SuspendTenant(context.Background(), store.SystemActor, w.ten["bolt"].ID); err != nil {
+		t.Fatal(err)
+	}
+	w.ctrl.conf.Reload(context.Background())
+	s := w.place("bolt", "13900000002", 0)
+	waitCall(t, s)
+	info := s.Info()
+	if info.HangupCause != "CALL_REJECTED" || len(info.Played) == 0 {
+		t.Fatalf("suspended tenant: want an announcement then CALL_REJECTED, got %+v", info)
+	}
+	if r := w.waitCallerCDR("bolt", s.UUID()); r.Disposition != "refused_suspended" {
+		t.Fatalf("suspension CDR: %+v", r)
+	}
+
+	// An unknown number is rejected with UNALLOCATED_NUMBER.
+	u, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13700000000", To: "+861234567"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCall(t, u)
+	if info := u.Info(); info.Answered || info.HangupCause != "UNALLOCATED_NUMBER" {
+		t.Fatalf("unknown number: %+v", info)
+	}
+}
+
+func TestRONAUnregisteredPhoneAndAbandon(t *testing.T) {
+	w := newWorld(t, "", 5)
+	acme := w.ten["acme"]
+	// 1001 does not answer (RONA); 1002 answers.
+	w.agentReady("acme", "1001", fssim.PhoneScript{NoAnswer: true})
+	w.agentReady("acme", "1002", fssim.PhoneScript{AnswerAfter: 100 * time.Millisecond, HangupAfter: 6 * time.Second})
+	o, _ := w.ctrl.acds.Owner(string(acme.ID))
+	// Make the RONA quick: the queue's ring timeout is the ACD's offer timeout.
+	if err := o.SetQueue(context.Background(), mustQueueConfig(t, acme.queue, 1)); err != nil {
+		t.Fatal(err)
+	}
+	c := w.place("acme", "13800000001", 0)
+	waitCall(t, c)
+	r := w.waitCallerCDR("acme", c.UUID())
+	if r.Disposition != "answered" || r.AgentID != acme.agents["1002"].ID {
+		t.Fatalf("after RONA the call must be answered by 1002: %+v", r)
+	}
+	v, err := o.Agent(context.Background(), acme.agents["1001"].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.State.String() != "not_ready" || v.Reason != "no answer" {
+		t.Fatalf("the agent who did not answer must be not ready with reason \"no answer\": %+v", v)
+	}
+
+	// Abandon: no agent is ready; the caller hangs up while waiting.
+	if err := o.Logout(context.Background(), acme.agents["1002"].ID, "end of shift"); err != nil {
+		t.Fatal(err)
+	}
+	ab := w.place("acme", "13800000009", 0)
+	waitUntil(t, "caller queued", func() bool { return len(ab.Info().Played) > 0 })
+	ab.Hangup("")
+	waitCall(t, ab)
+	if r := w.waitCallerCDR("acme", ab.UUID()); r.Disposition != "abandoned" || r.QueuedAt == nil || r.AnsweredAt != nil {
+		t.Fatalf("abandon CDR: %+v", r)
+	}
+}
+
+func mustQueueConfig(t *testing.T, q store.Queue, ringSeconds int) acd.QueueConfig {
+	t.Helper()
+	q.RingTimeoutSeconds = ringSeconds
+	qc, err := queueConfig(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return qc
+}
+
+func TestNodeLostMidCallReleasesCounts(t *testing.T) {
+	w := newWorld(t, "", 5)
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond})
+	c := w.place("acme", "13800000001", 0)
+	waitUntil(t, "call bridged", func() bool { return len(c.Info().Bridged) > 0 })
+	w.node.Drop()
+	r := w.waitCallerCDR("acme", c.UUID())
+	if r.Disposition != "node_lost" {
+		t.Fatalf("a call on a lost node must be closed as node_lost: %+v", r)
+	}
+	waitUntil(t, "counts released", func() bool { return w.ctrl.adm.InUse(w.ten["acme"].ID, tenancy.ResourcePSTNCalls) == 0 })
 }

@@ -19,7 +19,10 @@ type Route struct {
 	AccessNumber string
 	Queue        string // entry queue (the built-in flow: answer, greet, queue)
 	Flow         string // entry flow alias; calls without a flow runner are released
-	Language     string
+	// RingTimeout is the entry queue's offer (RONA) timeout; an agent's phone
+	// rings a little longer so the ACD decides. 0: Config.RingTimeout.
+	RingTimeout time.Duration
+	Language    string
 	// Greeting is played after answer; empty plays nothing.
 	Greeting orchestrator.Playback
 	// AnnounceAgent plays the agent's ID to the caller before bridging (AG-2).

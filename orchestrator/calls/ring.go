@@ -11,12 +11,14 @@ import (
 // controller originates (so the caller keeps hearing hold music, and the
 // agent-ID announcement can play before the bridge).
 type ringing struct {
-	agent  string
-	cancel context.CancelFunc
-	done   chan ringResult // receives exactly one result
+	// withdrawn: the ACD cancelled the offer (RONA timeout, another agent
+	// won); it already knows, so the session does not reject it again.
+	withdrawn bool
+	cancel    context.CancelFunc
 }
 
 type ringResult struct {
+	agent    string
 	answered bool
 	leg      orchestrator.Key
 	cause    orchestrator.HangupCause
@@ -26,43 +28,53 @@ type ringResult struct {
 
 // ringAgent starts ringing agent. An agent that is unknown or whose phone is
 // not registered is refused at once, so the ACD moves on.
-func (ss *session) ringAgent(ctx context.Context, agent string) *ringing {
-	r := &ringing{agent: agent, done: make(chan ringResult, 1)}
+// Exactly one ringResult for agent is sent on results.
+func (ss *session) ringAgent(ctx context.Context, agent string, results chan<- ringResult) *ringing {
+	r := &ringing{}
 	ep, ok := ss.svc.cfg.Agents.Endpoint(ss.route.Tenant, agent)
 	if !ok || !ep.Registered {
 		ss.log.Info("offer skipped: agent phone not registered", "agent", agent)
 		r.cancel = func() {}
-		r.done <- ringResult{cause: orchestrator.CauseUserNotRegistered}
+		go func() { results <- ringResult{agent: agent, cause: orchestrator.CauseUserNotRegistered} }()
 		return r
 	}
 	now := ss.now()
 	if ss.caller.Offered.IsZero() {
 		ss.caller.Offered = now
 	}
-	ss.agentLeg = &CDR{Tenant: ss.route.Tenant, Node: ss.call.Key.Node, Leg: "agent", Caller: ss.call.From,
+	leg := &CDR{Tenant: ss.route.Tenant, Node: ss.call.Key.Node, Leg: "agent", Caller: ss.call.From,
 		AccessNumber: ss.caller.AccessNumber, Queue: ss.route.Queue, Agent: agent, Arrived: now, Offered: now}
 	ss.notify("offer", agent)
 	rctx, cancel := context.WithCancel(ctx)
 	r.cancel = cancel
 	spec := orchestrator.OriginateSpec{ID: orchestrator.NewCallID(), Node: ss.call.Key.Node, To: ep.Endpoint,
-		Timeout: ss.svc.cfg.RingTimeout,
+		Timeout: ss.ringTimeout(),
 		Vars:    map[string]string{"sb_tenant": string(ss.route.Tenant), "sb_agent": agent, "sb_caller_call": ss.call.Key.ID}}
 	spec.CallerID.Number = ss.call.From
 	spec.CallerID.Name = firstNonEmpty(ss.svc.cfg.CallerIDName, ss.call.From)
-	ss.agentLeg.CallID = spec.ID
-	ss.legs = append(ss.legs, ss.agentLeg)
+	leg.CallID = spec.ID
+	ss.legs = append(ss.legs, leg)
 	go func() {
 		defer cancel()
-		leg, events, err := ss.sw().Originate(rctx, spec)
+		key, events, err := ss.sw().Originate(rctx, spec)
 		if err != nil {
-			r.done <- ringResult{cause: causeOf(err)}
+			results <- ringResult{agent: agent, cause: causeOf(err)}
 			return
 		}
 		ended := make(chan orchestrator.HangupCause, 1)
-		r.done <- ringResult{answered: true, leg: leg, ended: ended}
+		results <- ringResult{agent: agent, answered: true, leg: key, ended: ended}
 		watchLeg(events, ended)
 	}()
 	return r
+}
+
+// ringTimeout is how long the phone may ring: a little longer than the
+// queue's offer timeout, so the ACD's RONA decision (AG-6) comes first.
+func (ss *session) ringTimeout() time.Duration {
+	if ss.route.RingTimeout > 0 {
+		return ss.route.RingTimeout + 2*time.Second
+	}
+	return ss.svc.cfg.RingTimeout
 }
 
 // watchLeg reports the agent leg's hangup cause once, then drains its stream
@@ -76,7 +88,7 @@ func watchLeg(events <-chan orchestrator.Event, ended chan<- orchestrator.Hangup
 		}
 	}
 	if !sent {
-		ended <- orchestrator.CauseNormalClearing
+		ended <- "" // the stream ended with no hangup: control was lost
 	}
 }
 

@@ -28,6 +28,8 @@ type session struct {
 	agentLeg *CDR                     // the leg rung last
 	legs     []*CDR                   // every agent leg rung, in order
 	cause    orchestrator.HangupCause // the caller's hangup cause, from its events
+	// endedWithoutCause: the caller's stream ended with no hangup seen.
+	endedWithoutCause bool
 
 	hold *holdMusic
 }
@@ -188,27 +190,23 @@ func (ss *session) queueAndConnect(ctx context.Context) {
 }
 
 // waitForAgent plays hold music and rings offered agents until one answers.
+// Several phones may ring at once (ring-all, or the next agent's offer
+// arriving while a withdrawn one is still being cancelled): the first answer
+// the ACD accepts wins and every other leg is released.
 func (ss *session) waitForAgent(ctx context.Context, in acd.Interaction) (*ringResult, string, bool) {
-	var ring *ringing
-	defer func() {
-		if ring != nil {
-			ring.cancel()
-			if r := <-ring.done; r.answered {
-				ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseOriginatorCancel)
-			}
-		}
-	}()
+	rings := map[string]*ringing{}
+	results := make(chan ringResult, 8)
+	defer ss.releaseRings(ctx, rings, results)
 	for {
-		var ringDone <-chan ringResult
-		if ring != nil {
-			ringDone = ring.done
-		}
 		select {
 		case <-ctx.Done():
 			ss.callerGone(ctx)
 			return nil, "", false
 		case ev, open := <-ss.call.Events:
 			if !open || ev.Kind == orchestrator.EventEnded || ev.Kind == orchestrator.EventHangup {
+				if !open {
+					ss.endedWithoutCause = ss.cause == ""
+				}
 				ss.noteHangup(ev)
 				ss.callerGone(ctx)
 				return nil, "", false
@@ -216,39 +214,77 @@ func (ss *session) waitForAgent(ctx context.Context, in acd.Interaction) (*ringR
 		case m := <-ss.inbox:
 			switch m.kind {
 			case acd.DecOffer:
-				if ring != nil {
-					ss.log.Warn("offer while ringing another agent: refused", "agent", m.agent, "ringing", ring.agent)
-					ss.reject(ctx, m.agent)
-					continue
+				if rings[m.agent] != nil {
+					continue // the same agent again: its phone already rings
 				}
-				ring = ss.ringAgent(ctx, m.agent)
+				rings[m.agent] = ss.ringAgent(ctx, m.agent, results)
 			case acd.DecCancelOffer:
-				if ring != nil && ring.agent == m.agent {
-					ring.cancel()
+				if r := rings[m.agent]; r != nil {
+					r.withdrawn = true
+					r.cancel()
 				}
 			case acd.DecOverflow:
 				ss.overflow(ctx, m.overflow)
 				return nil, "", false
 			}
-		case r := <-ringDone:
-			agent := ring.agent
-			ring = nil
-			if !r.answered {
-				if ss.agentLeg != nil && ss.agentLeg.Agent == agent && ss.agentLeg.Answered.IsZero() {
-					ss.agentLeg.Ended, ss.agentLeg.HangupCause, ss.agentLeg.Disposition = ss.now(), r.cause, Failed
-				}
-				ss.log.Info("agent did not answer", "agent", agent, "cause", string(r.cause))
-				ss.reject(ctx, agent)
-				continue
+		case r := <-results:
+			ring := rings[r.agent]
+			delete(rings, r.agent)
+			if ss.settleRing(ctx, in, ring, r) {
+				return &r, r.agent, true
 			}
-			if err := ss.svc.cfg.Queuer.Accept(ctx, ss.route.Tenant, agent, in.ID); err != nil {
-				ss.log.Warn("ACD refused the answer (offer withdrawn): releasing the agent leg", "agent", agent, "err", err)
-				ss.hangupLeg(ctx, r.leg, orchestrator.CauseLoseRace)
-				continue
-			}
-			return &r, agent, true
 		}
 	}
+}
+
+// settleRing handles one ring's outcome and reports whether it connects the call.
+func (ss *session) settleRing(ctx context.Context, in acd.Interaction, ring *ringing, r ringResult) bool {
+	withdrawn := ring != nil && ring.withdrawn
+	if !r.answered {
+		if leg := ss.legOf(r.agent); leg != nil && leg.Answered.IsZero() {
+			leg.Ended, leg.HangupCause, leg.Disposition = ss.now(), r.cause, Failed
+		}
+		ss.log.Info("agent did not answer", "agent", r.agent, "cause", string(r.cause), "withdrawn_by_acd", withdrawn)
+		if !withdrawn {
+			ss.reject(ctx, r.agent)
+		}
+		return false
+	}
+	if withdrawn {
+		ss.log.Info("agent answered a withdrawn offer: releasing the agent leg", "agent", r.agent)
+		ss.hangupLeg(ctx, r.leg, orchestrator.CauseLoseRace)
+		return false
+	}
+	if err := ss.svc.cfg.Queuer.Accept(ctx, ss.route.Tenant, r.agent, in.ID); err != nil {
+		ss.log.Warn("ACD refused the answer (offer withdrawn): releasing the agent leg", "agent", r.agent, "err", err)
+		ss.hangupLeg(ctx, r.leg, orchestrator.CauseLoseRace)
+		return false
+	}
+	ss.agentLeg = ss.legOf(r.agent)
+	return true
+}
+
+// releaseRings cancels every phone still ringing and hangs up any that
+// answered too late.
+func (ss *session) releaseRings(ctx context.Context, rings map[string]*ringing, results chan ringResult) {
+	for _, r := range rings {
+		r.cancel()
+	}
+	for range len(rings) {
+		if r := <-results; r.answered {
+			ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseOriginatorCancel)
+		}
+	}
+}
+
+// legOf is the latest CDR leg rung for agent.
+func (ss *session) legOf(agent string) *CDR {
+	for i := len(ss.legs) - 1; i >= 0; i-- {
+		if ss.legs[i].Agent == agent {
+			return ss.legs[i]
+		}
+	}
+	return nil
 }
 
 func (ss *session) reject(ctx context.Context, agent string) {
@@ -257,8 +293,15 @@ func (ss *session) reject(ctx context.Context, agent string) {
 	}
 }
 
+// lostControl reports whether the call ended because the controller lost
+// the switch (node down, connection cut) rather than by a hangup: the
+// adapter cancels with ErrNodeDown, or the stream ended with no hangup cause.
+func (ss *session) lostControl(ctx context.Context) bool {
+	return errors.Is(context.Cause(ctx), orchestrator.ErrNodeDown) || ss.endedWithoutCause
+}
+
 func (ss *session) callerGone(ctx context.Context) {
-	if cause := context.Cause(ctx); errors.Is(cause, orchestrator.ErrNodeDown) {
+	if ss.lostControl(ctx) {
 		ss.caller.Disposition = NodeLost
 		ss.svc.nodeLost.Add(1)
 		return
@@ -273,6 +316,9 @@ func (ss *session) callerGone(ctx context.Context) {
 func (ss *session) noteHangup(ev orchestrator.Event) {
 	if ev.Cause != "" && ss.cause == "" {
 		ss.cause = ev.Cause
+	}
+	if ev.Kind == orchestrator.EventEnded && ev.Cause == "" && ss.cause == "" {
+		ss.endedWithoutCause = true
 	}
 }
 
@@ -351,19 +397,25 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string) {
 	case <-ctx.Done():
 		ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseNormalClearing)
 		ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
-		if errors.Is(context.Cause(ctx), orchestrator.ErrNodeDown) {
-			ss.caller.Disposition, ss.agentLeg.Disposition = NodeLost, NodeLost
-			ss.svc.nodeLost.Add(1)
-		}
 	case cause := <-r.ended:
+		if cause == "" {
+			ss.endedWithoutCause = true // the agent leg vanished: the switch is gone
+		}
 		ss.agentLeg.HangupCause = cause
 		ss.hangup(ctx, orchestrator.CauseNormalClearing)
 	case cause := <-callerEnded:
 		if ss.cause == "" {
 			ss.cause = cause
 		}
+		if cause == "" {
+			ss.endedWithoutCause = true
+		}
 		ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseNormalClearing)
 		ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
+	}
+	if ss.lostControl(ctx) {
+		ss.caller.Disposition, ss.agentLeg.Disposition = NodeLost, NodeLost
+		ss.svc.nodeLost.Add(1)
 	}
 	ss.notify("ended", agent)
 }

@@ -217,6 +217,13 @@ func (c *call) wait(ctx context.Context, w *waiter) (*esl.Event, error) {
 	}
 }
 
+// hangupCause is the cause the switch reported, "" if it never hung up.
+func (c *call) hangupCause() orchestrator.HangupCause {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cause
+}
+
 func (c *call) isEnded() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -110,6 +110,12 @@ func (a *Adapter) watchSocketCall(c *call, conn *eslconn.Conn, cancel context.Ca
 	select {
 	case <-conn.Done():
 		a.end(c, "")
+		if c.hangupCause() == "" {
+			// The socket closed with no hangup seen: the node or the link is
+			// gone, and with it the controller's grip on the call.
+			cancel(fmt.Errorf("%w: outbound socket of %s closed without a hangup", orchestrator.ErrNodeDown, c.key))
+			return
+		}
 	case <-c.endCh:
 	case <-a.stop:
 		a.end(c, "")
