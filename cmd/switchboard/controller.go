@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -33,6 +34,7 @@ type controller struct {
 	acds *tenantACDs
 	call *calls.Service // nil without a switch
 	mux  *http.ServeMux
+	api  *api.Server
 	reg  *prometheus.Registry
 
 	bg     sync.WaitGroup
@@ -66,6 +68,7 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
+	c.api = srv
 	fsLive := &xmlcurl.Live{}
 	if c.conf, err = callconfig.New(ctx, c.st, c.log, nil); err != nil {
 		return fmt.Errorf("load call configuration: %w", err)
@@ -108,7 +111,27 @@ func (c *controller) start(ctx context.Context) error {
 		})
 	}
 	c.goBG(func() { c.conf.Run(bgCtx, c.cfg.ReloadEvery) })
+	c.goBG(func() { c.purgeIdempotencyKeys(bgCtx) })
 	return nil
+}
+
+// purgeIdempotencyKeys forgets Idempotency-Key records older than a day,
+// hourly: a retry is only meaningful for minutes.
+func (c *controller) purgeIdempotencyKeys(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if n, err := c.st.PurgeIdempotency(ctx, now.Add(-24*time.Hour)); err != nil {
+				c.log.Warn("idempotency purge failed", "err", err)
+			} else if n > 0 {
+				c.log.Info("idempotency keys purged", "count", n)
+			}
+		}
+	}
 }
 
 func (c *controller) goBG(f func()) {
@@ -131,5 +154,5 @@ func (c *controller) Close() {
 
 // serve serves HTTP on ln until ctx is done, then shuts down gracefully.
 func (c *controller) serve(ctx context.Context, ln net.Listener) error {
-	return serveHTTP(ctx, ln, c.mux, c.cfg.ShutdownTimeout, c.log)
+	return serveHTTP(ctx, ln, c.mux, c.cfg.ShutdownTimeout, c.log, c.api.Close)
 }

@@ -65,8 +65,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 // serveHTTP serves h on ln until ctx is done, then shuts down gracefully.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, log *slog.Logger) error {
+// onShutdown run when shutdown starts (e.g. ending long-lived SSE streams).
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, log *slog.Logger, onShutdown ...func()) error {
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	for _, f := range onShutdown {
+		hs.RegisterOnShutdown(f)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
