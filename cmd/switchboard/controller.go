@@ -64,7 +64,8 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 		return err
 	}
 	c.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := api.New(api.Config{Store: c.st, Logger: c.log, JWTSecret: key, Registry: c.reg})
+	srv, err := api.New(api.Config{Store: c.st, Logger: c.log, JWTSecret: key, Registry: c.reg,
+		Prompts: promptOptions(c.cfg.DataDir, c.log)})
 	if err != nil {
 		return err
 	}
