@@ -69,6 +69,7 @@ var contract = []contractTest{
 	{"InboundCallArrives", testInboundArrives},
 	{"Answer", testAnswer},
 	{"PlayCompletes", testPlay},
+	{"StopPlayEndsLoop", testStopPlay},
 	{"CollectWithTerminator", testCollectTerminator},
 	{"CollectResetKey", testCollectReset},
 	{"CollectTimeout", testCollectTimeout},
@@ -138,6 +139,33 @@ func testPlay(t *testing.T, h Harness) {
 		t.Errorf("Play returned after %v: it must block until the media finished", time.Since(start))
 	}
 	c.waitFor(t, orchestrator.EventPlayStopped)
+}
+
+// testStopPlay: music on hold (Loop) plays until StopPlay, then Play returns.
+func testStopPlay(t *testing.T, h Harness) {
+	c := arrive(t, h, CallerSpec{From: "5551018", To: "9100"})
+	mustAnswer(t, h, c)
+	done := make(chan error, 1)
+	go func() {
+		done <- h.Switch().Play(ctxFor(t, verbTimeout), c.Key, orchestrator.Playback{
+			Files: []string{h.Media(200 * time.Millisecond)}, Loop: true})
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("a looping Play returned by itself: %v", err)
+	case <-time.After(700 * time.Millisecond):
+	}
+	if err := h.Switch().StopPlay(ctxFor(t, verbTimeout), c.Key); err != nil {
+		t.Fatalf("StopPlay: %v", err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Play after StopPlay: %v", err)
+		}
+	case <-time.After(verbTimeout):
+		t.Fatal("Play still blocked after StopPlay")
+	}
 }
 
 func collect(t *testing.T, h Harness, digits string, spec orchestrator.CollectSpec) orchestrator.CollectResult {
@@ -256,9 +284,11 @@ func testHold(t *testing.T, h Harness) {
 	if err := h.Switch().Hold(ctxFor(t, verbTimeout), c.Key); err != nil {
 		t.Fatalf("Hold: %v", err)
 	}
+	c.waitFor(t, orchestrator.EventHeld)
 	if err := h.Switch().Unhold(ctxFor(t, verbTimeout), c.Key); err != nil {
 		t.Fatalf("Unhold: %v", err)
 	}
+	c.waitFor(t, orchestrator.EventUnheld)
 }
 
 // testHoldUnknownCall: FreeSWITCH answers +OK to uuid_hold on a call that

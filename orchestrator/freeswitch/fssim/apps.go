@@ -49,6 +49,7 @@ func init() {
 		},
 		"playback":            appPlayback,
 		"endless_playback":    appEndlessPlayback,
+		"speak":               appSpeak,
 		"play_and_get_digits": appPlayAndGetDigits,
 		"set":                 appSet,
 		"export":              appSet,

@@ -312,3 +312,21 @@ func (n *Node) startDTMFScriptLocked(ch *channel) {
 		}
 	}()
 }
+
+// speakPerChar is how long the simulated TTS engine takes per character.
+const speakPerChar = 60 * time.Millisecond
+
+// appSpeak is speak "engine|voice|text": no media events, it lasts in
+// proportion to the text (at least 300 ms), a hangup or uuid_break ends it.
+func appSpeak(n *Node, ch *channel, a *runningApp) string {
+	parts := strings.SplitN(a.arg, "|", 3)
+	if len(parts) != 3 || parts[2] == "" {
+		return "-ERR speak: want engine|voice|text"
+	}
+	d := max(time.Duration(len(parts[2]))*speakPerChar, 300*time.Millisecond)
+	n.locked(func() { ch.info.Played = append(ch.info.Played, "speak:"+parts[2]) })
+	stop, release := n.interrupted(ch, a)
+	defer release()
+	n.sleep(d, stop)
+	return "_none_"
+}

@@ -237,3 +237,27 @@ func TestTransferBLegKeepsCaller(t *testing.T) {
 		t.Error("transferred leg is gone")
 	}
 }
+
+func TestSpeakAndEndlessPlayback(t *testing.T) {
+	n := fastNode(t)
+	c, call := controller(t, n, IncomingCall{From: "100", To: "9100"})
+	execute(c, "answer", "")
+	execute(c, "speak", "flite|kal|Welcome to Switchboard")
+	_, e := c.until(func(_ *esl.Frame, e *esl.Event) bool {
+		return e != nil && e.Name() == "CHANNEL_EXECUTE_COMPLETE" && e.Get("Application") == "speak"
+	})
+	if e.Get("Application-Response") != "_none_" {
+		t.Errorf("speak response %q", e.Get("Application-Response"))
+	}
+	execute(c, "endless_playback", "silence_stream://0")
+	c.event("CHANNEL_EXECUTE")
+	if got := inbound(t, n).api("uuid_break " + call.UUID() + " all"); got != "+OK\n" {
+		t.Fatalf("uuid_break: %q", got)
+	}
+	_, e = c.until(func(_ *esl.Frame, e *esl.Event) bool {
+		return e != nil && e.Name() == "CHANNEL_EXECUTE_COMPLETE" && e.Get("Application") == "endless_playback"
+	})
+	if info := call.Info(); len(info.Played) == 0 || info.Played[0] != "speak:Welcome to Switchboard" {
+		t.Errorf("played %v", info.Played)
+	}
+}
