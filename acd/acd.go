@@ -24,6 +24,7 @@ type ACD struct {
 	scratch    []agentEntry
 	pulls      []*agent
 	later      []*interaction
+	deferPlace bool // Restore: enter() queues without routing
 	free       []*interaction
 	now        time.Time
 	seq        uint64
@@ -70,21 +71,9 @@ func (d *ACD) end() []Decision {
 			d.pull(d.pulls[i])
 		}
 		d.pulls = d.pulls[:0]
-		// Best first, so a ready agent that fits several gets the one that comes first.
-		slices.SortStableFunc(d.later, func(x, y *interaction) int {
-			if d.before(x, y) {
-				return -1
-			}
-			if d.before(y, x) {
-				return 1
-			}
-			return 0
-		})
+		d.sortBest(d.later)
 		for i := 0; i < len(d.later); i++ {
-			if x := d.later[i]; x.state == iWaiting && x.cls != nil {
-				d.unwait(x)
-				d.place(x)
-			}
+			d.reroute(d.later[i])
 		}
 		d.later = d.later[:0]
 	}
@@ -100,6 +89,45 @@ func (d *ACD) random() int64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return int64((z ^ (z >> 31)) >> 1)
+}
+
+// reroute offers a requeued x to an agent that qualifies, agent-driven: the
+// agent found for x takes its own best waiting interaction (which may be
+// another one it prefers, by queue priority), until x is offered or no agent
+// qualifies. Arrivals need no such care: by the invariant, an available agent
+// qualifies for nothing that waits.
+func (d *ACD) reroute(x *interaction) {
+	for x.state == iWaiting && x.cls != nil {
+		if x.q.cfg.Strategy == RingAll && x.pub.Medium.kind() == kindRealtime {
+			d.unwait(x)
+			d.place(x)
+			return
+		}
+		a := d.findAgent(x)
+		if a == nil {
+			return
+		}
+		y := d.bestFor(a)
+		if y == nil {
+			return // cannot happen: a qualifies for x
+		}
+		d.unwait(y)
+		d.offer(y, a)
+	}
+}
+
+// sortBest orders xs best first ("comes first", see README), so that a ready
+// agent that fits several is offered the one that comes first.
+func (d *ACD) sortBest(xs []*interaction) {
+	slices.SortStableFunc(xs, func(x, y *interaction) int {
+		if d.before(x, y) {
+			return -1
+		}
+		if d.before(y, x) {
+			return 1
+		}
+		return 0
+	})
 }
 
 // SetBreakLimit caps how many agents of group may be on break at once (AG-5).
@@ -163,7 +191,7 @@ func (d *ACD) rekeyQueue(q *queue) {
 		d.unwait(x)
 		x.key = d.keyOf(q, x.pub.Priority, x.enq)
 	}
-	slices.SortFunc(all, func(a, b *interaction) int { return int(a.seq - b.seq) })
+	d.sortBest(all)
 	for _, x := range all {
 		d.place(x)
 	}
@@ -225,8 +253,7 @@ func (d *ACD) SetAgent(now time.Time, p AgentProfile) ([]Decision, error) {
 	for _, x := range append([]*interaction(nil), a.parked...) {
 		if a.member(x.q) == nil { // no longer a member: any agent may take it
 			d.unwait(x)
-			x.pref = nil
-			d.place(x)
+			d.requeue(x)
 		}
 	}
 	d.pulls = append(d.pulls, a)

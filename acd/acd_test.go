@@ -270,6 +270,25 @@ func TestOverflows(t *testing.T) {
 	}
 }
 
+func TestLastLogoutOverflowsWaiting(t *testing.T) {
+	h := newHarness(t)
+	h.queue(QueueConfig{ID: "q", OnNoAgents: OverflowTarget{Kind: OverflowVoicemail, Target: "vm"}})
+	h.agent("a", nil, Membership{Queue: "q"})
+	h.record(h.d.Login(h.now, "a"))
+	h.enqueue(Interaction{ID: "x1", Queue: "q"})
+	h.enqueue(Interaction{ID: "x2", Queue: "q", Medium: Email})
+	ds := h.record(h.d.Logout(h.now, "a", ""))
+	n := 0
+	for _, d := range ds {
+		if d.Kind == DecOverflow && d.Reason == ReasonNoAgents && d.Overflow.Target == "vm" {
+			n++
+		}
+	}
+	if n != 2 || h.d.queues["q"].waiting != 0 || len(h.d.inter) != 0 {
+		t.Fatalf("%d overflowed, %d waiting", n, h.d.queues["q"].waiting)
+	}
+}
+
 func TestBreakCap(t *testing.T) {
 	h := newHarness(t)
 	h.queue(QueueConfig{ID: "q"})

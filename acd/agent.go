@@ -195,7 +195,26 @@ func (d *ACD) Logout(now time.Time, agentID, reason string) ([]Decision, error) 
 	d.fire(a, EvLogout, reason, 0)
 	d.requeueAll(back)
 	d.releaseParked(a)
+	for _, m := range a.mems {
+		if m.q.loggedIn == 0 && m.q.cfg.OnNoAgents.Kind != OverflowNone {
+			d.overflowAll(m.q, ReasonNoAgents)
+		}
+	}
 	return d.end(), nil
+}
+
+// overflowAll sends every interaction waiting in q to the no-agents
+// destination: the last agent of the queue logged out.
+func (d *ACD) overflowAll(q *queue, r OverflowReason) {
+	var all []*interaction
+	for _, c := range q.nonEmpty {
+		all = append(all, c.h...)
+	}
+	d.deferPlace = true // routed best first in their new queues at the end of the call
+	for _, x := range all {
+		d.overflow(x, q.cfg.OnNoAgents, r)
+	}
+	d.deferPlace = false
 }
 
 // ForceNotReady is a supervisor's not-ready: from Reserved it withdraws the
@@ -251,7 +270,6 @@ func (d *ACD) releaseParked(a *agent) {
 	for len(a.parked) > 0 {
 		x := a.parked[0]
 		d.unwait(x)
-		x.pref = nil
-		d.place(x)
+		d.requeue(x) // routed best first with everything else freed by this call
 	}
 }

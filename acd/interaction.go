@@ -118,6 +118,17 @@ func (d *ACD) enter(x *interaction, q *queue) {
 		}
 		d.timer(x, TimerPreferred, x.qgen, 0, now.Add(t))
 	}
+	if d.deferPlace {
+		if x.pref != nil {
+			x.pref.parked.push(x)
+			q.waiting++
+			return
+		}
+		x.state = iWaiting
+		d.wait(x)
+		d.later = append(d.later, x)
+		return
+	}
 	d.place(x)
 }
 
@@ -144,6 +155,9 @@ func (d *ACD) overflow(x *interaction, t OverflowTarget, r OverflowReason) {
 func (d *ACD) finish(x *interaction) {
 	d.emit(Decision{Kind: DecFinished, Interaction: x.pub.ID, Queue: x.q.cfg.ID, Medium: x.pub.Medium, At: d.now})
 	delete(d.inter, x.pub.ID)
+	if len(d.later) > 0 {
+		d.later = slices.DeleteFunc(d.later, func(y *interaction) bool { return y == x })
+	}
 	offerTo, skills, reqs := x.offerTo[:0], x.pub.Skills[:0], x.reqs.list[:0]
 	*x = interaction{hpos: -1, offerTo: offerTo}
 	x.pub.Skills, x.reqs.list = skills, reqs
@@ -348,4 +362,14 @@ func (d *ACD) Offered(interactionID, agentID string, attempt uint32) bool {
 func (d *ACD) Has(interactionID string) bool {
 	_, ok := d.inter[interactionID]
 	return ok
+}
+
+// Interaction returns a held interaction as it was enqueued (attached data
+// included, for the agent's screen pop).
+func (d *ACD) Interaction(id string) (Interaction, bool) {
+	x, ok := d.inter[id]
+	if !ok {
+		return Interaction{}, false
+	}
+	return x.pub, true
 }

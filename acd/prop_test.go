@@ -19,7 +19,7 @@ func TestPropertiesOverRandomEvents(t *testing.T) {
 	}
 	rapid.Check(t, func(rt *rapid.T) {
 		h := newHarness(rt)
-		p := &propState{h: h, rt: rt, reqs: map[string][]SkillLevel{}}
+		p := &propState{h: h, rt: rt, reqs: map[string][]SkillLevel{}, qcfgs: map[string]QueueConfig{}, profiles: map[string]AgentProfile{}}
 		p.setup()
 		rt.Repeat(map[string]func(*rapid.T){
 			"":          func(*rapid.T) { p.check() },
@@ -41,18 +41,22 @@ func TestPropertiesOverRandomEvents(t *testing.T) {
 			"keepplace": func(*rapid.T) { p.keepPlace() },
 			"dial":      func(*rapid.T) { p.dial() },
 			"reconfig":  func(*rapid.T) { p.reconfigAgent() },
+			"reconfigq": func(*rapid.T) { p.reconfigQueue() },
+			"restart":   func(*rapid.T) { p.restart() },
 		})
 	})
 }
 
 type propState struct {
-	h      *harness
-	rt     *rapid.T
-	agents []string
-	queues []string
-	reqs   map[string][]SkillLevel
-	next   int
-	caps   map[string]int
+	h        *harness
+	rt       *rapid.T
+	agents   []string
+	queues   []string
+	reqs     map[string][]SkillLevel
+	next     int
+	caps     map[string]int
+	qcfgs    map[string]QueueConfig
+	profiles map[string]AgentProfile
 	// grand is load kept over a capacity lowered by reconfig: existing work
 	// continues, nothing new is offered until the load is under the cap.
 	grand map[*agent][numMedia]int
@@ -79,8 +83,12 @@ func (p *propState) setup() {
 			cfg.OnMaxWait = OverflowTarget{Kind: OverflowQueue, Target: "q0"}
 			cfg.OnFull = OverflowTarget{Kind: OverflowVoicemail, Target: "vm"}
 		}
+		if rapid.Bool().Draw(rt, "onnoagents") {
+			cfg.OnNoAgents = OverflowTarget{Kind: OverflowQueue, Target: "q0"}
+		}
 		p.queues = append(p.queues, id)
 		h.queue(cfg)
+		p.qcfgs[id] = cfg
 	}
 	p.caps = map[string]int{"g": rapid.IntRange(0, 2).Draw(rt, "breakcap")}
 	h.d.SetBreakLimit("g", p.caps["g"])
@@ -88,7 +96,8 @@ func (p *propState) setup() {
 	for i := range na {
 		id := fmt.Sprintf("a%d", i)
 		p.agents = append(p.agents, id)
-		h.record(h.d.SetAgent(h.now, p.profile(id)))
+		p.profiles[id] = p.profile(id)
+		h.record(h.d.SetAgent(h.now, p.profiles[id]))
 	}
 }
 
@@ -218,7 +227,8 @@ func (p *propState) dial() {
 
 func (p *propState) reconfigAgent() {
 	id := rapid.SampledFrom(p.agents).Draw(p.rt, "agent")
-	p.apply(p.h.d.SetAgent(p.h.now, p.profile(id)))
+	p.profiles[id] = p.profile(id)
+	p.apply(p.h.d.SetAgent(p.h.now, p.profiles[id]))
 	a := p.h.d.agents[id]
 	var g [numMedia]int
 	for m := range g {
@@ -228,6 +238,73 @@ func (p *propState) reconfigAgent() {
 		p.grand = map[*agent][numMedia]int{}
 	}
 	p.grand[a] = g
+}
+
+// reconfigQueue changes a queue's strategy, aging and widening in place.
+func (p *propState) reconfigQueue() {
+	rt := p.rt
+	id := rapid.SampledFrom(p.queues).Draw(rt, "queue")
+	cfg := p.qcfgs[id]
+	cfg.Strategy = Strategy(rapid.IntRange(0, int(numStrategies)-1).Draw(rt, "strategy"))
+	cfg.AgingPerMinute = float64(rapid.IntRange(0, 2).Draw(rt, "aging"))
+	cfg.Widening = nil
+	if rapid.Bool().Draw(rt, "widen") {
+		cfg.Widening = []Widen{{After: 10 * time.Second, Relax: 1}, {After: 30 * time.Second, Relax: 3, Tier: 1}}
+	}
+	p.qcfgs[id] = cfg
+	p.apply(p.h.d.SetQueue(p.h.now, cfg))
+}
+
+// restart snapshots the ACD, restores the snapshot into a fresh one with the
+// same settings and continues with it: nothing waiting or in progress is lost.
+func (p *propState) restart() {
+	h, rt := p.h, p.rt
+	snap := h.d.Snapshot()
+	held := len(h.d.inter)
+	d2 := New("t1", t0, Options{Seed: 2})
+	for _, id := range p.queues {
+		if _, err := d2.SetQueue(h.now, p.qcfgs[id]); err != nil {
+			rt.Fatal(err)
+		}
+	}
+	d2.SetBreakLimit("g", p.caps["g"])
+	for _, id := range p.agents {
+		if _, err := d2.SetAgent(h.now, p.profiles[id]); err != nil {
+			rt.Fatal(err)
+		}
+	}
+	ds, err := d2.Restore(h.now, snap)
+	if err != nil {
+		rt.Fatalf("restore: %v", err)
+	}
+	h.d, h.timers, p.grand = d2, map[TimerRef]time.Time{}, nil
+	for _, x := range d2.inter { // agents over a lowered capacity keep their work
+		if x.handler != nil {
+			var g [numMedia]int
+			for m := range g {
+				g[m] = int(x.handler.work[m]) + int(x.handler.offered[m])
+			}
+			if p.grand == nil {
+				p.grand = map[*agent][numMedia]int{}
+			}
+			p.grand[x.handler] = g
+		}
+	}
+	gone := 0
+	for _, d := range ds {
+		if d.Kind == DecFinished {
+			gone++ // overflowed on restore (no agents, queue full)
+		}
+	}
+	p.apply(ds, nil)
+	if len(d2.inter)+gone != held {
+		rt.Fatalf("restart kept %d of %d interactions (%d overflowed)", len(d2.inter), held, gone)
+	}
+	for _, as := range snap.Agents {
+		if v, _ := d2.Agent(h.now, as.ID); as.State != Ready && as.State != v.State {
+			rt.Fatalf("agent %s restored as %s, was %s", as.ID, v.State, as.State)
+		}
+	}
 }
 
 // advance moves time, firing due timers one by one and checking each plan.
@@ -310,6 +387,10 @@ func (p *propState) checkNoBetter(a *agent, x *interaction, mx *membership) {
 			continue
 		}
 		if m.priority > mx.priority || (m.priority == mx.priority && d.before(y, x)) {
+			if os.Getenv("ACD_PROP_DEBUG") != "" {
+				p.rt.Logf("y=%s step %d cls.step %d reqs %v tier %d; x=%s step %d; agent skills %v cap ok %v",
+					y.pub.ID, y.step, y.cls.step, y.reqs.list, m.tier, x.pub.ID, x.step, a.skills.list, a.canTake(y.pub.Medium))
+			}
 			p.rt.Fatalf("%s offered to %s while %s (queue %s) comes first", x.pub.ID, a.prof.ID, y.pub.ID, y.q.cfg.ID)
 		}
 	}
@@ -390,6 +471,18 @@ func (p *propState) check() {
 		}
 	}
 	for _, q := range d.queues {
+		for i, c := range q.nonEmpty {
+			if c.idx != i || len(c.h) == 0 {
+				rt.Fatalf("queue %s: nonEmpty[%d] has idx %d and %d waiting", q.cfg.ID, i, c.idx, len(c.h))
+			}
+		}
+		for _, cs := range q.classes {
+			for _, c := range cs {
+				if (len(c.h) > 0) != (c.idx >= 0) {
+					rt.Fatalf("queue %s: class with %d waiting has idx %d", q.cfg.ID, len(c.h), c.idx)
+				}
+			}
+		}
 		if q.waiting != waiting[q] {
 			rt.Fatalf("queue %s counts %d waiting, has %d", q.cfg.ID, q.waiting, waiting[q])
 		}

@@ -89,7 +89,7 @@ func (d *ACD) Restore(now time.Time, s Snapshot) ([]Decision, error) {
 		if !ok {
 			return nil, fmt.Errorf("restore %s: %w %q", w.Interaction.ID, ErrUnknownQueue, w.Interaction.Queue)
 		}
-		reqs, err := d.compileReqs(w.Interaction.Skills)
+		reqs, err := d.compileSkills(w.Interaction.Skills) // our own data: skills nobody has yet are kept
 		if err != nil {
 			return nil, fmt.Errorf("restore %s: %w", w.Interaction.ID, err)
 		}
@@ -99,12 +99,15 @@ func (d *ACD) Restore(now time.Time, s Snapshot) ([]Decision, error) {
 		x.seq = d.seq
 		d.inter[x.pub.ID] = x
 		d.now = w.Queued
+		d.deferPlace = true // all are back before anyone is routed: best first
 		d.enter(x, q)
+		d.deferPlace = false
 		d.now = now
 	}
 	for _, a := range d.agents {
 		d.pulls = append(d.pulls, a)
 	}
+	slices.SortFunc(d.pulls, func(x, y *agent) int { return int(x.ord - y.ord) })
 	return d.end(), nil
 }
 

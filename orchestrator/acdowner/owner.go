@@ -187,17 +187,20 @@ func (o *Owner) run() {
 // failed become rejections) before taking the next one.
 func (o *Owner) exec(ctx context.Context, c command) {
 	o.follow = append(o.follow[:0], c)
+	var first error
 	for i := 0; i < len(o.follow); i++ {
-		c := o.follow[i]
 		now := o.cfg.Clock.Now()
-		ds, err := c.apply(now, o.core)
+		ds, err := o.follow[i].apply(now, o.core)
 		o.count(func(k *Counters) { k.Commands++; k.Decisions += int64(len(ds)) })
 		if err == nil {
 			o.applyPlan(ctx, now, ds)
 		}
-		if c.reply != nil {
-			c.reply <- err
+		if i == 0 {
+			first = err
 		}
+	}
+	if c.reply != nil { // after the follow-ups: the caller sees the whole effect
+		c.reply <- first
 	}
 	if len(o.pending) >= o.cfg.FlushSize {
 		o.flushHistory(ctx)

@@ -66,9 +66,10 @@ func TestOfferAcceptFinishAndHistory(t *testing.T) {
 	o := f.start("t1")
 	f.must(o.Login(f.ctx, "a1"))
 	f.must(o.Ready(f.ctx, "a1"))
-	f.must(o.Enqueue(f.ctx, acd.Interaction{ID: "x", Tenant: "t1", Queue: "q"}))
+	f.must(o.Enqueue(f.ctx, acd.Interaction{ID: "x", Tenant: "t1", Queue: "q", Data: map[string]string{"crm": "42"}}))
 	offers := f.off.take()
-	if len(offers) != 1 || offers[0].Agent != "a1" || offers[0].Tenant != "t1" || !offers[0].Deadline.Equal(t0.Add(10*time.Second)) {
+	if len(offers) != 1 || offers[0].Agent != "a1" || offers[0].Tenant != "t1" || !offers[0].Deadline.Equal(t0.Add(10*time.Second)) ||
+		offers[0].Data["crm"] != "42" {
 		t.Fatalf("offers %+v", offers)
 	}
 	f.must(o.Accept(f.ctx, "a1", "x"))

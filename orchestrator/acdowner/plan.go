@@ -39,6 +39,9 @@ func (o *Owner) offer(ctx context.Context, d acd.Decision) {
 	}
 	of := Offer{Tenant: o.tenant, Interaction: d.Interaction, Agent: d.Agent, Queue: d.Queue,
 		Medium: d.Medium, Attempt: d.Attempt, Deadline: d.At}
+	if in, ok := o.core.Interaction(d.Interaction); ok {
+		of.Data = in.Data
+	}
 	if err := o.cfg.Offerer.Offer(ctx, of); err != nil {
 		o.count(func(k *Counters) { k.OfferFailures++ })
 		o.log.Warn("offer failed, treated as rejected", "interaction", d.Interaction, "agent", d.Agent, "err", err)

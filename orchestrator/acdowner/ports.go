@@ -15,7 +15,8 @@ type Offer struct {
 	Queue       string
 	Medium      acd.Medium
 	Attempt     uint32
-	Deadline    time.Time // RONA deadline; the owner enforces it
+	Deadline    time.Time         // RONA deadline; the owner enforces it
+	Data        map[string]string // the interaction's attached data (screen pop); do not modify
 }
 
 // Offerer presents offers to agents (ring the phone, pop the chat). Calls are
