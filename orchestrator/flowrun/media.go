@@ -97,7 +97,18 @@ func (in *instance) breakPlayback(ctx context.Context) {
 	}
 	p.stopped.Store(true)
 	p.broke = true
-	if err := in.r.cfg.Switch.StopPlay(ctx, in.call.Key); err != nil && ctx.Err() == nil {
+	in.sendStop(ctx)
+}
+
+// stopWait bounds one StopPlay: the media's end reaches the loop through the
+// playback goroutine anyway, and a switch may wait for a completion that
+// already passed (media ending on its own at the same moment).
+const stopWait = 500 * time.Millisecond
+
+func (in *instance) sendStop(ctx context.Context) {
+	sctx, cancel := context.WithTimeout(ctx, stopWait)
+	defer cancel()
+	if err := in.r.cfg.Switch.StopPlay(sctx, in.call.Key); err != nil && ctx.Err() == nil && sctx.Err() == nil {
 		in.log.Warn("flowrun: stop play failed", "err", err)
 	}
 }
@@ -113,14 +124,12 @@ func (in *instance) stopPlayback(ctx context.Context) {
 	in.play = nil
 	p.stopped.Store(true)
 	for i := 0; i < 5 && ctx.Err() == nil; i++ {
-		if err := in.r.cfg.Switch.StopPlay(ctx, in.call.Key); err != nil && ctx.Err() == nil {
-			in.log.Warn("flowrun: stop play failed", "err", err)
-		}
+		in.sendStop(ctx)
 		select {
 		case <-p.done:
 			p.cancel()
 			return
-		case <-time.After(500 * time.Millisecond):
+		case <-time.After(stopWait):
 		}
 	}
 	p.cancel()
