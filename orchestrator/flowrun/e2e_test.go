@@ -347,7 +347,7 @@ func TestE2ECallKeepsItsVersion(t *testing.T) {
 	b := e.place("+8613800000002")
 	waitPlayed(t, b, "v2.wav", 1)
 	st := e.runner.Stats()
-	if st.Flows[FlowKey{"acme", "main", 1}].Active != 1 || st.Flows[FlowKey{"acme", "main", 2}].Active != 1 {
+	if st.Flow(FlowKey{"acme", "main", 1}).Active != 1 || st.Flow(FlowKey{"acme", "main", 2}).Active != 1 {
 		t.Errorf("stats %+v", st.Flows)
 	}
 	a.Press("1")

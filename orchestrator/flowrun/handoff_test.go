@@ -109,7 +109,7 @@ func TestQueueHandOffAgentLegSurvey(t *testing.T) {
 		q.Data["account"] != "42" || q.Data["caller"] != "+8613800000001" {
 		t.Errorf("queue hand-off %+v", q)
 	}
-	if st := r.Stats(); st.InIVR != 0 || st.Flows[FlowKey{"acme", "main", 1}].Completed != 1 {
+	if st := r.Stats(); st.InIVR != 0 || st.Flow(FlowKey{"acme", "main", 1}).Completed != 1 {
 		t.Errorf("while queued: stats %+v", st)
 	}
 	o, err = r.Resume(ctx, o.Suspend, ivrflows.QueueResult{Answered: true, Agent: "1001"})
@@ -128,7 +128,7 @@ func TestQueueHandOffAgentLegSurvey(t *testing.T) {
 	if got, want := s.nodes(), []string{"queue", "survey", "bye"}; !slices.Equal(got, want) {
 		t.Errorf("trace %q, want %q", got, want)
 	}
-	if st := r.Stats(); st.InIVR != 0 || st.Flows[FlowKey{"acme", "main", 1}].Completed != 1 {
+	if st := r.Stats(); st.InIVR != 0 || st.Flow(FlowKey{"acme", "main", 1}).Completed != 1 {
 		t.Errorf("after: stats %+v", st)
 	}
 	if _, err := r.Resume(ctx, o.Suspend, ivrflows.AgentLegEnded{}); !errors.Is(err, ErrBadCall) {
@@ -314,7 +314,7 @@ func TestPortsGauge(t *testing.T) {
 	}
 	wg.Wait()
 	st = r.Stats()
-	if st.InIVR != 0 || st.Flows[FlowKey{"acme", "main", 1}].Abandoned != 2 || st.Flows[FlowKey{"acme", "main", 1}].Started != 2 ||
+	if st.InIVR != 0 || st.Flow(FlowKey{"acme", "main", 1}).Abandoned != 2 || st.Flow(FlowKey{"acme", "main", 1}).Started != 2 ||
 		st.Nodes["fs1"] != (NodePorts{Idle: 10, Capacity: 10}) {
 		t.Errorf("after: %+v", st)
 	}

@@ -40,8 +40,8 @@ func newInstance(r *Runner, call orchestrator.InboundCall, prog *ivrflows.Progra
 	return in
 }
 
-func (in *instance) key() flowKey {
-	return flowKey{Tenant: in.meta.Tenant, Flow: in.meta.FlowID, Version: in.meta.Version}
+func (in *instance) key() FlowKey {
+	return FlowKey{Tenant: in.meta.Tenant, Flow: in.meta.FlowID, Version: in.meta.Version}
 }
 
 // loop carries out res, then feeds inputs until a hand-off or the end.

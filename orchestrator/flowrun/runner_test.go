@@ -113,7 +113,7 @@ func TestCallerHangupMidFlow(t *testing.T) {
 		t.Errorf("runner hung up a call that was already gone: %q", sw.Log())
 	}
 	st := r.Stats()
-	if st.InIVR != 0 || st.Flows[FlowKey{"acme", "main", 1}].Abandoned != 1 {
+	if st.InIVR != 0 || st.Flow(FlowKey{"acme", "main", 1}).Abandoned != 1 {
 		t.Errorf("stats %+v", st)
 	}
 }
@@ -127,7 +127,7 @@ func TestAnswerFailure(t *testing.T) {
 	if err == nil || o.Result != ivrflows.OutcomeError {
 		t.Fatalf("Run = %+v, %v; want an answer error", o, err)
 	}
-	if st := r.Stats(); st.InIVR != 0 || st.Flows[FlowKey{"acme", "main", 1}].Failed != 1 {
+	if st := r.Stats(); st.InIVR != 0 || st.Flow(FlowKey{"acme", "main", 1}).Failed != 1 {
 		t.Errorf("stats %+v", st)
 	}
 }

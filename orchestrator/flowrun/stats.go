@@ -1,6 +1,9 @@
 package flowrun
 
 import (
+	"cmp"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/switchboard-cc/switchboard/ivrflows"
@@ -20,8 +23,6 @@ type FlowKey struct {
 	Version int              `json:"version"`
 }
 
-type flowKey = FlowKey
-
 // FlowCounts are one flow version's counters.
 type FlowCounts struct {
 	Active    int   `json:"active"`
@@ -39,12 +40,18 @@ type NodePorts struct {
 	Capacity int `json:"capacity"`
 }
 
-// Stats is a snapshot; the maps are the caller's.
+// FlowStats is one flow version's counters in a snapshot.
+type FlowStats struct {
+	FlowKey
+	FlowCounts
+}
+
+// Stats is a snapshot; the maps and slices are the caller's.
 type Stats struct {
 	InIVR        int                      `json:"in_ivr"`
 	Nodes        map[string]NodePorts     `json:"nodes"`
 	Tenants      map[tenancy.TenantID]int `json:"tenants"`
-	Flows        map[FlowKey]FlowCounts   `json:"-"`
+	Flows        []FlowStats              `json:"flows"` // sorted by tenant, flow, version
 	TraceFailed  int64                    `json:"trace_failed"`
 	TraceDropped int64                    `json:"trace_dropped"`
 }
@@ -142,6 +149,16 @@ func (s *stats) traceDropped(n int) {
 	s.mu.Unlock()
 }
 
+// Flow returns one flow version's counters from the snapshot.
+func (s Stats) Flow(k FlowKey) FlowCounts {
+	for _, f := range s.Flows {
+		if f.FlowKey == k {
+			return f.FlowCounts
+		}
+	}
+	return FlowCounts{}
+}
+
 // Stats returns a snapshot of every tenant's figures (operator view).
 func (r *Runner) Stats() Stats { return r.stats.snapshot("") }
 
@@ -149,7 +166,7 @@ func (r *Runner) Stats() Stats { return r.stats.snapshot("") }
 // nothing about the others); node figures are left out for the same reason.
 func (r *Runner) TenantStats(t tenancy.TenantID) Stats {
 	if t == "" {
-		return Stats{Tenants: map[tenancy.TenantID]int{}, Flows: map[FlowKey]FlowCounts{}}
+		return Stats{Tenants: map[tenancy.TenantID]int{}}
 	}
 	return r.stats.snapshot(t)
 }
@@ -157,7 +174,7 @@ func (r *Runner) TenantStats(t tenancy.TenantID) Stats {
 func (s *stats) snapshot(only tenancy.TenantID) Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := Stats{Tenants: map[tenancy.TenantID]int{}, Flows: map[FlowKey]FlowCounts{}}
+	out := Stats{Tenants: map[tenancy.TenantID]int{}}
 	for t, n := range s.tenants {
 		if only == "" || t == only {
 			out.Tenants[t] = n
@@ -166,9 +183,12 @@ func (s *stats) snapshot(only tenancy.TenantID) Stats {
 	}
 	for k, c := range s.flows {
 		if only == "" || k.Tenant == only {
-			out.Flows[k] = *c
+			out.Flows = append(out.Flows, FlowStats{k, *c})
 		}
 	}
+	slices.SortFunc(out.Flows, func(a, b FlowStats) int {
+		return cmp.Or(strings.Compare(string(a.Tenant), string(b.Tenant)), strings.Compare(a.Flow, b.Flow), a.Version-b.Version)
+	})
 	if only != "" {
 		return out
 	}
