@@ -71,46 +71,25 @@ func ParsePlain(b []byte) (*Event, error) {
 // ParseJSON parses a text/event-json body: one object of string (or string
 // array) values; "_body" holds the event body.
 func ParseJSON(b []byte) (*Event, error) {
-	var raw map[string]any
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, frameErr(ErrMalformed, "json event: %v", err)
-	}
-	e := &Event{Headers: make(map[string]string, len(raw))}
-	for k, v := range raw {
-		s, err := jsonValue(k, v)
-		if err != nil {
-			return nil, err
+	e := &Event{Headers: make(map[string]string, 160)}
+	err := parseFlatJSON(b, func(k, v string, array []string) {
+		if array != nil {
+			v = "ARRAY::" + strings.Join(array, "|:")
 		}
 		if k == "_body" {
-			e.Body = []byte(s)
-			continue
+			e.Body = []byte(v)
+			return
 		}
-		e.Headers[k] = s
+		e.Headers[k] = v
+	})
+	if err != nil {
+		return nil, frameErr(ErrMalformed, "json event: %v", err)
 	}
 	delete(e.Headers, "Content-Length")
 	if e.Headers["Event-Name"] == "" {
 		return nil, frameErr(ErrMalformed, "json event has no Event-Name")
 	}
 	return e, nil
-}
-
-func jsonValue(k string, v any) (string, error) {
-	switch v := v.(type) {
-	case string:
-		return v, nil
-	case []any:
-		parts := make([]string, len(v))
-		for i, p := range v {
-			s, ok := p.(string)
-			if !ok {
-				return "", frameErr(ErrMalformed, "json event header %q: array item %d is not a string", truncate(k), i)
-			}
-			parts[i] = s
-		}
-		return "ARRAY::" + strings.Join(parts, "|:"), nil
-	default:
-		return "", frameErr(ErrMalformed, "json event header %q is a %T, not a string", truncate(k), v)
-	}
 }
 
 // sortedNames returns header names with Event-Name first, then sorted, so

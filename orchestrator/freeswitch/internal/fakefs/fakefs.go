@@ -139,6 +139,14 @@ func (s *Session) Write(fs ...*esl.Frame) error {
 	return s.w.WriteFrames(fs...)
 }
 
+// WriteRaw sends bytes as they are (pre-encoded frames, for benchmarks).
+func (s *Session) WriteRaw(p []byte) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	_, err := s.nc.Write(p)
+	return err
+}
+
 // Reply sends a command/reply with Reply-Text and extra headers (name, value pairs).
 func (s *Session) Reply(text string, kv ...string) error {
 	return s.Write(ReplyFrame(text, kv...))
