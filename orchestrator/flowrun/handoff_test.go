@@ -88,7 +88,7 @@ const queueFlow = `{"id": "main", "name": "Q", "start": "queue",
  "nodes": [
   {"id": "queue", "type": "queue", "params": {"queue": "sales", "priority": 5, "skills": ["en"],
    "data": {"account": "account", "caller": "caller"}}, "exits": {"done": "survey", "failed": "vm"}},
-  {"id": "survey", "type": "survey", "params": {"question": "satisfaction", "prompts": [{"prompt": "survey"}], "min": 1, "max": 5, "timeout_ms": 1000},
+  {"id": "survey", "type": "survey", "params": {"question": "satisfaction", "prompts": [{"prompt": "survey"}], "min": 1, "max": 5, "timeout_ms": 1000, "tries": 1},
    "exits": {"next": "bye"}},
   {"id": "vm", "type": "voicemail", "params": {"mailbox": "general", "greeting": [{"prompt": "vm"}], "max_seconds": 1, "notify": true},
    "exits": {"next": "bye"}},
@@ -124,6 +124,9 @@ func TestQueueHandOffAgentLegSurvey(t *testing.T) {
 	if len(s.surveys) != 1 || s.surveys[0].Score != 4 || s.surveys[0].Agent != "1001" || s.surveys[0].CallID != "call-1" ||
 		s.surveys[0].Tenant != "acme" || s.surveys[0].Question != "satisfaction" {
 		t.Errorf("surveys %+v", s.surveys)
+	}
+	if want := []string{"answer", "play survey.wav", "stop", "play bye.wav", "hangup NORMAL_CLEARING"}; !slices.Equal(sw.Log(), want) {
+		t.Errorf("log %q, want %q (the 9 pressed for the agent is not a survey answer)", sw.Log(), want)
 	}
 	if got, want := s.nodes(), []string{"queue", "survey", "bye"}; !slices.Equal(got, want) {
 		t.Errorf("trace %q, want %q", got, want)

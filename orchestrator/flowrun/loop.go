@@ -169,6 +169,23 @@ func (in *instance) pending(ctx context.Context) ivrflows.Input {
 	}
 }
 
+// dropStaleKeys discards keys left in the call's events from the agent leg
+// (meant for the agent, not for the survey that follows) and reports
+// whether the call ended meanwhile.
+func (in *instance) dropStaleKeys(ctx context.Context) bool {
+	for {
+		select {
+		case ev, ok := <-in.call.Events:
+			if !ok || ev.Kind == orchestrator.EventHangup || ev.Kind == orchestrator.EventEnded {
+				in.gone = true
+				return true
+			}
+		default:
+			return in.gone || ctx.Err() != nil
+		}
+	}
+}
+
 // suspend hands the call to the session at a queue or transfer.
 func (in *instance) suspend(ctx context.Context) Outcome {
 	o := *in.handoff

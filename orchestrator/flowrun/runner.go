@@ -181,6 +181,9 @@ func (r *Runner) Resume(ctx context.Context, s *Suspended, input ivrflows.Input)
 		return Outcome{Kind: Ended, Result: ivrflows.OutcomeError}, ErrResumed
 	}
 	in := s.inst
+	if _, ok := input.(ivrflows.AgentLegEnded); ok && in.dropStaleKeys(ctx) {
+		input = ivrflows.CallerHangup{} // the caller left with the agent
+	}
 	res, err := in.prog.Step(in.state, input, r.cfg.Clock.Now())
 	if err != nil {
 		return in.outcomeSuspended(), fmt.Errorf("%w: %v", ErrNotWanted, err)
