@@ -242,3 +242,56 @@ func TestACDWithoutOwnerIs404(t *testing.T) {
 		t.Fatalf("%s", r)
 	}
 }
+
+func TestACDReloadAppliesStoredSettings(t *testing.T) {
+	e := newEnv(t)
+	f := e.newTenant("gamma", 10)
+	var sk store.Skill
+	e.must(e.do("POST", f.base+"/skills", f.admin, store.SkillInput{Name: "english"}), 201, &sk)
+	var q store.Queue
+	e.must(e.do("POST", f.base+"/queues", f.admin, store.QueueInput{Name: "sales", Strategy: "longest_idle",
+		RingTimeoutSeconds: 15, WrapUpSeconds: 30,
+		Settings: json.RawMessage(`{"max_waiting": 1, "on_full": {"kind": "voicemail", "target": "vm-sales"},
+			"widening": [{"after_seconds": 20, "relax": 2}], "ui_color": "blue"}`)}), 201, &q)
+	var u store.User
+	e.must(e.do("POST", f.base+"/users", f.admin, CreateUserRequest{Email: "ann@gamma.test", DisplayName: "Ann",
+		Role: tenancy.RoleAgent, Password: testPassword}), 201, &u)
+	var ag store.Agent
+	e.must(e.do("POST", f.base+"/agents", f.admin, CreateAgentRequest{UserID: u.ID, Extension: "1001", DisplayName: "Ann",
+		SIPPassword: "sip-secret-1", Skills: []store.AgentSkill{{SkillID: sk.ID, Level: 5}},
+		Queues: []store.AgentQueue{{QueueID: q.ID, Priority: 1}}}), 201, &ag)
+
+	o, err := acdowner.Start(context.Background(), acdowner.Config{Tenant: f.id, Offerer: nopOfferer{}, Logger: e.api.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Stop(context.Background())
+	e.api.UseACD(&acdRegistry{st: e.store, owners: map[string]*acdowner.Owner{f.id: o}})
+	defer acdByServer.Delete(e.api)
+
+	var res ACDReloadResult
+	e.must(e.do("POST", f.base+"/acd/reload", f.admin, nil), 200, &res)
+	if res.Queues != 1 || res.Agents != 1 {
+		t.Fatalf("%+v", res)
+	}
+	ctx := context.Background()
+	if err := o.Login(ctx, ag.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"x1", "x2"} { // the second overflows: max_waiting 1
+		if err := o.Enqueue(ctx, acd.Interaction{ID: id, Tenant: f.id, Queue: q.ID,
+			Skills: []acd.SkillLevel{{Skill: sk.ID, Level: 3}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var qs ACDQueueStats
+	e.must(e.do("GET", f.base+"/acd/queues/"+q.ID, f.admin, nil), 200, &qs)
+	if qs.Waiting != 1 || qs.LoggedIn != 1 || qs.Windows[0].Overflowed != 1 {
+		t.Fatalf("%+v", qs)
+	}
+	bad, _ := json.Marshal(map[string]any{"on_full": map[string]string{"kind": "fax", "target": "x"}})
+	if _, err := ACDQueueConfig(store.Queue{ID: "q", Strategy: "longest_idle", Settings: bad}); err == nil ||
+		!strings.Contains(err.Error(), "fax") {
+		t.Fatalf("bad overflow kind: %v", err)
+	}
+}
