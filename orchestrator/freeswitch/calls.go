@@ -3,6 +3,7 @@ package freeswitch
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
@@ -105,7 +106,7 @@ func (a *Adapter) dispatch(c *call, ev *esl.Event, fromSocket bool) {
 		c.answered = true
 	}
 	if ev.Name() == "CHANNEL_HANGUP" {
-		c.cause = orchestrator.HangupCause(ev.Get("Hangup-Cause"))
+		c.cause = orchestrator.HangupCause(strings.Clone(ev.Get("Hangup-Cause")))
 	}
 	typed, ok := translate(c.key, ev, now)
 	last := isLastEvent(ev, fromSocket)

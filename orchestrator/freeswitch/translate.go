@@ -1,6 +1,7 @@
 package freeswitch
 
 import (
+	"strings"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
@@ -8,7 +9,8 @@ import (
 )
 
 // translate maps a FreeSWITCH channel event to the port's event, when the
-// port has a kind for it. CHANNEL_HANGUP_COMPLETE and DESTROY are not mapped:
+// port has a kind for it. Strings are cloned: the parser's values share one
+// allocation per event body, which a queued event must not keep alive. CHANNEL_HANGUP_COMPLETE and DESTROY are not mapped:
 // the stream's end is EventEnded, emitted once by Adapter.end.
 func translate(key orchestrator.Key, ev *esl.Event, now time.Time) (orchestrator.Event, bool) {
 	e := orchestrator.Event{Call: key, At: now, Seq: ev.Seq()}
@@ -40,6 +42,8 @@ func translate(key orchestrator.Key, ev *esl.Event, now time.Time) (orchestrator
 	default:
 		return e, false
 	}
+	e.Digit, e.Path = strings.Clone(e.Digit), strings.Clone(e.Path)
+	e.Cause, e.Peer.ID = orchestrator.HangupCause(strings.Clone(string(e.Cause))), strings.Clone(e.Peer.ID)
 	return e, true
 }
 
