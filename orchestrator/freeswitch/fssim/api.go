@@ -354,16 +354,17 @@ func apiUUIDBridge(n *Node, arg string, r func(string)) {
 		return
 	}
 	r("+OK " + b.uuid + "\n")
+	a.other, b.other, a.otherIsB, b.otherIsB = b.snapshot(), a.snapshot(), true, false
 	for _, ch := range []*channel{a, b} {
+		ch.profile.transferSource = "uuid_bridge"
 		n.leaveAppLocked(ch)
 		if ch.peer != nil {
 			n.endBridgeLocked(ch)
 		}
 	}
 	for _, ch := range []*channel{a, b} {
-		e := n.chanEventLocked(ch, "CHANNEL_EXECUTE", true, header{"Application", "uuid_bridge"},
-			header{"Application-Data", a.uuid + " " + b.uuid}, header{"Application-UUID", uuid.NewString()})
-		_ = e
+		n.chanEventLocked(ch, "CHANNEL_EXECUTE", true, header{"Application", "uuid_bridge"},
+			header{"Application-Data", a.uuid + " " + b.uuid})
 	}
 	n.bridgeLocked(a, b, false)
 }

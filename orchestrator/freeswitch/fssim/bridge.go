@@ -91,10 +91,15 @@ func (n *Node) dial(t dialTarget, vars map[string]string, order []string, timeou
 		}
 		return nil, "USER_NOT_REGISTERED"
 	}
-	leg := n.newChannelLocked(legSpec{uuid: vars["origination_uuid"], direction: "outbound",
-		name: ph.channelName(), profile: profile{username: ph.user, callerName: cid.callerName,
-			callerNumber: cid.callerNumber, ani: cid.callerNumber, dest: ph.user, context: "default",
-			source: "mod_sofia", network: "127.0.0.1"}, vars: vars, varOrder: order})
+	spec := legSpec{uuid: vars["origination_uuid"], direction: "outbound", name: ph.channelName(),
+		profile: legProfile(ph, aleg, cid), vars: vars, varOrder: order, media: ph.loopback}
+	if !ph.gateway && !ph.loopback {
+		spec.presenceID = ph.user + "@" + ph.domain
+	}
+	leg := n.newChannelLocked(spec)
+	if aleg != nil {
+		aleg.profile.calleeName, aleg.profile.calleeNumber = "Outbound Call", ph.user
+	}
 	leg.phone = ph
 	if aleg != nil {
 		aleg.profile.hasCallee = true
@@ -108,6 +113,7 @@ func (n *Node) dial(t dialTarget, vars map[string]string, order []string, timeou
 		return nil, "USER_BUSY"
 	}
 	if !ph.loopback {
+		leg.profile.network = "127.0.0.1" // the 180 tells where the phone is
 		n.chanEventLocked(leg, "CHANNEL_PROGRESS", true)
 		n.callStateLocked(leg, "RINGING")
 	}
@@ -159,10 +165,37 @@ func (n *Node) waitAnswer(leg *channel, s PhoneScript, timeout time.Duration, al
 	if !leg.phone.loopback {
 		n.chanEventLocked(leg, "CHANNEL_OUTGOING", true)
 	}
+	if aleg == nil && !leg.phone.gateway {
+		// an originated leg: once answered, FreeSWITCH shows the far end as
+		// the caller and the originator's number as the callee (capture 09)
+		p := &leg.profile
+		first := *p
+		p.original = &first
+		p.callerName, p.callerNumber, p.calleeName, p.calleeNumber = p.calleeName, p.calleeNumber, "", p.callerNumber
+	}
 	if s.HangupAfter > 0 {
 		n.hangupLater(leg, s.HangupAfter)
 	}
 	return leg, ""
+}
+
+// legProfile is the caller profile of a new leg: a bridge copies the
+// caller's identity; a bare originate (no caller) has FreeSWITCH's
+// defaults, "Outbound Call" as callee and 0000000000 as number (capture 09).
+func legProfile(ph *phone, aleg *channel, cid profile) profile {
+	p := profile{dest: ph.user, context: "default", callerName: cid.callerName,
+		callerNumber: cid.callerNumber, ani: cid.callerNumber, hasCallee: true,
+		calleeName: "Outbound Call", calleeNumber: ph.user}
+	switch {
+	case ph.loopback:
+		p.source, p.dialplan = "mod_loopback", "xml"
+	case aleg != nil:
+		p.username, p.network, p.source, p.dialplan = ph.user, "127.0.0.1", "mod_sofia", "XML"
+		p.calleeName, p.calleeNumber = cid.callerName, cid.callerNumber
+	default:
+		p.source = "src/switch_ivr_originate.c"
+	}
+	return p
 }
 
 // hangupLater hangs ch up after d unless it ends first (a phone that sends
@@ -180,7 +213,7 @@ func (n *Node) hangupLater(ch *channel, d time.Duration) {
 // bridgeLocked joins a (Bridge-A) and b and emits CHANNEL_BRIDGE on a.
 func (n *Node) bridgeLocked(a, b *channel, byApp bool) {
 	a.peer, b.peer = b, a
-	a.other, b.other = b, a
+	a.other, b.other = b.snapshot(), a.snapshot()
 	a.otherIsB, b.otherIsB = true, false
 	a.bridgeA, b.bridgeA = true, false
 	a.bridgeApp, b.bridgeApp = byApp, byApp

@@ -8,10 +8,11 @@ import (
 // channel is one simulated call leg. All fields are guarded by Node.mu; the
 // channel's goroutine (run) waits for media and timers without the lock.
 type channel struct {
-	uuid      string
-	name      string // e.g. sofia/external/1001@127.0.0.1
-	direction string // inbound (caller) or outbound (originated leg)
-	created   time.Time
+	uuid       string
+	name       string // e.g. sofia/external/1001@127.0.0.1
+	presenceID string // user@domain for legs to registered users
+	direction  string // inbound (caller) or outbound (originated leg)
+	created    time.Time
 
 	profile profile
 	vars    vars
@@ -58,7 +59,17 @@ type profile struct {
 	username, callerName, callerNumber, ani, dest, context, source, network string
 	calleeName, calleeNumber                                                string
 	hasCallee                                                               bool // set once the channel dialled out
+	transferSource, rdnis, dialplan                                         string
+	original                                                                *profile // caller id before a swap
 	created                                                                 time.Time
+}
+
+// orig is the profile as created (Orig-Caller-ID-* never change).
+func (p *profile) orig() *profile {
+	if p.original != nil {
+		return p.original
+	}
+	return p
 }
 
 // vars keeps channel variables in insertion order, as FreeSWITCH prints them.
@@ -121,6 +132,7 @@ func (c *channel) channelData(e *event, withVars bool) {
 	e.add("Call-Direction", c.direction)
 	e.add("Presence-Call-Direction", c.direction)
 	e.add("Channel-HIT-Dialplan", strconv.FormatBool(c.direction == "inbound"))
+	e.add("Channel-Presence-ID", c.presenceID)
 	e.add("Channel-Call-UUID", c.uuid)
 	e.add("Answer-State", c.answerState)
 	if c.hangupCause != "" {
@@ -171,11 +183,11 @@ func (c *channel) profileHeaders(e *event, prefix string, own bool) {
 	e.add(prefix+"Direction", c.direction)
 	e.add(prefix+"Logical-Direction", c.direction)
 	e.add(prefix+"Username", p.username)
-	e.add(prefix+"Dialplan", "XML")
+	e.add(prefix+"Dialplan", p.dialplan)
 	e.add(prefix+"Caller-ID-Name", p.callerName)
 	e.add(prefix+"Caller-ID-Number", p.callerNumber)
-	e.add(prefix+"Orig-Caller-ID-Name", p.callerName)
-	e.add(prefix+"Orig-Caller-ID-Number", p.callerNumber)
+	e.add(prefix+"Orig-Caller-ID-Name", p.orig().callerName)
+	e.add(prefix+"Orig-Caller-ID-Number", p.orig().callerNumber)
 	if !own || p.hasCallee {
 		e.add(prefix+"Callee-ID-Name", p.calleeName)
 		e.add(prefix+"Callee-ID-Number", p.calleeNumber)
@@ -185,7 +197,13 @@ func (c *channel) profileHeaders(e *event, prefix string, own bool) {
 	e.add(prefix+"Destination-Number", p.dest)
 	e.add(prefix+"Unique-ID", c.uuid)
 	e.add(prefix+"Source", p.source)
+	if own {
+		e.add(prefix+"Transfer-Source", p.transferSource)
+	}
 	e.add(prefix+"Context", p.context)
+	if own {
+		e.add(prefix+"RDNIS", p.rdnis)
+	}
 	e.add(prefix+"Channel-Name", c.name)
 	if own {
 		e.add(prefix+"Profile-Index", "1")
@@ -200,6 +218,13 @@ func (c *channel) profileHeaders(e *event, prefix string, own bool) {
 	e.add(prefix+"Screen-Bit", "true")
 	e.add(prefix+"Privacy-Hide-Name", "false")
 	e.add(prefix+"Privacy-Hide-Number", "false")
+}
+
+// snapshot copies what Other-Leg-* shows of c: FreeSWITCH keeps a copy of
+// the other leg's profile, later changes (a transfer) do not show.
+func (c *channel) snapshot() *channel {
+	return &channel{uuid: c.uuid, name: c.name, direction: c.direction, created: c.created,
+		answeredAt: c.answeredAt, profile: c.profile}
 }
 
 // live reports whether the channel has not hung up yet.

@@ -65,7 +65,11 @@ func TestConformance09CallControl(t *testing.T) {
 		want, have := eventNames(sc.want, id), eventNames(got, id)
 		if strings.Join(want, " ") != strings.Join(have, " ") {
 			t.Errorf("%s events:\n want %v\n  got %v", label, want, have)
+			continue
 		}
+		t.Run(label, func(t *testing.T) {
+			compareFrames(t, only(sc.want, ofUUID(id)), only(got, ofUUID(id)))
+		})
 	}
 }
 
@@ -79,6 +83,10 @@ func only(ss []summary, keep func(summary) bool) []summary {
 		}
 	}
 	return out
+}
+
+func ofUUID(id string) func(summary) bool {
+	return func(s summary) bool { return s.uuid == id }
 }
 
 func eventNames(ss []summary, uuid string) []string {

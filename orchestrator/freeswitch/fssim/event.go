@@ -22,7 +22,13 @@ type event struct {
 	plain, json []byte
 }
 
-func (e *event) add(name, value string) { e.hdrs = append(e.hdrs, header{name, value}) }
+// add appends a header; FreeSWITCH never sends a header with an empty
+// value (no capture has one), so neither does fssim.
+func (e *event) add(name, value string) {
+	if value != "" {
+		e.hdrs = append(e.hdrs, header{name, value})
+	}
+}
 
 // get returns the first header named name.
 func (e *event) get(name string) string {

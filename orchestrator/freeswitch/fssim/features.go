@@ -14,7 +14,7 @@ func (n *Node) recordStartLocked(ch *channel, path string) {
 	ch.recording[path] = true
 	ch.info.Recordings = append(ch.info.Recordings, path)
 	n.chanEventLocked(ch, "RECORD_START", true, header{"Record-File-Path", path})
-	n.chanEventLocked(ch, "MEDIA_BUG_START", true, header{"Media-Bug-Function", "session_record"}, header{"Media-Bug-Target", path})
+	n.mediaBugLocked(ch, "MEDIA_BUG_START", "session_record", path)
 }
 
 // recordStopLocked stops path, or every recording for "all".
@@ -25,11 +25,23 @@ func (n *Node) recordStopLocked(ch *channel, path string) bool {
 			continue
 		}
 		delete(ch.recording, p)
-		n.chanEventLocked(ch, "RECORD_STOP", true, header{"Record-File-Path", p})
-		n.chanEventLocked(ch, "MEDIA_BUG_STOP", true, header{"Media-Bug-Function", "session_record"}, header{"Media-Bug-Target", p})
+		n.chanEventLocked(ch, "RECORD_STOP", true, header{"Record-File-Path", p},
+			header{"Record-Completion-Cause", "success"})
+		n.mediaBugLocked(ch, "MEDIA_BUG_STOP", "session_record", p)
 		stopped = true
 	}
 	return stopped
+}
+
+// mediaBugLocked emits MEDIA_BUG_START/STOP: the bug's headers come before
+// the channel data (capture 09).
+func (n *Node) mediaBugLocked(ch *channel, name, function, target string) {
+	e := n.newEventLocked(name, "", "switch_core_media_bug.c", "switch_core_media_bug_add", 0)
+	e.uuid = ch.uuid
+	e.add("Media-Bug-Function", function)
+	e.add("Media-Bug-Target", target)
+	ch.channelData(e, true)
+	n.emitLocked(e)
 }
 
 func (n *Node) stopRecordingsLocked(ch *channel) { n.recordStopLocked(ch, "all") }
@@ -56,7 +68,7 @@ func appEavesdrop(n *Node, ch *channel, a *runningApp) string {
 		}
 		n.answerLocked(ch)
 		ch.info.Eavesdropped = append(ch.info.Eavesdropped, target)
-		n.chanEventLocked(t, "MEDIA_BUG_START", true, header{"Media-Bug-Function", "eavesdrop"}, header{"Media-Bug-Target", ch.uuid})
+		n.mediaBugLocked(t, "MEDIA_BUG_START", "eavesdrop", ch.uuid)
 	})
 	if t == nil {
 		return "_none_"
@@ -68,7 +80,7 @@ func appEavesdrop(n *Node, ch *channel, a *runningApp) string {
 	case <-n.ctx.Done():
 	}
 	n.locked(func() {
-		n.chanEventLocked(t, "MEDIA_BUG_STOP", true, header{"Media-Bug-Function", "eavesdrop"}, header{"Media-Bug-Target", ch.uuid})
+		n.mediaBugLocked(t, "MEDIA_BUG_STOP", "eavesdrop", ch.uuid)
 	})
 	return "_none_"
 }
@@ -97,7 +109,13 @@ func (n *Node) transferLocked(ch *channel, args []string) {
 	}
 	ch.queue = nil
 	n.leaveSocketAppLocked(ch)
-	ch.profile.dest = dest
+	if o := ch.profile.original; o != nil { // the new profile starts from the original caller id
+		ch.profile.callerName, ch.profile.callerNumber = o.callerName, o.callerNumber
+		ch.profile.calleeName, ch.profile.calleeNumber = o.calleeName, o.calleeNumber
+	}
+	ch.profile.rdnis, ch.profile.dest = ch.profile.dest, dest
+	ch.profile.transferSource = "uuid_transfer"
+	ch.other = nil // a transfer starts a new caller profile
 	n.stateLocked(ch, "CS_ROUTING")
 	n.stateLocked(ch, "CS_EXECUTE")
 	steps, ok := n.cfg.Dialplan[dest]

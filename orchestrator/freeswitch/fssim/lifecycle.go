@@ -8,12 +8,14 @@ import (
 
 // legSpec describes a new channel.
 type legSpec struct {
-	uuid      string
-	name      string
-	direction string
-	profile   profile
-	vars      map[string]string
-	varOrder  []string
+	uuid       string
+	name       string
+	direction  string
+	profile    profile
+	vars       map[string]string
+	varOrder   []string
+	presenceID string
+	media      bool // codec known from the start (loopback)
 }
 
 // newChannelLocked creates a channel and emits its birth events in
@@ -28,7 +30,8 @@ func (n *Node) newChannelLocked(s legSpec) *channel {
 	ch := &channel{uuid: s.uuid, name: s.name, direction: s.direction, created: now,
 		profile: s.profile, state: "CS_NEW", callState: "DOWN", answerState: "ringing",
 		wake: make(chan struct{}, 1), hungup: make(chan struct{}), done: make(chan struct{}),
-		digitCh: make(chan struct{}, 1), recording: map[string]bool{}}
+		digitCh: make(chan struct{}, 1), recording: map[string]bool{},
+		media: s.media}
 	if s.direction == "outbound" {
 		ch.answerState = "ringing"
 	}
@@ -46,6 +49,7 @@ func (n *Node) newChannelLocked(s legSpec) *channel {
 	n.sessions++
 	if s.direction == "outbound" {
 		n.chanEventLocked(ch, "CHANNEL_OUTGOING", true)
+		ch.presenceID = s.presenceID // known after the first event (capture 09)
 	} else {
 		n.stateLocked(ch, "CS_NEW")
 	}

@@ -19,7 +19,7 @@ func (n *Node) originate(arg string) (string, func()) {
 		return "-ERR " + err.Error() + "\n", nil
 	}
 	timeout := time.Duration(atoiDefault(vars["originate_timeout"], 60)) * time.Second
-	cid := profile{callerName: orDefault(vars["origination_caller_id_name"], "Outbound Call"),
+	cid := profile{callerName: vars["origination_caller_id_name"],
 		callerNumber: orDefault(vars["origination_caller_id_number"], "0000000000")}
 	var leg *channel
 	cause := ""

@@ -96,7 +96,7 @@ func (n *Node) newCallerLocked(in IncomingCall) *channel {
 	ch := n.newChannelLocked(legSpec{uuid: in.UUID, direction: "inbound",
 		name: "sofia/external/" + in.From + "@127.0.0.1:5070", vars: vars, varOrder: order,
 		profile: profile{username: in.From, callerName: in.From, callerNumber: in.From, ani: in.From,
-			dest: in.To, context: "public", source: "mod_sofia", network: "127.0.0.1"}})
+			dest: in.To, context: "public", source: "mod_sofia", network: "127.0.0.1", dialplan: "XML"}})
 	ch.info.script = in.DTMF
 	ch.callerHangupAfter = in.HangupAfter
 	n.callStateLocked(ch, "RINGING")
