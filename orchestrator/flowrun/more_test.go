@@ -3,6 +3,7 @@ package flowrun
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,4 +82,87 @@ func TestTTSFailureSkipsTheItem(t *testing.T) {
 		t.Errorf("log %q, want %q", sw.Log(), want)
 	}
 	noPlaybackLeft(t)
+}
+
+// manualClock fires timers only when the test says so.
+type manualClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers []manualTimer
+}
+
+type manualTimer struct {
+	d  time.Duration
+	ch chan time.Time
+}
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *manualClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	c.timers = append(c.timers, manualTimer{d, ch})
+	return ch
+}
+
+// fire advances the clock by d and fires the oldest timer asked for d,
+// waiting for the runner to ask for it.
+func (c *manualClock) fire(t *testing.T, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		c.mu.Lock()
+		for i, tm := range c.timers {
+			if tm.d == d {
+				c.timers = slices.Delete(c.timers, i, i+1)
+				c.now = c.now.Add(d)
+				tm.ch <- c.now
+				c.mu.Unlock()
+				return
+			}
+		}
+		c.mu.Unlock()
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("no timer of %v was asked for", d)
+}
+
+func TestClockDrivesTimeoutsAndTrace(t *testing.T) {
+	clock := &manualClock{now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	sw, s := newFakeSwitch(), &sinks{}
+	sw.playFor = time.Millisecond
+	r := newTestRunner(t, sw, s, func(c *Config) { c.Clock = clock })
+	ctx, call := sw.call(t)
+	done := make(chan Outcome, 1)
+	go func() {
+		o, _ := r.Run(ctx, call, compileFlow(t, menuFlow), acme)
+		done <- o
+	}()
+	clock.fire(t, 500*time.Millisecond) // the menu's timeout_ms
+	select {
+	case o := <-done:
+		if o.Result != ivrflows.OutcomeHangup {
+			t.Errorf("outcome %+v", o)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("flow did not end after its timeout fired")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var menu ivrflows.TraceEntry
+	for _, b := range s.batches {
+		for _, e := range b.Entries {
+			if e.Node == "main_menu" {
+				menu = e
+			}
+		}
+	}
+	if menu.Exit != "fail" || menu.Left.Sub(menu.Entered) != 500*time.Millisecond {
+		t.Errorf("menu trace %+v: want the fail exit after 500 ms of the runner's clock", menu)
+	}
 }

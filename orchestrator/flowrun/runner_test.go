@@ -82,10 +82,13 @@ func TestKeyDuringPlayWithoutBargeInIsTypeAhead(t *testing.T) {
 
 func TestMenuTimeout(t *testing.T) {
 	sw, s := newFakeSwitch(), &sinks{}
+	sw.playFor = 300 * time.Millisecond
 	start := time.Now()
 	o := runFlow(t, sw, newTestRunner(t, sw, s, nil), menuFlow)
-	if took := time.Since(start); took < 500*time.Millisecond {
-		t.Errorf("flow ended after %v: the 500 ms menu timeout was not waited", took)
+	// welcome 300 ms, menu prompt 300 ms, then the 500 ms timeout counted
+	// from the end of the prompt (IVR-4), then the goodbye prompt.
+	if took := time.Since(start); took < 1400*time.Millisecond || took > 2500*time.Millisecond {
+		t.Errorf("flow ended after %v, want about 1.4 s", took)
 	}
 	if o.Result != ivrflows.OutcomeHangup || !slices.Equal(s.nodes(), []string{"welcome", "main_menu", "bye"}) {
 		t.Errorf("outcome %+v trace %q", o, s.nodes())
