@@ -81,8 +81,18 @@ func (a *Adapter) Start() {
 }
 
 // Close stops every goroutine the adapter started and closes its connections.
-// Calls in progress see their streams end with EventEnded.
+// Every call stream is closed; one whose consumer keeps up ends with
+// EventEnded (the calls themselves stay up on the switch).
 func (a *Adapter) Close() error {
+	a.mu.Lock()
+	calls := make([]*call, 0, len(a.calls))
+	for _, c := range a.calls {
+		calls = append(calls, c)
+	}
+	a.mu.Unlock()
+	for _, c := range calls {
+		a.end(c, "")
+	}
 	a.quit()
 	for _, n := range a.nodes {
 		if c := n.current(); c != nil {

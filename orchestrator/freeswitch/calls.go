@@ -43,7 +43,7 @@ type waiter struct {
 // of it can be missed. It starts the call's pump goroutine.
 func (a *Adapter) track(key orchestrator.Key, socket *eslconn.Conn) (*call, error) {
 	c := &call{key: key, socket: socket, endCh: make(chan struct{})}
-	c.q = newQueue[orchestrator.Event](16, a.opts.HighWater,
+	c.q = newQueue[orchestrator.Event](4, a.opts.HighWater,
 		func(d int) { a.slowConsumer("call "+key.String(), d) }, a.queuedDelta)
 	a.mu.Lock()
 	if _, dup := a.calls[key]; dup {

@@ -72,9 +72,10 @@ func (q *queue[T]) depth() int {
 	return len(q.items) - q.head
 }
 
-// pump moves items to out in order until the queue is closed and drained
-// (then it closes out) or stop is closed (then out stays open and the items
-// left are discounted). It is the queue's only consumer goroutine.
+// pump moves items to out in order until the queue is closed and drained, or
+// stop is closed (the items left are then discarded and counted out). Either
+// way it closes out, so a consumer ranging over it always finishes. It is
+// the queue's only consumer goroutine.
 func (q *queue[T]) pump(stop <-chan struct{}) {
 	for {
 		v, ok, done := q.pop()
@@ -88,6 +89,7 @@ func (q *queue[T]) pump(stop <-chan struct{}) {
 				continue
 			case <-stop:
 				q.discard()
+				close(q.out)
 				return
 			}
 		}
@@ -97,6 +99,7 @@ func (q *queue[T]) pump(stop <-chan struct{}) {
 		case <-stop:
 			q.onDepth(-1)
 			q.discard()
+			close(q.out)
 			return
 		}
 	}
