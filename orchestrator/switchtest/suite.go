@@ -170,7 +170,7 @@ func testStopPlay(t *testing.T, h Harness) {
 
 func collect(t *testing.T, h Harness, digits string, spec orchestrator.CollectSpec) orchestrator.CollectResult {
 	t.Helper()
-	c := arrive(t, h, CallerSpec{From: "5551004", To: "9100", Digits: digits, DigitGap: 150 * time.Millisecond})
+	c := arrive(t, h, CallerSpec{From: "5551004", To: "9100", Digits: digits, DigitGap: 300 * time.Millisecond})
 	mustAnswer(t, h, c)
 	res, err := h.Switch().Collect(ctxFor(t, verbTimeout), c.Key, spec)
 	if err != nil {

@@ -99,6 +99,7 @@ func TestConformanceOutbound(t *testing.T) {
 		call  IncomingCall
 		setup func(*Node) error
 		watch func(*Call) func(summary)
+		keep  func(summary) bool
 	}{
 		// The caller presses 1 2 # once the collection runs (sipp pressed
 		// them 3.4 s after the answer); pressing on the event keeps the
@@ -119,6 +120,10 @@ func TestConformanceOutbound(t *testing.T) {
 		{file: "08-outbound-bridge-noanswer.jsonl", call: IncomingCall{From: "sipp", To: "9100"},
 			setup: func(n *Node) error { return n.RegisterPhone("1000", "127.0.0.1", PhoneScript{NoAnswer: true}) }},
 		{file: "08c-outbound-bridge-unregistered-user.jsonl", call: IncomingCall{From: "sipp", To: "9100"}},
+		// continue_on_fail: the caller hears a tone after the failed bridge.
+		{file: "08b-outbound-bridge-noanswer-continue-on-fail.jsonl", call: IncomingCall{From: "sipp", To: "9100"},
+			setup: func(n *Node) error { return n.RegisterPhone("1000", "127.0.0.1", PhoneScript{NoAnswer: true}) },
+			keep:  withoutSocketPark},
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
@@ -147,12 +152,21 @@ func TestConformanceOutbound(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer nc.Close()
-			sc := loadScript(t, tc.file, "out", keepAll)
-			got := replayWatch(t, nc, sc, keepAll, nil, watch)
+			keep := keepAll
+			if tc.keep != nil {
+				keep = tc.keep
+			}
+			sc := loadScript(t, tc.file, "out", keep)
+			got := replayWatch(t, nc, sc, keep, nil, watch)
 			compareFrames(t, sc.want, got)
 		})
 	}
 }
+
+// withoutSocketPark drops CHANNEL_PARK: the socket application parks the
+// channel while the controller subscribes, so whether the socket sees that
+// PARK is a race (only capture 08b has it); fssim does not send it.
+func withoutSocketPark(s summary) bool { return s.name != "CHANNEL_PARK" }
 
 // membership are the conference::maintenance actions fssim simulates; the
 // sound ones (play-file, play-file-done) are left out (README.md).
