@@ -4,6 +4,9 @@ import (
 	"context"
 	"runtime"
 	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/ivrflows"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
 )
@@ -57,6 +60,29 @@ func BenchmarkExecutorStep(b *testing.B) {
 			b.Fatalf("%+v %v", o, err)
 		}
 		nodes += o.Trace
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(nodes), "ns/node")
+}
+
+// BenchmarkCoreOnly drives the same call through the interpreter alone
+// (same inputs, no switch, no trace), so the executor's own cost per node is
+// the difference with BenchmarkExecutorStep.
+func BenchmarkCoreOnly(b *testing.B) {
+	prog := compileFlow(b, benchFlow)
+	inputs := []ivrflows.Input{ivrflows.PlayDone{}, ivrflows.Digit{Key: "1"}, ivrflows.PlayDone{}}
+	b.ReportAllocs()
+	nodes := 0
+	for i := 0; i < b.N; i++ {
+		now := time.Now()
+		s, res := prog.Start(ivrflows.Call{ID: "c", Tenant: "acme", Caller: "1", Called: "2"}, now)
+		nodes += len(res.Trace)
+		for _, in := range inputs {
+			res, _ = prog.Step(s, in, now)
+			nodes += len(res.Trace)
+		}
+		if !s.Done || nodes != 6*(i+1) {
+			b.Fatalf("flow not done after its inputs: %+v, %d nodes", s, nodes)
+		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(nodes), "ns/node")
 }
