@@ -242,13 +242,12 @@ func (d *ACD) SetAgent(now time.Time, p AgentProfile) ([]Decision, error) {
 	}
 	d.detach(a)
 	a.prof = p
-	a.prof.Skills = slices.Clone(p.Skills)
-	a.prof.Queues = slices.Clone(p.Queues)
+	a.prof.Skills, a.prof.Queues = nil, nil // compiled into skills and mems; not kept twice
 	a.skills, a.cap = sk, p.Capacity
 	if a.cap.isZero() {
 		a.cap = DefaultCapacity()
 	}
-	d.attach(a)
+	d.attach(a, p.Queues)
 	d.reindex(a)
 	for _, x := range append([]*interaction(nil), a.parked...) {
 		if a.member(x.q) == nil { // no longer a member: any agent may take it
@@ -277,8 +276,8 @@ func (d *ACD) detach(a *agent) {
 	a.mems = a.mems[:0]
 }
 
-func (d *ACD) attach(a *agent) {
-	for _, pm := range a.prof.Queues {
+func (d *ACD) attach(a *agent, queues []Membership) {
+	for _, pm := range queues {
 		q := d.queues[pm.Queue]
 		if a.member(q) != nil {
 			continue
@@ -348,7 +347,7 @@ func (d *ACD) reindex(a *agent) {
 				}
 				h.removeAt(int(pos))
 			}
-			h.push(agentEntry{k1: k1, k2: k2, ord: a.ord, m: m})
+			h.push(agentEntry{k1: k1, k2: k2, m: m})
 		}
 	}
 }

@@ -237,11 +237,19 @@ func heapAlloc() uint64 {
 // profile, skills, 3 memberships and index entries) and per waiting
 // interaction (with its ID, skills and index entry).
 func BenchmarkMemory(b *testing.B) {
-	for _, n := range []int{10000} {
-		b.Run(fmt.Sprintf("agents=%d", n), func(b *testing.B) {
+	for _, media := range []string{"voice", "all"} {
+		n := 10000
+		b.Run(fmt.Sprintf("agents=%d/media=%s", n, media), func(b *testing.B) {
 			{ // once, whatever b.N: it is a measurement, not a timing
 				before := heapAlloc()
 				bt := newBenchTenant(b, 0, 0)
+				for _, q := range bt.d.queues { // indexes exist for every medium the queues have seen
+					for m := Medium(0); m < numMedia; m++ {
+						if media == "all" || m == Voice {
+							bt.d.serve(q, m)
+						}
+					}
+				}
 				queuesOnly := heapAlloc()
 				for j := range n {
 					bt.agents = append(bt.agents, bt.addAgent(b, j))

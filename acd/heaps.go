@@ -71,8 +71,7 @@ func (h waitHeap) down(i int) bool {
 // agentEntry is one ready agent in a queue's index for one medium.
 type agentEntry struct {
 	k1, k2 int64
-	ord    int32
-	m      *membership
+	m      *membership // final tie-break: m.a.ord, the agent configured first
 }
 
 func agentLess(a, b *agentEntry) bool {
@@ -82,7 +81,7 @@ func agentLess(a, b *agentEntry) bool {
 	if a.k2 != b.k2 {
 		return a.k2 < b.k2
 	}
-	return a.ord < b.ord
+	return a.m.a.ord < b.m.a.ord
 }
 
 // agentHeap orders a queue's available agents for one medium by the queue's
