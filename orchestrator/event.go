@@ -68,7 +68,7 @@ const (
 	NodeRegistered   // a SIP user registered (User, Domain, Contact)
 	NodeUnregistered // a SIP user unregistered or its registration expired
 	NodeHeartbeat
-	NodeGatewayState // a SIP gateway changed state (Gateway, State; Reason: ping status)
+	NodeGatewayState // a SIP gateway or profile changed state (Gateway: its name, State; Reason: "gateway" or "profile")
 )
 
 // NodeEvent is a node's health or registration change. Node up/down is

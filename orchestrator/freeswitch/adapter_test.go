@@ -151,6 +151,24 @@ func TestNodeReconnectResyncs(t *testing.T) {
 	_ = events
 }
 
+func TestSofiaStatePolling(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.HealthInterval = 20 * time.Millisecond })
+	got := map[string]string{}
+	for len(got) < 2 {
+		ev := h.nodeEvent(orchestrator.NodeGatewayState)
+		got[ev.Gateway] = ev.State + "/" + ev.Reason
+	}
+	if got["internal"] != "RUNNING (0)/profile" || got["external::carrier"] != "REGED/gateway" {
+		t.Errorf("states %v", got)
+	}
+	h.node.mu.Lock()
+	h.node.gateway = "FAIL_WAIT"
+	h.node.mu.Unlock()
+	if ev := h.nodeEvent(orchestrator.NodeGatewayState); ev.Gateway != "external::carrier" || ev.State != "FAIL_WAIT" {
+		t.Errorf("change %+v", ev)
+	}
+}
+
 func TestOriginateControlsAndEnds(t *testing.T) {
 	h := newHarness(t)
 	ctx := ctxT(t)

@@ -31,12 +31,13 @@ type fakeNode struct {
 	commands []string
 	// silent makes uuid_hold answer +OK without any event (as for an unknown
 	// call), to prove the adapter waits for the event.
-	silent bool
+	silent  bool
+	gateway string // state of gateway external::carrier in sofia status
 }
 
 func newFakeNode(t testing.TB) *fakeNode {
 	n := &fakeNode{t: t, sockets: map[string]*fakefs.Session{}, channels: map[string]bool{},
-		vars: map[string]string{}, playing: map[string]string{}}
+		vars: map[string]string{}, playing: map[string]string{}, gateway: "REGED"}
 	srv, err := fakefs.Start("ClueCon", n.handle)
 	if err != nil {
 		t.Fatal(err)
@@ -115,6 +116,12 @@ func (n *fakeNode) api(s *fakefs.Session, cmd string) {
 	switch {
 	case cmd == "show channels as json":
 		reply(n.showChannels())
+	case cmd == "sofia status":
+		n.mu.Lock()
+		gw := n.gateway
+		n.mu.Unlock()
+		reply("Name\tType\tData\tState\n====\n internal\tprofile\tsip:mod_sofia@127.0.0.1:5060\tRUNNING (0)\n" +
+			" external::carrier\tgateway\tsip:carrier@192.0.2.9\t" + gw + "\n====\n1 profile 1 gateway")
 	case f[0] == "uuid_hold":
 		reply("+OK Success")
 		id, name := f[len(f)-1], "CHANNEL_HOLD"

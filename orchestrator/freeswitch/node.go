@@ -52,18 +52,55 @@ func (a *Adapter) runNode(n *node) {
 	}
 }
 
-// holdNode waits until the connection ends or the adapter stops.
+// holdNode keeps watch on a node until its connection ends or the adapter
+// stops: it polls `sofia status` every HealthInterval (wall time) and reports
+// profile and gateway state changes.
 func (a *Adapter) holdNode(n *node, conn *eslconn.Conn) error {
-	select {
-	case <-conn.Done():
-	case <-a.stop:
-		conn.Close()
+	tick := time.NewTicker(a.opts.HealthInterval)
+	defer tick.Stop()
+	states := map[string]string{}
+	for done := false; !done; {
+		a.pollSofia(n.cfg.Name, conn, states)
+		select {
+		case <-conn.Done():
+			done = true
+		case <-a.stop:
+			conn.Close()
+			done = true
+		case <-tick.C:
+		}
 	}
 	n.mu.Lock()
 	n.conn = nil
 	n.mu.Unlock()
 	a.log.Warn("freeswitch: node down", "node", n.cfg.Name, "err", conn.Err())
 	return conn.Err()
+}
+
+// pollSofia reports profiles and gateways whose state changed since the last
+// poll (all of them after a connect) as NodeGatewayState events.
+func (a *Adapter) pollSofia(nodeName string, conn *eslconn.Conn, states map[string]string) {
+	ctx, cancel := a.stopContext(a.opts.CommandTimeout)
+	defer cancel()
+	out, err := conn.API(ctx, "sofia status")
+	if err != nil {
+		a.log.Debug("freeswitch: sofia status failed", "node", nodeName, "err", err)
+		return
+	}
+	rows, err := ParseSofiaStatus(out)
+	if err != nil {
+		a.log.Warn("freeswitch: sofia status unreadable", "node", nodeName, "err", err)
+		return
+	}
+	for _, r := range rows {
+		if r.Type == "alias" || states[r.Name] == r.State {
+			continue
+		}
+		states[r.Name] = r.State
+		a.log.Info("freeswitch: sip state", "node", nodeName, "name", r.Name, "type", r.Type, "state", r.State)
+		a.emitNode(orchestrator.NodeEvent{Kind: orchestrator.NodeGatewayState, Node: nodeName,
+			Gateway: r.Name, State: r.State, Reason: r.Type})
+	}
 }
 
 func (a *Adapter) connectNode(n *node) (*eslconn.Conn, []orchestrator.Key, error) {
@@ -141,7 +178,8 @@ func (a *Adapter) onNodeEvent(nodeName string, ev *esl.Event) {
 }
 
 func (a *Adapter) onCustom(nodeName string, ev *esl.Event) bool {
-	reg := orchestrator.NodeEvent{Node: nodeName, User: ev.Get("username"), Domain: ev.Get("realm"), Contact: ev.Get("contact")}
+	reg := orchestrator.NodeEvent{Node: nodeName, User: strings.Clone(ev.Get("username")),
+		Domain: strings.Clone(ev.Get("realm")), Contact: strings.Clone(ev.Get("contact"))}
 	switch ev.Subclass() {
 	case "sofia::register":
 		reg.Kind = orchestrator.NodeRegistered
@@ -152,7 +190,7 @@ func (a *Adapter) onCustom(nodeName string, ev *esl.Event) bool {
 	case "sofia::gateway_state":
 		a.log.Info("freeswitch: gateway state", "node", nodeName, "gateway", ev.Get("Gateway"), "state", ev.Get("State"))
 		a.emitNode(orchestrator.NodeEvent{Kind: orchestrator.NodeGatewayState, Node: nodeName,
-			Gateway: ev.Get("Gateway"), State: ev.Get("State"), Reason: ev.Get("Ping-Status")})
+			Gateway: strings.Clone(ev.Get("Gateway")), State: strings.Clone(ev.Get("State")), Reason: "gateway"})
 		return true
 	default:
 		return false

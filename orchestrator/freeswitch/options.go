@@ -50,6 +50,9 @@ type Options struct {
 	// has no deadline. Default 30 s; Play, Bridge and Collect wait as long as
 	// the media or the ring time lasts.
 	CommandTimeout time.Duration
+	// HealthInterval is how often `sofia status` is polled on each node
+	// (wall time). Default 30 s.
+	HealthInterval time.Duration
 	// TTSEngine and TTSVoice are used for Playback.Text (speak app).
 	// Defaults "flite", "kal".
 	TTSEngine, TTSVoice string
@@ -89,6 +92,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.CommandTimeout <= 0 {
 		o.CommandTimeout = 30 * time.Second
+	}
+	if o.HealthInterval <= 0 {
+		o.HealthInterval = 30 * time.Second
 	}
 	if o.TTSEngine == "" {
 		o.TTSEngine = "flite"
