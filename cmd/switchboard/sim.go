@@ -19,6 +19,9 @@ controller's outbound socket address.
 `
 
 func runSim(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "demo" {
+		return runSimDemo(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "node" {
 		fmt.Fprint(stderr, simUsage)
 		return errors.New("sim: want a subcommand: node")
