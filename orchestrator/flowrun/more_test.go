@@ -166,3 +166,25 @@ func TestClockDrivesTimeoutsAndTrace(t *testing.T) {
 		t.Errorf("menu trace %+v: want the fail exit after 500 ms of the runner's clock", menu)
 	}
 }
+
+// TestTraceBatchIsStoreShaped keeps TraceBatch convertible to the store's
+// batch type by field set (the conversion in cmd depends on it), without
+// importing store: same field names and types, same order.
+func TestTraceBatchIsStoreShaped(t *testing.T) {
+	type storeShape struct {
+		CallID  string
+		FlowID  string
+		Version int
+		Entries []ivrflows.TraceEntry
+	}
+	b := TraceBatch{CallID: "c", FlowID: "f", Version: 2}
+	if s := storeShape(b); s.CallID != "c" || s.Version != 2 {
+		t.Errorf("%+v", s)
+	}
+	var got TraceBatch
+	sink := TraceSinkFunc(func(_ context.Context, _ tenancy.TenantID, b TraceBatch) error { got = b; return nil })
+	_ = sink.AppendTrace(context.Background(), "acme", b)
+	if got.FlowID != "f" {
+		t.Errorf("func adapter passed %+v", got)
+	}
+}
