@@ -168,3 +168,27 @@ func TestSlowConsumerNeverBlocksReader(t *testing.T) {
 		t.Errorf("queue not drained: %+v", st)
 	}
 }
+
+// TestBridgeFailureCauseFromCaptures reads the failure cause where the real
+// bridge completions carry it.
+func TestBridgeFailureCauseFromCaptures(t *testing.T) {
+	for file, want := range map[string]orchestrator.HangupCause{
+		"08-outbound-bridge-noanswer.jsonl":                   orchestrator.CauseNoAnswer,
+		"08b-outbound-bridge-noanswer-continue-on-fail.jsonl": orchestrator.CauseNoAnswer,
+		"08c-outbound-bridge-unregistered-user.jsonl":         orchestrator.CauseUserNotRegistered,
+	} {
+		var got orchestrator.HangupCause
+		for _, f := range captureEvents(t, file, "out") {
+			ev, err := esl.ParseEvent(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.Name() == "CHANNEL_EXECUTE_COMPLETE" && ev.Get("Application") == "bridge" {
+				got = bridgeFailure(ev)
+			}
+		}
+		if got != want {
+			t.Errorf("%s: cause %q, want %q", file, got, want)
+		}
+	}
+}
