@@ -24,6 +24,10 @@ type IncomingCall struct {
 	HangupAfter time.Duration
 	// UUID is the channel's Unique-ID; "" picks a random one.
 	UUID string
+	// Fallback are the dialplan actions after `socket` in the extension: a
+	// failed connect falls through to them (capture 12). Without any, the
+	// call is cleared with NORMAL_CLEARING (the caller gets a 480).
+	Fallback []DialplanApp
 }
 
 // PlaceCall creates an inbound channel and connects it to the controller's
@@ -49,7 +53,7 @@ func (n *Node) PlaceCall(ctx context.Context, addr string, in IncomingCall) (*Ca
 	if err != nil {
 		n.appCompleteLocked(ch, &runningApp{name: "socket", arg: ch.socketApp, uuid: ch.socketAppUUID}, "_none_")
 		ch.socketApp = ""
-		n.hangupLocked(ch, "NORMAL_CLEARING")
+		n.fallBackLocked(ch, in.Fallback)
 		return call, fmt.Errorf("fssim: socket %s: %w", addr, err)
 	}
 	if n.dropped || n.closed {
@@ -58,6 +62,19 @@ func (n *Node) PlaceCall(ctx context.Context, addr string, in IncomingCall) (*Ca
 	}
 	n.attachSocketLocked(ch, nc)
 	return call, nil
+}
+
+// fallBackLocked runs the actions after a failed socket, or clears the call.
+func (n *Node) fallBackLocked(ch *channel, steps []DialplanApp) {
+	if len(steps) == 0 {
+		n.hangupLocked(ch, "NORMAL_CLEARING")
+		return
+	}
+	for _, s := range steps {
+		ch.queue = append(ch.queue, appReq{name: s.App, arg: s.Arg, source: "dialplan"})
+	}
+	ch.dialplan = true
+	ch.signal()
 }
 
 // PlaceDialplanCall creates an inbound channel that runs Config.Dialplan[To]
