@@ -64,6 +64,7 @@ type Owner struct {
 
 	// Owned by the run goroutine.
 	timers   map[acd.TimerRef]Timer
+	byInter  map[string][]acd.TimerRef // pending timers per interaction, stopped when it finishes
 	sent     map[offerKey]Offer
 	pending  []StateRecord
 	dirty    map[string]bool
@@ -102,7 +103,7 @@ func Start(ctx context.Context, cfg Config) (*Owner, error) {
 	o := &Owner{cfg: cfg, tenant: cfg.Tenant, log: cfg.Logger.With("tenant", cfg.Tenant),
 		core:  acd.New(cfg.Tenant, now, acd.Options{Seed: cfg.Seed, Location: cfg.Location}),
 		inbox: make(chan command, cfg.Mailbox), quit: make(chan struct{}), done: make(chan struct{}),
-		timers: map[acd.TimerRef]Timer{}, sent: map[offerKey]Offer{}, dirty: map[string]bool{}}
+		timers: map[acd.TimerRef]Timer{}, byInter: map[string][]acd.TimerRef{}, sent: map[offerKey]Offer{}, dirty: map[string]bool{}}
 	o.subs.init()
 	if err := o.configure(ctx, now); err != nil {
 		return nil, err

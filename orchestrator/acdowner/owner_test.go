@@ -95,6 +95,12 @@ func TestOfferAcceptFinishAndHistory(t *testing.T) {
 	if len(f.off.cancels) != 0 {
 		t.Fatalf("answered offer cancelled: %+v", f.off.cancels)
 	}
+	f.clock.mu.Lock()
+	pending := len(f.clock.timers)
+	f.clock.mu.Unlock()
+	if pending != 1 { // only the flush tick: the answered offer's RONA timer was stopped
+		t.Fatalf("%d timers pending", pending)
+	}
 }
 
 func TestRONAThroughTimers(t *testing.T) {

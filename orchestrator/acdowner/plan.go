@@ -25,6 +25,12 @@ func (o *Owner) applyPlan(ctx context.Context, now time.Time, ds []acd.Decision)
 			o.record(d.Transition)
 		case acd.DecAnswered:
 			o.forget(d)
+			o.unschedule(acd.TimerRef{Kind: acd.TimerOffer, ID: d.Interaction, Gen: d.Attempt})
+		case acd.DecFinished:
+			for _, ref := range o.byInter[d.Interaction] {
+				o.unschedule(ref)
+			}
+			delete(o.byInter, d.Interaction)
 		}
 		if d.Queue != "" {
 			o.dirty[d.Queue] = true
@@ -79,12 +85,23 @@ func (o *Owner) schedule(now time.Time, d acd.Decision) {
 	if old, ok := o.timers[ref]; ok {
 		old.Stop()
 	}
+	if ref.Kind != acd.TimerWrap {
+		o.byInter[ref.ID] = append(o.byInter[ref.ID], ref)
+	}
 	o.timers[ref] = o.cfg.Clock.AfterFunc(max(0, d.At.Sub(now)), func() {
 		o.post(func(now time.Time, c *acd.ACD) ([]acd.Decision, error) {
 			delete(o.timers, ref)
 			return c.Fire(now, ref)
 		})
 	})
+}
+
+// unschedule stops a timer whose event can no longer matter.
+func (o *Owner) unschedule(ref acd.TimerRef) {
+	if t, ok := o.timers[ref]; ok {
+		t.Stop()
+		delete(o.timers, ref)
+	}
 }
 
 func (o *Owner) overflow(ctx context.Context, d acd.Decision) {
