@@ -80,10 +80,21 @@ func (a *Adapter) routeNodeEvent(nodeName string, ev *esl.Event) {
 		a.st.unrouted.Add(1)
 		return
 	}
-	if c.socket != nil {
-		return
+	if c.socket != nil && !socketMisses[ev.Name()] {
+		return // the call's own socket delivers it (myevents)
 	}
 	a.dispatch(c, ev, false)
+}
+
+// socketMisses are events the controller needs that `myevents` does not
+// deliver to an outbound socket (mod_event_socket's myevents list has no
+// hold, playback or record events), so for socket calls they are taken from
+// the node's inbound connection. They may interleave with the socket's
+// events out of Event-Sequence order; they are confirmations, not state.
+var socketMisses = map[string]bool{
+	"CHANNEL_HOLD": true, "CHANNEL_UNHOLD": true,
+	"PLAYBACK_START": true, "PLAYBACK_STOP": true,
+	"RECORD_START": true, "RECORD_STOP": true,
 }
 
 // dispatch runs on a reader goroutine: it wakes matching waiters, queues the
@@ -101,7 +112,9 @@ func (a *Adapter) dispatch(c *call, ev *esl.Event, fromSocket bool) {
 		}
 		c.lastSeq = max(c.lastSeq, seq)
 	}
-	c.wakeLocked(ev)
+	if dropped := c.wakeLocked(ev); dropped > 0 {
+		a.log.Warn("freeswitch: a waiter fell behind and missed an event", "call", c.key.String(), "event", ev.Name())
+	}
 	if ev.Name() == "CHANNEL_ANSWER" {
 		c.answered = true
 	}
@@ -120,7 +133,11 @@ func (a *Adapter) dispatch(c *call, ev *esl.Event, fromSocket bool) {
 	}
 }
 
-func (c *call) wakeLocked(ev *esl.Event) {
+// wakeLocked hands ev to the waiters it matches and forgets the one-shot
+// ones. It never blocks: a one-shot waiter's buffer always has room; a
+// persistent one (digit collection, 256 deep) that is that far behind loses
+// the event, which is reported as dropped (the call's stream still has it).
+func (c *call) wakeLocked(ev *esl.Event) (dropped int) {
 	kept := c.waiters[:0]
 	for _, w := range c.waiters {
 		if !w.match(ev) {
@@ -129,7 +146,8 @@ func (c *call) wakeLocked(ev *esl.Event) {
 		}
 		select {
 		case w.ch <- ev:
-		default: // a persistent waiter that fell behind; its owner has moved on
+		default:
+			dropped++
 		}
 		if w.persistent {
 			kept = append(kept, w)
@@ -137,6 +155,7 @@ func (c *call) wakeLocked(ev *esl.Event) {
 	}
 	clear(c.waiters[len(kept):])
 	c.waiters = kept
+	return dropped
 }
 
 // isLastEvent says which event ends a call's stream: the hangup is complete.

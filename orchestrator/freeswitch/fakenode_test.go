@@ -252,6 +252,12 @@ func (n *fakeNode) execute(id string, cmd *esl.Frame) {
 		return
 	case "hangup":
 		n.hangup(id, arg)
+	case "conference":
+		room, _, _ := strings.Cut(arg, "@")
+		n.emit(id, "CUSTOM", "Event-Subclass", "conference::maintenance", "Action", "add-member", "Conference-Name", room)
+		return // stays in the conference
+	case "eavesdrop", "park":
+		return // runs until the call ends
 	}
 	n.emit(id, "CHANNEL_EXECUTE_COMPLETE", done...)
 }

@@ -1,0 +1,93 @@
+package freeswitch
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+)
+
+// TestMoreVerbs drives the verbs not covered elsewhere on one originated
+// call and checks the commands they send and what confirms them.
+func TestMoreVerbs(t *testing.T) {
+	h := newHarness(t)
+	ctx := ctxT(t)
+	to := orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: "1000", Domain: "127.0.0.1"}
+	a, _, err := h.a.Originate(ctx, orchestrator.OriginateSpec{ID: orchestrator.NewCallID(), Node: "fs1", To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := h.a.Originate(ctx, orchestrator.OriginateSpec{ID: orchestrator.NewCallID(), Node: "fs1", To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	played := make(chan error, 1)
+	go func() { played <- h.a.Play(ctx, a, orchestrator.Playback{Files: []string{"long-moh.wav"}, Loop: true}) }()
+	waitFor(t, func() bool {
+		return h.a.mustCall(a).playing() && slices.ContainsFunc(h.node.log(), has("endless_playback"))
+	})
+	if err := h.a.StopPlay(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-played; err != nil {
+		t.Fatalf("stopped Play returned %v", err)
+	}
+	steps := map[string]func() error{
+		"uuid_bridge " + a.ID + " " + b.ID:            func() error { return h.a.BridgeCalls(ctx, a, b) },
+		"uuid_transfer " + b.ID + " 9199 XML default": func() error { return h.a.BlindTransfer(ctx, b, "9199 XML default") },
+		"uuid_audio " + a.ID + " start read mute -4":  func() error { return h.a.Mute(ctx, a) },
+		"uuid_audio " + a.ID + " stop":                func() error { return h.a.Unmute(ctx, a) },
+		"uuid_send_dtmf " + a.ID + " 12#":             func() error { return h.a.SendDTMF(ctx, a, "12#") },
+		"conference room1@default":                    func() error { return h.a.ConferenceJoin(ctx, a, "room1") },
+		"conference room1 kick 3":                     func() error { return h.a.ConferenceKick(ctx, "fs1", "room1", "3") },
+		"conference room1 mute 3":                     func() error { return h.a.ConferenceMute(ctx, "fs1", "room1", "3", true) },
+		"set eavesdrop_whisper_aleg=true":             func() error { return h.a.Eavesdrop(ctx, b, a, orchestrator.Whisper) },
+		"sendmsg " + a.ID + " pre_answer":             func() error { return h.a.PreAnswer(ctx, a) },
+	}
+	for want, step := range steps {
+		if err := step(); err != nil && !strings.Contains(want, "pre_answer") {
+			t.Errorf("%s: %v", want, err)
+		}
+		if !slices.ContainsFunc(h.node.log(), has(want)) {
+			t.Errorf("command %q not sent", want)
+		}
+	}
+	if err := h.a.Eavesdrop(ctx, b, orchestrator.Key{Node: "fs1", ID: "gone"}, orchestrator.Listen); !errors.Is(err, orchestrator.ErrNoSuchCall) {
+		t.Errorf("eavesdrop on a missing call: %v", err)
+	}
+	if err := h.a.BridgeCalls(ctx, a, orchestrator.Key{Node: "fs2", ID: "x"}); !errors.Is(err, orchestrator.ErrUnsupported) {
+		t.Errorf("cross-node bridge: %v", err)
+	}
+}
+
+// TestPreAnswerNeedsAnswerState: pre_answer completing without early media
+// (the fake reports no Answer-State) is not confirmed.
+func TestPreAnswerNeedsAnswerState(t *testing.T) {
+	h := newHarness(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	c, err := h.a.track(orchestrator.Key{Node: "fs1", ID: "early"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.node.addChannel("early")
+	if err := h.a.PreAnswer(ctx, c.key); !errors.Is(err, ErrNotConfirmed) {
+		t.Fatalf("pre_answer without Answer-State: %v", err)
+	}
+}
+
+func has(sub string) func(string) bool {
+	return func(s string) bool { return strings.Contains(s, sub) }
+}
+
+func (a *Adapter) mustCall(k orchestrator.Key) *call {
+	c, err := a.lookup(k)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
