@@ -50,7 +50,8 @@ type channel struct {
 	digitCh           chan struct{} // signalled on each digit
 	phone             *phone        // for legs to a simulated phone
 	callerHangupAfter time.Duration
-	info              *CallInfo // what tests observe
+	fallback          []DialplanApp // after the socket application (IncomingCall.Fallback)
+	info              *CallInfo     // what tests observe
 }
 
 // profile is the caller profile FreeSWITCH prints as Caller-*, Channel-*

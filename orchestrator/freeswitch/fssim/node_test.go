@@ -193,7 +193,8 @@ func TestCloseStopsEverything(t *testing.T) {
 }
 
 // TestSocketLossHangsUp: when the controller drops the outbound socket of a
-// call it controls, the call is cleared (no `resume`).
+// call it controls, the socket application returns and, with no actions
+// after it, the call is cleared.
 func TestSocketLossHangsUp(t *testing.T) {
 	n := fastNode(t)
 	c, call := controller(t, n, IncomingCall{From: "100", To: "9100"})
@@ -259,5 +260,35 @@ func TestSpeakAndEndlessPlayback(t *testing.T) {
 	})
 	if info := call.Info(); len(info.Played) == 0 || info.Played[0] != "speak:Welcome to Switchboard" {
 		t.Errorf("played %v", info.Played)
+	}
+}
+
+// TestSocketLossRunsFallback: the actions after `socket` run when the
+// controller goes away mid-call; after a transfer, closing the socket
+// changes nothing.
+func TestSocketLossRunsFallback(t *testing.T) {
+	n := fastNode(t)
+	c, call := controller(t, n, IncomingCall{From: "100", To: "9100",
+		Fallback: []DialplanApp{{"playback", "fallback.wav"}, {"hangup", "NORMAL_TEMPORARY_FAILURE"}}})
+	execute(c, "answer", "")
+	c.event("CHANNEL_ANSWER")
+	c.nc.Close()
+	<-call.Done()
+	info := call.Info()
+	if len(info.Played) != 1 || info.Played[0] != "fallback.wav" || info.HangupCause != "NORMAL_TEMPORARY_FAILURE" {
+		t.Errorf("played %v, cause %q: want the fallback to run", info.Played, info.HangupCause)
+	}
+
+	c2, call2 := controller(t, n, IncomingCall{From: "101", To: "9100"})
+	execute(c2, "answer", "")
+	c2.event("CHANNEL_ANSWER")
+	if got := inbound(t, n).api("uuid_transfer " + call2.UUID() + " 9300"); got != "+OK\n" {
+		t.Fatalf("uuid_transfer: %q", got)
+	}
+	c2.event("CHANNEL_PARK")
+	c2.nc.Close()
+	time.Sleep(100 * time.Millisecond)
+	if info := call2.Info(); info.HangupCause != "" {
+		t.Errorf("transferred call cleared (%s) when the old socket closed", info.HangupCause)
 	}
 }

@@ -116,6 +116,7 @@ func (n *Node) newCallerLocked(in IncomingCall) *channel {
 			dest: in.To, context: "public", source: "mod_sofia", network: "127.0.0.1", dialplan: "XML"}})
 	ch.info.script = in.DTMF
 	ch.callerHangupAfter = in.HangupAfter
+	ch.fallback = in.Fallback
 	n.callStateLocked(ch, "RINGING")
 	n.stateLocked(ch, "CS_ROUTING")
 	n.stateLocked(ch, "CS_EXECUTE")
@@ -172,18 +173,23 @@ func (n *Node) attachSocketLocked(ch *channel, nc net.Conn) {
 	}()
 }
 
-// socketLost: the controller closed the socket (or sent exit) while it
-// still controlled the call. Without `resume` mod_event_socket hangs the
-// channel up. A dropped node (Drop) is a network loss the switch has not
+// socketLost: the controller closed the socket (or sent exit) while the
+// socket application still controlled the call. mod_event_socket clears
+// CF_CONTROLLED, the park loop ends, the socket application returns and the
+// dialplan goes on: the Fallback actions, or none and the call is cleared.
+// After a transfer the socket application has already returned: nothing
+// happens. A dropped node (Drop) is a network loss the switch has not
 // noticed: its calls keep their state.
 func (n *Node) socketLost(c *conn, ch *channel) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if ch.sock != c || !ch.live() || n.dropped || n.closed {
+	if ch.sock != c || !ch.live() || ch.socketApp == "" || n.dropped || n.closed {
 		return
 	}
 	ch.info.APIs = append(ch.info.APIs, "socket lost")
-	n.hangupLocked(ch, "NORMAL_CLEARING")
+	ch.sock, c.detached = nil, true
+	n.leaveSocketAppLocked(ch)
+	n.fallBackLocked(ch, ch.fallback)
 }
 
 func (c *conn) awaitConnect(r *esl.Reader) bool {
