@@ -2,12 +2,14 @@ package flowrun
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/ivrflows"
+	"github.com/switchboard-cc/switchboard/orchestrator"
 )
 
 // beep is played before recording when the flow asks for one.
@@ -42,6 +44,9 @@ func (in *instance) record(ctx context.Context, prompt []ivrflows.PlayItem, max 
 	in.records++
 	rec.path = in.recordPath(mailbox)
 	if err := in.r.cfg.Switch.RecordStart(ctx, in.call.Key, rec.path); err != nil {
+		if errors.Is(err, orchestrator.ErrCallEnded) || errors.Is(err, orchestrator.ErrNoSuchCall) {
+			in.gone = true // not a recording failure: nobody left to record
+		}
 		rec.err = err
 		in.feedRecord(ctx, rec)
 		return rec
