@@ -408,8 +408,19 @@ func TestStatsAndPosition(t *testing.T) {
 	if w.Answered != 2 || w.Abandoned != 1 || w.ServiceLevel != 0.5 || w.ASA != 25*time.Second || w.AbandonRate != 1.0/3 {
 		t.Fatalf("%+v", w)
 	}
-	if s.Agents[Busy] != 1 || s.LoggedIn != 1 {
+	if s.Agents[Busy] != 1 || s.LoggedIn != 1 || s.LongestWait != 0 {
 		t.Fatalf("%+v", s)
+	}
+	h.agent("b", nil, Membership{Queue: "q"})
+	all := h.d.AllQueueStats(h.now)
+	if len(all) != 1 || all[0].Windows[0] != w || all[0].Agents[LoggedOut] != 1 {
+		t.Fatalf("%+v", all)
+	}
+	if v := h.d.Agents(h.now, false); len(v) != 1 || v[0].ID != "a" {
+		t.Fatalf("%+v", v)
+	}
+	if v := h.d.Agents(h.now, true); len(v) != 2 {
+		t.Fatalf("%+v", v)
 	}
 }
 

@@ -1,6 +1,9 @@
 package acd
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // AgentStats are an agent's counts and durations for today (AG-4). Durations
 // are added when the agent leaves a state; a stretch spanning midnight counts
@@ -133,21 +136,57 @@ func (d *ACD) QueueStats(now time.Time, id string) (QueueStats, error) {
 	if !ok {
 		return QueueStats{}, ErrUnknownQueue
 	}
-	s := QueueStats{Queue: id, Waiting: q.waiting, LoggedIn: q.loggedIn, Agents: map[State]int{}}
-	for st, n := range q.byState {
-		if n > 0 {
-			s.Agents[State(st)] = n
-		}
-	}
+	var s QueueStats
 	for _, x := range d.inter {
 		if x.q == q && x.state == iWaiting {
 			s.LongestWait = max(s.LongestWait, now.Sub(x.queued))
 		}
 	}
+	return d.fillStats(now, q, s), nil
+}
+
+func (d *ACD) fillStats(now time.Time, q *queue, s QueueStats) QueueStats {
+	s.Queue, s.Waiting, s.LoggedIn, s.Agents = q.cfg.ID, q.waiting, q.loggedIn, map[State]int{}
+	for st, n := range q.byState {
+		if n > 0 {
+			s.Agents[State(st)] = n
+		}
+	}
 	for _, n := range statWindows {
 		s.Windows = append(s.Windows, windowStats(q.st.window(now, n), n))
 	}
-	return s, nil
+	return s
+}
+
+// AllQueueStats reports every queue, sorted by ID, in one pass over the
+// waiting interactions (wallboards).
+func (d *ACD) AllQueueStats(now time.Time) []QueueStats {
+	longest := make(map[*queue]time.Duration, len(d.queues))
+	for _, x := range d.inter {
+		if x.state == iWaiting {
+			longest[x.q] = max(longest[x.q], now.Sub(x.queued))
+		}
+	}
+	out := make([]QueueStats, 0, len(d.queues))
+	for _, q := range d.queues {
+		out = append(out, d.fillStats(now, q, QueueStats{LongestWait: longest[q]}))
+	}
+	slices.SortFunc(out, func(a, b QueueStats) int { return cmpStr(a.Queue, b.Queue) })
+	return out
+}
+
+// Agents reports every agent that is logged in (all agents when all is
+// set), sorted by ID.
+func (d *ACD) Agents(now time.Time, all bool) []AgentView {
+	out := make([]AgentView, 0, len(d.agents))
+	for id, a := range d.agents {
+		if all || a.state != LoggedOut {
+			v, _ := d.Agent(now, id)
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b AgentView) int { return cmpStr(a.ID, b.ID) })
+	return out
 }
 
 func windowStats(b bucket, n int) WindowStats {

@@ -71,6 +71,16 @@ type ACDAgentState struct {
 	Today           ACDAgentToday  `json:"today"`
 }
 
+// ACDAgentStates lists agents' live states.
+type ACDAgentStates struct {
+	Items []ACDAgentState `json:"items"`
+}
+
+// ACDQueueStatsList lists queues' live statistics.
+type ACDQueueStatsList struct {
+	Items []ACDQueueStats `json:"items"`
+}
+
 // ACDAgentToday are an agent's counts and durations today.
 type ACDAgentToday struct {
 	Handled              int     `json:"handled"`
@@ -119,6 +129,11 @@ func (s *Server) acdRoutes() []route {
 		{method: http.MethodPost, path: p + "/agents/:agent_id/state", name: "forceAgentState",
 			summary: "Supervisor: force not ready or log out, grant or end a break",
 			scope:   scopeTenant, perm: tenancy.PermMonitorControl, body: SupervisorStateRequest{}, resp: ACDAgentState{}, status: http.StatusOK, h: s.forceAgentState},
+		{method: http.MethodGet, path: p + "/agents", name: "listAgentStates",
+			summary: "Every logged-in agent's live state (all=true: every agent), for wallboards",
+			scope:   scopeTenant, perm: tenancy.PermMonitor, resp: ACDAgentStates{}, status: http.StatusOK, h: s.listAgentStates},
+		{method: http.MethodGet, path: p + "/queues", name: "listQueueStats", summary: "Every queue's live statistics",
+			scope: scopeTenant, perm: tenancy.PermQueuesRead, resp: ACDQueueStatsList{}, status: http.StatusOK, h: s.listQueueStats},
 		{method: http.MethodGet, path: p + "/queues/:queue_id", name: "getQueueStats", summary: "A queue's live statistics",
 			scope: scopeTenant, perm: tenancy.PermQueuesRead, resp: ACDQueueStats{}, status: http.StatusOK, h: s.getQueueStats},
 		{method: http.MethodGet, path: p + "/stream", name: "streamACD",
@@ -290,6 +305,42 @@ func (s *Server) getQueueStats(c *echo.Context) error {
 		return acdError(err)
 	}
 	return c.JSON(http.StatusOK, queueStatsView(st))
+}
+
+func (s *Server) listAgentStates(c *echo.Context) error {
+	o, err := s.owner(c)
+	if err != nil {
+		return err
+	}
+	all := c.QueryParam("all")
+	if all != "" && all != "true" && all != "false" {
+		return errBadField("all", "must be true or false")
+	}
+	vs, err := o.Agents(c.Request().Context(), all == "true")
+	if err != nil {
+		return acdError(err)
+	}
+	out := ACDAgentStates{Items: make([]ACDAgentState, 0, len(vs))}
+	for _, v := range vs {
+		out.Items = append(out.Items, agentStateView(v))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) listQueueStats(c *echo.Context) error {
+	o, err := s.owner(c)
+	if err != nil {
+		return err
+	}
+	qs, err := o.AllQueueStats(c.Request().Context())
+	if err != nil {
+		return acdError(err)
+	}
+	out := ACDQueueStatsList{Items: make([]ACDQueueStats, 0, len(qs))}
+	for _, q := range qs {
+		out.Items = append(out.Items, queueStatsView(q))
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // acdError maps the ACD's typed errors onto API errors: an illegal state

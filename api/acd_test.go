@@ -175,6 +175,23 @@ func TestACDQueueStats(t *testing.T) {
 	if r := a.do("GET", a.f.base+"/acd/queues/nope", a.ann, nil); r.status != 404 {
 		t.Fatalf("%s", r)
 	}
+	var list ACDQueueStatsList
+	a.must(a.do("GET", a.f.base+"/acd/queues", a.ann, nil), 200, &list)
+	if len(list.Items) != 1 || list.Items[0].Waiting != 1 {
+		t.Fatalf("%+v", list)
+	}
+	var agents ACDAgentStates
+	a.must(a.do("GET", a.f.base+"/acd/agents", a.sup, nil), 200, &agents)
+	if len(agents.Items) != 1 || agents.Items[0].AgentID != "ann" {
+		t.Fatalf("%+v", agents)
+	}
+	a.must(a.do("GET", a.f.base+"/acd/agents?all=true", a.sup, nil), 200, &agents)
+	if len(agents.Items) != 2 {
+		t.Fatalf("%+v", agents)
+	}
+	if r := a.do("GET", a.f.base+"/acd/agents", a.ann, nil); r.status != 403 {
+		t.Fatalf("agent listing agents: %s", r)
+	}
 }
 
 // readEvents opens the stream as token and returns a channel of its events.

@@ -128,6 +128,26 @@ func (o *Owner) Agent(ctx context.Context, agent string) (acd.AgentView, error) 
 	return v, err
 }
 
+// Agents reads every logged-in agent's view (every agent when all is set).
+func (o *Owner) Agents(ctx context.Context, all bool) ([]acd.AgentView, error) {
+	var vs []acd.AgentView
+	err := o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) {
+		vs = d.Agents(now, all)
+		return nil, nil
+	})
+	return vs, err
+}
+
+// AllQueueStats reads every queue's statistics.
+func (o *Owner) AllQueueStats(ctx context.Context) ([]acd.QueueStats, error) {
+	var qs []acd.QueueStats
+	err := o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) {
+		qs = d.AllQueueStats(now)
+		return nil, nil
+	})
+	return qs, err
+}
+
 // Position reads a waiting interaction's place and estimated wait.
 func (o *Owner) Position(ctx context.Context, interaction string) (pos int, ewt time.Duration, err error) {
 	err = o.do(ctx, func(now time.Time, d *acd.ACD) (_ []acd.Decision, err error) {
