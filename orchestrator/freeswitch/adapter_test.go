@@ -102,6 +102,9 @@ func kinds(t *testing.T, events <-chan orchestrator.Event) []string {
 				return out
 			}
 			out = append(out, ev.Kind.String())
+			if testing.Verbose() {
+				t.Logf("%s seq %d", ev.Kind, ev.Seq)
+			}
 		case <-timeout:
 			t.Fatalf("stream not closed; got %v", out)
 		}

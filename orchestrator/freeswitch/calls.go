@@ -91,10 +91,15 @@ func (a *Adapter) routeNodeEvent(nodeName string, ev *esl.Event) {
 // hold, playback or record events), so for socket calls they are taken from
 // the node's inbound connection. They may interleave with the socket's
 // events out of Event-Sequence order; they are confirmations, not state.
+// Captures 04, 05, 07 and 11 confirm it: their sockets saw no PLAYBACK_*.
+// CUSTOM (conference::maintenance for ConferenceJoin) is taken from the node
+// too; were a socket to deliver it as well, only a one-shot waiter would see
+// it twice, which is harmless (CUSTOM never reaches the call's stream).
 var socketMisses = map[string]bool{
 	"CHANNEL_HOLD": true, "CHANNEL_UNHOLD": true,
 	"PLAYBACK_START": true, "PLAYBACK_STOP": true,
 	"RECORD_START": true, "RECORD_STOP": true,
+	"CUSTOM": true,
 }
 
 // dispatch runs on a reader goroutine: it wakes matching waiters, queues the

@@ -53,15 +53,15 @@ func (n *fakeNode) log() []string {
 	return append([]string(nil), n.commands...)
 }
 
-// emit sends a channel event to every subscribed inbound session and to the
-// call's outbound socket, as FreeSWITCH would with `event json ALL` and
-// `myevents`.
+// emit sends a channel event to every subscribed inbound session and, unless
+// `myevents` leaves it out (as the captures show for PLAYBACK_*; see
+// socketMisses), to the call's outbound socket.
 func (n *fakeNode) emit(uuid, name string, kv ...string) {
 	kv = append(kv, "Event-Name", name, "Unique-ID", uuid, "Event-Sequence", strconv.FormatUint(n.seq.Add(1), 10))
 	f := fakefs.EventFrame("", kv...)
 	n.mu.Lock()
 	targets := append([]*fakefs.Session(nil), n.subs...)
-	if s := n.sockets[uuid]; s != nil {
+	if s := n.sockets[uuid]; s != nil && !socketMisses[name] {
 		targets = append(targets, s)
 	}
 	n.mu.Unlock()

@@ -67,7 +67,7 @@ func TestOutboundSocketSession(t *testing.T) {
 	}
 	want := []string{"answered", "play_started", "play_stopped", "hangup", "ended"}
 	if !slices.Equal(r.events, want) {
-		t.Errorf("events %v, want %v (each once: the node's copies must be ignored)", r.events, want)
+		t.Errorf("events %v, want %v (each once: the node's copies must be ignored)\n%s", r.events, want, strings.Join(h.node.log(), "\n"))
 	}
 	if !errors.Is(r.cause, orchestrator.ErrCallEnded) {
 		t.Errorf("ctx cause %v", r.cause)
