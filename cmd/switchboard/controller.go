@@ -104,6 +104,9 @@ func (c *controller) start(ctx context.Context) error {
 		return err
 	}
 	c.acds.sync(bgCtx, c.conf.Snapshot())
+	if c.call != nil {
+		c.api.UseCalls(c.call)
+	}
 	if c.fs != nil {
 		c.goBG(func() {
 			if err := c.fs.ServeCalls(bgCtx, c.call.HandleCall); err != nil {

@@ -98,6 +98,7 @@ const (
 	Answered        Disposition = "answered"
 	Abandoned       Disposition = "abandoned"
 	Overflowed      Disposition = "overflowed"
+	Transferred     Disposition = "transferred"
 	RefusedQuota    Disposition = "refused_over_quota"
 	RefusedSuspend  Disposition = "refused_suspended"
 	RejectedUnknown Disposition = "rejected_unknown"

@@ -41,6 +41,9 @@ type Config struct {
 	SuspendedPrompt orchestrator.Playback // played before a suspended tenant's refusal
 	RingTimeout     time.Duration         // how long an agent's phone rings; 0: 20 s
 	CallerIDName    string                // shown on agents' phones; empty: the caller's number
+	// Gateway is the switch gateway that reaches external numbers (transfers,
+	// overflow to a number). Empty: "pstn".
+	Gateway string
 }
 
 // Stats are the call path's counters, read by the metrics layer.
@@ -70,6 +73,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Gateway == "" {
+		cfg.Gateway = "pstn"
 	}
 	if cfg.RingTimeout <= 0 {
 		cfg.RingTimeout = 20 * time.Second

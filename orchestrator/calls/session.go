@@ -32,11 +32,14 @@ type session struct {
 	endedWithoutCause bool
 
 	hold *holdMusic
+
+	view    view            // what LiveCalls shows; guarded by svc.mu
+	control chan controlMsg // call-control requests (Transfer)
 }
 
 func newSession(s *Service, call orchestrator.InboundCall) *session {
 	return &session{
-		svc: s, call: call, inbox: make(chan message, 32),
+		svc: s, call: call, inbox: make(chan message, 32), control: make(chan controlMsg),
 		log: s.cfg.Log.With("call", call.Key.String(), "from", call.From, "to", call.To),
 		caller: CDR{Node: call.Key.Node, CallID: call.Key.ID, Leg: "caller", Caller: call.From,
 			AccessNumber: call.To, Arrived: s.cfg.Now()},
@@ -330,7 +333,7 @@ func (ss *session) overflow(ctx context.Context, t acd.OverflowTarget) {
 	ss.log.Info("call overflows", "kind", t.Kind.String(), "target", t.Target)
 	switch t.Kind {
 	case acd.OverflowNumber:
-		res, err := ss.sw().Bridge(ctx, ss.call.Key, orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Number: t.Target}, ss.svc.cfg.RingTimeout)
+		res, err := ss.sw().Bridge(ctx, ss.call.Key, orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: ss.svc.cfg.Gateway, Number: t.Target}, ss.svc.cfg.RingTimeout)
 		if err == nil && res.Answered {
 			ss.waitCallerEnd(ctx)
 			return
@@ -380,6 +383,8 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string) {
 	}
 	ss.caller.Disposition = Answered
 	ss.svc.answered.Add(1)
+	ss.setView(view{agent: agent, agentLeg: r.leg, answered: now})
+	defer ss.setView(view{})
 	ss.notify("connected", agent)
 	if ss.route.Record {
 		p := path.Join(ss.route.RecordDir, string(ss.route.Tenant), ss.call.Key.ID+".wav")
@@ -394,6 +399,9 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string) {
 	defer stopWatch()
 	callerEnded := ss.callerEnded(wctx)
 	select {
+	case m := <-ss.control:
+		ss.transfer(ctx, r, *m.transfer)
+		return
 	case <-ctx.Done():
 		ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseNormalClearing)
 		ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
@@ -418,6 +426,41 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string) {
 		ss.svc.nodeLost.Add(1)
 	}
 	ss.notify("ended", agent)
+}
+
+func (ss *session) setView(v view) {
+	ss.svc.mu.Lock()
+	ss.view = v
+	ss.svc.mu.Unlock()
+}
+
+// transfer releases the agent and sends the caller to the target (blind
+// transfer, AG-3). The caller's CDR says "transferred" with the target.
+func (ss *session) transfer(ctx context.Context, r *ringResult, to TransferTo) {
+	ss.log.Info("blind transfer", "kind", to.Kind, "target", to.Target, "agent", ss.agentLeg.Agent)
+	ss.hangupLeg(ctx, r.leg, orchestrator.CauseNormalClearing)
+	ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
+	ss.caller.Disposition = Transferred
+	ss.setView(view{})
+	switch to.Kind {
+	case "number":
+		res, err := ss.sw().Bridge(ctx, ss.call.Key, orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: ss.svc.cfg.Gateway, Number: to.Target}, ss.svc.cfg.RingTimeout)
+		if err != nil || !res.Answered {
+			ss.log.Warn("transfer to number failed", "target", to.Target, "err", err, "cause", string(res.Cause))
+			ss.hangup(ctx, orchestrator.CauseNormalClearing)
+			return
+		}
+		ss.waitCallerEnd(ctx)
+	default: // "dialplan": the switch's dialplan takes the call from here
+		if t, ok := ss.svc.cfg.Switch.(orchestrator.Transferrer); ok {
+			if err := t.BlindTransfer(ctx, ss.call.Key, to.Target); err == nil {
+				return
+			} else {
+				ss.log.Warn("transfer failed", "target", to.Target, "err", err)
+			}
+		}
+		ss.hangup(ctx, orchestrator.CauseNormalClearing)
+	}
 }
 
 // callerEnded returns a channel that receives the caller's hangup cause (or

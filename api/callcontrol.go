@@ -1,0 +1,262 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+
+	"github.com/labstack/echo/v5"
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/calls"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// Live call control (AG-3, OPS-13): an agent works its own call (hold, mute,
+// hang up, blind transfer); supervisors see the tenant's live calls, force
+// release them and listen, whisper or barge. Every action is audited.
+
+func init() { routeGroups = append(routeGroups, (*Server).callControlRoutes) }
+
+// CallControl is the live call path (orchestrator/calls.Service).
+type CallControl interface {
+	LiveCalls(tenant tenancy.TenantID) []calls.CallView
+	AgentOf(tenant tenancy.TenantID, callID string) (string, error)
+	Hold(ctx context.Context, tenant tenancy.TenantID, callID string, on bool) error
+	Mute(ctx context.Context, tenant tenancy.TenantID, callID string, on bool) error
+	Release(ctx context.Context, tenant tenancy.TenantID, callID string) error
+	Transfer(ctx context.Context, tenant tenancy.TenantID, callID string, to calls.TransferTo) error
+	Monitor(ctx context.Context, tenant tenancy.TenantID, callID, supervisorAgent string, mode orchestrator.EavesdropMode) (orchestrator.Key, error)
+}
+
+var callsByServer sync.Map // *Server -> CallControl
+
+// UseCalls connects the server to the live call path; until then the call
+// control routes answer 404 (no live call).
+func (s *Server) UseCalls(cc CallControl) { callsByServer.Store(s, cc) }
+
+func (s *Server) callControl() (CallControl, error) {
+	v, _ := callsByServer.Load(s)
+	if cc, ok := v.(CallControl); ok && cc != nil {
+		return cc, nil
+	}
+	return nil, errNotFound("live call")
+}
+
+// OnOffRequest switches hold or mute.
+type OnOffRequest struct {
+	On bool `json:"on"`
+}
+
+// TransferRequest is a blind transfer: kind "number" (an external number
+// through the gateway) or "dialplan" (an extension of the switch's dialplan).
+type TransferRequest struct {
+	Kind   string `json:"kind"`
+	Target string `json:"target"`
+}
+
+// MonitorRequest rings the supervisor's own phone and joins it to the call.
+type MonitorRequest struct {
+	Mode string `json:"mode"` // listen, whisper, barge
+}
+
+// CallActionResult acknowledges a call-control action.
+type CallActionResult struct {
+	CallID string `json:"call_id"`
+	Action string `json:"action"`
+	Leg    string `json:"leg,omitempty"` // the supervisor's leg for monitor
+}
+
+func (s *Server) callControlRoutes() []route {
+	p := "/tenants/:tenant_id/live-calls"
+	own := func(action, summary string, body any, h echo.HandlerFunc) route {
+		return route{method: http.MethodPost, path: p + "/:call_id/" + action, name: action + "Call", summary: summary,
+			scope: scopeTenant, perm: tenancy.PermSelfState, body: body, resp: CallActionResult{}, status: http.StatusOK, h: h}
+	}
+	return []route{
+		{method: http.MethodGet, path: p, name: "listLiveCalls", summary: "The tenant's calls waiting or talking now",
+			scope: scopeTenant, perm: tenancy.PermMonitor, resp: calls.CallView{}, status: http.StatusOK, h: s.listLiveCalls},
+		own("hold", "Hold or unhold the caller (the call's agent, or a supervisor)", OnOffRequest{}, s.holdCall),
+		own("mute", "Mute or unmute the agent (the call's agent, or a supervisor)", OnOffRequest{}, s.muteCall),
+		own("hangup", "Hang up the call: the agent's hang-up, or a supervisor's force release", nil, s.hangupCall),
+		own("transfer", "Blind transfer to an external number or a dialplan extension; the agent is released", TransferRequest{}, s.transferCall),
+		{method: http.MethodPost, path: p + "/:call_id/monitor", name: "monitorCall",
+			summary: "Supervisor: ring the supervisor's phone and listen, whisper or barge",
+			scope:   scopeTenant, perm: tenancy.PermMonitorControl, body: MonitorRequest{}, resp: CallActionResult{}, status: http.StatusOK, h: s.monitorCall},
+	}
+}
+
+func (s *Server) listLiveCalls(c *echo.Context) error {
+	cc, err := s.callControl()
+	if err != nil {
+		return c.JSON(http.StatusOK, []calls.CallView{})
+	}
+	list := cc.LiveCalls(tenantOf(c).ID)
+	if list == nil {
+		list = []calls.CallView{}
+	}
+	return c.JSON(http.StatusOK, list)
+}
+
+// ownCall checks that the caller may act on the call: supervisors on any of
+// the tenant's calls, an agent only on the call it is talking on.
+func (s *Server) ownCall(c *echo.Context) (CallControl, string, error) {
+	cc, err := s.callControl()
+	if err != nil {
+		return nil, "", err
+	}
+	tenant, callID := tenantOf(c).ID, c.Param("call_id")
+	agent, err := cc.AgentOf(tenant, callID)
+	if err != nil {
+		return nil, "", callError(err)
+	}
+	p := principalOf(c)
+	if tenancy.Allowed(p.Role, tenancy.PermMonitorControl) {
+		return cc, callID, nil
+	}
+	me, ok, err := s.agentOfPrincipal(c)
+	if err != nil {
+		return nil, "", err
+	}
+	if !ok || me != agent {
+		return nil, "", errForbidden("only the call's agent or a supervisor may do this")
+	}
+	return cc, callID, nil
+}
+
+func (s *Server) agentOfPrincipal(c *echo.Context) (string, bool, error) {
+	p := principalOf(c)
+	reg := s.acdOwners()
+	if p == nil || p.UserID == "" || reg == nil {
+		return "", false, nil
+	}
+	return reg.AgentOfUser(c.Request().Context(), string(tenantOf(c).ID), p.UserID)
+}
+
+func (s *Server) holdCall(c *echo.Context) error {
+	return s.onOff(c, "hold", func(cc CallControl, ctx context.Context, t tenancy.TenantID, id string, on bool) error {
+		return cc.Hold(ctx, t, id, on)
+	})
+}
+
+func (s *Server) muteCall(c *echo.Context) error {
+	return s.onOff(c, "mute", func(cc CallControl, ctx context.Context, t tenancy.TenantID, id string, on bool) error {
+		return cc.Mute(ctx, t, id, on)
+	})
+}
+
+func (s *Server) onOff(c *echo.Context, action string, do func(CallControl, context.Context, tenancy.TenantID, string, bool) error) error {
+	var in OnOffRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	cc, id, err := s.ownCall(c)
+	if err != nil {
+		return err
+	}
+	if !in.On {
+		action = "un" + action
+	}
+	if err := do(cc, c.Request().Context(), tenantOf(c).ID, id, in.On); err != nil {
+		return callError(err)
+	}
+	return s.callDone(c, id, action, "", nil)
+}
+
+func (s *Server) hangupCall(c *echo.Context) error {
+	cc, id, err := s.ownCall(c)
+	if err != nil {
+		return err
+	}
+	if err := cc.Release(c.Request().Context(), tenantOf(c).ID, id); err != nil {
+		return callError(err)
+	}
+	return s.callDone(c, id, "hangup", "", nil)
+}
+
+func (s *Server) transferCall(c *echo.Context) error {
+	var in TransferRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	cc, id, err := s.ownCall(c) // first, so another tenant's call is a 404 whatever the body
+	if err != nil {
+		return err
+	}
+	if in.Kind != "number" && in.Kind != "dialplan" {
+		return errInvalid(FieldError{Field: "kind", Problem: "must be number or dialplan"})
+	}
+	if in.Target == "" || len(in.Target) > 64 || !dialable(in.Target) {
+		return errInvalid(FieldError{Field: "target", Problem: "a number or extension: digits, +, * and # only, at most 64"})
+	}
+	if err := cc.Transfer(c.Request().Context(), tenantOf(c).ID, id, calls.TransferTo{Kind: in.Kind, Target: in.Target}); err != nil {
+		return callError(err)
+	}
+	return s.callDone(c, id, "transfer", "", in)
+}
+
+func dialable(s string) bool {
+	for _, r := range s {
+		if (r < '0' || r > '9') && r != '+' && r != '*' && r != '#' {
+			return false
+		}
+	}
+	return true
+}
+
+var eavesdropModes = map[string]orchestrator.EavesdropMode{"listen": orchestrator.Listen, "whisper": orchestrator.Whisper, "barge": orchestrator.Barge}
+
+func (s *Server) monitorCall(c *echo.Context) error {
+	var in MonitorRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	cc, err := s.callControl()
+	if err != nil {
+		return err
+	}
+	if _, err := cc.AgentOf(tenantOf(c).ID, c.Param("call_id")); err != nil {
+		return callError(err) // another tenant's call is a 404 whatever the body
+	}
+	mode, ok := eavesdropModes[in.Mode]
+	if !ok {
+		return errInvalid(FieldError{Field: "mode", Problem: "must be listen, whisper or barge"})
+	}
+	sup, ok, err := s.agentOfPrincipal(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errConflict("no_phone", "the supervisor needs an agent record with a phone to listen from")
+	}
+	id := c.Param("call_id")
+	leg, err := cc.Monitor(c.Request().Context(), tenantOf(c).ID, id, sup, mode)
+	if err != nil {
+		return callError(err)
+	}
+	return s.callDone(c, id, "monitor_"+in.Mode, leg.ID, nil)
+}
+
+func (s *Server) callDone(c *echo.Context, callID, action, leg string, details any) error {
+	if err := s.store.AppendAudit(c.Request().Context(), actor(c), tenantOf(c).ID, "call."+action, "call", callID, details); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, CallActionResult{CallID: callID, Action: action, Leg: leg})
+}
+
+// callError maps the call path's errors to the API's.
+func callError(err error) error {
+	switch {
+	case errors.Is(err, calls.ErrNoCall):
+		return errNotFound("live call")
+	case errors.Is(err, calls.ErrNotConnected):
+		return errConflict("not_connected", "the call is not connected to an agent")
+	case errors.Is(err, orchestrator.ErrNotRegistered):
+		return errConflict("phone_not_registered", err.Error())
+	case errors.Is(err, orchestrator.ErrUnsupported):
+		return newError(http.StatusNotImplemented, "unsupported", err.Error())
+	case errors.Is(err, orchestrator.ErrCallEnded), errors.Is(err, orchestrator.ErrNoSuchCall):
+		return errNotFound("live call")
+	}
+	return err
+}

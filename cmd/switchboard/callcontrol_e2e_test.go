@@ -1,0 +1,123 @@
+package main
+
+import (
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
+)
+
+// supervisor creates a supervisor user with an agent record (a phone) in a
+// tenant through the API and returns its access token and extension.
+func (w *world) supervisor(c *client, admin, tenant, ext string) string {
+	w.t.Helper()
+	wt := w.ten[tenant]
+	base := "/api/v1/tenants/" + string(wt.ID)
+	var u struct{ ID string }
+	email := "sup" + ext + "@" + wt.SIPDomain
+	c.must(201, "POST", base+"/users", admin, map[string]any{"email": email, "display_name": "Supervisor", "role": "supervisor", "password": "supervisor-pass-1"}, &u)
+	c.must(201, "POST", base+"/agents", admin, map[string]any{"user_id": u.ID, "extension": ext, "display_name": "Supervisor",
+		"sip_password": "sip-secret-" + ext, "skills": []any{}, "queues": []any{}}, nil)
+	if err := w.node.RegisterPhone(ext, wt.SIPDomain, fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond}); err != nil {
+		w.t.Fatal(err)
+	}
+	waitUntil(w.t, "supervisor phone and agent record", func() bool {
+		_, ok := w.ctrl.conf.Snapshot().QueueID(wt.ID, wt.queue.ID)
+		return ok && w.ctrl.conf.Registered(ext, wt.SIPDomain) && len(w.ctrl.conf.Snapshot().Agents[wt.ID]) == 3
+	})
+	return c.login(email, "supervisor-pass-1")
+}
+
+func TestSupervisorAndAgentCallControlOverREST(t *testing.T) {
+	w := newWorld(t, "", 5)
+	srv := httptest.NewServer(w.ctrl.mux)
+	defer srv.Close()
+	c := &client{t: t, base: srv.URL}
+	admin := c.login("admin@switchboard.local", "admin-password-123")
+	acmeSup := w.supervisor(c, admin, "acme", "1009")
+	boltSup := w.supervisor(c, admin, "bolt", "1009")
+	if err := w.node.AddGatewayNumber("pstn", "95511", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond})
+	call := w.place("acme", "13800000001", 0)
+	acme, bolt := "/api/v1/tenants/"+string(w.ten["acme"].ID), "/api/v1/tenants/"+string(w.ten["bolt"].ID)
+
+	var live []struct {
+		CallID string `json:"call_id"`
+		Agent  string `json:"agent_id"`
+		State  string `json:"state"`
+	}
+	waitUntil(t, "the call talking", func() bool {
+		c.must(200, "GET", acme+"/live-calls", acmeSup, nil, &live)
+		return len(live) == 1 && live[0].State == "talking"
+	})
+	if live[0].CallID != call.UUID() || live[0].Agent != w.ten["acme"].agents["1001"].ID {
+		t.Fatalf("live call: %+v", live)
+	}
+	// Bolt's supervisor sees none of it and can touch none of it.
+	c.must(200, "GET", bolt+"/live-calls", boltSup, nil, &live)
+	if len(live) != 0 {
+		t.Fatalf("Bolt sees Acme's calls: %+v", live)
+	}
+	for _, path := range []string{bolt + "/live-calls/" + call.UUID() + "/hold", acme + "/live-calls/" + call.UUID() + "/hold"} {
+		if st, body := c.call("POST", path, boltSup, map[string]bool{"on": true}, nil); st != 404 {
+			t.Fatalf("Bolt's supervisor holding Acme's call via %s: want 404, got %d %s", path, st, body)
+		}
+	}
+
+	c.must(200, "POST", acme+"/live-calls/"+call.UUID()+"/hold", acmeSup, map[string]bool{"on": true}, nil)
+	c.must(200, "POST", acme+"/live-calls/"+call.UUID()+"/hold", acmeSup, map[string]bool{"on": false}, nil)
+	apis := call.Info().APIs
+	if !slices.ContainsFunc(apis, func(s string) bool { return strings.HasPrefix(s, "uuid_hold") }) {
+		t.Fatalf("hold did not reach the switch: %v", apis)
+	}
+
+	// Listen: the supervisor's phone rings, answers and eavesdrops on the agent leg.
+	var res struct{ Leg string }
+	c.must(200, "POST", acme+"/live-calls/"+call.UUID()+"/monitor", acmeSup, map[string]string{"mode": "listen"}, &res)
+	sup, ok := w.node.CallByUUID(res.Leg)
+	if !ok || len(sup.Eavesdropped) != 1 {
+		t.Fatalf("supervisor leg %s: %+v", res.Leg, sup)
+	}
+	if st, _ := c.call("POST", acme+"/live-calls/"+call.UUID()+"/monitor", acmeSup, map[string]string{"mode": "shout"}, nil); st != 422 {
+		t.Fatalf("bad monitor mode: want 422, got %d", st)
+	}
+
+	// Blind transfer to an external number: the agent is released, the caller
+	// is bridged to the number, and the CDR says transferred.
+	c.must(200, "POST", acme+"/live-calls/"+call.UUID()+"/transfer", acmeSup, map[string]string{"kind": "number", "target": "95511"}, nil)
+	defer func() {
+		if t.Failed() {
+			for _, ci := range w.node.Calls() {
+				t.Logf("node call %s %s->%s answered=%v apps=%v bridged=%v cause=%s", ci.UUID, ci.From, ci.To, ci.Answered, ci.Apps, ci.Bridged, ci.HangupCause)
+			}
+		}
+	}()
+	waitUntil(t, "the caller bridged to the number", func() bool {
+		return slices.ContainsFunc(w.node.Calls(), func(ci fssim.CallInfo) bool { return (ci.To == "95511" || ci.To == "pstn") && ci.Answered && slices.Contains(ci.Bridged, call.UUID()) })
+	})
+	call.Hangup("")
+	waitCall(t, call)
+	if r := w.waitCallerCDR("acme", call.UUID()); r.Disposition != "transferred" {
+		t.Fatalf("caller CDR after transfer: %+v", r)
+	}
+
+	// Every action is in the tenant's audit log.
+	var audit struct {
+		Items []struct{ Action string }
+	}
+	c.must(200, "GET", acme+"/audit?limit=200", admin, nil, &audit)
+	var actions []string
+	for _, a := range audit.Items {
+		actions = append(actions, a.Action)
+	}
+	for _, want := range []string{"call.hold", "call.unhold", "call.monitor_listen", "call.transfer"} {
+		if !slices.Contains(actions, want) {
+			t.Errorf("audit lacks %s: %v", want, actions)
+		}
+	}
+}

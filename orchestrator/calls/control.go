@@ -1,0 +1,217 @@
+package calls
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// Call control from agents' and supervisors' screens (AG-3, OPS-13). Every
+// operation names the tenant; a call of another tenant is ErrNoCall, the same
+// as a call that does not exist, so nothing leaks across tenants.
+
+// ErrNoCall: no such live call in the tenant.
+var ErrNoCall = errors.New("no such live call")
+
+// ErrNotConnected: the call has no agent (yet) for this operation.
+var ErrNotConnected = errors.New("the call is not connected to an agent")
+
+// ControlSwitch is the part of the port call control needs beyond Switch.
+type ControlSwitch interface {
+	orchestrator.HoldMuter
+	orchestrator.Eavesdropper
+}
+
+// CallView is one live call as supervisors and agents see it.
+type CallView struct {
+	CallID   string    `json:"call_id"`
+	Node     string    `json:"node"`
+	Caller   string    `json:"caller"`
+	Number   string    `json:"access_number"`
+	Queue    string    `json:"queue_id"`
+	Agent    string    `json:"agent_id,omitempty"`
+	State    string    `json:"state"` // queued, talking
+	Arrived  time.Time `json:"arrived_at"`
+	Answered time.Time `json:"answered_at,omitzero"`
+}
+
+// view is the session's state for CallView; guarded by Service.mu.
+type view struct {
+	agent    string
+	agentLeg orchestrator.Key
+	answered time.Time
+}
+
+// LiveCalls lists the tenant's calls waiting or talking, oldest first.
+func (s *Service) LiveCalls(tenant tenancy.TenantID) []CallView {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []CallView
+	for _, ss := range s.sessions {
+		if ss.route.Tenant != tenant {
+			continue
+		}
+		v := CallView{CallID: ss.call.Key.ID, Node: ss.call.Key.Node, Caller: ss.call.From, Number: ss.caller.AccessNumber,
+			Queue: ss.route.Queue, Arrived: ss.caller.Arrived, State: "queued"}
+		if ss.view.agent != "" {
+			v.Agent, v.Answered, v.State = ss.view.agent, ss.view.answered, "talking"
+		}
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Arrived.Before(out[j].Arrived) })
+	return out
+}
+
+// lookup finds a live call of tenant.
+func (s *Service) lookup(tenant tenancy.TenantID, callID string) (*session, view, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.sessions[callID]
+	if ss == nil || ss.route.Tenant != tenant {
+		return nil, view{}, ErrNoCall
+	}
+	return ss, ss.view, nil
+}
+
+// AgentOf returns the agent talking on a call, for "is this my call" checks.
+func (s *Service) AgentOf(tenant tenancy.TenantID, callID string) (string, error) {
+	_, v, err := s.lookup(tenant, callID)
+	return v.agent, err
+}
+
+func (s *Service) control() (ControlSwitch, error) {
+	cs, ok := s.cfg.Switch.(ControlSwitch)
+	if !ok {
+		return nil, orchestrator.ErrUnsupported
+	}
+	return cs, nil
+}
+
+// Hold puts the caller on hold (the caller hears music) or takes it off.
+func (s *Service) Hold(ctx context.Context, tenant tenancy.TenantID, callID string, on bool) error {
+	ss, v, err := s.lookup(tenant, callID)
+	if err != nil {
+		return err
+	}
+	if v.agent == "" {
+		return ErrNotConnected
+	}
+	cs, err := s.control()
+	if err != nil {
+		return err
+	}
+	if on {
+		return cs.Hold(ctx, ss.call.Key)
+	}
+	return cs.Unhold(ctx, ss.call.Key)
+}
+
+// Mute mutes or unmutes the agent's microphone toward the caller.
+func (s *Service) Mute(ctx context.Context, tenant tenancy.TenantID, callID string, on bool) error {
+	_, v, err := s.lookup(tenant, callID)
+	if err != nil {
+		return err
+	}
+	if v.agent == "" {
+		return ErrNotConnected
+	}
+	cs, err := s.control()
+	if err != nil {
+		return err
+	}
+	if on {
+		return cs.Mute(ctx, v.agentLeg)
+	}
+	return cs.Unmute(ctx, v.agentLeg)
+}
+
+// Release hangs up the whole call (agent hang-up or supervisor force release).
+func (s *Service) Release(ctx context.Context, tenant tenancy.TenantID, callID string) error {
+	ss, v, err := s.lookup(tenant, callID)
+	if err != nil {
+		return err
+	}
+	if !v.agentLeg.IsZero() {
+		_ = s.cfg.Switch.Hangup(ctx, v.agentLeg, orchestrator.CauseNormalClearing)
+	}
+	return s.cfg.Switch.Hangup(ctx, ss.call.Key, orchestrator.CauseNormalClearing)
+}
+
+// TransferTo names where a blind transfer goes.
+type TransferTo struct {
+	Kind   string // "number" (external, through the tenant's gateway) or "dialplan" (an extension of the switch's dialplan)
+	Target string
+}
+
+// Transfer sends the caller elsewhere and releases the agent (AG-3).
+func (s *Service) Transfer(ctx context.Context, tenant tenancy.TenantID, callID string, to TransferTo) error {
+	ss, v, err := s.lookup(tenant, callID)
+	if err != nil {
+		return err
+	}
+	if v.agent == "" {
+		return ErrNotConnected
+	}
+	if to.Target == "" {
+		return fmt.Errorf("transfer target is empty")
+	}
+	select {
+	case ss.control <- controlMsg{transfer: &to}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Monitor rings the supervisor's phone and, once answered, joins it to the
+// call in mode (listen, whisper or barge; OPS-13). It returns when the
+// supervisor answered and the eavesdrop started.
+func (s *Service) Monitor(ctx context.Context, tenant tenancy.TenantID, callID, supervisorAgent string, mode orchestrator.EavesdropMode) (orchestrator.Key, error) {
+	ss, v, err := s.lookup(tenant, callID)
+	if err != nil {
+		return orchestrator.Key{}, err
+	}
+	if v.agent == "" {
+		return orchestrator.Key{}, ErrNotConnected
+	}
+	cs, err := s.control()
+	if err != nil {
+		return orchestrator.Key{}, err
+	}
+	ep, ok := s.cfg.Agents.Endpoint(tenant, supervisorAgent)
+	if !ok {
+		return orchestrator.Key{}, fmt.Errorf("supervisor %s has no phone in this tenant", supervisorAgent)
+	}
+	if !ep.Registered {
+		return orchestrator.Key{}, fmt.Errorf("supervisor %s: %w", supervisorAgent, orchestrator.ErrNotRegistered)
+	}
+	spec := orchestrator.OriginateSpec{ID: orchestrator.NewCallID(), Node: ss.call.Key.Node, To: ep.Endpoint, Timeout: s.cfg.RingTimeout,
+		Vars: map[string]string{"sb_tenant": string(tenant), "sb_monitor_of": callID}}
+	spec.CallerID.Number, spec.CallerID.Name = ss.call.From, "Monitor "+ss.call.From
+	leg, events, err := s.cfg.Switch.Originate(ctx, spec)
+	if err != nil {
+		return orchestrator.Key{}, fmt.Errorf("ring supervisor: %w", err)
+	}
+	go drain(events) // the supervisor leg's events are not needed; its stream ends at hangup
+	if err := cs.Eavesdrop(ctx, leg, v.agentLeg, mode); err != nil {
+		_ = s.cfg.Switch.Hangup(context.WithoutCancel(ctx), leg, orchestrator.CauseNormalClearing)
+		return orchestrator.Key{}, err
+	}
+	return leg, nil
+}
+
+func drain(events <-chan orchestrator.Event) {
+	for range events {
+	}
+}
+
+// controlMsg is a call-control request carried out by the call's own
+// goroutine, because it changes what the session does next.
+type controlMsg struct {
+	transfer *TransferTo
+}
