@@ -98,7 +98,9 @@ func TestSupervisorAndAgentCallControlOverREST(t *testing.T) {
 		}
 	}()
 	waitUntil(t, "the caller bridged to the number", func() bool {
-		return slices.ContainsFunc(w.node.Calls(), func(ci fssim.CallInfo) bool { return (ci.To == "95511" || ci.To == "pstn") && ci.Answered && slices.Contains(ci.Bridged, call.UUID()) })
+		return slices.ContainsFunc(w.node.Calls(), func(ci fssim.CallInfo) bool {
+			return (ci.To == "95511" || ci.To == "pstn") && ci.Answered && slices.Contains(ci.Bridged, call.UUID())
+		})
 	})
 	call.Hangup("")
 	waitCall(t, call)
