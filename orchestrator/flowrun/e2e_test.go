@@ -175,6 +175,7 @@ func TestE2EMenuDeepShortcut(t *testing.T) {
 	if !slices.Contains(info.APIs, "uuid_break") {
 		t.Errorf("no uuid_break for the cut prompts: %q", info.APIs)
 	}
+	noPlaybackLeft(t)
 }
 
 func TestE2EHTTPLookup(t *testing.T) {

@@ -2,6 +2,7 @@ package flowrun
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -186,5 +187,26 @@ func TestTraceBatchIsStoreShaped(t *testing.T) {
 	_ = sink.AppendTrace(context.Background(), "acme", b)
 	if got.FlowID != "f" {
 		t.Errorf("func adapter passed %+v", got)
+	}
+}
+
+func TestUnknownKeyIsDropped(t *testing.T) {
+	sw, s := newFakeSwitch(), &sinks{}
+	sw.onPlay = map[string]string{"main.wav": "X1", "sales.wav": "1"}
+	o := runFlow(t, sw, newTestRunner(t, sw, s, nil), menuFlow)
+	if o.Result != ivrflows.OutcomeHangup || !slices.Equal(s.nodes(), []string{"welcome", "main_menu", "sales_menu", "orders", "bye"}) {
+		t.Errorf("outcome %+v trace %q: the X should be dropped, the 1 used", o, s.nodes())
+	}
+	noPlaybackLeft(t)
+}
+
+func TestTraceBufferBounded(t *testing.T) {
+	var b traceBuf
+	now := time.Now()
+	for i := 0; i < maxTraceBuffer+10; i++ {
+		b.add([]ivrflows.TraceEntry{{Node: fmt.Sprint(i), Entered: now}}, now)
+	}
+	if len(b.batch.Entries) != maxTraceBuffer || b.dropped != 10 || b.batch.Entries[0].Node != "10" {
+		t.Errorf("%d entries, %d dropped, first %q", len(b.batch.Entries), b.dropped, b.batch.Entries[0].Node)
 	}
 }
