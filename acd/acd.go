@@ -241,6 +241,10 @@ func (d *ACD) SetAgent(now time.Time, p AgentProfile) ([]Decision, error) {
 		d.agents[p.ID] = a
 	}
 	d.detach(a)
+	if a.state == Break && a.prof.BreakGroup != p.BreakGroup { // the break now counts for the new group
+		d.onBreak[a.prof.BreakGroup]--
+		d.onBreak[p.BreakGroup]++
+	}
 	a.prof = p
 	a.prof.Skills, a.prof.Queues = nil, nil // compiled into skills and mems; not kept twice
 	a.skills, a.cap = sk, p.Capacity

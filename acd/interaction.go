@@ -110,7 +110,7 @@ func (d *ACD) enter(x *interaction, q *queue) {
 		d.timer(x, TimerWiden, x.qgen, 1, now.Add(q.cfg.Widening[0].After))
 	}
 	x.pref = nil
-	if p, ok := d.agents[x.pub.PreferredAgent]; ok && p.state != LoggedOut && p.member(q) != nil {
+	if p, ok := d.agents[x.pub.PreferredAgent]; ok && p.state != LoggedOut && p.member(q) != nil && p.skills.covers(&x.reqs, 0) {
 		x.pref = p
 		t := x.pub.PreferredTimeout
 		if t <= 0 {
