@@ -91,3 +91,29 @@ func (a *Adapter) mustCall(k orchestrator.Key) *call {
 	}
 	return c
 }
+
+func TestAdopt(t *testing.T) {
+	h := newHarness(t)
+	ctx := ctxT(t)
+	h.node.addChannel("existing")
+	key := orchestrator.Key{Node: "fs1", ID: "existing"}
+	events, err := h.a.Adopt(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.a.Hold(ctx, key); err != nil {
+		t.Fatalf("hold on adopted call: %v", err)
+	}
+	if err := h.a.Hangup(ctx, key, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(t, events); !slices.Equal(got, []string{"held", "hangup", "ended"}) {
+		t.Errorf("events %v", got)
+	}
+	if _, err := h.a.Adopt(ctx, orchestrator.Key{Node: "fs1", ID: "missing"}); !errors.Is(err, orchestrator.ErrNoSuchCall) {
+		t.Errorf("adopt missing: %v", err)
+	}
+	if _, err := h.a.Adopt(ctx, orchestrator.Key{Node: "fs9", ID: "x"}); err == nil {
+		t.Error("adopt on unknown node accepted")
+	}
+}

@@ -43,12 +43,12 @@ type Options struct {
 
 // Stats are counters of one connection, safe to read at any time.
 type Stats struct {
-	Frames           uint64 // frames read
-	Events           uint64 // events parsed
-	BadEvents        uint64 // event frames that did not parse (logged)
-	Commands         uint64 // commands written
-	UnexpectedReplys uint64 // replies with no command in flight (logged)
-	Mismatches       uint64 // replies of the wrong kind or Job-UUID (logged)
+	Frames            uint64 // frames read
+	Events            uint64 // events parsed
+	BadEvents         uint64 // event frames that did not parse (logged)
+	Commands          uint64 // commands written
+	UnexpectedReplies uint64 // replies with no command in flight (logged)
+	Mismatches        uint64 // replies of the wrong kind or Job-UUID (logged)
 }
 
 // Conn is one ESL connection, inbound (Dial) or outbound (New on an accepted
@@ -168,7 +168,7 @@ func (c *Conn) Close() error {
 func (c *Conn) Stats() Stats {
 	return Stats{
 		Frames: c.frames.Load(), Events: c.events.Load(), BadEvents: c.badEvents.Load(),
-		Commands: c.commands.Load(), UnexpectedReplys: c.unexpected.Load(), Mismatches: c.mismatches.Load(),
+		Commands: c.commands.Load(), UnexpectedReplies: c.unexpected.Load(), Mismatches: c.mismatches.Load(),
 	}
 }
 

@@ -130,7 +130,7 @@ func TestNoMismatchedReplies(t *testing.T) {
 	wg.Wait()
 	st := c.Stats()
 	t.Logf("%d answered, stats %+v", done.Load(), st)
-	if wrong.Load() != 0 || st.Mismatches != 0 || st.UnexpectedReplys != 0 {
+	if wrong.Load() != 0 || st.Mismatches != 0 || st.UnexpectedReplies != 0 {
 		t.Fatalf("%d mismatched replies of %d; stats %+v", wrong.Load(), done.Load(), st)
 	}
 	if done.Load() < callers*each*3/4 {

@@ -1,0 +1,38 @@
+package freeswitch
+
+import (
+	"context"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+)
+
+// Adopt starts tracking a call that already exists on its node but that the
+// adapter does not track: one listed in NodeUp.Calls after a reconnect or a
+// controller restart, or a bridge peer. Its events come from the node's
+// inbound connection from now on; the returned stream ends with EventEnded.
+// The call's existence is checked (uuid_exists) after interest is registered,
+// so an event between the two is not lost.
+func (a *Adapter) Adopt(ctx context.Context, key orchestrator.Key) (<-chan orchestrator.Event, error) {
+	if err := checkArg("call ID", key.ID, " \t"); err != nil {
+		return nil, err
+	}
+	conn, err := a.nodeConn(key.Node)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.track(key, nil)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := a.bound(ctx)
+	defer cancel()
+	out, err := conn.API(ctx, "uuid_exists "+key.ID)
+	if err != nil || out != "true" {
+		a.end(c, "")
+		if err == nil {
+			err = errorf(orchestrator.ErrNoSuchCall, "adopt %s", key)
+		}
+		return nil, a.mapErr(nil, err)
+	}
+	return c.q.out, nil
+}
