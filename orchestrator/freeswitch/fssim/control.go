@@ -9,31 +9,35 @@ import (
 
 // AppRecord is one application a channel executed.
 type AppRecord struct {
-	Name, Arg string
-	Source    string // sendmsg, dialplan, api, originate
-	Response  string // Application-Response ("" while running)
-	At        time.Time
+	Name     string    `json:"name"`
+	Arg      string    `json:"arg,omitempty"`
+	Source   string    `json:"source"`             // sendmsg, dialplan, api, originate
+	Response string    `json:"response,omitempty"` // Application-Response ("" while running)
+	At       time.Time `json:"at"`
 }
 
 // CallInfo is what happened to one channel.
 type CallInfo struct {
-	UUID, Direction, From, To string
-	Created                   time.Time
-	Answered                  bool
-	HangupCause               string // "" while up
-	Ended                     bool   // torn down (CHANNEL_DESTROY)
-	Apps                      []AppRecord
-	APIs                      []string // uuid_* commands and sendmsg hangups that touched it
-	Played                    []string
-	DTMF                      string // digits the caller pressed
-	SentDTMF                  string // digits sent to the caller (uuid_send_dtmf)
-	Bridged                   []string
-	Recordings                []string
-	Transfers                 []string
-	Conferences               []string
-	Eavesdropped              []string
-	Muted                     bool
-	Vars                      map[string]string // at teardown
+	UUID         string            `json:"uuid"`
+	Direction    string            `json:"direction"`
+	From         string            `json:"from"`
+	To           string            `json:"to"`
+	Created      time.Time         `json:"created"`
+	Answered     bool              `json:"answered"`
+	HangupCause  string            `json:"hangup_cause,omitempty"` // "" while up
+	Ended        bool              `json:"ended"`                  // torn down (CHANNEL_DESTROY)
+	Apps         []AppRecord       `json:"apps,omitempty"`
+	APIs         []string          `json:"apis,omitempty"` // uuid_* commands and sendmsg hangups that touched it
+	Played       []string          `json:"played,omitempty"`
+	DTMF         string            `json:"dtmf,omitempty"`      // digits the caller pressed
+	SentDTMF     string            `json:"sent_dtmf,omitempty"` // digits sent to the caller (uuid_send_dtmf)
+	Bridged      []string          `json:"bridged,omitempty"`
+	Recordings   []string          `json:"recordings,omitempty"`
+	Transfers    []string          `json:"transfers,omitempty"`
+	Conferences  []string          `json:"conferences,omitempty"`
+	Eavesdropped []string          `json:"eavesdropped,omitempty"`
+	Muted        bool              `json:"muted,omitempty"`
+	Vars         map[string]string `json:"vars,omitempty"` // at teardown
 
 	script []Press
 }
@@ -117,14 +121,8 @@ func (c *Call) UUID() string { return c.ch.uuid }
 // Hangup makes the caller hang up (BYE) with cause ("" = NORMAL_CLEARING).
 func (c *Call) Hangup(cause string) error { return c.n.Kill(c.ch.uuid, cause) }
 
-// Press makes the caller press digits now.
-func (c *Call) Press(digits string) {
-	c.n.mu.Lock()
-	defer c.n.mu.Unlock()
-	for i := 0; i < len(digits); i++ {
-		c.n.pressLocked(c.ch, digits[i])
-	}
-}
+// Press makes the caller press digits now (nothing once it hung up).
+func (c *Call) Press(digits string) { c.n.Press(c.ch.uuid, digits) }
 
 // Done is closed when the channel is torn down.
 func (c *Call) Done() <-chan struct{} { return c.ch.done }

@@ -151,4 +151,7 @@ func (n *Node) leaveBridgeForTransferLocked(ch *channel) {
 }
 
 // DialplanApp is one action of a simulated dialplan extension.
-type DialplanApp struct{ App, Arg string }
+type DialplanApp struct {
+	App string `json:"app"`
+	Arg string `json:"arg"`
+}

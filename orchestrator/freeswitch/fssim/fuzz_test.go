@@ -3,6 +3,7 @@ package fssim
 import (
 	"io"
 	"net"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +84,34 @@ func FuzzSession(f *testing.F) {
 		case <-done:
 		case <-time.After(5 * time.Second):
 			t.Fatal("session did not end")
+		}
+	})
+}
+
+// FuzzControlHTTP feeds the HTTP control API arbitrary bodies (phones,
+// digits, hangups; not calls, which would dial whatever address they
+// name): answers are JSON errors or successes, never panics or 500s.
+func FuzzControlHTTP(f *testing.F) {
+	for _, s := range []string{`{"user":"1000","domain":"acme","answer_after_ms":100}`, `{"digits":"12#"}`,
+		`{"cause":"USER_BUSY"}`, `{"user":"a b"}`, `[]`, `{"no_answer":true,"busy":true}`, ``} {
+		f.Add(s)
+	}
+	n, err := Start(Config{Heartbeat: -1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(n.Close)
+	h := n.controlHandler()
+	f.Fuzz(func(t *testing.T, body string) {
+		for _, target := range []string{"/v1/phones", "/v1/calls/u-1/dtmf", "/v1/calls/u-1/hangup"} {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("POST", target, strings.NewReader(body)))
+			if rec.Code >= 500 {
+				t.Fatalf("POST %s %q: %d %s", target, body, rec.Code, rec.Body)
+			}
+			if rec.Code >= 400 && !strings.Contains(rec.Body.String(), `"error"`) {
+				t.Fatalf("POST %s %q: %d without an error message", target, body, rec.Code)
+			}
 		}
 	})
 }

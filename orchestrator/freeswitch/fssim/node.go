@@ -31,6 +31,9 @@ type Config struct {
 	// Dialplan maps destination numbers to extensions for transfers; an
 	// unknown destination parks the call.
 	Dialplan map[string][]DialplanApp
+	// ControlListen, when set, serves the HTTP control API there (for an
+	// fssim running as its own process); see control_http.go.
+	ControlListen string
 	// Logger receives transitions at debug level; nil discards.
 	Logger *slog.Logger
 }
@@ -84,6 +87,8 @@ type Node struct {
 	closed   bool
 	sessions int
 
+	controlAddr string
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -105,6 +110,12 @@ func Start(cfg Config) (*Node, error) {
 		ctx: ctx, cancel: cancel,
 	}
 	n.goAccept(ln)
+	if cfg.ControlListen != "" {
+		if err := n.startControl(cfg.ControlListen); err != nil {
+			n.Close()
+			return nil, err
+		}
+	}
 	if cfg.Heartbeat > 0 {
 		n.wg.Add(1)
 		go n.heartbeats()
@@ -119,7 +130,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	n.cfg.Logger.Info("fssim node listening", "addr", n.Addr())
+	n.cfg.Logger.Info("fssim node listening", "addr", n.Addr(), "control", n.ControlAddr())
 	<-ctx.Done()
 	n.Close()
 	return nil
