@@ -144,24 +144,24 @@ func (p *flatParser) str() (string, error) {
 	}
 	p.i++
 	start := p.i
-	end := strings.IndexByte(p.b[start:], '"')
-	if end < 0 {
-		end = len(p.b) - start
+	for p.i < len(p.b) && !special[p.b[p.i]] {
+		p.i++
 	}
-	seg := p.b[start : start+end]
-	for j := 0; j < len(seg); j++ {
-		if c := seg[j]; c < 0x20 || c == '\\' || c >= utf8.RuneSelf {
-			p.i = start + j
-			return p.slowStr(start)
-		}
+	if p.i < len(p.b) && p.b[p.i] == '"' {
+		p.i++
+		return p.b[start : p.i-1], nil
 	}
-	p.i = start + end
-	if p.i >= len(p.b) {
-		return "", p.fail("closing quote")
-	}
-	p.i++
-	return seg, nil
+	return p.slowStr(start)
 }
+
+// special marks the bytes that end a string's fast path: the closing quote,
+// an escape, a control character or the start of a multi-byte rune.
+var special = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf
+	}
+	return t
+}()
 
 func (p *flatParser) slowStr(start int) (string, error) {
 	var sb strings.Builder
