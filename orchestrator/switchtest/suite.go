@@ -68,6 +68,7 @@ type contractTest struct {
 var contract = []contractTest{
 	{"InboundCallArrives", testInboundArrives},
 	{"Answer", testAnswer},
+	{"PreAnswerThenAnswer", testPreAnswer},
 	{"PlayCompletes", testPlay},
 	{"StopPlayEndsLoop", testStopPlay},
 	{"CollectWithTerminator", testCollectTerminator},
@@ -76,6 +77,8 @@ var contract = []contractTest{
 	{"BridgeAnswered", testBridgeAnswered},
 	{"BridgeNoAnswerKeepsCaller", testBridgeNoAnswer},
 	{"BridgeUnregisteredKeepsCaller", testBridgeUnregistered},
+	{"BridgeBusyKeepsCaller", testBridgeBusy},
+	{"OriginateUnregistered", testOriginateUnregistered},
 	{"OriginateAndBridgeCalls", testOriginateBridgeCalls},
 	{"HoldUnhold", testHold},
 	{"HoldUnknownCall", testHoldUnknown},
@@ -83,6 +86,8 @@ var contract = []contractTest{
 	{"BlindTransfer", testTransfer},
 	{"Eavesdrop", testEavesdrop},
 	{"SetVarGetVar", testVars},
+	{"SendDTMF", testSendDTMF},
+	{"HangupUnknownCall", testHangupUnknown},
 	{"HangupByController", testHangupController},
 	{"HangupByCaller", testHangupCaller},
 	{"EventsInOrder", testEventsInOrder},
@@ -123,6 +128,18 @@ func testInboundArrives(t *testing.T, h Harness) {
 
 func testAnswer(t *testing.T, h Harness) {
 	c := arrive(t, h, CallerSpec{From: "5551002", To: "9100"})
+	mustAnswer(t, h, c)
+	c.waitFor(t, orchestrator.EventAnswered)
+}
+
+func testPreAnswer(t *testing.T, h Harness) {
+	c := arrive(t, h, CallerSpec{From: "5551019", To: "9100"})
+	if err := h.Switch().PreAnswer(ctxFor(t, verbTimeout), c.Key); err != nil {
+		t.Fatalf("PreAnswer: %v", err)
+	}
+	if _, ok := c.seen(orchestrator.EventAnswered); ok {
+		t.Error("PreAnswer answered the call")
+	}
 	mustAnswer(t, h, c)
 	c.waitFor(t, orchestrator.EventAnswered)
 }
@@ -257,6 +274,30 @@ func testBridgeUnregistered(t *testing.T, h Harness) {
 	stillUp(t, h, c)
 }
 
+// testBridgeBusy: FreeSWITCH hangs the caller up on USER_BUSY unless
+// continue_on_fail is set; the port promises the caller stays up.
+func testBridgeBusy(t *testing.T, h Harness) {
+	ep := register(t, h, "1004", PhoneBehaviour{Busy: true})
+	c := arrive(t, h, CallerSpec{From: "5551020", To: "9100"})
+	mustAnswer(t, h, c)
+	res, err := h.Switch().Bridge(ctxFor(t, verbTimeout), c.Key, ep, 5*time.Second)
+	if err != nil {
+		t.Fatalf("Bridge: %v", err)
+	}
+	if res.Answered || res.Cause != orchestrator.CauseUserBusy {
+		t.Errorf("Bridge = %+v, want USER_BUSY", res)
+	}
+	stillUp(t, h, c)
+}
+
+func testOriginateUnregistered(t *testing.T, h Harness) {
+	_, _, err := h.Switch().Originate(ctxFor(t, verbTimeout), orchestrator.OriginateSpec{
+		ID: orchestrator.NewCallID(), Node: h.Node(), To: h.Unregistered(), Timeout: 5 * time.Second})
+	if !errors.Is(err, orchestrator.ErrNotRegistered) {
+		t.Errorf("Originate to an unregistered user = %v, want ErrNotRegistered", err)
+	}
+}
+
 func testOriginateBridgeCalls(t *testing.T, h Harness) {
 	ep := register(t, h, "1002", PhoneBehaviour{AnswerAfter: 100 * time.Millisecond})
 	c := arrive(t, h, CallerSpec{From: "5551008", To: "9100"})
@@ -355,6 +396,21 @@ func testVars(t *testing.T, h Harness) {
 	_, err = sw.GetVar(ctxFor(t, verbTimeout), orchestrator.Key{Node: h.Node(), ID: orchestrator.NewCallID()}, "sb_test")
 	if !errors.Is(err, orchestrator.ErrNoSuchCall) {
 		t.Errorf("GetVar on an unknown call = %v, want ErrNoSuchCall", err)
+	}
+}
+
+func testSendDTMF(t *testing.T, h Harness) {
+	c := arrive(t, h, CallerSpec{From: "5551021", To: "9100"})
+	mustAnswer(t, h, c)
+	if err := h.Switch().SendDTMF(ctxFor(t, verbTimeout), c.Key, "12#"); err != nil {
+		t.Errorf("SendDTMF: %v", err)
+	}
+}
+
+func testHangupUnknown(t *testing.T, h Harness) {
+	err := h.Switch().Hangup(ctxFor(t, verbTimeout), orchestrator.Key{Node: h.Node(), ID: orchestrator.NewCallID()}, orchestrator.CauseNormalClearing)
+	if !errors.Is(err, orchestrator.ErrNoSuchCall) {
+		t.Errorf("Hangup of an unknown call = %v, want ErrNoSuchCall", err)
 	}
 }
 
