@@ -21,7 +21,7 @@ type ACD struct {
 	breakMax   map[string]int
 	onBreak    map[string]int
 	out        []Decision
-	scratch    []agentEntry
+	frontier   []int32
 	pulls      []*agent
 	later      []*interaction
 	deferPlace bool // Restore: enter() queues without routing

@@ -64,9 +64,11 @@ func eligible(m *membership, x *interaction) bool {
 // the longest-idle order (when most ready agents lack the skills).
 const randomProbes = 4
 
-// findAgent walks the queue's ready index for x's medium in strategy order and
-// returns the first eligible agent. Entries passed over are popped into a
-// scratch buffer and pushed back, so the cost is O(k log n) for k skipped.
+// findAgent returns the first eligible agent of the queue's ready index for
+// x's medium, in strategy order. It walks the heap best-first without
+// changing it: a small frontier of heap positions, ordered like the heap,
+// grows by the children of each entry passed over. Cost O(k log k) for k
+// agents skipped; the usual case (the best agent qualifies) is O(1).
 func (d *ACD) findAgent(x *interaction) *agent {
 	h := &x.q.ready[x.pub.Medium]
 	if x.q.cfg.Strategy == Random && len(h.h) > 0 {
@@ -77,20 +79,66 @@ func (d *ACD) findAgent(x *interaction) *agent {
 			}
 		}
 	}
-	d.scratch = d.scratch[:0]
-	var found *agent
-	for len(h.h) > 0 {
-		e := h.removeAt(0)
-		d.scratch = append(d.scratch, e)
-		if eligible(e.m, x) {
-			found = e.m.a
-			break
+	if len(h.h) == 0 {
+		return nil
+	}
+	f := frontier{h: h.h, idx: d.frontier[:0]}
+	f.push(0)
+	for len(f.idx) > 0 {
+		i := f.pop()
+		if e := &h.h[i]; eligible(e.m, x) {
+			d.frontier = f.idx
+			return e.m.a
+		}
+		for c := 2*i + 1; c <= 2*i+2 && c < int32(len(h.h)); c++ {
+			f.push(c)
 		}
 	}
-	for _, e := range d.scratch {
-		h.push(e)
+	d.frontier = f.idx
+	return nil
+}
+
+// frontier is a binary heap of positions in an agent heap, ordered by the
+// entries they point at.
+type frontier struct {
+	h   []agentEntry
+	idx []int32
+}
+
+func (f *frontier) less(a, b int) bool { return agentLess(&f.h[f.idx[a]], &f.h[f.idx[b]]) }
+
+func (f *frontier) push(i int32) {
+	f.idx = append(f.idx, i)
+	for c := len(f.idx) - 1; c > 0; {
+		p := (c - 1) / 2
+		if !f.less(c, p) {
+			break
+		}
+		f.idx[c], f.idx[p] = f.idx[p], f.idx[c]
+		c = p
 	}
-	return found
+}
+
+func (f *frontier) pop() int32 {
+	top := f.idx[0]
+	last := len(f.idx) - 1
+	f.idx[0] = f.idx[last]
+	f.idx = f.idx[:last]
+	for p := 0; ; {
+		c := 2*p + 1
+		if c >= len(f.idx) {
+			break
+		}
+		if c+1 < len(f.idx) && f.less(c+1, c) {
+			c++
+		}
+		if !f.less(c, p) {
+			break
+		}
+		f.idx[c], f.idx[p] = f.idx[p], f.idx[c]
+		p = c
+	}
+	return top
 }
 
 // ringAll offers x to every eligible ready agent of its queue at once.
