@@ -93,6 +93,7 @@ func TestLoad(t *testing.T) {
 	defer n.Close()
 	lc := newLoadController(t)
 	defer lc.close()
+	events := drainAll(t, n) // an adapter-like subscriber to every event, in JSON
 
 	start := time.Now()
 	placed := placeAtRate(t, n, lc.ln.Addr().String(), calls, rate)
@@ -103,8 +104,8 @@ func TestLoad(t *testing.T) {
 	if got := n.ActiveCalls(); got != calls {
 		t.Fatalf("%d calls up, want %d", got, calls)
 	}
-	t.Logf("%d concurrent calls, placed at %.0f calls/s (target %.0f), all answered %v after start",
-		calls, achieved, rate, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d concurrent calls, placed at %.0f calls/s (target %.0f), all answered %v after start; %d JSON events to an ALL subscriber",
+		calls, achieved, rate, time.Since(start).Round(time.Millisecond), events.Load())
 	if !raceEnabled && achieved < rate*0.9 {
 		t.Errorf("placed %.0f calls/s, want at least %.0f", achieved, rate*0.9)
 	}
@@ -112,6 +113,25 @@ func TestLoad(t *testing.T) {
 		c.Hangup("")
 	}
 	waitFor(t, 20*time.Second, func() bool { return n.ActiveCalls() == 0 })
+}
+
+// drainAll subscribes an inbound connection to every event in JSON and
+// counts what it reads until the node closes.
+func drainAll(t testing.TB, n *Node) *atomic.Int64 {
+	c := inbound(t, n)
+	c.send("event json ALL")
+	c.frame()
+	c.nc.SetDeadline(time.Time{})
+	var count atomic.Int64
+	go func() {
+		for {
+			if _, err := c.r.ReadFrame(); err != nil {
+				return
+			}
+			count.Add(1)
+		}
+	}()
+	return &count
 }
 
 // placeAtRate places call i at start + i/rate (an absolute schedule, so a
