@@ -117,3 +117,5 @@ func TestAdopt(t *testing.T) {
 		t.Error("adopt on unknown node accepted")
 	}
 }
+
+func keyOf(id string) orchestrator.Key { return orchestrator.Key{Node: "fs1", ID: id} }
