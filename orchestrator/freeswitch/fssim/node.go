@@ -63,8 +63,12 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// ErrDropped is returned by control calls while the node is dropped.
-var ErrDropped = errors.New("fssim: node dropped")
+// ErrDropped is returned by control calls while the node is dropped;
+// ErrClosed after Close.
+var (
+	ErrDropped = errors.New("fssim: node dropped")
+	ErrClosed  = errors.New("fssim: node closed")
+)
 
 // Node is one simulated FreeSWITCH. One mutex guards all call state and the
 // event sequence, so every subscriber sees events in one global order, as
@@ -185,6 +189,9 @@ func (n *Node) Drop() {
 func (n *Node) Restore() error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.closed {
+		return fmt.Errorf("fssim: restore: %w", ErrClosed)
+	}
 	if !n.dropped {
 		return nil
 	}
