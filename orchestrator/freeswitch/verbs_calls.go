@@ -2,11 +2,13 @@ package freeswitch
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/eslconn"
 )
 
 // Bridge dials to from the call with the bridge app. continue_on_fail=true
@@ -101,6 +103,10 @@ func (a *Adapter) Originate(ctx context.Context, spec orchestrator.OriginateSpec
 	w, _ := c.await(named("CHANNEL_ANSWER"), false, 1)
 	out, err := conn.BgAPI(ctx, cmd)
 	if err != nil {
+		var re *eslconn.ReplyError
+		if !errors.As(err, &re) {
+			a.cancelOriginate(key) // we stop waiting; the leg must not live on untracked
+		}
 		cause := originateCause(out)
 		a.end(c, cause)
 		if cause == orchestrator.CauseUserNotRegistered {
@@ -114,6 +120,21 @@ func (a *Adapter) Originate(ctx context.Context, spec orchestrator.OriginateSpec
 		return key, c.q.out, errorf(ErrNotConfirmed, "originate %s: %v", key, err)
 	}
 	return key, c.q.out, nil
+}
+
+// cancelOriginate kills a leg whose originate the controller gave up on
+// (ctx done, connection lost): with origination_uuid the ID is known even
+// though the job's result never came. Best effort, on its own short context.
+func (a *Adapter) cancelOriginate(key orchestrator.Key) {
+	conn, err := a.nodeConn(key.Node)
+	if err != nil {
+		return
+	}
+	ctx, cancel := a.stopContext(5 * time.Second)
+	defer cancel()
+	if _, err := conn.API(ctx, "uuid_kill "+key.ID+" "+string(orchestrator.CauseOriginatorCancel)); err != nil {
+		a.log.Debug("freeswitch: cancel originate", "call", key.String(), "err", err)
+	}
 }
 
 func originateCommand(spec orchestrator.OriginateSpec) (string, error) {

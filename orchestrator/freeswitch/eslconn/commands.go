@@ -104,6 +104,7 @@ func (c *Conn) roundTrip(ctx context.Context, line string, write func(*esl.Write
 		return nil, c.closedErr()
 	}
 	c.inflight = p
+	p.timer = time.AfterFunc(c.opts.ReplyTimeout, func() { c.replyOverdue(p) })
 	c.pmu.Unlock()
 	if err := c.write(write); err != nil {
 		c.nc.Close() // the stream is broken; the reader cleans up p and the turn
@@ -120,6 +121,17 @@ func (c *Conn) roundTrip(ctx context.Context, line string, write func(*esl.Write
 		return r, nil
 	case <-ctx.Done():
 		return nil, context.Cause(ctx)
+	}
+}
+
+// replyOverdue closes a connection whose peer has not answered p in time.
+func (c *Conn) replyOverdue(p *pending) {
+	c.pmu.Lock()
+	stuck := c.inflight == p
+	c.pmu.Unlock()
+	if stuck {
+		c.log.Error("esl reply overdue; closing the connection", "command", p.cmd, "after", c.opts.ReplyTimeout)
+		c.nc.Close()
 	}
 }
 

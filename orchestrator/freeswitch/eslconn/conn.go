@@ -39,6 +39,11 @@ type Options struct {
 	OnEvent      func(*esl.Event)
 	OnNotice     func(*esl.Frame) // text/disconnect-notice frames
 	WriteTimeout time.Duration    // per write; default 10 s
+	// ReplyTimeout bounds how long the connection waits for the reply of the
+	// command in flight; past it the peer is taken as hung and the connection
+	// is closed (its owner reconnects), rather than every later command
+	// queueing behind it forever. Default 60 s.
+	ReplyTimeout time.Duration
 }
 
 // Stats are counters of one connection, safe to read at any time.
@@ -76,8 +81,9 @@ type Conn struct {
 }
 
 type pending struct {
-	cmd string
-	ch  chan *esl.Frame // buffered 1; closed when the connection ends first
+	cmd   string
+	ch    chan *esl.Frame // buffered 1; closed when the connection ends first
+	timer *time.Timer     // the reply watchdog
 }
 
 // New wraps nc and starts its reader goroutine, which runs until nc fails or
@@ -94,6 +100,9 @@ func newConn(nc net.Conn, rd *esl.Reader, opts Options) *Conn {
 	}
 	if opts.WriteTimeout <= 0 {
 		opts.WriteTimeout = 10 * time.Second
+	}
+	if opts.ReplyTimeout <= 0 {
+		opts.ReplyTimeout = 60 * time.Second
 	}
 	return &Conn{
 		nc: nc, rd: rd, opts: opts, w: esl.NewWriter(nc),

@@ -226,3 +226,16 @@ func TestEventsKeepWireOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestReplyWatchdogClosesHungConnection(t *testing.T) {
+	srv := startFake(t, echoHandler)
+	c := dial(t, srv, Options{ReplyTimeout: 50 * time.Millisecond})
+	if _, err := c.API(context.Background(), "hang"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("hung command: %v", err)
+	}
+	select {
+	case <-c.Done():
+	case <-time.After(2 * time.Second):
+		t.Fatal("connection not closed")
+	}
+}

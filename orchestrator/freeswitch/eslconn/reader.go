@@ -46,6 +46,9 @@ func (c *Conn) reply(f *esl.Frame) {
 	p := c.inflight
 	c.inflight = nil
 	c.pmu.Unlock()
+	if p != nil {
+		p.timer.Stop()
+	}
 	if p == nil {
 		c.unexpected.Add(1)
 		c.log.Error("esl reply with no command in flight", "content_type", f.ContentType(), "reply", f.ReplyText())
@@ -96,6 +99,7 @@ func (c *Conn) shutdown(err error) {
 	c.pmu.Unlock()
 	close(c.done)
 	if p != nil {
+		p.timer.Stop()
 		close(p.ch)
 		c.turn.unlock()
 	}
