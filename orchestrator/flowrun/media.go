@@ -42,8 +42,8 @@ func (in *instance) startPlayback(ctx context.Context, items []ivrflows.PlayItem
 	in.play = p
 	livePlaybacks.Add(1)
 	go func() {
-		defer livePlaybacks.Add(-1)
 		defer close(p.done)
+		defer livePlaybacks.Add(-1) // before done: whoever saw done sees the count
 		for _, part := range in.parts(pctx, items) {
 			if p.stopped.Load() || pctx.Err() != nil {
 				return

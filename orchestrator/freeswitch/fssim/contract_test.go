@@ -7,6 +7,7 @@ import (
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
 	"github.com/switchboard-cc/switchboard/orchestrator/switchtest"
+	"github.com/switchboard-cc/switchboard/orchestrator/switchtest/fssimharness"
 )
 
 // TestContract runs the switchtest contract suite against the FreeSWITCH
@@ -28,7 +29,7 @@ func TestContract(t *testing.T) {
 
 func newAdapterHarness(t *testing.T) switchtest.Harness {
 	node, err := fssim.Start(fssim.Config{Hostname: "fssim-contract", Heartbeat: -1,
-		Dialplan: map[string][]fssim.DialplanApp{"9199": fssim.TransferExtension}})
+		Dialplan: map[string][]fssim.DialplanApp{"9199": fssimharness.TransferExtension}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,5 +47,5 @@ func newAdapterHarness(t *testing.T) switchtest.Harness {
 	}
 	a.Start()
 	t.Cleanup(func() { a.Close() })
-	return &fssim.Harness{Sim: node, NodeName: "fs1", SocketAddr: ln.Addr().String(), SW: a, Acc: a, W: a}
+	return &fssimharness.Harness{Sim: node, NodeName: "fs1", SocketAddr: ln.Addr().String(), SW: a, Acc: a, W: a}
 }

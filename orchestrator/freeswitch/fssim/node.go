@@ -223,6 +223,12 @@ func (n *Node) dur(d time.Duration) time.Duration {
 	return time.Duration(float64(d) / n.cfg.Speed)
 }
 
+// SimTime turns real time into simulated time (Config.Speed times d): what
+// a script must say for something to last d on the wall clock.
+func (n *Node) SimTime(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * n.cfg.Speed)
+}
+
 // sleep waits d (scaled) or until stop is closed; it reports whether the
 // whole time passed.
 func (n *Node) sleep(d time.Duration, stop <-chan struct{}) bool {

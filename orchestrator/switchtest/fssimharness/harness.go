@@ -1,4 +1,8 @@
-package fssim
+// Package fssimharness plays the switchtest harness with fssim: callers
+// arrive through fssim.PlaceCall, phones register with RegisterPhone, node
+// loss is Drop. Only tests import it (it keeps `testing`, through
+// switchtest, out of the fssim package that `switchboard sim node` links).
+package fssimharness
 
 import (
 	"context"
@@ -6,6 +10,7 @@ import (
 	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
 	"github.com/switchboard-cc/switchboard/orchestrator/switchtest"
 )
 
@@ -13,7 +18,7 @@ import (
 // (the FreeSWITCH adapter) connected to this node: callers arrive through
 // PlaceCall, phones register with RegisterPhone, node loss is Drop.
 type Harness struct {
-	Sim *Node
+	Sim *fssim.Node
 	// NodeName is the node name the implementation uses in Keys.
 	NodeName string
 	// SocketAddr is the implementation's outbound-socket listener.
@@ -44,11 +49,8 @@ func (h *Harness) domain() string {
 
 // Call places a simulated caller; its digits are pressed after the answer.
 func (h *Harness) Call(ctx context.Context, c switchtest.CallerSpec) (switchtest.Caller, error) {
-	in := IncomingCall{From: c.From, To: c.To, Vars: c.Vars}
-	gap := h.Sim.scaleUp(c.DigitGap)
-	for i := 0; i < len(c.Digits); i++ {
-		in.DTMF = append(in.DTMF, Press{After: gap, Digit: c.Digits[i]})
-	}
+	in := fssim.IncomingCall{From: c.From, To: c.To, Vars: c.Vars,
+		DTMF: fssim.Presses(c.Digits, h.Sim.SimTime(c.DigitGap))}
 	call, err := h.Sim.PlaceCall(ctx, h.SocketAddr, in)
 	if err != nil {
 		return nil, err
@@ -57,14 +59,14 @@ func (h *Harness) Call(ctx context.Context, c switchtest.CallerSpec) (switchtest
 }
 
 // harnessCaller hangs up with NORMAL_CLEARING, as a caller's BYE does.
-type harnessCaller struct{ c *Call }
+type harnessCaller struct{ c *fssim.Call }
 
 func (c harnessCaller) Hangup() error { return c.c.Hangup("NORMAL_CLEARING") }
 
 // RegisterPhone registers user with a script in simulated time.
 func (h *Harness) RegisterPhone(_ context.Context, user string, b switchtest.PhoneBehaviour) (orchestrator.Endpoint, error) {
-	s := PhoneScript{AnswerAfter: h.Sim.scaleUp(b.AnswerAfter), NoAnswer: b.NoAnswer, Busy: b.Busy,
-		HangupAfter: h.Sim.scaleUp(b.HangupAfter)}
+	s := fssim.PhoneScript{AnswerAfter: h.Sim.SimTime(b.AnswerAfter), NoAnswer: b.NoAnswer, Busy: b.Busy,
+		HangupAfter: h.Sim.SimTime(b.HangupAfter)}
 	if err := h.Sim.RegisterPhone(user, h.domain(), s); err != nil {
 		return orchestrator.Endpoint{}, err
 	}
@@ -78,7 +80,7 @@ func (h *Harness) Unregistered() orchestrator.Endpoint {
 
 // Media is a tone lasting d of real time at the node's speed.
 func (h *Harness) Media(d time.Duration) string {
-	return fmt.Sprintf("tone_stream://%%(%d,0,440)", h.Sim.scaleUp(d).Milliseconds())
+	return fmt.Sprintf("tone_stream://%%(%d,0,440)", h.Sim.SimTime(d).Milliseconds())
 }
 
 // TransferDestination is TransferTo, 9199 by default: give the node
@@ -92,12 +94,8 @@ func (h *Harness) TransferDestination() string {
 
 // TransferExtension is the capture machine's 9199: answer, a short tone,
 // hang up.
-var TransferExtension = []DialplanApp{{"answer", ""}, {"playback", "tone_stream://%(200,0,440)"}, {"hangup", "NORMAL_CLEARING"}}
+var TransferExtension = []fssim.DialplanApp{{App: "answer"}, {App: "playback", Arg: "tone_stream://%(200,0,440)"},
+	{App: "hangup", Arg: "NORMAL_CLEARING"}}
 
 // DropNode closes every ESL connection and refuses new ones.
 func (h *Harness) DropNode() error { h.Sim.Drop(); return nil }
-
-// scaleUp turns real time into simulated time (the inverse of dur).
-func (n *Node) scaleUp(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * n.cfg.Speed)
-}
