@@ -227,6 +227,26 @@ func TestOriginateUnregistered(t *testing.T) {
 	}
 }
 
+// TestAbandonedOriginateIsKilled: when the caller stops waiting for an
+// originate, the leg is killed by its controller-chosen ID.
+func TestAbandonedOriginateIsKilled(t *testing.T) {
+	h := newHarness(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	id := orchestrator.NewCallID()
+	_, events, err := h.a.Originate(ctx, orchestrator.OriginateSpec{ID: id, Node: "fs1",
+		To: orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: "slow", Domain: "127.0.0.1"}})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v", err)
+	}
+	if !slices.Contains(h.node.log(), "api uuid_kill "+id+" ORIGINATOR_CANCEL") {
+		t.Errorf("leg not killed: %v", h.node.log())
+	}
+	if got := kinds(t, events); got[len(got)-1] != "ended" { // the kill's hangup may come first
+		t.Errorf("events %v", got)
+	}
+}
+
 // TestHoldWaitsForEvent: FreeSWITCH answers uuid_hold with +OK even when
 // nothing happens; the adapter must not report success without CHANNEL_HOLD.
 func TestHoldWaitsForEvent(t *testing.T) {

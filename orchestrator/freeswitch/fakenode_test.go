@@ -198,6 +198,9 @@ func (n *fakeNode) bgapi(s *fakefs.Session, cmd *esl.Frame, rest string) {
 	case m == nil:
 	case strings.Contains(rest, "user/1019@"):
 		out = "-ERR USER_NOT_REGISTERED\n"
+	case strings.Contains(rest, "user/slow@"):
+		n.addChannel(m[1]) // rings on; the job result never comes
+		return
 	default:
 		n.addChannel(m[1])
 		n.emit(m[1], "CHANNEL_CREATE")
