@@ -396,6 +396,7 @@ func TestStatsAndPosition(t *testing.T) {
 	if err != nil || pos != 3 || ewt != 3*time.Minute {
 		t.Fatalf("pos %d ewt %v err %v", pos, ewt, err)
 	}
+
 	h.advance(10 * time.Second)
 	h.ready("a")
 	h.record(h.d.Accept(h.now, "a", "x1")) // 10 s: within SL
@@ -421,6 +422,28 @@ func TestStatsAndPosition(t *testing.T) {
 	}
 	if v := h.d.Agents(h.now, true); len(v) != 2 {
 		t.Fatalf("%+v", v)
+	}
+}
+
+func TestWaitingList(t *testing.T) {
+	h := newHarness(t)
+	h.queue(QueueConfig{ID: "q", DefaultAHT: time.Minute, AgingPerMinute: 1})
+	h.agent("a", nil, Membership{Queue: "q"})
+	h.record(h.d.Login(h.now, "a"))
+	h.enqueue(Interaction{ID: "x1", Queue: "q"})
+	h.advance(time.Minute)
+	h.enqueue(Interaction{ID: "x2", Queue: "q"})
+	h.enqueue(Interaction{ID: "vip", Queue: "q", Priority: 9})
+	ws, err := h.d.Waiting(h.now, "q")
+	if err != nil || len(ws) != 3 {
+		t.Fatalf("%+v %v", ws, err)
+	}
+	if ws[0].Interaction != "vip" || ws[1].Interaction != "x1" || ws[1].Effective != 1 || ws[1].Waited != time.Minute ||
+		ws[2].Position != 3 || ws[2].EWT != 3*time.Minute {
+		t.Fatalf("%+v", ws)
+	}
+	if pos, _, _ := h.d.Position(h.now, "x2"); pos != 3 {
+		t.Fatalf("Position %d disagrees with Waiting", pos)
 	}
 }
 

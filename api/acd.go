@@ -81,6 +81,23 @@ type ACDQueueStatsList struct {
 	Items []ACDQueueStats `json:"items"`
 }
 
+// ACDWaiting is one waiting interaction in its queue's order.
+type ACDWaiting struct {
+	InteractionID     string  `json:"interaction_id"`
+	Medium            string  `json:"medium"`
+	Priority          int     `json:"priority"`
+	EffectivePriority float64 `json:"effective_priority"`
+	Position          int     `json:"position"`
+	WaitedSeconds     float64 `json:"waited_seconds"`
+	EWTSeconds        float64 `json:"ewt_seconds"`
+	PreferredAgentID  string  `json:"preferred_agent_id,omitempty"`
+}
+
+// ACDWaitingList lists a queue's waiting interactions.
+type ACDWaitingList struct {
+	Items []ACDWaiting `json:"items"`
+}
+
 // ACDAgentToday are an agent's counts and durations today.
 type ACDAgentToday struct {
 	Handled              int     `json:"handled"`
@@ -136,6 +153,9 @@ func (s *Server) acdRoutes() []route {
 			scope: scopeTenant, perm: tenancy.PermQueuesRead, resp: ACDQueueStatsList{}, status: http.StatusOK, h: s.listQueueStats},
 		{method: http.MethodGet, path: p + "/queues/:queue_id", name: "getQueueStats", summary: "A queue's live statistics",
 			scope: scopeTenant, perm: tenancy.PermQueuesRead, resp: ACDQueueStats{}, status: http.StatusOK, h: s.getQueueStats},
+		{method: http.MethodGet, path: p + "/queues/:queue_id/waiting", name: "listWaiting",
+			summary: "A queue's waiting interactions best first, with positions and estimated waits",
+			scope:   scopeTenant, perm: tenancy.PermMonitor, resp: ACDWaitingList{}, status: http.StatusOK, h: s.listWaiting},
 		{method: http.MethodGet, path: p + "/stream", name: "streamACD",
 			summary: "Server-sent events: agent transitions, offers and queue statistics of the tenant; monitors see all, others their own agent and queue figures",
 			scope:   scopeTenant, perm: tenancy.PermQueuesRead, resp: ACDStreamEvent{}, status: http.StatusOK, h: s.streamACD},
@@ -339,6 +359,24 @@ func (s *Server) listQueueStats(c *echo.Context) error {
 	out := ACDQueueStatsList{Items: make([]ACDQueueStats, 0, len(qs))}
 	for _, q := range qs {
 		out.Items = append(out.Items, queueStatsView(q))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) listWaiting(c *echo.Context) error {
+	o, err := s.owner(c)
+	if err != nil {
+		return err
+	}
+	ws, err := o.Waiting(c.Request().Context(), c.Param("queue_id"))
+	if err != nil {
+		return acdError(err)
+	}
+	out := ACDWaitingList{Items: make([]ACDWaiting, 0, len(ws))}
+	for _, w := range ws {
+		out.Items = append(out.Items, ACDWaiting{InteractionID: w.Interaction, Medium: w.Medium.String(), Priority: w.Priority,
+			EffectivePriority: w.Effective, Position: w.Position, WaitedSeconds: w.Waited.Seconds(), EWTSeconds: w.EWT.Seconds(),
+			PreferredAgentID: w.Preferred})
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -175,6 +175,11 @@ func TestACDQueueStats(t *testing.T) {
 	if r := a.do("GET", a.f.base+"/acd/queues/nope", a.ann, nil); r.status != 404 {
 		t.Fatalf("%s", r)
 	}
+	var waiting ACDWaitingList
+	a.must(a.do("GET", a.f.base+"/acd/queues/q/waiting", a.sup, nil), 200, &waiting)
+	if len(waiting.Items) != 1 || waiting.Items[0].InteractionID != "x" || waiting.Items[0].Position != 1 {
+		t.Fatalf("%+v", waiting)
+	}
 	var list ACDQueueStatsList
 	a.must(a.do("GET", a.f.base+"/acd/queues", a.ann, nil), 200, &list)
 	if len(list.Items) != 1 || list.Items[0].Waiting != 1 {

@@ -148,6 +148,17 @@ func (o *Owner) AllQueueStats(ctx context.Context) ([]acd.QueueStats, error) {
 	return qs, err
 }
 
+// Waiting lists a queue's waiting interactions best first, with positions
+// and estimated waits.
+func (o *Owner) Waiting(ctx context.Context, queue string) ([]acd.WaitingView, error) {
+	var ws []acd.WaitingView
+	err := o.do(ctx, func(now time.Time, d *acd.ACD) (_ []acd.Decision, err error) {
+		ws, err = d.Waiting(now, queue)
+		return nil, err
+	})
+	return ws, err
+}
+
 // Position reads a waiting interaction's place and estimated wait.
 func (o *Owner) Position(ctx context.Context, interaction string) (pos int, ewt time.Duration, err error) {
 	err = o.do(ctx, func(now time.Time, d *acd.ACD) (_ []acd.Decision, err error) {
