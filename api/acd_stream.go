@@ -33,6 +33,9 @@ type ACDStreamEvent struct {
 // behind is dropped by the owner (it reconnects and reloads).
 const streamBuffer = 256
 
+// streamPing is how often an idle stream sends a comment line.
+const streamPing = 20 * time.Second
+
 // streamACD holds the connection open and relays the tenant's updates.
 // Callers holding monitor:read see everything; others (agents) see their own
 // agent's events and queue figures only.
@@ -59,10 +62,17 @@ func (s *Server) streamACD(c *echo.Context) error {
 	w.WriteHeader(http.StatusOK)
 	flush(w)
 	ctx := c.Request().Context()
+	ping := time.NewTicker(streamPing)
+	defer ping.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-ping.C: // a comment line keeps proxies from closing an idle stream
+			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
+				return nil
+			}
+			flush(w)
 		case u, ok := <-sub.C:
 			if !ok {
 				return writeEvent(w, ACDStreamEvent{Kind: "end", Reason: sub.Err()})
