@@ -128,7 +128,7 @@ func (a *Adapter) slowConsumer(what string, depth int) {
 // counters back Stats.
 type counters struct {
 	queued, peakQueued                                        atomic.Int64
-	slowAlarms, routed, unrouted, outOfOrder, reconnects, bad atomic.Uint64
+	slowAlarms, routed, unrouted, outOfOrder, reconnects, late atomic.Uint64
 }
 
 // Stats is a snapshot of the adapter's health counters. QueuedEvents and
@@ -142,6 +142,7 @@ type Stats struct {
 	EventsUnrouted     uint64 // channel events of calls nobody tracks (counted, not kept)
 	OutOfOrder         uint64 // events whose Event-Sequence was below their call's last one
 	Reconnects         uint64 // inbound connections re-established
+	LateEvents         uint64 // events of a call that came after its EventEnded (not delivered)
 	NodesUp            int
 }
 
@@ -160,7 +161,7 @@ func (a *Adapter) Stats() Stats {
 		Calls: calls, QueuedEvents: a.st.queued.Load(), PeakQueuedEvents: a.st.peakQueued.Load(),
 		SlowConsumerAlarms: a.st.slowAlarms.Load(), EventsRouted: a.st.routed.Load(),
 		EventsUnrouted: a.st.unrouted.Load(), OutOfOrder: a.st.outOfOrder.Load(),
-		Reconnects: a.st.reconnects.Load(), NodesUp: up,
+		Reconnects: a.st.reconnects.Load(), LateEvents: a.st.late.Load(), NodesUp: up,
 	}
 }
 

@@ -109,6 +109,10 @@ func (a *Adapter) dispatch(c *call, ev *esl.Event, fromSocket bool) {
 	c.mu.Lock()
 	if c.ended {
 		c.mu.Unlock()
+		// Only a socket call's node-sourced events (socketMisses) can come
+		// after its end, from the other connection; they are counted.
+		a.st.late.Add(1)
+		a.log.Debug("freeswitch: event after the call's end", "call", c.key.String(), "event", ev.Name())
 		return
 	}
 	if seq := ev.Seq(); seq != 0 {

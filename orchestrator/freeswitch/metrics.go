@@ -32,6 +32,8 @@ var metricDefs = []metricDef{
 		func(s Stats) float64 { return float64(s.OutOfOrder) }),
 	def("reconnects_total", "Inbound connections re-established.", prometheus.CounterValue,
 		func(s Stats) float64 { return float64(s.Reconnects) }),
+	def("late_events_total", "Events that came after their call's end (not delivered).", prometheus.CounterValue,
+		func(s Stats) float64 { return float64(s.LateEvents) }),
 	def("nodes_up", "Nodes with an inbound connection.", prometheus.GaugeValue, func(s Stats) float64 { return float64(s.NodesUp) }),
 }
 
