@@ -127,7 +127,7 @@ func (a *Adapter) slowConsumer(what string, depth int) {
 
 // counters back Stats.
 type counters struct {
-	queued, peakQueued                                        atomic.Int64
+	queued, peakQueued                                         atomic.Int64
 	slowAlarms, routed, unrouted, outOfOrder, reconnects, late atomic.Uint64
 }
 
