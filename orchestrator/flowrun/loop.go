@@ -3,6 +3,7 @@ package flowrun
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -57,8 +58,10 @@ func (in *instance) loop(ctx context.Context, res ivrflows.Result) (Outcome, err
 		}
 		in.maybeFlush(ctx)
 		input := in.next(ctx)
+		from := in.nodeID()
 		var err error
 		res, err = in.prog.Step(in.state, input, in.r.cfg.Clock.Now())
+		in.transition(ctx, from, input, len(res.Commands))
 		if err != nil {
 			// A key the interpreter does not know ("A".."D" on some phones)
 			// or an input it does not wait for: drop it, keep going.
@@ -220,12 +223,44 @@ func (in *instance) end(ctx context.Context, result ivrflows.Outcome, msg string
 	return Outcome{Kind: Ended, Result: result, Error: msg, Vars: vars, Trace: in.traced}
 }
 
+func (in *instance) nodeID() string {
+	if n := in.state.Node; n >= 0 && n < len(in.prog.Nodes) {
+		return in.prog.Nodes[n].ID
+	}
+	return ""
+}
+
+// transition logs "node -[input]-> node" at debug level (IVR-17 logs),
+// without cost when debug is off.
+func (in *instance) transition(ctx context.Context, from string, x ivrflows.Input, commands int) {
+	if !in.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	in.log.Debug("flowrun: "+from+" -["+inputName(x)+"]-> "+in.nodeID(), "commands", commands)
+}
+
+// inputName names an input for logs; a key is only "digit", since it may
+// be part of a PIN.
 func inputName(x ivrflows.Input) string {
-	switch x := x.(type) {
+	switch x.(type) {
 	case ivrflows.Digit:
-		return "digit " + x.Key
+		return "digit"
+	case ivrflows.Timeout:
+		return "timeout"
+	case ivrflows.PlayDone:
+		return "play_done"
+	case ivrflows.CallerHangup:
+		return "caller_hangup"
+	case ivrflows.HTTPResponse:
+		return "http_response"
+	case ivrflows.QueryResult:
+		return "query_result"
+	case ivrflows.LookupResult:
+		return "lookup_result"
+	case ivrflows.RecordDone:
+		return "record_done"
 	case nil:
 		return "none"
 	}
-	return "other"
+	return fmt.Sprintf("%T", x)
 }
