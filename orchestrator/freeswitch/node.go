@@ -107,8 +107,9 @@ func (a *Adapter) connectNode(n *node) (*eslconn.Conn, []orchestrator.Key, error
 	ctx, cancel := a.stopContext(a.opts.CommandTimeout)
 	defer cancel()
 	conn, err := eslconn.Dial(ctx, n.cfg.Addr, n.cfg.Password, eslconn.Options{
-		Logger:  a.log.With("node", n.cfg.Name),
-		OnEvent: func(ev *esl.Event) { a.onNodeEvent(n.cfg.Name, ev) },
+		ReplyTimeout: a.opts.CommandTimeout,
+		Logger:       a.log.With("node", n.cfg.Name),
+		OnEvent:      func(ev *esl.Event) { a.onNodeEvent(n.cfg.Name, ev) },
 	})
 	if err != nil {
 		return nil, nil, err

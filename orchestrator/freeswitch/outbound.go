@@ -48,7 +48,8 @@ func (a *Adapter) ServeCalls(ctx context.Context, h orchestrator.CallHandler) er
 func (a *Adapter) serveSocket(ctx context.Context, nc net.Conn, h orchestrator.CallHandler) {
 	var cp atomic.Pointer[call] // set once the call is known; events only come after myevents
 	conn := eslconn.New(nc, eslconn.Options{
-		Logger: a.log.With("socket", nc.RemoteAddr().String()),
+		ReplyTimeout: a.opts.CommandTimeout,
+		Logger:       a.log.With("socket", nc.RemoteAddr().String()),
 		OnEvent: func(ev *esl.Event) {
 			if c := cp.Load(); c != nil && ev.UUID() == c.key.ID {
 				a.dispatch(c, ev, true)
