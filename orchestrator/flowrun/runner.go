@@ -152,8 +152,8 @@ func (s *Suspended) WithEvents(ch <-chan orchestrator.Event) { s.inst.call.Event
 // caller_hangup. The error reports a call that could not be run at all or
 // a failing switch verb; Outcome is valid either way.
 func (r *Runner) Run(ctx context.Context, call orchestrator.InboundCall, prog *ivrflows.Program, meta Meta) (Outcome, error) {
-	if prog == nil || call.Key.IsZero() || meta.Tenant == "" {
-		return Outcome{Kind: Ended, Result: ivrflows.OutcomeError}, fmt.Errorf("%w: needs a program, a call key and a tenant", ErrBadCall)
+	if missing := missingOf(call, prog, meta); missing != "" {
+		return Outcome{Kind: Ended, Result: ivrflows.OutcomeError}, fmt.Errorf("%w: no %s", ErrBadCall, missing)
 	}
 	if meta.FlowID == "" {
 		meta.FlowID = prog.Flow
@@ -199,6 +199,18 @@ func (r *Runner) Resume(ctx context.Context, s *Suspended, input ivrflows.Input)
 		in.gone = true
 	}
 	return in.loop(ctx, res)
+}
+
+func missingOf(call orchestrator.InboundCall, prog *ivrflows.Program, meta Meta) string {
+	switch {
+	case prog == nil:
+		return "program"
+	case call.Key.Node == "" || call.Key.ID == "":
+		return "call key (node and id)"
+	case meta.Tenant == "":
+		return "tenant"
+	}
+	return ""
 }
 
 func copyVars(v map[string]any) map[string]any { return maps.Clone(v) }

@@ -142,8 +142,12 @@ func TestRunRefusesBadCalls(t *testing.T) {
 	if _, err := r.Run(ctx, call, nil, acme); !errors.Is(err, ErrBadCall) {
 		t.Errorf("nil program: %v", err)
 	}
-	if _, err := r.Run(ctx, call, compileFlow(t, menuFlow), Meta{}); !errors.Is(err, ErrBadCall) {
+	if _, err := r.Run(ctx, call, compileFlow(t, menuFlow), Meta{}); !errors.Is(err, ErrBadCall) || !strings.Contains(err.Error(), "no tenant") {
 		t.Errorf("no tenant: %v", err)
+	}
+	call.Key.Node = ""
+	if _, err := r.Run(ctx, call, compileFlow(t, menuFlow), acme); !errors.Is(err, ErrBadCall) || !strings.Contains(err.Error(), "call key") {
+		t.Errorf("no node: %v", err)
 	}
 	if _, err := New(Config{}); !errors.Is(err, ErrConfig) {
 		t.Errorf("no switch: %v", err)
