@@ -38,6 +38,10 @@ type HTTPClient struct {
 	DefaultTimeout time.Duration
 	// RetryBackoff is waited before attempt n > 1, times n-1. Default 200 ms.
 	RetryBackoff time.Duration
+	// Allowed, when set, is a second check that the URL is under one of the
+	// tenant's configured endpoints (the flow was compiled against them; this
+	// guards against a program compiled with another tenant's catalog).
+	Allowed func(tenant tenancy.TenantID, url string) bool
 
 	client *http.Client
 }
@@ -61,6 +65,9 @@ func (h *HTTPClient) CloseIdle() { h.client.CloseIdleConnections() }
 func (h *HTTPClient) Do(ctx context.Context, tenant tenancy.TenantID, req ivrflows.HTTPRequest) ivrflows.HTTPResponse {
 	if err := checkURL(req.URL); err != nil {
 		return ivrflows.HTTPResponse{Err: err.Error()}
+	}
+	if h.Allowed != nil && !h.Allowed(tenant, req.URL) {
+		return ivrflows.HTTPResponse{Err: fmt.Sprintf("%v: %s is not one of tenant %s's endpoints", ErrBadURL, req.URL, tenant)}
 	}
 	if req.Attempt > 1 && !sleepCtx(ctx, time.Duration(req.Attempt-1)*h.RetryBackoff) {
 		return ivrflows.HTTPResponse{Err: "call ended before the retry"}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchboard-cc/switchboard/ivrflows"
+	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
 func TestHTTPClient(t *testing.T) {
@@ -74,6 +75,17 @@ func TestHTTPClient(t *testing.T) {
 	if res := open.Do(ctx, "acme", ivrflows.HTTPRequest{URL: srv.URL + "/big", Attempt: 1}); len(res.Body) != ivrflows.MaxResponseBody+1 {
 		t.Errorf("body read %d bytes, want the cap %d", len(res.Body), ivrflows.MaxResponseBody+1)
 	}
+	open.Allowed = func(tenant tenancy.TenantID, u string) bool {
+		return tenant == "acme" && strings.HasPrefix(u, srv.URL+"/echo")
+	}
+	before = hits.Load()
+	if res := open.Do(ctx, "globex", ivrflows.HTTPRequest{URL: srv.URL + "/echo", Attempt: 1}); !strings.Contains(res.Err, "not one of tenant globex's endpoints") {
+		t.Errorf("another tenant's endpoint: %+v", res)
+	}
+	if hits.Load() != before {
+		t.Error("a request outside the tenant's endpoints reached the server")
+	}
+	open.Allowed = nil
 	open.RetryBackoff = 100 * time.Millisecond
 	start = time.Now()
 	open.Do(ctx, "acme", ivrflows.HTTPRequest{URL: srv.URL + "/", Attempt: 3})
