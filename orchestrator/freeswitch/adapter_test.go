@@ -154,6 +154,23 @@ func TestNodeReconnectResyncs(t *testing.T) {
 	_ = events
 }
 
+// TestWedgedNodeIsDropped: a node that stops answering is reported down
+// (the health poll's reply is overdue) and reconnected.
+func TestWedgedNodeIsDropped(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.HealthInterval = 20 * time.Millisecond; o.CommandTimeout = 200 * time.Millisecond })
+	h.node.mu.Lock()
+	h.node.hung = true
+	h.node.mu.Unlock()
+	down := h.nodeEvent(orchestrator.NodeDown)
+	if down.Node != "fs1" {
+		t.Errorf("down %+v", down)
+	}
+	h.node.mu.Lock()
+	h.node.hung = false
+	h.node.mu.Unlock()
+	h.nodeEvent(orchestrator.NodeUp)
+}
+
 func TestSofiaStatePolling(t *testing.T) {
 	h := newHarness(t, func(o *Options) { o.HealthInterval = 20 * time.Millisecond })
 	got := map[string]string{}

@@ -32,6 +32,7 @@ type fakeNode struct {
 	// silent makes uuid_hold answer +OK without any event (as for an unknown
 	// call), to prove the adapter waits for the event.
 	silent  bool
+	hung    bool // api commands get no reply at all (a wedged node)
 	gateway string // state of gateway external::carrier in sofia status
 }
 
@@ -111,6 +112,12 @@ func (n *fakeNode) known(id string) bool {
 }
 
 func (n *fakeNode) api(s *fakefs.Session, cmd string) {
+	n.mu.Lock()
+	hung := n.hung
+	n.mu.Unlock()
+	if hung {
+		return
+	}
 	f := strings.Fields(cmd)
 	reply := func(t string) { s.Write(fakefs.APIResponseFrame(t + "\n")) }
 	switch {
