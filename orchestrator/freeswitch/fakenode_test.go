@@ -32,7 +32,7 @@ type fakeNode struct {
 	// silent makes uuid_hold answer +OK without any event (as for an unknown
 	// call), to prove the adapter waits for the event.
 	silent  bool
-	hung    bool // api commands get no reply at all (a wedged node)
+	hung    bool   // api commands get no reply at all (a wedged node)
 	gateway string // state of gateway external::carrier in sofia status
 }
 
