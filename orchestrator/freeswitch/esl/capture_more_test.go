@@ -100,3 +100,26 @@ func TestCaptureScenarioQuirks(t *testing.T) {
 		t.Errorf("12: socket completion %v", e12)
 	}
 }
+
+// TestCaptureCallControlReplies checks the api replies of capture 09 that the
+// adapter relies on: -ERR for uuid_kill of an unknown call, and +OK Success
+// for uuid_hold of the same unknown call (why hold is confirmed by event).
+func TestCaptureCallControlReplies(t *testing.T) {
+	var replies []*Frame
+	for _, f := range readAll(t, strings.NewReader(load(t, "09-inbound-call-control.jsonl").Stream("esl", "recv"))) {
+		if f.ContentType() == TypeAPIResponse {
+			replies = append(replies, f)
+		}
+	}
+	n := len(replies)
+	if n < 4 {
+		t.Fatalf("%d api replies", n)
+	}
+	kill, hold := replies[n-3], replies[n-2] // then the final show channels
+	if kill.ReplyText() != "-ERR No such channel!" || kill.OK() {
+		t.Errorf("uuid_kill unknown: %q", kill.ReplyText())
+	}
+	if hold.ReplyText() != "+OK Success" || !hold.OK() {
+		t.Errorf("uuid_hold unknown: %q", hold.ReplyText())
+	}
+}
