@@ -135,49 +135,79 @@ func assertOrder(t *testing.T, evs []orchestrator.Event, want ...orchestrator.Ev
 	}
 }
 
-// arrive makes a caller arrive and returns the call as the handler got it.
-func arrive(t *testing.T, h Harness, spec CallerSpec) *session {
-	t.Helper()
+// acceptor runs ServeCalls once per harness and hands arriving calls to
+// arrive in order (calls are placed one at a time).
+type acceptor struct {
+	arrivals chan *session
+	cancel   context.CancelFunc
+	served   chan struct{}
+
+	mu    sync.Mutex
+	calls []*session
+}
+
+var acceptors sync.Map // Harness -> *acceptor
+
+// acceptorFor starts the harness's acceptor on first use; the test's
+// cleanup hangs up every call it left up, waits for their streams to end,
+// then stops ServeCalls.
+func acceptorFor(t *testing.T, h Harness) *acceptor {
+	if a, ok := acceptors.Load(h); ok {
+		return a.(*acceptor)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	calls := make(chan *session, 1)
-	served := make(chan struct{})
+	a := &acceptor{arrivals: make(chan *session, 16), cancel: cancel, served: make(chan struct{})}
+	acceptors.Store(h, a)
 	go func() {
-		defer close(served)
+		defer close(a.served)
 		h.Acceptor().ServeCalls(ctx, func(cctx context.Context, call orchestrator.InboundCall) {
 			s := newSession(call.Key, cctx)
 			s.InboundCall = call
-			calls <- s
+			a.arrivals <- s
 			s.pump(call.Events)
 		})
 	}()
-	var caller Caller
-	var arrived *session
-	t.Cleanup(func() {
-		// A call the test left up is hung up by its caller, and its stream
-		// must still end, before ServeCalls is stopped.
-		if caller != nil {
-			caller.Hangup()
+	t.Cleanup(func() { a.stop(t); acceptors.Delete(h) })
+	return a
+}
+
+func (a *acceptor) stop(t *testing.T) {
+	a.mu.Lock()
+	calls := a.calls
+	a.mu.Unlock()
+	for _, s := range calls {
+		if s.caller != nil {
+			s.caller.Hangup() // ends the handler if the test left the call up
 		}
-		if arrived != nil && !arrived.waitUntil(arriveTimeout, func(_ []orchestrator.Event, closed bool) bool { return closed }) {
-			t.Errorf("the stream of %v did not end %v after the caller hung up", arrived.Key, arriveTimeout)
+		if !s.waitUntil(arriveTimeout, func(_ []orchestrator.Event, closed bool) bool { return closed }) {
+			t.Errorf("the stream of %v did not end %v after the caller hung up", s.Key, arriveTimeout)
 		}
-		cancel()
-		select {
-		case <-served:
-		case <-time.After(arriveTimeout):
-			t.Errorf("ServeCalls did not return %v after its context ended", arriveTimeout)
-		}
-	})
-	caller, err := h.Call(ctx, spec)
+	}
+	a.cancel()
+	select {
+	case <-a.served:
+	case <-time.After(arriveTimeout):
+		t.Errorf("ServeCalls did not return %v after its context ended", arriveTimeout)
+	}
+}
+
+// arrive makes a caller arrive and returns the call as the handler got it.
+func arrive(t *testing.T, h Harness, spec CallerSpec) *session {
+	t.Helper()
+	a := acceptorFor(t, h)
+	caller, err := h.Call(context.Background(), spec)
 	if err != nil {
 		t.Fatalf("Call: %v", err)
 	}
 	select {
-	case s := <-calls:
+	case s := <-a.arrivals:
 		s.caller = caller
-		arrived = s
+		a.mu.Lock()
+		a.calls = append(a.calls, s)
+		a.mu.Unlock()
 		return s
 	case <-time.After(arriveTimeout):
+		caller.Hangup()
 		t.Fatalf("the call from %s did not reach the controller", spec.From)
 		return nil
 	}

@@ -85,6 +85,7 @@ var contract = []contractTest{
 	{"RecordStartStop", testRecord},
 	{"BlindTransfer", testTransfer},
 	{"Eavesdrop", testEavesdrop},
+	{"ConferenceJoin", testConferenceJoin},
 	{"SetVarGetVar", testVars},
 	{"SendDTMF", testSendDTMF},
 	{"HangupUnknownCall", testHangupUnknown},
@@ -380,6 +381,19 @@ func testEavesdrop(t *testing.T, h Harness) {
 	track(t, key, events)
 	if err := h.Switch().Eavesdrop(ctxFor(t, verbTimeout), key, c.Key, orchestrator.Listen); err != nil {
 		t.Fatalf("Eavesdrop: %v", err)
+	}
+}
+
+// testConferenceJoin: two callers join one room; the verb returns once the
+// switch confirms each member (IVR-7).
+func testConferenceJoin(t *testing.T, h Harness) {
+	room := "sb-contract-" + orchestrator.NewCallID()[:8]
+	for _, from := range []string{"5551022", "5551023"} {
+		c := arrive(t, h, CallerSpec{From: from, To: "9100"})
+		mustAnswer(t, h, c)
+		if err := h.Switch().ConferenceJoin(ctxFor(t, verbTimeout), c.Key, room); err != nil {
+			t.Fatalf("ConferenceJoin %s: %v", from, err)
+		}
 	}
 }
 
