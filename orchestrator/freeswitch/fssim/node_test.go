@@ -292,3 +292,30 @@ func TestSocketLossRunsFallback(t *testing.T) {
 		t.Errorf("transferred call cleared (%s) when the old socket closed", info.HangupCause)
 	}
 }
+
+// TestSocketEventsBeyondMyevents: myevents does not carry PLAYBACK_* or
+// CHANNEL_HOLD (captures 04, 05); an `event` subscription on the socket
+// adds them, still only for the socket's own channel.
+func TestSocketEventsBeyondMyevents(t *testing.T) {
+	n := fastNode(t)
+	controller(t, n, IncomingCall{From: "200", To: "9100"}) // another socket call: its events stay away
+	c, call := controller(t, n, IncomingCall{From: "100", To: "9100"})
+	execute(c, "answer", "")
+	execute(c, "playback", "tone_stream://%(100,0,440)")
+	c.until(func(_ *esl.Frame, e *esl.Event) bool {
+		if e != nil && strings.HasPrefix(e.Name(), "PLAYBACK_") {
+			t.Fatalf("%s reached the socket with myevents only", e.Name())
+		}
+		return e != nil && e.Name() == "CHANNEL_EXECUTE_COMPLETE" && e.Get("Application") == "playback"
+	})
+	c.send("event json PLAYBACK_START PLAYBACK_STOP CHANNEL_HOLD CHANNEL_UNHOLD")
+	c.until(func(f *esl.Frame, _ *esl.Event) bool { return f.ContentType() == esl.TypeCommandReply })
+	execute(c, "playback", "tone_stream://%(100,0,440)")
+	if e := c.event("PLAYBACK_START"); e.UUID() != call.UUID() {
+		t.Errorf("PLAYBACK_START of %s", e.UUID())
+	}
+	inbound(t, n).api("uuid_hold " + call.UUID())
+	if e := c.event("CHANNEL_HOLD"); e.UUID() != call.UUID() {
+		t.Errorf("CHANNEL_HOLD of %s", e.UUID())
+	}
+}
