@@ -103,6 +103,10 @@ func (c *conn) handle(cmd command) bool {
 		n.mu.Lock()
 		c.send(replyFrame(c.setLinger(word, arg)))
 		n.mu.Unlock()
+	case "resume":
+		n.mu.Lock()
+		c.send(replyFrame(c.resume()))
+		n.mu.Unlock()
 	case "sendmsg":
 		n.sendmsg(c, strings.TrimSpace(arg), cmd)
 	case "exit":
@@ -141,6 +145,15 @@ func (c *conn) myEvents(arg string) string {
 		c.names[name] = true
 	}
 	return "+OK Events Enabled"
+}
+
+// resume asks that the call go back to the dialplan if the socket goes away.
+func (c *conn) resume() string {
+	if !c.isOut || c.session == nil {
+		return "-ERR not controlling a session"
+	}
+	c.session.vars.set("socket_resume", "true")
+	return "+OK"
 }
 
 func (c *conn) setLinger(word, arg string) string {

@@ -193,11 +193,11 @@ func TestCloseStopsEverything(t *testing.T) {
 }
 
 // TestSocketLossHangsUp: when the controller drops the outbound socket of a
-// call it controls, the socket application returns and, with no actions
-// after it, the call is cleared.
+// call it controls (no `resume`), the call is cleared, fallback or not.
 func TestSocketLossHangsUp(t *testing.T) {
 	n := fastNode(t)
-	c, call := controller(t, n, IncomingCall{From: "100", To: "9100"})
+	c, call := controller(t, n, IncomingCall{From: "100", To: "9100",
+		Fallback: []DialplanApp{{"playback", "fallback.wav"}}})
 	execute(c, "answer", "")
 	c.event("CHANNEL_ANSWER")
 	c.nc.Close()
@@ -206,8 +206,8 @@ func TestSocketLossHangsUp(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("call still up after its socket closed")
 	}
-	if info := call.Info(); info.HangupCause != "NORMAL_CLEARING" {
-		t.Errorf("cause %q", info.HangupCause)
+	if info := call.Info(); info.HangupCause != "NORMAL_CLEARING" || len(info.Played) != 0 {
+		t.Errorf("cause %q, played %v", info.HangupCause, info.Played)
 	}
 }
 
@@ -263,13 +263,17 @@ func TestSpeakAndEndlessPlayback(t *testing.T) {
 	}
 }
 
-// TestSocketLossRunsFallback: the actions after `socket` run when the
-// controller goes away mid-call; after a transfer, closing the socket
-// changes nothing.
+// TestSocketLossRunsFallback: with `resume`, the actions after `socket`
+// run when the controller goes away mid-call; after a transfer, closing the
+// socket changes nothing.
 func TestSocketLossRunsFallback(t *testing.T) {
 	n := fastNode(t)
 	c, call := controller(t, n, IncomingCall{From: "100", To: "9100",
 		Fallback: []DialplanApp{{"playback", "fallback.wav"}, {"hangup", "NORMAL_TEMPORARY_FAILURE"}}})
+	c.send("resume")
+	if f := c.frame(); f.ReplyText() != "+OK" {
+		t.Fatalf("resume: %q", f.ReplyText())
+	}
 	execute(c, "answer", "")
 	c.event("CHANNEL_ANSWER")
 	c.nc.Close()

@@ -174,12 +174,14 @@ func (n *Node) attachSocketLocked(ch *channel, nc net.Conn) {
 }
 
 // socketLost: the controller closed the socket (or sent exit) while the
-// socket application still controlled the call. mod_event_socket clears
-// CF_CONTROLLED, the park loop ends, the socket application returns and the
-// dialplan goes on: the Fallback actions, or none and the call is cleared.
-// After a transfer the socket application has already returned: nothing
-// happens. A dropped node (Drop) is a network loss the switch has not
-// noticed: its calls keep their state.
+// socket application still controlled the call. With `resume` (or the
+// socket_resume variable) mod_event_socket sends the channel back to the
+// dialplan: the socket application returns and the Fallback actions run.
+// Without it the call is cleared. (Not captured: read from
+// mod_event_socket's socket_function and listener_run.) After a transfer
+// the socket application has already returned: nothing happens. A dropped
+// node (Drop) is a network loss the switch has not noticed: its calls keep
+// their state.
 func (n *Node) socketLost(c *conn, ch *channel) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -188,6 +190,10 @@ func (n *Node) socketLost(c *conn, ch *channel) {
 	}
 	ch.info.APIs = append(ch.info.APIs, "socket lost")
 	ch.sock, c.detached = nil, true
+	if !ch.vars.truthy("socket_resume") {
+		n.hangupLocked(ch, "NORMAL_CLEARING")
+		return
+	}
 	n.leaveSocketAppLocked(ch)
 	n.fallBackLocked(ch, ch.fallback)
 }
