@@ -75,14 +75,11 @@ func (p *flatParser) end() error {
 }
 
 func (p *flatParser) space() {
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
-			return
-		}
+	b, i := p.b, p.i
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
 	}
+	p.i = i
 }
 
 func (p *flatParser) eat(c byte) bool {
@@ -142,15 +139,16 @@ func (p *flatParser) str() (string, error) {
 		}
 		return "", p.fail("string")
 	}
-	p.i++
-	start := p.i
-	for p.i < len(p.b) && !special[p.b[p.i]] {
-		p.i++
+	b, start := p.b, p.i+1
+	i := start
+	for i < len(b) && !special[b[i]] { // locals: the loop is the parser's hot spot
+		i++
 	}
-	if p.i < len(p.b) && p.b[p.i] == '"' {
-		p.i++
-		return p.b[start : p.i-1], nil
+	if i < len(b) && b[i] == '"' {
+		p.i = i + 1
+		return b[start:i], nil
 	}
+	p.i = i
 	return p.slowStr(start)
 }
 
