@@ -154,6 +154,26 @@ func TestNodeReconnectResyncs(t *testing.T) {
 	_ = events
 }
 
+// TestReconnectBackoffDoubles: while a node refuses connections the delay
+// between attempts doubles up to BackoffMax, on the injected clock.
+func TestReconnectBackoffDoubles(t *testing.T) {
+	clock := &manualClock{now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+	h := newHarness(t, func(o *Options) { o.Clock = clock; o.BackoffMin = time.Second; o.BackoffMax = 4 * time.Second })
+	h.node.srv.Close() // listener gone: every dial is refused
+	h.nodeEvent(orchestrator.NodeDown)
+	for i := 1; i <= 5; i++ {
+		waitFor(t, func() bool { return clock.Made() >= i })
+		clock.Advance(4 * time.Second)
+	}
+	clock.mu.Lock()
+	asked := append([]time.Duration(nil), clock.asked[:5]...)
+	clock.mu.Unlock()
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second, 4 * time.Second}
+	if !slices.Equal(asked, want) {
+		t.Errorf("backoff %v, want %v", asked, want)
+	}
+}
+
 // TestWedgedNodeIsDropped: a node that stops answering is reported down
 // (the health poll's reply is overdue) and reconnected.
 func TestWedgedNodeIsDropped(t *testing.T) {

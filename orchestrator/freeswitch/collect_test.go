@@ -87,6 +87,7 @@ type manualClock struct {
 	now    time.Time
 	timers []manualTimer
 	made   int
+	asked  []time.Duration // every After duration, in order
 }
 
 type manualTimer struct {
@@ -106,6 +107,7 @@ func (c *manualClock) After(d time.Duration) <-chan time.Time {
 	ch := make(chan time.Time, 1)
 	c.timers = append(c.timers, manualTimer{c.now.Add(d), ch})
 	c.made++
+	c.asked = append(c.asked, d)
 	return ch
 }
 
