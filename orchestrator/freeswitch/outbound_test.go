@@ -125,3 +125,32 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("condition not met in time")
 }
+
+// TestSocketCallSurvivesNodeConnectionLoss: a call controlled through its
+// outbound socket keeps working while the node's inbound connection is down.
+func TestSocketCallSurvivesNodeConnectionLoss(t *testing.T) {
+	h := newHarness(t)
+	proceed := make(chan struct{})
+	result := make(chan error, 1)
+	h.serve(func(ctx context.Context, call orchestrator.InboundCall) {
+		<-proceed
+		err := h.a.Answer(ctx, call.Key)
+		if err == nil {
+			err = h.a.Play(ctx, call.Key, orchestrator.Playback{Files: []string{"a.wav"}})
+		}
+		result <- err
+	})
+	h.node.dialSocket(h.ln.Addr().String(), orchestrator.NewCallID())
+	waitFor(t, func() bool { return h.a.Stats().Calls == 1 })
+	h.node.srv.Close() // inbound connection gone, no reconnect possible
+	h.nodeEvent(orchestrator.NodeDown)
+	close(proceed)
+	select {
+	case err := <-result:
+		if err != nil {
+			t.Fatalf("socket call without node connection: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("socket call stuck")
+	}
+}
