@@ -19,7 +19,11 @@ import (
 // ServeCalls accepts the connections FreeSWITCH's `socket` application opens
 // (one per call) until ctx is done, and runs h for each call on its own
 // goroutine. Each connection is set up with connect, `myevents json` and
-// `linger`; h's ctx is cancelled with ErrCallEnded when the call ends.
+// `linger`; h's ctx is cancelled with ErrCallEnded when the call ends (with
+// ErrNodeDown when the socket closes without a hangup). h must return once
+// its ctx is done: Close waits for every handler. When h returns on a call
+// still up, the call is hung up (NORMAL_CLEARING) and the socket released
+// with `exit`.
 func (a *Adapter) ServeCalls(ctx context.Context, h orchestrator.CallHandler) error {
 	ln := a.opts.Listener
 	if ln == nil {
