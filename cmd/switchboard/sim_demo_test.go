@@ -105,7 +105,7 @@ func TestSimDemoSeedIsIdempotent(t *testing.T) {
 // agents, and that another tenant's CDRs are out of reach.
 func TestSimDemoRuns(t *testing.T) {
 	cfg, opts, _, err := parseDemoConfig([]string{"-data-dir", t.TempDir(), "-listen", "127.0.0.1:0", "-esl-listen", "127.0.0.1:0",
-		"-speed", "10", "-agents", "2", "-rate", "8", "-handle-time", "10s", "-patience", "60s", "-report-every", "300ms", "-seed", "1"}, noEnv, io.Discard)
+		"-speed", "10", "-nodes", "2", "-agents", "2", "-rate", "8", "-handle-time", "10s", "-patience", "60s", "-report-every", "300ms", "-seed", "1"}, noEnv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,16 +123,28 @@ func TestSimDemoRuns(t *testing.T) {
 			t.Logf("demo output:\n%s\nlogs:\n%s", out.String(), logs.String())
 		}
 	}()
-	waitUntil(t, "answered calls on both tenants", func() bool {
+	waitUntil(t, "answered calls on both tenants and both nodes", func() bool {
+		nodes := map[string]bool{}
 		for _, dt := range d.tenants {
 			if n, err := d.tally(ctx, dt); err != nil || n.answered == 0 {
 				return false
 			}
+			for _, r := range storeCDRs(t, d, dt) {
+				nodes[r.NodeID] = nodes[r.NodeID] || r.Disposition == "answered"
+			}
 		}
-		return true
+		return nodes["sim1"] && nodes["sim2"]
 	})
+	nodesUsed := map[string]bool{}
 	for i, dt := range d.tenants {
-		checkOwnAgents(t, dt, storeCDRs(t, d, dt))
+		recs := storeCDRs(t, d, dt)
+		checkOwnAgents(t, dt, recs)
+		for _, r := range recs {
+			nodesUsed[r.NodeID] = true
+			if r.Leg == "caller" && r.Disposition != "answered" && r.Disposition != "abandoned" {
+				t.Errorf("%s: a demo call must be answered or abandoned: %+v", dt.SIPDomain, r)
+			}
+		}
 		tok, err := d.login(ctx, dt.adminEmail, demoTenantPassword)
 		if err != nil {
 			t.Fatalf("the printed tenant admin login must work: %v", err)
@@ -150,6 +162,9 @@ func TestSimDemoRuns(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "404") {
 			t.Fatalf("%s's admin must not see %s's CDRs: %v", dt.SIPDomain, other.SIPDomain, err)
 		}
+	}
+	if !nodesUsed["sim1"] || !nodesUsed["sim2"] {
+		t.Errorf("calls must be carried by both nodes, CDRs name %v", nodesUsed)
 	}
 	cancel()
 	select {
