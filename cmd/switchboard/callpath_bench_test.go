@@ -61,12 +61,19 @@ func BenchmarkCallPath(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	placed := make([]benchCall, 0, b.N)
-	for i := range b.N {
-		time.Sleep(time.Until(start.Add(time.Duration(float64(i) / benchRate * float64(time.Second)))))
-		placed = append(placed, bw.place(b, i))
-	}
+	stopProfile, profErr := cpuProfile()
+	labelled("fssim", func() {
+		for i := range b.N {
+			time.Sleep(time.Until(start.Add(time.Duration(float64(i) / benchRate * float64(time.Second)))))
+			placed = append(placed, bw.place(b, i))
+		}
+	})
 	rate := float64(b.N) / time.Since(start).Seconds()
 	cpu := processCPU() - cpu0
+	var sides map[string]time.Duration
+	if profErr == nil {
+		sides, profErr = stopProfile()
+	}
 	up := bw.node.ActiveCalls() / 2
 	var m1 runtime.MemStats
 	runtime.GC()
@@ -89,6 +96,14 @@ func BenchmarkCallPath(b *testing.B) {
 	b.ReportMetric(float64(unbridged), "unbridged")
 	b.ReportMetric(rate, "calls/s")
 	b.ReportMetric(cpu.Seconds()*1000/float64(b.N), "cpu-ms/call")
+	if profErr == nil {
+		perCall := func(side string) float64 { return sides[side].Seconds() * 1000 / float64(b.N) }
+		b.ReportMetric(perCall("controller"), "ctrl-cpu-ms/call")
+		b.ReportMetric(perCall("fssim"), "fssim-cpu-ms/call")
+		b.ReportMetric(perCall(""), "runtime-cpu-ms/call")
+	} else {
+		b.Logf("no CPU split: %v", profErr)
+	}
 	if up > 0 && b.N >= 200 {
 		b.ReportMetric((heap1.controller-heap0.controller)/float64(up)/1024, "ctrl-heap-KiB/call")
 		b.ReportMetric((heap1.fssim-heap0.fssim)/float64(up)/1024, "fssim-heap-KiB/call")
@@ -133,8 +148,18 @@ func newBenchWorld(b *testing.B, agents int, hold time.Duration) *benchWorld {
 	opts.Agents = (agents + 1) / 2
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &lockedBuffer{}
-	d, err := startDemo(ctx, cfg, opts, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})), io.Discard)
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var nodes []*fssim.Node
+	labelled("fssim", func() { nodes, err = startDemoNodes(opts, log) })
 	if err != nil {
+		b.Fatal(err)
+	}
+	var d *demo
+	labelled("controller", func() { d, err = startDemoOn(ctx, cfg, opts, log, io.Discard, nodes) })
+	if err != nil {
+		for _, n := range nodes {
+			n.Close()
+		}
 		b.Fatal(err)
 	}
 	b.Cleanup(func() {
@@ -163,7 +188,7 @@ func newBenchWorld(b *testing.B, agents int, hold time.Duration) *benchWorld {
 			}
 		}
 	}
-	bw.watch(b, ctx)
+	labelled("bench", func() { bw.watch(b, ctx) })
 	return bw
 }
 

@@ -35,12 +35,18 @@ type demo struct {
 // startDemo starts nodes and controller, seeds the data, serves HTTP, signs
 // the agents in and prints how to follow along. On error everything started
 // is stopped.
-func startDemo(ctx context.Context, cfg serveConfig, opts demoOptions, log *slog.Logger, out io.Writer) (_ *demo, err error) {
+func startDemo(ctx context.Context, cfg serveConfig, opts demoOptions, log *slog.Logger, out io.Writer) (*demo, error) {
+	return startDemoOn(ctx, cfg, opts, log, out, nil)
+}
+
+// startDemoOn is startDemo on nodes already started (nil: it starts them).
+// The demo owns them either way and closes them.
+func startDemoOn(ctx context.Context, cfg serveConfig, opts demoOptions, log *slog.Logger, out io.Writer, nodes []*fssim.Node) (_ *demo, err error) {
 	seed := opts.Seed
 	if seed == 0 {
 		seed = time.Now().UnixNano()
 	}
-	d := &demo{opts: opts, log: log, out: out, started: time.Now(), rng: rand.New(rand.NewPCG(uint64(seed), 0x5b))}
+	d := &demo{opts: opts, log: log, out: out, started: time.Now(), rng: rand.New(rand.NewPCG(uint64(seed), 0x5b)), nodes: nodes}
 	defer func() {
 		if err != nil {
 			d.closeAll()
@@ -49,12 +55,10 @@ func startDemo(ctx context.Context, cfg serveConfig, opts demoOptions, log *slog
 	if cfg.ESLListen, err = pinPort(cfg.ESLListen); err != nil {
 		return nil, err
 	}
-	for i := range opts.Nodes {
-		n, err := fssim.Start(fssim.Config{Speed: opts.Speed, Hostname: demoNodeName(i), Logger: log.With("fssim", demoNodeName(i))})
-		if err != nil {
+	if d.nodes == nil {
+		if d.nodes, err = startDemoNodes(opts, log); err != nil {
 			return nil, err
 		}
-		d.nodes = append(d.nodes, n)
 	}
 	if d.ctrl, err = newController(ctx, cfg, log, out); err != nil {
 		return nil, err
@@ -82,6 +86,22 @@ func startDemo(ctx context.Context, cfg serveConfig, opts demoOptions, log *slog
 	}
 	d.printWelcome(cfg)
 	return d, nil
+}
+
+// startDemoNodes starts the fssim nodes sim1..simN on free ports.
+func startDemoNodes(opts demoOptions, log *slog.Logger) ([]*fssim.Node, error) {
+	var nodes []*fssim.Node
+	for i := range opts.Nodes {
+		n, err := fssim.Start(fssim.Config{Speed: opts.Speed, Hostname: demoNodeName(i), Logger: log.With("fssim", demoNodeName(i))})
+		if err != nil {
+			for _, n := range nodes {
+				n.Close()
+			}
+			return nil, err
+		}
+		nodes = append(nodes, n)
+	}
+	return nodes, nil
 }
 
 // listen serves the controller's HTTP until ctx is done.
