@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 
@@ -29,16 +31,22 @@ type CallControl interface {
 	Monitor(ctx context.Context, tenant tenancy.TenantID, callID, supervisorAgent string, mode orchestrator.EavesdropMode) (orchestrator.Key, error)
 }
 
-var callsByServer sync.Map // *Server -> CallControl
+// liveCalls is what UseCalls connects.
+type liveCalls struct {
+	cc  CallControl
+	hub *calls.Hub
+}
 
-// UseCalls connects the server to the live call path; until then the call
-// control routes answer 404 (no live call).
-func (s *Server) UseCalls(cc CallControl) { callsByServer.Store(s, cc) }
+var callsByServer sync.Map // *Server -> liveCalls
+
+// UseCalls connects the server to the live call path and its screen-pop hub;
+// until then the call control routes answer 404 (no live call).
+func (s *Server) UseCalls(cc CallControl, hub *calls.Hub) { callsByServer.Store(s, liveCalls{cc, hub}) }
 
 func (s *Server) callControl() (CallControl, error) {
 	v, _ := callsByServer.Load(s)
-	if cc, ok := v.(CallControl); ok && cc != nil {
-		return cc, nil
+	if lc, ok := v.(liveCalls); ok && lc.cc != nil {
+		return lc.cc, nil
 	}
 	return nil, errNotFound("live call")
 }
@@ -74,6 +82,9 @@ func (s *Server) callControlRoutes() []route {
 			scope: scopeTenant, perm: tenancy.PermSelfState, body: body, resp: CallActionResult{}, status: http.StatusOK, h: h}
 	}
 	return []route{
+		{method: http.MethodGet, path: p + "/events", name: "streamCallNotices",
+			summary: "Server-sent events: screen pops (offer with caller, number, queue and attached data), connected, ended; agents see their own, monitors all",
+			scope:   scopeTenant, perm: tenancy.PermQueuesRead, resp: calls.Notice{}, status: http.StatusOK, h: s.streamCallNotices},
 		{method: http.MethodGet, path: p, name: "listLiveCalls", summary: "The tenant's calls waiting or talking now",
 			scope: scopeTenant, perm: tenancy.PermMonitor, resp: calls.CallView{}, status: http.StatusOK, h: s.listLiveCalls},
 		own("hold", "Hold or unhold the caller (the call's agent, or a supervisor)", OnOffRequest{}, s.holdCall),
@@ -259,4 +270,56 @@ func callError(err error) error {
 		return errNotFound("live call")
 	}
 	return err
+}
+
+// streamCallNotices relays the tenant's call notices as server-sent events.
+func (s *Server) streamCallNotices(c *echo.Context) error {
+	v, _ := callsByServer.Load(s)
+	lc, ok := v.(liveCalls)
+	if !ok || lc.hub == nil {
+		return errNotFound("live call events")
+	}
+	self := ""
+	if p := principalOf(c); p == nil || !tenancy.Allowed(p.Role, tenancy.PermMonitor) {
+		me, ok, err := s.agentOfPrincipal(c)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errNotFound("agent of this credential")
+		}
+		self = me
+	}
+	sub := lc.hub.Subscribe(tenantOf(c).ID, streamBuffer)
+	defer sub.Close()
+	w := c.Response()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	flush(w)
+	ctx := c.Request().Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case n, ok := <-sub.C:
+			if !ok {
+				_, _ = fmt.Fprintf(w, "event: end\ndata: {\"reason\":%q}\n\n", sub.Err())
+				flush(w)
+				return nil
+			}
+			if self != "" && n.Agent != self {
+				continue
+			}
+			b, err := json.Marshal(n)
+			if err != nil {
+				return err
+			}
+			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", n.Kind, b); err != nil {
+				return nil
+			}
+			flush(w)
+		}
+	}
 }

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bufio"
+	"context"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -120,6 +123,101 @@ func TestSupervisorAndAgentCallControlOverREST(t *testing.T) {
 	for _, want := range []string{"call.hold", "call.unhold", "call.monitor_listen", "call.transfer"} {
 		if !slices.Contains(actions, want) {
 			t.Errorf("audit lacks %s: %v", want, actions)
+		}
+	}
+}
+
+func TestScreenPopReachesTheAgentsEventStream(t *testing.T) {
+	w := newWorld(t, "", 5)
+	srv := httptest.NewServer(w.ctrl.mux)
+	t.Cleanup(srv.Close) // after the streams' cancel (cleanups run last-in first-out)
+	c := &client{t: t, base: srv.URL}
+	admin := c.login("admin@switchboard.local", "admin-password-123")
+	sup := w.supervisor(c, admin, "acme", "1009")
+	boltSup := w.supervisor(c, admin, "bolt", "1009")
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
+
+	acmeEvents := openStream(t, srv.URL+"/api/v1/tenants/"+string(w.ten["acme"].ID)+"/live-calls/events", sup)
+	boltEvents := openStream(t, srv.URL+"/api/v1/tenants/"+string(w.ten["bolt"].ID)+"/live-calls/events", boltSup)
+	call, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13800000001", To: w.ten["acme"].number,
+		Vars: map[string]string{"sb_data_policy": "P-77"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := acmeEvents.next(t, "offer")
+	if !strings.Contains(ev, `"policy":"P-77"`) || !strings.Contains(ev, `"caller":"13800000001"`) ||
+		!strings.Contains(ev, w.ten["acme"].agents["1001"].ID) || !strings.Contains(ev, w.ten["acme"].queue.ID) {
+		t.Fatalf("screen pop lacks caller, agent, queue or attached data: %s", ev)
+	}
+	acmeEvents.next(t, "connected")
+	call.Hangup("")
+	waitCall(t, call)
+	if got := boltEvents.drain(); len(got) != 0 {
+		t.Fatalf("Bolt's stream received Acme's notices: %v", got)
+	}
+}
+
+// sseStream reads server-sent events in the background.
+type sseStream struct {
+	events chan string
+	cancel context.CancelFunc
+}
+
+func openStream(t *testing.T, url, token string) *sseStream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		cancel()
+		t.Fatalf("open stream %s: %v %v", url, err, res)
+	}
+	s := &sseStream{events: make(chan string, 64), cancel: cancel}
+	t.Cleanup(cancel)
+	go func() {
+		defer res.Body.Close()
+		sc := bufio.NewScanner(res.Body)
+		var kind string
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				kind = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				select {
+				case s.events <- kind + " " + strings.TrimPrefix(line, "data: "):
+				default:
+				}
+			}
+		}
+	}()
+	return s
+}
+
+func (s *sseStream) next(t *testing.T, kind string) string {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-s.events:
+			if strings.HasPrefix(ev, kind+" ") {
+				return ev
+			}
+		case <-deadline:
+			t.Fatalf("no %s event", kind)
+		}
+	}
+}
+
+func (s *sseStream) drain() []string {
+	var out []string
+	for {
+		select {
+		case ev := <-s.events:
+			out = append(out, ev)
+		case <-time.After(100 * time.Millisecond):
+			return out
 		}
 	}
 }

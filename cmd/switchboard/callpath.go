@@ -17,7 +17,7 @@ var holdMusic = orchestrator.Playback{Files: []string{"local_stream://moh"}}
 // owners run (see start).
 func (c *controller) startCallPath(ctx context.Context, fs *freeswitch.Adapter) error {
 	svc, err := calls.New(calls.Config{Switch: fs, Router: c.conf, Queuer: c.acds, Agents: c.conf, Admission: c.adm,
-		Records: storeRecords{c.st}, Log: c.log.With("part", "calls"), HoldMusic: holdMusic,
+		Records: storeRecords{c.st}, Notifier: c.pops, Log: c.log.With("part", "calls"), HoldMusic: holdMusic,
 		OverQuotaPrompt: orchestrator.Playback{Files: []string{"ivr/ivr-all_circuits_busy.wav"}},
 		SuspendedPrompt: orchestrator.Playback{Files: []string{"ivr/ivr-not_available.wav"}}})
 	if err != nil {

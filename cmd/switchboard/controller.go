@@ -33,6 +33,7 @@ type controller struct {
 	adm  *admission.Controller
 	acds *tenantACDs
 	call *calls.Service // nil without a switch
+	pops *calls.Hub     // screen pops for agents' and supervisors' screens
 	mux  *http.ServeMux
 	api  *api.Server
 	reg  *prometheus.Registry
@@ -88,6 +89,7 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 		return err
 	}
 	c.adm = admission.New()
+	c.pops = calls.NewHub()
 	c.acds = newTenantACDs(c.log, c.st, c.conf)
 	srv.UseACD(c.acds)
 	c.mux.Handle("/fsapi", fsHandler)
@@ -105,7 +107,7 @@ func (c *controller) start(ctx context.Context) error {
 	}
 	c.acds.sync(bgCtx, c.conf.Snapshot())
 	if c.call != nil {
-		c.api.UseCalls(c.call)
+		c.api.UseCalls(c.call, c.pops)
 	}
 	if c.fs != nil {
 		c.goBG(func() {

@@ -79,16 +79,17 @@ type Notifier interface {
 	Notify(tenant tenancy.TenantID, ev Notice)
 }
 
-// Notice is one event for a tenant's screens.
+// Notice is one event for a tenant's screens (screen pop).
 type Notice struct {
-	Kind        string // "offer", "connected", "ended"
-	Agent       string
-	Call        orchestrator.Key
-	Caller      string
-	Number      string
-	Queue       string
-	Data        map[string]string
-	Disposition string
+	Kind        string            `json:"kind"` // "offer", "connected", "ended"
+	Agent       string            `json:"agent_id"`
+	Call        orchestrator.Key  `json:"call"`
+	Caller      string            `json:"caller"`
+	Number      string            `json:"access_number"`
+	Queue       string            `json:"queue_id"`
+	Data        map[string]string `json:"data,omitempty"` // attached data (IVR-9, DIST-3)
+	Disposition string            `json:"disposition,omitempty"`
+	At          time.Time         `json:"at"`
 }
 
 // Disposition is how a call ended.

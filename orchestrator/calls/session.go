@@ -33,8 +33,9 @@ type session struct {
 
 	hold *holdMusic
 
-	view    view            // what LiveCalls shows; guarded by svc.mu
-	control chan controlMsg // call-control requests (Transfer)
+	data    map[string]string // the interaction's attached data, for screen pops
+	view    view              // what LiveCalls shows; guarded by svc.mu
+	control chan controlMsg   // call-control requests (Transfer)
 }
 
 func newSession(s *Service, call orchestrator.InboundCall) *session {
@@ -166,6 +167,7 @@ func (ss *session) queueAndConnect(ctx context.Context) {
 			in.Data[k[8:]] = v
 		}
 	}
+	ss.data = in.Data
 	ss.caller.Queued = ss.now()
 	if err := ss.svc.cfg.Queuer.Enqueue(ctx, ss.route.Tenant, in); err != nil {
 		ss.endWith(ctx, Failed, "enqueue failed", err)
@@ -500,7 +502,7 @@ func (ss *session) notify(kind, agent string) {
 	}
 	ss.svc.cfg.Notifier.Notify(ss.route.Tenant, Notice{Kind: kind, Agent: agent, Call: ss.call.Key, Caller: ss.call.From,
 		Number: ss.caller.AccessNumber, Queue: ss.route.Queue, Disposition: string(ss.caller.Disposition),
-		Data: map[string]string{"caller": ss.call.From}})
+		Data: ss.data, At: ss.now()})
 }
 
 func firstNonEmpty(a, b string) string {
