@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
+	"github.com/switchboard-cc/switchboard/store"
 )
 
 // BenchmarkCallPath measures the controller on the inbound call path against
@@ -92,6 +93,12 @@ func BenchmarkCallPath(b *testing.B) {
 	b.ReportMetric(percentile(offers, 99), "offer-p99-ms")
 	b.ReportMetric(percentile(bridges, 50), "bridge-p50-ms")
 	b.ReportMetric(percentile(bridges, 99), "bridge-p99-ms")
+	if arrive, ctrlOffer, ok := bw.controllerSplit(b, steady, hold); ok {
+		b.ReportMetric(percentile(arrive, 50), "arrive-p50-ms")
+		b.ReportMetric(percentile(arrive, 99), "arrive-p99-ms")
+		b.ReportMetric(percentile(ctrlOffer, 50), "ctrl-offer-p50-ms")
+		b.ReportMetric(percentile(ctrlOffer, 99), "ctrl-offer-p99-ms")
+	}
 	b.ReportMetric(float64(up), "calls-up")
 	b.ReportMetric(float64(unbridged), "unbridged")
 	b.ReportMetric(rate, "calls/s")
@@ -297,6 +304,48 @@ func (bw *benchWorld) latencies(calls []benchCall) (offers, bridges []float64) {
 		bridges = append(bridges, ms(bw.bridged[c.uuid].Sub(bw.answer[bw.legOf[c.uuid]])))
 	}
 	return offers, bridges
+}
+
+// controllerSplit splits the offer delay with the controller's own stamps
+// in the caller CDRs (written when calls end, so it waits for them): arrive
+// is connect to the session's start (socket accept and ESL handshake),
+// ctrlOffer the session's start to its offer (route, admit, answer, hold
+// music, enqueue, ACD decision), both in milliseconds.
+func (bw *benchWorld) controllerSplit(b *testing.B, calls []benchCall, hold time.Duration) (arrive, ctrlOffer []float64, ok bool) {
+	want := map[string]bool{}
+	for _, c := range calls {
+		want[c.uuid] = true
+	}
+	got := map[string]store.CDR{}
+	deadline := time.Now().Add(hold + 15*time.Second)
+	for len(got) < len(want) && time.Now().Before(deadline) {
+		for _, t := range bw.d.tenants {
+			recs, err := listAll(func(p store.Page) (store.List[store.CDR], error) {
+				return bw.d.ctrl.st.ListCDRs(context.Background(), t.ID, store.HistoryFilter{}, p)
+			})
+			if err != nil {
+				b.Logf("CDRs: %v", err)
+				return nil, nil, false
+			}
+			for _, r := range recs {
+				if r.Leg == "caller" && want[r.CallID] {
+					got[r.CallID] = r
+				}
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	bw.mu.Lock()
+	defer bw.mu.Unlock()
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	for id, r := range got {
+		if r.OfferedAt == nil {
+			continue
+		}
+		arrive = append(arrive, ms(r.ArrivedAt.Sub(bw.started[id])))
+		ctrlOffer = append(ctrlOffer, ms(r.OfferedAt.Sub(r.ArrivedAt)))
+	}
+	return arrive, ctrlOffer, len(got) == len(want)
 }
 
 // percentile is the nearest-rank percentile p of xs (0 when empty).
