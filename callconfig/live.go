@@ -167,3 +167,13 @@ func (l *Live) Endpoint(t tenancy.TenantID, agentID string) (calls.AgentEndpoint
 		Endpoint:   orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: a.Extension, Domain: domain},
 		Registered: l.Registered(a.Extension, domain)}, true
 }
+
+// QueueID implements calls.Names.
+func (l *Live) QueueID(t tenancy.TenantID, nameOrID string) (string, bool) {
+	return l.Snapshot().QueueID(t, nameOrID)
+}
+
+// SkillID implements calls.Names.
+func (l *Live) SkillID(t tenancy.TenantID, nameOrID string) (string, bool) {
+	return l.Snapshot().SkillID(t, nameOrID)
+}

@@ -23,6 +23,8 @@ type Snapshot struct {
 	Agents map[tenancy.TenantID]map[string]store.Agent
 	// queueByName resolves entry aliases (queue names) to queue IDs.
 	queueByName map[tenancy.TenantID]map[string]string
+	// skillByName resolves skill names (as flows use them) to skill IDs.
+	skillByName map[tenancy.TenantID]map[string]string
 	// Nodes are the enabled switch nodes with their secrets.
 	Nodes []NodeWithSecret
 	// Fingerprint changes whenever the loaded configuration does.
@@ -43,7 +45,7 @@ var LoadLocation = time.LoadLocation
 func Load(ctx context.Context, st *store.Store, now time.Time) (*Snapshot, error) {
 	s := &Snapshot{LoadedAt: now, Tenants: map[tenancy.TenantID]tenancy.Tenant{},
 		Queues: map[tenancy.TenantID]map[string]store.Queue{}, Agents: map[tenancy.TenantID]map[string]store.Agent{},
-		queueByName: map[tenancy.TenantID]map[string]string{}}
+		queueByName: map[tenancy.TenantID]map[string]string{}, skillByName: map[tenancy.TenantID]map[string]string{}}
 	tenants, err := all(func(p store.Page) (store.List[tenancy.Tenant], error) { return st.ListTenants(ctx, p) })
 	if err != nil {
 		return nil, fmt.Errorf("load tenants: %w", err)
@@ -59,7 +61,7 @@ func Load(ctx context.Context, st *store.Store, now time.Time) (*Snapshot, error
 	if err := s.loadNodes(ctx, st); err != nil {
 		return nil, err
 	}
-	fp, err := json.Marshal([]any{s.Tenants, s.Queues, s.Agents, s.PlanConfig.Numbers, s.Nodes})
+	fp, err := json.Marshal([]any{s.Tenants, s.Queues, s.Agents, s.PlanConfig.Numbers, s.Nodes, s.skillByName})
 	if err != nil {
 		return nil, err
 	}
@@ -89,6 +91,15 @@ func (s *Snapshot) loadTenant(ctx context.Context, st *store.Store, t tenancy.Te
 	for _, q := range queues {
 		s.Queues[t.ID][q.ID] = q
 		s.queueByName[t.ID][q.Name] = q.ID
+	}
+	skills, err := all(func(p store.Page) (store.List[store.Skill], error) { return st.ListSkills(ctx, t.ID, p) })
+	if err != nil {
+		return fmt.Errorf("load skills of %s: %w", t.ID, err)
+	}
+	s.skillByName[t.ID] = map[string]string{}
+	for _, sk := range skills {
+		s.skillByName[t.ID][sk.Name] = sk.ID
+		s.skillByName[t.ID][sk.ID] = sk.ID
 	}
 	agents, err := all(func(p store.Page) (store.List[store.Agent], error) { return st.ListAgents(ctx, t.ID, p) })
 	if err != nil {
@@ -139,6 +150,12 @@ func (s *Snapshot) QueueID(t tenancy.TenantID, nameOrID string) (string, bool) {
 		return nameOrID, true
 	}
 	id, ok := s.queueByName[t][nameOrID]
+	return id, ok
+}
+
+// SkillID resolves a skill name (as flows use it) or ID.
+func (s *Snapshot) SkillID(t tenancy.TenantID, nameOrID string) (string, bool) {
+	id, ok := s.skillByName[t][nameOrID]
 	return id, ok
 }
 

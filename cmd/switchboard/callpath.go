@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/switchboard-cc/switchboard/ivrflows"
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/calls"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch"
@@ -16,7 +17,13 @@ var holdMusic = orchestrator.Playback{Files: []string{"local_stream://moh"}}
 // queue calls through the tenants' ACD owners. Calls are accepted once the
 // owners run (see start).
 func (c *controller) startCallPath(ctx context.Context, fs *freeswitch.Adapter) error {
+	flows, err := c.newFlowRunner(fs)
+	if err != nil {
+		return err
+	}
+	c.flows = flows
 	svc, err := calls.New(calls.Config{Switch: fs, Router: c.conf, Queuer: c.acds, Agents: c.conf, Admission: c.adm,
+		Flows: flows, FlowResolver: &flowResolver{st: c.st, compiled: map[string]*ivrflows.Program{}}, Names: c.conf,
 		Records: storeRecords{c.st}, Notifier: c.pops, Log: c.log.With("part", "calls"), HoldMusic: holdMusic,
 		OverQuotaPrompt: orchestrator.Playback{Files: []string{"ivr/ivr-all_circuits_busy.wav"}},
 		SuspendedPrompt: orchestrator.Playback{Files: []string{"ivr/ivr-not_available.wav"}}})

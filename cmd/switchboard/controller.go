@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard-cc/switchboard/callconfig"
 	"github.com/switchboard-cc/switchboard/orchestrator/admission"
 	"github.com/switchboard-cc/switchboard/orchestrator/calls"
+	"github.com/switchboard-cc/switchboard/orchestrator/flowrun"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/xmlcurl"
 	"github.com/switchboard-cc/switchboard/store"
@@ -25,18 +26,19 @@ import (
 // API, xml_curl, and the switch adapters with the call path. It owns every
 // goroutine it starts; Close stops them.
 type controller struct {
-	cfg  serveConfig
-	log  *slog.Logger
-	st   *store.Store
-	conf *callconfig.Live
-	fs   *freeswitch.Adapter // nil until a FreeSWITCH node is configured
-	adm  *admission.Controller
-	acds *tenantACDs
-	call *calls.Service // nil without a switch
-	pops *calls.Hub     // screen pops for agents' and supervisors' screens
-	mux  *http.ServeMux
-	api  *api.Server
-	reg  *prometheus.Registry
+	cfg   serveConfig
+	log   *slog.Logger
+	st    *store.Store
+	conf  *callconfig.Live
+	fs    *freeswitch.Adapter // nil until a FreeSWITCH node is configured
+	adm   *admission.Controller
+	acds  *tenantACDs
+	call  *calls.Service  // nil without a switch
+	pops  *calls.Hub      // screen pops for agents' and supervisors' screens
+	flows *flowrun.Runner // IVR flows on live calls; nil without a switch
+	mux   *http.ServeMux
+	api   *api.Server
+	reg   *prometheus.Registry
 
 	bg     sync.WaitGroup
 	stopBG context.CancelFunc

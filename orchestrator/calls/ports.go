@@ -100,6 +100,7 @@ const (
 	Abandoned       Disposition = "abandoned"
 	Overflowed      Disposition = "overflowed"
 	Transferred     Disposition = "transferred"
+	SelfService     Disposition = "self_service" // the IVR flow served the caller and ended
 	RefusedQuota    Disposition = "refused_over_quota"
 	RefusedSuspend  Disposition = "refused_suspended"
 	RejectedUnknown Disposition = "rejected_unknown"

@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/admission"
+	"github.com/switchboard-cc/switchboard/orchestrator/flowrun"
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
@@ -41,6 +42,11 @@ type Config struct {
 	SuspendedPrompt orchestrator.Playback // played before a suspended tenant's refusal
 	RingTimeout     time.Duration         // how long an agent's phone rings; 0: 20 s
 	CallerIDName    string                // shown on agents' phones; empty: the caller's number
+	// Flows runs IVR flows for routes whose entry is a flow; FlowResolver and
+	// Names resolve the flow's version and its queue and skill names.
+	Flows        *flowrun.Runner
+	FlowResolver FlowResolver
+	Names        Names
 	// Gateway is the switch gateway that reaches external numbers (transfers,
 	// overflow to a number). Empty: "pstn".
 	Gateway string

@@ -3,6 +3,7 @@ package calls
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"path"
 	"time"
 
@@ -19,10 +20,7 @@ type session struct {
 	call  orchestrator.InboundCall
 	route Route
 	inbox chan message
-	log   interface {
-		Info(string, ...any)
-		Warn(string, ...any)
-	}
+	log   *slog.Logger
 
 	caller   CDR
 	agentLeg *CDR                     // the leg rung last
@@ -62,9 +60,13 @@ func (ss *session) run(ctx context.Context) {
 	defer release()
 	ss.svc.accepted.Add(1)
 	if ss.route.Queue == "" {
-		ss.log.Warn("entry point is an IVR flow, which this controller cannot run yet: released", "flow", ss.route.Flow)
-		ss.caller.Disposition = Failed
-		ss.hangup(ctx, orchestrator.CauseNormalCircuitCongest)
+		if ss.svc.cfg.Flows == nil || ss.svc.cfg.FlowResolver == nil || ss.svc.cfg.Names == nil {
+			ss.log.Warn("entry point is an IVR flow but no flow runner is configured: released", "flow", ss.route.Flow)
+			ss.caller.Disposition = Failed
+			ss.hangup(ctx, orchestrator.CauseNormalCircuitCongest)
+			return
+		}
+		ss.runFlow(ctx)
 		return
 	}
 	if err := ss.sw().Answer(ctx, ss.call.Key); err != nil {
@@ -81,7 +83,14 @@ func (ss *session) run(ctx context.Context) {
 		ss.svc.abandoned.Add(1)
 		return
 	}
-	ss.queueAndConnect(ctx)
+	in := acd.Interaction{ID: ss.call.Key.ID, Tenant: string(ss.route.Tenant), Queue: ss.route.Queue, Medium: acd.Voice,
+		Data: map[string]string{"caller": ss.call.From, "access_number": ss.caller.AccessNumber}}
+	for k, v := range ss.call.Vars {
+		if len(k) > 8 && k[:8] == "sb_data_" {
+			in.Data[k[8:]] = v
+		}
+	}
+	ss.queueAndConnect(ctx, in, false)
 }
 
 // routeCall finds the tenant and refuses unknown numbers and suspended tenants.
@@ -157,21 +166,18 @@ func (ss *session) endWith(ctx context.Context, d Disposition, msg string, err e
 
 // queueAndConnect hands the call to the ACD and works its plan until the
 // call is connected and over, overflows, or the caller hangs up.
-func (ss *session) queueAndConnect(ctx context.Context) {
+//
+// With keepCaller (a flow goes on after the agent leg, e.g. a survey) the
+// caller is not hung up when the agent leaves. It reports the agent and
+// whether one answered.
+func (ss *session) queueAndConnect(ctx context.Context, in acd.Interaction, keepCaller bool) (string, bool) {
 	ss.svc.register(ss)
 	defer ss.svc.unregister(ss)
-	in := acd.Interaction{ID: ss.call.Key.ID, Tenant: string(ss.route.Tenant), Queue: ss.route.Queue, Medium: acd.Voice,
-		Data: map[string]string{"caller": ss.call.From, "access_number": ss.caller.AccessNumber}}
-	for k, v := range ss.call.Vars {
-		if len(k) > 8 && k[:8] == "sb_data_" {
-			in.Data[k[8:]] = v
-		}
-	}
 	ss.data = in.Data
 	ss.caller.Queued = ss.now()
 	if err := ss.svc.cfg.Queuer.Enqueue(ctx, ss.route.Tenant, in); err != nil {
 		ss.endWith(ctx, Failed, "enqueue failed", err)
-		return
+		return "", false
 	}
 	finished := false
 	finish := func() {
@@ -188,10 +194,11 @@ func (ss *session) queueAndConnect(ctx context.Context) {
 
 	leg, agent, ok := ss.waitForAgent(ctx, in)
 	if !ok {
-		return
+		return "", false
 	}
-	ss.talk(ctx, leg, agent)
+	ss.talk(ctx, leg, agent, keepCaller)
 	finish()
+	return agent, true
 }
 
 // waitForAgent plays hold music and rings offered agents until one answers.
@@ -367,7 +374,7 @@ func (ss *session) waitCallerEnd(ctx context.Context) {
 
 // talk bridges the caller with the agent's answered leg and waits for either
 // side to hang up.
-func (ss *session) talk(ctx context.Context, r *ringResult, agent string) {
+func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCaller bool) {
 	ss.stopHold(ctx)
 	now := ss.now()
 	ss.caller.Answered, ss.caller.Agent = now, agent
@@ -412,7 +419,9 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string) {
 			ss.endedWithoutCause = true // the agent leg vanished: the switch is gone
 		}
 		ss.agentLeg.HangupCause = cause
-		ss.hangup(ctx, orchestrator.CauseNormalClearing)
+		if !keepCaller || ss.endedWithoutCause {
+			ss.hangup(ctx, orchestrator.CauseNormalClearing)
+		}
 	case cause := <-callerEnded:
 		if ss.cause == "" {
 			ss.cause = cause

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
+	"github.com/switchboard-cc/switchboard/store"
+)
+
+// mainFlow queues the caller with attached data, then asks for a score after
+// the agent leaves (OPS-6) and says goodbye.
+const mainFlow = `{"id": "main", "name": "Main", "start": "queue",
+ "variables": {"account": {"type": "string", "default": "P-42"}},
+ "nodes": [
+  {"id": "queue", "type": "queue", "params": {"queue": "sales", "priority": 5, "data": {"account": "account"}},
+   "exits": {"done": "survey", "failed": "bye"}},
+  {"id": "survey", "type": "survey", "params": {"question": "satisfaction", "prompts": [{"text": {"*": "Please rate us from 1 to 5"}}],
+   "min": 1, "max": 5, "timeout_ms": 5000, "tries": 1}, "exits": {"next": "bye"}},
+  {"id": "bye", "type": "hangup", "params": {"prompts": [{"text": {"*": "Goodbye"}}]}}
+ ]}`
+
+func TestFlowEntryQueuesWithDataThenSurveys(t *testing.T) {
+	w := newWorld(t, "", 5)
+	srv := httptest.NewServer(w.ctrl.mux)
+	t.Cleanup(srv.Close)
+	c := &client{t: t, base: srv.URL}
+	admin := c.login("admin@switchboard.local", "admin-password-123")
+	acme := w.ten["acme"]
+	base := "/api/v1/tenants/" + string(acme.ID)
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(mainFlow), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var flow struct{ ID string }
+	c.must(201, "POST", base+"/flows", admin, doc, &flow)
+	c.must(201, "POST", base+"/flows/"+flow.ID+"/versions", admin, map[string]string{"alias": "live"}, nil)
+	c.must(201, "POST", base+"/numbers", admin, map[string]any{"number": "+862000009000", "entry_kind": "flow", "entry_alias": "main"}, nil)
+	waitUntil(t, "the flow number in the plan", func() bool {
+		_, err := w.ctrl.conf.Route(context.Background(), "+862000009000", nil, time.Now())
+		return err == nil
+	})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 2 * time.Second})
+	pops := w.ctrl.pops.Subscribe(acme.ID, 16)
+	defer pops.Close()
+
+	call, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13800000001", To: "+862000009000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-pops.C:
+		if n.Kind != "offer" || n.Data["account"] != "P-42" || n.Agent != acme.agents["1001"].ID {
+			t.Fatalf("screen pop must carry the flow's data: %+v", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no offer")
+	}
+	// The agent hangs up; the caller stays and hears the survey question.
+	waitUntil(t, "survey prompt after the agent leg", func() bool {
+		info := call.Info()
+		return len(info.Bridged) > 0 && len(info.Played) >= 2 && !info.Ended
+	})
+	call.Press("4")
+	waitCall(t, call)
+	var scores store.List[store.SurveyScore]
+	waitUntil(t, "survey score stored", func() bool {
+		scores, err = w.ctrl.st.ListSurveyScores(context.Background(), acme.ID, store.HistoryFilter{}, store.Page{Limit: 10})
+		return err == nil && len(scores.Items) == 1
+	})
+	if s := scores.Items[0]; s.Score != 4 || s.CallID != call.UUID() || s.AgentID != acme.agents["1001"].ID || s.Question != "satisfaction" {
+		t.Fatalf("survey score: %+v", s)
+	}
+	if r := w.waitCallerCDR("acme", call.UUID()); r.Disposition != "answered" || r.AgentID != acme.agents["1001"].ID {
+		t.Fatalf("caller CDR: %+v", r)
+	}
+	trace, err := w.ctrl.st.ListCallTrace(context.Background(), acme.ID, call.UUID(), store.Page{Limit: 50})
+	if err != nil || len(trace.Items) < 3 {
+		t.Fatalf("live trace of the call: %+v %v", trace.Items, err)
+	}
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+
+	"github.com/switchboard-cc/switchboard/ivrflows"
+	"github.com/switchboard-cc/switchboard/orchestrator/calls"
+	"github.com/switchboard-cc/switchboard/orchestrator/flowrun"
+	"github.com/switchboard-cc/switchboard/orchestrator/tts"
+	"github.com/switchboard-cc/switchboard/store"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// flowResolver resolves a tenant's flow alias "live" to its compiled
+// version, compiling each published version once (versions are immutable).
+type flowResolver struct {
+	st *store.Store
+
+	mu       sync.Mutex
+	compiled map[string]*ivrflows.Program // by version ID
+}
+
+func (r *flowResolver) ResolveFlow(ctx context.Context, tenant tenancy.TenantID, flow string) (calls.FlowProgram, error) {
+	v, err := r.st.ResolveFlow(ctx, tenant, flow, "live")
+	if err != nil {
+		return calls.FlowProgram{}, err
+	}
+	r.mu.Lock()
+	p := r.compiled[v.ID]
+	r.mu.Unlock()
+	if p == nil {
+		cat, err := r.st.FlowCatalog(ctx, tenant)
+		if err != nil {
+			return calls.FlowProgram{}, err
+		}
+		if p, err = ivrflows.ParseAndCompile(v.Doc, cat); err != nil {
+			return calls.FlowProgram{}, fmt.Errorf("flow %s v%d no longer compiles: %w", flow, v.Number, err)
+		}
+		r.mu.Lock()
+		r.compiled[v.ID] = p
+		r.mu.Unlock()
+	}
+	return calls.FlowProgram{Program: p, FlowID: v.FlowID, Version: v.Number}, nil
+}
+
+// newFlowRunner runs flows over sw with the store as trace, list and survey
+// sink, the offline TTS cache (espeak-ng + sox) when installed, and an HTTP
+// client that refuses private addresses.
+func (c *controller) newFlowRunner(sw flowrun.Switch) (*flowrun.Runner, error) {
+	cfg := flowrun.Config{Switch: sw, HTTP: flowrun.NewHTTPClient(false), Log: c.log.With("part", "flows"),
+		RecordDir: filepath.Join(c.cfg.DataDir, "recordings"),
+		Traces: flowrun.TraceSinkFunc(func(ctx context.Context, t tenancy.TenantID, b flowrun.TraceBatch) error {
+			return c.st.AppendFlowTrace(ctx, t, store.FlowTraceBatch(b))
+		}),
+		Lists: flowrun.ListsFunc(c.st.ListContains),
+		Surveys: flowrun.SurveySinkFunc(func(ctx context.Context, r flowrun.SurveyResult) error {
+			return c.st.SaveSurveyScore(ctx, r.Tenant, store.SurveyScore{CallID: r.CallID, FlowID: r.FlowID, Version: r.Version,
+				AgentID: r.Agent, Question: r.Question, Score: r.Score, At: r.At})
+		}),
+	}
+	if engine, err := tts.NewEspeak(); err == nil {
+		if cache, err := tts.NewCache(filepath.Join(c.cfg.DataDir, "tts"), engine); err == nil {
+			cfg.Prompter = cache
+		}
+	} else {
+		c.log.Info("espeak-ng not found: flow text is spoken by the switch's own TTS", "err", err)
+	}
+	return flowrun.New(cfg)
+}

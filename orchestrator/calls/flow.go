@@ -1,0 +1,123 @@
+package calls
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/switchboard-cc/switchboard/acd"
+	"github.com/switchboard-cc/switchboard/ivrflows"
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/flowrun"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// FlowProgram is a published flow version, compiled.
+type FlowProgram struct {
+	Program *ivrflows.Program
+	FlowID  string
+	Version int
+}
+
+// FlowResolver finds the version a tenant's flow alias points to now. The
+// session resolves once per call, so a publish or rollback never changes a
+// call in flight.
+type FlowResolver interface {
+	ResolveFlow(ctx context.Context, tenant tenancy.TenantID, flow string) (FlowProgram, error)
+}
+
+// Names turns the names flows use into the IDs the ACD uses.
+type Names interface {
+	QueueID(tenant tenancy.TenantID, nameOrID string) (string, bool)
+	SkillID(tenant tenancy.TenantID, nameOrID string) (string, bool)
+}
+
+// runFlow plays the tenant's IVR flow and carries out its hand-offs: queue
+// (with the flow's priority, skills and attached data, then a survey when the
+// agent leaves), and transfers.
+func (ss *session) runFlow(ctx context.Context) {
+	cfg := ss.svc.cfg
+	fp, err := cfg.FlowResolver.ResolveFlow(ctx, ss.route.Tenant, ss.route.Flow)
+	if err != nil {
+		ss.endWith(ctx, Failed, "entry flow not found", err)
+		return
+	}
+	ss.log = ss.log.With("flow", ss.route.Flow, "flow_version", fp.Version)
+	meta := flowrun.Meta{Tenant: ss.route.Tenant, FlowID: fp.FlowID, Version: fp.Version}
+	o, err := cfg.Flows.Run(ctx, ss.call, fp.Program, meta)
+	for err == nil && o.Kind != flowrun.Ended {
+		switch o.Kind {
+		case flowrun.HandOffQueue:
+			res := ss.flowQueue(ctx, o.Queue)
+			o, err = cfg.Flows.Resume(ctx, o.Suspend, res)
+		case flowrun.AgentLeg:
+			var in ivrflows.Input = ivrflows.AgentLegEnded{}
+			if ctx.Err() != nil {
+				in = ivrflows.CallerHangup{}
+			}
+			o, err = cfg.Flows.Resume(ctx, o.Suspend, in)
+		case flowrun.HandOffTransfer:
+			ok := ss.flowTransfer(ctx, o.Transfer)
+			o, err = cfg.Flows.Resume(ctx, o.Suspend, ivrflows.TransferResult{OK: ok})
+		default:
+			err = fmt.Errorf("flow hand-off %v not supported", o.Kind)
+		}
+	}
+	if err != nil && ctx.Err() == nil {
+		ss.log.Warn("flow failed", "err", err)
+	}
+	if ss.caller.Disposition == "" {
+		if ctx.Err() != nil || o.Result == ivrflows.OutcomeCallerHangup {
+			ss.caller.Disposition = Abandoned
+			ss.svc.abandoned.Add(1)
+		} else {
+			ss.caller.Disposition = SelfService
+		}
+	}
+	if ctx.Err() == nil && o.Kind == flowrun.Ended && o.Result != ivrflows.OutcomeTransferred {
+		ss.hangup(ctx, orchestrator.CauseNormalClearing)
+	}
+}
+
+// flowQueue hands the call to the ACD as the flow asked and reports whether
+// an agent answered. The caller stays when the agent leaves (the flow goes on).
+func (ss *session) flowQueue(ctx context.Context, q ivrflows.Queue) ivrflows.QueueResult {
+	names := ss.svc.cfg.Names
+	queue, ok := names.QueueID(ss.route.Tenant, q.Queue)
+	if !ok {
+		ss.log.Warn("flow names a queue the tenant does not have", "queue", q.Queue)
+		return ivrflows.QueueResult{Reason: "no such queue"}
+	}
+	in := acd.Interaction{ID: ss.call.Key.ID, Tenant: string(ss.route.Tenant), Queue: queue, Medium: acd.Voice,
+		Priority: q.Priority, Data: map[string]string{"caller": ss.call.From, "access_number": ss.caller.AccessNumber}}
+	for k, v := range q.Data {
+		in.Data[k] = v
+	}
+	for _, s := range q.Skills {
+		if id, ok := names.SkillID(ss.route.Tenant, s); ok {
+			in.Skills = append(in.Skills, acd.SkillLevel{Skill: id, Level: 1})
+		} else {
+			ss.log.Warn("flow names a skill the tenant does not have: ignored", "skill", s)
+		}
+	}
+	ss.route.Queue = queue
+	ss.caller.Queue = queue
+	agent, answered := ss.queueAndConnect(ctx, in, true)
+	return ivrflows.QueueResult{Answered: answered, Agent: agent}
+}
+
+// flowTransfer carries out a flow's transfer to an external number; other
+// targets (agent, queue, flow) are refused for now and the flow takes its
+// failed exit.
+func (ss *session) flowTransfer(ctx context.Context, t ivrflows.Transfer) bool {
+	if t.To != "number" {
+		ss.log.Warn("flow transfer kind not carried out by the session yet", "to", t.To, "target", t.Target)
+		return false
+	}
+	res, err := ss.sw().Bridge(ctx, ss.call.Key, orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: ss.svc.cfg.Gateway, Number: t.Target}, ss.svc.cfg.RingTimeout)
+	if err != nil || !res.Answered {
+		return false
+	}
+	ss.caller.Disposition = Transferred
+	ss.waitCallerEnd(ctx)
+	return true
+}
