@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -73,14 +72,6 @@ func (ss *settings) duration(name string) (time.Duration, error) {
 	return d, nil
 }
 
-func (ss *settings) boolean(name string) (bool, error) {
-	b, err := strconv.ParseBool(ss.str(name))
-	if err != nil {
-		return false, fmt.Errorf("setting %s (%s): %q is not true or false", name, ss.byKey[name].env(), ss.str(name))
-	}
-	return b, nil
-}
-
 // usage writes the settings table: flag, environment variable, default.
 func (ss *settings) usage(w io.Writer, cmd, summary string) {
 	fmt.Fprintf(w, "Usage: switchboard %s [flags]\n\n%s\n\nEvery setting is taken from its flag, else its environment variable, else the default.\n\n", cmd, summary)
@@ -106,7 +97,6 @@ type serveConfig struct {
 	ShutdownTimeout time.Duration
 	ESLListen       string
 	ReloadEvery     time.Duration
-	Demo            bool
 }
 
 func serveSettings(fs *flag.FlagSet) *settings {
@@ -122,7 +112,6 @@ func serveSettings(fs *flag.FlagSet) *settings {
 	ss.add("shutdown-timeout", "15s", "how long to wait for requests and calls to finish on SIGTERM", false)
 	ss.add("esl-listen", "127.0.0.1:8084", "address where FreeSWITCH's socket application connects for each call (outbound ESL)", false)
 	ss.add("reload-every", "2s", "how often call configuration (numbers, agents, domains) is reloaded from the database", false)
-	ss.add("demo", "false", "also start simulated FreeSWITCH nodes, callers and agents (switchboard sim)", false)
 	return ss
 }
 
@@ -160,9 +149,6 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	}
 	if cfg.ReloadEvery <= 0 {
 		return cfg, fmt.Errorf("setting reload-every (SWITCHBOARD_RELOAD_EVERY): must be positive")
-	}
-	if cfg.Demo, err = ss.boolean("demo"); err != nil {
-		return cfg, err
 	}
 	if cfg.Database == "" {
 		cfg.Database = "sqlite:" + filepath.Join(cfg.DataDir, "switchboard.db")

@@ -40,7 +40,6 @@ func TestServeConfigRejectsBadValuesNamingTheSetting(t *testing.T) {
 		"log-format":       {"-log-format", "xml"},
 		"log-level":        {"-log-level", "loud"},
 		"database":         {"-database", "mysql://x"},
-		"demo":             {"-demo", "maybe"},
 	}
 	for name, args := range cases {
 		_, err := parseServeConfig(args, envOf(nil), &bytes.Buffer{})
