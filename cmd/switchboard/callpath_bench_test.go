@@ -93,11 +93,11 @@ func BenchmarkCallPath(b *testing.B) {
 	b.ReportMetric(percentile(offers, 99), "offer-p99-ms")
 	b.ReportMetric(percentile(bridges, 50), "bridge-p50-ms")
 	b.ReportMetric(percentile(bridges, 99), "bridge-p99-ms")
-	if arrive, ctrlOffer, ok := bw.controllerSplit(b, steady, hold); ok {
-		b.ReportMetric(percentile(arrive, 50), "arrive-p50-ms")
-		b.ReportMetric(percentile(arrive, 99), "arrive-p99-ms")
-		b.ReportMetric(percentile(ctrlOffer, 50), "ctrl-offer-p50-ms")
-		b.ReportMetric(percentile(ctrlOffer, 99), "ctrl-offer-p99-ms")
+	if split, ok := bw.controllerSplit(b, steady, hold); ok {
+		for _, name := range []string{"arrive", "answer", "queue"} {
+			b.ReportMetric(percentile(split[name], 50), name+"-p50-ms")
+			b.ReportMetric(percentile(split[name], 99), name+"-p99-ms")
+		}
 	}
 	b.ReportMetric(float64(up), "calls-up")
 	b.ReportMetric(float64(unbridged), "unbridged")
@@ -307,11 +307,12 @@ func (bw *benchWorld) latencies(calls []benchCall) (offers, bridges []float64) {
 }
 
 // controllerSplit splits the offer delay with the controller's own stamps
-// in the caller CDRs (written when calls end, so it waits for them): arrive
-// is connect to the session's start (socket accept and ESL handshake),
-// ctrlOffer the session's start to its offer (route, admit, answer, hold
-// music, enqueue, ACD decision), both in milliseconds.
-func (bw *benchWorld) controllerSplit(b *testing.B, calls []benchCall, hold time.Duration) (arrive, ctrlOffer []float64, ok bool) {
+// in the caller CDRs (written when calls end, so it waits for them), in ms:
+// arrive is connect to the session's start (socket accept, ESL handshake),
+// answer the session's start to queued (route, admit, answer confirmed),
+// queue from queued to the offer (enqueue, hold music confirmed, the ACD's
+// decision); the rest of the offer delay is originate reaching the node.
+func (bw *benchWorld) controllerSplit(b *testing.B, calls []benchCall, hold time.Duration) (map[string][]float64, bool) {
 	want := map[string]bool{}
 	for _, c := range calls {
 		want[c.uuid] = true
@@ -325,7 +326,7 @@ func (bw *benchWorld) controllerSplit(b *testing.B, calls []benchCall, hold time
 			})
 			if err != nil {
 				b.Logf("CDRs: %v", err)
-				return nil, nil, false
+				return nil, false
 			}
 			for _, r := range recs {
 				if r.Leg == "caller" && want[r.CallID] {
@@ -338,14 +339,16 @@ func (bw *benchWorld) controllerSplit(b *testing.B, calls []benchCall, hold time
 	bw.mu.Lock()
 	defer bw.mu.Unlock()
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	split := map[string][]float64{}
 	for id, r := range got {
-		if r.OfferedAt == nil {
+		if r.OfferedAt == nil || r.QueuedAt == nil {
 			continue
 		}
-		arrive = append(arrive, ms(r.ArrivedAt.Sub(bw.started[id])))
-		ctrlOffer = append(ctrlOffer, ms(r.OfferedAt.Sub(r.ArrivedAt)))
+		split["arrive"] = append(split["arrive"], ms(r.ArrivedAt.Sub(bw.started[id])))
+		split["answer"] = append(split["answer"], ms(r.QueuedAt.Sub(r.ArrivedAt)))
+		split["queue"] = append(split["queue"], ms(r.OfferedAt.Sub(*r.QueuedAt)))
 	}
-	return arrive, ctrlOffer, len(got) == len(want)
+	return split, len(got) == len(want)
 }
 
 // percentile is the nearest-rank percentile p of xs (0 when empty).
