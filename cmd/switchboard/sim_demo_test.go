@@ -5,7 +5,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +112,7 @@ func TestSimDemoRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs, out := &lockedBuffer{}, &lockedBuffer{}
+	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	d, err := startDemo(ctx, cfg, opts, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})), out)
@@ -175,6 +178,8 @@ func TestSimDemoRuns(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the demo did not stop after cancel")
 	}
+	http.DefaultClient.CloseIdleConnections()
+	waitUntil(t, "the demo's goroutines to end", func() bool { return runtime.NumGoroutine() <= before+2 })
 	text := out.String()
 	for _, want := range []string{"admin@switchboard.local", "admin@acme.demo", "admin@bolt.demo", "acme.demo: ", "bolt.demo: ", " answered"} {
 		if !strings.Contains(text, want) {
