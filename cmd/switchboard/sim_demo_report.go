@@ -77,7 +77,8 @@ func (d *demo) printSummary(ctx context.Context) {
 	}
 	if d.ctrl.call != nil {
 		s := d.ctrl.call.Stats()
-		fmt.Fprintf(&b, " | in progress %d (accepted %d)", s.Active, s.Accepted)
+		fmt.Fprintf(&b, " | call path: %d in progress; %d accepted, %d answered, %d abandoned, %d refused over quota",
+			s.Active, s.Accepted, s.Answered, s.Abandoned, s.RefusedQuota)
 	}
 	fmt.Fprintln(d.out, b.String())
 }
