@@ -72,8 +72,9 @@ func runSimDemo(ctx context.Context, args []string, getenv func(string) string, 
 
 // parseDemoConfig reads the serve settings and the demo's own flags. Serve
 // settings not given (flag or environment) get demo defaults: a fresh
-// temporary data dir (returned, to be removed), a known admin password and
-// warn-level logs so the summary lines stay readable.
+// temporary data dir (returned, to be removed), a known admin password, the
+// API on 127.0.0.1 only (the passwords are printed) and warn-level logs so
+// the summary lines stay readable.
 func parseDemoConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, demoOptions, string, error) {
 	fs := flag.NewFlagSet("sim demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -116,6 +117,9 @@ func parseDemoConfig(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if !given("admin-password") {
 		serveArgs = append(serveArgs, "-admin-password="+demoAdminPassword)
+	}
+	if !given("listen") { // known passwords: keep the demo off the network
+		serveArgs = append(serveArgs, "-listen=127.0.0.1:8080")
 	}
 	if !given("log-level") {
 		serveArgs = append(serveArgs, "-log-level=warn")

@@ -27,7 +27,7 @@ func TestSimDemoFlags(t *testing.T) {
 	if tmp == "" || cfg.DataDir != tmp || !strings.HasPrefix(cfg.Database, "sqlite:"+tmp) {
 		t.Fatalf("by default the demo must use a fresh temporary data dir: tmp %q, cfg %+v", tmp, cfg)
 	}
-	if cfg.AdminPassword != demoAdminPassword || cfg.LogLevel != "warn" || opts.Nodes != 1 || opts.Agents != 5 {
+	if cfg.AdminPassword != demoAdminPassword || cfg.LogLevel != "warn" || cfg.Listen != "127.0.0.1:8080" || opts.Nodes != 1 || opts.Agents != 5 {
 		t.Fatalf("demo defaults: cfg %+v opts %+v", cfg, opts)
 	}
 	dir := t.TempDir()
