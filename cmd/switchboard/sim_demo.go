@@ -24,7 +24,9 @@ and callers until Ctrl-C or -duration. It prints a summary line every
 -report-every and the logins to use with the REST API.
 
 By default the data lives in a fresh temporary directory removed on exit:
-pass -data-dir (or -database) to keep it; seeding is idempotent.
+pass -data-dir (or -database) to keep it; seeding is idempotent. Other demo
+defaults, unless given by flag or environment: -listen 127.0.0.1:8080,
+-admin-password demo-admin-password, -log-level warn.
 `
 
 // demoOptions are the simulation's own settings (the controller's are serveConfig).
