@@ -110,6 +110,7 @@ func (c *controller) start(ctx context.Context) error {
 	c.acds.sync(bgCtx, c.conf.Snapshot())
 	if c.call != nil {
 		c.api.UseCalls(c.call, c.pops)
+		c.api.UseIVR(c.flows)
 	}
 	if c.fs != nil {
 		c.goBG(func() {

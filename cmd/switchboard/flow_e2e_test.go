@@ -77,6 +77,18 @@ func TestFlowEntryQueuesWithDataThenSurveys(t *testing.T) {
 	if r := w.waitCallerCDR("acme", call.UUID()); r.Disposition != "answered" || r.AgentID != acme.agents["1001"].ID {
 		t.Fatalf("caller CDR: %+v", r)
 	}
+	var ports struct {
+		Flows []struct {
+			Flow      string `json:"flow"`
+			Version   int    `json:"version"`
+			Started   int64  `json:"started"`
+			Completed int64  `json:"completed"`
+		} `json:"flows"`
+	}
+	c.must(200, "GET", base+"/ivr-ports", admin, nil, &ports)
+	if len(ports.Flows) != 1 || ports.Flows[0].Version != 1 || ports.Flows[0].Started != 1 || ports.Flows[0].Completed != 1 {
+		t.Fatalf("IVR port figures: %+v", ports)
+	}
 	trace, err := w.ctrl.st.ListCallTrace(context.Background(), acme.ID, call.UUID(), store.Page{Limit: 50})
 	if err != nil || len(trace.Items) < 3 {
 		t.Fatalf("live trace of the call: %+v %v", trace.Items, err)
