@@ -32,7 +32,7 @@ type member struct {
 func (n *Node) maintenanceLocked(c *conference, action string, m *member, pre, post []header) {
 	e := n.newEventLocked("CUSTOM", "conference::maintenance", "mod_conference.c", "conference_event", 0)
 	c.headers(e)
-	e.hdrs = append(e.hdrs, pre...)
+	e.addAll(pre)
 	if len(pre) > 0 && m != nil {
 		c.headers(e) // floor-change to a member repeats them (capture 10)
 	}
@@ -48,7 +48,7 @@ func (n *Node) maintenanceLocked(c *conference, action string, m *member, pre, p
 			e.add(h[0], h[1])
 		}
 	}
-	e.hdrs = append(e.hdrs, post...)
+	e.addAll(post)
 	if action != "" {
 		e.add("Action", action)
 	}

@@ -30,6 +30,12 @@ func (e *event) add(name, value string) {
 	}
 }
 
+func (e *event) addAll(hs []header) {
+	for _, h := range hs {
+		e.add(h.name, h.value)
+	}
+}
+
 // get returns the first header named name.
 func (e *event) get(name string) string {
 	for _, h := range e.hdrs {

@@ -32,9 +32,6 @@ func (n *Node) newChannelLocked(s legSpec) *channel {
 		wake: make(chan struct{}, 1), hungup: make(chan struct{}), done: make(chan struct{}),
 		digitCh: make(chan struct{}, 1), recording: map[string]bool{},
 		media: s.media}
-	if s.direction == "outbound" {
-		ch.answerState = "ringing"
-	}
 	ch.vars.set("direction", s.direction)
 	ch.vars.set("uuid", s.uuid)
 	ch.vars.set("session_id", itoa(n.sessions+1))
@@ -65,7 +62,7 @@ func (n *Node) chanEventLocked(ch *channel, name string, withVars bool, extra ..
 	e := n.newEventLocked(name, "", "switch_channel.c", "switch_channel_event", 0)
 	e.uuid = ch.uuid
 	ch.channelData(e, withVars)
-	e.hdrs = append(e.hdrs, extra...)
+	e.addAll(extra)
 	n.emitLocked(e)
 	return e
 }
