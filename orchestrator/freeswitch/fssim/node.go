@@ -98,8 +98,29 @@ type Node struct {
 	wg     sync.WaitGroup
 }
 
+// validate names what is wrong with a configuration.
+func (c Config) validate() error {
+	switch {
+	case c.Speed < 0:
+		return errorf("config: Speed %v is negative", c.Speed)
+	case c.FileDuration < 0:
+		return errorf("config: FileDuration %v is negative", c.FileDuration)
+	}
+	for dest, steps := range c.Dialplan {
+		for i, s := range steps {
+			if apps[s.App] == nil {
+				return errorf("config: Dialplan[%q][%d]: unknown application %q", dest, i, s.App)
+			}
+		}
+	}
+	return nil
+}
+
 // Start listens for inbound ESL and runs the node until Close.
 func Start(cfg Config) (*Node, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

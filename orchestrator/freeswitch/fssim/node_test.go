@@ -323,3 +323,25 @@ func TestSocketEventsBeyondMyevents(t *testing.T) {
 		t.Errorf("CHANNEL_HOLD of %s", e.UUID())
 	}
 }
+
+func TestConfigErrorsNameTheProblem(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Speed: -1}, "Speed"},
+		{Config{FileDuration: -time.Second}, "FileDuration"},
+		{Config{Dialplan: map[string][]DialplanApp{"9199": {{App: "anwser"}}}}, `unknown application "anwser"`},
+		{Config{Listen: "256.0.0.1:0"}, "256.0.0.1"},
+	} {
+		n, err := Start(tc.cfg)
+		if err == nil {
+			n.Close()
+			t.Errorf("%+v: no error", tc.cfg)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: error %q does not name %q", tc.cfg, err, tc.want)
+		}
+	}
+}
