@@ -59,7 +59,7 @@ func (s *Store) migrator() (*goose.Provider, error) {
 		&goose.GoFunc{RunTx: s.rlsDown})
 	return goose.NewProvider(dialect, s.db.DB, sub,
 		goose.WithDisableGlobalRegistry(true),
-		goose.WithGoMigrations(rls, s.flowsRLSMigration()))
+		goose.WithGoMigrations(rls, s.flowsRLSMigration(), s.voicemailRLSMigration()))
 }
 
 // rlsUp enables row-level security on every tenant table (PostgreSQL only).

@@ -94,3 +94,61 @@ func TestFlowEntryQueuesWithDataThenSurveys(t *testing.T) {
 		t.Fatalf("live trace of the call: %+v %v", trace.Items, err)
 	}
 }
+
+const voicemailFlow = `{"id": "after_hours", "name": "After hours", "start": "vm",
+ "nodes": [
+  {"id": "vm", "type": "voicemail", "params": {"mailbox": "general", "greeting": [{"text": {"*": "Please leave a message"}}],
+   "max_seconds": 2, "notify": true}, "exits": {"next": "bye"}},
+  {"id": "bye", "type": "hangup", "params": {"prompts": [{"text": {"*": "Thank you"}}]}}
+ ]}`
+
+func TestFlowVoicemailIsStoredAndNotified(t *testing.T) {
+	w := newWorld(t, "", 5)
+	srv := httptest.NewServer(w.ctrl.mux)
+	t.Cleanup(srv.Close)
+	c := &client{t: t, base: srv.URL}
+	admin := c.login("admin@switchboard.local", "admin-password-123")
+	acme := w.ten["acme"]
+	base := "/api/v1/tenants/" + string(acme.ID)
+	c.must(200, "PUT", base+"/flow-integrations", admin, map[string]any{"mailboxes": []string{"general"}, "endpoints": map[string]any{}, "datasources": map[string]any{}, "lists": []string{}, "calendars": map[string]any{}}, nil)
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(voicemailFlow), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var flow struct{ ID string }
+	c.must(201, "POST", base+"/flows", admin, doc, &flow)
+	c.must(201, "POST", base+"/flows/"+flow.ID+"/versions", admin, map[string]string{"alias": "live"}, nil)
+	c.must(201, "POST", base+"/numbers", admin, map[string]any{"number": "+862000009001", "entry_kind": "flow", "entry_alias": "after_hours"}, nil)
+	waitUntil(t, "the flow number in the plan", func() bool {
+		_, err := w.ctrl.conf.Route(context.Background(), "+862000009001", nil, time.Now())
+		return err == nil
+	})
+	pops := w.ctrl.pops.Subscribe(acme.ID, 16)
+	defer pops.Close()
+	call, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13800000002", To: "+862000009001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCall(t, call)
+	var vms struct {
+		Items []store.Voicemail `json:"items"`
+	}
+	waitUntil(t, "the message listed", func() bool {
+		c.must(200, "GET", base+"/voicemails?mailbox=general", admin, nil, &vms)
+		return len(vms.Items) == 1
+	})
+	if v := vms.Items[0]; v.CallID != call.UUID() || v.Caller != "13800000002" || v.Path == "" || !v.Notify {
+		t.Fatalf("voicemail: %+v", v)
+	}
+	select {
+	case n := <-pops.C:
+		if n.Kind != "voicemail" || n.Data["mailbox"] != "general" || n.Data["voicemail_id"] != vms.Items[0].ID {
+			t.Fatalf("notification: %+v", n)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the mailbox owner was not notified")
+	}
+	if r := w.waitCallerCDR("acme", call.UUID()); r.Disposition != "self_service" {
+		t.Fatalf("caller CDR: %+v", r)
+	}
+}

@@ -56,6 +56,15 @@ func (c *controller) newFlowRunner(sw flowrun.Switch) (*flowrun.Runner, error) {
 			return c.st.AppendFlowTrace(ctx, t, store.FlowTraceBatch(b))
 		}),
 		Lists: flowrun.ListsFunc(c.st.ListContains),
+		Voicemail: flowrun.VoicemailSinkFunc(func(ctx context.Context, m flowrun.VoicemailMessage) error {
+			v, err := c.st.SaveVoicemail(ctx, m.Tenant, store.Voicemail{Mailbox: m.Mailbox, CallID: m.Call.ID, NodeID: m.Call.Node,
+				Caller: m.Caller, Path: m.Path, DurationMS: m.Duration.Milliseconds(), Notify: m.Notify, CreatedAt: m.At})
+			if err == nil && m.Notify {
+				c.pops.Notify(m.Tenant, calls.Notice{Kind: "voicemail", Call: m.Call, Caller: m.Caller, At: m.At,
+					Data: map[string]string{"mailbox": m.Mailbox, "voicemail_id": v.ID}})
+			}
+			return err
+		}),
 		Surveys: flowrun.SurveySinkFunc(func(ctx context.Context, r flowrun.SurveyResult) error {
 			return c.st.SaveSurveyScore(ctx, r.Tenant, store.SurveyScore{CallID: r.CallID, FlowID: r.FlowID, Version: r.Version,
 				AgentID: r.Agent, Question: r.Question, Score: r.Score, At: r.At})

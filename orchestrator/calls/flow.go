@@ -66,7 +66,7 @@ func (ss *session) runFlow(ctx context.Context) {
 		ss.log.Warn("flow failed", "err", err)
 	}
 	if ss.caller.Disposition == "" {
-		if ctx.Err() != nil || o.Result == ivrflows.OutcomeCallerHangup {
+		if o.Result != ivrflows.OutcomeHangup && (ctx.Err() != nil || o.Result == ivrflows.OutcomeCallerHangup) {
 			ss.caller.Disposition = Abandoned
 			ss.svc.abandoned.Add(1)
 		} else {

@@ -1,0 +1,42 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+func TestVoicemailsAreTenantScoped(t *testing.T) {
+	allBackends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a, b := mkTenant(t, s, "acme.vm.test", 5), mkTenant(t, s, "bolt.vm.test", 5)
+		at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+		v, err := s.SaveVoicemail(ctx, a.ID, Voicemail{Mailbox: "general", CallID: "c1", NodeID: "fs1", Caller: "13800000001",
+			Path: "/var/lib/switchboard/recordings/acme/c1.wav", DurationMS: 4200, Notify: true, CreatedAt: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SaveVoicemail(ctx, a.ID, Voicemail{Mailbox: "sales", CallID: "c2", Path: "/x.wav", CreatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+		l, err := s.ListVoicemails(ctx, a.ID, "general", Page{Limit: 10})
+		if err != nil || len(l.Items) != 1 || l.Items[0].ID != v.ID || !l.Items[0].Notify || l.Items[0].DurationMS != 4200 || !l.Items[0].CreatedAt.Equal(at) {
+			t.Fatalf("Acme's general mailbox: %+v %v", l.Items, err)
+		}
+		if l, err := s.ListVoicemails(ctx, a.ID, "", Page{Limit: 10}); err != nil || len(l.Items) != 2 {
+			t.Fatalf("all of Acme's messages: %+v %v", l.Items, err)
+		}
+		if l, err := s.ListVoicemails(ctx, b.ID, "", Page{Limit: 10}); err != nil || len(l.Items) != 0 {
+			t.Fatalf("Bolt sees Acme's voicemail: %+v %v", l.Items, err)
+		}
+		if _, err := s.SaveVoicemail(ctx, a.ID, Voicemail{Mailbox: "", CallID: "c3", Path: "/x", CreatedAt: at}); !errors.Is(err, tenancy.ErrInvalid) {
+			t.Fatalf("a message without a mailbox: want ErrInvalid, got %v", err)
+		}
+		if _, err := s.ListVoicemails(ctx, "", "", Page{}); err == nil {
+			t.Fatal("a zero tenant must be refused")
+		}
+	})
+}
