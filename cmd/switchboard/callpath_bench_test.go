@@ -51,7 +51,10 @@ func BenchmarkCallPath(b *testing.B) {
 		runtime.MemProfileRate = 32 << 10
 		defer func() { runtime.MemProfileRate = 512 * 1024 }()
 	}
-	bw := newBenchWorld(b, target+target/10+4, hold)
+	// Enough agents that no caller waits for one: the offer delay is then
+	// the controller's, not the queue's (10% spare for ring and teardown).
+	agents := int(benchRate*(hold+benchAnswerAfter).Seconds()*1.1) + 4
+	bw := newBenchWorld(b, agents, hold)
 	var m0 runtime.MemStats
 	g0 := runtime.NumGoroutine()
 	runtime.GC()
