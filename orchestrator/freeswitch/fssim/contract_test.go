@@ -11,20 +11,12 @@ import (
 )
 
 // TestContract runs the switchtest contract suite against the FreeSWITCH
-// adapter connected to a fresh simulated node for every test.
-//
-// Known gap (reported): the adapter ignores node-connection events for calls
-// it controls through an outbound socket, but `myevents` does not carry
-// PLAYBACK_*, CHANNEL_HOLD/UNHOLD, RECORD_* or MEDIA_BUG_* (mod_event_socket's
-// list; captures 04 and 05 show no PLAYBACK_START on the socket), so those
-// confirmations never arrive for socket calls, on fssim as on FreeSWITCH.
+// adapter connected to a fresh simulated node for every test. Every case
+// must pass: `myevents` carries no PLAYBACK_*, CHANNEL_HOLD/UNHOLD or
+// RECORD_* to an outbound socket (captures 04 and 05), and the adapter takes
+// those for socket calls from the node's inbound connection.
 func TestContract(t *testing.T) {
-	const gap = "socket calls never see PLAYBACK_*/CHANNEL_HOLD/RECORD_* (not in myevents)"
-	switchtest.Run(t, newAdapterHarness,
-		switchtest.KnownGap("PlayCompletes", gap),
-		switchtest.KnownGap("HoldUnhold", gap),
-		switchtest.KnownGap("RecordStartStop", gap),
-		switchtest.KnownGap("EventsInOrder", gap))
+	switchtest.Run(t, newAdapterHarness)
 }
 
 func newAdapterHarness(t *testing.T) switchtest.Harness {
