@@ -32,11 +32,13 @@ func runSim(ctx context.Context, args []string, getenv func(string) string, stdo
 	password := fs.String("password", "ClueCon", "inbound ESL password")
 	hostname := fs.String("hostname", "fssim", "FreeSWITCH-Hostname of the node")
 	speed := fs.Float64("speed", 1, "divides every simulated duration (2 = twice as fast)")
+	control := fs.String("control", "", "address of the JSON control API (register phones, place calls, drop the node); empty: none")
 	fs.Usage = func() { fmt.Fprint(stderr, simUsage+"\n"); fs.PrintDefaults() }
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	fmt.Fprintf(stdout, "fssim node %q: inbound ESL on %s (password %q)\n", *hostname, *listen, *password)
-	return fssim.Run(ctx, fssim.Config{Listen: *listen, Password: *password, Hostname: *hostname, Speed: *speed, Logger: log})
+	return fssim.Run(ctx, fssim.Config{Listen: *listen, Password: *password, Hostname: *hostname, Speed: *speed,
+		ControlListen: *control, Logger: log})
 }
