@@ -325,6 +325,9 @@ func (d *ACD) agentKey(m *membership) (int64, int64) {
 	case RoundRobin:
 		return m.rr, idle
 	case BestSkill:
+		if m.q.primary < 0 {
+			return idle, 0
+		}
 		return -int64(a.skills.level(uint8(m.q.primary))), idle
 	default: // LongestIdle, RingAll
 		return idle, 0

@@ -512,3 +512,21 @@ func TestSnapshotRestore(t *testing.T) {
 		t.Fatal(h2.state("a"))
 	}
 }
+
+func TestStoreStrategyNames(t *testing.T) {
+	for name, want := range map[string]Strategy{"fewest_calls": FewestHandled, "skills_based": BestSkill, "ring_all": RingAll} {
+		if got, err := ParseStrategy(name); err != nil || got != want {
+			t.Fatalf("%s: %v %v", name, got, err)
+		}
+	}
+	h := newHarness(t)
+	h.queue(QueueConfig{ID: "q", Strategy: BestSkill}) // no primary skill: longest idle
+	h.agent("a", nil, Membership{Queue: "q"})
+	h.agent("b", nil, Membership{Queue: "q"})
+	h.ready("b")
+	h.advance(time.Second)
+	h.ready("a")
+	if got := offers(h.enqueue(Interaction{ID: "x", Queue: "q"})); got != "x>b" {
+		t.Fatalf("%q", got)
+	}
+}

@@ -16,7 +16,7 @@ const (
 	LeastTalkTime                 // least handling time today first
 	RoundRobin                    // the agent this queue offered to least recently first
 	RingAll                       // offer to every eligible ready agent; first accept wins
-	BestSkill                     // highest level in the queue's PrimarySkill first
+	BestSkill                     // highest level in the queue's PrimarySkill first (none set: longest idle)
 	Random                        // a seeded pseudo-random ready agent
 	numStrategies
 )
@@ -31,12 +31,18 @@ func (s Strategy) String() string {
 	return fmt.Sprintf("strategy(%d)", uint8(s))
 }
 
-// ParseStrategy turns a strategy's name into a Strategy.
+// strategyAliases are the store's names for the same strategies.
+var strategyAliases = map[string]Strategy{"fewest_calls": FewestHandled, "skills_based": BestSkill}
+
+// ParseStrategy turns a strategy's name (or the store's alias) into a Strategy.
 func ParseStrategy(s string) (Strategy, error) {
 	for i, n := range strategyNames {
 		if n == s {
 			return Strategy(i), nil
 		}
+	}
+	if st, ok := strategyAliases[s]; ok {
+		return st, nil
 	}
 	return 0, fmt.Errorf("%w: unknown strategy %q (want one of %v)", ErrInvalidConfig, s, strategyNames)
 }
@@ -122,7 +128,8 @@ type QueueConfig struct {
 	PreferredTimeout time.Duration
 	// ServiceLevel is the answer-time threshold T of the service level. 0: 20 s.
 	ServiceLevel time.Duration
-	// PrimarySkill ranks agents for BestSkill.
+	// PrimarySkill ranks agents for BestSkill; without it BestSkill ranks by
+	// longest idle (every strategy requires the interaction's skills anyway).
 	PrimarySkill string
 	// DefaultAHT is the handling time assumed for wait estimates before the
 	// queue has data. 0: 3 minutes.
@@ -138,9 +145,6 @@ func (c *QueueConfig) validate() error {
 	}
 	if c.OfferTimeout < 0 || c.WrapUp < 0 || c.MaxWait < 0 || c.PreferredTimeout < 0 || c.MaxWaiting < 0 || c.AgingPerMinute < 0 {
 		return fmt.Errorf("%w: queue %s: negative limit", ErrInvalidConfig, c.ID)
-	}
-	if c.Strategy == BestSkill && c.PrimarySkill == "" {
-		return fmt.Errorf("%w: queue %s: best_skill needs PrimarySkill", ErrInvalidConfig, c.ID)
 	}
 	for _, t := range []OverflowTarget{c.OnFull, c.OnMaxWait, c.OnNoAgents} {
 		if t.Kind > OverflowVoicemail || (t.Kind != OverflowNone && t.Target == "") {

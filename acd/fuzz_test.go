@@ -10,7 +10,7 @@ import (
 // FuzzParseNames: names from outside (REST, settings) parse or fail with a
 // clear error, and every valid name round-trips.
 func FuzzParseNames(f *testing.F) {
-	for _, s := range []string{"voice", "chat", "ring_all", "best_skill", "", "VOICE", "x\x00"} {
+	for _, s := range []string{"voice", "chat", "ring_all", "best_skill", "skills_based", "", "VOICE", "x\x00"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -19,9 +19,11 @@ func FuzzParseNames(f *testing.F) {
 		} else if err != nil && !strings.Contains(err.Error(), "unknown medium") {
 			t.Fatalf("unclear error %v", err)
 		}
-		if st, err := ParseStrategy(s); err == nil && st.String() != s {
-			t.Fatalf("strategy %q -> %v", s, st)
-		} else if err != nil && !errors.Is(err, ErrInvalidConfig) {
+		if st, err := ParseStrategy(s); err == nil {
+			if back, err := ParseStrategy(st.String()); err != nil || back != st {
+				t.Fatalf("strategy %q -> %v does not round-trip", s, st)
+			}
+		} else if !errors.Is(err, ErrInvalidConfig) {
 			t.Fatalf("untyped error %v", err)
 		}
 	})
