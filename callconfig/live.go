@@ -148,7 +148,12 @@ func (l *Live) Route(ctx context.Context, to string, vars map[string]string, now
 				Reason: "access number " + r.Number + " names queue " + r.Entry.Name + ", which tenant " + string(t.ID) + " does not have"}
 		}
 		out.Queue = id
-		out.RingTimeout = time.Duration(s.Queues[t.ID][id].RingTimeoutSeconds) * time.Second
+		q := s.Queues[t.ID][id]
+		out.RingTimeout = time.Duration(q.RingTimeoutSeconds) * time.Second
+		if set, err := ParseQueueSettings(q.Settings); err == nil {
+			out.Record, out.AnnounceAgent = set.Record, set.AnnounceAgent
+			out.AnnouncePositionEvery = time.Duration(set.AnnouncePositionSeconds) * time.Second
+		}
 	case dialplan.EntryFlow:
 		out.Flow = r.Entry.Name
 	}

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -185,6 +183,14 @@ func (r *tenantACDs) Finish(ctx context.Context, t tenancy.TenantID, interaction
 	return o.Finish(ctx, interaction)
 }
 
+func (r *tenantACDs) Position(ctx context.Context, t tenancy.TenantID, interaction string) (int, time.Duration, error) {
+	o, err := r.owner(t)
+	if err != nil {
+		return 0, 0, err
+	}
+	return o.Position(ctx, interaction)
+}
+
 // offerer hands the owners' offers and overflows to the call sessions.
 type offerer struct{ r *tenantACDs }
 
@@ -226,40 +232,6 @@ func (h history) AppendAgentStates(ctx context.Context, tenant string, recs []ac
 	return h.st.AppendAgentStates(ctx, tenancy.TenantID(tenant), rows)
 }
 
-// queueSettings are the ACD settings a queue keeps in its JSON settings
-// column, beyond the typed columns (strategy, ring timeout, wrap-up, max wait).
-type queueSettings struct {
-	AgingPerMinute      float64         `json:"aging_per_minute"`
-	MaxWaiting          int             `json:"max_waiting"`
-	ServiceLevelSeconds int             `json:"service_level_seconds"`
-	PrimarySkill        string          `json:"primary_skill"`
-	OnFull              *overflowConfig `json:"on_full"`
-	OnMaxWait           *overflowConfig `json:"on_max_wait"`
-	OnNoAgents          *overflowConfig `json:"on_no_agents"`
-	Widening            []struct {
-		AfterSeconds int `json:"after_seconds"`
-		Relax        int `json:"relax"`
-		Tier         int `json:"tier"`
-	} `json:"widening"`
-}
-
-type overflowConfig struct {
-	Kind   string `json:"kind"` // queue, flow, number, voicemail
-	Target string `json:"target"`
-}
-
-func (c *overflowConfig) target() (acd.OverflowTarget, error) {
-	if c == nil {
-		return acd.OverflowTarget{}, nil
-	}
-	for k := acd.OverflowNone; k <= acd.OverflowVoicemail; k++ {
-		if k.String() == c.Kind {
-			return acd.OverflowTarget{Kind: k, Target: c.Target}, nil
-		}
-	}
-	return acd.OverflowTarget{}, fmt.Errorf("overflow kind %q is not none, queue, flow, number or voicemail", c.Kind)
-}
-
 // acdConfig builds a tenant's ACD queues and agents from the snapshot. A
 // queue whose settings do not parse is skipped with a log line naming why.
 func acdConfig(s *callconfig.Snapshot, t tenancy.TenantID, log *slog.Logger) ([]acd.QueueConfig, []acd.AgentProfile) {
@@ -291,20 +263,16 @@ func queueConfig(q store.Queue) (acd.QueueConfig, error) {
 	if err != nil {
 		return acd.QueueConfig{}, err
 	}
-	var set queueSettings
-	if len(q.Settings) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(q.Settings))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&set); err != nil {
-			return acd.QueueConfig{}, fmt.Errorf("settings: %w", err)
-		}
+	set, err := callconfig.ParseQueueSettings(q.Settings)
+	if err != nil {
+		return acd.QueueConfig{}, err
 	}
 	sec := func(n int) time.Duration { return time.Duration(n) * time.Second }
 	qc := acd.QueueConfig{ID: q.ID, Strategy: strategy, OfferTimeout: sec(q.RingTimeoutSeconds), WrapUp: sec(q.WrapUpSeconds),
 		MaxWait: sec(q.MaxWaitSeconds), AgingPerMinute: set.AgingPerMinute, MaxWaiting: set.MaxWaiting,
 		ServiceLevel: sec(set.ServiceLevelSeconds), PrimarySkill: set.PrimarySkill}
-	for dst, src := range map[*acd.OverflowTarget]*overflowConfig{&qc.OnFull: set.OnFull, &qc.OnMaxWait: set.OnMaxWait, &qc.OnNoAgents: set.OnNoAgents} {
-		if *dst, err = src.target(); err != nil {
+	for dst, src := range map[*acd.OverflowTarget]*callconfig.Overflow{&qc.OnFull: set.OnFull, &qc.OnMaxWait: set.OnMaxWait, &qc.OnNoAgents: set.OnNoAgents} {
+		if *dst, err = src.ACD(); err != nil {
 			return acd.QueueConfig{}, err
 		}
 	}

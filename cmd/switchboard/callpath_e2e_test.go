@@ -366,3 +366,28 @@ func TestNodeLostMidCallReleasesCounts(t *testing.T) {
 	}
 	waitUntil(t, "counts released", func() bool { return w.ctrl.adm.InUse(w.ten["acme"].ID, tenancy.ResourcePSTNCalls) == 0 })
 }
+
+func TestQueueRecordsCallsAndListsRecordings(t *testing.T) {
+	w := newWorld(t, "", 5)
+	acme := w.ten["acme"]
+	q := acme.queue
+	if _, err := w.ctrl.st.UpdateQueue(context.Background(), store.SystemActor, acme.ID, q.ID, store.QueueInput{Name: q.Name, Strategy: q.Strategy,
+		RingTimeoutSeconds: q.RingTimeoutSeconds, WrapUpSeconds: 1, Settings: []byte(`{"record": true, "announce_agent": true}`)}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "queue settings reloaded", func() bool {
+		r, err := w.ctrl.conf.Route(context.Background(), acme.number, nil, time.Now())
+		return err == nil && r.Record
+	})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
+	c := w.place("acme", "13800000001", 0)
+	waitCall(t, c)
+	if info := c.Info(); len(info.Recordings) == 0 {
+		t.Fatalf("the call was not recorded: %+v", info)
+	}
+	cdr := w.waitCallerCDR("acme", c.UUID())
+	recs, err := w.ctrl.st.ListRecordings(context.Background(), acme.ID, store.HistoryFilter{CallID: c.UUID()}, store.Page{Limit: 5})
+	if err != nil || len(recs.Items) != 1 || recs.Items[0].Path != cdr.RecordingPath || recs.Items[0].DurationMS <= 0 {
+		t.Fatalf("recording metadata: %+v (CDR path %q) %v", recs.Items, cdr.RecordingPath, err)
+	}
+}

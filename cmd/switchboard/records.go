@@ -23,5 +23,10 @@ func (r storeRecords) WriteCDR(ctx context.Context, c calls.CDR) error {
 		AccessNumber: c.AccessNumber, QueueID: c.Queue, AgentID: c.Agent, ArrivedAt: c.Arrived.UTC(),
 		QueuedAt: opt(c.Queued), OfferedAt: opt(c.Offered), AnsweredAt: opt(c.Answered), EndedAt: opt(c.Ended),
 		Disposition: string(c.Disposition), HangupCause: string(c.HangupCause), RecordingPath: c.RecordingPath})
+	if err != nil || c.Leg != "caller" || c.RecordingPath == "" || c.Answered.IsZero() {
+		return err
+	}
+	_, err = r.st.InsertRecording(ctx, c.Tenant, store.Recording{CallID: c.CallID, NodeID: c.Node, Path: c.RecordingPath,
+		StartedAt: c.Answered, DurationMS: c.Ended.Sub(c.Answered).Milliseconds()})
 	return err
 }

@@ -176,6 +176,10 @@ func (q *fakeQueuer) Reject(ctx context.Context, t tenancy.TenantID, agent, id s
 	q.offerNext(t, id)
 	return nil
 }
+func (q *fakeQueuer) Position(ctx context.Context, t tenancy.TenantID, id string) (int, time.Duration, error) {
+	return 2, 90 * time.Second, nil
+}
+
 func (q *fakeQueuer) Finish(ctx context.Context, t tenancy.TenantID, id string) error {
 	q.note("finish")
 	return nil

@@ -27,9 +27,11 @@ type Route struct {
 	Greeting orchestrator.Playback
 	// AnnounceAgent plays the agent's ID to the caller before bridging (AG-2).
 	AnnounceAgent bool
-	// Record records answered calls into RecordDir on the node.
-	Record    bool
-	RecordDir string
+	// Record records answered calls into Config.RecordDir/<tenant>/ on the node.
+	Record bool
+	// AnnouncePositionEvery tells a waiting caller its position and
+	// estimated wait at this interval; 0: never.
+	AnnouncePositionEvery time.Duration
 }
 
 // Rejection refuses a call with a cause the switch turns into a SIP status.
@@ -53,6 +55,8 @@ type Queuer interface {
 	Accept(ctx context.Context, tenant tenancy.TenantID, agentID, interactionID string) error
 	Reject(ctx context.Context, tenant tenancy.TenantID, agentID, interactionID string) error
 	Finish(ctx context.Context, tenant tenancy.TenantID, interactionID string) error
+	// Position is a waiting interaction's place (1 = next) and estimated wait.
+	Position(ctx context.Context, tenant tenancy.TenantID, interactionID string) (int, time.Duration, error)
 }
 
 // AgentEndpoint is how an agent is reached.

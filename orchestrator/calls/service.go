@@ -47,6 +47,9 @@ type Config struct {
 	Flows        *flowrun.Runner
 	FlowResolver FlowResolver
 	Names        Names
+	// RecordDir is where the switch writes call recordings (per tenant
+	// below it). Empty: /var/lib/freeswitch/recordings.
+	RecordDir string
 	// Gateway is the switch gateway that reaches external numbers (transfers,
 	// overflow to a number). Empty: "pstn".
 	Gateway string
@@ -79,6 +82,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RecordDir == "" {
+		cfg.RecordDir = "/var/lib/freeswitch/recordings"
 	}
 	if cfg.Gateway == "" {
 		cfg.Gateway = "pstn"

@@ -3,6 +3,7 @@ package calls
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path"
 	"time"
@@ -209,8 +210,18 @@ func (ss *session) waitForAgent(ctx context.Context, in acd.Interaction) (*ringR
 	rings := map[string]*ringing{}
 	results := make(chan ringResult, 8)
 	defer ss.releaseRings(ctx, rings, results)
+	var announce <-chan time.Time
+	if every := ss.route.AnnouncePositionEvery; every > 0 {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		announce = t.C
+	}
 	for {
 		select {
+		case <-announce:
+			if len(rings) == 0 {
+				ss.announcePosition(ctx, in.ID)
+			}
 		case <-ctx.Done():
 			ss.callerGone(ctx)
 			return nil, "", false
@@ -247,6 +258,24 @@ func (ss *session) waitForAgent(ctx context.Context, in acd.Interaction) (*ringR
 			}
 		}
 	}
+}
+
+// announcePosition tells the caller its place and estimated wait, between
+// two stretches of hold music.
+func (ss *session) announcePosition(ctx context.Context, id string) {
+	pos, ewt, err := ss.svc.cfg.Queuer.Position(ctx, ss.route.Tenant, id)
+	if err != nil || pos <= 0 {
+		return
+	}
+	ss.stopHold(ctx)
+	text := fmt.Sprintf("You are number %d in the queue. Your estimated wait is %d minutes.", pos, int(ewt.Round(time.Minute).Minutes()))
+	if ewt < time.Minute {
+		text = fmt.Sprintf("You are number %d in the queue. An agent will be with you shortly.", pos)
+	}
+	if err := ss.sw().Play(ctx, ss.call.Key, orchestrator.Playback{Text: text}); err != nil && ctx.Err() == nil {
+		ss.log.Warn("position announcement failed", "err", err)
+	}
+	ss.startHold(ctx)
 }
 
 // settleRing handles one ring's outcome and reports whether it connects the call.
@@ -396,7 +425,7 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 	defer ss.setView(view{})
 	ss.notify("connected", agent)
 	if ss.route.Record {
-		p := path.Join(ss.route.RecordDir, string(ss.route.Tenant), ss.call.Key.ID+".wav")
+		p := path.Join(ss.svc.cfg.RecordDir, string(ss.route.Tenant), ss.call.Key.ID+".wav")
 		if err := ss.sw().RecordStart(ctx, ss.call.Key, p); err == nil {
 			ss.caller.RecordingPath = p
 			ss.agentLeg.RecordingPath = p

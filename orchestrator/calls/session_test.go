@@ -3,6 +3,7 @@ package calls
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -230,5 +231,35 @@ func TestWithdrawnOfferReleasesAgentLeg(t *testing.T) {
 	waitDone(t, done)
 	if r.sw.has("bridge_calls") {
 		t.Fatalf("bridged an offer the ACD withdrew: %v", r.sw.entries())
+	}
+}
+
+func TestRecordingAnnouncementsAndPosition(t *testing.T) {
+	r := newRig(t)
+	rt := r.route
+	rt.Record, rt.AnnounceAgent, rt.AnnouncePositionEvery = true, true, 20*time.Millisecond
+	r.svc.cfg.Router = fakeRouter{"4001": rt}
+	_, _, done := r.call("4001")
+	waitFor(t, "a position announcement", func() bool {
+		return r.sw.has("play c1 You are number 2 in the queue. Your estimated wait is 2 minutes.")
+	})
+	r.q.mu.Lock()
+	r.q.agents = []string{"ann"}
+	r.q.mu.Unlock()
+	r.q.offerNext(acme, "c1")
+	waitFor(t, "bridge", func() bool { return r.sw.has("bridge_calls c1") })
+	r.sw.agentHangsUp("ann")
+	waitDone(t, done)
+	log := r.sw.entries()
+	iAnnounce := slices.Index(log, "play c1 Agent ann")
+	iBridge := slices.IndexFunc(log, func(s string) bool { return strings.HasPrefix(s, "bridge_calls c1") })
+	if iAnnounce < 0 || iAnnounce > iBridge {
+		t.Fatalf("the agent ID must be announced before the bridge: %v", log)
+	}
+	if !slices.Contains(log, "record_start c1 /var/lib/freeswitch/recordings/acme/c1.wav") {
+		t.Fatalf("recording not started in the tenant's directory: %v", log)
+	}
+	if c := r.cdrs.leg(t, "caller"); len(c) != 1 || c[0].RecordingPath != "/var/lib/freeswitch/recordings/acme/c1.wav" {
+		t.Fatalf("caller CDR: %+v", c)
 	}
 }
