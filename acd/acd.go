@@ -297,7 +297,7 @@ func (d *ACD) attach(a *agent, queues []Membership) {
 			q.loggedIn++
 		}
 	}
-	slices.SortStableFunc(a.mems, func(x, y *membership) int { return y.priority - x.priority })
+	slices.SortStableFunc(a.mems, func(x, y *membership) int { return x.priority - y.priority }) // lower first
 }
 
 // serve starts indexing q's members for medium m, the first time an

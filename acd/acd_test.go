@@ -352,7 +352,7 @@ func TestAgentTakesHighestPriorityQueueFirst(t *testing.T) {
 	h := newHarness(t)
 	h.queue(QueueConfig{ID: "low"})
 	h.queue(QueueConfig{ID: "high"})
-	h.agent("a", nil, Membership{Queue: "low", Priority: 1}, Membership{Queue: "high", Priority: 5})
+	h.agent("a", nil, Membership{Queue: "low", Priority: 5}, Membership{Queue: "high", Priority: 1})
 	h.record(h.d.Login(h.now, "a"))
 	h.enqueue(Interaction{ID: "l", Queue: "low", Priority: 9})
 	h.advance(time.Minute)

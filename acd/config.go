@@ -193,8 +193,9 @@ type SkillLevel struct {
 	Level int // 0..255
 }
 
-// Membership puts an agent in a queue. Higher Priority queues are served first
-// when the agent turns ready. Tier 0 agents are the queue's core group; tier k
+// Membership puts an agent in a queue. When the agent turns ready, queues of
+// lower Priority numbers are served first (1 before 2), like the store's agent
+// queue priority (1-100) and app_queue's penalty; equal numbers are one level. Tier 0 agents are the queue's core group; tier k
 // agents qualify once an interaction reached a widening step with Tier >= k.
 type Membership struct {
 	Queue    string

@@ -86,7 +86,7 @@ type agent struct {
 	ord           int32
 	skills        skillSet
 	cap           Capacity
-	mems          []*membership // highest priority first
+	mems          []*membership // first-served (lowest priority number) first
 	state         State
 	reason        string
 	since         time.Time

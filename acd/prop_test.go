@@ -386,7 +386,7 @@ func (p *propState) checkNoBetter(a *agent, x *interaction, mx *membership) {
 		if m.tier > w.Tier || !a.skills.covers(&y.reqs, w.Relax) {
 			continue
 		}
-		if m.priority > mx.priority || (m.priority == mx.priority && d.before(y, x)) {
+		if m.priority < mx.priority || (m.priority == mx.priority && d.before(y, x)) {
 			if os.Getenv("ACD_PROP_DEBUG") != "" {
 				p.rt.Logf("y=%s step %d cls.step %d reqs %v tier %d; x=%s step %d; agent skills %v cap ok %v",
 					y.pub.ID, y.step, y.cls.step, y.reqs.list, m.tier, x.pub.ID, x.step, a.skills.list, a.canTake(y.pub.Medium))

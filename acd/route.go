@@ -224,7 +224,7 @@ func (d *ACD) pull(a *agent) {
 
 // bestFor is the documented choice when an agent turns ready: interactions
 // parked for it as preferred agent first; then, among its queues of the
-// highest membership priority that has any work it qualifies for, the head of
+// first membership priority (lowest number) that has any work it qualifies for, the head of
 // each class it qualifies for, ordered by before().
 func (d *ACD) bestFor(a *agent) *interaction {
 	var best *interaction
@@ -238,7 +238,7 @@ func (d *ACD) bestFor(a *agent) *interaction {
 	}
 	bestPrio := 0
 	for _, m := range a.mems {
-		if best != nil && m.priority < bestPrio {
+		if best != nil && m.priority > bestPrio {
 			break
 		}
 		for _, c := range m.q.nonEmpty {

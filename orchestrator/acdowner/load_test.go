@@ -64,7 +64,7 @@ func TestPhase3Load(t *testing.T) {
 	for i := range agents {
 		cfg.Agents = append(cfg.Agents, acd.AgentProfile{ID: fmt.Sprintf("ag%04d", i), Tenant: "big",
 			Skills: []acd.SkillLevel{{Skill: fmt.Sprintf("lang%d", i%3), Level: 1 + i%5}},
-			Queues: []acd.Membership{{Queue: fmt.Sprintf("q%02d", i%queues), Priority: 1}, {Queue: fmt.Sprintf("q%02d", (i+7)%queues)}}})
+			Queues: []acd.Membership{{Queue: fmt.Sprintf("q%02d", i%queues), Priority: 1}, {Queue: fmt.Sprintf("q%02d", (i+7)%queues), Priority: 2}}})
 	}
 	o, err := Start(ctx, cfg)
 	if err != nil {
