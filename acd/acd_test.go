@@ -1,7 +1,9 @@
 package acd
 
 import (
+	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -510,6 +512,15 @@ func TestSnapshotRestore(t *testing.T) {
 	h2.record(h2.d.Finish(h2.now, "busy"))
 	if h2.state("a") != Reserved {
 		t.Fatal(h2.state("a"))
+	}
+	// A store may keep the snapshot as JSON: it must survive the round trip.
+	b, err := json.Marshal(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Snapshot
+	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, snap) {
+		t.Fatalf("JSON round trip changed the snapshot: %v", err)
 	}
 }
 
