@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/labstack/echo/v5"
+	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/calls"
 	"github.com/switchboard-cc/switchboard/tenancy"
@@ -29,6 +30,15 @@ type CallControl interface {
 	Release(ctx context.Context, tenant tenancy.TenantID, callID string) error
 	Transfer(ctx context.Context, tenant tenancy.TenantID, callID string, to calls.TransferTo) error
 	Monitor(ctx context.Context, tenant tenancy.TenantID, callID, supervisorAgent string, mode orchestrator.EavesdropMode) (orchestrator.Key, error)
+	Dial(ctx context.Context, tenant tenancy.TenantID, agent string, to calls.DialTarget) (string, error)
+}
+
+// DialRequest starts a call from the signed-in agent's phone: to an external
+// number (through the gateway, with the tenant's caller ID) or to another
+// agent of the tenant (internal call). Exactly one is given.
+type DialRequest struct {
+	Number  string `json:"number,omitempty"`
+	AgentID string `json:"agent_id,omitempty"`
 }
 
 // liveCalls is what UseCalls connects.
@@ -82,6 +92,9 @@ func (s *Server) callControlRoutes() []route {
 			scope: scopeTenant, perm: tenancy.PermSelfState, body: body, resp: CallActionResult{}, status: http.StatusOK, h: h}
 	}
 	return []route{
+		{method: http.MethodPost, path: "/tenants/:tenant_id/agent-calls", name: "dialCall",
+			summary: "The signed-in agent calls a number (gateway, tenant caller ID, PSTN quota) or another agent; the agent's phone rings first",
+			scope:   scopeTenant, perm: tenancy.PermSelfState, body: DialRequest{}, resp: CallActionResult{}, status: http.StatusOK, h: s.dialCall},
 		{method: http.MethodGet, path: p + "/events", name: "streamCallNotices",
 			summary: "Server-sent events: screen pops (offer with caller, number, queue and attached data), connected, ended; agents see their own, monitors all",
 			scope:   scopeTenant, perm: tenancy.PermQueuesRead, resp: calls.Notice{}, status: http.StatusOK, h: s.streamCallNotices},
@@ -255,11 +268,53 @@ func (s *Server) callDone(c *echo.Context, callID, action, leg string, details a
 	return c.JSON(http.StatusOK, CallActionResult{CallID: callID, Action: action, Leg: leg})
 }
 
+func (s *Server) dialCall(c *echo.Context) error {
+	var in DialRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if (in.Number == "") == (in.AgentID == "") {
+		return errInvalid(FieldError{Field: "number", Problem: "give a number or an agent_id, not both"})
+	}
+	if in.Number != "" && (len(in.Number) > 32 || !dialable(in.Number)) {
+		return errInvalid(FieldError{Field: "number", Problem: "digits, +, * and # only, at most 32"})
+	}
+	if len(in.AgentID) > 64 {
+		return errInvalid(FieldError{Field: "agent_id", Problem: "at most 64 characters"})
+	}
+	cc, err := s.callControl()
+	if err != nil {
+		return err
+	}
+	me, ok, err := s.agentOfPrincipal(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errConflict("no_phone", "only an agent with a phone can place calls")
+	}
+	id, err := cc.Dial(c.Request().Context(), tenantOf(c).ID, me, calls.DialTarget{Number: in.Number, Agent: in.AgentID})
+	if err != nil {
+		return callError(err)
+	}
+	return s.callDone(c, id, "dial", "", in)
+}
+
 // callError maps the call path's errors to the API's.
 func callError(err error) error {
 	switch {
 	case errors.Is(err, calls.ErrNoCall):
 		return errNotFound("live call")
+	case errors.Is(err, calls.ErrBadTarget):
+		return errInvalid(FieldError{Field: "agent_id", Problem: err.Error()})
+	case errors.Is(err, calls.ErrAgentNoPhone):
+		return errConflict("phone_not_registered", err.Error())
+	case errors.Is(err, calls.ErrTenantBlocked):
+		return errForbidden(err.Error())
+	case errors.Is(err, tenancy.ErrOverQuota):
+		return errConflict("quota_exceeded", err.Error())
+	case errors.Is(err, acd.ErrInvalidConfig):
+		return errConflict("acd_refused", err.Error())
 	case errors.Is(err, calls.ErrNotConnected):
 		return errConflict("not_connected", "the call is not connected to an agent")
 	case errors.Is(err, orchestrator.ErrNotRegistered):
@@ -269,7 +324,7 @@ func callError(err error) error {
 	case errors.Is(err, orchestrator.ErrCallEnded), errors.Is(err, orchestrator.ErrNoSuchCall):
 		return errNotFound("live call")
 	}
-	return err
+	return acdError(err) // the ACD's refusals (illegal state: 409 with the state), else as is
 }
 
 // streamCallNotices relays the tenant's call notices as server-sent events.

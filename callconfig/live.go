@@ -168,9 +168,41 @@ func (l *Live) Endpoint(t tenancy.TenantID, agentID string) (calls.AgentEndpoint
 		return calls.AgentEndpoint{}, false
 	}
 	domain := s.Tenants[t].SIPDomain
+	node := l.nodeOf(a.Extension, domain)
 	return calls.AgentEndpoint{AgentID: a.ID, Extension: a.Extension, Name: a.DisplayName,
 		Endpoint:   orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: a.Extension, Domain: domain},
-		Registered: l.Registered(a.Extension, domain)}, true
+		Registered: node != "", Node: node}, true
+}
+
+// nodeOf is a node where user@domain is registered ("" if none); the
+// lowest name, so the choice is stable.
+func (l *Live) nodeOf(user, domain string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	best := ""
+	for n := range l.regs[regKey(user, domain)] {
+		if best == "" || n < best {
+			best = n
+		}
+	}
+	return best
+}
+
+// Lines implements calls.TenantLines: outbound calls present the tenant's
+// first access number (in number order) as caller ID.
+func (l *Live) Lines(t tenancy.TenantID) (tenancy.Status, tenancy.Quotas, string, bool) {
+	s := l.Snapshot()
+	ten, ok := s.Tenants[t]
+	if !ok {
+		return "", tenancy.Quotas{}, "", false
+	}
+	cid := ""
+	for _, n := range s.PlanConfig.Numbers {
+		if n.Tenant == dialplan.TenantID(t) && (cid == "" || n.Number < cid) {
+			cid = n.Number
+		}
+	}
+	return ten.Status, ten.Quotas, cid, true
 }
 
 // QueueID implements calls.Names.

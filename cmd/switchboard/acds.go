@@ -183,6 +183,14 @@ func (r *tenantACDs) Finish(ctx context.Context, t tenancy.TenantID, interaction
 	return o.Finish(ctx, interaction)
 }
 
+func (r *tenantACDs) Dial(ctx context.Context, t tenancy.TenantID, agent, interaction string) error {
+	o, err := r.owner(t)
+	if err != nil {
+		return err
+	}
+	return o.Dial(ctx, agent, interaction, acd.Voice)
+}
+
 func (r *tenantACDs) Position(ctx context.Context, t tenancy.TenantID, interaction string) (int, time.Duration, error) {
 	o, err := r.owner(t)
 	if err != nil {

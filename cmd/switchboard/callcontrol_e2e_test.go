@@ -11,25 +11,35 @@ import (
 	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
+	"github.com/switchboard-cc/switchboard/store"
+	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
 // supervisor creates a supervisor user with an agent record (a phone) in a
 // tenant through the API and returns its access token and extension.
 func (w *world) supervisor(c *client, admin, tenant, ext string) string {
 	w.t.Helper()
+	return w.userWithPhone(c, admin, tenant, ext, "supervisor")
+}
+
+// userWithPhone creates a user of role with an agent record and a registered
+// phone, and returns its access token.
+func (w *world) userWithPhone(c *client, admin, tenant, ext, role string) string {
+	w.t.Helper()
 	wt := w.ten[tenant]
 	base := "/api/v1/tenants/" + string(wt.ID)
 	var u struct{ ID string }
-	email := "sup" + ext + "@" + wt.SIPDomain
-	c.must(201, "POST", base+"/users", admin, map[string]any{"email": email, "display_name": "Supervisor", "role": "supervisor", "password": "supervisor-pass-1"}, &u)
-	c.must(201, "POST", base+"/agents", admin, map[string]any{"user_id": u.ID, "extension": ext, "display_name": "Supervisor",
-		"sip_password": "sip-secret-" + ext, "skills": []any{}, "queues": []any{}}, nil)
+	email := role + ext + "@" + wt.SIPDomain
+	before := len(w.ctrl.conf.Snapshot().Agents[wt.ID])
+	c.must(201, "POST", base+"/users", admin, map[string]any{"email": email, "display_name": role, "role": role, "password": "supervisor-pass-1"}, &u)
+	c.must(201, "POST", base+"/agents", admin, map[string]any{"user_id": u.ID, "extension": ext, "display_name": role,
+		"sip_password": "sip-secret-" + ext, "skills": []any{}, "queues": []any{map[string]any{"queue_id": wt.queue.ID, "priority": 1}}}, nil)
 	if err := w.node.RegisterPhone(ext, wt.SIPDomain, fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond}); err != nil {
 		w.t.Fatal(err)
 	}
 	waitUntil(w.t, "supervisor phone and agent record", func() bool {
 		_, ok := w.ctrl.conf.Snapshot().QueueID(wt.ID, wt.queue.ID)
-		return ok && w.ctrl.conf.Registered(ext, wt.SIPDomain) && len(w.ctrl.conf.Snapshot().Agents[wt.ID]) == 3
+		return ok && w.ctrl.conf.Registered(ext, wt.SIPDomain) && len(w.ctrl.conf.Snapshot().Agents[wt.ID]) == before+1
 	})
 	return c.login(email, "supervisor-pass-1")
 }
@@ -219,5 +229,69 @@ func (s *sseStream) drain() []string {
 		case <-time.After(100 * time.Millisecond):
 			return out
 		}
+	}
+}
+
+func TestAgentDialsOutAndCallsAnotherAgent(t *testing.T) {
+	w := newWorld(t, "", 5)
+	srv := httptest.NewServer(w.ctrl.mux)
+	t.Cleanup(srv.Close)
+	c := &client{t: t, base: srv.URL}
+	admin := c.login("admin@switchboard.local", "admin-password-123")
+	acme := w.ten["acme"]
+	base := "/api/v1/tenants/" + string(acme.ID)
+	agent := w.userWithPhone(c, admin, "acme", "1007", "agent")
+	if err := w.node.AddGatewayNumber("pstn", "95599", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 2 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	// The agent logs in through the ACD (dialling needs a logged-in agent).
+	c.must(200, "POST", base+"/acd/me/state", agent, map[string]string{"state": "login"}, nil)
+
+	var res struct {
+		CallID string `json:"call_id"`
+	}
+	c.must(200, "POST", base+"/agent-calls", agent, map[string]string{"number": "95599"}, &res)
+	var rec store.CDR
+	waitUntil(t, "the outbound CDR", func() bool {
+		for _, r := range w.cdrs("acme") {
+			if r.CallID == res.CallID {
+				rec = r
+				return true
+			}
+		}
+		return false
+	})
+	if rec.Leg != "outbound" || rec.Disposition != "answered" || rec.AccessNumber != "95599" || rec.AnsweredAt == nil {
+		t.Fatalf("outbound CDR: %+v", rec)
+	}
+	leg, _ := w.node.CallByUUID(res.CallID)
+	if leg.Vars["effective_caller_id_number"] != strings.TrimPrefix(acme.number, "+") && leg.Vars["effective_caller_id_number"] != acme.number {
+		t.Fatalf("outbound caller ID must be the tenant's number %s, got %q", acme.number, leg.Vars["effective_caller_id_number"])
+	}
+	waitUntil(t, "the PSTN line released", func() bool { return w.ctrl.adm.InUse(acme.ID, tenancy.ResourcePSTNCalls) == 0 })
+
+	// An internal call rings the other agent's phone.
+	if err := w.node.RegisterPhone("1002", acme.SIPDomain, fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "1002 registered", func() bool { return w.ctrl.conf.Registered("1002", acme.SIPDomain) })
+	waitUntil(t, "the agent free again", func() bool {
+		st, _ := c.call("POST", base+"/agent-calls", agent, map[string]string{"agent_id": acme.agents["1002"].ID}, &res)
+		return st == 200
+	})
+	waitUntil(t, "the internal call answered", func() bool {
+		for _, r := range w.cdrs("acme") {
+			if r.CallID == res.CallID && r.Disposition == "answered" {
+				return true
+			}
+		}
+		return false
+	})
+	// Bad input is refused with the field named; another tenant's agent is unknown.
+	if st, body := c.call("POST", base+"/agent-calls", agent, map[string]string{"number": "9559x"}, nil); st != 422 || !strings.Contains(body, "number") {
+		t.Fatalf("bad number: %d %s", st, body)
+	}
+	if st, _ := c.call("POST", base+"/agent-calls", agent, map[string]string{"agent_id": w.ten["bolt"].agents["1001"].ID}, nil); st != 422 {
+		t.Fatalf("calling another tenant's agent: want 422, got %d", st)
 	}
 }

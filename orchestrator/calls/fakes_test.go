@@ -176,6 +176,11 @@ func (q *fakeQueuer) Reject(ctx context.Context, t tenancy.TenantID, agent, id s
 	q.offerNext(t, id)
 	return nil
 }
+func (q *fakeQueuer) Dial(ctx context.Context, t tenancy.TenantID, agent, id string) error {
+	q.note("dial " + agent)
+	return nil
+}
+
 func (q *fakeQueuer) Position(ctx context.Context, t tenancy.TenantID, id string) (int, time.Duration, error) {
 	return 2, 90 * time.Second, nil
 }

@@ -55,6 +55,8 @@ type Queuer interface {
 	Accept(ctx context.Context, tenant tenancy.TenantID, agentID, interactionID string) error
 	Reject(ctx context.Context, tenant tenancy.TenantID, agentID, interactionID string) error
 	Finish(ctx context.Context, tenant tenancy.TenantID, interactionID string) error
+	// Dial records an agent-initiated voice call as the agent's outbound work.
+	Dial(ctx context.Context, tenant tenancy.TenantID, agentID, interactionID string) error
 	// Position is a waiting interaction's place (1 = next) and estimated wait.
 	Position(ctx context.Context, tenant tenancy.TenantID, interactionID string) (int, time.Duration, error)
 }
@@ -66,6 +68,7 @@ type AgentEndpoint struct {
 	Name       string
 	Endpoint   orchestrator.Endpoint // user@domain, or gateway+number in phone mode
 	Registered bool                  // phone mode endpoints count as registered
+	Node       string                // a node where the phone is registered
 }
 
 // Agents looks up agents' endpoints.

@@ -47,6 +47,9 @@ type Config struct {
 	Flows        *flowrun.Runner
 	FlowResolver FlowResolver
 	Names        Names
+	// Lines gives tenants' quotas and caller IDs for agent-initiated calls;
+	// nil: agents cannot dial out.
+	Lines TenantLines
 	// RecordDir is where the switch writes call recordings (per tenant
 	// below it). Empty: /var/lib/freeswitch/recordings.
 	RecordDir string

@@ -1,0 +1,194 @@
+package calls
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/admission"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// Agent-initiated calls (AG-2 dial out, internal calls): the agent's phone
+// rings first; once the agent answers, the far end is dialled from that leg
+// — an external number through the gateway with the tenant's caller ID, or
+// another agent's phone. The ACD counts it as the agent's outbound work.
+
+// DialTarget is who the agent calls: Number (external) or Agent (internal).
+type DialTarget struct {
+	Number string
+	Agent  string
+}
+
+// TenantLines gives what outbound calls of a tenant need.
+type TenantLines interface {
+	// Lines returns the tenant's status, quotas and the caller ID its
+	// outbound calls present (e.g. its main access number).
+	Lines(tenant tenancy.TenantID) (status tenancy.Status, quotas tenancy.Quotas, callerID string, ok bool)
+}
+
+// Errors of Dial safe to show.
+var (
+	ErrBadTarget     = errors.New("dial target: give a number or an agent, not both")
+	ErrAgentNoPhone  = errors.New("the agent's phone is not registered")
+	ErrTenantBlocked = errors.New("the tenant may not place calls now")
+)
+
+// Dial starts a call from agent to target and returns its ID at once; the
+// call runs on its own goroutine until either side hangs up.
+func (s *Service) Dial(ctx context.Context, tenant tenancy.TenantID, agent string, to DialTarget) (string, error) {
+	if (to.Number == "") == (to.Agent == "") {
+		return "", ErrBadTarget
+	}
+	lines := s.cfg.Lines
+	if lines == nil {
+		return "", orchestrator.ErrUnsupported
+	}
+	status, quotas, callerID, ok := lines.Lines(tenant)
+	if !ok || status != tenancy.StatusActive {
+		return "", ErrTenantBlocked
+	}
+	me, ok := s.cfg.Agents.Endpoint(tenant, agent)
+	if !ok || !me.Registered || me.Node == "" {
+		return "", ErrAgentNoPhone
+	}
+	node := me.Node
+	var far orchestrator.Endpoint
+	if to.Agent != "" {
+		ep, ok := s.cfg.Agents.Endpoint(tenant, to.Agent)
+		if !ok {
+			return "", fmt.Errorf("%w: no such agent", ErrBadTarget)
+		}
+		if !ep.Registered {
+			return "", ErrAgentNoPhone
+		}
+		far = ep.Endpoint
+		callerID = me.Extension
+	} else {
+		far = orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: s.cfg.Gateway, Number: to.Number}
+	}
+	id := orchestrator.NewCallID()
+	var release admission.Release = func() {}
+	if to.Number != "" { // external calls take one of the tenant's PSTN lines (MT-2)
+		r, err := s.cfg.Admission.Admit(tenant, tenancy.ResourcePSTNCalls, admission.Holder{Node: node, ID: id}, quotas.MaxPSTNCalls)
+		if err != nil {
+			s.refusedQuota.Add(1)
+			return "", err
+		}
+		release = r
+	}
+	if err := s.cfg.Queuer.Dial(ctx, tenant, agent, id); err != nil {
+		release()
+		return "", err
+	}
+	d := &dialing{svc: s, tenant: tenant, agent: agent, node: node, id: id, me: me, far: far, callerID: callerID,
+		cdr: CDR{Tenant: tenant, Node: node, CallID: id, Leg: "outbound", Caller: me.Extension, Agent: agent,
+			AccessNumber: to.Number + to.Agent, Arrived: s.cfg.Now()}}
+	go func() {
+		defer release()
+		d.run(context.WithoutCancel(ctx))
+	}()
+	return id, nil
+}
+
+// dialing is one agent-initiated call; only its goroutine touches it.
+type dialing struct {
+	svc               *Service
+	tenant            tenancy.TenantID
+	agent, node, id   string
+	me                AgentEndpoint
+	far               orchestrator.Endpoint
+	callerID          string
+	cdr               CDR
+	agentLeg          orchestrator.Key
+	agentEvents       <-chan orchestrator.Event
+	answered, bridged bool
+	cause             orchestrator.HangupCause
+}
+
+func (d *dialing) run(ctx context.Context) {
+	s := d.svc
+	log := s.cfg.Log.With("call", d.node+"/"+d.id, "tenant", string(d.tenant), "agent", d.agent, "dial", d.cdr.AccessNumber)
+	defer func() {
+		if err := s.cfg.Queuer.Finish(ctx, d.tenant, d.id); err != nil {
+			log.Warn("ACD finish of an outbound call failed", "err", err)
+		}
+		d.cdr.Ended = s.cfg.Now()
+		d.cdr.HangupCause = d.cause
+		switch {
+		case d.bridged:
+			d.cdr.Disposition = Answered
+		default:
+			d.cdr.Disposition = Failed
+		}
+		log.Info("call record", "leg", "outbound", "disposition", string(d.cdr.Disposition), "cause", string(d.cause))
+		if s.cfg.Records != nil {
+			if err := s.cfg.Records.WriteCDR(ctx, d.cdr); err != nil {
+				log.Warn("CDR not stored", "err", err)
+			}
+		}
+	}()
+	spec := orchestrator.OriginateSpec{ID: d.id, Node: d.node, To: d.me.Endpoint, Timeout: s.cfg.RingTimeout,
+		Vars: map[string]string{"sb_tenant": string(d.tenant), "sb_agent": d.agent, "sb_outbound": "true"}}
+	spec.CallerID.Name, spec.CallerID.Number = "Dialing "+d.cdr.AccessNumber, d.cdr.AccessNumber
+	leg, events, err := s.cfg.Switch.Originate(ctx, spec)
+	if err != nil {
+		d.cause = causeOf(err)
+		log.Info("agent did not pick up an outbound call", "err", err)
+		return
+	}
+	d.agentLeg, d.agentEvents = leg, events
+	d.cdr.Offered = s.cfg.Now()
+	if cd, ok := s.cfg.Switch.(orchestrator.CallData); ok && d.callerID != "" {
+		_ = cd.SetVar(ctx, leg, "effective_caller_id_number", d.callerID)
+		_ = cd.SetVar(ctx, leg, "effective_caller_id_name", d.callerID)
+	}
+	res, err := s.cfg.Switch.Bridge(ctx, leg, d.far, s.cfg.RingTimeout)
+	if err != nil || !res.Answered {
+		d.cause = res.Cause
+		if d.cause == "" {
+			d.cause = causeOf(err)
+		}
+		log.Info("outbound call not answered", "cause", string(d.cause), "err", err)
+		_ = s.cfg.Switch.Hangup(ctx, leg, orchestrator.CauseNormalClearing)
+		drainFor(events, 5*time.Second)
+		return
+	}
+	d.bridged = true
+	d.cdr.Answered = s.cfg.Now()
+	d.cause = d.waitEnd(ctx)
+}
+
+// waitEnd waits until the bridge ends or the agent hangs up, then clears the
+// agent leg (the adapter keeps a leg up after its bridge ends).
+func (d *dialing) waitEnd(ctx context.Context) orchestrator.HangupCause {
+	for ev := range d.agentEvents {
+		switch ev.Kind {
+		case orchestrator.EventUnbridged:
+			_ = d.svc.cfg.Switch.Hangup(ctx, d.agentLeg, orchestrator.CauseNormalClearing)
+			return orchestrator.CauseNormalClearing
+		case orchestrator.EventHangup, orchestrator.EventEnded:
+			return ev.Cause
+		}
+	}
+	return ""
+}
+
+// drainFor reads a leg's stream until it closes or d passes.
+func drainFor(events <-chan orchestrator.Event, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		select {
+		case _, ok := <-events:
+			if !ok {
+				return
+			}
+		case <-t.C:
+			go drain(events) // the adapter closes it when the leg ends
+			return
+		}
+	}
+}
