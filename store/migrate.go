@@ -59,7 +59,7 @@ func (s *Store) migrator() (*goose.Provider, error) {
 		&goose.GoFunc{RunTx: s.rlsDown})
 	return goose.NewProvider(dialect, s.db.DB, sub,
 		goose.WithDisableGlobalRegistry(true),
-		goose.WithGoMigrations(rls, s.flowsRLSMigration(), s.voicemailRLSMigration()))
+		goose.WithGoMigrations(rls, s.flowsRLSMigration(), s.tenantPolicyMigration(53, "voicemails"), s.tenantPolicyMigration(55, "acd_snapshots")))
 }
 
 // rlsUp enables row-level security on every tenant table (PostgreSQL only).

@@ -2,12 +2,10 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/pressly/goose/v3"
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
@@ -63,29 +61,4 @@ func (s *Store) ListVoicemails(ctx context.Context, tenant tenancy.TenantID, mai
 		rows[i].CreatedAt = rows[i].CreatedAt.UTC()
 	}
 	return pageOf(rows, limit, func(v Voicemail) string { return v.ID }), nil
-}
-
-// voicemailRLSMigration puts the tenant policy on voicemails (PostgreSQL).
-func (s *Store) voicemailRLSMigration() *goose.Migration {
-	apply := func(up bool) func(ctx context.Context, tx *sql.Tx) error {
-		return func(ctx context.Context, tx *sql.Tx) error {
-			if !s.postgres {
-				return nil
-			}
-			cond := `current_setting('switchboard.platform', true) = 'on' OR tenant_id = current_setting('switchboard.tenant_id', true)`
-			stmts := []string{`ALTER TABLE voicemails ENABLE ROW LEVEL SECURITY`, `ALTER TABLE voicemails FORCE ROW LEVEL SECURITY`,
-				`CREATE POLICY tenant_isolation ON voicemails USING (` + cond + `) WITH CHECK (` + cond + `)`}
-			if !up {
-				stmts = []string{`DROP POLICY tenant_isolation ON voicemails`, `ALTER TABLE voicemails NO FORCE ROW LEVEL SECURITY`,
-					`ALTER TABLE voicemails DISABLE ROW LEVEL SECURITY`}
-			}
-			for _, st := range stmts {
-				if _, err := tx.ExecContext(ctx, st); err != nil {
-					return fmt.Errorf("rls on voicemails: %w", err)
-				}
-			}
-			return nil
-		}
-	}
-	return goose.NewGoMigration(53, &goose.GoFunc{RunTx: apply(true)}, &goose.GoFunc{RunTx: apply(false)})
 }

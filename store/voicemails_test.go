@@ -40,3 +40,28 @@ func TestVoicemailsAreTenantScoped(t *testing.T) {
 		}
 	})
 }
+
+func TestACDSnapshotsAreTenantScoped(t *testing.T) {
+	allBackends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a, b := mkTenant(t, s, "acme.snap.test", 5), mkTenant(t, s, "bolt.snap.test", 5)
+		if _, _, found, err := s.LoadACDSnapshot(ctx, a.ID); err != nil || found {
+			t.Fatalf("before any save: found %v, err %v", found, err)
+		}
+		for _, v := range []string{`{"v":1}`, `{"v":2}`} {
+			if err := s.SaveACDSnapshot(ctx, a.ID, []byte(v)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, _, found, err := s.LoadACDSnapshot(ctx, a.ID)
+		if err != nil || !found || string(got) != `{"v":2}` {
+			t.Fatalf("Acme's snapshot: %s %v %v", got, found, err)
+		}
+		if _, _, found, err := s.LoadACDSnapshot(ctx, b.ID); err != nil || found {
+			t.Fatalf("Bolt must not see Acme's snapshot: %v %v", found, err)
+		}
+		if err := s.SaveACDSnapshot(ctx, a.ID, nil); err == nil {
+			t.Fatal("an empty snapshot must be refused")
+		}
+	})
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -85,7 +86,8 @@ func (r *tenantACDs) sync(ctx context.Context, s *callconfig.Snapshot) {
 
 func (r *tenantACDs) start(ctx context.Context, t tenancy.Tenant, queues []acd.QueueConfig, agents []acd.AgentProfile) {
 	o, err := acdowner.Start(ctx, acdowner.Config{Tenant: string(t.ID), Queues: queues, Agents: agents,
-		Offerer: offerer{r}, Overflower: offerer{r}, History: history{r.st}, Logger: r.log.With("acd", string(t.ID))})
+		Offerer: offerer{r}, Overflower: offerer{r}, History: history{r.st}, Snapshots: snapshots{r.st},
+		Logger: r.log.With("acd", string(t.ID))})
 	if err != nil {
 		r.log.Error("tenant ACD not started", "tenant", string(t.ID), "err", err)
 		return
@@ -288,4 +290,28 @@ func queueConfig(q store.Queue) (acd.QueueConfig, error) {
 		qc.Widening = append(qc.Widening, acd.Widen{After: sec(w.AfterSeconds), Relax: w.Relax, Tier: w.Tier})
 	}
 	return qc, nil
+}
+
+// snapshots keeps the owners' snapshots (agent states, waiting interactions)
+// in the store as JSON, so a restarted controller resumes where it was.
+type snapshots struct{ st *store.Store }
+
+func (s snapshots) LoadACDSnapshot(ctx context.Context, tenant string) (acd.Snapshot, bool, error) {
+	raw, _, found, err := s.st.LoadACDSnapshot(ctx, tenancy.TenantID(tenant))
+	if err != nil || !found {
+		return acd.Snapshot{}, false, err
+	}
+	var snap acd.Snapshot
+	if err := json.Unmarshal(raw, &snap); err != nil {
+		return acd.Snapshot{}, false, fmt.Errorf("decode ACD snapshot of %s: %w", tenant, err)
+	}
+	return snap, true, nil
+}
+
+func (s snapshots) SaveACDSnapshot(ctx context.Context, tenant string, snap acd.Snapshot) error {
+	raw, err := json.Marshal(snap)
+	if err != nil {
+		return err
+	}
+	return s.st.SaveACDSnapshot(ctx, tenancy.TenantID(tenant), raw)
 }
