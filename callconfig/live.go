@@ -84,7 +84,10 @@ func (l *Live) ApplyNodeEvent(ev orchestrator.NodeEvent) {
 	defer l.mu.Unlock()
 	switch ev.Kind {
 	case orchestrator.NodeUp:
+		// The adapter reports the node's current registrations right after;
+		// what this node had before is stale.
 		l.nodes[ev.Node] = true
+		l.forgetNodeLocked(ev.Node)
 	case orchestrator.NodeRegistered:
 		k := regKey(ev.User, ev.Domain)
 		if l.regs[k] == nil {
@@ -99,11 +102,15 @@ func (l *Live) ApplyNodeEvent(ev orchestrator.NodeEvent) {
 		}
 	case orchestrator.NodeDown:
 		l.nodes[ev.Node] = false
-		for k, nodes := range l.regs {
-			delete(nodes, ev.Node)
-			if len(nodes) == 0 {
-				delete(l.regs, k)
-			}
+		l.forgetNodeLocked(ev.Node)
+	}
+}
+
+func (l *Live) forgetNodeLocked(node string) {
+	for k, nodes := range l.regs {
+		delete(nodes, node)
+		if len(nodes) == 0 {
+			delete(l.regs, k)
 		}
 	}
 }

@@ -423,13 +423,10 @@ func TestAgentStatesSurviveARestart(t *testing.T) {
 	if err != nil || v.State.String() != "ready" {
 		t.Fatalf("agent after restart: %+v %v", v, err)
 	}
-	// A restarted controller does not read the node's current registrations
-	// (known gap); the phone's next periodic REGISTER brings it back, and the
-	// restored agent takes calls without logging in again.
-	if err := w.node.RegisterPhone("1001", acme.SIPDomain, fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second}); err != nil {
-		t.Fatal(err)
-	}
-	waitUntil(t, "registration", func() bool { return w.ctrl.conf.Registered("1001", acme.SIPDomain) })
+	// The restarted controller reads the node's current registrations
+	// (sofia status profile internal reg): the phone is reachable at once,
+	// and the restored agent takes calls without logging in again.
+	waitUntil(t, "registration read from the node", func() bool { return w.ctrl.conf.Registered("1001", acme.SIPDomain) })
 	c := w.place("acme", "13800000001", 0)
 	waitCall(t, c)
 	if r := w.waitCallerCDR("acme", c.UUID()); r.Disposition != "answered" || r.AgentID != acme.agents["1001"].ID {

@@ -38,6 +38,7 @@ func (a *Adapter) runNode(n *node) {
 			}
 			everUp, backoff = true, a.opts.BackoffMin
 			a.emitNode(orchestrator.NodeEvent{Kind: orchestrator.NodeUp, Node: n.cfg.Name, Calls: calls})
+			a.announceRegistrations(n.cfg.Name, conn)
 			err = a.holdNode(n, conn)
 			a.emitNode(orchestrator.NodeEvent{Kind: orchestrator.NodeDown, Node: n.cfg.Name, Reason: errText(err)})
 		} else {
