@@ -149,9 +149,9 @@ func (o demoOptions) validate() error {
 		return fmt.Errorf("sim demo: -nodes %d: want 1 to 20", o.Nodes)
 	case o.Agents < 1 || o.Agents > 500:
 		return fmt.Errorf("sim demo: -agents %d: want 1 to 500 per tenant", o.Agents)
-	case o.Rate <= 0 || o.Rate > 60000:
+	case !(o.Rate > 0 && o.Rate <= 60000): // also refuses NaN
 		return fmt.Errorf("sim demo: -rate %g: want more than 0 and at most 60000 calls per minute", o.Rate)
-	case o.Speed <= 0 || o.Speed > 1000:
+	case !(o.Speed > 0 && o.Speed <= 1000):
 		return fmt.Errorf("sim demo: -speed %g: want more than 0 and at most 1000", o.Speed)
 	case o.HandleTime <= 0:
 		return fmt.Errorf("sim demo: -handle-time %s: must be positive", o.HandleTime)

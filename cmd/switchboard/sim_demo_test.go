@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"runtime"
@@ -45,7 +46,7 @@ func TestSimDemoFlags(t *testing.T) {
 		t.Fatalf("a data dir from the environment must be kept: tmp %q err %v", tmp, err)
 	}
 	for _, tc := range []struct{ args []string }{
-		{[]string{"-nodes", "0"}}, {[]string{"-agents", "0"}}, {[]string{"-rate", "-1"}}, {[]string{"-speed", "0"}},
+		{[]string{"-nodes", "0"}}, {[]string{"-agents", "0"}}, {[]string{"-rate", "-1"}}, {[]string{"-rate", "NaN"}}, {[]string{"-speed", "0"}},
 		{[]string{"-handle-time", "0s"}}, {[]string{"-patience", "-1s"}}, {[]string{"-report-every", "0s"}},
 	} {
 		_, _, tmp, err := parseDemoConfig(append(tc.args, "-data-dir", dir), noEnv, io.Discard)
@@ -218,4 +219,35 @@ func checkOwnAgents(t *testing.T, dt *demoTenant, recs []store.CDR) {
 	if answered == 0 {
 		t.Errorf("%s: no answered caller CDR among %d", dt.SIPDomain, len(recs))
 	}
+}
+
+// FuzzSimDemoFlags: any command line is either refused with an error or
+// yields options that validate and a usable serve configuration; a
+// temporary data dir is only handed out with a configuration that uses it.
+func FuzzSimDemoFlags(f *testing.F) {
+	for _, s := range []string{"", "-nodes 3 -agents 10 -rate 12.5", "-speed 0", "-duration -1s", "-listen 127.0.0.1:0 -log-level debug",
+		"-database sqlite:/tmp/x.db", "-patience 0s -seed 42", "extra", "-nodes=1e3", "-rate NaN", "-handle-time 1ns"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		cfg, opts, tmp, err := parseDemoConfig(strings.Fields(line), noEnv, io.Discard)
+		if tmp != "" {
+			defer os.RemoveAll(tmp)
+		}
+		if err != nil {
+			if tmp != "" {
+				t.Fatalf("an error must not leave a temporary dir: %v", err)
+			}
+			return
+		}
+		if verr := opts.validate(); verr != nil || math.IsNaN(opts.Rate) || math.IsNaN(opts.Speed) {
+			t.Fatalf("accepted options must validate: %+v %v", opts, verr)
+		}
+		if tmp != "" && cfg.DataDir != tmp {
+			t.Fatalf("temporary dir %q unused by %+v", tmp, cfg)
+		}
+		if cfg.Database == "" || cfg.ReloadEvery <= 0 {
+			t.Fatalf("incomplete configuration: %+v", cfg)
+		}
+	})
 }
