@@ -164,6 +164,12 @@ func TestSlowConsumerNeverBlocksReader(t *testing.T) {
 		}
 		last = ev.Seq
 	}
+	// The gauge drops just after the last event is handed over: allow the
+	// pump a moment to account for it.
+	deadline := time.Now().Add(2 * time.Second)
+	for h.a.Stats().QueuedEvents != 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 	if st := h.a.Stats(); st.QueuedEvents != 0 {
 		t.Errorf("queue not drained: %+v", st)
 	}
