@@ -104,7 +104,7 @@ func bootstrapAdmin(ctx context.Context, st *store.Store, cfg serveConfig, stdou
 		fmt.Fprintf(stdout, "Platform administrator created. Sign in with login %q and password %q\n(shown once; only its hash is stored):\n  curl -s -X POST localhost%s/api/v1/auth/login -H 'Content-Type: application/json' -d '{\"login\":%q,\"password\":\"...\"}'\n",
 			cfg.AdminEmail, password, portOf(cfg.Listen), cfg.AdminEmail)
 	case created:
-		fmt.Fprintf(stdout, "Platform administrator %q created with the password from SWITCHBOARD_ADMIN_PASSWORD.\n", cfg.AdminEmail)
+		fmt.Fprintf(stdout, "Platform administrator %q created with the configured password (-admin-password or SWITCHBOARD_ADMIN_PASSWORD).\n", cfg.AdminEmail)
 	default:
 		fmt.Fprintf(stdout, "Platform administrator %q exists; sign in at POST /api/v1/auth/login.\n", cfg.AdminEmail)
 	}

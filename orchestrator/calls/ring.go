@@ -130,10 +130,15 @@ func (ss *session) stopHold(ctx context.Context) {
 		return
 	}
 	ss.hold = nil
-	if ctx.Err() == nil {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		_ = ss.sw().StopPlay(sctx, ss.call.Key)
+	// A break that reaches the switch before the music app started is lost
+	// (the app then starts and plays on): try again, briefly, a few times.
+	for try := 0; try < 3 && ctx.Err() == nil; try++ {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 700*time.Millisecond)
+		err := ss.sw().StopPlay(sctx, ss.call.Key)
 		cancel()
+		if err == nil {
+			break
+		}
 	}
 	h.cancel()
 	<-h.done
