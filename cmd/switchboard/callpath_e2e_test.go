@@ -134,7 +134,7 @@ func seedTenant(t *testing.T, st *store.Store, name, number string, maxCalls int
 	ctx := context.Background()
 	a := store.SystemActor
 	ten, err := st.CreateTenant(ctx, a, store.TenantInput{Name: name, SIPDomain: name + ".example", Language: "en", TimeZone: "UTC",
-		Quotas: tenancy.Quotas{MaxAgents: 10, MaxPSTNCalls: maxCalls, MaxWebCalls: 1, MaxChats: 1, MaxPublishedFlows: 1}})
+		Quotas: tenancy.Quotas{MaxAgents: 10, MaxPSTNCalls: maxCalls, MaxWebCalls: 1, MaxChats: 1, MaxPublishedFlows: 3}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -152,3 +152,44 @@ func TestFlowVoicemailIsStoredAndNotified(t *testing.T) {
 		t.Fatalf("caller CDR: %+v", r)
 	}
 }
+
+// A flow transfers to another flow, which transfers to a queue: the caller
+// ends with an agent.
+const frontFlow = `{"id": "front", "name": "Front", "start": "go",
+ "nodes": [{"id": "go", "type": "transfer", "params": {"to": "flow", "target": "back"}}]}`
+
+const backFlow = `{"id": "back", "name": "Back", "start": "go",
+ "nodes": [{"id": "go", "type": "transfer", "params": {"to": "queue", "target": "sales"}}]}`
+
+func TestFlowTransfersToAnotherFlowThenToAQueue(t *testing.T) {
+	w := newWorld(t, "", 5)
+	srv := httptest.NewServer(w.ctrl.mux)
+	t.Cleanup(srv.Close)
+	c := &client{t: t, base: srv.URL}
+	admin := c.login("admin@switchboard.local", "admin-password-123")
+	acme := w.ten["acme"]
+	base := "/api/v1/tenants/" + string(acme.ID)
+	for _, doc := range []string{backFlow, frontFlow} {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(doc), &m); err != nil {
+			t.Fatal(err)
+		}
+		var flow struct{ ID string }
+		c.must(201, "POST", base+"/flows", admin, m, &flow)
+		c.must(201, "POST", base+"/flows/"+flow.ID+"/versions", admin, map[string]string{"alias": "live"}, nil)
+	}
+	c.must(201, "POST", base+"/numbers", admin, map[string]any{"number": "+862000009002", "entry_kind": "flow", "entry_alias": "front"}, nil)
+	waitUntil(t, "the flow number in the plan", func() bool {
+		_, err := w.ctrl.conf.Route(context.Background(), "+862000009002", nil, time.Now())
+		return err == nil
+	})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
+	call, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13800000003", To: "+862000009002"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCall(t, call)
+	if r := w.waitCallerCDR("acme", call.UUID()); r.Disposition != "answered" || r.AgentID != acme.agents["1001"].ID || r.QueueID != acme.queue.ID {
+		t.Fatalf("caller CDR after flow -> flow -> queue: %+v", r)
+	}
+}

@@ -33,21 +33,38 @@ type Names interface {
 
 // runFlow plays the tenant's IVR flow and carries out its hand-offs: queue
 // (with the flow's priority, skills and attached data, then a survey when the
-// agent leaves), and transfers.
+// agent leaves), and transfers (number, queue, another flow).
 func (ss *session) runFlow(ctx context.Context) {
+	next := ss.route.Flow
+	for hops := 0; next != "" && ctx.Err() == nil; hops++ {
+		if hops == maxFlowHops {
+			ss.endWith(ctx, Failed, "flows transfer to each other in a loop", fmt.Errorf("more than %d flow transfers", maxFlowHops))
+			return
+		}
+		next = ss.runOneFlow(ctx, next, hops > 0)
+	}
+}
+
+// maxFlowHops bounds flow-to-flow transfers in one call.
+const maxFlowHops = 5
+
+// runOneFlow runs one flow to its end and returns the flow to run next
+// (a transfer to another flow), or "".
+func (ss *session) runOneFlow(ctx context.Context, name string, answered bool) string {
 	cfg := ss.svc.cfg
-	fp, err := cfg.FlowResolver.ResolveFlow(ctx, ss.route.Tenant, ss.route.Flow)
+	fp, err := cfg.FlowResolver.ResolveFlow(ctx, ss.route.Tenant, name)
 	if err != nil {
 		ss.endWith(ctx, Failed, "entry flow not found", err)
-		return
+		return ""
 	}
-	ss.log = ss.log.With("flow", ss.route.Flow, "flow_version", fp.Version)
-	meta := flowrun.Meta{Tenant: ss.route.Tenant, FlowID: fp.FlowID, Version: fp.Version}
+	log := ss.log.With("flow", name, "flow_version", fp.Version)
+	meta := flowrun.Meta{Tenant: ss.route.Tenant, FlowID: fp.FlowID, Version: fp.Version, Answered: answered}
+	var after *ivrflows.Transfer // a transfer the flow ended with, carried out below
 	o, err := cfg.Flows.Run(ctx, ss.call, fp.Program, meta)
 	for err == nil && o.Kind != flowrun.Ended {
 		switch o.Kind {
 		case flowrun.HandOffQueue:
-			res := ss.flowQueue(ctx, o.Queue)
+			res := ss.flowQueue(ctx, o.Queue, true) // the flow goes on after the agent (survey)
 			o, err = cfg.Flows.Resume(ctx, o.Suspend, res)
 		case flowrun.AgentLeg:
 			var in ivrflows.Input = ivrflows.AgentLegEnded{}
@@ -56,14 +73,31 @@ func (ss *session) runFlow(ctx context.Context) {
 			}
 			o, err = cfg.Flows.Resume(ctx, o.Suspend, in)
 		case flowrun.HandOffTransfer:
-			ok := ss.flowTransfer(ctx, o.Transfer)
+			ok := true
+			switch o.Transfer.To {
+			case ivrflows.TransferNumber:
+				ok = ss.flowTransfer(ctx, o.Transfer)
+			case ivrflows.TransferQueue, ivrflows.TransferFlow:
+				t := o.Transfer
+				after = &t
+			default:
+				log.Warn("flow transfer to an agent is not carried out by the session yet", "target", o.Transfer.Target)
+				ok = false
+			}
 			o, err = cfg.Flows.Resume(ctx, o.Suspend, ivrflows.TransferResult{OK: ok})
 		default:
 			err = fmt.Errorf("flow hand-off %v not supported", o.Kind)
 		}
 	}
 	if err != nil && ctx.Err() == nil {
-		ss.log.Warn("flow failed", "err", err)
+		log.Warn("flow failed", "err", err)
+	}
+	if after != nil && ctx.Err() == nil {
+		if after.To == ivrflows.TransferFlow {
+			return after.Target
+		}
+		ss.flowQueue(ctx, ivrflows.Queue{Queue: after.Target}, false) // the flow is over: the call ends with the agent
+		return ""
 	}
 	if ss.caller.Disposition == "" {
 		if o.Result != ivrflows.OutcomeHangup && (ctx.Err() != nil || o.Result == ivrflows.OutcomeCallerHangup) {
@@ -76,11 +110,13 @@ func (ss *session) runFlow(ctx context.Context) {
 	if ctx.Err() == nil && o.Kind == flowrun.Ended && o.Result != ivrflows.OutcomeTransferred {
 		ss.hangup(ctx, orchestrator.CauseNormalClearing)
 	}
+	return ""
 }
 
 // flowQueue hands the call to the ACD as the flow asked and reports whether
-// an agent answered. The caller stays when the agent leaves (the flow goes on).
-func (ss *session) flowQueue(ctx context.Context, q ivrflows.Queue) ivrflows.QueueResult {
+// an agent answered. With keepCaller the caller stays when the agent leaves
+// (the flow goes on).
+func (ss *session) flowQueue(ctx context.Context, q ivrflows.Queue, keepCaller bool) ivrflows.QueueResult {
 	names := ss.svc.cfg.Names
 	queue, ok := names.QueueID(ss.route.Tenant, q.Queue)
 	if !ok {
@@ -101,18 +137,13 @@ func (ss *session) flowQueue(ctx context.Context, q ivrflows.Queue) ivrflows.Que
 	}
 	ss.route.Queue = queue
 	ss.caller.Queue = queue
-	agent, answered := ss.queueAndConnect(ctx, in, true)
+	agent, answered := ss.queueAndConnect(ctx, in, keepCaller)
 	return ivrflows.QueueResult{Answered: answered, Agent: agent}
 }
 
-// flowTransfer carries out a flow's transfer to an external number; other
-// targets (agent, queue, flow) are refused for now and the flow takes its
-// failed exit.
+// flowTransfer carries out a flow's transfer to an external number; a
+// failure sends the flow down its failed exit.
 func (ss *session) flowTransfer(ctx context.Context, t ivrflows.Transfer) bool {
-	if t.To != "number" {
-		ss.log.Warn("flow transfer kind not carried out by the session yet", "to", t.To, "target", t.Target)
-		return false
-	}
 	res, err := ss.sw().Bridge(ctx, ss.call.Key, orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: ss.svc.cfg.Gateway, Number: t.Target}, ss.svc.cfg.RingTimeout)
 	if err != nil || !res.Answered {
 		return false
