@@ -67,7 +67,9 @@ type OnOffRequest struct {
 }
 
 // TransferRequest is a blind transfer: kind "number" (an external number
-// through the gateway) or "dialplan" (an extension of the switch's dialplan).
+// through the gateway), "dialplan" (an extension of the switch's dialplan,
+// e.g. an IVR entry), "queue" (back into the ACD) or "agent" (this queue with
+// that agent preferred).
 type TransferRequest struct {
 	Kind   string `json:"kind"`
 	Target string `json:"target"`
@@ -207,11 +209,17 @@ func (s *Server) transferCall(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if in.Kind != "number" && in.Kind != "dialplan" {
-		return errInvalid(FieldError{Field: "kind", Problem: "must be number or dialplan"})
-	}
-	if in.Target == "" || len(in.Target) > 64 || !dialable(in.Target) {
-		return errInvalid(FieldError{Field: "target", Problem: "a number or extension: digits, +, * and # only, at most 64"})
+	switch in.Kind {
+	case "number", "dialplan":
+		if in.Target == "" || len(in.Target) > 64 || !dialable(in.Target) {
+			return errInvalid(FieldError{Field: "target", Problem: "a number or extension: digits, +, * and # only, at most 64"})
+		}
+	case "queue", "agent":
+		if in.Target == "" || len(in.Target) > 64 {
+			return errInvalid(FieldError{Field: "target", Problem: "a queue or agent ID (or queue name), at most 64 characters"})
+		}
+	default:
+		return errInvalid(FieldError{Field: "kind", Problem: "must be number, dialplan, queue or agent"})
 	}
 	if err := cc.Transfer(c.Request().Context(), tenantOf(c).ID, id, calls.TransferTo{Kind: in.Kind, Target: in.Target}); err != nil {
 		return callError(err)

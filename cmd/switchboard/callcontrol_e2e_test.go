@@ -295,3 +295,53 @@ func TestAgentDialsOutAndCallsAnotherAgent(t *testing.T) {
 		t.Fatalf("calling another tenant's agent: want 422, got %d", st)
 	}
 }
+
+func TestBlindTransferToAQueueAndToAnAgent(t *testing.T) {
+	w := newWorld(t, "", 5)
+	srv := httptest.NewServer(w.ctrl.mux)
+	t.Cleanup(srv.Close)
+	c := &client{t: t, base: srv.URL}
+	admin := c.login("admin@switchboard.local", "admin-password-123")
+	acme := w.ten["acme"]
+	base := "/api/v1/tenants/" + string(acme.ID)
+	sup := w.supervisor(c, admin, "acme", "1009")
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond})
+	call := w.place("acme", "13800000001", 0)
+	first := acme.agents["1001"].ID
+	var live []struct {
+		Agent string `json:"agent_id"`
+		State string `json:"state"`
+	}
+	talkingTo := func(agent string) func() bool {
+		return func() bool {
+			c.must(200, "GET", base+"/live-calls", sup, nil, &live)
+			return len(live) == 1 && live[0].State == "talking" && live[0].Agent == agent
+		}
+	}
+	waitUntil(t, "talking to 1001", talkingTo(first))
+	// 1002 becomes ready; the call is sent to 1002 by name.
+	w.agentReady("acme", "1002", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond})
+	second := acme.agents["1002"].ID
+	c.must(200, "POST", base+"/live-calls/"+call.UUID()+"/transfer", sup, map[string]string{"kind": "agent", "target": second}, nil)
+	waitUntil(t, "talking to 1002", talkingTo(second))
+	// Back to the queue: someone ready takes it (1001 after its wrap-up).
+	c.must(200, "POST", base+"/live-calls/"+call.UUID()+"/transfer", sup, map[string]string{"kind": "queue", "target": "sales"}, nil)
+	waitUntil(t, "talking again after the queue transfer", func() bool {
+		c.must(200, "GET", base+"/live-calls", sup, nil, &live)
+		return len(live) == 1 && live[0].State == "talking" && live[0].Agent != second
+	})
+	call.Hangup("")
+	waitCall(t, call)
+	if st, _ := c.call("POST", base+"/live-calls/"+call.UUID()+"/transfer", sup, map[string]string{"kind": "queue", "target": "nope"}, nil); st != 404 {
+		t.Fatalf("transfer of an ended call: want 404, got %d", st)
+	}
+	var legs int
+	for _, r := range w.cdrs("acme") {
+		if r.Leg == "agent" && r.CallID != "" {
+			legs++
+		}
+	}
+	if legs < 3 {
+		t.Fatalf("want three agent legs (1001, 1002, then the queue's pick), got %d", legs)
+	}
+}

@@ -144,7 +144,11 @@ func (s *Service) Release(ctx context.Context, tenant tenancy.TenantID, callID s
 
 // TransferTo names where a blind transfer goes.
 type TransferTo struct {
-	Kind   string // "number" (external, through the tenant's gateway) or "dialplan" (an extension of the switch's dialplan)
+	// Kind is "number" (external, through the gateway), "dialplan" (an
+	// extension of the switch's dialplan, e.g. an IVR entry), "queue" (a
+	// queue of the tenant, by ID or name) or "agent" (the same queue with
+	// that agent preferred).
+	Kind   string
 	Target string
 }
 
@@ -159,6 +163,18 @@ func (s *Service) Transfer(ctx context.Context, tenant tenancy.TenantID, callID 
 	}
 	if to.Target == "" {
 		return fmt.Errorf("transfer target is empty")
+	}
+	switch to.Kind {
+	case "queue":
+		id, ok := s.namesQueue(tenant, to.Target)
+		if !ok {
+			return fmt.Errorf("%w: no such queue", ErrBadTarget)
+		}
+		to.Target = id
+	case "agent":
+		if _, ok := s.cfg.Agents.Endpoint(tenant, to.Target); !ok {
+			return fmt.Errorf("%w: no such agent", ErrBadTarget)
+		}
 	}
 	select {
 	case ss.control <- controlMsg{transfer: &to}:
@@ -214,4 +230,11 @@ func drain(events <-chan orchestrator.Event) {
 // goroutine, because it changes what the session does next.
 type controlMsg struct {
 	transfer *TransferTo
+}
+
+func (s *Service) namesQueue(tenant tenancy.TenantID, nameOrID string) (string, bool) {
+	if s.cfg.Names == nil {
+		return "", false
+	}
+	return s.cfg.Names.QueueID(tenant, nameOrID)
 }

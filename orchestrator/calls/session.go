@@ -33,6 +33,7 @@ type session struct {
 	hold *holdMusic
 
 	data    map[string]string // the interaction's attached data, for screen pops
+	next    *acd.Interaction  // where a blind transfer sends the caller back into the ACD
 	view    view              // what LiveCalls shows; guarded by svc.mu
 	control chan controlMsg   // call-control requests (Transfer)
 }
@@ -199,6 +200,13 @@ func (ss *session) queueAndConnect(ctx context.Context, in acd.Interaction, keep
 	}
 	ss.talk(ctx, leg, agent, keepCaller)
 	finish()
+	if next := ss.next; next != nil && ctx.Err() == nil {
+		// A blind transfer back into the ACD: queue again, as a new wait.
+		ss.next = nil
+		ss.caller.Queue, ss.route.Queue = next.Queue, next.Queue
+		ss.svc.unregister(ss)
+		return ss.queueAndConnect(ctx, *next, keepCaller)
+	}
 	return agent, true
 }
 
@@ -483,6 +491,16 @@ func (ss *session) transfer(ctx context.Context, r *ringResult, to TransferTo) {
 	ss.caller.Disposition = Transferred
 	ss.setView(view{})
 	switch to.Kind {
+	case "queue", "agent":
+		// Back to the ACD: a queue, or this queue with the agent preferred.
+		next := acd.Interaction{ID: ss.call.Key.ID, Tenant: string(ss.route.Tenant), Queue: ss.route.Queue, Medium: acd.Voice, Data: ss.data}
+		if to.Kind == "queue" {
+			next.Queue = to.Target
+		} else {
+			next.PreferredAgent = to.Target
+		}
+		ss.next = &next
+		ss.caller.Disposition = ""
 	case "number":
 		res, err := ss.sw().Bridge(ctx, ss.call.Key, orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: ss.svc.cfg.Gateway, Number: to.Target}, ss.svc.cfg.RingTimeout)
 		if err != nil || !res.Answered {
