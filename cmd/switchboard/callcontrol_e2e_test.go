@@ -335,13 +335,15 @@ func TestBlindTransferToAQueueAndToAnAgent(t *testing.T) {
 	if st, _ := c.call("POST", base+"/live-calls/"+call.UUID()+"/transfer", sup, map[string]string{"kind": "queue", "target": "nope"}, nil); st != 404 {
 		t.Fatalf("transfer of an ended call: want 404, got %d", st)
 	}
-	var legs int
-	for _, r := range w.cdrs("acme") {
-		if r.Leg == "agent" && r.CallID != "" {
-			legs++
+	// Three agent legs: 1001, 1002, then the queue's pick (CDRs are written
+	// as the session ends, a moment after the caller's channel).
+	waitUntil(t, "three agent legs", func() bool {
+		legs := 0
+		for _, r := range w.cdrs("acme") {
+			if r.Leg == "agent" && r.Disposition == "answered" {
+				legs++
+			}
 		}
-	}
-	if legs < 3 {
-		t.Fatalf("want three agent legs (1001, 1002, then the queue's pick), got %d", legs)
-	}
+		return legs == 3
+	})
 }
