@@ -332,6 +332,10 @@ func TestBlindTransferToAQueueAndToAnAgent(t *testing.T) {
 	})
 	call.Hangup("")
 	waitCall(t, call)
+	waitUntil(t, "the call gone from the live list", func() bool {
+		c.must(200, "GET", base+"/live-calls", sup, nil, &live)
+		return len(live) == 0
+	})
 	if st, _ := c.call("POST", base+"/live-calls/"+call.UUID()+"/transfer", sup, map[string]string{"kind": "queue", "target": "nope"}, nil); st != 404 {
 		t.Fatalf("transfer of an ended call: want 404, got %d", st)
 	}

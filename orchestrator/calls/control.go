@@ -42,6 +42,7 @@ type CallView struct {
 
 // view is the session's state for CallView; guarded by Service.mu.
 type view struct {
+	queue    string // the queue the call waits or was answered in
 	agent    string
 	agentLeg orchestrator.Key
 	answered time.Time
@@ -57,7 +58,7 @@ func (s *Service) LiveCalls(tenant tenancy.TenantID) []CallView {
 			continue
 		}
 		v := CallView{CallID: ss.call.Key.ID, Node: ss.call.Key.Node, Caller: ss.call.From, Number: ss.caller.AccessNumber,
-			Queue: ss.route.Queue, Arrived: ss.caller.Arrived, State: "queued"}
+			Queue: ss.view.queue, Arrived: ss.caller.Arrived, State: "queued"}
 		if ss.view.agent != "" {
 			v.Agent, v.Answered, v.State = ss.view.agent, ss.view.answered, "talking"
 		}

@@ -159,6 +159,7 @@ func (s *Service) deliver(tenant tenancy.TenantID, interaction string, m message
 func (s *Service) register(ss *session) {
 	s.mu.Lock()
 	s.sessions[ss.call.Key.ID] = ss
+	ss.view = view{queue: ss.route.Queue}
 	s.mu.Unlock()
 }
 

@@ -203,8 +203,8 @@ func (ss *session) queueAndConnect(ctx context.Context, in acd.Interaction, keep
 	if next := ss.next; next != nil && ctx.Err() == nil {
 		// A blind transfer back into the ACD: queue again, as a new wait.
 		ss.next = nil
-		ss.caller.Queue, ss.route.Queue = next.Queue, next.Queue
 		ss.svc.unregister(ss)
+		ss.caller.Queue, ss.route.Queue = next.Queue, next.Queue
 		return ss.queueAndConnect(ctx, *next, keepCaller)
 	}
 	return agent, true
@@ -429,8 +429,8 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 	}
 	ss.caller.Disposition = Answered
 	ss.svc.answered.Add(1)
-	ss.setView(view{agent: agent, agentLeg: r.leg, answered: now})
-	defer ss.setView(view{})
+	ss.setView(view{queue: ss.route.Queue, agent: agent, agentLeg: r.leg, answered: now})
+	defer ss.setView(view{queue: ss.route.Queue})
 	ss.notify("connected", agent)
 	if ss.route.Record {
 		p := path.Join(ss.svc.cfg.RecordDir, string(ss.route.Tenant), ss.call.Key.ID+".wav")
@@ -489,7 +489,7 @@ func (ss *session) transfer(ctx context.Context, r *ringResult, to TransferTo) {
 	ss.hangupLeg(ctx, r.leg, orchestrator.CauseNormalClearing)
 	ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
 	ss.caller.Disposition = Transferred
-	ss.setView(view{})
+	ss.setView(view{queue: ss.route.Queue})
 	switch to.Kind {
 	case "queue", "agent":
 		// Back to the ACD: a queue, or this queue with the agent preferred.
