@@ -221,3 +221,22 @@ func (l *Live) QueueID(t tenancy.TenantID, nameOrID string) (string, bool) {
 func (l *Live) SkillID(t tenancy.TenantID, nameOrID string) (string, bool) {
 	return l.Snapshot().SkillID(t, nameOrID)
 }
+
+// AgentQueue implements calls.Names: an agent by ID or extension, and the
+// queue it serves first (lowest priority number, as the ACD orders them).
+func (l *Live) AgentQueue(t tenancy.TenantID, idOrExtension string) (string, string, bool) {
+	s := l.Snapshot()
+	for id, a := range s.Agents[t] {
+		if id != idOrExtension && a.Extension != idOrExtension {
+			continue
+		}
+		best, prio := "", 0
+		for _, m := range a.Queues {
+			if best == "" || m.Priority < prio {
+				best, prio = m.QueueID, m.Priority
+			}
+		}
+		return id, best, best != ""
+	}
+	return "", "", false
+}

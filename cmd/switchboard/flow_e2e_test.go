@@ -193,3 +193,39 @@ func TestFlowTransfersToAnotherFlowThenToAQueue(t *testing.T) {
 		t.Fatalf("caller CDR after flow -> flow -> queue: %+v", r)
 	}
 }
+
+const toAgentFlow = `{"id": "vip", "name": "VIP", "start": "go",
+ "nodes": [{"id": "go", "type": "transfer", "params": {"to": "agent", "target": "1002"}}]}`
+
+func TestFlowTransfersToANamedAgent(t *testing.T) {
+	w := newWorld(t, "", 5)
+	srv := httptest.NewServer(w.ctrl.mux)
+	t.Cleanup(srv.Close)
+	c := &client{t: t, base: srv.URL}
+	admin := c.login("admin@switchboard.local", "admin-password-123")
+	acme := w.ten["acme"]
+	base := "/api/v1/tenants/" + string(acme.ID)
+	var m map[string]any
+	if err := json.Unmarshal([]byte(toAgentFlow), &m); err != nil {
+		t.Fatal(err)
+	}
+	var flow struct{ ID string }
+	c.must(201, "POST", base+"/flows", admin, m, &flow)
+	c.must(201, "POST", base+"/flows/"+flow.ID+"/versions", admin, map[string]string{"alias": "live"}, nil)
+	c.must(201, "POST", base+"/numbers", admin, map[string]any{"number": "+862000009003", "entry_kind": "flow", "entry_alias": "vip"}, nil)
+	waitUntil(t, "the flow number in the plan", func() bool {
+		_, err := w.ctrl.conf.Route(context.Background(), "+862000009003", nil, time.Now())
+		return err == nil
+	})
+	// 1001 is ready first (idle longest), yet the flow asks for 1002.
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
+	w.agentReady("acme", "1002", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
+	call, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13800000004", To: "+862000009003"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCall(t, call)
+	if r := w.waitCallerCDR("acme", call.UUID()); r.Disposition != "answered" || r.AgentID != acme.agents["1002"].ID {
+		t.Fatalf("the flow's transfer must reach 1002: %+v", r)
+	}
+}

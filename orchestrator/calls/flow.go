@@ -29,6 +29,9 @@ type FlowResolver interface {
 type Names interface {
 	QueueID(tenant tenancy.TenantID, nameOrID string) (string, bool)
 	SkillID(tenant tenancy.TenantID, nameOrID string) (string, bool)
+	// AgentQueue finds an agent by ID or extension and the queue it serves
+	// first (a transfer to the agent waits there with the agent preferred).
+	AgentQueue(tenant tenancy.TenantID, idOrExtension string) (agentID, queueID string, ok bool)
 }
 
 // runFlow plays the tenant's IVR flow and carries out its hand-offs: queue
@@ -80,8 +83,15 @@ func (ss *session) runOneFlow(ctx context.Context, name string, answered bool) s
 			case ivrflows.TransferQueue, ivrflows.TransferFlow:
 				t := o.Transfer
 				after = &t
+			case ivrflows.TransferAgent:
+				if _, _, found := cfg.Names.AgentQueue(ss.route.Tenant, o.Transfer.Target); found {
+					t := o.Transfer
+					after = &t
+				} else {
+					log.Warn("flow transfers to an unknown agent", "target", o.Transfer.Target)
+					ok = false
+				}
 			default:
-				log.Warn("flow transfer to an agent is not carried out by the session yet", "target", o.Transfer.Target)
 				ok = false
 			}
 			o, err = cfg.Flows.Resume(ctx, o.Suspend, ivrflows.TransferResult{OK: ok})
@@ -93,10 +103,15 @@ func (ss *session) runOneFlow(ctx context.Context, name string, answered bool) s
 		log.Warn("flow failed", "err", err)
 	}
 	if after != nil && ctx.Err() == nil {
-		if after.To == ivrflows.TransferFlow {
+		switch after.To {
+		case ivrflows.TransferFlow:
 			return after.Target
+		case ivrflows.TransferAgent:
+			agent, queue, _ := cfg.Names.AgentQueue(ss.route.Tenant, after.Target)
+			ss.flowQueueTo(ctx, ivrflows.Queue{Queue: queue}, agent, false)
+		default:
+			ss.flowQueue(ctx, ivrflows.Queue{Queue: after.Target}, false) // the flow is over: the call ends with the agent
 		}
-		ss.flowQueue(ctx, ivrflows.Queue{Queue: after.Target}, false) // the flow is over: the call ends with the agent
 		return ""
 	}
 	if ss.caller.Disposition == "" {
@@ -117,6 +132,11 @@ func (ss *session) runOneFlow(ctx context.Context, name string, answered bool) s
 // an agent answered. With keepCaller the caller stays when the agent leaves
 // (the flow goes on).
 func (ss *session) flowQueue(ctx context.Context, q ivrflows.Queue, keepCaller bool) ivrflows.QueueResult {
+	return ss.flowQueueTo(ctx, q, "", keepCaller)
+}
+
+// flowQueueTo is flowQueue with a preferred agent (a transfer to an agent).
+func (ss *session) flowQueueTo(ctx context.Context, q ivrflows.Queue, preferred string, keepCaller bool) ivrflows.QueueResult {
 	names := ss.svc.cfg.Names
 	queue, ok := names.QueueID(ss.route.Tenant, q.Queue)
 	if !ok {
@@ -124,7 +144,8 @@ func (ss *session) flowQueue(ctx context.Context, q ivrflows.Queue, keepCaller b
 		return ivrflows.QueueResult{Reason: "no such queue"}
 	}
 	in := acd.Interaction{ID: ss.call.Key.ID, Tenant: string(ss.route.Tenant), Queue: queue, Medium: acd.Voice,
-		Priority: q.Priority, Data: map[string]string{"caller": ss.call.From, "access_number": ss.caller.AccessNumber}}
+		Priority: q.Priority, PreferredAgent: preferred,
+		Data: map[string]string{"caller": ss.call.From, "access_number": ss.caller.AccessNumber}}
 	for k, v := range q.Data {
 		in.Data[k] = v
 	}
