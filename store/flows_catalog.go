@@ -52,12 +52,34 @@ func (s *Store) FlowCatalog(ctx context.Context, tenant tenancy.TenantID) (*ivrf
 			return err
 		}
 		integ.merge(cat)
+		if err := catalogDataSources(ctx, db, tenant, cat); err != nil {
+			return err
+		}
 		return catalogPrompts(ctx, db, tenant, cat)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return cat, nil
+}
+
+// catalogDataSources adds the data sources with connection settings
+// (flow_datasources) to what SQL nodes may name.
+func catalogDataSources(ctx context.Context, db q, tenant tenancy.TenantID, cat *ivrflows.Catalog) error {
+	var rows []struct {
+		Name     string `db:"name"`
+		Writable bool   `db:"writable"`
+	}
+	if err := db.SelectContext(ctx, &rows, `SELECT name, writable FROM flow_datasources WHERE tenant_id = $1`, string(tenant)); err != nil {
+		return fmt.Errorf("store: catalog data sources: %w", err)
+	}
+	if len(rows) > 0 && cat.DataSources == nil {
+		cat.DataSources = map[string]ivrflows.DataSource{}
+	}
+	for _, r := range rows {
+		cat.DataSources[r.Name] = ivrflows.DataSource{Writable: r.Writable}
+	}
+	return nil
 }
 
 func catalogPrompts(ctx context.Context, db q, tenant tenancy.TenantID, cat *ivrflows.Catalog) error {

@@ -59,7 +59,8 @@ func (s *Store) migrator() (*goose.Provider, error) {
 		&goose.GoFunc{RunTx: s.rlsDown})
 	return goose.NewProvider(dialect, s.db.DB, sub,
 		goose.WithDisableGlobalRegistry(true),
-		goose.WithGoMigrations(rls, s.flowsRLSMigration(), s.tenantPolicyMigration(53, "voicemails"), s.tenantPolicyMigration(55, "acd_snapshots")))
+		goose.WithGoMigrations(rls, s.flowsRLSMigration(), s.tenantPolicyMigration(53, "voicemails"), s.tenantPolicyMigration(55, "acd_snapshots"),
+			s.tenantPolicyMigration(57, "flow_datasources")))
 }
 
 // rlsUp enables row-level security on every tenant table (PostgreSQL only).

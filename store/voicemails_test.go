@@ -65,3 +65,33 @@ func TestACDSnapshotsAreTenantScoped(t *testing.T) {
 		}
 	})
 }
+
+func TestDataSourcesKeepTheirConnectionSecret(t *testing.T) {
+	allBackends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a, b := mkTenant(t, s, "acme.ds.test", 5), mkTenant(t, s, "bolt.ds.test", 5)
+		if _, err := s.PutDataSource(ctx, SystemActor, a.ID, "crm", DataSourceInput{Driver: "postgres", DSN: "postgres://crm:pw@db.acme/crm"}); err != nil {
+			t.Fatal(err)
+		}
+		list, err := s.ListDataSources(ctx, a.ID)
+		if err != nil || len(list) != 1 || list[0].Name != "crm" || list[0].DSN != "" {
+			t.Fatalf("list must not carry the connection string: %+v %v", list, err)
+		}
+		d, dsn, err := s.DataSourceConn(ctx, a.ID, "crm")
+		if err != nil || dsn != "postgres://crm:pw@db.acme/crm" || d.Driver != "postgres" {
+			t.Fatalf("connection: %+v %q %v", d, dsn, err)
+		}
+		if _, _, err := s.DataSourceConn(ctx, b.ID, "crm"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("Bolt reading Acme's data source: %v", err)
+		}
+		if _, err := s.PutDataSource(ctx, SystemActor, a.ID, "x", DataSourceInput{Driver: "mysql", DSN: "x"}); !errors.Is(err, tenancy.ErrInvalid) {
+			t.Fatalf("unknown driver: %v", err)
+		}
+		if err := s.DeleteDataSource(ctx, SystemActor, b.ID, "crm"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("Bolt deleting Acme's data source: %v", err)
+		}
+		if err := s.DeleteDataSource(ctx, SystemActor, a.ID, "crm"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

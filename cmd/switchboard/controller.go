@@ -36,9 +36,11 @@ type controller struct {
 	call  *calls.Service  // nil without a switch
 	pops  *calls.Hub      // screen pops for agents' and supervisors' screens
 	flows *flowrun.Runner // IVR flows on live calls; nil without a switch
-	mux   *http.ServeMux
-	api   *api.Server
-	reg   *prometheus.Registry
+	// dataSources are the tenants' SQL pools opened by flows.
+	dataSources *dataSources
+	mux         *http.ServeMux
+	api         *api.Server
+	reg         *prometheus.Registry
 
 	bg     sync.WaitGroup
 	stopBG context.CancelFunc
@@ -158,6 +160,9 @@ func (c *controller) Close() {
 	}
 	c.bg.Wait()
 	c.acds.stopAll(context.Background())
+	if c.dataSources != nil {
+		c.dataSources.closeAll()
+	}
 	c.st.Close()
 }
 

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -228,4 +230,70 @@ func TestFlowTransfersToANamedAgent(t *testing.T) {
 	if r := w.waitCallerCDR("acme", call.UUID()); r.Disposition != "answered" || r.AgentID != acme.agents["1002"].ID {
 		t.Fatalf("the flow's transfer must reach 1002: %+v", r)
 	}
+}
+
+// lookupFlow reads the caller's name from the tenant's CRM database (an SQL
+// node on a data source the operator configured) and sends it to the agent.
+const lookupFlow = `{"id": "crm_lookup", "name": "CRM lookup", "start": "lookup",
+ "variables": {"customer": {"type": "string", "default": "unknown"}},
+ "nodes": [
+  {"id": "lookup", "type": "sql", "params": {"datasource": "crm", "query": "SELECT name FROM customers WHERE phone = $1",
+   "params": ["caller"], "max_rows": 1, "map": {"customer": "rows[0].name"}},
+   "exits": {"ok": "queue", "empty": "queue", "error": "queue"}},
+  {"id": "queue", "type": "queue", "params": {"queue": "sales", "data": {"customer": "customer"}},
+   "exits": {"done": "bye", "failed": "bye"}},
+  {"id": "bye", "type": "hangup", "params": {}}
+ ]}`
+
+func TestFlowSQLLookupOnAnOperatorDataSource(t *testing.T) {
+	w := newWorld(t, "", 5)
+	srv := httptest.NewServer(w.ctrl.mux)
+	t.Cleanup(srv.Close)
+	c := &client{t: t, base: srv.URL}
+	admin := c.login("admin@switchboard.local", "admin-password-123")
+	acme := w.ten["acme"]
+	base := "/api/v1/tenants/" + string(acme.ID)
+	crm := filepath.Join(t.TempDir(), "crm.db")
+	db, err := sql.Open("sqlite", crm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE customers (phone TEXT, name TEXT); INSERT INTO customers VALUES ('13800000005', 'Mrs Chan')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	c.must(200, "PUT", base+"/datasources/crm", admin, map[string]any{"driver": "sqlite", "dsn": crm}, nil)
+	var listed []map[string]any
+	c.must(200, "GET", base+"/datasources", admin, nil, &listed)
+	if len(listed) != 1 || listed[0]["dsn"] != nil {
+		t.Fatalf("data sources must be listed without their connection string: %v", listed)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(lookupFlow), &m); err != nil {
+		t.Fatal(err)
+	}
+	var flow struct{ ID string }
+	c.must(201, "POST", base+"/flows", admin, m, &flow)
+	c.must(201, "POST", base+"/flows/"+flow.ID+"/versions", admin, map[string]string{"alias": "live"}, nil)
+	c.must(201, "POST", base+"/numbers", admin, map[string]any{"number": "+862000009004", "entry_kind": "flow", "entry_alias": "crm_lookup"}, nil)
+	waitUntil(t, "the flow number in the plan", func() bool {
+		_, err := w.ctrl.conf.Route(context.Background(), "+862000009004", nil, time.Now())
+		return err == nil
+	})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 2 * time.Second})
+	pops := w.ctrl.pops.Subscribe(acme.ID, 16)
+	defer pops.Close()
+	call, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13800000005", To: "+862000009004"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-pops.C:
+		if n.Kind != "offer" || n.Data["customer"] != "Mrs Chan" {
+			t.Fatalf("the agent's screen must show the CRM name: %+v", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no offer")
+	}
+	waitCall(t, call)
 }

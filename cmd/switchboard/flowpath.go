@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/switchboard-cc/switchboard/ivrflows"
 	"github.com/switchboard-cc/switchboard/orchestrator/calls"
@@ -70,6 +72,8 @@ func (c *controller) newFlowRunner(sw flowrun.Switch) (*flowrun.Runner, error) {
 				AgentID: r.Agent, Question: r.Question, Score: r.Score, At: r.At})
 		}),
 	}
+	c.dataSources = &dataSources{st: c.st, open: map[string]*sql.DB{}}
+	cfg.SQL = &flowrun.SQLSources{Source: c.dataSources.source}
 	if engine, err := tts.NewEspeak(); err == nil {
 		if cache, err := tts.NewCache(filepath.Join(c.cfg.DataDir, "tts"), engine); err == nil {
 			cfg.Prompter = cache
@@ -78,4 +82,47 @@ func (c *controller) newFlowRunner(sw flowrun.Switch) (*flowrun.Runner, error) {
 		c.log.Info("espeak-ng not found: flow text is spoken by the switch's own TTS", "err", err)
 	}
 	return flowrun.New(cfg)
+}
+
+// dataSources opens tenants' SQL data sources on first use and keeps one
+// pool per source (reopened when its connection string changes).
+type dataSources struct {
+	st   *store.Store
+	mu   sync.Mutex
+	open map[string]*sql.DB // by tenant/name/driver/dsn
+}
+
+func (d *dataSources) source(tenant tenancy.TenantID, name string) (flowrun.DataSource, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ds, dsn, err := d.st.DataSourceConn(ctx, tenant, name)
+	if err != nil {
+		return flowrun.DataSource{}, false
+	}
+	driver, dialect := "pgx", flowrun.DialectPostgres
+	if ds.Driver == "sqlite" {
+		driver, dialect = "sqlite", flowrun.DialectSQLite
+	}
+	key := string(tenant) + "/" + name + "/" + driver + "/" + dsn
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	db := d.open[key]
+	if db == nil {
+		if db, err = sql.Open(driver, dsn); err != nil {
+			return flowrun.DataSource{}, false
+		}
+		db.SetMaxOpenConns(4)
+		d.open[key] = db
+	}
+	return flowrun.DataSource{DB: db, Dialect: dialect, Writable: ds.Writable}, true
+}
+
+// closeAll closes every pool (at shutdown).
+func (d *dataSources) closeAll() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for k, db := range d.open {
+		db.Close()
+		delete(d.open, k)
+	}
 }
