@@ -19,6 +19,8 @@ type CreateAgentRequest struct {
 	SIPPassword string             `json:"sip_password"`
 	Skills      []store.AgentSkill `json:"skills"`
 	Queues      []store.AgentQueue `json:"queues"`
+	// Capacity is per-medium; absent media keep the defaults.
+	Capacity *store.AgentCapacity `json:"capacity,omitempty"`
 }
 
 // UpdateAgentRequest edits an agent; absent fields are left alone, a given
@@ -29,6 +31,8 @@ type UpdateAgentRequest struct {
 	SIPPassword *string             `json:"sip_password,omitempty"`
 	Skills      *[]store.AgentSkill `json:"skills,omitempty"`
 	Queues      *[]store.AgentQueue `json:"queues,omitempty"`
+	// Capacity, when given, replaces the agent's per-medium capacity.
+	Capacity *store.AgentCapacity `json:"capacity,omitempty"`
 }
 
 func (s *Server) agentRoutes() []route {
@@ -59,7 +63,7 @@ func (s *Server) createAgent(c *echo.Context) error {
 		}
 		return s.store.CreateAgent(ctx, actor(c), tenantOf(c).ID, store.AgentInput{UserID: in.UserID,
 			Extension: in.Extension, DisplayName: in.DisplayName, SIPPassword: in.SIPPassword,
-			Skills: in.Skills, Queues: in.Queues})
+			Skills: in.Skills, Queues: in.Queues, Capacity: in.Capacity})
 	})
 }
 
@@ -83,7 +87,7 @@ func (s *Server) updateAgent(c *echo.Context) error {
 			return store.Agent{}, err
 		}
 		return s.store.UpdateAgent(ctx, actor(c), tenantOf(c).ID, id, store.AgentPatch{Extension: in.Extension,
-			DisplayName: in.DisplayName, SIPPassword: in.SIPPassword, Skills: in.Skills, Queues: in.Queues})
+			DisplayName: in.DisplayName, SIPPassword: in.SIPPassword, Skills: in.Skills, Queues: in.Queues, Capacity: in.Capacity})
 	})
 }
 

@@ -26,6 +26,8 @@ type Agent struct {
 	Extension   string           `json:"extension" db:"extension"`
 	DisplayName string           `json:"display_name" db:"display_name"`
 	SIPHA1      string           `json:"-" db:"sip_ha1"`
+	Capacity    *AgentCapacity   `json:"capacity,omitempty" db:"-"`
+	CapacityCol capacityColumn   `json:"-" db:"capacity"`
 	Skills      []AgentSkill     `json:"skills" db:"-"`
 	Queues      []AgentQueue     `json:"queues" db:"-"`
 	CreatedAt   time.Time        `json:"created_at" db:"created_at"`
@@ -46,12 +48,13 @@ type AgentQueue struct {
 
 // AgentInput creates an agent for an existing user of the tenant.
 type AgentInput struct {
-	UserID      string       `json:"user_id"`
-	Extension   string       `json:"extension"`
-	DisplayName string       `json:"display_name"`
-	SIPPassword string       `json:"-"`
-	Skills      []AgentSkill `json:"skills"`
-	Queues      []AgentQueue `json:"queues"`
+	UserID      string         `json:"user_id"`
+	Extension   string         `json:"extension"`
+	DisplayName string         `json:"display_name"`
+	SIPPassword string         `json:"-"`
+	Skills      []AgentSkill   `json:"skills"`
+	Queues      []AgentQueue   `json:"queues"`
+	Capacity    *AgentCapacity `json:"capacity,omitempty"`
 }
 
 // AgentPatch edits an agent; nil fields are left alone. Changing Extension
@@ -62,6 +65,8 @@ type AgentPatch struct {
 	SIPPassword *string       `json:"-"`
 	Skills      *[]AgentSkill `json:"skills,omitempty"`
 	Queues      *[]AgentQueue `json:"queues,omitempty"`
+	// Capacity, when given, replaces the agent's capacity.
+	Capacity *AgentCapacity `json:"capacity,omitempty"`
 }
 
 // SIPHA1 returns md5("ext:domain:password") in hex, the SIP digest HA1.
@@ -148,12 +153,15 @@ func (s *Store) insertAgent(ctx context.Context, tx *sqlx.Tx, t tenancy.Tenant, 
 		return Agent{}, err
 	}
 	now := s.nowUTC()
+	if err := in.Capacity.validate(); err != nil {
+		return Agent{}, err
+	}
 	ag := Agent{ID: newID(), TenantID: t.ID, UserID: in.UserID, Extension: in.Extension,
 		DisplayName: strings.TrimSpace(in.DisplayName), SIPHA1: SIPHA1(in.Extension, t.SIPDomain, in.SIPPassword),
-		CreatedAt: now, UpdatedAt: now}
+		Capacity: in.Capacity, CapacityCol: capacityColumn{in.Capacity}, CreatedAt: now, UpdatedAt: now}
 	_, err := tx.NamedExecContext(ctx, `INSERT INTO agents (id, tenant_id, user_id, extension, display_name, sip_ha1,
-		created_at, updated_at) VALUES (:id, :tenant_id, :user_id, :extension, :display_name, :sip_ha1,
-		:created_at, :updated_at)`, ag)
+		capacity, created_at, updated_at) VALUES (:id, :tenant_id, :user_id, :extension, :display_name, :sip_ha1,
+		:capacity, :created_at, :updated_at)`, ag)
 	if err != nil {
 		return Agent{}, mapUnique(err, "agent", map[string]string{"extension": ag.Extension, "user_id": ag.UserID})
 	}
@@ -249,6 +257,12 @@ func (s *Store) applyAgentPatch(ctx context.Context, tx *sqlx.Tx, tenant tenancy
 	ag := ags[0]
 	setIf(&ag.Extension, p.Extension)
 	setIf(&ag.DisplayName, p.DisplayName)
+	if p.Capacity != nil {
+		if err := p.Capacity.validate(); err != nil {
+			return Agent{}, err
+		}
+		ag.Capacity, ag.CapacityCol = p.Capacity, capacityColumn{p.Capacity}
+	}
 	if err := checkExtension(ag.Extension); err != nil {
 		return Agent{}, err
 	}
@@ -275,7 +289,7 @@ func (s *Store) applyAgentPatch(ctx context.Context, tx *sqlx.Tx, tenant tenancy
 	}
 	ag.UpdatedAt = s.nowUTC()
 	_, err = tx.NamedExecContext(ctx, `UPDATE agents SET extension = :extension, display_name = :display_name,
-		sip_ha1 = :sip_ha1, updated_at = :updated_at WHERE id = :id AND tenant_id = :tenant_id`, ag)
+		sip_ha1 = :sip_ha1, capacity = :capacity, updated_at = :updated_at WHERE id = :id AND tenant_id = :tenant_id`, ag)
 	if err != nil {
 		return Agent{}, mapUnique(err, "agent", map[string]string{"extension": ag.Extension})
 	}
@@ -337,6 +351,7 @@ func loadAgents(ctx context.Context, db q, where string, args ...any) ([]Agent, 
 	for i := range ags {
 		ags[i].CreatedAt, ags[i].UpdatedAt = ags[i].CreatedAt.UTC(), ags[i].UpdatedAt.UTC()
 		ags[i].Skills, ags[i].Queues = []AgentSkill{}, []AgentQueue{}
+		ags[i].Capacity = ags[i].CapacityCol.c
 		ids[i], byID[ags[i].ID] = ags[i].ID, &ags[i]
 	}
 	tenant := string(ags[0].TenantID)

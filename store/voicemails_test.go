@@ -95,3 +95,36 @@ func TestDataSourcesKeepTheirConnectionSecret(t *testing.T) {
 		}
 	})
 }
+
+func TestAgentCapacityRoundTrip(t *testing.T) {
+	allBackends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		ten := mkTenant(t, s, "acme.cap.test", 5)
+		u, err := s.CreateUser(ctx, SystemActor, ten.ID, UserInput{Email: "cap@acme.cap.test", DisplayName: "Cap", Role: tenancy.RoleAgent, PasswordHash: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		five := 5
+		ag, err := s.CreateAgent(ctx, SystemActor, ten.ID, AgentInput{UserID: u.ID, Extension: "1001", DisplayName: "Cap", SIPPassword: "sip-secret-1",
+			Capacity: &AgentCapacity{Chat: &five, VoiceOverChat: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetAgent(ctx, ten.ID, ag.ID)
+		if err != nil || got.Capacity == nil || got.Capacity.Chat == nil || *got.Capacity.Chat != 5 || !got.Capacity.VoiceOverChat || got.Capacity.Voice != nil {
+			t.Fatalf("capacity after create: %+v %v", got.Capacity, err)
+		}
+		bad := 99
+		if _, err := s.UpdateAgent(ctx, SystemActor, ten.ID, ag.ID, AgentPatch{Capacity: &AgentCapacity{Email: &bad}}); !errors.Is(err, tenancy.ErrInvalid) {
+			t.Fatalf("email capacity 99 must be refused: %v", err)
+		}
+		two := 2
+		if _, err := s.UpdateAgent(ctx, SystemActor, ten.ID, ag.ID, AgentPatch{Capacity: &AgentCapacity{Email: &two}}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.GetAgent(ctx, ten.ID, ag.ID)
+		if got.Capacity == nil || got.Capacity.Email == nil || *got.Capacity.Email != 2 || got.Capacity.Chat != nil {
+			t.Fatalf("capacity after patch (replaces): %+v", got.Capacity)
+		}
+	})
+}

@@ -256,7 +256,7 @@ func acdConfig(s *callconfig.Snapshot, t tenancy.TenantID, log *slog.Logger) ([]
 	}
 	var agents []acd.AgentProfile
 	for _, a := range s.Agents[t] {
-		p := acd.AgentProfile{ID: a.ID, Tenant: string(t)}
+		p := acd.AgentProfile{ID: a.ID, Tenant: string(t), Capacity: agentCapacity(a.Capacity)}
 		for _, sk := range a.Skills {
 			p.Skills = append(p.Skills, acd.SkillLevel{Skill: sk.SkillID, Level: sk.Level})
 		}
@@ -314,4 +314,20 @@ func (s snapshots) SaveACDSnapshot(ctx context.Context, tenant string, snap acd.
 		return err
 	}
 	return s.st.SaveACDSnapshot(ctx, tenancy.TenantID(tenant), raw)
+}
+
+// agentCapacity is the stored capacity over the ACD's defaults.
+func agentCapacity(c *store.AgentCapacity) acd.Capacity {
+	out := acd.DefaultCapacity()
+	if c == nil {
+		return out
+	}
+	for m, v := range map[acd.Medium]*int{acd.Voice: c.Voice, acd.WebCall: c.WebCall, acd.Chat: c.Chat, acd.Email: c.Email,
+		acd.SMS: c.SMS, acd.Callback: c.Callback, acd.Preview: c.Preview} {
+		if v != nil {
+			out.Max[m] = uint8(*v)
+		}
+	}
+	out.VoiceOverChat = c.VoiceOverChat
+	return out
 }

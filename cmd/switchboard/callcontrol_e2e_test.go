@@ -351,3 +351,32 @@ func TestBlindTransferToAQueueAndToAnAgent(t *testing.T) {
 		return legs == 3
 	})
 }
+
+func TestAgentCapacityIsAppliedLive(t *testing.T) {
+	w := newWorld(t, "", 5)
+	srv := httptest.NewServer(w.ctrl.mux)
+	t.Cleanup(srv.Close)
+	c := &client{t: t, base: srv.URL}
+	admin := c.login("admin@switchboard.local", "admin-password-123")
+	acme := w.ten["acme"]
+	agentPath := "/api/v1/tenants/" + string(acme.ID) + "/agents/" + acme.agents["1001"].ID
+	c.must(200, "PATCH", agentPath, admin, map[string]any{"capacity": map[string]int{"voice": 0}}, nil)
+	if st, body := c.call("PATCH", agentPath, admin, map[string]any{"capacity": map[string]int{"chat": 50}}, nil); st != 422 || !strings.Contains(body, "capacity.chat") {
+		t.Fatalf("chat capacity 50: want 422 naming capacity.chat, got %d %s", st, body)
+	}
+	waitUntil(t, "capacity in the snapshot", func() bool {
+		a := w.ctrl.conf.Snapshot().Agents[acme.ID][acme.agents["1001"].ID]
+		return a.Capacity != nil && a.Capacity.Voice != nil && *a.Capacity.Voice == 0
+	})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
+	call := w.place("acme", "13800000001", 0)
+	time.Sleep(500 * time.Millisecond)
+	if info := call.Info(); len(info.Bridged) != 0 {
+		t.Fatalf("an agent with no voice capacity was given a call: %+v", info)
+	}
+	// Capacity back to one call, without a restart: the waiting call goes to 1001.
+	c.must(200, "PATCH", agentPath, admin, map[string]any{"capacity": map[string]int{"voice": 1}}, nil)
+	waitUntil(t, "the waiting call bridged to 1001", func() bool { return len(call.Info().Bridged) > 0 })
+	call.Hangup("")
+	waitCall(t, call)
+}

@@ -1,0 +1,5 @@
+-- +goose Up
+ALTER TABLE agents ADD COLUMN capacity TEXT NOT NULL DEFAULT '';
+
+-- +goose Down
+ALTER TABLE agents DROP COLUMN capacity;
