@@ -31,6 +31,9 @@ type CallControl interface {
 	Transfer(ctx context.Context, tenant tenancy.TenantID, callID string, to calls.TransferTo) error
 	Monitor(ctx context.Context, tenant tenancy.TenantID, callID, supervisorAgent string, mode orchestrator.EavesdropMode) (orchestrator.Key, error)
 	Dial(ctx context.Context, tenant tenancy.TenantID, agent string, to calls.DialTarget) (string, error)
+	Consult(ctx context.Context, tenant tenancy.TenantID, callID string, to calls.TransferTo) error
+	CompleteConsult(ctx context.Context, tenant tenancy.TenantID, callID string) error
+	CancelConsult(ctx context.Context, tenant tenancy.TenantID, callID string) error
 }
 
 // DialRequest starts a call from the signed-in agent's phone: to an external
@@ -105,6 +108,13 @@ func (s *Server) callControlRoutes() []route {
 		own("hold", "Hold or unhold the caller (the call's agent, or a supervisor)", OnOffRequest{}, s.holdCall),
 		own("mute", "Mute or unmute the agent (the call's agent, or a supervisor)", OnOffRequest{}, s.muteCall),
 		own("hangup", "Hang up the call: the agent's hang-up, or a supervisor's force release", nil, s.hangupCall),
+		own("consult", "Attended transfer: hold the caller and ring another agent or a number; the agent talks to them once they answer", TransferRequest{}, s.consultCall),
+		{method: http.MethodPost, path: p + "/:call_id/consult/complete", name: "completeConsult",
+			summary: "Attended transfer: join the caller with the consulted party; the agent is released",
+			scope:   scopeTenant, perm: tenancy.PermSelfState, resp: CallActionResult{}, status: http.StatusOK, h: s.completeConsult},
+		{method: http.MethodPost, path: p + "/:call_id/consult/cancel", name: "cancelConsult",
+			summary: "Attended transfer: drop the consulted party and return to the caller",
+			scope:   scopeTenant, perm: tenancy.PermSelfState, resp: CallActionResult{}, status: http.StatusOK, h: s.cancelConsult},
 		own("transfer", "Blind transfer to an external number or a dialplan extension; the agent is released", TransferRequest{}, s.transferCall),
 		{method: http.MethodPost, path: p + "/:call_id/monitor", name: "monitorCall",
 			summary: "Supervisor: ring the supervisor's phone and listen, whisper or barge",
@@ -227,6 +237,55 @@ func (s *Server) transferCall(c *echo.Context) error {
 	return s.callDone(c, id, "transfer", "", in)
 }
 
+func (s *Server) consultCall(c *echo.Context) error {
+	var in TransferRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	cc, id, err := s.ownCall(c)
+	if err != nil {
+		return err
+	}
+	switch in.Kind {
+	case "number":
+		if in.Target == "" || len(in.Target) > 64 || !dialable(in.Target) {
+			return errInvalid(FieldError{Field: "target", Problem: "digits, +, * and # only, at most 64"})
+		}
+	case "agent":
+		if in.Target == "" || len(in.Target) > 64 {
+			return errInvalid(FieldError{Field: "target", Problem: "an agent ID, at most 64 characters"})
+		}
+	default:
+		return errInvalid(FieldError{Field: "kind", Problem: "must be agent or number"})
+	}
+	if err := cc.Consult(c.Request().Context(), tenantOf(c).ID, id, calls.TransferTo{Kind: in.Kind, Target: in.Target}); err != nil {
+		return callError(err)
+	}
+	return s.callDone(c, id, "consult", "", in)
+}
+
+func (s *Server) completeConsult(c *echo.Context) error {
+	cc, id, err := s.ownCall(c)
+	if err != nil {
+		return err
+	}
+	if err := cc.CompleteConsult(c.Request().Context(), tenantOf(c).ID, id); err != nil {
+		return callError(err)
+	}
+	return s.callDone(c, id, "consult_complete", "", nil)
+}
+
+func (s *Server) cancelConsult(c *echo.Context) error {
+	cc, id, err := s.ownCall(c)
+	if err != nil {
+		return err
+	}
+	if err := cc.CancelConsult(c.Request().Context(), tenantOf(c).ID, id); err != nil {
+		return callError(err)
+	}
+	return s.callDone(c, id, "consult_cancel", "", nil)
+}
+
 func dialable(s string) bool {
 	for _, r := range s {
 		if (r < '0' || r > '9') && r != '+' && r != '*' && r != '#' {
@@ -323,6 +382,8 @@ func callError(err error) error {
 		return errConflict("quota_exceeded", err.Error())
 	case errors.Is(err, acd.ErrInvalidConfig):
 		return errConflict("acd_refused", err.Error())
+	case errors.Is(err, calls.ErrNoConsult):
+		return errConflict("no_consultation", err.Error())
 	case errors.Is(err, calls.ErrNotConnected):
 		return errConflict("not_connected", "the call is not connected to an agent")
 	case errors.Is(err, orchestrator.ErrNotRegistered):

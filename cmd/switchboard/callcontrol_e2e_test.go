@@ -380,3 +380,62 @@ func TestAgentCapacityIsAppliedLive(t *testing.T) {
 	call.Hangup("")
 	waitCall(t, call)
 }
+
+func TestAttendedTransferConsultCancelThenComplete(t *testing.T) {
+	w := newWorld(t, "", 5)
+	srv := httptest.NewServer(w.ctrl.mux)
+	t.Cleanup(srv.Close)
+	c := &client{t: t, base: srv.URL}
+	admin := c.login("admin@switchboard.local", "admin-password-123")
+	acme := w.ten["acme"]
+	base := "/api/v1/tenants/" + string(acme.ID)
+	sup := w.supervisor(c, admin, "acme", "1009")
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond})
+	call := w.place("acme", "13800000001", 0)
+	first, second := acme.agents["1001"].ID, acme.agents["1002"].ID
+	var live []struct {
+		Agent string `json:"agent_id"`
+		State string `json:"state"`
+	}
+	waitUntil(t, "talking to 1001", func() bool {
+		c.must(200, "GET", base+"/live-calls", sup, nil, &live)
+		return len(live) == 1 && live[0].Agent == first
+	})
+	if st, _ := c.call("POST", base+"/live-calls/"+call.UUID()+"/consult/complete", sup, nil, nil); st != 409 {
+		t.Fatalf("complete without a consultation: want 409, got %d", st)
+	}
+	// 1002's phone is registered (not necessarily ready in the ACD: a consult is a direct call).
+	if err := w.node.RegisterPhone("1002", acme.SIPDomain, fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "1002 registered", func() bool { return w.ctrl.conf.Registered("1002", acme.SIPDomain) })
+	c.must(200, "POST", base+"/live-calls/"+call.UUID()+"/consult", sup, map[string]string{"kind": "agent", "target": second}, nil)
+	if apis := call.Info().APIs; !slices.ContainsFunc(apis, func(s string) bool { return strings.HasPrefix(s, "uuid_hold") }) {
+		t.Fatalf("the caller must be held during the consultation: %v", apis)
+	}
+	c.must(200, "POST", base+"/live-calls/"+call.UUID()+"/consult/cancel", sup, nil, nil)
+	c.must(200, "GET", base+"/live-calls", sup, nil, &live)
+	if len(live) != 1 || live[0].Agent != first {
+		t.Fatalf("after cancel the caller is back with 1001: %+v", live)
+	}
+	c.must(200, "POST", base+"/live-calls/"+call.UUID()+"/consult", sup, map[string]string{"kind": "agent", "target": second}, nil)
+	c.must(200, "POST", base+"/live-calls/"+call.UUID()+"/consult/complete", sup, nil, nil)
+	c.must(200, "GET", base+"/live-calls", sup, nil, &live)
+	if len(live) != 1 || live[0].Agent != second {
+		t.Fatalf("after complete the caller talks to 1002: %+v", live)
+	}
+	call.Hangup("")
+	waitCall(t, call)
+	waitUntil(t, "CDR legs", func() bool {
+		consults, transferred := 0, 0
+		for _, r := range w.cdrs("acme") {
+			if r.Leg == "consult" {
+				consults++
+			}
+			if r.Leg == "agent" && r.Disposition == "transferred" && r.AgentID == first {
+				transferred++
+			}
+		}
+		return consults == 2 && transferred == 1
+	})
+}

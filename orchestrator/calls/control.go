@@ -228,9 +228,66 @@ func drain(events <-chan orchestrator.Event) {
 }
 
 // controlMsg is a call-control request carried out by the call's own
-// goroutine, because it changes what the session does next.
+// goroutine, because it changes what the session does next. Requests other
+// than transfer are answered on reply.
 type controlMsg struct {
 	transfer *TransferTo
+	consult  *TransferTo // "agent" or "number"
+	complete bool
+	cancel   bool
+	reply    chan error
+	err      error
+}
+
+// ErrNoConsult: complete or cancel without a consultation in progress.
+var ErrNoConsult = errors.New("no consultation in progress")
+
+// Consult starts an attended transfer: the caller is held, the target
+// (another agent or a number) rings, and once it answers the agent talks to
+// it. Complete then joins the caller with the target and releases the agent;
+// Cancel returns the agent to the caller.
+func (s *Service) Consult(ctx context.Context, tenant tenancy.TenantID, callID string, to TransferTo) error {
+	if to.Kind != "agent" && to.Kind != "number" {
+		return fmt.Errorf("%w: consult an agent or a number", ErrBadTarget)
+	}
+	if to.Kind == "agent" {
+		if _, ok := s.cfg.Agents.Endpoint(tenant, to.Target); !ok {
+			return fmt.Errorf("%w: no such agent", ErrBadTarget)
+		}
+	}
+	return s.request(ctx, tenant, callID, controlMsg{consult: &to})
+}
+
+// CompleteConsult joins the caller with the consulted party.
+func (s *Service) CompleteConsult(ctx context.Context, tenant tenancy.TenantID, callID string) error {
+	return s.request(ctx, tenant, callID, controlMsg{complete: true})
+}
+
+// CancelConsult ends the consultation and returns the agent to the caller.
+func (s *Service) CancelConsult(ctx context.Context, tenant tenancy.TenantID, callID string) error {
+	return s.request(ctx, tenant, callID, controlMsg{cancel: true})
+}
+
+func (s *Service) request(ctx context.Context, tenant tenancy.TenantID, callID string, m controlMsg) error {
+	ss, v, err := s.lookup(tenant, callID)
+	if err != nil {
+		return err
+	}
+	if v.agent == "" {
+		return ErrNotConnected
+	}
+	m.reply = make(chan error, 1)
+	select {
+	case ss.control <- m:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-m.reply:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (s *Service) namesQueue(tenant tenancy.TenantID, nameOrID string) (string, bool) {

@@ -49,7 +49,10 @@ func (ss *session) ringAgent(ctx context.Context, agent string, results chan<- r
 	r.cancel = cancel
 	spec := orchestrator.OriginateSpec{ID: orchestrator.NewCallID(), Node: ss.call.Key.Node, To: ep.Endpoint,
 		Timeout: ss.ringTimeout(),
-		Vars:    map[string]string{"sb_tenant": string(ss.route.Tenant), "sb_agent": agent, "sb_caller_call": ss.call.Key.ID}}
+		// park_after_bridge keeps the agent's leg up when a bridge ends, so an
+		// attended transfer can move it between the caller and a consulted party.
+		Vars: map[string]string{"sb_tenant": string(ss.route.Tenant), "sb_agent": agent, "sb_caller_call": ss.call.Key.ID,
+			"park_after_bridge": "true"}}
 	spec.CallerID.Number = ss.call.From
 	spec.CallerID.Name = firstNonEmpty(ss.svc.cfg.CallerIDName, ss.call.From)
 	leg.CallID = spec.ID

@@ -198,7 +198,7 @@ func (ss *session) queueAndConnect(ctx context.Context, in acd.Interaction, keep
 	if !ok {
 		return "", false
 	}
-	ss.talk(ctx, leg, agent, keepCaller)
+	ss.talk(ctx, leg, agent, keepCaller, finish)
 	finish()
 	if next := ss.next; next != nil && ctx.Err() == nil {
 		// A blind transfer back into the ACD: queue again, as a new wait.
@@ -411,7 +411,10 @@ func (ss *session) waitCallerEnd(ctx context.Context) {
 
 // talk bridges the caller with the agent's answered leg and waits for either
 // side to hang up.
-func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCaller bool) {
+//
+// release tells the ACD the agent's work ended (an attended transfer that
+// hands the caller to someone else releases the agent before the call ends).
+func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCaller bool, release func()) {
 	ss.stopHold(ctx)
 	now := ss.now()
 	ss.caller.Answered, ss.caller.Agent = now, agent
@@ -444,30 +447,72 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 	wctx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	callerEnded := ss.callerEnded(wctx)
-	select {
-	case m := <-ss.control:
-		ss.transfer(ctx, r, *m.transfer)
-		return
-	case <-ctx.Done():
-		ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseNormalClearing)
-		ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
-	case cause := <-r.ended:
-		if cause == "" {
-			ss.endedWithoutCause = true // the agent leg vanished: the switch is gone
+	var consult *consultLeg
+	defer func() {
+		if consult != nil {
+			ss.hangupLeg(context.WithoutCancel(ctx), consult.leg, orchestrator.CauseNormalClearing)
 		}
-		ss.agentLeg.HangupCause = cause
-		if !keepCaller || ss.endedWithoutCause {
-			ss.hangup(ctx, orchestrator.CauseNormalClearing)
+	}()
+	for done := false; !done; {
+		var consultEnded <-chan orchestrator.HangupCause
+		if consult != nil {
+			consultEnded = consult.ended
 		}
-	case cause := <-callerEnded:
-		if ss.cause == "" {
-			ss.cause = cause
+		select {
+		case m := <-ss.control:
+			switch {
+			case m.transfer != nil:
+				ss.transfer(ctx, r, *m.transfer)
+				return
+			case m.consult != nil:
+				consult, m.err = ss.startConsult(ctx, r, consult, *m.consult)
+			case m.complete:
+				if consult == nil {
+					m.err = ErrNoConsult
+					break
+				}
+				m.err = ss.completeConsult(ctx, r, consult, release)
+				if m.err == nil {
+					consult = nil
+				}
+			case m.cancel:
+				if consult == nil {
+					m.err = ErrNoConsult
+					break
+				}
+				m.err = ss.cancelConsult(ctx, r, consult)
+				consult = nil
+			}
+			m.reply <- m.err
+		case cause := <-consultEnded:
+			ss.log.Info("consulted party left", "cause", string(cause))
+			consult.ended = nil
+			_ = ss.cancelConsult(ctx, r, consult)
+			consult = nil
+		case <-ctx.Done():
+			ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseNormalClearing)
+			ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
+			done = true
+		case cause := <-r.ended:
+			if cause == "" {
+				ss.endedWithoutCause = true // the agent leg vanished: the switch is gone
+			}
+			ss.agentLeg.HangupCause = cause
+			if !keepCaller || ss.endedWithoutCause {
+				ss.hangup(ctx, orchestrator.CauseNormalClearing)
+			}
+			done = true
+		case cause := <-callerEnded:
+			if ss.cause == "" {
+				ss.cause = cause
+			}
+			if cause == "" {
+				ss.endedWithoutCause = true
+			}
+			ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseNormalClearing)
+			ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
+			done = true
 		}
-		if cause == "" {
-			ss.endedWithoutCause = true
-		}
-		ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseNormalClearing)
-		ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
 	}
 	if ss.lostControl(ctx) {
 		ss.caller.Disposition, ss.agentLeg.Disposition = NodeLost, NodeLost
