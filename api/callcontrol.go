@@ -52,6 +52,23 @@ type liveCalls struct {
 
 var callsByServer sync.Map // *Server -> liveCalls
 
+// PhoneModes switches agents between their SIP phone and an external number
+// ("pc+phone" mode, AG-1).
+type PhoneModes interface {
+	SetExternalPhone(tenant tenancy.TenantID, agent, number string)
+}
+
+var phonesByServer sync.Map // *Server -> PhoneModes
+
+// UsePhones connects the server to the agents' phone modes.
+func (s *Server) UsePhones(p PhoneModes) { phonesByServer.Store(s, p) }
+
+// PhoneModeRequest sets where the signed-in agent's offers ring: an external
+// number (through the gateway), or "" for the agent's SIP phone.
+type PhoneModeRequest struct {
+	Number string `json:"number"`
+}
+
 // UseCalls connects the server to the live call path and its screen-pop hub;
 // until then the call control routes answer 404 (no live call).
 func (s *Server) UseCalls(cc CallControl, hub *calls.Hub) { callsByServer.Store(s, liveCalls{cc, hub}) }
@@ -97,6 +114,9 @@ func (s *Server) callControlRoutes() []route {
 			scope: scopeTenant, perm: tenancy.PermSelfState, body: body, resp: CallActionResult{}, status: http.StatusOK, h: h}
 	}
 	return []route{
+		{method: http.MethodPut, path: "/tenants/:tenant_id/agent-phone", name: "setAgentPhone",
+			summary: "The signed-in agent works on an external number (offers ring it through the gateway) or, with an empty number, on its SIP phone",
+			scope:   scopeTenant, perm: tenancy.PermSelfState, body: PhoneModeRequest{}, resp: PhoneModeRequest{}, status: http.StatusOK, h: s.setAgentPhone},
 		{method: http.MethodPost, path: "/tenants/:tenant_id/agent-calls", name: "dialCall",
 			summary: "The signed-in agent calls a number (gateway, tenant caller ID, PSTN quota) or another agent; the agent's phone rings first",
 			scope:   scopeTenant, perm: tenancy.PermSelfState, body: DialRequest{}, resp: CallActionResult{}, status: http.StatusOK, h: s.dialCall},
@@ -235,6 +255,34 @@ func (s *Server) transferCall(c *echo.Context) error {
 		return callError(err)
 	}
 	return s.callDone(c, id, "transfer", "", in)
+}
+
+func (s *Server) setAgentPhone(c *echo.Context) error {
+	var in PhoneModeRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Number != "" && (len(in.Number) > 32 || !dialable(in.Number)) {
+		return errInvalid(FieldError{Field: "number", Problem: "digits, +, * and # only, at most 32; empty for the SIP phone"})
+	}
+	v, _ := phonesByServer.Load(s)
+	pm, ok := v.(PhoneModes)
+	if !ok {
+		return errNotFound("phone modes")
+	}
+	me, ok, err := s.agentOfPrincipal(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errNotFound("agent of this credential")
+	}
+	pm.SetExternalPhone(tenantOf(c).ID, me, in.Number)
+	if err := s.store.AppendAudit(c.Request().Context(), actor(c), tenantOf(c).ID, "agent.phone_mode", "agent", me,
+		map[string]bool{"external": in.Number != ""}); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, in)
 }
 
 func (s *Server) consultCall(c *echo.Context) error {

@@ -28,6 +28,11 @@ type Live struct {
 	mu    sync.Mutex
 	regs  map[string]map[string]bool // user@domain -> node -> registered
 	nodes map[string]bool            // node -> up
+	// phones are agents working on an external number ("pc+phone" mode,
+	// AG-1): tenant/agent -> number, rung through the gateway.
+	phones map[string]string
+	// Gateway is the switch gateway external numbers are dialled through.
+	Gateway string
 }
 
 // New returns a Live that has loaded once.
@@ -35,7 +40,8 @@ func New(ctx context.Context, st *store.Store, log *slog.Logger, now func() time
 	if now == nil {
 		now = time.Now
 	}
-	l := &Live{st: st, log: log, now: now, regs: map[string]map[string]bool{}, nodes: map[string]bool{}}
+	l := &Live{st: st, log: log, now: now, regs: map[string]map[string]bool{}, nodes: map[string]bool{},
+		phones: map[string]string{}, Gateway: "pstn"}
 	if err := l.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -175,6 +181,10 @@ func (l *Live) Endpoint(t tenancy.TenantID, agentID string) (calls.AgentEndpoint
 		return calls.AgentEndpoint{}, false
 	}
 	domain := s.Tenants[t].SIPDomain
+	if number, node, ok := l.externalPhone(t, a.ID); ok {
+		return calls.AgentEndpoint{AgentID: a.ID, Extension: a.Extension, Name: a.DisplayName, Node: node, Registered: node != "",
+			Endpoint: orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: l.Gateway, Number: number}}, true
+	}
 	node := l.nodeOf(a.Extension, domain)
 	return calls.AgentEndpoint{AgentID: a.ID, Extension: a.Extension, Name: a.DisplayName,
 		Endpoint:   orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: a.Extension, Domain: domain},
@@ -239,4 +249,34 @@ func (l *Live) AgentQueue(t tenancy.TenantID, idOrExtension string) (string, str
 		return id, best, best != ""
 	}
 	return "", "", false
+}
+
+// SetExternalPhone puts an agent in phone mode: offers ring number through
+// the gateway instead of the agent's SIP phone. An empty number ends it.
+func (l *Live) SetExternalPhone(t tenancy.TenantID, agent, number string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if number == "" {
+		delete(l.phones, string(t)+"/"+agent)
+		return
+	}
+	l.phones[string(t)+"/"+agent] = number
+}
+
+// externalPhone is an agent's phone-mode number and a node that is up to
+// dial it from.
+func (l *Live) externalPhone(t tenancy.TenantID, agent string) (string, string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	number, ok := l.phones[string(t)+"/"+agent]
+	if !ok {
+		return "", "", false
+	}
+	node := ""
+	for n, up := range l.nodes {
+		if up && (node == "" || n < node) {
+			node = n
+		}
+	}
+	return number, node, true
 }

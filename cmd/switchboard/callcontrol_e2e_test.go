@@ -439,3 +439,34 @@ func TestAttendedTransferConsultCancelThenComplete(t *testing.T) {
 		return consults == 2 && transferred == 1
 	})
 }
+
+func TestPhoneModeRingsTheAgentsExternalNumber(t *testing.T) {
+	w := newWorld(t, "", 5)
+	srv := httptest.NewServer(w.ctrl.mux)
+	t.Cleanup(srv.Close)
+	c := &client{t: t, base: srv.URL}
+	admin := c.login("admin@switchboard.local", "admin-password-123")
+	acme := w.ten["acme"]
+	base := "/api/v1/tenants/" + string(acme.ID)
+	agent := w.userWithPhone(c, admin, "acme", "1007", "agent")
+	if err := w.node.AddGatewayNumber("pstn", "13912345678", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	if st, body := c.call("PUT", base+"/agent-phone", agent, map[string]string{"number": "139-1234"}, nil); st != 422 || !strings.Contains(body, "number") {
+		t.Fatalf("a bad number: %d %s", st, body)
+	}
+	c.must(200, "PUT", base+"/agent-phone", agent, map[string]string{"number": "13912345678"}, nil)
+	c.must(200, "POST", base+"/acd/me/state", agent, map[string]string{"state": "login"}, nil)
+	c.must(200, "POST", base+"/acd/me/state", agent, map[string]string{"state": "ready"}, nil)
+	call := w.place("acme", "13800000001", 0)
+	waitUntil(t, "the call bridged to the external number", func() bool {
+		return slices.ContainsFunc(w.node.Calls(), func(ci fssim.CallInfo) bool {
+			return (ci.To == "pstn" || ci.To == "13912345678") && ci.Answered && slices.Contains(ci.Bridged, call.UUID())
+		})
+	})
+	if slices.ContainsFunc(w.node.Calls(), func(ci fssim.CallInfo) bool { return ci.To == "1007" }) {
+		t.Fatal("the agent's SIP phone rang although the agent works on its external number")
+	}
+	call.Hangup("")
+	waitCall(t, call)
+}

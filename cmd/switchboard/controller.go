@@ -96,6 +96,7 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 	c.pops = calls.NewHub()
 	c.acds = newTenantACDs(c.log, c.st, c.conf)
 	srv.UseACD(c.acds)
+	srv.UsePhones(c.conf)
 	c.mux.Handle("/fsapi", fsHandler)
 	c.mux.Handle("/", srv)
 	return nil
