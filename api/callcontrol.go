@@ -34,6 +34,7 @@ type CallControl interface {
 	Consult(ctx context.Context, tenant tenancy.TenantID, callID string, to calls.TransferTo) error
 	CompleteConsult(ctx context.Context, tenant tenancy.TenantID, callID string) error
 	CancelConsult(ctx context.Context, tenant tenancy.TenantID, callID string) error
+	AnswerOffer(tenant tenancy.TenantID, agent string) error
 }
 
 // DialRequest starts a call from the signed-in agent's phone: to an external
@@ -56,6 +57,7 @@ var callsByServer sync.Map // *Server -> liveCalls
 // ("pc+phone" mode, AG-1).
 type PhoneModes interface {
 	SetExternalPhone(tenant tenancy.TenantID, agent, number string)
+	SetAnswerMode(tenant tenancy.TenantID, agent, mode string)
 }
 
 var phonesByServer sync.Map // *Server -> PhoneModes
@@ -64,9 +66,12 @@ var phonesByServer sync.Map // *Server -> PhoneModes
 func (s *Server) UsePhones(p PhoneModes) { phonesByServer.Store(s, p) }
 
 // PhoneModeRequest sets where the signed-in agent's offers ring: an external
-// number (through the gateway), or "" for the agent's SIP phone.
+// number (through the gateway), or "" for the agent's SIP phone; and how
+// they are answered: "ring" (pick up the phone), "auto" (auto-answer) or
+// "desktop" (answer on the desktop, then the phone connects by itself).
 type PhoneModeRequest struct {
-	Number string `json:"number"`
+	Number     string `json:"number"`
+	AnswerMode string `json:"answer_mode,omitempty"`
 }
 
 // UseCalls connects the server to the live call path and its screen-pop hub;
@@ -117,6 +122,9 @@ func (s *Server) callControlRoutes() []route {
 		{method: http.MethodPut, path: "/tenants/:tenant_id/agent-phone", name: "setAgentPhone",
 			summary: "The signed-in agent works on an external number (offers ring it through the gateway) or, with an empty number, on its SIP phone",
 			scope:   scopeTenant, perm: tenancy.PermSelfState, body: PhoneModeRequest{}, resp: PhoneModeRequest{}, status: http.StatusOK, h: s.setAgentPhone},
+		{method: http.MethodPost, path: "/tenants/:tenant_id/agent-answer", name: "answerOffer",
+			summary: "Desktop answer mode: answer the offer ringing on the agent's desktop; the phone then connects by itself (409 without an offer)",
+			scope:   scopeTenant, perm: tenancy.PermSelfState, resp: CallActionResult{}, status: http.StatusOK, h: s.answerOffer},
 		{method: http.MethodPost, path: "/tenants/:tenant_id/agent-calls", name: "dialCall",
 			summary: "The signed-in agent calls a number (gateway, tenant caller ID, PSTN quota) or another agent; the agent's phone rings first",
 			scope:   scopeTenant, perm: tenancy.PermSelfState, body: DialRequest{}, resp: CallActionResult{}, status: http.StatusOK, h: s.dialCall},
@@ -265,6 +273,10 @@ func (s *Server) setAgentPhone(c *echo.Context) error {
 	if in.Number != "" && (len(in.Number) > 32 || !dialable(in.Number)) {
 		return errInvalid(FieldError{Field: "number", Problem: "digits, +, * and # only, at most 32; empty for the SIP phone"})
 	}
+	mode, ok := answerModes[in.AnswerMode]
+	if !ok {
+		return errInvalid(FieldError{Field: "answer_mode", Problem: "ring, auto or desktop"})
+	}
 	v, _ := phonesByServer.Load(s)
 	pm, ok := v.(PhoneModes)
 	if !ok {
@@ -278,11 +290,36 @@ func (s *Server) setAgentPhone(c *echo.Context) error {
 		return errNotFound("agent of this credential")
 	}
 	pm.SetExternalPhone(tenantOf(c).ID, me, in.Number)
+	pm.SetAnswerMode(tenantOf(c).ID, me, mode)
 	if err := s.store.AppendAudit(c.Request().Context(), actor(c), tenantOf(c).ID, "agent.phone_mode", "agent", me,
 		map[string]bool{"external": in.Number != ""}); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, in)
+}
+
+var answerModes = map[string]string{"": calls.AnswerRing, "ring": calls.AnswerRing, "auto": calls.AnswerAuto, "desktop": calls.AnswerDesktop}
+
+// answerOffer is the agent's "answer" click in desktop answer mode.
+func (s *Server) answerOffer(c *echo.Context) error {
+	cc, err := s.callControl()
+	if err != nil {
+		return err
+	}
+	me, ok, err := s.agentOfPrincipal(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errNotFound("agent of this credential")
+	}
+	if err := cc.AnswerOffer(tenantOf(c).ID, me); err != nil {
+		if errors.Is(err, calls.ErrNoOffer) {
+			return errConflict("no_offer", err.Error())
+		}
+		return err
+	}
+	return c.JSON(http.StatusOK, CallActionResult{Action: "answer"})
 }
 
 func (s *Server) consultCall(c *echo.Context) error {

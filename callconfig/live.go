@@ -31,6 +31,8 @@ type Live struct {
 	// phones are agents working on an external number ("pc+phone" mode,
 	// AG-1): tenant/agent -> number, rung through the gateway.
 	phones map[string]string
+	// answerModes are agents' answer modes (calls.Answer*): tenant/agent -> mode.
+	answerModes map[string]string
 	// Gateway is the switch gateway external numbers are dialled through.
 	Gateway string
 }
@@ -41,7 +43,7 @@ func New(ctx context.Context, st *store.Store, log *slog.Logger, now func() time
 		now = time.Now
 	}
 	l := &Live{st: st, log: log, now: now, regs: map[string]map[string]bool{}, nodes: map[string]bool{},
-		phones: map[string]string{}, Gateway: "pstn"}
+		phones: map[string]string{}, answerModes: map[string]string{}, Gateway: "pstn"}
 	if err := l.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -181,12 +183,13 @@ func (l *Live) Endpoint(t tenancy.TenantID, agentID string) (calls.AgentEndpoint
 		return calls.AgentEndpoint{}, false
 	}
 	domain := s.Tenants[t].SIPDomain
+	mode := l.answerMode(t, a.ID)
 	if number, node, ok := l.externalPhone(t, a.ID); ok {
 		return calls.AgentEndpoint{AgentID: a.ID, Extension: a.Extension, Name: a.DisplayName, Node: node, Registered: node != "",
-			Endpoint: orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: l.Gateway, Number: number}}, true
+			Endpoint: orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: l.Gateway, Number: number}, AnswerMode: mode}, true
 	}
 	node := l.nodeOf(a.Extension, domain)
-	return calls.AgentEndpoint{AgentID: a.ID, Extension: a.Extension, Name: a.DisplayName,
+	return calls.AgentEndpoint{AgentID: a.ID, Extension: a.Extension, Name: a.DisplayName, AnswerMode: mode,
 		Endpoint:   orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: a.Extension, Domain: domain},
 		Registered: node != "", Node: node}, true
 }
@@ -279,4 +282,21 @@ func (l *Live) externalPhone(t tenancy.TenantID, agent string) (string, string, 
 		}
 	}
 	return number, node, true
+}
+
+// SetAnswerMode sets how an agent's offers are answered (calls.Answer*).
+func (l *Live) SetAnswerMode(t tenancy.TenantID, agent, mode string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if mode == "" {
+		delete(l.answerModes, string(t)+"/"+agent)
+		return
+	}
+	l.answerModes[string(t)+"/"+agent] = mode
+}
+
+func (l *Live) answerMode(t tenancy.TenantID, agent string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.answerModes[string(t)+"/"+agent]
 }

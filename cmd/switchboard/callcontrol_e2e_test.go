@@ -470,3 +470,47 @@ func TestPhoneModeRingsTheAgentsExternalNumber(t *testing.T) {
 	call.Hangup("")
 	waitCall(t, call)
 }
+
+func TestDesktopAnswerModeConnectsThePhoneOnlyAfterTheClick(t *testing.T) {
+	w := newWorld(t, "", 5)
+	srv := httptest.NewServer(w.ctrl.mux)
+	t.Cleanup(srv.Close)
+	c := &client{t: t, base: srv.URL}
+	admin := c.login("admin@switchboard.local", "admin-password-123")
+	acme := w.ten["acme"]
+	base := "/api/v1/tenants/" + string(acme.ID)
+	agent := w.userWithPhone(c, admin, "acme", "1007", "agent")
+	c.must(200, "PUT", base+"/agent-phone", agent, map[string]string{"number": "", "answer_mode": "desktop"}, nil)
+	if st, _ := c.call("PUT", base+"/agent-phone", agent, map[string]string{"answer_mode": "sometimes"}, nil); st != 422 {
+		t.Fatalf("a bad answer mode: want 422, got %d", st)
+	}
+	if st, _ := c.call("POST", base+"/agent-answer", agent, nil, nil); st != 409 {
+		t.Fatalf("answer without an offer: want 409, got %d", st)
+	}
+	c.must(200, "POST", base+"/acd/me/state", agent, map[string]string{"state": "login"}, nil)
+	c.must(200, "POST", base+"/acd/me/state", agent, map[string]string{"state": "ready"}, nil)
+	call := w.place("acme", "13800000001", 0)
+	phoneRang := func() bool {
+		return slices.ContainsFunc(w.node.Calls(), func(ci fssim.CallInfo) bool { return ci.To == "1007" })
+	}
+	time.Sleep(300 * time.Millisecond)
+	if phoneRang() {
+		t.Fatal("desktop mode: the phone must not ring before the agent answers on the desktop")
+	}
+	waitUntil(t, "the agent answers", func() bool {
+		st, _ := c.call("POST", base+"/agent-answer", agent, nil, nil)
+		return st == 200
+	})
+	waitUntil(t, "bridged", func() bool { return len(call.Info().Bridged) > 0 })
+	var leg fssim.CallInfo
+	for _, ci := range w.node.Calls() {
+		if ci.To == "1007" {
+			leg = ci
+		}
+	}
+	if v, _ := w.node.Var(leg.UUID, "sip_auto_answer"); v != "true" {
+		t.Fatalf("the phone must be connected with auto-answer, sip_auto_answer=%q", v)
+	}
+	call.Hangup("")
+	waitCall(t, call)
+}

@@ -69,7 +69,19 @@ type AgentEndpoint struct {
 	Endpoint   orchestrator.Endpoint // user@domain, or gateway+number in phone mode
 	Registered bool                  // phone mode endpoints count as registered
 	Node       string                // a node where the phone is registered
+	// AnswerMode is how offers reach the agent (AG-2): "" rings the phone
+	// and the agent picks up; "auto" rings with auto-answer (headset agents);
+	// "desktop" waits for the agent to answer on the desktop (AnswerOffer),
+	// then connects the phone with auto-answer.
+	AnswerMode string
 }
+
+// Answer modes.
+const (
+	AnswerRing    = ""
+	AnswerAuto    = "auto"
+	AnswerDesktop = "desktop"
+)
 
 // Agents looks up agents' endpoints.
 type Agents interface {

@@ -57,8 +57,17 @@ func (ss *session) ringAgent(ctx context.Context, agent string, results chan<- r
 	spec.CallerID.Name = firstNonEmpty(ss.svc.cfg.CallerIDName, ss.call.From)
 	leg.CallID = spec.ID
 	ss.legs = append(ss.legs, leg)
+	if ep.AnswerMode == AnswerAuto || ep.AnswerMode == AnswerDesktop {
+		spec.Vars["sip_auto_answer"] = "true" // Call-Info answer-after=0: the phone connects at once
+	}
 	go func() {
 		defer cancel()
+		if ep.AnswerMode == AnswerDesktop {
+			if !ss.svc.awaitDesktopAnswer(rctx, ss.route.Tenant, agent) {
+				results <- ringResult{agent: agent, cause: orchestrator.CauseNoAnswer}
+				return
+			}
+		}
 		key, events, err := ss.sw().Originate(rctx, spec)
 		if err != nil {
 			results <- ringResult{agent: agent, cause: causeOf(err)}

@@ -68,7 +68,8 @@ type Service struct {
 	cfg Config
 
 	mu       sync.Mutex
-	sessions map[string]*session // by interaction ID (the caller's call ID)
+	sessions map[string]*session      // by interaction ID (the caller's call ID)
+	answers  map[string]chan struct{} // tenant/agent -> desktop answer awaited
 
 	accepted, rejectedUnknown, refusedQuota, refusedSuspended atomic.Int64
 	abandoned, answered, overflowed, nodeLost, active         atomic.Int64
@@ -95,7 +96,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.RingTimeout <= 0 {
 		cfg.RingTimeout = 20 * time.Second
 	}
-	return &Service{cfg: cfg, sessions: map[string]*session{}}, nil
+	return &Service{cfg: cfg, sessions: map[string]*session{}, answers: map[string]chan struct{}{}}, nil
 }
 
 // Stats returns the counters.
@@ -169,4 +170,43 @@ func (s *Service) unregister(ss *session) {
 		delete(s.sessions, ss.call.Key.ID)
 	}
 	s.mu.Unlock()
+}
+
+// ErrNoOffer: the agent has no offer waiting for a desktop answer.
+var ErrNoOffer = errors.New("no offer is waiting for this agent's answer")
+
+// AnswerOffer is the agent's "answer" click for an offer in desktop answer
+// mode: the phone is then connected with auto-answer.
+func (s *Service) AnswerOffer(tenant tenancy.TenantID, agent string) error {
+	s.mu.Lock()
+	ch, ok := s.answers[string(tenant)+"/"+agent]
+	if ok {
+		delete(s.answers, string(tenant)+"/"+agent)
+	}
+	s.mu.Unlock()
+	if !ok {
+		return ErrNoOffer
+	}
+	close(ch)
+	return nil
+}
+
+// awaitDesktopAnswer waits for AnswerOffer or the end of the offer.
+func (s *Service) awaitDesktopAnswer(ctx context.Context, tenant tenancy.TenantID, agent string) bool {
+	key := string(tenant) + "/" + agent
+	ch := make(chan struct{})
+	s.mu.Lock()
+	s.answers[key] = ch
+	s.mu.Unlock()
+	select {
+	case <-ch:
+		return true
+	case <-ctx.Done():
+		s.mu.Lock()
+		if s.answers[key] == ch {
+			delete(s.answers, key)
+		}
+		s.mu.Unlock()
+		return false
+	}
 }
