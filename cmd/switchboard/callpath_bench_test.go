@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/switchboard-cc/switchboard/orchestrator/calls"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
 	"github.com/switchboard-cc/switchboard/store"
@@ -101,6 +102,14 @@ func BenchmarkCallPath(b *testing.B) {
 			b.ReportMetric(percentile(split[name], 50), name+"-p50-ms")
 			b.ReportMetric(percentile(split[name], 99), name+"-p99-ms")
 		}
+	}
+	// The controller's own added delay, by its own clock (orchestrator/calls).
+	if lat := bw.d.ctrl.call.Latency(); len(lat.Offer) > 0 {
+		ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+		b.ReportMetric(ms(calls.Percentile(lat.Offer, 50)), "ctrl-offer-p50-ms")
+		b.ReportMetric(ms(calls.Percentile(lat.Offer, 99)), "ctrl-offer-p99-ms")
+		b.ReportMetric(ms(calls.Percentile(lat.Bridge, 50)), "ctrl-bridge-p50-ms")
+		b.ReportMetric(ms(calls.Percentile(lat.Bridge, 99)), "ctrl-bridge-p99-ms")
 	}
 	b.ReportMetric(float64(up), "calls-up")
 	b.ReportMetric(float64(unbridged), "unbridged")

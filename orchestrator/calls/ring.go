@@ -24,6 +24,7 @@ type ringResult struct {
 	cause    orchestrator.HangupCause
 	// ended receives the agent leg's hangup cause once, after answer.
 	ended <-chan orchestrator.HangupCause
+	seen  time.Time // when the answer reached the controller (monotonic)
 }
 
 // ringAgent starts ringing agent. An agent that is unknown or whose phone is
@@ -60,6 +61,9 @@ func (ss *session) ringAgent(ctx context.Context, agent string, results chan<- r
 	if ep.AnswerMode == AnswerAuto || ep.AnswerMode == AnswerDesktop {
 		spec.Vars["sip_auto_answer"] = "true" // Call-Info answer-after=0: the phone connects at once
 	}
+	if len(ss.legs) == 1 && ep.AnswerMode != AnswerDesktop {
+		ss.svc.observeOffer(time.Since(ss.started)) // the first offer of the call
+	}
 	go func() {
 		defer cancel()
 		if ep.AnswerMode == AnswerDesktop {
@@ -74,7 +78,7 @@ func (ss *session) ringAgent(ctx context.Context, agent string, results chan<- r
 			return
 		}
 		ended := make(chan orchestrator.HangupCause, 1)
-		results <- ringResult{agent: agent, answered: true, leg: key, ended: ended}
+		results <- ringResult{agent: agent, answered: true, leg: key, ended: ended, seen: time.Now()}
 		watchLeg(events, ended)
 	}()
 	return r

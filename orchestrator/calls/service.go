@@ -70,6 +70,7 @@ type Service struct {
 	mu       sync.Mutex
 	sessions map[string]*session      // by interaction ID (the caller's call ID)
 	answers  map[string]chan struct{} // tenant/agent -> desktop answer awaited
+	lat      latencies
 
 	accepted, rejectedUnknown, refusedQuota, refusedSuspended atomic.Int64
 	abandoned, answered, overflowed, nodeLost, active         atomic.Int64

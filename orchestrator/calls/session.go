@@ -23,10 +23,12 @@ type session struct {
 	inbox chan message
 	log   *slog.Logger
 
-	caller   CDR
-	agentLeg *CDR                     // the leg rung last
-	legs     []*CDR                   // every agent leg rung, in order
-	cause    orchestrator.HangupCause // the caller's hangup cause, from its events
+	started    time.Time // when the session began (the socket was connected), monotonic
+	answeredAt time.Time // when the agent leg's answer was seen
+	caller     CDR
+	agentLeg   *CDR                     // the leg rung last
+	legs       []*CDR                   // every agent leg rung, in order
+	cause      orchestrator.HangupCause // the caller's hangup cause, from its events
 	// endedWithoutCause: the caller's stream ended with no hangup seen.
 	endedWithoutCause bool
 
@@ -40,7 +42,7 @@ type session struct {
 
 func newSession(s *Service, call orchestrator.InboundCall) *session {
 	return &session{
-		svc: s, call: call, inbox: make(chan message, 32), control: make(chan controlMsg),
+		svc: s, call: call, inbox: make(chan message, 32), control: make(chan controlMsg), started: time.Now(),
 		log: s.cfg.Log.With("call", call.Key.String(), "from", call.From, "to", call.To),
 		caller: CDR{Node: call.Key.Node, CallID: call.Key.ID, Leg: "caller", Caller: call.From,
 			AccessNumber: call.To, Arrived: s.cfg.Now()},
@@ -423,7 +425,11 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 	if ss.route.AnnounceAgent && ep.Extension != "" {
 		_ = ss.sw().Play(ctx, ss.call.Key, orchestrator.Playback{Text: "Agent " + ep.Extension})
 	}
-	if err := ss.sw().BridgeCalls(ctx, ss.call.Key, r.leg); err != nil {
+	err := ss.sw().BridgeCalls(ctx, ss.call.Key, r.leg)
+	if err == nil && !r.seen.IsZero() && !ss.route.AnnounceAgent {
+		ss.svc.observeBridge(time.Since(r.seen))
+	}
+	if err != nil {
 		ss.log.Warn("bridge failed", "agent", agent, "err", err)
 		ss.hangupLeg(ctx, r.leg, orchestrator.CauseNormalCircuitCongest)
 		ss.caller.Disposition = Failed
