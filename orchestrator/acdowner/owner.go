@@ -53,12 +53,16 @@ type command struct {
 
 // Owner runs one tenant's ACD on its own goroutine.
 type Owner struct {
-	cfg      Config
-	tenant   string
-	core     *acd.ACD
-	inbox    chan command
-	quit     chan struct{}
-	done     chan struct{}
+	cfg    Config
+	tenant string
+	core   *acd.ACD
+	inbox  chan command
+	quit   chan struct{}
+	done   chan struct{}
+	// writes are store writes (history, snapshots) done by the writer
+	// goroutine, so a slow database never holds up routing.
+	writes   chan func(context.Context)
+	written  chan struct{} // closed when the writer finished
 	stopOnce sync.Once
 	log      *slog.Logger
 
@@ -103,12 +107,14 @@ func Start(ctx context.Context, cfg Config) (*Owner, error) {
 	o := &Owner{cfg: cfg, tenant: cfg.Tenant, log: cfg.Logger.With("tenant", cfg.Tenant),
 		core:  acd.New(cfg.Tenant, now, acd.Options{Seed: cfg.Seed, Location: cfg.Location}),
 		inbox: make(chan command, cfg.Mailbox), quit: make(chan struct{}), done: make(chan struct{}),
+		writes: make(chan func(context.Context), 64), written: make(chan struct{}),
 		timers: map[acd.TimerRef]Timer{}, byInter: map[string][]acd.TimerRef{}, sent: map[offerKey]Offer{}, dirty: map[string]bool{}}
 	o.subs.init()
 	if err := o.configure(ctx, now); err != nil {
 		return nil, err
 	}
 	o.flushT = cfg.Clock.AfterFunc(cfg.FlushEvery, o.flushTick)
+	go o.writer()
 	go o.run()
 	return o, nil
 }
@@ -169,9 +175,21 @@ func (o *Owner) configure(ctx context.Context, now time.Time) error {
 	return nil
 }
 
+// writer carries out store writes in order until the owner closes writes.
+func (o *Owner) writer() {
+	defer close(o.written)
+	for w := range o.writes {
+		w(context.Background())
+	}
+}
+
+// write hands a store write to the writer goroutine (owner goroutine only).
+func (o *Owner) write(w func(context.Context)) { o.writes <- w }
+
 // run is the owner goroutine: one command at a time, in arrival order.
 func (o *Owner) run() {
 	defer close(o.done)
+	defer func() { close(o.writes); <-o.written }()
 	ctx := context.Background()
 	for {
 		select {
@@ -236,9 +254,12 @@ func (o *Owner) saveSnapshot(ctx context.Context, now time.Time) {
 		return
 	}
 	o.lastSnap = now
-	if err := o.cfg.Snapshots.SaveACDSnapshot(ctx, o.tenant, o.core.Snapshot()); err != nil {
-		o.log.Error("acd snapshot not saved", "err", err)
-	}
+	snap := o.core.Snapshot()
+	o.write(func(ctx context.Context) {
+		if err := o.cfg.Snapshots.SaveACDSnapshot(ctx, o.tenant, snap); err != nil {
+			o.log.Error("acd snapshot not saved", "err", err)
+		}
+	})
 }
 
 // Stop ends the owner goroutine and waits for it (or for ctx).

@@ -297,15 +297,31 @@ func TestHistoryRetriedWhileStoreFails(t *testing.T) {
 	f.hist.failing = true
 	f.must(o.Login(f.ctx, "a1"))
 	f.clock.Advance(3 * time.Second)
-	if o.Counters().HistoryFailures == 0 || len(f.hist.all()) != 0 {
+	// Writes run on the owner's writer goroutine: wait for them.
+	eventually(t, "a failed write counted", func() bool { return o.Counters().HistoryFailures > 0 })
+	if len(f.hist.all()) != 0 {
 		t.Fatal(o.Counters())
 	}
 	f.hist.mu.Lock()
 	f.hist.failing = false
 	f.hist.mu.Unlock()
-	f.clock.Advance(time.Second)
+	for i := 0; i < 20 && len(f.hist.all()) != 1; i++ {
+		f.clock.Advance(time.Second) // the next flush retries the failed batch
+		time.Sleep(5 * time.Millisecond)
+	}
 	if len(f.hist.all()) != 1 {
 		t.Fatalf("%d records", len(f.hist.all()))
+	}
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out: %s", what)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -136,15 +136,22 @@ func (o *Owner) flushHistory(ctx context.Context) {
 		return
 	}
 	batch := o.pending
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := o.cfg.History.AppendAgentStates(ctx, o.tenant, batch); err != nil {
-		o.count(func(k *Counters) { k.HistoryFailures++ })
-		o.log.Warn("agent state history not written, will retry", "records", len(batch), "err", err)
-		return
-	}
-	o.count(func(k *Counters) { k.HistoryWritten += int64(len(batch)) })
 	o.pending = make([]StateRecord, 0, cap(batch))
+	o.write(func(ctx context.Context) {
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := o.cfg.History.AppendAgentStates(wctx, o.tenant, batch); err != nil {
+			o.count(func(k *Counters) { k.HistoryFailures++ })
+			o.log.Warn("agent state history not written, will retry", "records", len(batch), "err", err)
+			// Back to the owner, ahead of newer records, for the next flush.
+			o.post(func(time.Time, *acd.ACD) ([]acd.Decision, error) {
+				o.pending = append(batch, o.pending...)
+				return nil, nil
+			})
+			return
+		}
+		o.count(func(k *Counters) { k.HistoryWritten += int64(len(batch)) })
+	})
 }
 
 // flushTick runs every FlushEvery: history is written and the statistics of
