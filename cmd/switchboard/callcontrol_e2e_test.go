@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -46,10 +45,7 @@ func (w *world) userWithPhone(c *client, admin, tenant, ext, role string) string
 
 func TestSupervisorAndAgentCallControlOverREST(t *testing.T) {
 	w := newWorld(t, "", 5)
-	srv := httptest.NewServer(w.ctrl.mux)
-	defer srv.Close()
-	c := &client{t: t, base: srv.URL}
-	admin := c.login("admin@switchboard.local", "admin-password-123")
+	c, admin := w.apiClient()
 	acmeSup := w.supervisor(c, admin, "acme", "1009")
 	boltSup := w.supervisor(c, admin, "bolt", "1009")
 	if err := w.node.AddGatewayNumber("pstn", "95511", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond}); err != nil {
@@ -139,16 +135,13 @@ func TestSupervisorAndAgentCallControlOverREST(t *testing.T) {
 
 func TestScreenPopReachesTheAgentsEventStream(t *testing.T) {
 	w := newWorld(t, "", 5)
-	srv := httptest.NewServer(w.ctrl.mux)
-	t.Cleanup(srv.Close) // after the streams' cancel (cleanups run last-in first-out)
-	c := &client{t: t, base: srv.URL}
-	admin := c.login("admin@switchboard.local", "admin-password-123")
+	c, admin := w.apiClient()
 	sup := w.supervisor(c, admin, "acme", "1009")
 	boltSup := w.supervisor(c, admin, "bolt", "1009")
 	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
 
-	acmeEvents := openStream(t, srv.URL+"/api/v1/tenants/"+string(w.ten["acme"].ID)+"/live-calls/events", sup)
-	boltEvents := openStream(t, srv.URL+"/api/v1/tenants/"+string(w.ten["bolt"].ID)+"/live-calls/events", boltSup)
+	acmeEvents := openStream(t, c.base+"/api/v1/tenants/"+string(w.ten["acme"].ID)+"/live-calls/events", sup)
+	boltEvents := openStream(t, c.base+"/api/v1/tenants/"+string(w.ten["bolt"].ID)+"/live-calls/events", boltSup)
 	call, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13800000001", To: w.ten["acme"].number,
 		Vars: map[string]string{"sb_data_policy": "P-77"}})
 	if err != nil {
@@ -234,10 +227,7 @@ func (s *sseStream) drain() []string {
 
 func TestAgentDialsOutAndCallsAnotherAgent(t *testing.T) {
 	w := newWorld(t, "", 5)
-	srv := httptest.NewServer(w.ctrl.mux)
-	t.Cleanup(srv.Close)
-	c := &client{t: t, base: srv.URL}
-	admin := c.login("admin@switchboard.local", "admin-password-123")
+	c, admin := w.apiClient()
 	acme := w.ten["acme"]
 	base := "/api/v1/tenants/" + string(acme.ID)
 	agent := w.userWithPhone(c, admin, "acme", "1007", "agent")
@@ -298,10 +288,7 @@ func TestAgentDialsOutAndCallsAnotherAgent(t *testing.T) {
 
 func TestBlindTransferToAQueueAndToAnAgent(t *testing.T) {
 	w := newWorld(t, "", 5)
-	srv := httptest.NewServer(w.ctrl.mux)
-	t.Cleanup(srv.Close)
-	c := &client{t: t, base: srv.URL}
-	admin := c.login("admin@switchboard.local", "admin-password-123")
+	c, admin := w.apiClient()
 	acme := w.ten["acme"]
 	base := "/api/v1/tenants/" + string(acme.ID)
 	sup := w.supervisor(c, admin, "acme", "1009")
@@ -354,10 +341,7 @@ func TestBlindTransferToAQueueAndToAnAgent(t *testing.T) {
 
 func TestAgentCapacityIsAppliedLive(t *testing.T) {
 	w := newWorld(t, "", 5)
-	srv := httptest.NewServer(w.ctrl.mux)
-	t.Cleanup(srv.Close)
-	c := &client{t: t, base: srv.URL}
-	admin := c.login("admin@switchboard.local", "admin-password-123")
+	c, admin := w.apiClient()
 	acme := w.ten["acme"]
 	agentPath := "/api/v1/tenants/" + string(acme.ID) + "/agents/" + acme.agents["1001"].ID
 	c.must(200, "PATCH", agentPath, admin, map[string]any{"capacity": map[string]int{"voice": 0}}, nil)
@@ -383,10 +367,7 @@ func TestAgentCapacityIsAppliedLive(t *testing.T) {
 
 func TestAttendedTransferConsultCancelThenComplete(t *testing.T) {
 	w := newWorld(t, "", 5)
-	srv := httptest.NewServer(w.ctrl.mux)
-	t.Cleanup(srv.Close)
-	c := &client{t: t, base: srv.URL}
-	admin := c.login("admin@switchboard.local", "admin-password-123")
+	c, admin := w.apiClient()
 	acme := w.ten["acme"]
 	base := "/api/v1/tenants/" + string(acme.ID)
 	sup := w.supervisor(c, admin, "acme", "1009")
@@ -442,10 +423,7 @@ func TestAttendedTransferConsultCancelThenComplete(t *testing.T) {
 
 func TestPhoneModeRingsTheAgentsExternalNumber(t *testing.T) {
 	w := newWorld(t, "", 5)
-	srv := httptest.NewServer(w.ctrl.mux)
-	t.Cleanup(srv.Close)
-	c := &client{t: t, base: srv.URL}
-	admin := c.login("admin@switchboard.local", "admin-password-123")
+	c, admin := w.apiClient()
 	acme := w.ten["acme"]
 	base := "/api/v1/tenants/" + string(acme.ID)
 	agent := w.userWithPhone(c, admin, "acme", "1007", "agent")
@@ -473,10 +451,7 @@ func TestPhoneModeRingsTheAgentsExternalNumber(t *testing.T) {
 
 func TestDesktopAnswerModeConnectsThePhoneOnlyAfterTheClick(t *testing.T) {
 	w := newWorld(t, "", 5)
-	srv := httptest.NewServer(w.ctrl.mux)
-	t.Cleanup(srv.Close)
-	c := &client{t: t, base: srv.URL}
-	admin := c.login("admin@switchboard.local", "admin-password-123")
+	c, admin := w.apiClient()
 	acme := w.ten["acme"]
 	base := "/api/v1/tenants/" + string(acme.ID)
 	agent := w.userWithPhone(c, admin, "acme", "1007", "agent")

@@ -25,26 +25,44 @@ const mainFlow = `{"id": "main", "name": "Main", "start": "queue",
   {"id": "bye", "type": "hangup", "params": {"prompts": [{"text": {"*": "Goodbye"}}]}}
  ]}`
 
-func TestFlowEntryQueuesWithDataThenSurveys(t *testing.T) {
-	w := newWorld(t, "", 5)
+// apiClient serves the world's controller over HTTP and signs in the
+// platform admin.
+func (w *world) apiClient() (*client, string) {
+	w.t.Helper()
 	srv := httptest.NewServer(w.ctrl.mux)
-	t.Cleanup(srv.Close)
-	c := &client{t: t, base: srv.URL}
-	admin := c.login("admin@switchboard.local", "admin-password-123")
-	acme := w.ten["acme"]
-	base := "/api/v1/tenants/" + string(acme.ID)
-	var doc map[string]any
-	if err := json.Unmarshal([]byte(mainFlow), &doc); err != nil {
-		t.Fatal(err)
+	w.t.Cleanup(srv.Close)
+	c := &client{t: w.t, base: srv.URL}
+	return c, c.login("admin@switchboard.local", "admin-password-123")
+}
+
+// publishFlowOn creates a flow from doc, publishes it live and routes number
+// to it, waiting until the number is in the served plan.
+func (w *world) publishFlowOn(c *client, admin, tenant, doc, alias, number string) {
+	w.t.Helper()
+	base := "/api/v1/tenants/" + string(w.ten[tenant].ID)
+	var m map[string]any
+	if err := json.Unmarshal([]byte(doc), &m); err != nil {
+		w.t.Fatal(err)
 	}
 	var flow struct{ ID string }
-	c.must(201, "POST", base+"/flows", admin, doc, &flow)
+	c.must(201, "POST", base+"/flows", admin, m, &flow)
 	c.must(201, "POST", base+"/flows/"+flow.ID+"/versions", admin, map[string]string{"alias": "live"}, nil)
-	c.must(201, "POST", base+"/numbers", admin, map[string]any{"number": "+862000009000", "entry_kind": "flow", "entry_alias": "main"}, nil)
-	waitUntil(t, "the flow number in the plan", func() bool {
-		_, err := w.ctrl.conf.Route(context.Background(), "+862000009000", nil, time.Now())
+	if number == "" {
+		return
+	}
+	c.must(201, "POST", base+"/numbers", admin, map[string]any{"number": number, "entry_kind": "flow", "entry_alias": alias}, nil)
+	waitUntil(w.t, "the flow number in the plan", func() bool {
+		_, err := w.ctrl.conf.Route(context.Background(), number, nil, time.Now())
 		return err == nil
 	})
+}
+
+func TestFlowEntryQueuesWithDataThenSurveys(t *testing.T) {
+	w := newWorld(t, "", 5)
+	c, admin := w.apiClient()
+	acme := w.ten["acme"]
+	base := "/api/v1/tenants/" + string(acme.ID)
+	w.publishFlowOn(c, admin, "acme", mainFlow, "main", "+862000009000")
 	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 2 * time.Second})
 	pops := w.ctrl.pops.Subscribe(acme.ID, 16)
 	defer pops.Close()
@@ -106,25 +124,11 @@ const voicemailFlow = `{"id": "after_hours", "name": "After hours", "start": "vm
 
 func TestFlowVoicemailIsStoredAndNotified(t *testing.T) {
 	w := newWorld(t, "", 5)
-	srv := httptest.NewServer(w.ctrl.mux)
-	t.Cleanup(srv.Close)
-	c := &client{t: t, base: srv.URL}
-	admin := c.login("admin@switchboard.local", "admin-password-123")
+	c, admin := w.apiClient()
 	acme := w.ten["acme"]
 	base := "/api/v1/tenants/" + string(acme.ID)
 	c.must(200, "PUT", base+"/flow-integrations", admin, map[string]any{"mailboxes": []string{"general"}, "endpoints": map[string]any{}, "datasources": map[string]any{}, "lists": []string{}, "calendars": map[string]any{}}, nil)
-	var doc map[string]any
-	if err := json.Unmarshal([]byte(voicemailFlow), &doc); err != nil {
-		t.Fatal(err)
-	}
-	var flow struct{ ID string }
-	c.must(201, "POST", base+"/flows", admin, doc, &flow)
-	c.must(201, "POST", base+"/flows/"+flow.ID+"/versions", admin, map[string]string{"alias": "live"}, nil)
-	c.must(201, "POST", base+"/numbers", admin, map[string]any{"number": "+862000009001", "entry_kind": "flow", "entry_alias": "after_hours"}, nil)
-	waitUntil(t, "the flow number in the plan", func() bool {
-		_, err := w.ctrl.conf.Route(context.Background(), "+862000009001", nil, time.Now())
-		return err == nil
-	})
+	w.publishFlowOn(c, admin, "acme", voicemailFlow, "after_hours", "+862000009001")
 	pops := w.ctrl.pops.Subscribe(acme.ID, 16)
 	defer pops.Close()
 	call, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13800000002", To: "+862000009001"})
@@ -165,26 +169,10 @@ const backFlow = `{"id": "back", "name": "Back", "start": "go",
 
 func TestFlowTransfersToAnotherFlowThenToAQueue(t *testing.T) {
 	w := newWorld(t, "", 5)
-	srv := httptest.NewServer(w.ctrl.mux)
-	t.Cleanup(srv.Close)
-	c := &client{t: t, base: srv.URL}
-	admin := c.login("admin@switchboard.local", "admin-password-123")
+	c, admin := w.apiClient()
 	acme := w.ten["acme"]
-	base := "/api/v1/tenants/" + string(acme.ID)
-	for _, doc := range []string{backFlow, frontFlow} {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(doc), &m); err != nil {
-			t.Fatal(err)
-		}
-		var flow struct{ ID string }
-		c.must(201, "POST", base+"/flows", admin, m, &flow)
-		c.must(201, "POST", base+"/flows/"+flow.ID+"/versions", admin, map[string]string{"alias": "live"}, nil)
-	}
-	c.must(201, "POST", base+"/numbers", admin, map[string]any{"number": "+862000009002", "entry_kind": "flow", "entry_alias": "front"}, nil)
-	waitUntil(t, "the flow number in the plan", func() bool {
-		_, err := w.ctrl.conf.Route(context.Background(), "+862000009002", nil, time.Now())
-		return err == nil
-	})
+	w.publishFlowOn(c, admin, "acme", backFlow, "back", "")
+	w.publishFlowOn(c, admin, "acme", frontFlow, "front", "+862000009002")
 	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
 	call, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13800000003", To: "+862000009002"})
 	if err != nil {
@@ -201,24 +189,9 @@ const toAgentFlow = `{"id": "vip", "name": "VIP", "start": "go",
 
 func TestFlowTransfersToANamedAgent(t *testing.T) {
 	w := newWorld(t, "", 5)
-	srv := httptest.NewServer(w.ctrl.mux)
-	t.Cleanup(srv.Close)
-	c := &client{t: t, base: srv.URL}
-	admin := c.login("admin@switchboard.local", "admin-password-123")
+	c, admin := w.apiClient()
 	acme := w.ten["acme"]
-	base := "/api/v1/tenants/" + string(acme.ID)
-	var m map[string]any
-	if err := json.Unmarshal([]byte(toAgentFlow), &m); err != nil {
-		t.Fatal(err)
-	}
-	var flow struct{ ID string }
-	c.must(201, "POST", base+"/flows", admin, m, &flow)
-	c.must(201, "POST", base+"/flows/"+flow.ID+"/versions", admin, map[string]string{"alias": "live"}, nil)
-	c.must(201, "POST", base+"/numbers", admin, map[string]any{"number": "+862000009003", "entry_kind": "flow", "entry_alias": "vip"}, nil)
-	waitUntil(t, "the flow number in the plan", func() bool {
-		_, err := w.ctrl.conf.Route(context.Background(), "+862000009003", nil, time.Now())
-		return err == nil
-	})
+	w.publishFlowOn(c, admin, "acme", toAgentFlow, "vip", "+862000009003")
 	// 1001 is ready first (idle longest), yet the flow asks for 1002.
 	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
 	w.agentReady("acme", "1002", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
@@ -247,10 +220,7 @@ const lookupFlow = `{"id": "crm_lookup", "name": "CRM lookup", "start": "lookup"
 
 func TestFlowSQLLookupOnAnOperatorDataSource(t *testing.T) {
 	w := newWorld(t, "", 5)
-	srv := httptest.NewServer(w.ctrl.mux)
-	t.Cleanup(srv.Close)
-	c := &client{t: t, base: srv.URL}
-	admin := c.login("admin@switchboard.local", "admin-password-123")
+	c, admin := w.apiClient()
 	acme := w.ten["acme"]
 	base := "/api/v1/tenants/" + string(acme.ID)
 	crm := filepath.Join(t.TempDir(), "crm.db")
@@ -268,18 +238,7 @@ func TestFlowSQLLookupOnAnOperatorDataSource(t *testing.T) {
 	if len(listed) != 1 || listed[0]["dsn"] != nil {
 		t.Fatalf("data sources must be listed without their connection string: %v", listed)
 	}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(lookupFlow), &m); err != nil {
-		t.Fatal(err)
-	}
-	var flow struct{ ID string }
-	c.must(201, "POST", base+"/flows", admin, m, &flow)
-	c.must(201, "POST", base+"/flows/"+flow.ID+"/versions", admin, map[string]string{"alias": "live"}, nil)
-	c.must(201, "POST", base+"/numbers", admin, map[string]any{"number": "+862000009004", "entry_kind": "flow", "entry_alias": "crm_lookup"}, nil)
-	waitUntil(t, "the flow number in the plan", func() bool {
-		_, err := w.ctrl.conf.Route(context.Background(), "+862000009004", nil, time.Now())
-		return err == nil
-	})
+	w.publishFlowOn(c, admin, "acme", lookupFlow, "crm_lookup", "+862000009004")
 	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 2 * time.Second})
 	pops := w.ctrl.pops.Subscribe(acme.ID, 16)
 	defer pops.Close()
