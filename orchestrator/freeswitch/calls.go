@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
@@ -18,7 +19,10 @@ import (
 type call struct {
 	key    orchestrator.Key
 	socket *eslconn.Conn // the call's outbound socket, or nil
-	q      *queue[orchestrator.Event]
+	// socketAll: the socket is also subscribed to socketMisses (beyond
+	// myevents), so all of the call's events come over it, in order.
+	socketAll atomic.Bool
+	q         *queue[orchestrator.Event]
 
 	mu       sync.Mutex
 	waiters  []*waiter
@@ -80,8 +84,8 @@ func (a *Adapter) routeNodeEvent(nodeName string, ev *esl.Event) {
 		a.st.unrouted.Add(1)
 		return
 	}
-	if c.socket != nil && !socketMisses[ev.Name()] {
-		return // the call's own socket delivers it (myevents)
+	if c.socket != nil && (!socketMisses[ev.Name()] || (c.socketAll.Load() && ev.Name() != "CUSTOM")) {
+		return // the call's own socket delivers it (myevents and its extra subscription)
 	}
 	a.dispatch(c, ev, false)
 }

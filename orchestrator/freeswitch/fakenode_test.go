@@ -22,9 +22,12 @@ type fakeNode struct {
 	srv *fakefs.Server
 	seq atomic.Uint64
 
-	mu       sync.Mutex
-	subs     []*fakefs.Session          // inbound sessions subscribed to events
-	sockets  map[string]*fakefs.Session // outbound socket per call
+	mu      sync.Mutex
+	subs    []*fakefs.Session          // inbound sessions subscribed to events
+	sockets map[string]*fakefs.Session // outbound socket per call
+	// extra are event names a socket subscribed beyond myevents (still only
+	// its own call's, as mod_event_socket filters myevents listeners by UUID).
+	extra    map[*fakefs.Session]map[string]bool
 	channels map[string]bool
 	vars     map[string]string
 	playing  map[string]string // uuid -> Event-UUID of a long playback
@@ -62,13 +65,23 @@ func (n *fakeNode) emit(uuid, name string, kv ...string) {
 	f := fakefs.EventFrame("", kv...)
 	n.mu.Lock()
 	targets := append([]*fakefs.Session(nil), n.subs...)
-	if s := n.sockets[uuid]; s != nil && !socketMisses[name] {
+	if s := n.sockets[uuid]; s != nil && (!socketMisses[name] || n.extra[s][name]) {
 		targets = append(targets, s)
 	}
 	n.mu.Unlock()
 	for _, s := range targets {
 		s.Write(f)
 	}
+}
+
+// isSocket reports whether s is a call's outbound socket (n.mu held).
+func (n *fakeNode) isSocket(s *fakefs.Session) bool {
+	for _, so := range n.sockets {
+		if so == s {
+			return true
+		}
+	}
+	return false
 }
 
 var originUUID = regexp.MustCompile(`origination_uuid=([^,}]+)`)
@@ -85,7 +98,17 @@ func (n *fakeNode) handle(s *fakefs.Session, cmd *esl.Frame) {
 	switch verb {
 	case "event", "myevents":
 		n.mu.Lock()
-		if verb == "event" {
+		if verb == "event" && n.isSocket(s) {
+			if n.extra == nil {
+				n.extra = map[*fakefs.Session]map[string]bool{}
+			}
+			if n.extra[s] == nil {
+				n.extra[s] = map[string]bool{}
+			}
+			for _, name := range strings.Fields(rest)[1:] { // after the format
+				n.extra[s][name] = true
+			}
+		} else if verb == "event" {
 			n.subs = append(n.subs, s)
 		}
 		n.mu.Unlock()

@@ -102,12 +102,24 @@ func (a *Adapter) setupSocket(ctx context.Context, conn *eslconn.Conn, cp *atomi
 			return nil, orchestrator.InboundCall{}, err
 		}
 	}
+	// myevents leaves out hold, playback and record events (captures 04,
+	// 05). Subscribing them on the socket too (mod_event_socket still keeps
+	// a myevents listener to its own call) keeps every event of the call on
+	// one connection, in order; if refused they come from the node.
+	if _, err := conn.Run(sctx, command.Event{Format: "json", Listen: socketExtraEvents}); err == nil {
+		c.socketAll.Store(true)
+	} else {
+		a.log.Warn("freeswitch: extra socket events refused; taking them from the node connection", "call", key.String(), "err", err)
+	}
 	in := orchestrator.InboundCall{
 		Key: key, From: data.Get("Caller-Caller-ID-Number"), To: data.Get("Caller-Destination-Number"),
 		Vars: channelVars(data), Events: c.q.out,
 	}
 	return c, in, nil
 }
+
+// socketExtraEvents are subscribed on each outbound socket beyond myevents.
+var socketExtraEvents = []string{"PLAYBACK_START", "PLAYBACK_STOP", "CHANNEL_HOLD", "CHANNEL_UNHOLD", "RECORD_START", "RECORD_STOP"}
 
 // watchSocketCall ends the call when its socket closes, and cancels the
 // handler's context when the call ends.

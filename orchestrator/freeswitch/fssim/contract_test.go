@@ -11,16 +11,13 @@ import (
 )
 
 // TestContract runs the switchtest contract suite against the FreeSWITCH
-// adapter connected to a fresh simulated node for every test. `myevents`
-// carries no PLAYBACK_*, CHANNEL_HOLD/UNHOLD or RECORD_* to an outbound
-// socket (captures 04 and 05), so the adapter takes those for socket calls
-// from the node's inbound connection: confirmations work, but their order
-// against the socket's own events is not guaranteed (a PLAYBACK_STOP can
-// trail the socket's hangup and is then dropped as late). Known gap until
-// the adapter subscribes to them on the socket itself.
+// adapter connected to a fresh simulated node for every test. Every case
+// must pass: `myevents` carries no PLAYBACK_*, CHANNEL_HOLD/UNHOLD or
+// RECORD_* to an outbound socket (captures 04 and 05), so the adapter also
+// subscribes them on the socket, keeping all of a call's events on one
+// connection and in order.
 func TestContract(t *testing.T) {
-	switchtest.Run(t, newAdapterHarness,
-		switchtest.KnownGap("EventsInOrder", "socket calls: PLAYBACK_* arrive over the node connection, unordered against the socket's events"))
+	switchtest.Run(t, newAdapterHarness)
 }
 
 func newAdapterHarness(t *testing.T) switchtest.Harness {
