@@ -110,6 +110,10 @@ func BenchmarkCallPath(b *testing.B) {
 		b.ReportMetric(ms(calls.Percentile(lat.Offer, 99)), "ctrl-offer-p99-ms")
 		b.ReportMetric(ms(calls.Percentile(lat.Bridge, 50)), "ctrl-bridge-p50-ms")
 		b.ReportMetric(ms(calls.Percentile(lat.Bridge, 99)), "ctrl-bridge-p99-ms")
+		b.ReportMetric(ms(calls.Percentile(lat.OfferOwn, 50)), "own-offer-p50-ms")
+		b.ReportMetric(ms(calls.Percentile(lat.OfferOwn, 99)), "own-offer-p99-ms")
+		b.ReportMetric(ms(calls.Percentile(lat.BridgeOwn, 50)), "own-bridge-p50-ms")
+		b.ReportMetric(ms(calls.Percentile(lat.BridgeOwn, 99)), "own-bridge-p99-ms")
 	}
 	b.ReportMetric(float64(up), "calls-up")
 	b.ReportMetric(float64(unbridged), "unbridged")

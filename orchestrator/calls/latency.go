@@ -12,8 +12,9 @@ import (
 // connected) to the first offer's originate, and from the agent's answer to
 // the bridge.
 type latencies struct {
-	mu            sync.Mutex
-	offer, bridge ring
+	mu                  sync.Mutex
+	offer, bridge       ring // including waits for the switch's confirmations
+	offerOwn, bridgeOwn ring // the controller's own part, switch round trips excluded
 }
 
 type ring struct {
@@ -33,9 +34,12 @@ func (r *ring) sorted() []time.Duration {
 	return out
 }
 
-// Latency is a snapshot of the controller's added delays, sorted.
+// Latency is a snapshot of the call path's delays, sorted. Offer and Bridge
+// include the waits for the switch's confirmations (answer, bridge);
+// OfferOwn and BridgeOwn exclude them: the controller's own added delay.
 type Latency struct {
-	Offer, Bridge []time.Duration
+	Offer, Bridge       []time.Duration
+	OfferOwn, BridgeOwn []time.Duration
 }
 
 // Percentile returns the p-th percentile of sorted samples (0 when empty).
@@ -51,17 +55,20 @@ func Percentile(sorted []time.Duration, p float64) time.Duration {
 func (s *Service) Latency() Latency {
 	s.lat.mu.Lock()
 	defer s.lat.mu.Unlock()
-	return Latency{Offer: s.lat.offer.sorted(), Bridge: s.lat.bridge.sorted()}
+	return Latency{Offer: s.lat.offer.sorted(), Bridge: s.lat.bridge.sorted(),
+		OfferOwn: s.lat.offerOwn.sorted(), BridgeOwn: s.lat.bridgeOwn.sorted()}
 }
 
-func (s *Service) observeOffer(d time.Duration) {
+func (s *Service) observeOffer(total, own time.Duration) {
 	s.lat.mu.Lock()
-	s.lat.offer.add(d)
+	s.lat.offer.add(total)
+	s.lat.offerOwn.add(own)
 	s.lat.mu.Unlock()
 }
 
-func (s *Service) observeBridge(d time.Duration) {
+func (s *Service) observeBridge(total, own time.Duration) {
 	s.lat.mu.Lock()
-	s.lat.bridge.add(d)
+	s.lat.bridge.add(total)
+	s.lat.bridgeOwn.add(own)
 	s.lat.mu.Unlock()
 }

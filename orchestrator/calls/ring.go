@@ -62,7 +62,8 @@ func (ss *session) ringAgent(ctx context.Context, agent string, results chan<- r
 		spec.Vars["sip_auto_answer"] = "true" // Call-Info answer-after=0: the phone connects at once
 	}
 	if len(ss.legs) == 1 && ep.AnswerMode != AnswerDesktop {
-		ss.svc.observeOffer(time.Since(ss.started)) // the first offer of the call
+		total := time.Since(ss.started) // the first offer of the call
+		ss.svc.observeOffer(total, total-ss.switchWait)
 	}
 	go func() {
 		defer cancel()

@@ -23,7 +23,10 @@ type session struct {
 	inbox chan message
 	log   *slog.Logger
 
-	started    time.Time // when the session began (the socket was connected), monotonic
+	started time.Time // when the session began (the socket was connected), monotonic
+	// switchWait is time spent waiting for the switch before the first offer
+	// (the answer's confirmation), not the controller's own delay.
+	switchWait time.Duration
 	answeredAt time.Time // when the agent leg's answer was seen
 	caller     CDR
 	agentLeg   *CDR                     // the leg rung last
@@ -73,7 +76,10 @@ func (ss *session) run(ctx context.Context) {
 		ss.runFlow(ctx)
 		return
 	}
-	if err := ss.sw().Answer(ctx, ss.call.Key); err != nil {
+	answerStart := time.Now()
+	err := ss.sw().Answer(ctx, ss.call.Key)
+	ss.switchWait += time.Since(answerStart)
+	if err != nil {
 		ss.endWith(ctx, Failed, "answer failed", err)
 		return
 	}
@@ -417,7 +423,9 @@ func (ss *session) waitCallerEnd(ctx context.Context) {
 // release tells the ACD the agent's work ended (an attended transfer that
 // hands the caller to someone else releases the agent before the call ends).
 func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCaller bool, release func()) {
-	ss.stopHold(ctx)
+	holdStart := time.Now()
+	ss.stopHold(ctx) // waits for the switch to confirm the music stopped
+	holdWait := time.Since(holdStart)
 	now := ss.now()
 	ss.caller.Answered, ss.caller.Agent = now, agent
 	ss.agentLeg.Answered = now
@@ -425,9 +433,10 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 	if ss.route.AnnounceAgent && ep.Extension != "" {
 		_ = ss.sw().Play(ctx, ss.call.Key, orchestrator.Playback{Text: "Agent " + ep.Extension})
 	}
+	bridgeStart := time.Now()
 	err := ss.sw().BridgeCalls(ctx, ss.call.Key, r.leg)
 	if err == nil && !r.seen.IsZero() && !ss.route.AnnounceAgent {
-		ss.svc.observeBridge(time.Since(r.seen))
+		ss.svc.observeBridge(time.Since(r.seen), bridgeStart.Sub(r.seen)-holdWait)
 	}
 	if err != nil {
 		ss.log.Warn("bridge failed", "agent", agent, "err", err)
