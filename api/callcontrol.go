@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/labstack/echo/v5"
@@ -228,14 +230,7 @@ func (s *Server) onOff(c *echo.Context, action string, do func(CallControl, cont
 }
 
 func (s *Server) hangupCall(c *echo.Context) error {
-	cc, id, err := s.ownCall(c)
-	if err != nil {
-		return err
-	}
-	if err := cc.Release(c.Request().Context(), tenantOf(c).ID, id); err != nil {
-		return callError(err)
-	}
-	return s.callDone(c, id, "hangup", "", nil)
+	return s.callAction(c, "hangup", CallControl.Release)
 }
 
 func (s *Server) transferCall(c *echo.Context) error {
@@ -247,17 +242,8 @@ func (s *Server) transferCall(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	switch in.Kind {
-	case "number", "dialplan":
-		if in.Target == "" || len(in.Target) > 64 || !dialable(in.Target) {
-			return errInvalid(FieldError{Field: "target", Problem: "a number or extension: digits, +, * and # only, at most 64"})
-		}
-	case "queue", "agent":
-		if in.Target == "" || len(in.Target) > 64 {
-			return errInvalid(FieldError{Field: "target", Problem: "a queue or agent ID (or queue name), at most 64 characters"})
-		}
-	default:
-		return errInvalid(FieldError{Field: "kind", Problem: "must be number, dialplan, queue or agent"})
+	if err := checkTarget(in, "number", "dialplan", "queue", "agent"); err != nil {
+		return err
 	}
 	if err := cc.Transfer(c.Request().Context(), tenantOf(c).ID, id, calls.TransferTo{Kind: in.Kind, Target: in.Target}); err != nil {
 		return callError(err)
@@ -331,17 +317,8 @@ func (s *Server) consultCall(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	switch in.Kind {
-	case "number":
-		if in.Target == "" || len(in.Target) > 64 || !dialable(in.Target) {
-			return errInvalid(FieldError{Field: "target", Problem: "digits, +, * and # only, at most 64"})
-		}
-	case "agent":
-		if in.Target == "" || len(in.Target) > 64 {
-			return errInvalid(FieldError{Field: "target", Problem: "an agent ID, at most 64 characters"})
-		}
-	default:
-		return errInvalid(FieldError{Field: "kind", Problem: "must be agent or number"})
+	if err := checkTarget(in, "agent", "number"); err != nil {
+		return err
 	}
 	if err := cc.Consult(c.Request().Context(), tenantOf(c).ID, id, calls.TransferTo{Kind: in.Kind, Target: in.Target}); err != nil {
 		return callError(err)
@@ -350,25 +327,38 @@ func (s *Server) consultCall(c *echo.Context) error {
 }
 
 func (s *Server) completeConsult(c *echo.Context) error {
-	cc, id, err := s.ownCall(c)
-	if err != nil {
-		return err
-	}
-	if err := cc.CompleteConsult(c.Request().Context(), tenantOf(c).ID, id); err != nil {
-		return callError(err)
-	}
-	return s.callDone(c, id, "consult_complete", "", nil)
+	return s.callAction(c, "consult_complete", CallControl.CompleteConsult)
 }
 
 func (s *Server) cancelConsult(c *echo.Context) error {
+	return s.callAction(c, "consult_cancel", CallControl.CancelConsult)
+}
+
+// callAction runs a body-less action on a call the caller may act on, and
+// audits it.
+func (s *Server) callAction(c *echo.Context, action string, do func(CallControl, context.Context, tenancy.TenantID, string) error) error {
 	cc, id, err := s.ownCall(c)
 	if err != nil {
 		return err
 	}
-	if err := cc.CancelConsult(c.Request().Context(), tenantOf(c).ID, id); err != nil {
+	if err := do(cc, c.Request().Context(), tenantOf(c).ID, id); err != nil {
 		return callError(err)
 	}
-	return s.callDone(c, id, "consult_cancel", "", nil)
+	return s.callDone(c, id, action, "", nil)
+}
+
+// checkTarget validates a transfer or consult target against the kinds allowed.
+func checkTarget(in TransferRequest, kinds ...string) error {
+	if !slices.Contains(kinds, in.Kind) {
+		return errInvalid(FieldError{Field: "kind", Problem: "must be one of " + strings.Join(kinds, ", ")})
+	}
+	if in.Target == "" || len(in.Target) > 64 {
+		return errInvalid(FieldError{Field: "target", Problem: "required, at most 64 characters"})
+	}
+	if (in.Kind == "number" || in.Kind == "dialplan") && !dialable(in.Target) {
+		return errInvalid(FieldError{Field: "target", Problem: "a number or extension: digits, +, * and # only"})
+	}
+	return nil
 }
 
 func dialable(s string) bool {

@@ -93,16 +93,23 @@ func (s *Service) control() (ControlSwitch, error) {
 	return cs, nil
 }
 
-// Hold puts the caller on hold (the caller hears music) or takes it off.
-func (s *Service) Hold(ctx context.Context, tenant tenancy.TenantID, callID string, on bool) error {
+// connected finds a live call of tenant that has an agent, and the switch's
+// hold/mute/eavesdrop verbs.
+func (s *Service) connected(tenant tenancy.TenantID, callID string) (*session, view, ControlSwitch, error) {
 	ss, v, err := s.lookup(tenant, callID)
 	if err != nil {
-		return err
+		return nil, view{}, nil, err
 	}
 	if v.agent == "" {
-		return ErrNotConnected
+		return nil, view{}, nil, ErrNotConnected
 	}
 	cs, err := s.control()
+	return ss, v, cs, err
+}
+
+// Hold puts the caller on hold (the caller hears music) or takes it off.
+func (s *Service) Hold(ctx context.Context, tenant tenancy.TenantID, callID string, on bool) error {
+	ss, _, cs, err := s.connected(tenant, callID)
 	if err != nil {
 		return err
 	}
@@ -114,14 +121,7 @@ func (s *Service) Hold(ctx context.Context, tenant tenancy.TenantID, callID stri
 
 // Mute mutes or unmutes the agent's microphone toward the caller.
 func (s *Service) Mute(ctx context.Context, tenant tenancy.TenantID, callID string, on bool) error {
-	_, v, err := s.lookup(tenant, callID)
-	if err != nil {
-		return err
-	}
-	if v.agent == "" {
-		return ErrNotConnected
-	}
-	cs, err := s.control()
+	_, v, cs, err := s.connected(tenant, callID)
 	if err != nil {
 		return err
 	}
@@ -189,14 +189,7 @@ func (s *Service) Transfer(ctx context.Context, tenant tenancy.TenantID, callID 
 // call in mode (listen, whisper or barge; OPS-13). It returns when the
 // supervisor answered and the eavesdrop started.
 func (s *Service) Monitor(ctx context.Context, tenant tenancy.TenantID, callID, supervisorAgent string, mode orchestrator.EavesdropMode) (orchestrator.Key, error) {
-	ss, v, err := s.lookup(tenant, callID)
-	if err != nil {
-		return orchestrator.Key{}, err
-	}
-	if v.agent == "" {
-		return orchestrator.Key{}, ErrNotConnected
-	}
-	cs, err := s.control()
+	ss, v, cs, err := s.connected(tenant, callID)
 	if err != nil {
 		return orchestrator.Key{}, err
 	}
