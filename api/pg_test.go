@@ -1,53 +1,15 @@
 package api
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"testing"
 
-	"github.com/jmoiron/sqlx"
+	"github.com/switchboard-cc/switchboard/internal/pgtest"
 )
-
-// postgresURL returns SWITCHBOARD_TEST_POSTGRES or skips (fails when
-// SWITCHBOARD_REQUIRE_POSTGRES=1).
-func postgresURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv("SWITCHBOARD_TEST_POSTGRES")
-	if u == "" {
-		if os.Getenv("SWITCHBOARD_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("SWITCHBOARD_REQUIRE_POSTGRES=1 but SWITCHBOARD_TEST_POSTGRES is unset")
-		}
-		t.Skip("PostgreSQL half skipped: set SWITCHBOARD_TEST_POSTGRES to a postgres:// URL")
-	}
-	return u
-}
 
 // newEnvPostgres is newEnv on a fresh PostgreSQL schema, dropped afterwards.
 func newEnvPostgres(t testing.TB) *env {
 	t.Helper()
-	base := postgresURL(t)
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "sb_api_test_" + hex.EncodeToString(b)
-	admin, err := sqlx.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`) })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return newEnvURL(t, u.String())
+	return newEnvURL(t, pgtest.SchemaURL(t, "sb_api_test"))
 }
 
 // TestPostgresIsolationAndSuspension runs the isolation walk and the status
@@ -77,7 +39,7 @@ func TestPostgresIsolationAndSuspension(t *testing.T) {
 // TestPostgres runs the behaviour that depends on the database (locks,
 // uniqueness, transactions, quotas under concurrency) on PostgreSQL too.
 func TestPostgres(t *testing.T) {
-	postgresURL(t)
+	pgtest.BaseURL(t)
 	for name, run := range map[string]func(*testing.T, *env){
 		"HappyPaths": testHappyPaths, "IdempotentCreateReplays": testIdempotentCreateReplays,
 		"ConcurrentIdempotentRetries": testConcurrentIdempotentRetries, "FailedLogins": testFailedLoginsSlowDownThenLock,

@@ -2,18 +2,15 @@ package flowrun
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/switchboard-cc/switchboard/internal/pgtest"
 	"github.com/switchboard-cc/switchboard/ivrflows"
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
@@ -22,33 +19,7 @@ import (
 // (fails when SWITCHBOARD_REQUIRE_POSTGRES=1).
 func postgresDB(t *testing.T) *sql.DB {
 	t.Helper()
-	base := os.Getenv("SWITCHBOARD_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("SWITCHBOARD_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("SWITCHBOARD_REQUIRE_POSTGRES=1 but SWITCHBOARD_TEST_POSTGRES is unset")
-		}
-		t.Skip("PostgreSQL half skipped: set SWITCHBOARD_TEST_POSTGRES to a postgres:// URL")
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "sb_flowrun_test_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`) })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := sql.Open("pgx", u.String())
+	db, err := sql.Open("pgx", pgtest.SchemaURL(t, "sb_flowrun_test"))
 	if err != nil {
 		t.Fatal(err)
 	}
