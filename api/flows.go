@@ -113,8 +113,11 @@ func errFlowInvalid(msg string, problems []ivrflows.ValidationError) *Error {
 }
 
 // draftAnswer answers a save: the flow when valid, else 422 with the
-// problems (the draft is kept; it cannot be published until fixed).
+// problems (the draft is kept; it cannot be published until fixed). The
+// save is done, so even the 422 is replayed to a retry with the same
+// Idempotency-Key (markCommitted).
 func draftAnswer(c *echo.Context, status int, f store.Flow) error {
+	markCommitted(c)
 	c.Response().Header().Set("Location", apiPrefix+"/tenants/"+string(f.TenantID)+"/flows/"+f.ID)
 	if !f.DraftValid {
 		return errFlowInvalid("draft saved with problems", f.DraftErrors)

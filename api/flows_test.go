@@ -326,3 +326,34 @@ func TestGetFlowRevalidates(t *testing.T) {
 	}
 	e.problems(e.do("POST", f.base+"/flows/"+fl.ID+"/versions", f.admin, nil), 422)
 }
+
+// TestFlowCreateInvalidDraftIdempotent: an invalid draft is saved and
+// answered 422, so a retry with the same Idempotency-Key must replay that
+// answer (body and Location) instead of trying to create the flow again.
+func TestFlowCreateInvalidDraftIdempotent(t *testing.T) { bothDBs(t, flowCreateInvalidDraftIdempotent) }
+
+func flowCreateInvalidDraftIdempotent(t *testing.T, e *env) {
+	f := e.flowTenant("acme", 2)
+	bad := strings.Replace(salesFlow("main", "Hello"), `"queue": "sales"`, `"queue": "billing"`, 1)
+	first := e.do("POST", f.base+"/flows", f.admin, bad, "Idempotency-Key", "f1")
+	e.problems(first, 422)
+	loc := first.header.Get("Location")
+	if loc == "" {
+		t.Fatalf("no Location: %s", first)
+	}
+	again := e.do("POST", f.base+"/flows", f.admin, bad, "Idempotency-Key", "f1")
+	if again.status != 422 || string(again.body) != string(first.body) || again.header.Get("Location") != loc ||
+		again.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("retry not replayed: %s (Location %q, want %q)", again, again.header.Get("Location"), loc)
+	}
+	other := strings.Replace(bad, "Hello", "Welcome", 1)
+	if r := e.do("POST", f.base+"/flows", f.admin, other, "Idempotency-Key", "f1"); r.status != 422 ||
+		r.errCode() != "idempotency_key_reused" {
+		t.Fatalf("same key, other body: %s", r)
+	}
+	var page Page[store.Flow]
+	e.must(e.do("GET", f.base+"/flows", f.admin, nil), 200, &page)
+	if len(page.Items) != 1 || !strings.HasSuffix(loc, "/flows/"+page.Items[0].ID) {
+		t.Fatalf("%d flows after retries (Location %s), want the one it names", len(page.Items), loc)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 
@@ -17,10 +18,12 @@ const (
 )
 
 // withIdempotency makes a creating POST safe to retry: the first request
-// with an Idempotency-Key claims it, and its 2xx response is stored and
-// replayed for every retry (same principal, key and body), so no second
-// object is made. The same key with another body is refused (422); while the
-// first request runs, a retry gets 409. A failed request releases the key.
+// with an Idempotency-Key claims it, and its answer is stored and replayed
+// for every retry (same principal, key and body), so no second object is
+// made. The answer stored is a 2xx, or any answer of a request marked
+// committed (see markCommitted). The same key with another body is refused
+// (422); while the first request runs, a retry gets 409. Any other failed
+// request releases the key, so the corrected request can use it.
 func (s *Server) withIdempotency(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		key := c.Request().Header.Get(headerIdempotencyKey)
@@ -41,16 +44,29 @@ func (s *Server) withIdempotency(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		if rec.Done {
-			c.Response().Header().Set(headerReplayed, "true")
-			return c.JSONBlob(rec.StatusCode, rec.Body)
+			return replay(c, rec.StatusCode, rec.Body)
 		}
 		return s.runIdempotent(c, next, scope, key)
 	}
 }
 
+// markCommitted records that the handler's side effect is done, whatever it
+// answers next. A handler that saves something and still answers an error
+// (a flow draft saved with problems is a 422) calls it, so that answer is
+// stored and replayed like a 2xx: releasing the key would let a retry run
+// the handler again and make or change the object a second time.
+func markCommitted(c *echo.Context) { c.Set(ctxCommitted, true) }
+
+const ctxCommitted = "idempotency.committed"
+
+func committed(c *echo.Context) bool {
+	done, _ := c.Get(ctxCommitted).(bool)
+	return done
+}
+
 // runIdempotent runs the handler with its response teed, then stores a 2xx
-// response or releases the key, even if the handler panicked or the client
-// went away (the bookkeeping outlives the request's context).
+// or committed answer or releases the key, even if the handler panicked or
+// the client went away (the bookkeeping outlives the request's context).
 func (s *Server) runIdempotent(c *echo.Context, next echo.HandlerFunc, scope, key string) (err error) {
 	orig := c.Response()
 	tee := &teeWriter{ResponseWriter: orig}
@@ -66,15 +82,48 @@ func (s *Server) runIdempotent(c *echo.Context, next echo.HandlerFunc, scope, ke
 			s.log.Error("releasing idempotency key", "request_id", requestID(c), "err", aerr)
 		}
 	}()
-	if err = next(c); err != nil || tee.status < 200 || tee.status > 299 {
+	err = next(c)
+	if err != nil && committed(c) {
+		s.handleError(c, err) // render it into the tee now; observe sees it written
+	}
+	if !committed(c) && (err != nil || tee.status < 200 || tee.status > 299) {
 		return err
 	}
-	if cerr := s.store.CompleteIdempotent(ctx, scope, key, tee.status, tee.body.Bytes()); cerr != nil {
+	answer := encodeAnswer(tee.Header().Get("Location"), tee.body.Bytes())
+	if cerr := s.store.CompleteIdempotent(ctx, scope, key, tee.status, answer); cerr != nil {
 		s.log.Error("storing idempotent response", "request_id", requestID(c), "err", cerr)
-		return nil // the object exists and the client has its answer; only replay is lost
+		return err // the client has its answer; only replay is lost
 	}
 	stored = true
-	return nil
+	return err
+}
+
+// storedAnswer is what the store keeps as a key's body: the answer's body
+// and the headers a retry needs (Location names a flow saved with a 422).
+// The marker tells it from the bare bodies stored before headers were kept.
+type storedAnswer struct {
+	Marker   int    `json:"idempotent_answer"`
+	Location string `json:"location,omitempty"`
+	Body     []byte `json:"body"`
+}
+
+func encodeAnswer(location string, body []byte) []byte {
+	b, _ := json.Marshal(storedAnswer{Marker: 1, Location: location, Body: body}) // cannot fail
+	return b
+}
+
+// replay answers a retry with the stored answer.
+func replay(c *echo.Context, status int, stored []byte) error {
+	var a storedAnswer
+	if json.Unmarshal(stored, &a) != nil || a.Marker != 1 {
+		a = storedAnswer{Body: stored} // a bare body
+	}
+	h := c.Response().Header()
+	h.Set(headerReplayed, "true")
+	if a.Location != "" {
+		h.Set("Location", a.Location)
+	}
+	return c.JSONBlob(status, a.Body)
 }
 
 func idempotencyScope(p *principal) string {

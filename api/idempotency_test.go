@@ -1,10 +1,12 @@
 package api
 
 import (
-	"github.com/labstack/echo/v5"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/labstack/echo/v5"
 
 	"github.com/switchboard-cc/switchboard/store"
 	"github.com/switchboard-cc/switchboard/tenancy"
@@ -45,6 +47,26 @@ func TestIdempotentFailureReleasesKey(t *testing.T) {
 	r := e.do("POST", f.base+"/skills", f.admin, store.SkillInput{Name: "x"}, "Idempotency-Key", strings.Repeat("k", 300))
 	if r.status != 400 || !strings.Contains(string(r.body), "Idempotency-Key") {
 		t.Fatalf("overlong key: %s", r)
+	}
+}
+
+// TestIdempotentRejectedBeforeWorkReleasesKey: a flow create refused before
+// anything is saved (the body is not JSON) keeps no answer under its key, so
+// the corrected request with the same key runs (here: its draft is saved
+// with problems) instead of being called a reuse of the key.
+func TestIdempotentRejectedBeforeWorkReleasesKey(t *testing.T) {
+	e := newEnv(t)
+	f := e.flowTenant("acme", 2)
+	if r := e.do("POST", f.base+"/flows", f.admin, `{"id": `, "Idempotency-Key", "j1"); r.status != 400 ||
+		r.header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("malformed JSON: %s", r)
+	}
+	bad := strings.Replace(salesFlow("main", "Hello"), `"queue": "sales"`, `"queue": "billing"`, 1)
+	e.problems(e.do("POST", f.base+"/flows", f.admin, bad, "Idempotency-Key", "j1"), 422)
+	var page Page[store.Flow]
+	e.must(e.do("GET", f.base+"/flows", f.admin, nil), 200, &page)
+	if len(page.Items) != 1 {
+		t.Fatalf("%d flows, want 1", len(page.Items))
 	}
 }
 
@@ -97,5 +119,29 @@ func TestIdempotencyKeyReleasedAfterPanic(t *testing.T) {
 	again := e.do("POST", f.base+"/flaky", f.admin, "{}", "Idempotency-Key", "p1")
 	if string(again.body) != string(first.body) || calls != 2 {
 		t.Fatalf("replay %s after %d calls", again, calls)
+	}
+}
+
+// TestReplayStoredAnswer: an answer stored with its Location replays both;
+// a bare body (stored before headers were kept) replays as it is.
+func TestReplayStoredAnswer(t *testing.T) {
+	for name, tc := range map[string]struct {
+		stored         []byte
+		body, location string
+	}{
+		"with Location": {encodeAnswer("/api/v1/tenants/t/flows/f", []byte(`{"error":{}}`)), `{"error":{}}`, "/api/v1/tenants/t/flows/f"},
+		"no Location":   {encodeAnswer("", []byte(`{"id":"x"}`)), `{"id":"x"}`, ""},
+		"bare body":     {[]byte(`{"id":"x","body":"not base64"}`), `{"id":"x","body":"not base64"}`, ""},
+		"bare list":     {[]byte(`[1]`), `[1]`, ""},
+	} {
+		rec := httptest.NewRecorder()
+		c := echo.New().NewContext(httptest.NewRequest("POST", "/", nil), rec)
+		if err := replay(c, 422, tc.stored); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Code != 422 || rec.Body.String() != tc.body || rec.Header().Get("Location") != tc.location ||
+			rec.Header().Get("Idempotent-Replayed") != "true" {
+			t.Errorf("%s: %d %s Location %q", name, rec.Code, rec.Body, rec.Header().Get("Location"))
+		}
 	}
 }
