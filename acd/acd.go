@@ -160,9 +160,6 @@ func (d *ACD) SetQueue(now time.Time, cfg QueueConfig) ([]Decision, error) {
 	q, ok := d.queues[cfg.ID]
 	if !ok {
 		q = &queue{classes: map[classKey][]*class{}}
-		for m := range q.ready {
-			q.ready[m].med = Medium(m)
-		}
 		d.queues[cfg.ID] = q
 	}
 	q.cfg, q.primary = cfg, primary
@@ -177,7 +174,7 @@ func (d *ACD) rekeyQueue(q *queue) {
 	for m := range q.ready {
 		h := &q.ready[m]
 		for i := range h.h {
-			h.h[i].k1, h.h[i].k2 = d.agentKey(h.h[i].m)
+			h.h[i].k1, h.h[i].k2 = d.agentKey(q.slots[h.h[i].slot])
 		}
 		for i := len(h.h)/2 - 1; i >= 0; i-- {
 			h.down(i)
@@ -266,12 +263,14 @@ func (d *ACD) SetAgent(now time.Time, p AgentProfile) ([]Decision, error) {
 // detach takes a out of its queues' indexes and counts.
 func (d *ACD) detach(a *agent) {
 	for _, m := range a.mems {
-		for med := range m.pos {
-			if m.pos[med] >= 0 {
-				m.q.ready[med].removeAt(int(m.pos[med]))
+		for med := range m.q.ready {
+			if pos := m.pos(Medium(med)); pos >= 0 {
+				m.q.ready[med].removeAt(int(pos))
 			}
 		}
 		m.q.members = slices.DeleteFunc(m.q.members, func(x *membership) bool { return x == m })
+		m.q.slots[m.slot] = nil
+		m.q.free = append(m.q.free, m.slot)
 		m.q.byState[a.state]--
 		if a.state != LoggedOut {
 			m.q.loggedIn--
@@ -287,8 +286,13 @@ func (d *ACD) attach(a *agent, queues []Membership) {
 			continue
 		}
 		m := &membership{a: a, q: q, priority: pm.Priority, tier: pm.Tier}
-		for i := range m.pos {
-			m.pos[i] = -1
+		if n := len(q.free); n > 0 {
+			m.slot = q.free[n-1]
+			q.free = q.free[:n-1]
+			q.slots[m.slot] = m
+		} else {
+			m.slot = int32(len(q.slots))
+			q.slots = append(q.slots, m)
 		}
 		a.mems = append(a.mems, m)
 		q.members = append(q.members, m)
@@ -340,7 +344,7 @@ func (d *ACD) reindex(a *agent) {
 	for _, m := range a.mems {
 		for med := Medium(0); med < numMedia; med++ {
 			h := &m.q.ready[med]
-			pos := m.pos[med]
+			pos := m.pos(med)
 			if !m.q.serves[med] || !a.canTake(med) {
 				if pos >= 0 {
 					h.removeAt(int(pos))
@@ -354,7 +358,7 @@ func (d *ACD) reindex(a *agent) {
 				}
 				h.removeAt(int(pos))
 			}
-			h.push(agentEntry{k1: k1, k2: k2, m: m})
+			h.push(agentEntry{k1: k1, k2: k2, ord: a.ord, slot: m.slot})
 		}
 	}
 }

@@ -68,10 +68,15 @@ func (h waitHeap) down(i int) bool {
 	return i > start
 }
 
-// agentEntry is one ready agent in a queue's index for one medium.
+// agentEntry is one ready agent in a queue's index for one medium. It holds
+// everything the heap compares, and the heap's positions live in the heap
+// (pos, by membership slot): sifting touches only the queue's own arrays,
+// never the agents' records scattered over the heap, which is what keeps a
+// routing step cheap once tens of thousands of agents outgrow the CPU caches.
 type agentEntry struct {
 	k1, k2 int64
-	m      *membership // final tie-break: m.a.ord, the agent configured first
+	ord    int32 // final tie-break: the agent configured first
+	slot   int32 // the membership's slot in its queue (queue.slots)
 }
 
 func agentLess(a, b *agentEntry) bool {
@@ -81,19 +86,31 @@ func agentLess(a, b *agentEntry) bool {
 	if a.k2 != b.k2 {
 		return a.k2 < b.k2
 	}
-	return a.m.a.ord < b.m.a.ord
+	return a.ord < b.ord
 }
 
 // agentHeap orders a queue's available agents for one medium by the queue's
-// strategy key (smallest first). membership.pos[medium] tracks each entry.
+// strategy key (smallest first). pos[slot] is each member's index in h, -1
+// (or beyond len(pos)) when it is not in the heap.
 type agentHeap struct {
-	med Medium
 	h   []agentEntry
+	pos []int32
 }
 
-func (h *agentHeap) setPos(i int) { h.h[i].m.pos[h.med] = int32(i) }
+func (h *agentHeap) setPos(i int) { h.pos[h.h[i].slot] = int32(i) }
+
+// position is the heap index of the member in slot, or -1.
+func (h *agentHeap) position(slot int32) int32 {
+	if int(slot) >= len(h.pos) {
+		return -1
+	}
+	return h.pos[slot]
+}
 
 func (h *agentHeap) push(e agentEntry) {
+	for int(e.slot) >= len(h.pos) {
+		h.pos = append(h.pos, -1)
+	}
 	h.h = append(h.h, e)
 	i := len(h.h) - 1
 	h.setPos(i)
@@ -114,7 +131,7 @@ func (h *agentHeap) removeAt(i int) agentEntry {
 			h.up(i)
 		}
 	}
-	e.m.pos[h.med] = -1
+	h.pos[e.slot] = -1
 	return e
 }
 

@@ -64,6 +64,8 @@ type queue struct {
 	nonEmpty []*class
 	waiting  int
 	members  []*membership // configured members
+	slots    []*membership // by membership.slot; nil where free
+	free     []int32       // free slots, reused first
 	loggedIn int
 	byState  [numStates]int
 	rrSeq    int64
@@ -77,8 +79,11 @@ type membership struct {
 	priority int
 	tier     int
 	rr       int64 // round robin: the queue's sequence at this agent's last offer
-	pos      [numMedia]int32
+	slot     int32 // index in q.slots and in q.ready[*].pos
 }
+
+// pos is m's index in its queue's ready heap for med, or -1.
+func (m *membership) pos(med Medium) int32 { return m.q.ready[med].position(m.slot) }
 
 // agent is one agent's state.
 type agent struct {

@@ -429,7 +429,7 @@ func (p *propState) check() {
 		}
 		for _, m := range a.mems {
 			for med := Medium(0); med < numMedia; med++ {
-				if (m.pos[med] >= 0) != (m.q.serves[med] && a.canTake(med)) {
+				if (m.pos(med) >= 0) != (m.q.serves[med] && a.canTake(med)) {
 					rt.Fatalf("agent %s index for %s/%s out of date", a.prof.ID, m.q.cfg.ID, med)
 				}
 			}

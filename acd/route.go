@@ -74,8 +74,8 @@ func (d *ACD) findAgent(x *interaction) *agent {
 	if x.q.cfg.Strategy == Random && len(h.h) > 0 {
 		// A few seeded probes: uniform among ready agents when they qualify.
 		for range randomProbes {
-			if e := &h.h[uint64(d.random())%uint64(len(h.h))]; eligible(e.m, x) {
-				return e.m.a
+			if m := x.q.slots[h.h[uint64(d.random())%uint64(len(h.h))].slot]; eligible(m, x) {
+				return m.a
 			}
 		}
 	}
@@ -86,9 +86,9 @@ func (d *ACD) findAgent(x *interaction) *agent {
 	f.push(0)
 	for len(f.idx) > 0 {
 		i := f.pop()
-		if e := &h.h[i]; eligible(e.m, x) {
+		if m := x.q.slots[h.h[i].slot]; eligible(m, x) {
 			d.frontier = f.idx
-			return e.m.a
+			return m.a
 		}
 		for c := 2*i + 1; c <= 2*i+2 && c < int32(len(h.h)); c++ {
 			f.push(c)
@@ -145,8 +145,8 @@ func (f *frontier) pop() int32 {
 func (d *ACD) ringAll(x *interaction) bool {
 	var to []*agent
 	for _, e := range x.q.ready[x.pub.Medium].h {
-		if eligible(e.m, x) {
-			to = append(to, e.m.a)
+		if m := x.q.slots[e.slot]; eligible(m, x) {
+			to = append(to, m.a)
 		}
 	}
 	if len(to) == 0 {
