@@ -168,7 +168,21 @@ func (o *Owner) Position(ctx context.Context, interaction string) (pos int, ewt 
 	return pos, ewt, err
 }
 
-// Sync returns once every event sent before it was applied.
+// Sync returns once every event sent before it was applied and the store
+// writes they caused (history, snapshots) were carried out by the writer.
 func (o *Owner) Sync(ctx context.Context) error {
-	return o.do(ctx, func(time.Time, *acd.ACD) ([]acd.Decision, error) { return nil, nil })
+	written := make(chan struct{})
+	err := o.do(ctx, func(time.Time, *acd.ACD) ([]acd.Decision, error) {
+		o.write(func(context.Context) { close(written) }) // after every write queued so far
+		return nil, nil
+	})
+	if err != nil {
+		return err
+	}
+	select {
+	case <-written:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
