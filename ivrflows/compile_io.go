@@ -137,6 +137,9 @@ func atoi(s string) int {
 	return n
 }
 
+// isSecret reports whether the flow declares name secret.
+func (c *compiler) isSecret(name string) bool { return c.f.Variables[name].Secret }
+
 func compileQueue(c *compiler, p *QueueParams) {
 	c.queue = true
 	if !c.cat.hasQueue(p.Queue) {
@@ -152,6 +155,11 @@ func compileQueue(c *compiler, p *QueueParams) {
 		c.errf("timeout_s must be between 0 and 86400")
 	}
 	p.data = c.exprMap(p.Data, "call data")
+	for _, k := range sortedKeys(p.data) {
+		if p.data[k].reads(c.isSecret) {
+			p.secretData = append(p.secretData, k)
+		}
+	}
 }
 
 var phoneNumberRe = regexp.MustCompile(`^\+?[0-9]{2,20}$`)

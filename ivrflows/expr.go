@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
 )
 
@@ -81,6 +82,18 @@ func (e *Expr) Eval(env map[string]any) (out any, err error) {
 		return nil, fmt.Errorf("expression %q: %w: result longer than %d bytes", e.Source, ErrExprLimit, MaxStringResult)
 	}
 	return out, nil
+}
+
+// reads reports whether the expression reads a variable for which match
+// is true (a field of a value, body.pin, is not a variable).
+func (e *Expr) reads(match func(name string) bool) bool {
+	if e == nil {
+		return false
+	}
+	return ast.Find(e.prog.Node(), func(n ast.Node) bool {
+		id, ok := n.(*ast.IdentifierNode)
+		return ok && match(id.Value)
+	}) != nil
 }
 
 func firstLine(s string) string {

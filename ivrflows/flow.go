@@ -22,7 +22,8 @@ type Variable struct {
 	Type    VarType `json:"type"`
 	Default any     `json:"default,omitempty"`
 	// Secret keeps the value out of traces (a PIN, a card number): the trace
-	// says the variable was set, not to what.
+	// says the variable was set, not to what. Queue data reading it shows
+	// SecretMask too; the flow itself (HTTP, SQL, conditions) sees the value.
 	Secret bool `json:"secret,omitempty"`
 }
 

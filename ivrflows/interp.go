@@ -74,8 +74,14 @@ type State struct {
 	Error     string         `json:"error,omitempty"`
 }
 
-// SecretMask stands for the value of a secret variable in traces.
+// SecretMask stands for the value of a secret variable in traces and in
+// queue data that reads one.
 const SecretMask = "******"
+
+// Secret reports whether the flow declared variable name secret. The value
+// works inside the flow; whoever carries the flow's variables out of it
+// (a runner's outcome) shows SecretMask instead.
+func (p *Program) Secret(name string) bool { return p.secret[name] }
 
 // VarChange is a variable a node set.
 type VarChange struct {
@@ -299,6 +305,9 @@ func (r *run) set(name string, v any) error {
 		t = SystemVariables[name]
 	}
 	cv, err := coerce(v, t)
+	if err != nil && r.p.secret[name] {
+		return fmt.Errorf("variable %s: the value is not a %s", name, t) // the error lands in the trace
+	}
 	if err != nil {
 		return fmt.Errorf("variable %s: %w", name, err)
 	}

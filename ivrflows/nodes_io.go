@@ -55,6 +55,9 @@ func (r *run) queue(p *QueueParams) next {
 	if err != nil {
 		return next{err: err}
 	}
+	for _, k := range p.secretData {
+		data[k] = SecretMask // the agent's screen is no place for a PIN
+	}
 	r.emit(Queue{Queue: p.Queue, Priority: prio, Skills: p.Skills, Data: data,
 		Timeout: time.Duration(p.TimeoutS) * time.Second})
 	return next{wait: waitQueue}

@@ -417,15 +417,30 @@ func TestNodesPerCallCap(t *testing.T) {
 func TestSecretVariablesStayOutOfTraces(t *testing.T) {
 	doc := flowJSON(`"x": {"type": "string", "secret": true}`,
 		`{"id": "c", "type": "collect", "params": {"variable": "x", "mode": "fixed", "length": 4}, "exits": {"ok": "q", "fail": "end"}}`,
-		`{"id": "q", "type": "queue", "params": {"queue": "sales", "data": {"pin": "x"}}, "exits": {"done": "end", "failed": "end"}}`, hangupNode)
+		`{"id": "q", "type": "queue", "params": {"queue": "sales", "data": {"pin": "x", "hint": "'PIN ' + x[2:]", "ok": "len(x) == 4", "caller": "caller"}},
+		  "exits": {"done": "end", "failed": "end"}}`, hangupNode)
 	d := startFlow(t, doc)
 	d.keys("1234")
-	d.want(Queue{Queue: "sales", Data: map[string]string{"pin": "1234"}}) // the value still works
+	// Queue data goes to the agent's screen: whatever reads x is masked.
+	d.want(Queue{Queue: "sales", Data: map[string]string{"pin": SecretMask, "hint": SecretMask, "ok": SecretMask, "caller": "+8613800000001"}})
+	if d.s.Vars["x"] != "1234" || !d.p.Secret("x") || d.p.Secret("caller") {
+		t.Errorf("the value must still work in the flow: vars %v", d.s.Vars)
+	}
 	if got := d.trace[0].Set; len(got) != 1 || got[0] != (VarChange{"x", SecretMask}) {
 		t.Fatalf("trace shows %v", got)
 	}
 	if b, _ := json.Marshal(d.trace); strings.Contains(string(b), "1234") {
 		t.Fatalf("secret in trace: %s", b)
+	}
+}
+
+func TestSecretValueStaysOutOfErrors(t *testing.T) {
+	doc := flowJSON(`"card": {"type": "number", "secret": true}`,
+		`{"id": "a", "type": "set", "params": {"assign": [{"var": "card", "expr": "'4111-1111'"}]}, "exits": {"next": "end"}}`, hangupNode)
+	d := startFlow(t, doc)
+	d.ended(OutcomeError)
+	if b, _ := json.Marshal(d.trace); strings.Contains(string(b), "4111") || !strings.Contains(d.s.Error, "card") {
+		t.Errorf("error %q, trace %s", d.s.Error, b)
 	}
 }
 

@@ -166,8 +166,9 @@ type QueueParams struct {
 	Data         map[string]string `json:"data,omitempty"` // key -> expression
 	TimeoutS     int               `json:"timeout_s,omitempty"`
 
-	priority *Expr
-	data     map[string]*Expr
+	priority   *Expr
+	data       map[string]*Expr
+	secretData []string // keys of data that read a secret variable: masked
 }
 
 // Transfer targets.

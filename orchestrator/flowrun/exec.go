@@ -47,7 +47,7 @@ func (in *instance) exec(ctx context.Context, cmd ivrflows.Command) {
 	case ivrflows.Lookup:
 		in.result(ctx, in.doLookup(ctx, c))
 	case ivrflows.Queue:
-		in.handoff = &Outcome{Kind: HandOffQueue, Queue: c}
+		in.handoff = &Outcome{Kind: HandOffQueue, Queue: in.publicQueue(c)}
 	case ivrflows.Transfer:
 		in.handoff = &Outcome{Kind: HandOffTransfer, Transfer: c}
 	case ivrflows.Record:

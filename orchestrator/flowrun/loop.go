@@ -77,7 +77,7 @@ func (in *instance) loop(ctx context.Context, res ivrflows.Result) (Outcome, err
 // absorb records a step's trace and carries out its commands.
 func (in *instance) absorb(ctx context.Context, res ivrflows.Result) {
 	in.traced += len(res.Trace)
-	in.trace.add(res.Trace, in.r.cfg.Clock.Now())
+	in.trace.add(in.publicTrace(res.Trace), in.r.cfg.Clock.Now())
 	for _, cmd := range res.Commands {
 		in.exec(ctx, cmd)
 	}
@@ -200,7 +200,7 @@ func (in *instance) suspend(ctx context.Context) Outcome {
 	}
 	in.r.stats.suspend(in.key(), in.call.Key.Node)
 	in.susp = &Suspended{inst: in}
-	o.Suspend, o.Vars, o.Trace = in.susp, copyVars(in.state.Vars), in.traced
+	o.Suspend, o.Vars, o.Trace = in.susp, in.publicVars(), in.traced
 	in.log.Info("flowrun: hand-off", "kind", o.Kind.String())
 	return o
 }
@@ -215,12 +215,9 @@ func (in *instance) end(ctx context.Context, result ivrflows.Outcome, msg string
 	in.flush(ctx)
 	in.r.stats.end(in.key(), in.call.Key.Node, result, in.completed)
 	in.completed = true
-	vars := map[string]any(nil)
-	if in.state != nil {
-		vars = copyVars(in.state.Vars)
-	}
+	msg = scrub(msg, in.secretValues())
 	in.log.Info("flowrun: flow ended", "outcome", string(result), "error", msg)
-	return Outcome{Kind: Ended, Result: result, Error: msg, Vars: vars, Trace: in.traced}
+	return Outcome{Kind: Ended, Result: result, Error: msg, Vars: in.publicVars(), Trace: in.traced}
 }
 
 func (in *instance) nodeID() string {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/ivrflows"
@@ -128,7 +127,7 @@ type Outcome struct {
 	Error    string            // Ended with error: the interpreter's message
 	Queue    ivrflows.Queue    // HandOffQueue: queue, priority, skills, data for the agent's screen
 	Transfer ivrflows.Transfer // HandOffTransfer
-	Vars     map[string]any    // the flow's variables now (a copy)
+	Vars     map[string]any    // the flow's variables now (a copy; secret ones masked: secret.go)
 	Trace    int               // trace entries produced so far
 	Suspend  *Suspended        // hand-offs: the flow waiting for the session
 }
@@ -192,7 +191,7 @@ func (r *Runner) Resume(ctx context.Context, s *Suspended, input ivrflows.Input)
 	if q, ok := input.(ivrflows.QueueResult); ok && q.Answered && !res.Done {
 		in.absorb(ctx, res)
 		in.susp = &Suspended{inst: in}
-		return Outcome{Kind: AgentLeg, Suspend: in.susp, Vars: copyVars(in.state.Vars), Trace: in.traced}, nil
+		return Outcome{Kind: AgentLeg, Suspend: in.susp, Vars: in.publicVars(), Trace: in.traced}, nil
 	}
 	r.stats.resume(in.key(), in.call.Key.Node)
 	if _, hung := input.(ivrflows.CallerHangup); hung {
@@ -212,5 +211,3 @@ func missingOf(call orchestrator.InboundCall, prog *ivrflows.Program, meta Meta)
 	}
 	return ""
 }
-
-func copyVars(v map[string]any) map[string]any { return maps.Clone(v) }
