@@ -4,9 +4,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator/flowrun"
 )
 
 // setting is one configuration value. Its value comes from the command-line
@@ -97,6 +100,7 @@ type serveConfig struct {
 	ShutdownTimeout time.Duration
 	ESLListen       string
 	ReloadEvery     time.Duration
+	FlowHTTPAllow   []netip.Prefix // private prefixes flow HTTP nodes may reach
 }
 
 func serveSettings(fs *flag.FlagSet) *settings {
@@ -112,6 +116,7 @@ func serveSettings(fs *flag.FlagSet) *settings {
 	ss.add("shutdown-timeout", "15s", "how long to wait for requests and calls to finish on SIGTERM", false)
 	ss.add("esl-listen", "127.0.0.1:8084", "address where FreeSWITCH's socket application connects for each call (outbound ESL)", false)
 	ss.add("reload-every", "2s", "how often call configuration (numbers, agents, domains) is reloaded from the database", false)
+	ss.add("flow-http-allow", "", "comma-separated CIDR prefixes that flow HTTP nodes may reach although private, e.g. 10.20.0.0/16,192.168.5.0/24; loopback and link-local only if listed", false)
 	return ss
 }
 
@@ -149,6 +154,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	}
 	if cfg.ReloadEvery <= 0 {
 		return cfg, fmt.Errorf("setting reload-every (SWITCHBOARD_RELOAD_EVERY): must be positive")
+	}
+	if cfg.FlowHTTPAllow, err = flowrun.ParseAllowList(ss.str("flow-http-allow")); err != nil {
+		return cfg, fmt.Errorf("setting flow-http-allow (SWITCHBOARD_FLOW_HTTP_ALLOW): %w", err)
 	}
 	if cfg.Database == "" {
 		cfg.Database = "sqlite:" + filepath.Join(cfg.DataDir, "switchboard.db")

@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"flag"
+	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator/flowrun"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -60,5 +64,33 @@ func TestServeHelpDocumentsEverySetting(t *testing.T) {
 		if !strings.Contains(out.String(), "-"+s.name) || !strings.Contains(out.String(), s.env()) {
 			t.Errorf("help does not document %s / %s", s.name, s.env())
 		}
+	}
+}
+
+func TestServeConfigFlowHTTPAllow(t *testing.T) {
+	cfg, err := parseServeConfig(nil, envOf(nil), &bytes.Buffer{})
+	if err != nil || len(cfg.FlowHTTPAllow) != 0 {
+		t.Fatalf("default must be empty (private addresses refused): %v, %v", cfg.FlowHTTPAllow, err)
+	}
+	env := envOf(map[string]string{"SWITCHBOARD_FLOW_HTTP_ALLOW": "10.20.0.0/16, 192.168.5.0/24"})
+	cfg, err = parseServeConfig(nil, env, &bytes.Buffer{})
+	want := []netip.Prefix{netip.MustParsePrefix("10.20.0.0/16"), netip.MustParsePrefix("192.168.5.0/24")}
+	if err != nil || !slices.Equal(cfg.FlowHTTPAllow, want) {
+		t.Errorf("from env: %v, %v", cfg.FlowHTTPAllow, err)
+	}
+	cfg, err = parseServeConfig([]string{"--flow-http-allow", "172.16.0.0/12"}, env, &bytes.Buffer{})
+	if err != nil || !slices.Equal(cfg.FlowHTTPAllow, []netip.Prefix{netip.MustParsePrefix("172.16.0.0/12")}) {
+		t.Errorf("flag must win: %v, %v", cfg.FlowHTTPAllow, err)
+	}
+	for _, bad := range []string{"10.20.0.0/33", "10.20.0.0/16,crm.lan", "10.20.1.0/16"} {
+		_, err := parseServeConfig([]string{"-flow-http-allow", bad}, envOf(nil), &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "flow-http-allow") || !strings.Contains(err.Error(), "SWITCHBOARD_FLOW_HTTP_ALLOW") {
+			t.Errorf("%q: want an error naming the setting, got %v", bad, err)
+		}
+	}
+	// The flow runner's refusals tell the operator which setting to change.
+	s := serveSettings(flag.NewFlagSet("x", flag.ContinueOnError)).byKey[flowrun.AllowSetting]
+	if s == nil || s.env() != flowrun.AllowSettingEnv {
+		t.Errorf("flowrun names %s / %s, not a serve setting", flowrun.AllowSetting, flowrun.AllowSettingEnv)
 	}
 }

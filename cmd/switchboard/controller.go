@@ -57,6 +57,9 @@ func newController(ctx context.Context, cfg serveConfig, log *slog.Logger, stdou
 		return nil, err
 	}
 	c := &controller{cfg: cfg, log: log, st: st, mux: http.NewServeMux(), reg: prometheus.NewRegistry()}
+	if len(cfg.FlowHTTPAllow) > 0 {
+		log.Info("flow HTTP nodes may reach these private prefixes (flow-http-allow)", "prefixes", fmt.Sprint(cfg.FlowHTTPAllow))
+	}
 	if err := c.build(ctx, key, stdout); err != nil {
 		st.Close()
 		return nil, err

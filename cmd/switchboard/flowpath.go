@@ -50,9 +50,9 @@ func (r *flowResolver) ResolveFlow(ctx context.Context, tenant tenancy.TenantID,
 
 // newFlowRunner runs flows over sw with the store as trace, list and survey
 // sink, the offline TTS cache (espeak-ng + sox) when installed, and an HTTP
-// client that refuses private addresses.
+// client that refuses private addresses outside the flow-http-allow setting.
 func (c *controller) newFlowRunner(sw flowrun.Switch) (*flowrun.Runner, error) {
-	cfg := flowrun.Config{Switch: sw, HTTP: flowrun.NewHTTPClient(false), Log: c.log.With("part", "flows"),
+	cfg := flowrun.Config{Switch: sw, HTTP: flowrun.NewHTTPClient(false, c.cfg.FlowHTTPAllow...), Log: c.log.With("part", "flows"),
 		RecordDir: filepath.Join(c.cfg.DataDir, "recordings"),
 		Traces: flowrun.TraceSinkFunc(func(ctx context.Context, t tenancy.TenantID, b flowrun.TraceBatch) error {
 			return c.st.AppendFlowTrace(ctx, t, store.FlowTraceBatch(b))

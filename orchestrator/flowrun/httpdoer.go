@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,13 +28,18 @@ var (
 
 // HTTPClient is the HTTPDoer for http nodes. The URL comes from the tenant's
 // configured endpoint; the client still refuses schemes other than http and
-// https and, unless AllowPrivate, connections to loopback, private,
-// link-local and other non-public addresses (checked on the address
-// actually dialled, so DNS cannot smuggle them in, redirects included).
+// https and connections to loopback, private, link-local and other
+// non-public addresses outside Allow (checked on the address actually
+// dialled, so DNS cannot smuggle them in, redirects included).
 type HTTPClient struct {
-	// AllowPrivate lets flows reach internal addresses (tests, on-premises
-	// tenants whose CRM sits on the LAN).
+	// AllowPrivate lets flows reach every internal address (tests).
 	AllowPrivate bool
+	// Allow lists the non-public prefixes flows may reach anyway: the
+	// operator's flow-http-allow setting, for tenants whose CRM sits on a
+	// private network. Loopback and link-local (cloud metadata) addresses
+	// are reachable only when a listed prefix contains them; unspecified
+	// (0.0.0.0, ::) and multicast addresses never are.
+	Allow []netip.Prefix
 	// DefaultTimeout applies to commands without one. Default 5 s.
 	DefaultTimeout time.Duration
 	// RetryBackoff is waited before attempt n > 1, times n-1. Default 200 ms.
@@ -47,9 +53,9 @@ type HTTPClient struct {
 }
 
 // NewHTTPClient builds the client (no proxy from the environment: the
-// address check must see the real destination).
-func NewHTTPClient(allowPrivate bool) *HTTPClient {
-	h := &HTTPClient{AllowPrivate: allowPrivate, DefaultTimeout: 5 * time.Second, RetryBackoff: 200 * time.Millisecond}
+// address check must see the real destination); allow is HTTPClient.Allow.
+func NewHTTPClient(allowPrivate bool, allow ...netip.Prefix) *HTTPClient {
+	h := &HTTPClient{AllowPrivate: allowPrivate, Allow: allow, DefaultTimeout: 5 * time.Second, RetryBackoff: 200 * time.Millisecond}
 	d := &net.Dialer{Timeout: 5 * time.Second, ControlContext: h.checkDial}
 	tr := &http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second,
 		TLSHandshakeTimeout: 5 * time.Second, ResponseHeaderTimeout: 30 * time.Second}
@@ -67,7 +73,7 @@ func (h *HTTPClient) Do(ctx context.Context, tenant tenancy.TenantID, req ivrflo
 		return ivrflows.HTTPResponse{Err: err.Error()}
 	}
 	if h.Allowed != nil && !h.Allowed(tenant, req.URL) {
-		return ivrflows.HTTPResponse{Err: fmt.Sprintf("%v: %s is not one of tenant %s's endpoints", ErrBadURL, req.URL, tenant)}
+		return ivrflows.HTTPResponse{Err: fmt.Sprintf("%v: %s is not one of tenant %s's endpoints", ErrBadURL, origin(req.URL), tenant)}
 	}
 	if req.Attempt > 1 && !sleepCtx(ctx, time.Duration(req.Attempt-1)*h.RetryBackoff) {
 		return ivrflows.HTTPResponse{Err: "call ended before the retry"}
@@ -94,6 +100,9 @@ func (h *HTTPClient) Do(ctx context.Context, tenant tenancy.TenantID, req ivrflo
 	}
 	hr.Header.Set("X-Switchboard-Tenant", string(tenant))
 	resp, err := h.client.Do(hr)
+	if ue := (*url.Error)(nil); errors.As(err, &ue) {
+		err = fmt.Errorf("%s %s: %w", ue.Op, origin(ue.URL), ue.Err)
+	}
 	if err != nil {
 		return ivrflows.HTTPResponse{Err: err.Error()}
 	}
@@ -119,6 +128,16 @@ func checkURL(raw string) error {
 	return nil
 }
 
+// origin is a URL without its path and query, which may carry a flow's
+// secret variables (/verify/${pin}): errors end up in logs.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Scheme + "://" + u.Host
+}
+
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 3 {
 		return ErrTooManyRedirec
@@ -126,7 +145,8 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	return checkURL(req.URL.String())
 }
 
-// checkDial refuses non-public destinations at connect time.
+// checkDial refuses non-public destinations outside h.Allow at connect
+// time, on the address resolved and about to be dialled.
 func (h *HTTPClient) checkDial(_ context.Context, network, address string, _ syscall.RawConn) error {
 	if h.AllowPrivate {
 		return nil
@@ -135,10 +155,61 @@ func (h *HTTPClient) checkDial(_ context.Context, network, address string, _ sys
 	if err != nil {
 		return fmt.Errorf("%w: %q: %v", ErrForbiddenAddr, address, err)
 	}
-	if !publicAddr(ap.Addr()) {
-		return fmt.Errorf("%w: %s is not a public address", ErrForbiddenAddr, ap.Addr())
+	a := ap.Addr().Unmap()
+	switch {
+	case publicAddr(a):
+		return nil
+	case a.IsUnspecified() || a.IsMulticast():
+		return fmt.Errorf("%w: %s is never a flow's destination", ErrForbiddenAddr, a)
+	case allowed(h.Allow, a):
+		return nil
 	}
-	return nil
+	return fmt.Errorf("%w: %s is not a public address and not in %s (%s)", ErrForbiddenAddr, a, AllowSetting, AllowSettingEnv)
+}
+
+// The serve setting that fills HTTPClient.Allow, named in refusals so the
+// operator reading the log knows what to change.
+const (
+	AllowSetting    = "flow-http-allow"
+	AllowSettingEnv = "SWITCHBOARD_FLOW_HTTP_ALLOW"
+)
+
+func allowed(allow []netip.Prefix, a netip.Addr) bool {
+	for _, p := range allow {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrBadAllow is a flow-http-allow entry that is not a usable prefix.
+var ErrBadAllow = errors.New("flowrun: http: bad allowed prefix")
+
+// ParseAllowList parses a comma-separated list of CIDR prefixes
+// ("10.20.0.0/16,192.168.5.0/24"; spaces and empty entries are ignored) for
+// HTTPClient.Allow. A prefix with host bits set (10.20.1.0/16) is refused
+// rather than guessed at, and so are IPv4-mapped IPv6 prefixes (write
+// 10.0.0.0/8: dialled addresses are compared unmapped).
+func ParseAllowList(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("%w: %q is not a CIDR prefix like 10.20.0.0/16 (one host: 10.20.0.5/32)", ErrBadAllow, f)
+		case p.Addr().Is4In6():
+			return nil, fmt.Errorf("%w: %q: write IPv4 prefixes as a.b.c.d/n", ErrBadAllow, f)
+		case p != p.Masked():
+			return nil, fmt.Errorf("%w: %q has bits set past its length; did you mean %s?", ErrBadAllow, f, p.Masked())
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 var nonPublic = []netip.Prefix{

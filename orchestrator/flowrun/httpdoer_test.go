@@ -2,10 +2,12 @@ package flowrun
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -103,6 +105,87 @@ func TestPublicAddr(t *testing.T) {
 	} {
 		if got := publicAddr(netip.MustParseAddr(addr)); got != want {
 			t.Errorf("publicAddr(%s) = %v, want %v", addr, got, want)
+		}
+	}
+}
+
+// TestHTTPClientAllowList: the operator's flow-http-allow prefixes open
+// private destinations, judged on the address dialled (after DNS), and a
+// refusal names the address and the setting, never the URL's path.
+func TestHTTPClientAllowList(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	_, port, _ := strings.Cut(strings.TrimPrefix(srv.URL, "http://"), ":")
+	loop := NewHTTPClient(false, netip.MustParsePrefix("127.0.0.0/8"))
+	lan := NewHTTPClient(false, netip.MustParsePrefix("10.20.0.0/16"), netip.MustParsePrefix("192.168.5.0/24"))
+	defer loop.CloseIdle()
+	ctx := context.Background()
+	for _, u := range []string{srv.URL + "/verify/1234", "http://localhost:" + port + "/verify/1234"} {
+		if res := loop.Do(ctx, "acme", ivrflows.HTTPRequest{URL: u, Attempt: 1}); res.Err != "" || res.Status != http.StatusNoContent {
+			t.Errorf("%s with 127.0.0.0/8 allowed: %+v", u, res)
+		}
+	}
+	before := hits.Load()
+	for _, u := range []string{srv.URL + "/verify/1234?pin=1234", "http://localhost:" + port + "/verify/1234"} {
+		res := lan.Do(ctx, "acme", ivrflows.HTTPRequest{URL: u, Attempt: 1})
+		for _, want := range []string{"not a public address", "127.0.0.1", AllowSetting, AllowSettingEnv} {
+			if !strings.Contains(res.Err, want) {
+				t.Errorf("%s outside the allowed prefixes: error %q does not say %q", u, res.Err, want)
+			}
+		}
+		if strings.Contains(res.Err, "1234") {
+			t.Errorf("the refusal shows the URL's path or query: %q", res.Err)
+		}
+	}
+	if hits.Load() != before {
+		t.Error("a refused request reached the server")
+	}
+}
+
+func TestCheckDialAllowList(t *testing.T) {
+	h := NewHTTPClient(false, netip.MustParsePrefix("10.20.0.0/16"), netip.MustParsePrefix("169.254.10.0/24"),
+		netip.MustParsePrefix("224.0.0.0/4"))
+	for addr, ok := range map[string]bool{
+		"8.8.8.8:443": true, "10.20.3.4:80": true, "[::ffff:10.20.3.4]:80": true, "169.254.10.7:80": true,
+		"10.21.0.1:80": false, "192.168.5.1:80": false, "127.0.0.1:80": false, "[::1]:80": false,
+		"169.254.169.254:80": false, "[fe80::1]:80": false, "100.64.0.1:80": false, "224.0.0.1:80": false,
+	} {
+		if err := h.checkDial(context.Background(), "tcp", addr, nil); (err == nil) != ok {
+			t.Errorf("dial %s: %v, want allowed=%v", addr, err, ok)
+		}
+	}
+	all := NewHTTPClient(false, netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0"))
+	for _, addr := range []string{"0.0.0.0:80", "[::]:80", "239.1.1.1:80"} {
+		if err := all.checkDial(context.Background(), "tcp", addr, nil); err == nil {
+			t.Errorf("dial %s allowed: unspecified and multicast never are", addr)
+		}
+	}
+}
+
+func TestParseAllowList(t *testing.T) {
+	got, err := ParseAllowList(" 10.20.0.0/16, 192.168.5.0/24,,fd00::/8 ")
+	want := []netip.Prefix{netip.MustParsePrefix("10.20.0.0/16"), netip.MustParsePrefix("192.168.5.0/24"), netip.MustParsePrefix("fd00::/8")}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("ParseAllowList = %v, %v; want %v", got, err, want)
+	}
+	if got, err := ParseAllowList(""); err != nil || len(got) != 0 {
+		t.Errorf("empty list = %v, %v", got, err)
+	}
+	for bad, says := range map[string]string{
+		"10.20.0.0/33":        "not a CIDR prefix",
+		"10.20.0.5":           "not a CIDR prefix",
+		"crm.internal/24":     "not a CIDR prefix",
+		"10.20.1.0/16":        "did you mean 10.20.0.0/16",
+		"::ffff:10.0.0.0/104": "a.b.c.d/n",
+		"10.0.0.0/8,x":        `"x"`,
+	} {
+		_, err := ParseAllowList(bad)
+		if !errors.Is(err, ErrBadAllow) || !strings.Contains(err.Error(), says) {
+			t.Errorf("ParseAllowList(%q) = %v, want ErrBadAllow saying %q", bad, err, says)
 		}
 	}
 }
