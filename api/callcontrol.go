@@ -133,19 +133,21 @@ func (s *Server) callControlRoutes() []route {
 		{method: http.MethodGet, path: p + "/events", name: "streamCallNotices",
 			summary: "Server-sent events: screen pops (offer with caller, number, queue and attached data), connected, ended; agents see their own, monitors all",
 			scope:   scopeTenant, perm: tenancy.PermQueuesRead, resp: calls.Notice{}, status: http.StatusOK, h: s.streamCallNotices},
-		{method: http.MethodGet, path: p, name: "listLiveCalls", summary: "The tenant's calls waiting or talking now",
-			scope: scopeTenant, perm: tenancy.PermMonitor, resp: calls.CallView{}, status: http.StatusOK, h: s.listLiveCalls},
-		own("hold", "Hold or unhold the caller (the call's agent, or a supervisor)", OnOffRequest{}, s.holdCall),
+		{method: http.MethodGet, path: p, name: "listLiveCalls",
+			summary: "The tenant's calls up now, oldest first: inbound (queued or talking) and placed by agents (ringing or talking); " +
+				"direction is inbound, outbound (to a number through the gateway) or internal (to another agent); remote_number is the other party",
+			scope: scopeTenant, perm: tenancy.PermMonitor, resp: []calls.CallView{}, status: http.StatusOK, h: s.listLiveCalls},
+		own("hold", "Hold or unhold the other party: the caller, or the far end of an agent-placed call (the call's agent, or a supervisor)", OnOffRequest{}, s.holdCall),
 		own("mute", "Mute or unmute the agent (the call's agent, or a supervisor)", OnOffRequest{}, s.muteCall),
 		own("hangup", "Hang up the call: the agent's hang-up, or a supervisor's force release", nil, s.hangupCall),
-		own("consult", "Attended transfer: hold the caller and ring another agent or a number; the agent talks to them once they answer", TransferRequest{}, s.consultCall),
+		own("consult", "Attended transfer of an inbound call: hold the caller and ring another agent or a number; the agent talks to them once they answer", TransferRequest{}, s.consultCall),
 		{method: http.MethodPost, path: p + "/:call_id/consult/complete", name: "completeConsult",
 			summary: "Attended transfer: join the caller with the consulted party; the agent is released",
 			scope:   scopeTenant, perm: tenancy.PermSelfState, resp: CallActionResult{}, status: http.StatusOK, h: s.completeConsult},
 		{method: http.MethodPost, path: p + "/:call_id/consult/cancel", name: "cancelConsult",
 			summary: "Attended transfer: drop the consulted party and return to the caller",
 			scope:   scopeTenant, perm: tenancy.PermSelfState, resp: CallActionResult{}, status: http.StatusOK, h: s.cancelConsult},
-		own("transfer", "Blind transfer to an external number or a dialplan extension; the agent is released", TransferRequest{}, s.transferCall),
+		own("transfer", "Blind transfer of an inbound call to an external number or a dialplan extension; the agent is released", TransferRequest{}, s.transferCall),
 		{method: http.MethodPost, path: p + "/:call_id/monitor", name: "monitorCall",
 			summary: "Supervisor: ring the supervisor's phone and listen, whisper or barge",
 			scope:   scopeTenant, perm: tenancy.PermMonitorControl, body: MonitorRequest{}, resp: CallActionResult{}, status: http.StatusOK, h: s.monitorCall},
@@ -459,6 +461,8 @@ func callError(err error) error {
 		return errConflict("acd_refused", err.Error())
 	case errors.Is(err, calls.ErrNoConsult):
 		return errConflict("no_consultation", err.Error())
+	case errors.Is(err, calls.ErrNotInbound):
+		return errConflict("not_inbound", err.Error())
 	case errors.Is(err, calls.ErrNotConnected):
 		return errConflict("not_connected", "the call is not connected to an agent")
 	case errors.Is(err, orchestrator.ErrNotRegistered):

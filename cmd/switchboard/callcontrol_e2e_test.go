@@ -489,3 +489,97 @@ func TestDesktopAnswerModeConnectsThePhoneOnlyAfterTheClick(t *testing.T) {
 	call.Hangup("")
 	waitCall(t, call)
 }
+
+func TestAgentDialOutIsLiveUntilForceReleased(t *testing.T) {
+	w := newWorld(t, "", 5)
+	c, admin := w.apiClient()
+	acme := w.ten["acme"]
+	base, bolt := "/api/v1/tenants/"+string(acme.ID), "/api/v1/tenants/"+string(w.ten["bolt"].ID)
+	sup := w.supervisor(c, admin, "acme", "1009")
+	boltSup := w.supervisor(c, admin, "bolt", "1009")
+	agent := w.userWithPhone(c, admin, "acme", "1007", "agent")
+	var agentID string
+	for id, a := range w.ctrl.conf.Snapshot().Agents[acme.ID] {
+		if a.Extension == "1007" {
+			agentID = id
+		}
+	}
+	// The far end answers and stays on until someone hangs up.
+	if err := w.node.AddGatewayNumber("pstn", "95599", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	c.must(200, "POST", base+"/acd/me/state", agent, map[string]string{"state": "login"}, nil)
+	var res struct {
+		CallID string `json:"call_id"`
+	}
+	c.must(200, "POST", base+"/agent-calls", agent, map[string]string{"number": "95599"}, &res)
+
+	type liveCall struct {
+		CallID    string    `json:"call_id"`
+		Caller    string    `json:"caller"`
+		Agent     string    `json:"agent_id"`
+		State     string    `json:"state"`
+		Direction string    `json:"direction"`
+		Remote    string    `json:"remote_number"`
+		Arrived   time.Time `json:"arrived_at"`
+		Answered  time.Time `json:"answered_at"`
+	}
+	var live []liveCall
+	waitUntil(t, "the dial-out talking in the live list", func() bool {
+		c.must(200, "GET", base+"/live-calls", sup, nil, &live)
+		return len(live) == 1 && live[0].State == "talking"
+	})
+	got := live[0]
+	if got.CallID != res.CallID || got.Direction != "outbound" || got.Agent != agentID || got.Caller != "1007" ||
+		got.Remote != "95599" || got.Arrived.IsZero() || got.Answered.Before(got.Arrived) {
+		t.Fatalf("live dial-out: %+v (agent %s)", got, agentID)
+	}
+	// Bolt's supervisor neither sees nor touches it, by its own tenant's path or Acme's.
+	c.must(200, "GET", bolt+"/live-calls", boltSup, nil, &live)
+	if len(live) != 0 {
+		t.Fatalf("Bolt sees Acme's dial-out: %+v", live)
+	}
+	for _, p := range []string{bolt, base} {
+		if st, body := c.call("POST", p+"/live-calls/"+res.CallID+"/hangup", boltSup, nil, nil); st != 404 {
+			t.Fatalf("Bolt's supervisor releasing Acme's dial-out via %s: want 404, got %d %s", p, st, body)
+		}
+	}
+	// Hold reaches the far end; transfer is for inbound calls only.
+	c.must(200, "POST", base+"/live-calls/"+res.CallID+"/hold", sup, map[string]bool{"on": true}, nil)
+	c.must(200, "POST", base+"/live-calls/"+res.CallID+"/hold", sup, map[string]bool{"on": false}, nil)
+	leg, _ := w.node.CallByUUID(res.CallID)
+	if len(leg.Bridged) == 0 {
+		t.Fatalf("agent leg not bridged: %+v", leg)
+	}
+	far, _ := w.node.CallByUUID(leg.Bridged[0])
+	if !slices.Contains(far.APIs, "uuid_hold on") || !slices.Contains(far.APIs, "uuid_hold off") {
+		t.Fatalf("hold did not reach the far end: %v", far.APIs)
+	}
+	if st, body := c.call("POST", base+"/live-calls/"+res.CallID+"/transfer", sup, map[string]string{"kind": "number", "target": "95511"}, nil); st != 409 {
+		t.Fatalf("transfer of a dial-out: want 409, got %d %s", st, body)
+	}
+
+	// Force release ends both legs, and the call leaves the list.
+	c.must(200, "POST", base+"/live-calls/"+res.CallID+"/hangup", sup, nil, nil)
+	waitUntil(t, "the dial-out gone from the live list", func() bool {
+		c.must(200, "GET", base+"/live-calls", sup, nil, &live)
+		return len(live) == 0
+	})
+	waitUntil(t, "both legs hung up", func() bool {
+		a, _ := w.node.CallByUUID(res.CallID)
+		b, _ := w.node.CallByUUID(far.UUID)
+		return a.HangupCause != "" && b.HangupCause != ""
+	})
+	waitUntil(t, "the answered outbound CDR", func() bool {
+		for _, r := range w.cdrs("acme") {
+			if r.CallID == res.CallID && r.Leg == "outbound" && r.Disposition == "answered" {
+				return true
+			}
+		}
+		return false
+	})
+	waitUntil(t, "the PSTN line released", func() bool { return w.ctrl.adm.InUse(acme.ID, tenancy.ResourcePSTNCalls) == 0 })
+	if st, _ := c.call("POST", base+"/live-calls/"+res.CallID+"/hangup", sup, nil, nil); st != 404 {
+		t.Fatalf("release of an ended dial-out: want 404, got %d", st)
+	}
+}

@@ -27,17 +27,35 @@ type ControlSwitch interface {
 	orchestrator.Eavesdropper
 }
 
+// Direction says who placed a call.
+type Direction string
+
+const (
+	Inbound  Direction = "inbound"  // a caller dialled one of the tenant's numbers
+	Outbound Direction = "outbound" // an agent dialled an external number through the gateway
+	Internal Direction = "internal" // an agent called another agent of the tenant
+)
+
 // CallView is one live call as supervisors and agents see it.
 type CallView struct {
-	CallID   string    `json:"call_id"`
-	Node     string    `json:"node"`
-	Caller   string    `json:"caller"`
-	Number   string    `json:"access_number"`
-	Queue    string    `json:"queue_id"`
-	Agent    string    `json:"agent_id,omitempty"`
-	State    string    `json:"state"` // queued, talking
-	Arrived  time.Time `json:"arrived_at"`
-	Answered time.Time `json:"answered_at,omitzero"`
+	CallID string `json:"call_id"`
+	Node   string `json:"node"`
+	// Caller placed the call: the caller's number (inbound) or the agent's
+	// extension (outbound, internal).
+	Caller string `json:"caller"`
+	// Number is what was dialled: the tenant's access number (inbound), the
+	// external number (outbound) or the called agent's extension (internal).
+	Number    string    `json:"access_number"`
+	Queue     string    `json:"queue_id"`
+	Agent     string    `json:"agent_id,omitempty"`
+	State     string    `json:"state"` // queued, ringing (agent-placed, not yet connected), talking
+	Arrived   time.Time `json:"arrived_at"`
+	Answered  time.Time `json:"answered_at,omitzero"`
+	Direction Direction `json:"direction"`
+	// Remote is the other party's number as the agent sees it: the caller,
+	// the dialled number, or the called agent's extension.
+	Remote      string `json:"remote_number"`
+	RemoteAgent string `json:"remote_agent_id,omitempty"` // internal calls: the called agent
 }
 
 // view is the session's state for CallView; guarded by Service.mu.
@@ -48,7 +66,8 @@ type view struct {
 	answered time.Time
 }
 
-// LiveCalls lists the tenant's calls waiting or talking, oldest first.
+// LiveCalls lists the tenant's calls waiting, ringing or talking, inbound
+// and agent-placed, oldest first.
 func (s *Service) LiveCalls(tenant tenancy.TenantID) []CallView {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -58,31 +77,67 @@ func (s *Service) LiveCalls(tenant tenancy.TenantID) []CallView {
 			continue
 		}
 		v := CallView{CallID: ss.call.Key.ID, Node: ss.call.Key.Node, Caller: ss.call.From, Number: ss.caller.AccessNumber,
-			Queue: ss.view.queue, Arrived: ss.caller.Arrived, State: "queued"}
+			Queue: ss.view.queue, Arrived: ss.caller.Arrived, State: "queued", Direction: Inbound, Remote: ss.call.From}
 		if ss.view.agent != "" {
 			v.Agent, v.Answered, v.State = ss.view.agent, ss.view.answered, "talking"
 		}
 		out = append(out, v)
 	}
+	for _, d := range s.dials {
+		if d.tenant == tenant {
+			out = append(out, d.rowLocked())
+		}
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Arrived.Before(out[j].Arrived) })
 	return out
 }
 
-// lookup finds a live call of tenant.
-func (s *Service) lookup(tenant tenancy.TenantID, callID string) (*session, view, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss := s.sessions[callID]
-	if ss == nil || ss.route.Tenant != tenant {
-		return nil, view{}, ErrNoCall
-	}
-	return ss, ss.view, nil
+// callRef is one live call of a tenant as call control acts on it, read
+// under Service.mu.
+type callRef struct {
+	view
+	ss    *session         // an inbound call's session (transfer, consult); nil for agent-placed calls
+	main  orchestrator.Key // the leg whose hang-up ends the call: the caller, or the agent-placed call's agent leg
+	other orchestrator.Key // the other party's leg, which Hold holds; zero when the controller does not track it
+	from  string           // the other party's number, shown on a monitoring supervisor's phone
 }
 
-// AgentOf returns the agent talking on a call, for "is this my call" checks.
+// lookup finds a live call of tenant, inbound or agent-placed.
+func (s *Service) lookup(tenant tenancy.TenantID, callID string) (callRef, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ss := s.sessions[callID]; ss != nil && ss.route.Tenant == tenant {
+		return callRef{view: ss.view, ss: ss, main: ss.call.Key, other: ss.call.Key, from: ss.call.From}, nil
+	}
+	if d := s.dials[callID]; d != nil && d.tenant == tenant {
+		return callRef{view: d.view, main: d.view.agentLeg, other: d.peer, from: d.row.Remote}, nil
+	}
+	return callRef{}, ErrNoCall
+}
+
+// inboundCall finds a live inbound call of tenant that has an agent:
+// transfer and consultation run on the inbound session.
+func (s *Service) inboundCall(tenant tenancy.TenantID, callID string) (callRef, error) {
+	c, err := s.lookup(tenant, callID)
+	switch {
+	case err != nil:
+		return callRef{}, err
+	case c.ss == nil:
+		return callRef{}, ErrNotInbound
+	case c.agent == "":
+		return callRef{}, ErrNotConnected
+	}
+	return c, nil
+}
+
+// ErrNotInbound: transfers and consultations work on inbound calls only.
+var ErrNotInbound = errors.New("transfer and consultation work on inbound calls only, not on calls an agent placed")
+
+// AgentOf returns the call's agent (the agent talking on an inbound call, or
+// the agent who placed the call), for "is this my call" checks.
 func (s *Service) AgentOf(tenant tenancy.TenantID, callID string) (string, error) {
-	_, v, err := s.lookup(tenant, callID)
-	return v.agent, err
+	c, err := s.lookup(tenant, callID)
+	return c.agent, err
 }
 
 func (s *Service) control() (ControlSwitch, error) {
@@ -93,54 +148,60 @@ func (s *Service) control() (ControlSwitch, error) {
 	return cs, nil
 }
 
-// connected finds a live call of tenant that has an agent, and the switch's
-// hold/mute/eavesdrop verbs.
-func (s *Service) connected(tenant tenancy.TenantID, callID string) (*session, view, ControlSwitch, error) {
-	ss, v, err := s.lookup(tenant, callID)
+// connected finds a live call of tenant whose agent is talking, and the
+// switch's hold/mute/eavesdrop verbs.
+func (s *Service) connected(tenant tenancy.TenantID, callID string) (callRef, ControlSwitch, error) {
+	c, err := s.lookup(tenant, callID)
 	if err != nil {
-		return nil, view{}, nil, err
+		return callRef{}, nil, err
 	}
-	if v.agent == "" {
-		return nil, view{}, nil, ErrNotConnected
+	if c.agent == "" || c.answered.IsZero() {
+		return callRef{}, nil, ErrNotConnected
 	}
 	cs, err := s.control()
-	return ss, v, cs, err
+	return c, cs, err
 }
 
-// Hold puts the caller on hold (the caller hears music) or takes it off.
+// Hold puts the other party (the caller, or the far end of an agent-placed
+// call) on hold or takes it off.
 func (s *Service) Hold(ctx context.Context, tenant tenancy.TenantID, callID string, on bool) error {
-	ss, _, cs, err := s.connected(tenant, callID)
+	c, cs, err := s.connected(tenant, callID)
 	if err != nil {
 		return err
 	}
-	if on {
-		return cs.Hold(ctx, ss.call.Key)
+	if c.other.IsZero() {
+		return fmt.Errorf("%w: the far end of this call is not tracked, so it cannot be held", orchestrator.ErrUnsupported)
 	}
-	return cs.Unhold(ctx, ss.call.Key)
+	if on {
+		return cs.Hold(ctx, c.other)
+	}
+	return cs.Unhold(ctx, c.other)
 }
 
 // Mute mutes or unmutes the agent's microphone toward the caller.
 func (s *Service) Mute(ctx context.Context, tenant tenancy.TenantID, callID string, on bool) error {
-	_, v, cs, err := s.connected(tenant, callID)
+	c, cs, err := s.connected(tenant, callID)
 	if err != nil {
 		return err
 	}
 	if on {
-		return cs.Mute(ctx, v.agentLeg)
+		return cs.Mute(ctx, c.agentLeg)
 	}
-	return cs.Unmute(ctx, v.agentLeg)
+	return cs.Unmute(ctx, c.agentLeg)
 }
 
-// Release hangs up the whole call (agent hang-up or supervisor force release).
+// Release hangs up the whole call (agent hang-up or supervisor force
+// release). An agent-placed call is its agent leg: the far end goes with it
+// (the bridge ends); an inbound call loses its agent leg, then its caller.
 func (s *Service) Release(ctx context.Context, tenant tenancy.TenantID, callID string) error {
-	ss, v, err := s.lookup(tenant, callID)
+	c, err := s.lookup(tenant, callID)
 	if err != nil {
 		return err
 	}
-	if !v.agentLeg.IsZero() {
-		_ = s.cfg.Switch.Hangup(ctx, v.agentLeg, orchestrator.CauseNormalClearing)
+	if !c.agentLeg.IsZero() && c.agentLeg != c.main {
+		_ = s.cfg.Switch.Hangup(ctx, c.agentLeg, orchestrator.CauseNormalClearing)
 	}
-	return s.cfg.Switch.Hangup(ctx, ss.call.Key, orchestrator.CauseNormalClearing)
+	return s.cfg.Switch.Hangup(ctx, c.main, orchestrator.CauseNormalClearing)
 }
 
 // TransferTo names where a blind transfer goes.
@@ -155,12 +216,9 @@ type TransferTo struct {
 
 // Transfer sends the caller elsewhere and releases the agent (AG-3).
 func (s *Service) Transfer(ctx context.Context, tenant tenancy.TenantID, callID string, to TransferTo) error {
-	ss, v, err := s.lookup(tenant, callID)
+	c, err := s.inboundCall(tenant, callID)
 	if err != nil {
 		return err
-	}
-	if v.agent == "" {
-		return ErrNotConnected
 	}
 	if to.Target == "" {
 		return fmt.Errorf("transfer target is empty")
@@ -178,7 +236,7 @@ func (s *Service) Transfer(ctx context.Context, tenant tenancy.TenantID, callID 
 		}
 	}
 	select {
-	case ss.control <- controlMsg{transfer: &to}:
+	case c.ss.control <- controlMsg{transfer: &to}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -189,7 +247,7 @@ func (s *Service) Transfer(ctx context.Context, tenant tenancy.TenantID, callID 
 // call in mode (listen, whisper or barge; OPS-13). It returns when the
 // supervisor answered and the eavesdrop started.
 func (s *Service) Monitor(ctx context.Context, tenant tenancy.TenantID, callID, supervisorAgent string, mode orchestrator.EavesdropMode) (orchestrator.Key, error) {
-	ss, v, cs, err := s.connected(tenant, callID)
+	c, cs, err := s.connected(tenant, callID)
 	if err != nil {
 		return orchestrator.Key{}, err
 	}
@@ -200,15 +258,15 @@ func (s *Service) Monitor(ctx context.Context, tenant tenancy.TenantID, callID, 
 	if !ep.Registered {
 		return orchestrator.Key{}, fmt.Errorf("supervisor %s: %w", supervisorAgent, orchestrator.ErrNotRegistered)
 	}
-	spec := orchestrator.OriginateSpec{ID: orchestrator.NewCallID(), Node: ss.call.Key.Node, To: ep.Endpoint, Timeout: s.cfg.RingTimeout,
+	spec := orchestrator.OriginateSpec{ID: orchestrator.NewCallID(), Node: c.main.Node, To: ep.Endpoint, Timeout: s.cfg.RingTimeout,
 		Vars: map[string]string{"sb_tenant": string(tenant), "sb_monitor_of": callID}}
-	spec.CallerID.Number, spec.CallerID.Name = ss.call.From, "Monitor "+ss.call.From
+	spec.CallerID.Number, spec.CallerID.Name = c.from, "Monitor "+c.from
 	leg, events, err := s.cfg.Switch.Originate(ctx, spec)
 	if err != nil {
 		return orchestrator.Key{}, fmt.Errorf("ring supervisor: %w", err)
 	}
 	go drain(events) // the supervisor leg's events are not needed; its stream ends at hangup
-	if err := cs.Eavesdrop(ctx, leg, v.agentLeg, mode); err != nil {
+	if err := cs.Eavesdrop(ctx, leg, c.agentLeg, mode); err != nil {
 		_ = s.cfg.Switch.Hangup(context.WithoutCancel(ctx), leg, orchestrator.CauseNormalClearing)
 		return orchestrator.Key{}, err
 	}
@@ -262,16 +320,13 @@ func (s *Service) CancelConsult(ctx context.Context, tenant tenancy.TenantID, ca
 }
 
 func (s *Service) request(ctx context.Context, tenant tenancy.TenantID, callID string, m controlMsg) error {
-	ss, v, err := s.lookup(tenant, callID)
+	c, err := s.inboundCall(tenant, callID)
 	if err != nil {
 		return err
 	}
-	if v.agent == "" {
-		return ErrNotConnected
-	}
 	m.reply = make(chan error, 1)
 	select {
-	case ss.control <- m:
+	case c.ss.control <- m:
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
@@ -15,6 +16,8 @@ import (
 // rings first; once the agent answers, the far end is dialled from that leg
 // — an external number through the gateway with the tenant's caller ID, or
 // another agent's phone. The ACD counts it as the agent's outbound work.
+// From Dial until it ends the call is in the tenant's live-call list, and
+// call control (hang up, hold, mute, monitor) works on it by its ID.
 
 // DialTarget is who the agent calls: Number (external) or Agent (internal).
 type DialTarget struct {
@@ -56,6 +59,7 @@ func (s *Service) Dial(ctx context.Context, tenant tenancy.TenantID, agent strin
 	}
 	node := me.Node
 	var far orchestrator.Endpoint
+	row := CallView{Node: me.Node, Caller: me.Extension, Number: to.Number, Agent: agent, Direction: Outbound, Remote: to.Number}
 	if to.Agent != "" {
 		ep, ok := s.cfg.Agents.Endpoint(tenant, to.Agent)
 		if !ok {
@@ -66,6 +70,7 @@ func (s *Service) Dial(ctx context.Context, tenant tenancy.TenantID, agent strin
 		}
 		far = ep.Endpoint
 		callerID = me.Extension
+		row.Direction, row.Number, row.Remote, row.RemoteAgent = Internal, ep.Extension, ep.Extension, to.Agent
 	} else {
 		far = orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: s.cfg.Gateway, Number: to.Number}
 	}
@@ -86,6 +91,9 @@ func (s *Service) Dial(ctx context.Context, tenant tenancy.TenantID, agent strin
 	d := &dialing{svc: s, tenant: tenant, agent: agent, node: node, id: id, me: me, far: far, callerID: callerID,
 		cdr: CDR{Tenant: tenant, Node: node, CallID: id, Leg: "outbound", Caller: me.Extension, Agent: agent,
 			AccessNumber: to.Number + to.Agent, Arrived: s.cfg.Now()}}
+	row.CallID, row.Arrived = id, d.cdr.Arrived
+	d.row, d.view = row, view{agent: agent, agentLeg: orchestrator.Key{Node: node, ID: id}}
+	s.addDial(d)
 	go func() {
 		defer release()
 		d.run(context.WithoutCancel(ctx))
@@ -93,7 +101,9 @@ func (s *Service) Dial(ctx context.Context, tenant tenancy.TenantID, agent strin
 	return id, nil
 }
 
-// dialing is one agent-initiated call; only its goroutine touches it.
+// dialing is one agent-initiated call; only its goroutine touches it,
+// except view and peer (guarded by Service.mu) and row (set before it is
+// listed, read-only after).
 type dialing struct {
 	svc               *Service
 	tenant            tenancy.TenantID
@@ -106,12 +116,39 @@ type dialing struct {
 	agentEvents       <-chan orchestrator.Event
 	answered, bridged bool
 	cause             orchestrator.HangupCause
+
+	row  CallView         // its line in the live-call list, without state
+	view view             // agent, agent leg, answer time
+	peer orchestrator.Key // the far end once bridged and tracked (Hold acts on it); zero until then
+}
+
+func (s *Service) addDial(d *dialing) {
+	s.mu.Lock()
+	s.dials[d.id] = d
+	s.mu.Unlock()
+}
+
+func (s *Service) removeDial(d *dialing) {
+	s.mu.Lock()
+	delete(s.dials, d.id)
+	s.mu.Unlock()
+}
+
+// rowLocked is the call's line in the live-call list; Service.mu is held.
+func (d *dialing) rowLocked() CallView {
+	v := d.row
+	v.State, v.Answered = "ringing", d.view.answered
+	if !v.Answered.IsZero() {
+		v.State = "talking"
+	}
+	return v
 }
 
 func (d *dialing) run(ctx context.Context) {
 	s := d.svc
 	log := s.cfg.Log.With("call", d.node+"/"+d.id, "tenant", string(d.tenant), "agent", d.agent, "dial", d.cdr.AccessNumber)
 	defer func() {
+		s.removeDial(d)
 		if err := s.cfg.Queuer.Finish(ctx, d.tenant, d.id); err != nil {
 			log.Warn("ACD finish of an outbound call failed", "err", err)
 		}
@@ -158,7 +195,33 @@ func (d *dialing) run(ctx context.Context) {
 	}
 	d.bridged = true
 	d.cdr.Answered = s.cfg.Now()
+	peer := d.trackPeer(ctx, res.Peer, log)
+	s.mu.Lock()
+	d.view.answered, d.peer = d.cdr.Answered, peer
+	s.mu.Unlock()
 	d.cause = d.waitEnd(ctx)
+}
+
+// adopter is a switch that can track a leg it did not create, such as the
+// far end a bridge dialled (the FreeSWITCH adapter's Adopt).
+type adopter interface {
+	Adopt(ctx context.Context, key orchestrator.Key) (<-chan orchestrator.Event, error)
+}
+
+// trackPeer has the switch track the far end of the bridge, so call control
+// can hold it. It returns the zero Key when the switch cannot.
+func (d *dialing) trackPeer(ctx context.Context, peer orchestrator.Key, log *slog.Logger) orchestrator.Key {
+	a, ok := d.svc.cfg.Switch.(adopter)
+	if !ok || peer.IsZero() {
+		return orchestrator.Key{}
+	}
+	events, err := a.Adopt(ctx, peer)
+	if err != nil {
+		log.Info("far end not tracked: hold unavailable on this call", "peer", peer.String(), "err", err)
+		return orchestrator.Key{}
+	}
+	go drain(events) // the switch closes it when the far end ends
+	return peer
 }
 
 // waitEnd waits until the bridge ends or the agent hangs up, then clears the

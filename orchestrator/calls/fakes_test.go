@@ -20,10 +20,15 @@ type fakeSwitch struct {
 	answerOf map[string]orchestrator.HangupCause // user -> failure cause; absent: answers
 	legs     map[string]chan orchestrator.Event  // agent leg ID -> its stream
 	stops    map[string]chan struct{}
+	// bridgeAnswers: numbers or users a Bridge reaches (others: NO_ANSWER);
+	// the peer leg is "peer-" + the bridging leg's ID.
+	bridgeAnswers map[string]bool
+	bridgeGate    chan struct{} // non-nil: Bridge waits until it is closed (the far end rings)
 }
 
 func newFakeSwitch() *fakeSwitch {
-	return &fakeSwitch{answerOf: map[string]orchestrator.HangupCause{}, legs: map[string]chan orchestrator.Event{}, stops: map[string]chan struct{}{}}
+	return &fakeSwitch{answerOf: map[string]orchestrator.HangupCause{}, legs: map[string]chan orchestrator.Event{}, stops: map[string]chan struct{}{},
+		bridgeAnswers: map[string]bool{}}
 }
 
 func (f *fakeSwitch) record(format string, args ...any) {
@@ -81,7 +86,20 @@ func (f *fakeSwitch) StopPlay(ctx context.Context, c orchestrator.Key) error {
 	return nil
 }
 func (f *fakeSwitch) Bridge(ctx context.Context, c orchestrator.Key, to orchestrator.Endpoint, d time.Duration) (orchestrator.BridgeResult, error) {
-	f.record("bridge %s %s", c.ID, to.Number)
+	f.record("bridge %s %s", c.ID, to.Number+to.User)
+	f.mu.Lock()
+	gate, answers := f.bridgeGate, f.bridgeAnswers[to.Number+to.User]
+	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return orchestrator.BridgeResult{}, ctx.Err()
+		}
+	}
+	if answers {
+		return orchestrator.BridgeResult{Answered: true, Peer: orchestrator.Key{Node: c.Node, ID: "peer-" + c.ID}}, nil
+	}
 	return orchestrator.BridgeResult{Cause: orchestrator.CauseNoAnswer}, nil
 }
 func (f *fakeSwitch) BridgeCalls(ctx context.Context, a, b orchestrator.Key) error {
@@ -116,6 +134,36 @@ func (f *fakeSwitch) RecordStop(ctx context.Context, c orchestrator.Key, p strin
 func (f *fakeSwitch) Hangup(ctx context.Context, c orchestrator.Key, cause orchestrator.HangupCause) error {
 	f.record("hangup %s %s", c.ID, cause)
 	return nil
+}
+
+func (f *fakeSwitch) Hold(ctx context.Context, c orchestrator.Key) error {
+	f.record("hold %s", c.ID)
+	return nil
+}
+func (f *fakeSwitch) Unhold(ctx context.Context, c orchestrator.Key) error {
+	f.record("unhold %s", c.ID)
+	return nil
+}
+func (f *fakeSwitch) Mute(ctx context.Context, c orchestrator.Key) error {
+	f.record("mute %s", c.ID)
+	return nil
+}
+func (f *fakeSwitch) Unmute(ctx context.Context, c orchestrator.Key) error {
+	f.record("unmute %s", c.ID)
+	return nil
+}
+func (f *fakeSwitch) Eavesdrop(ctx context.Context, sup, target orchestrator.Key, mode orchestrator.EavesdropMode) error {
+	f.record("eavesdrop %s %s", sup.ID, target.ID)
+	return nil
+}
+
+// Adopt tracks a bridge peer; its stream is already over (nothing reads
+// peers' events but to drain them).
+func (f *fakeSwitch) Adopt(ctx context.Context, c orchestrator.Key) (<-chan orchestrator.Event, error) {
+	f.record("adopt %s", c.ID)
+	ch := make(chan orchestrator.Event)
+	close(ch)
+	return ch, nil
 }
 
 // agentHangsUp ends the agent leg of user as its phone would.
@@ -229,4 +277,11 @@ func (l *cdrLog) leg(t *testing.T, leg string) []CDR {
 		}
 	}
 	return out
+}
+
+// fakeLines lets every tenant place calls, with caller ID "4001".
+type fakeLines struct{}
+
+func (fakeLines) Lines(t tenancy.TenantID) (tenancy.Status, tenancy.Quotas, string, bool) {
+	return tenancy.StatusActive, tenancy.Quotas{MaxPSTNCalls: 2}, "4001", true
 }

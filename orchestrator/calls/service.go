@@ -69,6 +69,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	sessions map[string]*session      // by interaction ID (the caller's call ID)
+	dials    map[string]*dialing      // agent-placed calls, by call ID (the agent leg's)
 	answers  map[string]chan struct{} // tenant/agent -> desktop answer awaited
 	lat      latencies
 
@@ -97,7 +98,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.RingTimeout <= 0 {
 		cfg.RingTimeout = 20 * time.Second
 	}
-	return &Service{cfg: cfg, sessions: map[string]*session{}, answers: map[string]chan struct{}{}}, nil
+	return &Service{cfg: cfg, sessions: map[string]*session{}, dials: map[string]*dialing{}, answers: map[string]chan struct{}{}}, nil
 }
 
 // Stats returns the counters.

@@ -30,12 +30,12 @@ func newRig(t *testing.T, agents ...string) *rig {
 		Greeting: orchestrator.Playback{Files: []string{"greeting.wav"}}}
 	eps := fakeAgents{}
 	for _, a := range []string{"ann", "bob"} {
-		eps["acme/"+a] = AgentEndpoint{AgentID: a, Extension: a, Registered: true,
+		eps["acme/"+a] = AgentEndpoint{AgentID: a, Extension: a, Registered: true, Node: "fs1",
 			Endpoint: orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: a, Domain: "acme.example"}}
 	}
 	eps["acme/offline"] = AgentEndpoint{AgentID: "offline", Registered: false}
 	svc, err := New(Config{Switch: r.sw, Router: fakeRouter{"4001": r.route}, Queuer: r.q, Agents: eps, Admission: r.adm,
-		Records: r.cdrs, HoldMusic: orchestrator.Playback{Files: []string{"moh.wav"}}})
+		Records: r.cdrs, HoldMusic: orchestrator.Playback{Files: []string{"moh.wav"}}, Lines: fakeLines{}})
 	if err != nil {
 		t.Fatal(err)
 	}

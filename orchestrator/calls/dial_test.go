@@ -1,0 +1,128 @@
+package calls
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// liveOne returns tenant's only live call, or nil while there is none.
+func (r *rig) liveOne(t *testing.T, tenant tenancy.TenantID) *CallView {
+	t.Helper()
+	l := r.svc.LiveCalls(tenant)
+	if len(l) > 1 {
+		t.Fatalf("more than one live call: %+v", l)
+	}
+	if len(l) == 0 {
+		return nil
+	}
+	return &l[0]
+}
+
+func TestAgentPlacedCallsAreLiveWithTheirDirection(t *testing.T) {
+	for _, tc := range []struct {
+		name                      string
+		to                        DialTarget
+		dir                       Direction
+		number, remote, remoteAgt string
+	}{
+		{"outbound", DialTarget{Number: "95599"}, Outbound, "95599", "95599", ""},
+		{"internal", DialTarget{Agent: "bob"}, Internal, "bob", "bob", "bob"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.sw.bridgeAnswers[tc.to.Number+tc.to.Agent] = true
+			r.sw.bridgeGate = make(chan struct{})
+			id, err := r.svc.Dial(context.Background(), acme, "ann", tc.to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Listed from the start, ringing until the far end answers.
+			if c := r.liveOne(t, acme); c == nil || c.CallID != id || c.State != "ringing" || !c.Answered.IsZero() {
+				t.Fatalf("before the far end answers: %+v", c)
+			}
+			if err := r.svc.Hold(context.Background(), acme, id, true); !errors.Is(err, ErrNotConnected) {
+				t.Fatalf("hold while ringing: want ErrNotConnected, got %v", err)
+			}
+			close(r.sw.bridgeGate)
+			waitFor(t, "talking", func() bool { c := r.liveOne(t, acme); return c != nil && c.State == "talking" })
+			c := r.liveOne(t, acme)
+			want := CallView{CallID: id, Node: "fs1", Caller: "ann", Number: tc.number, Agent: "ann", State: "talking",
+				Direction: tc.dir, Remote: tc.remote, RemoteAgent: tc.remoteAgt, Arrived: c.Arrived, Answered: c.Answered}
+			if *c != want || c.Arrived.IsZero() || c.Answered.Before(c.Arrived) {
+				t.Fatalf("live call\n got %+v\nwant %+v", *c, want)
+			}
+			r.sw.agentHangsUp("ann")
+			waitFor(t, "the call gone from the list", func() bool { return r.liveOne(t, acme) == nil })
+			waitFor(t, "the answered outbound CDR", func() bool {
+				got := r.cdrs.leg(t, "outbound")
+				return len(got) == 1 && got[0].Disposition == Answered
+			})
+		})
+	}
+}
+
+func TestCallControlOnAnAgentPlacedCallIsTenantScoped(t *testing.T) {
+	r := newRig(t)
+	r.sw.bridgeAnswers["95599"] = true
+	ctx := context.Background()
+	id, err := r.svc.Dial(ctx, acme, "ann", DialTarget{Number: "95599"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "talking", func() bool { c := r.liveOne(t, acme); return c != nil && c.State == "talking" })
+
+	// Another tenant sees nothing and can do nothing, as for a call that does not exist.
+	const bolt = tenancy.TenantID("bolt")
+	if l := r.svc.LiveCalls(bolt); len(l) != 0 {
+		t.Fatalf("bolt sees acme's call: %+v", l)
+	}
+	for name, do := range map[string]func() error{
+		"agent of": func() error { _, err := r.svc.AgentOf(bolt, id); return err },
+		"hold":     func() error { return r.svc.Hold(ctx, bolt, id, true) },
+		"mute":     func() error { return r.svc.Mute(ctx, bolt, id, true) },
+		"release":  func() error { return r.svc.Release(ctx, bolt, id) },
+	} {
+		if err := do(); !errors.Is(err, ErrNoCall) {
+			t.Errorf("bolt %s: want ErrNoCall, got %v", name, err)
+		}
+	}
+	if r.sw.has("hangup "+id) || r.sw.has("hold") || r.sw.has("mute") {
+		t.Fatalf("bolt's requests reached the switch: %v", r.sw.entries())
+	}
+
+	if agent, err := r.svc.AgentOf(acme, id); err != nil || agent != "ann" {
+		t.Fatalf("agent of the call: %q, %v", agent, err)
+	}
+	// Hold acts on the far end (tracked once bridged), mute on the agent leg.
+	if err := r.svc.Hold(ctx, acme, id, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.Mute(ctx, acme, id, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"adopt peer-" + id, "hold peer-" + id, "mute " + id} {
+		if !r.sw.has(want) {
+			t.Errorf("switch log lacks %q: %v", want, r.sw.entries())
+		}
+	}
+	if err := r.svc.Transfer(ctx, acme, id, TransferTo{Kind: "number", Target: "1"}); !errors.Is(err, ErrNotInbound) {
+		t.Fatalf("transfer of an agent-placed call: want ErrNotInbound, got %v", err)
+	}
+	// Force release hangs up the agent leg; the bridge takes the far end with it.
+	if err := r.svc.Release(ctx, acme, id); err != nil {
+		t.Fatal(err)
+	}
+	if !r.sw.has("hangup " + id + " " + string(orchestrator.CauseNormalClearing)) {
+		t.Fatalf("release did not hang up the agent leg: %v", r.sw.entries())
+	}
+	r.sw.agentHangsUp("ann") // the switch reports the leg's end
+	waitFor(t, "the call gone from the list", func() bool { return r.liveOne(t, acme) == nil })
+	if err := r.svc.Release(ctx, acme, id); !errors.Is(err, ErrNoCall) {
+		t.Fatalf("release of an ended call: want ErrNoCall, got %v", err)
+	}
+	waitFor(t, "the PSTN line released", func() bool { return r.adm.InUse(acme, tenancy.ResourcePSTNCalls) == 0 })
+}
