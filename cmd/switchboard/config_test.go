@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"net/netip"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -63,6 +64,31 @@ func TestServeHelpDocumentsEverySetting(t *testing.T) {
 	for _, s := range fs.list {
 		if !strings.Contains(out.String(), "-"+s.name) || !strings.Contains(out.String(), s.env()) {
 			t.Errorf("help does not document %s / %s", s.name, s.env())
+		}
+	}
+}
+
+// TestREADMEListsEverySetting keeps the README's configuration table, the
+// first thing an operator reads, in step with the settings themselves.
+func TestREADMEListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := serveSettings(flag.NewFlagSet("x", flag.ContinueOnError))
+	names := map[string]bool{}
+	for _, s := range fs.list {
+		names[s.name] = true
+		row := "| `-" + s.name + "` | `" + s.env() + "` |"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README.md has no row starting %q", row)
+		}
+	}
+	for _, line := range strings.Split(string(readme), "\n") {
+		if rest, ok := strings.CutPrefix(line, "| `-"); ok {
+			if name, _, ok := strings.Cut(rest, "`"); ok && !names[name] {
+				t.Errorf("README.md documents -%s, which is not a setting", name)
+			}
 		}
 	}
 }
