@@ -343,9 +343,12 @@ func (d *ACD) agentKey(m *membership) (int64, int64) {
 func (d *ACD) reindex(a *agent) {
 	for _, m := range a.mems {
 		for med := Medium(0); med < numMedia; med++ {
+			if !m.q.serves[med] {
+				continue // never indexed: serve is for good
+			}
 			h := &m.q.ready[med]
-			pos := m.pos(med)
-			if !m.q.serves[med] || !a.canTake(med) {
+			pos := h.position(m.slot)
+			if !a.canTake(med) {
 				if pos >= 0 {
 					h.removeAt(int(pos))
 				}
