@@ -86,6 +86,19 @@ func (d *ACD) Enqueue(now time.Time, in Interaction) ([]Decision, error) {
 	return d.end(), nil
 }
 
+// preferred is x's preferred agent if it can wait for it in q: logged in,
+// a member of q, with the skills.
+func (d *ACD) preferred(x *interaction, q *queue) *agent {
+	if x.pub.PreferredAgent == "" {
+		return nil // no probe of the agent map: at scale that is a cache miss
+	}
+	p, ok := d.agents[x.pub.PreferredAgent]
+	if !ok || p.state == LoggedOut || p.member(q) == nil || !p.skills.covers(&x.reqs, 0) {
+		return nil
+	}
+	return p
+}
+
 // enter puts x in q: limits first, then timers, then routing.
 func (d *ACD) enter(x *interaction, q *queue) {
 	now := d.now
@@ -109,9 +122,8 @@ func (d *ACD) enter(x *interaction, q *queue) {
 	if len(q.cfg.Widening) > 0 {
 		d.timer(x, TimerWiden, x.qgen, 1, now.Add(q.cfg.Widening[0].After))
 	}
-	x.pref = nil
-	if p, ok := d.agents[x.pub.PreferredAgent]; ok && p.state != LoggedOut && p.member(q) != nil && p.skills.covers(&x.reqs, 0) {
-		x.pref = p
+	x.pref = d.preferred(x, q)
+	if x.pref != nil {
 		t := x.pub.PreferredTimeout
 		if t <= 0 {
 			t = q.cfg.PreferredTimeout
