@@ -176,7 +176,7 @@ func (d *ACD) rekeyQueue(q *queue) {
 		for i := range h.h {
 			h.h[i].k1, h.h[i].k2 = d.agentKey(q.slots[h.h[i].slot])
 		}
-		for i := len(h.h)/2 - 1; i >= 0; i-- {
+		for i := parentOf(len(h.h) - 1); i >= 0; i-- {
 			h.down(i)
 		}
 	}

@@ -402,6 +402,21 @@ func (p *propState) check() {
 	if p.grand == nil {
 		p.grand = map[*agent][numMedia]int{}
 	}
+	for id, q := range d.queues {
+		for med := range q.ready {
+			h := &q.ready[med]
+			for i := range h.h {
+				for c := agentArity*i + 1; c <= agentArity*i+agentArity && c < len(h.h); c++ {
+					if agentLess(&h.h[c], &h.h[i]) {
+						rt.Fatalf("queue %s %s heap out of order at %d", id, Medium(med), c)
+					}
+				}
+				if m := q.slots[h.h[i].slot]; m == nil || h.position(m.slot) != int32(i) || h.h[i].ord != m.a.ord {
+					rt.Fatalf("queue %s %s heap entry %d does not match its membership", id, Medium(med), i)
+				}
+			}
+		}
+	}
 	onBreak := map[string]int{}
 	for _, a := range d.agents {
 		var load [3]int

@@ -90,8 +90,8 @@ func (d *ACD) findAgent(x *interaction) *agent {
 			d.frontier = f.idx
 			return m.a
 		}
-		for c := 2*i + 1; c <= 2*i+2 && c < int32(len(h.h)); c++ {
-			f.push(c)
+		for c := firstChild(int(i)); c < firstChild(int(i))+agentArity && c < len(h.h); c++ {
+			f.push(int32(c))
 		}
 	}
 	d.frontier = f.idx
