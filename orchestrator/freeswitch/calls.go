@@ -31,7 +31,12 @@ type call struct {
 	cause    orchestrator.HangupCause
 	endCh    chan struct{}
 	answered bool
-	media    int // Plays in progress
+	// plays are the Application-UUIDs of Plays whose completion has not
+	// been dispatched yet. dispatch removes one under mu when its
+	// CHANNEL_EXECUTE_COMPLETE arrives, so StopPlay judges "is media
+	// playing" and registers its waiter in one step, with no gap for the
+	// completion to slip through.
+	plays []string
 }
 
 // waiter is a verb waiting for a confirming event. ch is buffered so the
@@ -124,6 +129,9 @@ func (a *Adapter) dispatch(c *call, ev *esl.Event, fromSocket bool) {
 			a.st.outOfOrder.Add(1)
 		}
 		c.lastSeq = max(c.lastSeq, seq)
+	}
+	if ev.Name() == "CHANNEL_EXECUTE_COMPLETE" {
+		c.playDoneLocked(ev.Get("Application-UUID"))
 	}
 	if dropped := c.wakeLocked(ev); dropped > 0 {
 		a.log.Warn("freeswitch: a waiter fell behind and missed an event", "call", c.key.String(), "event", ev.Name())

@@ -2,8 +2,11 @@ package freeswitch
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
 )
@@ -54,9 +57,7 @@ func (a *Adapter) Play(ctx context.Context, key orchestrator.Key, p orchestrator
 	if err != nil {
 		return err
 	}
-	c.addMedia(1)
-	ev, err := a.execute(ctx, c, app, arg)
-	c.addMedia(-1)
+	ev, err := a.executePlay(ctx, c, app, arg)
 	if err != nil {
 		return err
 	}
@@ -68,8 +69,6 @@ func (a *Adapter) Play(ctx context.Context, key orchestrator.Key, p orchestrator
 	}
 	return nil
 }
-
-var playApps = map[string]bool{"playback": true, "endless_playback": true, "speak": true}
 
 func (a *Adapter) playbackApp(p orchestrator.Playback) (app, arg string, err error) {
 	if (p.Text == "") == (len(p.Files) == 0) {
@@ -105,7 +104,10 @@ func (a *Adapter) playbackApp(p orchestrator.Playback) (app, arg string, err err
 }
 
 // StopPlay stops the media playing on the call (uuid_break all) and, if a
-// Play is in progress, waits until FreeSWITCH reports it complete.
+// Play is in progress, waits until FreeSWITCH reports it complete. Whether a
+// Play is in progress is judged by the completions dispatched so far, in the
+// same step that registers the waiter: a Play that completed on its own just
+// before is not waited for.
 func (a *Adapter) StopPlay(ctx context.Context, key orchestrator.Key) error {
 	c, err := a.lookup(key)
 	if err != nil {
@@ -113,28 +115,75 @@ func (a *Adapter) StopPlay(ctx context.Context, key orchestrator.Key) error {
 	}
 	ctx, cancel := a.bound(ctx)
 	defer cancel()
-	playing := c.playing()
-	if !playing {
+	w, err := c.awaitPlaysDone()
+	if err != nil {
+		return err
+	}
+	if w == nil {
 		_, err := a.api(ctx, c, "uuid_break "+key.ID+" all")
 		return err
 	}
-	_, err = a.confirmAPI(ctx, c, "uuid_break "+key.ID+" all", func(ev *esl.Event) bool {
-		return ev.Name() == "CHANNEL_EXECUTE_COMPLETE" && playApps[ev.Get("Application")]
-	})
+	defer c.cancel(w)
+	if _, err := a.api(ctx, c, "uuid_break "+key.ID+" all"); err != nil {
+		return err
+	}
+	_, err = c.wait(ctx, w)
 	return err
 }
 
-// playing reports whether a Play is waiting for its media to complete.
+// executePlay runs a media app like execute, tracking it in c.plays until
+// its completion is dispatched (or the wait is given up).
+func (a *Adapter) executePlay(ctx context.Context, c *call, app, arg string) (*esl.Event, error) {
+	id := uuid.NewString()
+	w, err := c.await(isComplete(id), false, 1)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.plays = append(c.plays, id)
+	c.mu.Unlock()
+	defer func() {
+		c.cancel(w)
+		c.mu.Lock()
+		c.playDoneLocked(id) // given up (ctx, send error): no longer waited for
+		c.mu.Unlock()
+	}()
+	if err := a.sendApp(ctx, c, id, app, arg); err != nil {
+		return nil, err
+	}
+	return c.wait(ctx, w)
+}
+
+// playing reports whether a Play's completion is still to come.
 func (c *call) playing() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.media > 0
+	return len(c.plays) > 0
 }
 
-func (c *call) addMedia(d int) {
+func (c *call) playDoneLocked(id string) {
+	if i := slices.Index(c.plays, id); i >= 0 {
+		c.plays = slices.Delete(c.plays, i, i+1)
+	}
+}
+
+// awaitPlaysDone registers a waiter for the completion of the Plays in
+// progress, or returns nil if there are none.
+func (c *call) awaitPlaysDone() (*waiter, error) {
 	c.mu.Lock()
-	c.media += d
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return nil, fmt.Errorf("freeswitch: %s: %w", c.key, orchestrator.ErrCallEnded)
+	}
+	if len(c.plays) == 0 {
+		return nil, nil
+	}
+	ids := slices.Clone(c.plays)
+	w := &waiter{ch: make(chan *esl.Event, 1), match: func(ev *esl.Event) bool {
+		return ev.Name() == "CHANNEL_EXECUTE_COMPLETE" && slices.Contains(ids, ev.Get("Application-UUID"))
+	}}
+	c.waiters = append(c.waiters, w)
+	return w, nil
 }
 
 // RecordStart starts recording the call into path (uuid_record) and confirms
