@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v5"
+	"github.com/switchboard-cc/switchboard/audio/wav"
 	"github.com/switchboard-cc/switchboard/store"
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
@@ -162,35 +163,35 @@ func readMultipart(r *http.Request, limit int64, up *upload) error {
 
 // telephonyWAV checks the upload is a WAV file and returns it as 8 kHz mono
 // 16-bit PCM.
-func (s *Server) telephonyWAV(ctx context.Context, audio []byte) (wavInfo, error) {
-	w, err := parseWAV(audio)
+func (s *Server) telephonyWAV(ctx context.Context, audio []byte) (wav.File, error) {
+	w, err := wav.Parse(audio)
 	if err != nil {
-		return wavInfo{}, errInvalid(FieldError{Field: "file", Problem: err.Error() + "; upload a WAV (RIFF/WAVE) audio file"})
+		return wav.File{}, errInvalid(FieldError{Field: "file", Problem: err.Error() + "; upload a WAV (RIFF/WAVE) audio file"})
 	}
 	var out []byte
 	switch {
-	case w.telephony():
+	case w.IsTelephony():
 		return w, nil
-	case w.convertible():
-		out = toTelephony(w)
+	case w.Convertible():
+		return wav.ToTelephony(w)
 	case s.prompts.Convert != nil:
 		if out, err = s.prompts.Convert(ctx, audio); err != nil {
-			return wavInfo{}, errInvalid(FieldError{Field: "file", Problem: "could not be converted to 8 kHz mono PCM: " + err.Error()})
+			return wav.File{}, errInvalid(FieldError{Field: "file", Problem: "could not be converted to 8 kHz mono PCM: " + err.Error()})
 		}
 	default:
-		return wavInfo{}, errInvalid(FieldError{Field: "file",
-			Problem: fmt.Sprintf("WAV encoding %d is not supported here; upload PCM or float WAV", w.Format)})
+		return wav.File{}, errInvalid(FieldError{Field: "file",
+			Problem: fmt.Sprintf("WAV encoding %d is not supported here; upload PCM or float WAV", w.Encoding)})
 	}
-	w, err = parseWAV(out)
-	if err != nil || !w.telephony() {
-		return wavInfo{}, fmt.Errorf("api: prompt converter returned something other than 8 kHz mono 16-bit PCM: %v", err)
+	w, err = wav.Parse(out)
+	if err != nil || !w.IsTelephony() {
+		return wav.File{}, fmt.Errorf("api: prompt converter returned something other than 8 kHz mono 16-bit PCM: %v", err)
 	}
 	return w, nil
 }
 
 // savePrompt writes the file next to its final name, records it, then
 // renames it into place, so a failed record leaves no file behind.
-func (s *Server) savePrompt(c *echo.Context, up upload, w wavInfo) (store.Prompt, error) {
+func (s *Server) savePrompt(c *echo.Context, up upload, w wav.File) (store.Prompt, error) {
 	tenant := tenantOf(c).ID
 	rel := path.Join(string(tenant), up.language, up.name+".wav")
 	return s.placePrompt(rel, w, func(size int64) (store.Prompt, error) {
@@ -201,7 +202,7 @@ func (s *Server) savePrompt(c *echo.Context, up upload, w wavInfo) (store.Prompt
 
 // placePrompt writes w to a temporary file beside rel, lets record store
 // the metadata, and only then renames the file into place.
-func (s *Server) placePrompt(rel string, w wavInfo, record func(size int64) (store.Prompt, error)) (store.Prompt, error) {
+func (s *Server) placePrompt(rel string, w wav.File, record func(size int64) (store.Prompt, error)) (store.Prompt, error) {
 	final := filepath.Join(s.prompts.Dir, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
 		return store.Prompt{}, fmt.Errorf("api: prompt directory: %w", err)
@@ -211,7 +212,7 @@ func (s *Server) placePrompt(rel string, w wavInfo, record func(size int64) (sto
 		return store.Prompt{}, fmt.Errorf("api: prompt file: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // no-op once renamed
-	data := encodeWAVData(w)
+	data := wav.Encode(w.Format, w.Data)
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return store.Prompt{}, fmt.Errorf("api: write prompt: %w", err)
@@ -254,15 +255,6 @@ func (s *Server) replacePromptAudio(c *echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)
-}
-
-// encodeWAVData writes a telephony wavInfo as a canonical 44-byte-header WAV.
-func encodeWAVData(w wavInfo) []byte {
-	samples := make([]int16, len(w.Data)/2)
-	for i := range samples {
-		samples[i] = int16(uint16(w.Data[2*i]) | uint16(w.Data[2*i+1])<<8)
-	}
-	return encodeWAV(samples)
 }
 
 func (s *Server) listPrompts(c *echo.Context) error {

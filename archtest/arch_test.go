@@ -165,6 +165,46 @@ func coreImportViolation(dir, imp string) string {
 	return "third-party package not on " + core + "'s allow list"
 }
 
+// pureLibraries are small packages of the product's own that anyone may
+// import: bytes in, values out. They follow the cores' rule on the standard
+// library and import nothing else, not even a core.
+var pureLibraries = []string{"audio"}
+
+func TestPureLibrariesDoNoIO(t *testing.T) {
+	checked := 0
+	for _, p := range loadPackages(t) {
+		for _, lib := range pureLibraries {
+			if !under(p.dir, lib) {
+				continue
+			}
+			checked++
+			for imp := range p.imports {
+				if reason := pureLibraryImportViolation(imp); reason != "" {
+					t.Errorf("pure library %s imports %q: %s", p.dir, imp, reason)
+				}
+			}
+			for _, f := range p.files {
+				ast.Inspect(f, func(n ast.Node) bool {
+					if g, ok := n.(*ast.GoStmt); ok {
+						t.Errorf("pure library %s starts a goroutine at %v", p.dir, g.Pos())
+					}
+					return true
+				})
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatalf("found no package under %v", pureLibraries)
+	}
+}
+
+func pureLibraryImportViolation(imp string) string {
+	if strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") {
+		return "pure libraries import only the standard library"
+	}
+	return coreImportViolation("", imp)
+}
+
 // rule says that packages under from must not import packages matching any of banned.
 type rule struct {
 	from   string
@@ -219,6 +259,14 @@ func TestRuleCatchesAViolation(t *testing.T) {
 	}
 	if coreImportViolation("acd", "strings") != "" || coreImportViolation("ivrflows/flowtest", "github.com/expr-lang/expr/vm") != "" {
 		t.Fatal("the core import rule refuses pure packages")
+	}
+	for _, bad := range []string{"os", "net/http", module + "/acd", "github.com/expr-lang/expr"} {
+		if pureLibraryImportViolation(bad) == "" {
+			t.Fatalf("the pure library rule lets %s through", bad)
+		}
+	}
+	if pureLibraryImportViolation("encoding/binary") != "" {
+		t.Fatal("the pure library rule refuses the standard library")
 	}
 	_ = os.Getenv // the test itself may do I/O
 }

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/switchboard-cc/switchboard/audio/wav"
 )
 
 // MaxPromptLength is the longest prompt file accepted.
@@ -56,20 +58,17 @@ func (s *Sox) run(ctx context.Context, in string, args ...string) error {
 }
 
 // ConvertPrompt checks an uploaded prompt file and writes it to out as 8 kHz
-// mono 16-bit WAV. Files sox cannot read as audio, and files longer than
-// MaxPromptLength, are rejected with ErrNotAudio.
-func (s *Sox) ConvertPrompt(ctx context.Context, in, out string) (Format, error) {
+// mono 16-bit WAV. Files sox cannot read as audio, files without sound and
+// files longer than MaxPromptLength are rejected with ErrNotAudio.
+func (s *Sox) ConvertPrompt(ctx context.Context, in, out string) (wav.File, error) {
 	tmp := out + ".tmp.wav"
 	defer os.Remove(tmp)
 	if err := s.ToTelephony(ctx, in, tmp); err != nil {
-		return Format{}, err
+		return wav.File{}, err
 	}
-	f, err := CheckFile(tmp)
+	f, err := CheckFile(tmp) // a file without sound is refused by the WAV parser
 	if err != nil {
 		return f, err
-	}
-	if f.DataBytes == 0 {
-		return f, fmt.Errorf("%w: the file has no sound", ErrNotAudio)
 	}
 	if f.Duration() > MaxPromptLength {
 		return f, fmt.Errorf("%w: %v long; at most %v", ErrNotAudio, f.Duration().Round(time.Second), MaxPromptLength)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/audio/wav"
 	"github.com/switchboard-cc/switchboard/ivrflows"
 )
 
@@ -28,7 +29,7 @@ func (e *fakeEngine) Render(ctx context.Context, text, voice, out string) error 
 	if e.fail != nil {
 		return e.fail
 	}
-	return os.WriteFile(out, wavBytes(Telephony, 1600, ""), 0o644)
+	return os.WriteFile(out, wav.Encode(wav.Telephony, make([]byte, 1600)), 0o644)
 }
 
 func TestCacheRendersOncePerVoiceAndText(t *testing.T) {
@@ -223,7 +224,7 @@ func (e *ctxEngine) Render(ctx context.Context, text, voice, out string) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	return os.WriteFile(out, wavBytes(Telephony, 1600, ""), 0o644)
+	return os.WriteFile(out, wav.Encode(wav.Telephony, make([]byte, 1600)), 0o644)
 }
 
 func TestWaiterRendersAgainWhenTheFirstCallerHangsUp(t *testing.T) {
