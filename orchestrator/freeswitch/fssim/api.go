@@ -5,34 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
 )
-
-// holdMusic is what the held call's peer hears (FreeSWITCH's hold_music).
-const holdMusic = "local_stream://moh"
-
-// holdMusicLocked starts or stops hold music on the held call's peer, as
-// playback events on that leg (capture 09).
-func (n *Node) holdMusicLocked(peer *channel, start bool) {
-	if peer == nil || !peer.live() {
-		return
-	}
-	if start {
-		peer.holdApp = &runningApp{name: "playback", arg: holdMusic, uuid: uuid.NewString()}
-		n.chanEventLocked(peer, "CHANNEL_EXECUTE", true, header{"Application", "playback"},
-			header{"Application-Data", holdMusic}, header{"Application-UUID", peer.holdApp.uuid})
-		n.chanEventLocked(peer, "PLAYBACK_START", true, header{"Playback-File-Type", "local_stream"}, header{"Playback-File-Path", holdMusic})
-		return
-	}
-	if peer.holdApp == nil {
-		return
-	}
-	n.chanEventLocked(peer, "PLAYBACK_STOP", true, header{"Playback-File-Type", "local_stream"},
-		header{"Playback-File-Path", holdMusic}, header{"Playback-Status", "break"})
-	n.appCompleteLocked(peer, peer.holdApp, "FILE PLAYED")
-	peer.holdApp = nil
-}
 
 // apiHandler runs an api command with the node lock held and returns the
 // response body; events it emits follow the response on the wire.
@@ -245,39 +218,6 @@ func apiUUIDKill(n *Node, arg string, r func(string)) {
 	})
 }
 
-// apiUUIDHold answers +OK Success even for an unknown UUID (capture 09).
-func apiUUIDHold(n *Node, arg string, r func(string)) {
-	f := strings.Fields(arg)
-	mode := "on"
-	if len(f) > 0 && (f[0] == "off" || f[0] == "toggle") {
-		mode, f = f[0], f[1:]
-	}
-	r("+OK Success\n")
-	if len(f) == 0 {
-		return
-	}
-	ch := n.channels[f[0]]
-	if ch == nil || !ch.live() {
-		return
-	}
-	if mode == "toggle" {
-		mode = map[bool]string{true: "off", false: "on"}[ch.held]
-	}
-	ch.info.APIs = append(ch.info.APIs, "uuid_hold "+mode)
-	if mode == "on" && !ch.held {
-		ch.held = true
-		n.callStateLocked(ch, "HELD")
-		n.chanEventLocked(ch, "CHANNEL_HOLD", true)
-		n.holdMusicLocked(ch.peer, true)
-	} else if mode == "off" && ch.held {
-		ch.held = false
-		n.callStateLocked(ch, "UNHELD")
-		n.holdMusicLocked(ch.peer, false)
-		n.chanEventLocked(ch, "CHANNEL_UNHOLD", true)
-		n.callStateLocked(ch, "ACTIVE")
-	}
-}
-
 func apiUUIDSetvar(n *Node, arg string, r func(string)) {
 	withChannel(n, arg, r, func(ch *channel, rest []string) {
 		if len(rest) == 0 {
@@ -357,6 +297,7 @@ func apiUUIDBridge(n *Node, arg string, r func(string)) {
 	a.other, b.other, a.otherIsB, b.otherIsB = b.snapshot(), a.snapshot(), true, false
 	for _, ch := range []*channel{a, b} {
 		ch.profile.transferSource = "uuid_bridge"
+		n.stopBroadcastLocked(ch) // switch_ivr_uuid_bridge stops broadcasts on both legs
 		n.leaveAppLocked(ch)
 		if ch.peer != nil {
 			n.endBridgeLocked(ch)

@@ -213,6 +213,7 @@ func (n *Node) hangupLater(ch *channel, d time.Duration) {
 // bridgeLocked joins a (Bridge-A) and b and emits CHANNEL_BRIDGE on a.
 func (n *Node) bridgeLocked(a, b *channel, byApp bool) {
 	a.peer, b.peer = b, a
+	a.bond, b.bond = b, a
 	a.other, b.other = b.snapshot(), a.snapshot()
 	a.otherIsB, b.otherIsB = true, false
 	a.bridgeA, b.bridgeA = true, false
@@ -252,14 +253,40 @@ func (n *Node) unbridgeLocked(ch *channel) *channel {
 }
 
 // endBridgeLocked ends a bridge no application owns (uuid_bridge) because
-// ch hung up or was transferred; the other leg parks (park_after_bridge),
-// returns to its socket, or hangs up.
+// ch hung up, was transferred or was bridged elsewhere; the other leg parks
+// (park_after_bridge), returns to its socket, or hangs up (see
+// bridgeHoldEndLocked).
 func (n *Node) endBridgeLocked(ch *channel) {
 	other := n.unbridgeLocked(ch)
-	if other == nil || !other.live() {
+	if other == nil {
+		return
+	}
+	if n.bridgeHoldEndLocked(ch, other) || !other.live() {
 		return
 	}
 	n.afterBridgeLocked(other)
+}
+
+// bridgeHoldEndLocked is what the end of audio_bridge_thread does with held
+// legs (switch_ivr_bridge.c, CF_LEG_HOLDING): when the leg that leaves the
+// bridge (hangs up, is transferred or bridged elsewhere) is held, FreeSWITCH
+// hangs up the partner that stays unless it is parked; and every held leg
+// of the bridge is marked unheld (CHANNEL_UNHOLD, no re-INVITE). It reports
+// whether staying was hung up.
+func (n *Node) bridgeHoldEndLocked(leaving, staying *channel) bool {
+	hungUp := false
+	if leaving.held && staying.live() && !staying.parked {
+		n.stopBroadcastLocked(staying)
+		hungUp = n.hangupLocked(staying, "NORMAL_CLEARING")
+	}
+	for _, ch := range []*channel{leaving, staying} {
+		if ch.held {
+			ch.held = false
+			n.callStateLocked(ch, "UNHELD")
+			n.chanEventLocked(ch, "CHANNEL_UNHOLD", true)
+		}
+	}
+	return hungUp
 }
 
 func (n *Node) afterBridgeLocked(ch *channel) {
@@ -373,6 +400,11 @@ func (n *Node) holdBridge(ch, leg *channel, a *runningApp) string {
 	// leg (uuid_transfer -bleg) leaves the bridge and lives on.
 	if ch.peer == leg {
 		n.unbridgeLocked(ch)
+		if ch.live() && !leg.live() {
+			n.bridgeHoldEndLocked(leg, ch)
+		} else {
+			n.bridgeHoldEndLocked(ch, leg)
+		}
 		if leg.live() {
 			n.hangupLocked(leg, "NORMAL_CLEARING")
 		}

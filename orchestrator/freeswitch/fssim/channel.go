@@ -23,11 +23,12 @@ type channel struct {
 	media       bool   // codec negotiated: codec headers appear
 	answeredAt  time.Time
 	hangupCause string
-	held        bool
+	held        bool // uuid_hold: its endpoint was re-INVITEd sendonly, its bridge carries no audio
 	muted       bool
 
 	peer          *channel // bridged with
 	other         *channel // the last leg it was bridged with: Other-Leg-* stays after the bridge
+	bond          *channel // signal_bond: the partner of its last bridge, where its hold music goes; a transfer clears it
 	otherIsB      bool
 	bridgeA       bool   // this leg is Bridge-A (the one that called bridge)
 	bridgeApp     bool   // the bridge belongs to a running bridge app, which ends it
@@ -38,7 +39,7 @@ type channel struct {
 	parked        bool
 	dialplan      bool        // runs an extension of Config.Dialplan: hangs up when it runs out
 	app           *runningApp // the app executing now
-	holdApp       *runningApp // hold music while the peer is held
+	holdApp       *runningApp // a broadcast playing to it: hold music while its partner is held
 	recording     map[string]bool
 	conf          *member
 

@@ -37,7 +37,9 @@ type CallInfo struct {
 	Conferences  []string          `json:"conferences,omitempty"`
 	Eavesdropped []string          `json:"eavesdropped,omitempty"`
 	Muted        bool              `json:"muted,omitempty"`
-	Vars         map[string]string `json:"vars,omitempty"` // at teardown
+	ReInvites    []string          `json:"reinvites,omitempty"` // SDP directions re-offered to its own endpoint: sendonly (uuid_hold), sendrecv (off)
+	Hears        Hearing           `json:"hears"`               // what it hears when the record is read; zero once hung up
+	Vars         map[string]string `json:"vars,omitempty"`      // at teardown
 
 	script []Press
 }
@@ -52,6 +54,7 @@ func (ci *CallInfo) clone() CallInfo {
 	c.Transfers = append([]string(nil), ci.Transfers...)
 	c.Conferences = append([]string(nil), ci.Conferences...)
 	c.Eavesdropped = append([]string(nil), ci.Eavesdropped...)
+	c.ReInvites = append([]string(nil), ci.ReInvites...)
 	c.script = nil
 	return c
 }
@@ -62,7 +65,7 @@ func (n *Node) Calls() []CallInfo {
 	defer n.mu.Unlock()
 	out := make([]CallInfo, len(n.calls))
 	for i, ci := range n.calls {
-		out[i] = ci.clone()
+		out[i] = n.recordLocked(ci)
 	}
 	return out
 }
@@ -73,7 +76,7 @@ func (n *Node) CallByUUID(uuid string) (CallInfo, bool) {
 	defer n.mu.Unlock()
 	for _, ci := range n.calls {
 		if ci.UUID == uuid {
-			return ci.clone(), true
+			return n.recordLocked(ci), true
 		}
 	}
 	return CallInfo{}, false
@@ -131,5 +134,14 @@ func (c *Call) Done() <-chan struct{} { return c.ch.done }
 func (c *Call) Info() CallInfo {
 	c.n.mu.Lock()
 	defer c.n.mu.Unlock()
-	return c.ch.info.clone()
+	return c.n.recordLocked(c.ch.info)
+}
+
+// recordLocked copies a channel's record with what it hears now.
+func (n *Node) recordLocked(ci *CallInfo) CallInfo {
+	c := ci.clone()
+	if ch := n.channels[ci.UUID]; ch != nil && ch.info == ci {
+		c.Hears = hearingLocked(ch)
+	}
+	return c
 }

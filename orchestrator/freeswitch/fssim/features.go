@@ -103,6 +103,10 @@ func (n *Node) transferLocked(ch *channel, args []string) {
 	}
 	dest := args[0]
 	ch.info.Transfers = append(ch.info.Transfers, dest)
+	if ch.peer != nil { // switch_ivr_session_transfer clears both legs' signal_bond
+		ch.peer.bond = nil
+	}
+	ch.bond = nil
 	n.leaveBridgeForTransferLocked(ch)
 	if ch.app != nil {
 		ch.app.stopLocked()
