@@ -3,52 +3,125 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
+	"slices"
+	"time"
 
+	"github.com/switchboard-cc/switchboard/callconfig"
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch"
 	"github.com/switchboard-cc/switchboard/store"
 )
 
-// startSwitches connects to the configured FreeSWITCH nodes and accepts their
-// calls. Nodes are read once at start: adding or changing a node takes a
-// restart (logged when a reload sees a change).
+// startSwitches builds the FreeSWITCH adapter and the call path on it, also
+// with no node configured yet (its outbound socket listener then waits for
+// the first one), and keeps the adapter's nodes in step with the
+// configuration: a node added, edited, disabled or deleted through the API is
+// connected, reconnected or dropped within a reload or two, with no restart.
 func (c *controller) startSwitches(ctx context.Context) error {
+	opts := freeswitch.Options{ListenAddr: c.cfg.ESLListen, Logger: c.log.With("adapter", "freeswitch")}
+	// Bind the outbound socket address now, so a call that arrives as soon as
+	// start returns is queued until ServeCalls accepts it. If the address is
+	// taken, ServeCalls tries again and logs why.
+	if ln, err := net.Listen("tcp", c.cfg.ESLListen); err == nil {
+		opts.Listener = ln
+	}
+	fs, err := freeswitch.New(opts)
+	if err != nil {
+		closeListener(opts.Listener)
+		return fmt.Errorf("freeswitch adapter: %w", err)
+	}
+	c.fs = fs
+	snap := c.conf.Snapshot()
+	if c.applyNodes(snap) == 0 {
+		c.log.Info("no FreeSWITCH node configured yet: add one with POST /api/v1/nodes")
+	}
+	fs.Start()
+	c.goBG(func() { c.watchSwitch(ctx, fs, snap) })
+	if err := c.startCallPath(ctx, fs); err != nil {
+		closeListener(opts.Listener) // ServeCalls will not run
+		return err
+	}
+	return nil
+}
+
+func closeListener(ln net.Listener) {
+	if ln != nil {
+		ln.Close()
+	}
+}
+
+// watchSwitch applies node events (registrations, node loss) and, on the
+// reload cadence, the node list of each new configuration snapshot.
+func (c *controller) watchSwitch(ctx context.Context, fs *freeswitch.Adapter, applied *callconfig.Snapshot) {
+	every := c.cfg.ReloadEvery
+	if every <= 0 {
+		every = 2 * time.Second
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			// The snapshot is replaced only when the configuration changed.
+			if s := c.conf.Snapshot(); s != applied {
+				applied = s
+				c.applyNodes(s)
+			}
+		case ev, ok := <-fs.NodeEvents():
+			if !ok {
+				return
+			}
+			c.onNodeEvent(ev)
+		}
+	}
+}
+
+func (c *controller) onNodeEvent(ev orchestrator.NodeEvent) {
+	c.conf.ApplyNodeEvent(ev)
+	if ev.Kind == orchestrator.NodeDown {
+		// Sessions release their own holds as their calls end;
+		// this sweeps any a lost (or removed) node left behind.
+		if holds := c.adm.ReleaseNode(ev.Node); len(holds) > 0 {
+			c.log.Warn("released admission holds of a lost node", "node", ev.Node, "holds", len(holds))
+		}
+	}
+	c.log.Info("node event", "node", ev.Node, "kind", int(ev.Kind), "user", ev.User, "reason", ev.Reason)
+}
+
+// applyNodes hands the snapshot's FreeSWITCH nodes to the adapter, logs what
+// changed, and returns how many nodes are configured.
+func (c *controller) applyNodes(s *callconfig.Snapshot) int {
+	nodes := fsNodes(s)
+	ch, err := c.fs.SetNodes(nodes)
+	if err != nil {
+		c.log.Error("FreeSWITCH node list refused; keeping the current nodes", "err", err)
+		return len(nodes)
+	}
+	for _, n := range nodes {
+		switch {
+		case slices.Contains(ch.Added, n.Name):
+			c.log.Info("FreeSWITCH node added: connecting", "node", n.Name, "addr", n.Addr)
+		case slices.Contains(ch.Changed, n.Name):
+			c.log.Info("FreeSWITCH node changed: reconnecting with its new settings", "node", n.Name, "addr", n.Addr)
+		}
+	}
+	for _, name := range ch.Removed {
+		c.log.Info("FreeSWITCH node removed or disabled: disconnecting", "node", name)
+	}
+	return len(nodes)
+}
+
+// fsNodes are the snapshot's enabled FreeSWITCH nodes (the snapshot leaves
+// disabled ones out).
+func fsNodes(s *callconfig.Snapshot) []freeswitch.Node {
 	var nodes []freeswitch.Node
-	for _, n := range c.conf.Snapshot().Nodes {
+	for _, n := range s.Nodes {
 		if n.Kind == store.NodeFreeSWITCH {
 			nodes = append(nodes, freeswitch.Node{Name: n.Name, Addr: n.Address, Password: n.Secret})
 		}
 	}
-	if len(nodes) == 0 {
-		c.log.Info("no FreeSWITCH node configured yet: add one with POST /api/v1/nodes and restart")
-		return nil
-	}
-	fs, err := freeswitch.New(freeswitch.Options{Nodes: nodes, ListenAddr: c.cfg.ESLListen, Logger: c.log.With("adapter", "freeswitch")})
-	if err != nil {
-		return fmt.Errorf("freeswitch adapter: %w", err)
-	}
-	c.fs = fs
-	fs.Start()
-	c.goBG(func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case ev, ok := <-fs.NodeEvents():
-				if !ok {
-					return
-				}
-				c.conf.ApplyNodeEvent(ev)
-				if ev.Kind == orchestrator.NodeDown {
-					// Sessions release their own holds as their calls end;
-					// this sweeps any a lost node left behind.
-					if holds := c.adm.ReleaseNode(ev.Node); len(holds) > 0 {
-						c.log.Warn("released admission holds of a lost node", "node", ev.Node, "holds", len(holds))
-					}
-				}
-				c.log.Info("node event", "node", ev.Node, "kind", int(ev.Kind), "user", ev.User, "reason", ev.Reason)
-			}
-		}
-	})
-	return c.startCallPath(ctx, fs)
+	return nodes
 }

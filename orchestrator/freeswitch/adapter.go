@@ -14,8 +14,9 @@ import (
 // orchestrator.InboundAcceptor and orchestrator.NodeWatcher.
 //
 // Life cycle: New (validate), Start (one goroutine per node keeps an inbound
-// connection up), ServeCalls (outbound sockets, optional), Close (stops every
-// goroutine the adapter started and waits for them).
+// connection up), ServeCalls (outbound sockets, optional), SetNodes (any time:
+// connect, reconnect or drop nodes as the configuration changes), Close (stops
+// every goroutine the adapter started and waits for them).
 type Adapter struct {
 	opts  Options
 	log   *slog.Logger
@@ -25,7 +26,12 @@ type Adapter struct {
 	stop  <-chan struct{} // ctx.Done()
 	wg    sync.WaitGroup
 
-	nodes      map[string]*node
+	// nodes is the current node set, replaced whole by SetNodes; readers
+	// load it without a lock. nodesMu serialises Start, SetNodes and Close.
+	nodes      atomic.Pointer[nodeSet]
+	nodesMu    sync.Mutex
+	started    bool // under nodesMu
+	closed     bool // under nodesMu
 	nodeEvents *queue[orchestrator.NodeEvent]
 
 	mu    sync.Mutex
@@ -41,8 +47,16 @@ var (
 )
 
 // node is one FreeSWITCH and its current inbound connection (nil while down).
+// Its settings never change: SetNodes replaces a changed node with a new one.
 type node struct {
-	cfg  Node
+	cfg Node
+	// ctx is cancelled when the adapter closes or, with a cause, when SetNodes
+	// removes or replaces the node; done is closed when its runNode returns
+	// (nil while not started).
+	ctx  context.Context
+	stop context.CancelCauseFunc
+	done chan struct{}
+
 	mu   sync.Mutex
 	conn *eslconn.Conn
 }
@@ -60,13 +74,15 @@ func New(opts Options) (*Adapter, error) {
 	}
 	a := &Adapter{
 		opts: opts, log: opts.Logger, clock: opts.Clock,
-		nodes: map[string]*node{}, calls: map[orchestrator.Key]*call{},
+		calls: map[orchestrator.Key]*call{},
 	}
 	a.ctx, a.quit = context.WithCancel(context.Background())
 	a.stop = a.ctx.Done()
+	set := &nodeSet{byName: map[string]*node{}}
 	for _, n := range opts.Nodes {
-		a.nodes[n.Name] = &node{cfg: n}
+		set.add(a.newNode(n))
 	}
+	a.nodes.Store(set)
 	a.nodeEvents = newQueue[orchestrator.NodeEvent](64, opts.HighWater,
 		func(d int) { a.slowConsumer("node_events", d) }, func(int) {})
 	return a, nil
@@ -74,9 +90,15 @@ func New(opts Options) (*Adapter, error) {
 
 // Start connects to every node in the background and keeps the connections up.
 func (a *Adapter) Start() {
+	a.nodesMu.Lock()
+	defer a.nodesMu.Unlock()
+	if a.started || a.closed {
+		return
+	}
+	a.started = true
 	a.goRun(func() { a.nodeEvents.pump(a.stop) })
-	for _, n := range a.nodes {
-		a.goRun(func() { a.runNode(n) })
+	for _, n := range a.nodes.Load().order {
+		a.startNode(n)
 	}
 }
 
@@ -93,8 +115,11 @@ func (a *Adapter) Close() error {
 	for _, c := range calls {
 		a.end(c, "")
 	}
+	a.nodesMu.Lock()
+	a.closed = true // no SetNodes starts a node from now on
+	a.nodesMu.Unlock()
 	a.quit()
-	for _, n := range a.nodes {
+	for _, n := range a.nodes.Load().order {
 		if c := n.current(); c != nil {
 			c.Close()
 		}
@@ -152,7 +177,7 @@ func (a *Adapter) Stats() Stats {
 	calls := len(a.calls)
 	a.mu.Unlock()
 	up := 0
-	for _, n := range a.nodes {
+	for _, n := range a.nodes.Load().order {
 		if n.current() != nil {
 			up++
 		}

@@ -112,7 +112,7 @@ func kinds(t *testing.T, events <-chan orchestrator.Event) []string {
 }
 
 func TestNewValidatesOptions(t *testing.T) {
-	for _, o := range []Options{{}, {Nodes: []Node{{Name: "a"}}}, {Nodes: []Node{{Name: "a", Addr: "x:1"}, {Name: "a", Addr: "y:1"}}}} {
+	for _, o := range []Options{{Nodes: []Node{{Name: "a"}}}, {Nodes: []Node{{Name: "a", Addr: "x:1"}, {Name: "a", Addr: "y:1"}}}} {
 		if _, err := New(o); !errors.Is(err, ErrConfig) {
 			t.Errorf("%+v: %v", o, err)
 		}

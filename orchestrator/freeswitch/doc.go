@@ -19,6 +19,7 @@
 //		Logger:   logger, Clock: clock, // optional
 //	})
 //	a.Start()       // connects to every node, keeps reconnecting
+//	a.SetNodes(nodes) // any time: connects, reconnects or drops nodes to match
 //	defer a.Close() // stops every goroutine it started
 //	go a.ServeCalls(ctx, handler) // optional: outbound sockets
 //

@@ -25,9 +25,9 @@ var subscribed = []string{
 	"sofia::gateway_state", "conference::maintenance",
 }
 
-// runNode keeps one inbound connection to n up until the adapter stops:
-// dial, subscribe, resynchronise, report NodeUp; on loss report NodeDown and
-// retry with doubling backoff.
+// runNode keeps one inbound connection to n up until n stops (the adapter
+// closes, or SetNodes removes or replaces n): dial, subscribe, resynchronise,
+// report NodeUp; on loss report NodeDown and retry with doubling backoff.
 func (a *Adapter) runNode(n *node) {
 	backoff, everUp := a.opts.BackoffMin, false
 	for {
@@ -45,7 +45,7 @@ func (a *Adapter) runNode(n *node) {
 			a.log.Warn("freeswitch: node connect failed", "node", n.cfg.Name, "addr", n.cfg.Addr, "err", err, "retry_in", backoff)
 		}
 		select {
-		case <-a.stop:
+		case <-n.ctx.Done():
 			return
 		case <-a.clock.After(backoff):
 		}
@@ -53,7 +53,7 @@ func (a *Adapter) runNode(n *node) {
 	}
 }
 
-// holdNode keeps watch on a node until its connection ends or the adapter
+// holdNode keeps watch on a node until its connection ends or the node
 // stops: it polls `sofia status` every HealthInterval (wall time) and reports
 // profile and gateway state changes.
 func (a *Adapter) holdNode(n *node, conn *eslconn.Conn) error {
@@ -61,11 +61,11 @@ func (a *Adapter) holdNode(n *node, conn *eslconn.Conn) error {
 	defer tick.Stop()
 	states := map[string]string{}
 	for done := false; !done; {
-		a.pollSofia(n.cfg.Name, conn, states)
+		a.pollSofia(n, conn, states)
 		select {
 		case <-conn.Done():
 			done = true
-		case <-a.stop:
+		case <-n.ctx.Done():
 			conn.Close()
 			done = true
 		case <-tick.C:
@@ -74,14 +74,19 @@ func (a *Adapter) holdNode(n *node, conn *eslconn.Conn) error {
 	n.mu.Lock()
 	n.conn = nil
 	n.mu.Unlock()
-	a.log.Warn("freeswitch: node down", "node", n.cfg.Name, "err", conn.Err())
-	return conn.Err()
+	err := conn.Err()
+	if cause := stopCause(n); cause != nil {
+		err = cause
+	}
+	a.log.Warn("freeswitch: node down", "node", n.cfg.Name, "err", err)
+	return err
 }
 
 // pollSofia reports profiles and gateways whose state changed since the last
 // poll (all of them after a connect) as NodeGatewayState events.
-func (a *Adapter) pollSofia(nodeName string, conn *eslconn.Conn, states map[string]string) {
-	ctx, cancel := a.stopContext(a.opts.CommandTimeout)
+func (a *Adapter) pollSofia(n *node, conn *eslconn.Conn, states map[string]string) {
+	nodeName := n.cfg.Name
+	ctx, cancel := context.WithTimeout(n.ctx, a.opts.CommandTimeout)
 	defer cancel()
 	out, err := conn.API(ctx, "sofia status")
 	if err != nil {
@@ -105,7 +110,7 @@ func (a *Adapter) pollSofia(nodeName string, conn *eslconn.Conn, states map[stri
 }
 
 func (a *Adapter) connectNode(n *node) (*eslconn.Conn, []orchestrator.Key, error) {
-	ctx, cancel := a.stopContext(a.opts.CommandTimeout)
+	ctx, cancel := context.WithTimeout(n.ctx, a.opts.CommandTimeout)
 	defer cancel()
 	conn, err := eslconn.Dial(ctx, n.cfg.Addr, n.cfg.Password, eslconn.Options{
 		ReplyTimeout: a.opts.CommandTimeout,
@@ -203,7 +208,7 @@ func (a *Adapter) onCustom(nodeName string, ev *esl.Event) bool {
 
 // nodeConn returns the node's inbound connection or ErrNodeDown.
 func (a *Adapter) nodeConn(name string) (*eslconn.Conn, error) {
-	n := a.nodes[name]
+	n := a.nodes.Load().byName[name]
 	if n == nil {
 		return nil, errors.New("freeswitch: unknown node " + name)
 	}

@@ -2,7 +2,6 @@ package freeswitch
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"time"
@@ -31,8 +30,9 @@ type realClock struct{}
 func (realClock) Now() time.Time                         { return time.Now().UTC() }
 func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
-// Options configure an Adapter. Only Nodes is required.
+// Options configure an Adapter. Every field is optional.
 type Options struct {
+	// Nodes are the nodes to connect to at Start; SetNodes changes them later.
 	Nodes []Node
 	// ListenAddr is where ServeCalls accepts FreeSWITCH's `socket` connections
 	// ("127.0.0.1:8084"); Listener, when set, is used instead (tests pass one
@@ -62,18 +62,8 @@ type Options struct {
 var ErrConfig = errors.New("freeswitch: bad options")
 
 func (o *Options) setDefaults() error {
-	if len(o.Nodes) == 0 {
-		return fmt.Errorf("%w: no nodes", ErrConfig)
-	}
-	seen := map[string]bool{}
-	for i, n := range o.Nodes {
-		if n.Name == "" || n.Addr == "" {
-			return fmt.Errorf("%w: node %d needs a name and an address", ErrConfig, i)
-		}
-		if seen[n.Name] {
-			return fmt.Errorf("%w: node name %q used twice", ErrConfig, n.Name)
-		}
-		seen[n.Name] = true
+	if err := validateNodes(o.Nodes); err != nil {
+		return err
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

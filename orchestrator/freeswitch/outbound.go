@@ -1,6 +1,7 @@
 package freeswitch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -158,24 +159,29 @@ func (a *Adapter) finishSocket(c *call, conn *eslconn.Conn) {
 
 // nodeOf names the node a socket connection comes from: the sb_node channel
 // variable if the dialplan set it, else the node whose Switchname matches,
-// else the node whose address has the peer's IP, else the only node.
+// else the node whose address has the peer's IP, else the first node. With
+// no node configured it is sb_node, the switchname or the peer's IP as given.
 func (a *Adapter) nodeOf(data *esl.Frame, peer net.Addr) string {
-	if n := data.Get("variable_sb_node"); a.nodes[n] != nil {
-		return n
+	set := a.nodes.Load()
+	sbNode, sw := data.Get("variable_sb_node"), data.Get("FreeSWITCH-Switchname")
+	if set.byName[sbNode] != nil {
+		return sbNode
 	}
-	sw := data.Get("FreeSWITCH-Switchname")
-	for _, n := range a.opts.Nodes {
-		if n.Switchname != "" && n.Switchname == sw {
-			return n.Name
+	for _, n := range set.order {
+		if n.cfg.Switchname != "" && n.cfg.Switchname == sw {
+			return n.cfg.Name
 		}
 	}
 	ip, _, _ := net.SplitHostPort(peer.String())
-	for _, n := range a.opts.Nodes {
-		if h, _, _ := net.SplitHostPort(n.Addr); h == ip && len(a.opts.Nodes) > 1 {
-			return n.Name
+	for _, n := range set.order {
+		if h, _, _ := net.SplitHostPort(n.cfg.Addr); h == ip && len(set.order) > 1 {
+			return n.cfg.Name
 		}
 	}
-	return a.opts.Nodes[0].Name
+	if len(set.order) > 0 {
+		return set.order[0].cfg.Name
+	}
+	return cmp.Or(sbNode, sw, ip)
 }
 
 // channelVars returns the variable_* headers of channel data, without prefix.
