@@ -43,6 +43,22 @@ func (w *world) userWithPhone(c *client, admin, tenant, ext, role string) string
 	return c.login(email, "supervisor-pass-1")
 }
 
+// liveLegTo is the live leg the node dialled to ext (an agent's phone).
+func (w *world) liveLegTo(t *testing.T, ext string) fssim.CallInfo {
+	t.Helper()
+	var leg fssim.CallInfo
+	waitUntil(t, "a live leg to "+ext, func() bool {
+		for _, ci := range w.node.Calls() {
+			if ci.To == ext && ci.Answered && ci.HangupCause == "" {
+				leg = ci
+				return true
+			}
+		}
+		return false
+	})
+	return leg
+}
+
 func TestSupervisorAndAgentCallControlOverREST(t *testing.T) {
 	w := newWorld(t, "", 5)
 	c, admin := w.apiClient()
@@ -78,11 +94,21 @@ func TestSupervisorAndAgentCallControlOverREST(t *testing.T) {
 		}
 	}
 
+	// Hold: the caller hears the music and not the agent; the agent's phone
+	// is re-INVITEd, the caller's gateway is not. Unhold restores the talk.
+	agentLeg := w.liveLegTo(t, "1001").UUID
 	c.must(200, "POST", acme+"/live-calls/"+call.UUID()+"/hold", acmeSup, map[string]bool{"on": true}, nil)
+	waitUntil(t, "the caller hearing hold music", func() bool { return call.Info().Hears.Media == "local_stream://moh" })
+	if h, _ := w.node.Hears(agentLeg); !h.Silent() {
+		t.Errorf("the held agent hears %+v, want silence", h)
+	}
 	c.must(200, "POST", acme+"/live-calls/"+call.UUID()+"/hold", acmeSup, map[string]bool{"on": false}, nil)
-	apis := call.Info().APIs
-	if !slices.ContainsFunc(apis, func(s string) bool { return strings.HasPrefix(s, "uuid_hold") }) {
-		t.Fatalf("hold did not reach the switch: %v", apis)
+	waitUntil(t, "caller and agent hearing each other again", func() bool {
+		h, _ := w.node.Hears(agentLeg)
+		return call.Info().Hears.Peer == agentLeg && h.Peer == call.UUID()
+	})
+	if a, _ := w.node.CallByUUID(agentLeg); !slices.Equal(a.ReInvites, []string{"sendonly", "sendrecv"}) || len(call.Info().ReInvites) != 0 {
+		t.Fatalf("re-INVITEs: agent %v, caller %v", a.ReInvites, call.Info().ReInvites)
 	}
 
 	// Listen: the supervisor's phone rings, answers and eavesdrops on the agent leg.
@@ -96,8 +122,11 @@ func TestSupervisorAndAgentCallControlOverREST(t *testing.T) {
 		t.Fatalf("bad monitor mode: want 422, got %d", st)
 	}
 
-	// Blind transfer to an external number: the agent is released, the caller
+	// Blind transfer to an external number, made while the caller is on hold
+	// (FreeSWITCH hangs up the partner of a held leg that hangs up, so the
+	// agent's leg must be unheld first): the agent is released, the caller
 	// is bridged to the number, and the CDR says transferred.
+	c.must(200, "POST", acme+"/live-calls/"+call.UUID()+"/hold", acmeSup, map[string]bool{"on": true}, nil)
 	c.must(200, "POST", acme+"/live-calls/"+call.UUID()+"/transfer", acmeSup, map[string]string{"kind": "number", "target": "95511"}, nil)
 	defer func() {
 		if t.Failed() {
@@ -110,6 +139,11 @@ func TestSupervisorAndAgentCallControlOverREST(t *testing.T) {
 		return slices.ContainsFunc(w.node.Calls(), func(ci fssim.CallInfo) bool {
 			return (ci.To == "95511" || ci.To == "pstn") && ci.Answered && slices.Contains(ci.Bridged, call.UUID())
 		})
+	})
+	waitUntil(t, "the caller hearing the number", func() bool {
+		h := call.Info().Hears
+		ci, ok := w.node.CallByUUID(h.Peer)
+		return ok && (ci.To == "95511" || ci.To == "pstn")
 	})
 	call.Hangup("")
 	waitCall(t, call)
@@ -390,20 +424,44 @@ func TestAttendedTransferConsultCancelThenComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, "1002 registered", func() bool { return w.ctrl.conf.Registered("1002", acme.SIPDomain) })
-	c.must(200, "POST", base+"/live-calls/"+call.UUID()+"/consult", sup, map[string]string{"kind": "agent", "target": second}, nil)
-	if apis := call.Info().APIs; !slices.ContainsFunc(apis, func(s string) bool { return strings.HasPrefix(s, "uuid_hold") }) {
-		t.Fatalf("the caller must be held during the consultation: %v", apis)
+	agentLeg := w.liveLegTo(t, "1001").UUID
+	// During the consultation the caller hears the music and the agent talks
+	// with 1002; nobody is put on hold, so no endpoint is re-INVITEd.
+	consulting := func() {
+		t.Helper()
+		c.must(200, "POST", base+"/live-calls/"+call.UUID()+"/consult", sup, map[string]string{"kind": "agent", "target": second}, nil)
+		expert := w.liveLegTo(t, "1002").UUID
+		waitUntil(t, "the caller hearing hold music while the agent talks with 1002", func() bool {
+			a, _ := w.node.Hears(agentLeg)
+			e, _ := w.node.Hears(expert)
+			return call.Info().Hears.Media == "local_stream://moh" && a.Peer == expert && e.Peer == agentLeg
+		})
 	}
+	consulting()
 	c.must(200, "POST", base+"/live-calls/"+call.UUID()+"/consult/cancel", sup, nil, nil)
 	c.must(200, "GET", base+"/live-calls", sup, nil, &live)
 	if len(live) != 1 || live[0].Agent != first {
 		t.Fatalf("after cancel the caller is back with 1001: %+v", live)
 	}
-	c.must(200, "POST", base+"/live-calls/"+call.UUID()+"/consult", sup, map[string]string{"kind": "agent", "target": second}, nil)
+	waitUntil(t, "caller and 1001 hearing each other after cancel", func() bool {
+		a, _ := w.node.Hears(agentLeg)
+		return call.Info().Hears.Peer == agentLeg && a.Peer == call.UUID()
+	})
+	consulting()
+	expert := w.liveLegTo(t, "1002").UUID
 	c.must(200, "POST", base+"/live-calls/"+call.UUID()+"/consult/complete", sup, nil, nil)
 	c.must(200, "GET", base+"/live-calls", sup, nil, &live)
 	if len(live) != 1 || live[0].Agent != second {
 		t.Fatalf("after complete the caller talks to 1002: %+v", live)
+	}
+	waitUntil(t, "caller and 1002 hearing each other after complete", func() bool {
+		e, _ := w.node.Hears(expert)
+		return call.Info().Hears.Peer == expert && e.Peer == call.UUID()
+	})
+	for _, ci := range w.node.Calls() {
+		if len(ci.ReInvites) != 0 || slices.ContainsFunc(ci.APIs, func(s string) bool { return strings.HasPrefix(s, "uuid_hold") }) {
+			t.Fatalf("%s (to %s) was held during the consultation: %v %v", ci.UUID, ci.To, ci.APIs, ci.ReInvites)
+		}
 	}
 	call.Hangup("")
 	waitCall(t, call)
@@ -544,16 +602,25 @@ func TestAgentDialOutIsLiveUntilForceReleased(t *testing.T) {
 			t.Fatalf("Bolt's supervisor releasing Acme's dial-out via %s: want 404, got %d %s", p, st, body)
 		}
 	}
-	// Hold reaches the far end; transfer is for inbound calls only.
-	c.must(200, "POST", base+"/live-calls/"+res.CallID+"/hold", sup, map[string]bool{"on": true}, nil)
-	c.must(200, "POST", base+"/live-calls/"+res.CallID+"/hold", sup, map[string]bool{"on": false}, nil)
+	// Hold holds the agent leg, so the far end hears the music and not the
+	// agent; unhold restores the talk. Transfer is for inbound calls only.
 	leg, _ := w.node.CallByUUID(res.CallID)
 	if len(leg.Bridged) == 0 {
 		t.Fatalf("agent leg not bridged: %+v", leg)
 	}
 	far, _ := w.node.CallByUUID(leg.Bridged[0])
-	if !slices.Contains(far.APIs, "uuid_hold on") || !slices.Contains(far.APIs, "uuid_hold off") {
-		t.Fatalf("hold did not reach the far end: %v", far.APIs)
+	c.must(200, "POST", base+"/live-calls/"+res.CallID+"/hold", sup, map[string]bool{"on": true}, nil)
+	waitUntil(t, "the far end hearing hold music", func() bool {
+		h, _ := w.node.Hears(far.UUID)
+		return h.Media == "local_stream://moh"
+	})
+	c.must(200, "POST", base+"/live-calls/"+res.CallID+"/hold", sup, map[string]bool{"on": false}, nil)
+	waitUntil(t, "the far end hearing the agent again", func() bool {
+		h, _ := w.node.Hears(far.UUID)
+		return h.Peer == res.CallID
+	})
+	if leg, _ = w.node.CallByUUID(res.CallID); !slices.Equal(leg.ReInvites, []string{"sendonly", "sendrecv"}) {
+		t.Fatalf("agent leg re-INVITEs: %v", leg.ReInvites)
 	}
 	if st, body := c.call("POST", base+"/live-calls/"+res.CallID+"/transfer", sup, map[string]string{"kind": "number", "target": "95511"}, nil); st != 409 {
 		t.Fatalf("transfer of a dial-out: want 409, got %d %s", st, body)

@@ -96,10 +96,9 @@ func (s *Service) LiveCalls(tenant tenancy.TenantID) []CallView {
 // under Service.mu.
 type callRef struct {
 	view
-	ss    *session         // an inbound call's session (transfer, consult); nil for agent-placed calls
-	main  orchestrator.Key // the leg whose hang-up ends the call: the caller, or the agent-placed call's agent leg
-	other orchestrator.Key // the other party's leg, which Hold holds; zero when the controller does not track it
-	from  string           // the other party's number, shown on a monitoring supervisor's phone
+	ss   *session         // an inbound call's session (hold, transfer, consult); nil for agent-placed calls
+	main orchestrator.Key // the leg whose hang-up ends the call: the caller, or the agent-placed call's agent leg
+	from string           // the other party's number, shown on a monitoring supervisor's phone
 }
 
 // lookup finds a live call of tenant, inbound or agent-placed.
@@ -107,10 +106,10 @@ func (s *Service) lookup(tenant tenancy.TenantID, callID string) (callRef, error
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ss := s.sessions[callID]; ss != nil && ss.route.Tenant == tenant {
-		return callRef{view: ss.view, ss: ss, main: ss.call.Key, other: ss.call.Key, from: ss.call.From}, nil
+		return callRef{view: ss.view, ss: ss, main: ss.call.Key, from: ss.call.From}, nil
 	}
 	if d := s.dials[callID]; d != nil && d.tenant == tenant {
-		return callRef{view: d.view, main: d.view.agentLeg, other: d.peer, from: d.row.Remote}, nil
+		return callRef{view: d.view, main: d.view.agentLeg, from: d.row.Remote}, nil
 	}
 	return callRef{}, ErrNoCall
 }
@@ -163,19 +162,41 @@ func (s *Service) connected(tenant tenancy.TenantID, callID string) (callRef, Co
 }
 
 // Hold puts the other party (the caller, or the far end of an agent-placed
-// call) on hold or takes it off.
+// call) on hold or takes it off: that party hears hold music and not the
+// agent; unhold restores the conversation.
+//
+// The switch holds the AGENT's leg, because on FreeSWITCH 1.10 `uuid_hold X`
+// (switch_ivr_hold) plays X's hold_music to X's partner, not to X: X's own
+// endpoint gets the sendonly re-INVITE (mod_sofia, INDICATE_HOLD), the bridge
+// stops carrying audio both ways, and the partner (X's signal_bond) gets the
+// music as a broadcast. Holding the caller's leg would play the music to the
+// agent and re-INVITE the caller's gateway (capture 09: uuid_hold on U1 gave
+// CHANNEL_HOLD on U1 and the music on U2).
+//
+// An inbound call's hold is carried out by its session, in order with
+// consultations; during a consultation the caller already hears music and
+// Hold fails with ErrConsulting.
 func (s *Service) Hold(ctx context.Context, tenant tenancy.TenantID, callID string, on bool) error {
 	c, cs, err := s.connected(tenant, callID)
 	if err != nil {
 		return err
 	}
-	if c.other.IsZero() {
-		return fmt.Errorf("%w: the far end of this call is not tracked, so it cannot be held", orchestrator.ErrUnsupported)
+	if c.ss != nil {
+		return s.request(ctx, tenant, callID, controlMsg{hold: &on})
 	}
+	return holdLeg(ctx, cs, c.agentLeg, on)
+}
+
+// ErrConsulting: the agent is consulting someone; the caller hears hold
+// music until the consultation completes or is cancelled.
+var ErrConsulting = fmt.Errorf("%w: the agent is consulting, the caller hears hold music until the consultation ends", ErrNotConnected)
+
+// holdLeg holds or unholds an agent's leg: its partner hears the music.
+func holdLeg(ctx context.Context, hm orchestrator.HoldMuter, agentLeg orchestrator.Key, on bool) error {
 	if on {
-		return cs.Hold(ctx, c.other)
+		return hm.Hold(ctx, agentLeg)
 	}
-	return cs.Unhold(ctx, c.other)
+	return hm.Unhold(ctx, agentLeg)
 }
 
 // Mute mutes or unmutes the agent's microphone toward the caller.
@@ -283,6 +304,7 @@ func drain(events <-chan orchestrator.Event) {
 // than transfer are answered on reply.
 type controlMsg struct {
 	transfer *TransferTo
+	hold     *bool       // hold (true) or unhold the agent's leg
 	consult  *TransferTo // "agent" or "number"
 	complete bool
 	cancel   bool

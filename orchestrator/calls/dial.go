@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
@@ -102,7 +101,7 @@ func (s *Service) Dial(ctx context.Context, tenant tenancy.TenantID, agent strin
 }
 
 // dialing is one agent-initiated call; only its goroutine touches it,
-// except view and peer (guarded by Service.mu) and row (set before it is
+// except view (guarded by Service.mu) and row (set before it is
 // listed, read-only after).
 type dialing struct {
 	svc               *Service
@@ -117,9 +116,8 @@ type dialing struct {
 	answered, bridged bool
 	cause             orchestrator.HangupCause
 
-	row  CallView         // its line in the live-call list, without state
-	view view             // agent, agent leg, answer time
-	peer orchestrator.Key // the far end once bridged and tracked (Hold acts on it); zero until then
+	row  CallView // its line in the live-call list, without state
+	view view     // agent, agent leg, answer time; Hold holds the agent leg, so the far end hears the music
 }
 
 func (s *Service) addDial(d *dialing) {
@@ -168,7 +166,7 @@ func (d *dialing) run(ctx context.Context) {
 		}
 	}()
 	spec := orchestrator.OriginateSpec{ID: d.id, Node: d.node, To: d.me.Endpoint, Timeout: s.cfg.RingTimeout,
-		Vars: map[string]string{"sb_tenant": string(d.tenant), "sb_agent": d.agent, "sb_outbound": "true"}}
+		Vars: s.legVars(map[string]string{"sb_tenant": string(d.tenant), "sb_agent": d.agent, "sb_outbound": "true"})}
 	spec.CallerID.Name, spec.CallerID.Number = "Dialing "+d.cdr.AccessNumber, d.cdr.AccessNumber
 	leg, events, err := s.cfg.Switch.Originate(ctx, spec)
 	if err != nil {
@@ -195,33 +193,10 @@ func (d *dialing) run(ctx context.Context) {
 	}
 	d.bridged = true
 	d.cdr.Answered = s.cfg.Now()
-	peer := d.trackPeer(ctx, res.Peer, log)
 	s.mu.Lock()
-	d.view.answered, d.peer = d.cdr.Answered, peer
+	d.view.answered = d.cdr.Answered
 	s.mu.Unlock()
 	d.cause = d.waitEnd(ctx)
-}
-
-// adopter is a switch that can track a leg it did not create, such as the
-// far end a bridge dialled (the FreeSWITCH adapter's Adopt).
-type adopter interface {
-	Adopt(ctx context.Context, key orchestrator.Key) (<-chan orchestrator.Event, error)
-}
-
-// trackPeer has the switch track the far end of the bridge, so call control
-// can hold it. It returns the zero Key when the switch cannot.
-func (d *dialing) trackPeer(ctx context.Context, peer orchestrator.Key, log *slog.Logger) orchestrator.Key {
-	a, ok := d.svc.cfg.Switch.(adopter)
-	if !ok || peer.IsZero() {
-		return orchestrator.Key{}
-	}
-	events, err := a.Adopt(ctx, peer)
-	if err != nil {
-		log.Info("far end not tracked: hold unavailable on this call", "peer", peer.String(), "err", err)
-		return orchestrator.Key{}
-	}
-	go drain(events) // the switch closes it when the far end ends
-	return peer
 }
 
 // waitEnd waits until the bridge ends or the agent hangs up, then clears the

@@ -97,17 +97,24 @@ func TestCallControlOnAnAgentPlacedCallIsTenantScoped(t *testing.T) {
 	if agent, err := r.svc.AgentOf(acme, id); err != nil || agent != "ann" {
 		t.Fatalf("agent of the call: %q, %v", agent, err)
 	}
-	// Hold acts on the far end (tracked once bridged), mute on the agent leg.
+	// Hold holds the agent leg, so the far end (its partner) hears the
+	// agent leg's hold_music; mute acts on the agent leg too.
 	if err := r.svc.Hold(ctx, acme, id, true); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.svc.Mute(ctx, acme, id, true); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"adopt peer-" + id, "hold peer-" + id, "mute " + id} {
+	for _, want := range []string{"hold " + id, "mute " + id} {
 		if !r.sw.has(want) {
 			t.Errorf("switch log lacks %q: %v", want, r.sw.entries())
 		}
+	}
+	if r.sw.has("hold peer-") {
+		t.Errorf("the far end's leg was held: %v", r.sw.entries())
+	}
+	if got := r.sw.lastSpec(t, "ann").Vars["hold_music"]; got != "moh.wav" {
+		t.Errorf("agent leg hold_music = %q, want the configured music", got)
 	}
 	if err := r.svc.Transfer(ctx, acme, id, TransferTo{Kind: "number", Target: "1"}); !errors.Is(err, ErrNotInbound) {
 		t.Fatalf("transfer of an agent-placed call: want ErrNotInbound, got %v", err)

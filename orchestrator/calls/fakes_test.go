@@ -23,7 +23,8 @@ type fakeSwitch struct {
 	// bridgeAnswers: numbers or users a Bridge reaches (others: NO_ANSWER);
 	// the peer leg is "peer-" + the bridging leg's ID.
 	bridgeAnswers map[string]bool
-	bridgeGate    chan struct{} // non-nil: Bridge waits until it is closed (the far end rings)
+	bridgeGate    chan struct{}                // non-nil: Bridge waits until it is closed (the far end rings)
+	specs         []orchestrator.OriginateSpec // every Originate, in order
 }
 
 func newFakeSwitch() *fakeSwitch {
@@ -115,6 +116,7 @@ func (c causeErr) HangupCause() orchestrator.HangupCause { return orchestrator.H
 func (f *fakeSwitch) Originate(ctx context.Context, s orchestrator.OriginateSpec) (orchestrator.Key, <-chan orchestrator.Event, error) {
 	f.record("originate %s@%s", s.To.User, s.To.Domain)
 	f.mu.Lock()
+	f.specs = append(f.specs, s)
 	cause, fails := f.answerOf[s.To.User]
 	f.mu.Unlock()
 	if fails {
@@ -157,13 +159,18 @@ func (f *fakeSwitch) Eavesdrop(ctx context.Context, sup, target orchestrator.Key
 	return nil
 }
 
-// Adopt tracks a bridge peer; its stream is already over (nothing reads
-// peers' events but to drain them).
-func (f *fakeSwitch) Adopt(ctx context.Context, c orchestrator.Key) (<-chan orchestrator.Event, error) {
-	f.record("adopt %s", c.ID)
-	ch := make(chan orchestrator.Event)
-	close(ch)
-	return ch, nil
+// lastSpec is the latest Originate to user (or number).
+func (f *fakeSwitch) lastSpec(t *testing.T, user string) orchestrator.OriginateSpec {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := len(f.specs) - 1; i >= 0; i-- {
+		if s := f.specs[i]; s.To.User+s.To.Number == user {
+			return s
+		}
+	}
+	t.Fatalf("no originate to %s", user)
+	return orchestrator.OriginateSpec{}
 }
 
 // agentHangsUp ends the agent leg of user as its phone would.

@@ -2,6 +2,7 @@ package calls
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
@@ -52,8 +53,8 @@ func (ss *session) ringAgent(ctx context.Context, agent string, results chan<- r
 		Timeout: ss.ringTimeout(),
 		// park_after_bridge keeps the agent's leg up when a bridge ends, so an
 		// attended transfer can move it between the caller and a consulted party.
-		Vars: map[string]string{"sb_tenant": string(ss.route.Tenant), "sb_agent": agent, "sb_caller_call": ss.call.Key.ID,
-			"park_after_bridge": "true"}}
+		Vars: ss.svc.legVars(map[string]string{"sb_tenant": string(ss.route.Tenant), "sb_agent": agent, "sb_caller_call": ss.call.Key.ID,
+			"park_after_bridge": "true"})}
 	spec.CallerID.Number = ss.call.From
 	spec.CallerID.Name = firstNonEmpty(ss.svc.cfg.CallerIDName, ss.call.From)
 	leg.CallID = spec.ID
@@ -120,7 +121,29 @@ func causeOf(err error) orchestrator.HangupCause {
 	return orchestrator.CauseNoAnswer
 }
 
-// holdMusic loops the queue's music while the caller waits.
+// legVars adds hold_music to the variables of a leg the controller
+// originates for an agent or a consulted party. Hold holds that leg, and
+// FreeSWITCH plays the held leg's hold_music to its partner
+// (switch_ivr_hold), so the caller hears the configured music rather than
+// the switch's default. Values the switch's variable syntax cannot carry
+// are left out.
+func (s *Service) legVars(vars map[string]string) map[string]string {
+	p := s.cfg.HoldMusic
+	if len(p.Files) == 0 {
+		return vars
+	}
+	music := p.Files[0]
+	if len(p.Files) > 1 {
+		music = "file_string://" + strings.Join(p.Files, "!")
+	}
+	if !strings.ContainsAny(music, "{}[]'\"\r\n ") {
+		vars["hold_music"] = music
+	}
+	return vars
+}
+
+// holdMusic loops the queue's music while the caller waits, and during a
+// consultation.
 type holdMusic struct {
 	cancel context.CancelFunc
 	done   chan struct{}

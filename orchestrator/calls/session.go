@@ -35,7 +35,8 @@ type session struct {
 	// endedWithoutCause: the caller's stream ended with no hangup seen.
 	endedWithoutCause bool
 
-	hold *holdMusic
+	hold *holdMusic // music played to the caller: while queued, and during a consultation
+	held bool       // the agent's leg is on hold (Service.Hold)
 
 	data    map[string]string // the interaction's attached data, for screen pops
 	next    *acd.Interaction  // where a blind transfer sends the caller back into the ACD
@@ -466,6 +467,7 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 	defer func() {
 		if consult != nil {
 			ss.hangupLeg(context.WithoutCancel(ctx), consult.leg, orchestrator.CauseNormalClearing)
+			ss.stopHold(ctx) // a caller kept for a flow must not keep the consultation's music
 		}
 	}()
 	for done := false; !done; {
@@ -479,6 +481,10 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 			case m.transfer != nil:
 				ss.transfer(ctx, r, *m.transfer)
 				return
+			case m.hold != nil && consult != nil:
+				m.err = ErrConsulting
+			case m.hold != nil:
+				m.err = ss.holdAgent(ctx, r, *m.hold)
 			case m.consult != nil:
 				consult, m.err = ss.startConsult(ctx, r, consult, *m.consult)
 			case m.complete:
@@ -546,6 +552,12 @@ func (ss *session) setView(v view) {
 // transfer, AG-3). The caller's CDR says "transferred" with the target.
 func (ss *session) transfer(ctx context.Context, r *ringResult, to TransferTo) {
 	ss.log.Info("blind transfer", "kind", to.Kind, "target", to.Target, "agent", ss.agentLeg.Agent)
+	// FreeSWITCH hangs up the partner of a held leg that hangs up
+	// (switch_ivr_bridge.c, CF_LEG_HOLDING): take the agent's leg off hold
+	// first, or the caller would go with it.
+	if err := ss.holdAgent(ctx, r, false); err != nil {
+		ss.log.Warn("unhold before transfer failed", "err", err)
+	}
 	ss.hangupLeg(ctx, r.leg, orchestrator.CauseNormalClearing)
 	ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
 	ss.caller.Disposition = Transferred

@@ -1,0 +1,157 @@
+package calls
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
+)
+
+// talking starts an inbound call answered by ann and returns her leg's ID.
+// The call ends with the test at the latest.
+func (r *rig) talking(t *testing.T) (agentLeg string, done chan struct{}) {
+	t.Helper()
+	cancel, _, done := r.call("4001")
+	t.Cleanup(func() { cancel(orchestrator.ErrCallEnded); waitDone(t, done) })
+	waitFor(t, "talking", func() bool { c := r.liveOne(t, acme); return c != nil && c.State == "talking" })
+	return r.sw.lastSpec(t, "ann").ID, done
+}
+
+// since returns the switch log entries after the first n.
+func (r *rig) since(n int) []string { return r.sw.entries()[n:] }
+
+// before reports whether a is logged before b in log (both present).
+func before(log []string, a, b string) bool {
+	i, j := slices.Index(log, a), slices.Index(log, b)
+	return i >= 0 && j >= 0 && i < j
+}
+
+// TestHoldHoldsTheAgentLeg: on FreeSWITCH the held leg's partner hears the
+// music, so the caller hears it when the agent's leg is held; the caller's
+// own leg is never held. The agent leg carries the configured music.
+func TestHoldHoldsTheAgentLeg(t *testing.T) {
+	r := newRig(t, "ann")
+	ctx := context.Background()
+	ann, done := r.talking(t)
+	if got := r.sw.lastSpec(t, "ann").Vars["hold_music"]; got != "moh.wav" {
+		t.Errorf("agent leg hold_music = %q, want moh.wav", got)
+	}
+	mark := len(r.sw.entries())
+	for _, on := range []bool{true, true, false, false} { // repeated requests are no-ops
+		if err := r.svc.Hold(ctx, acme, "c1", on); err != nil {
+			t.Fatalf("hold %v: %v", on, err)
+		}
+	}
+	if got, want := r.since(mark), []string{"hold " + ann, "unhold " + ann}; !slices.Equal(got, want) {
+		t.Fatalf("switch log %v, want %v", got, want)
+	}
+	r.sw.agentHangsUp("ann")
+	waitDone(t, done)
+}
+
+// TestConsultPlaysMusicToTheCaller: during a consultation the caller hears
+// the music played to its own leg (holding it would play the music to the
+// agent), a held agent leg is taken off hold first, Hold is refused, and
+// the music stops before the caller is bridged again (cancel, complete).
+func TestConsultPlaysMusicToTheCaller(t *testing.T) {
+	r := newRig(t, "ann")
+	ctx := context.Background()
+	ann, done := r.talking(t)
+	if err := r.svc.Hold(ctx, acme, "c1", true); err != nil {
+		t.Fatal(err)
+	}
+	mark := len(r.sw.entries())
+	if err := r.svc.Consult(ctx, acme, "c1", TransferTo{Kind: "agent", Target: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	bob := r.sw.lastSpec(t, "bob")
+	waitFor(t, "music to the caller", func() bool { return slices.Contains(r.since(mark), "play c1 moh.wav") })
+	log := r.since(mark)
+	if !before(log, "unhold "+ann, "originate bob@acme.example") || !slices.Contains(log, "bridge_calls "+ann+" "+bob.ID) {
+		t.Fatalf("consult: %v", log)
+	}
+	if bob.Vars["hold_music"] != "moh.wav" {
+		t.Errorf("consulted leg hold_music = %q", bob.Vars["hold_music"])
+	}
+	if err := r.svc.Hold(ctx, acme, "c1", true); !errors.Is(err, ErrConsulting) || !errors.Is(err, ErrNotConnected) {
+		t.Fatalf("hold during a consultation: want ErrConsulting, got %v", err)
+	}
+	if err := r.svc.CancelConsult(ctx, acme, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	log = r.since(mark)
+	if !before(log, "stop_play c1", "bridge_calls c1 "+ann) {
+		t.Fatalf("cancel must stop the music, then bridge the caller back to the agent: %v", log)
+	}
+
+	mark = len(r.sw.entries())
+	if err := r.svc.Consult(ctx, acme, "c1", TransferTo{Kind: "agent", Target: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	bob = r.sw.lastSpec(t, "bob")
+	if err := r.svc.CompleteConsult(ctx, acme, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	log = r.since(mark)
+	if !before(log, "stop_play c1", "bridge_calls c1 "+bob.ID) || slices.Contains(log, "unhold "+ann) {
+		t.Fatalf("complete: %v", log)
+	}
+	for _, e := range r.sw.entries() {
+		if e == "hold c1" || e == "unhold c1" {
+			t.Fatalf("the caller's leg was held: %v", r.sw.entries())
+		}
+	}
+	r.sw.agentHangsUp("bob")
+	waitDone(t, done)
+}
+
+// TestFailedConsultStopsTheMusic: when the consulted party does not answer,
+// the music stops and the caller and the agent hear each other again.
+func TestFailedConsultStopsTheMusic(t *testing.T) {
+	r := newRig(t, "ann")
+	ctx := context.Background()
+	ann, done := r.talking(t)
+	r.sw.mu.Lock()
+	r.sw.answerOf["bob"] = orchestrator.CauseUserBusy
+	r.sw.mu.Unlock()
+	mark := len(r.sw.entries())
+	if err := r.svc.Consult(ctx, acme, "c1", TransferTo{Kind: "agent", Target: "bob"}); err == nil {
+		t.Fatal("consult of a busy agent succeeded")
+	}
+	log := r.since(mark)
+	if !slices.Contains(log, "stop_play c1") || slices.ContainsFunc(log, func(e string) bool { return strings.HasPrefix(e, "bridge_calls "+ann) }) {
+		t.Fatalf("failed consult: %v", log)
+	}
+	r.sw.agentHangsUp("ann")
+	waitDone(t, done)
+}
+
+// TestBlindTransferTakesTheAgentOffHoldFirst: FreeSWITCH hangs up the
+// partner of a held leg that hangs up, so the agent's leg is unheld before
+// it is released, or the caller would be lost.
+func TestBlindTransferTakesTheAgentOffHoldFirst(t *testing.T) {
+	r := newRig(t, "ann")
+	r.sw.mu.Lock()
+	r.sw.bridgeAnswers["95511"] = true
+	r.sw.mu.Unlock()
+	ctx := context.Background()
+	ann, done := r.talking(t)
+	if err := r.svc.Hold(ctx, acme, "c1", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.Transfer(ctx, acme, "c1", TransferTo{Kind: "number", Target: "95511"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the caller bridged to the number", func() bool { return r.sw.has("bridge c1 95511") })
+	if log := r.sw.entries(); !before(log, "unhold "+ann, "hangup "+ann+" NORMAL_CLEARING") {
+		t.Fatalf("the held agent leg was released without unhold: %v", log)
+	}
+	select {
+	case <-done:
+		t.Fatal("the session ended while the caller talks to the number")
+	default:
+	}
+}
