@@ -5,7 +5,7 @@ GO ?= go
 PKGS := ./...
 BENCHTIME ?= 1s
 
-.PHONY: run build test lint vet fmt-check bench bench-ci fuzz-ci
+.PHONY: run build test lint vet fmt-check bench bench-ci fuzz
 
 run:
 	$(GO) run ./cmd/switchboard serve
@@ -31,3 +31,14 @@ bench:
 # Benchmarks only prove they still run in CI.
 bench-ci:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x $(PKGS)
+
+# Every fuzz target for FUZZTIME each (the seed corpora in testdata/fuzz run
+# in `make test` anyway). New crashers land in testdata/fuzz: keep them.
+FUZZTIME ?= 10s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
