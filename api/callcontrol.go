@@ -463,6 +463,8 @@ func callError(err error) error {
 		return errConflict("no_consultation", err.Error())
 	case errors.Is(err, calls.ErrNotInbound):
 		return errConflict("not_inbound", err.Error())
+	case errors.Is(err, calls.ErrConsulting):
+		return errConflict("consulting", err.Error())
 	case errors.Is(err, calls.ErrNotConnected):
 		return errConflict("not_connected", "the call is not connected to an agent")
 	case errors.Is(err, orchestrator.ErrNotRegistered):

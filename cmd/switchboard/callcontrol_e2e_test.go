@@ -438,6 +438,9 @@ func TestAttendedTransferConsultCancelThenComplete(t *testing.T) {
 		})
 	}
 	consulting()
+	if st, body := c.call("POST", base+"/live-calls/"+call.UUID()+"/hold", sup, map[string]bool{"on": true}, nil); st != 409 || !strings.Contains(body, `"consulting"`) {
+		t.Fatalf("hold during a consultation: want 409 consulting, got %d %s", st, body)
+	}
 	c.must(200, "POST", base+"/live-calls/"+call.UUID()+"/consult/cancel", sup, nil, nil)
 	c.must(200, "GET", base+"/live-calls", sup, nil, &live)
 	if len(live) != 1 || live[0].Agent != first {

@@ -30,12 +30,12 @@ type controller struct {
 	log   *slog.Logger
 	st    *store.Store
 	conf  *callconfig.Live
-	fs    *freeswitch.Adapter // nil until a FreeSWITCH node is configured
+	fs    *freeswitch.Adapter // built at start, even with no node; nodes follow the configuration live
 	adm   *admission.Controller
 	acds  *tenantACDs
-	call  *calls.Service  // nil without a switch
+	call  *calls.Service  // the call path on fs
 	pops  *calls.Hub      // screen pops for agents' and supervisors' screens
-	flows *flowrun.Runner // IVR flows on live calls; nil without a switch
+	flows *flowrun.Runner // IVR flows on live calls
 	// dataSources are the tenants' SQL pools opened by flows.
 	dataSources *dataSources
 	mux         *http.ServeMux
