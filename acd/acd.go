@@ -293,6 +293,11 @@ func (d *ACD) attach(a *agent, queues []Membership) {
 		} else {
 			m.slot = int32(len(q.slots))
 			q.slots = append(q.slots, m)
+			for med := range q.ready {
+				if q.serves[med] {
+					q.ready[med].reserve(len(q.slots))
+				}
+			}
 		}
 		a.mems = append(a.mems, m)
 		q.members = append(q.members, m)
@@ -312,6 +317,7 @@ func (d *ACD) serve(q *queue, m Medium) {
 		return
 	}
 	q.serves[m] = true
+	q.ready[m].reserve(len(q.slots))
 	for _, m := range q.members {
 		d.reindex(m.a)
 	}

@@ -107,10 +107,16 @@ func (h *agentHeap) position(slot int32) int32 {
 	return h.pos[slot]
 }
 
-func (h *agentHeap) push(e agentEntry) {
-	for int(e.slot) >= len(h.pos) {
+// reserve makes room in pos for slots below n, so that routing never grows
+// it (attach and serve call it; push still grows it if needed).
+func (h *agentHeap) reserve(n int) {
+	for len(h.pos) < n {
 		h.pos = append(h.pos, -1)
 	}
+}
+
+func (h *agentHeap) push(e agentEntry) {
+	h.reserve(int(e.slot) + 1)
 	h.h = append(h.h, e)
 	i := len(h.h) - 1
 	h.setPos(i)
