@@ -32,10 +32,11 @@ type instance struct {
 	records   int
 	traced    int
 	susp      *Suspended
+	shown     int // the node last told to Meta.OnNode; -1: none yet
 }
 
 func newInstance(r *Runner, call orchestrator.InboundCall, prog *ivrflows.Program, meta Meta) *instance {
-	in := &instance{r: r, call: call, prog: prog, meta: meta,
+	in := &instance{r: r, call: call, prog: prog, meta: meta, shown: -1,
 		log: r.cfg.Log.With("call", call.Key.String(), "tenant", string(meta.Tenant), "flow", meta.FlowID, "version", meta.Version)}
 	in.trace.batch = TraceBatch{CallID: call.Key.ID, FlowID: meta.FlowID, Version: meta.Version}
 	return in
@@ -76,6 +77,7 @@ func (in *instance) loop(ctx context.Context, res ivrflows.Result) (Outcome, err
 
 // absorb records a step's trace and carries out its commands.
 func (in *instance) absorb(ctx context.Context, res ivrflows.Result) {
+	in.showNode()
 	in.traced += len(res.Trace)
 	in.trace.add(in.publicTrace(res.Trace), in.r.cfg.Clock.Now())
 	for _, cmd := range res.Commands {
@@ -218,6 +220,16 @@ func (in *instance) end(ctx context.Context, result ivrflows.Outcome, msg string
 	msg = scrub(msg, in.secretValues())
 	in.log.Info("flowrun: flow ended", "outcome", string(result), "error", msg)
 	return Outcome{Kind: Ended, Result: result, Error: msg, Vars: in.publicVars(), Trace: in.traced}
+}
+
+// showNode tells Meta.OnNode the node the flow waits in, when it changed.
+func (in *instance) showNode() {
+	n := in.state.Node
+	if in.meta.OnNode == nil || n == in.shown || n < 0 || n >= len(in.prog.Nodes) {
+		return
+	}
+	in.shown = n
+	in.meta.OnNode(in.prog.Nodes[n].ID, in.prog.Nodes[n].Type)
 }
 
 func (in *instance) nodeID() string {

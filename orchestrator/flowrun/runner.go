@@ -86,6 +86,10 @@ type Meta struct {
 	// Answered: the session already answered the call (or it is an
 	// outbound leg), so Run does not answer it.
 	Answered bool
+	// OnNode, when set, is told each node the flow enters (its ID and
+	// type), on the goroutine running Run or Resume, before that node's
+	// commands are carried out: the session shows where the caller is.
+	OnNode func(node string, typ ivrflows.NodeType)
 }
 
 // Kind is how Run or Resume returned.
