@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -134,9 +135,13 @@ func (s *Server) callControlRoutes() []route {
 			summary: "Server-sent events: screen pops (offer with caller, number, queue and attached data), connected, ended; agents see their own, monitors all",
 			scope:   scopeTenant, perm: tenancy.PermQueuesRead, resp: calls.Notice{}, status: http.StatusOK, h: s.streamCallNotices},
 		{method: http.MethodGet, path: p, name: "listLiveCalls",
-			summary: "The tenant's calls up now, oldest first: inbound (queued or talking) and placed by agents (ringing or talking); " +
-				"direction is inbound, outbound (to a number through the gateway) or internal (to another agent); remote_number is the other party",
-			scope: scopeTenant, perm: tenancy.PermMonitor, resp: []calls.CallView{}, status: http.StatusOK, h: s.listLiveCalls},
+			summary: "Every call of the tenant that is up now, oldest first: inbound calls from admission to hang-up, and calls placed by agents; " +
+				"state is ivr (in an IVR flow: flow_id, flow_node), voicemail (leaving a message), queued (waiting in queue_id), " +
+				"ringing (an offered agent's phone rings; an agent-placed call not yet answered), talking (with agent_id), " +
+				"or external (the caller bridged to an outside number: external_number); " +
+				"direction is inbound, outbound (to a number through the gateway) or internal (to another agent); remote_number is the other party. " +
+				"Hang-up works in every state; hold, mute, transfer, consult and monitor answer 409 not_connected until an agent talks",
+			scope: scopeTenant, perm: tenancy.PermMonitor, resp: liveCallList{}, status: http.StatusOK, h: s.listLiveCalls},
 		own("hold", "Hold or unhold the other party: the caller, or the far end of an agent-placed call (the call's agent, or a supervisor)", OnOffRequest{}, s.holdCall),
 		own("mute", "Mute or unmute the agent (the call's agent, or a supervisor)", OnOffRequest{}, s.muteCall),
 		own("hangup", "Hang up the call: the agent's hang-up, or a supervisor's force release", nil, s.hangupCall),
@@ -152,6 +157,44 @@ func (s *Server) callControlRoutes() []route {
 			summary: "Supervisor: ring the supervisor's phone and listen, whisper or barge",
 			scope:   scopeTenant, perm: tenancy.PermMonitorControl, body: MonitorRequest{}, resp: CallActionResult{}, status: http.StatusOK, h: s.monitorCall},
 	}
+}
+
+// liveCallList is the live-call list as the document describes it: the
+// CallView schema with the states and the fields each one sets.
+type liveCallList []calls.CallView
+
+// liveCallStates describes each state of calls.CallStates.
+var liveCallStates = map[calls.CallState]string{
+	calls.StateIVR:       "an inbound call in an IVR flow (flow_id, flow_node), before any queue or after its agent left",
+	calls.StateVoicemail: "an inbound caller leaving a message (flow_id, flow_node)",
+	calls.StateQueued:    "an inbound call waiting for an agent of queue_id (from the queue's greeting on)",
+	calls.StateRinging:   "an offered agent's phone rings for an inbound call (no agent_id yet), or an agent-placed call is not answered yet",
+	calls.StateTalking:   "connected: an inbound call with agent_id, or an answered agent-placed call",
+	calls.StateExternal:  "an inbound caller bridged, or being bridged, to an outside number (external_number): a transfer or an overflow to a number",
+}
+
+func (liveCallList) openAPISchema() map[string]any {
+	g := &schemaGen{schemas: map[string]any{}, types: map[string]reflect.Type{}}
+	g.schema(reflect.TypeOf(calls.CallView{}))
+	item := g.schemas["CallView"].(map[string]any)
+	props := item["properties"].(map[string]any)
+	var enum []any
+	var desc []string
+	for _, st := range calls.CallStates() {
+		enum = append(enum, string(st))
+		desc = append(desc, string(st)+": "+liveCallStates[st])
+	}
+	props["state"] = map[string]any{"type": "string", "enum": enum, "description": strings.Join(desc, "; ")}
+	for name, d := range map[string]string{
+		"queue_id":        "the queue an inbound call waits or was answered in; empty before any queue and for agent-placed calls",
+		"flow_id":         "states ivr and voicemail: the flow the call is in",
+		"flow_node":       "states ivr and voicemail: the node of the flow the call is in",
+		"external_number": "state external: the outside number the caller is bridged to",
+		"agent_id":        "the agent talking on an inbound call, or the agent who placed the call",
+	} {
+		props[name].(map[string]any)["description"] = d
+	}
+	return map[string]any{"type": "array", "items": item}
 }
 
 func (s *Server) listLiveCalls(c *echo.Context) error {

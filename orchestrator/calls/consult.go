@@ -10,10 +10,11 @@ import (
 
 // consultLeg is the party an agent consults during an attended transfer.
 type consultLeg struct {
-	leg   orchestrator.Key
-	agent string // when the target is an agent
-	cdr   *CDR
-	ended <-chan orchestrator.HangupCause
+	leg    orchestrator.Key
+	agent  string // when the target is an agent
+	number string // when the target is an outside number
+	cdr    *CDR
+	ended  <-chan orchestrator.HangupCause
 }
 
 // startConsult plays hold music to the caller, rings the target and, once
@@ -43,7 +44,7 @@ func (ss *session) startConsult(ctx context.Context, r *ringResult, cur *consult
 		}
 		ep, c.agent = a.Endpoint, to.Target
 	default:
-		ep = orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: ss.svc.cfg.Gateway, Number: to.Target}
+		ep, c.number = orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: ss.svc.cfg.Gateway, Number: to.Target}, to.Target
 	}
 	ss.startHold(ctx)
 	// A held agent leg must be taken off hold first: its phone would stay
@@ -91,7 +92,11 @@ func (ss *session) completeConsult(ctx context.Context, r *ringResult, c *consul
 	release() // the first agent's work is over (after-call work)
 	r.leg, r.ended = c.leg, c.ended
 	ss.agentLeg = c.cdr
-	ss.setView(view{queue: ss.route.Queue, agent: c.agent, agentLeg: c.leg, answered: c.cdr.Answered})
+	v := view{state: StateTalking, queue: ss.route.Queue, agent: c.agent, agentLeg: c.leg, answered: c.cdr.Answered}
+	if c.agent == "" {
+		v.state, v.external = StateExternal, c.number // the caller talks to the outside number
+	}
+	ss.setView(v)
 	ss.log.Info("attended transfer completed", "to_agent", c.agent)
 	return nil
 }

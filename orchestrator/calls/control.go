@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
-	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/tenancy"
@@ -35,62 +33,6 @@ const (
 	Outbound Direction = "outbound" // an agent dialled an external number through the gateway
 	Internal Direction = "internal" // an agent called another agent of the tenant
 )
-
-// CallView is one live call as supervisors and agents see it.
-type CallView struct {
-	CallID string `json:"call_id"`
-	Node   string `json:"node"`
-	// Caller placed the call: the caller's number (inbound) or the agent's
-	// extension (outbound, internal).
-	Caller string `json:"caller"`
-	// Number is what was dialled: the tenant's access number (inbound), the
-	// external number (outbound) or the called agent's extension (internal).
-	Number    string    `json:"access_number"`
-	Queue     string    `json:"queue_id"`
-	Agent     string    `json:"agent_id,omitempty"`
-	State     string    `json:"state"` // queued, ringing (agent-placed, not yet connected), talking
-	Arrived   time.Time `json:"arrived_at"`
-	Answered  time.Time `json:"answered_at,omitzero"`
-	Direction Direction `json:"direction"`
-	// Remote is the other party's number as the agent sees it: the caller,
-	// the dialled number, or the called agent's extension.
-	Remote      string `json:"remote_number"`
-	RemoteAgent string `json:"remote_agent_id,omitempty"` // internal calls: the called agent
-}
-
-// view is the session's state for CallView; guarded by Service.mu.
-type view struct {
-	queue    string // the queue the call waits or was answered in
-	agent    string
-	agentLeg orchestrator.Key
-	answered time.Time
-}
-
-// LiveCalls lists the tenant's calls waiting, ringing or talking, inbound
-// and agent-placed, oldest first.
-func (s *Service) LiveCalls(tenant tenancy.TenantID) []CallView {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []CallView
-	for _, ss := range s.sessions {
-		if ss.route.Tenant != tenant {
-			continue
-		}
-		v := CallView{CallID: ss.call.Key.ID, Node: ss.call.Key.Node, Caller: ss.call.From, Number: ss.caller.AccessNumber,
-			Queue: ss.view.queue, Arrived: ss.caller.Arrived, State: "queued", Direction: Inbound, Remote: ss.call.From}
-		if ss.view.agent != "" {
-			v.Agent, v.Answered, v.State = ss.view.agent, ss.view.answered, "talking"
-		}
-		out = append(out, v)
-	}
-	for _, d := range s.dials {
-		if d.tenant == tenant {
-			out = append(out, d.rowLocked())
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Arrived.Before(out[j].Arrived) })
-	return out
-}
 
 // callRef is one live call of a tenant as call control acts on it, read
 // under Service.mu.
@@ -213,7 +155,9 @@ func (s *Service) Mute(ctx context.Context, tenant tenancy.TenantID, callID stri
 
 // Release hangs up the whole call (agent hang-up or supervisor force
 // release). An agent-placed call is its agent leg: the far end goes with it
-// (the bridge ends); an inbound call loses its agent leg, then its caller.
+// (the bridge ends); an inbound call loses its agent leg, if it has one,
+// then its caller (a caller in an IVR flow, a queue or bridged to an outside
+// number: hanging up the caller's leg ends the call).
 func (s *Service) Release(ctx context.Context, tenant tenancy.TenantID, callID string) error {
 	c, err := s.lookup(tenant, callID)
 	if err != nil {

@@ -135,9 +135,9 @@ func (s *Service) removeDial(d *dialing) {
 // rowLocked is the call's line in the live-call list; Service.mu is held.
 func (d *dialing) rowLocked() CallView {
 	v := d.row
-	v.State, v.Answered = "ringing", d.view.answered
+	v.State, v.Answered = StateRinging, d.view.answered
 	if !v.Answered.IsZero() {
-		v.State = "talking"
+		v.State = StateTalking
 	}
 	return v
 }

@@ -23,7 +23,10 @@ type fakeSwitch struct {
 	// bridgeAnswers: numbers or users a Bridge reaches (others: NO_ANSWER);
 	// the peer leg is "peer-" + the bridging leg's ID.
 	bridgeAnswers map[string]bool
-	bridgeGate    chan struct{}                // non-nil: Bridge waits until it is closed (the far end rings)
+	bridgeGate    chan struct{} // non-nil: Bridge waits until it is closed (the far end rings)
+	ringGate      chan struct{} // non-nil: Originate waits until it is closed (the phone rings)
+	longFile      string        // a Play starting with this file lasts until longGate is closed
+	longGate      chan struct{}
 	specs         []orchestrator.OriginateSpec // every Originate, in order
 }
 
@@ -63,6 +66,17 @@ func (f *fakeSwitch) PreAnswer(ctx context.Context, c orchestrator.Key) error {
 }
 func (f *fakeSwitch) Play(ctx context.Context, c orchestrator.Key, p orchestrator.Playback) error {
 	f.record("play %s %s%s", c.ID, strings.Join(p.Files, ","), p.Text)
+	f.mu.Lock()
+	long := f.longGate != nil && len(p.Files) > 0 && p.Files[0] == f.longFile
+	f.mu.Unlock()
+	if long {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-f.longGate:
+			return nil
+		}
+	}
 	if !p.Loop {
 		return nil
 	}
@@ -118,7 +132,15 @@ func (f *fakeSwitch) Originate(ctx context.Context, s orchestrator.OriginateSpec
 	f.mu.Lock()
 	f.specs = append(f.specs, s)
 	cause, fails := f.answerOf[s.To.User]
+	gate := f.ringGate
 	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return orchestrator.Key{}, nil, causeErr(orchestrator.CauseOriginatorCancel)
+		}
+	}
 	if fails {
 		return orchestrator.Key{}, nil, causeErr(cause)
 	}

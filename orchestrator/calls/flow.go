@@ -61,20 +61,26 @@ func (ss *session) runOneFlow(ctx context.Context, name string, answered bool) s
 		return ""
 	}
 	log := ss.log.With("flow", name, "flow_version", fp.Version)
-	meta := flowrun.Meta{Tenant: ss.route.Tenant, FlowID: fp.FlowID, Version: fp.Version, Answered: answered}
+	meta := flowrun.Meta{Tenant: ss.route.Tenant, FlowID: fp.FlowID, Version: fp.Version, Answered: answered, OnNode: ss.atNode}
 	var after *ivrflows.Transfer // a transfer the flow ended with, carried out below
+	ss.showFlow(fp.FlowID)
 	o, err := cfg.Flows.Run(ctx, ss.call, fp.Program, meta)
+	// resume gives the call back to the suspended flow, and shows it there again.
+	resume := func(s *flowrun.Suspended, in ivrflows.Input) (flowrun.Outcome, error) {
+		ss.showIVR()
+		return cfg.Flows.Resume(ctx, s, in)
+	}
 	for err == nil && o.Kind != flowrun.Ended {
 		switch o.Kind {
 		case flowrun.HandOffQueue:
 			res := ss.flowQueue(ctx, o.Queue, true) // the flow goes on after the agent (survey)
-			o, err = cfg.Flows.Resume(ctx, o.Suspend, res)
+			o, err = resume(o.Suspend, res)
 		case flowrun.AgentLeg:
 			var in ivrflows.Input = ivrflows.AgentLegEnded{}
 			if ctx.Err() != nil {
 				in = ivrflows.CallerHangup{}
 			}
-			o, err = cfg.Flows.Resume(ctx, o.Suspend, in)
+			o, err = resume(o.Suspend, in)
 		case flowrun.HandOffTransfer:
 			ok := true
 			switch o.Transfer.To {
@@ -94,7 +100,7 @@ func (ss *session) runOneFlow(ctx context.Context, name string, answered bool) s
 			default:
 				ok = false
 			}
-			o, err = cfg.Flows.Resume(ctx, o.Suspend, ivrflows.TransferResult{OK: ok})
+			o, err = resume(o.Suspend, ivrflows.TransferResult{OK: ok})
 		default:
 			err = fmt.Errorf("flow hand-off %v not supported", o.Kind)
 		}
@@ -165,6 +171,7 @@ func (ss *session) flowQueueTo(ctx context.Context, q ivrflows.Queue, preferred 
 // flowTransfer carries out a flow's transfer to an external number; a
 // failure sends the flow down its failed exit.
 func (ss *session) flowTransfer(ctx context.Context, t ivrflows.Transfer) bool {
+	ss.showExternal(t.Target)
 	res, err := ss.sw().Bridge(ctx, ss.call.Key, orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: ss.svc.cfg.Gateway, Number: t.Target}, ss.svc.cfg.RingTimeout)
 	if err != nil || !res.Answered {
 		return false

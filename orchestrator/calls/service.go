@@ -142,12 +142,14 @@ func (s *Service) Overflow(tenant tenancy.TenantID, interaction string, target a
 }
 
 // deliver hands m to the session without blocking the owner. It reports
-// false when no such call of that tenant waits (it ended, or the plan is stale).
+// false when no such call of that tenant is in a queue (it ended, left the
+// queue, or the plan is stale).
 func (s *Service) deliver(tenant tenancy.TenantID, interaction string, m message) bool {
 	s.mu.Lock()
 	ss := s.sessions[interaction]
+	queued := ss != nil && ss.inQueue
 	s.mu.Unlock()
-	if ss == nil || ss.route.Tenant != tenant {
+	if !queued || ss.route.Tenant != tenant {
 		return false
 	}
 	select {
@@ -157,21 +159,6 @@ func (s *Service) deliver(tenant tenancy.TenantID, interaction string, m message
 		s.cfg.Log.Error("call inbox full: plan step dropped", "call", ss.call.Key.String(), "step", m.kind.String(), "agent", m.agent)
 		return false
 	}
-}
-
-func (s *Service) register(ss *session) {
-	s.mu.Lock()
-	s.sessions[ss.call.Key.ID] = ss
-	ss.view = view{queue: ss.route.Queue}
-	s.mu.Unlock()
-}
-
-func (s *Service) unregister(ss *session) {
-	s.mu.Lock()
-	if s.sessions[ss.call.Key.ID] == ss {
-		delete(s.sessions, ss.call.Key.ID)
-	}
-	s.mu.Unlock()
 }
 
 // ErrNoOffer: the agent has no offer waiting for a desktop answer.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard-cc/switchboard/acd"
+	"github.com/switchboard-cc/switchboard/ivrflows"
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/admission"
 	"github.com/switchboard-cc/switchboard/tenancy"
@@ -40,8 +41,17 @@ type session struct {
 
 	data    map[string]string // the interaction's attached data, for screen pops
 	next    *acd.Interaction  // where a blind transfer sends the caller back into the ACD
-	view    view              // what LiveCalls shows; guarded by svc.mu
 	control chan controlMsg   // call-control requests (Transfer)
+
+	// The flow the call is in and its node, for showIVR.
+	flowID, flowNode string
+	flowNodeType     ivrflows.NodeType
+
+	// Guarded by svc.mu: what LiveCalls shows (row is set at register and
+	// read-only after) and whether ACD plans reach the call.
+	row     CallView
+	view    view
+	inQueue bool
 }
 
 func newSession(s *Service, call orchestrator.InboundCall) *session {
@@ -66,6 +76,8 @@ func (ss *session) run(ctx context.Context) {
 		return
 	}
 	defer release()
+	ss.svc.register(ss)
+	defer ss.svc.unregister(ss)
 	ss.svc.accepted.Add(1)
 	if ss.route.Queue == "" {
 		if ss.svc.cfg.Flows == nil || ss.svc.cfg.FlowResolver == nil || ss.svc.cfg.Names == nil {
@@ -182,8 +194,8 @@ func (ss *session) endWith(ctx context.Context, d Disposition, msg string, err e
 // caller is not hung up when the agent leaves. It reports the agent and
 // whether one answered.
 func (ss *session) queueAndConnect(ctx context.Context, in acd.Interaction, keepCaller bool) (string, bool) {
-	ss.svc.register(ss)
-	defer ss.svc.unregister(ss)
+	ss.enterQueue()
+	defer ss.leaveQueue()
 	ss.data = in.Data
 	ss.caller.Queued = ss.now()
 	if err := ss.svc.cfg.Queuer.Enqueue(ctx, ss.route.Tenant, in); err != nil {
@@ -212,7 +224,7 @@ func (ss *session) queueAndConnect(ctx context.Context, in acd.Interaction, keep
 	if next := ss.next; next != nil && ctx.Err() == nil {
 		// A blind transfer back into the ACD: queue again, as a new wait.
 		ss.next = nil
-		ss.svc.unregister(ss)
+		ss.leaveQueue()
 		ss.caller.Queue, ss.route.Queue = next.Queue, next.Queue
 		return ss.queueAndConnect(ctx, *next, keepCaller)
 	}
@@ -258,6 +270,7 @@ func (ss *session) waitForAgent(ctx context.Context, in acd.Interaction) (*ringR
 					continue // the same agent again: its phone already rings
 				}
 				rings[m.agent] = ss.ringAgent(ctx, m.agent, results)
+				ss.showRings(len(rings))
 			case acd.DecCancelOffer:
 				if r := rings[m.agent]; r != nil {
 					r.withdrawn = true
@@ -273,6 +286,7 @@ func (ss *session) waitForAgent(ctx context.Context, in acd.Interaction) (*ringR
 			if ss.settleRing(ctx, in, ring, r) {
 				return &r, r.agent, true
 			}
+			ss.showRings(len(rings))
 		}
 	}
 }
@@ -388,6 +402,7 @@ func (ss *session) overflow(ctx context.Context, t acd.OverflowTarget) {
 	ss.log.Info("call overflows", "kind", t.Kind.String(), "target", t.Target)
 	switch t.Kind {
 	case acd.OverflowNumber:
+		ss.showExternal(t.Target)
 		res, err := ss.sw().Bridge(ctx, ss.call.Key, orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: ss.svc.cfg.Gateway, Number: t.Target}, ss.svc.cfg.RingTimeout)
 		if err == nil && res.Answered {
 			ss.waitCallerEnd(ctx)
@@ -448,8 +463,8 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 	}
 	ss.caller.Disposition = Answered
 	ss.svc.answered.Add(1)
-	ss.setView(view{queue: ss.route.Queue, agent: agent, agentLeg: r.leg, answered: now})
-	defer ss.setView(view{queue: ss.route.Queue})
+	ss.setView(view{state: StateTalking, queue: ss.route.Queue, agent: agent, agentLeg: r.leg, answered: now})
+	defer ss.setView(view{state: StateQueued, queue: ss.route.Queue})
 	ss.notify("connected", agent)
 	if ss.route.Record {
 		p := path.Join(ss.svc.cfg.RecordDir, string(ss.route.Tenant), ss.call.Key.ID+".wav")
@@ -542,12 +557,6 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 	ss.notify("ended", agent)
 }
 
-func (ss *session) setView(v view) {
-	ss.svc.mu.Lock()
-	ss.view = v
-	ss.svc.mu.Unlock()
-}
-
 // transfer releases the agent and sends the caller to the target (blind
 // transfer, AG-3). The caller's CDR says "transferred" with the target.
 func (ss *session) transfer(ctx context.Context, r *ringResult, to TransferTo) {
@@ -561,7 +570,11 @@ func (ss *session) transfer(ctx context.Context, r *ringResult, to TransferTo) {
 	ss.hangupLeg(ctx, r.leg, orchestrator.CauseNormalClearing)
 	ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
 	ss.caller.Disposition = Transferred
-	ss.setView(view{queue: ss.route.Queue})
+	if to.Kind == "number" {
+		ss.showExternal(to.Target)
+	} else {
+		ss.setView(view{state: StateQueued, queue: ss.route.Queue})
+	}
 	switch to.Kind {
 	case "queue", "agent":
 		// Back to the ACD: a queue, or this queue with the agent preferred.

@@ -25,6 +25,12 @@ const acme = tenancy.TenantID("acme")
 
 func newRig(t *testing.T, agents ...string) *rig {
 	t.Helper()
+	return newRigWith(t, nil, agents...)
+}
+
+// newRigWith is newRig with mod changing the service's Config first.
+func newRigWith(t *testing.T, mod func(r *rig, cfg *Config), agents ...string) *rig {
+	t.Helper()
 	r := &rig{sw: newFakeSwitch(), q: &fakeQueuer{agents: agents}, adm: admission.New(), cdrs: &cdrLog{}}
 	r.route = Route{Tenant: acme, Status: tenancy.StatusActive, Quotas: tenancy.Quotas{MaxPSTNCalls: 2}, AccessNumber: "4001", Queue: "sales",
 		Greeting: orchestrator.Playback{Files: []string{"greeting.wav"}}}
@@ -34,8 +40,12 @@ func newRig(t *testing.T, agents ...string) *rig {
 			Endpoint: orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: a, Domain: "acme.example"}}
 	}
 	eps["acme/offline"] = AgentEndpoint{AgentID: "offline", Registered: false}
-	svc, err := New(Config{Switch: r.sw, Router: fakeRouter{"4001": r.route}, Queuer: r.q, Agents: eps, Admission: r.adm,
-		Records: r.cdrs, HoldMusic: orchestrator.Playback{Files: []string{"moh.wav"}}, Lines: fakeLines{}})
+	cfg := Config{Switch: r.sw, Router: fakeRouter{"4001": r.route}, Queuer: r.q, Agents: eps, Admission: r.adm,
+		Records: r.cdrs, HoldMusic: orchestrator.Playback{Files: []string{"moh.wav"}}, Lines: fakeLines{}}
+	if mod != nil {
+		mod(r, &cfg)
+	}
+	svc, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
