@@ -180,7 +180,7 @@ type CDR struct {
 	OfferedAt      *time.Time       `json:"offered_at,omitempty" db:"offered_at"`
 	AnsweredAt     *time.Time       `json:"answered_at,omitempty" db:"answered_at"`
 	EndedAt        *time.Time       `json:"ended_at,omitempty" db:"ended_at"`
-	Disposition    string           `json:"disposition" db:"disposition"` // answered, abandoned, overflow...
+	Disposition    string           `json:"disposition" db:"disposition"` // see calls.Disposition: answered, abandoned, released, overflowed, ...
 	HangupCause    string           `json:"hangup_cause" db:"hangup_cause"`
 	SIPHangupCause string           `json:"sip_hangup_cause" db:"sip_hangup_cause"`
 	RecordingPath  string           `json:"recording_path" db:"recording_path"`

@@ -163,6 +163,9 @@ func (s *Service) Release(ctx context.Context, tenant tenancy.TenantID, callID s
 	if err != nil {
 		return err
 	}
+	if c.ss != nil {
+		c.ss.releasing.Store(true)
+	}
 	if !c.agentLeg.IsZero() && c.agentLeg != c.main {
 		_ = s.cfg.Switch.Hangup(ctx, c.agentLeg, orchestrator.CauseNormalClearing)
 	}

@@ -122,8 +122,7 @@ func (ss *session) runOneFlow(ctx context.Context, name string, answered bool) s
 	}
 	if ss.caller.Disposition == "" {
 		if o.Result != ivrflows.OutcomeHangup && (ctx.Err() != nil || o.Result == ivrflows.OutcomeCallerHangup) {
-			ss.caller.Disposition = Abandoned
-			ss.svc.abandoned.Add(1)
+			ss.callerLeft()
 		} else {
 			ss.caller.Disposition = SelfService
 		}

@@ -185,6 +185,13 @@ func TestCallControlOnACallInTheIVR(t *testing.T) {
 	if l := r.svc.LiveCalls(acme); len(l) != 0 {
 		t.Fatalf("released call still listed: %+v", l)
 	}
+	waitFor(t, "the caller's CDR", func() bool { return len(r.cdrs.leg(t, "caller")) == 1 })
+	if d := r.cdrs.leg(t, "caller")[0].Disposition; d != Released {
+		t.Errorf("a force-released caller's CDR says %q, want %q", d, Released)
+	}
+	if st := r.svc.Stats(); st.Released != 1 || st.Abandoned != 0 {
+		t.Errorf("stats %+v: want 1 released, 0 abandoned", st)
+	}
 }
 
 func TestLiveListShowsACallerLeavingAVoicemail(t *testing.T) {

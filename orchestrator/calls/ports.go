@@ -117,6 +117,7 @@ type Disposition string
 const (
 	Answered        Disposition = "answered"
 	Abandoned       Disposition = "abandoned"
+	Released        Disposition = "released" // hung up through the API (force release) before an agent answered
 	Overflowed      Disposition = "overflowed"
 	Transferred     Disposition = "transferred"
 	SelfService     Disposition = "self_service" // the IVR flow served the caller and ended

@@ -60,7 +60,7 @@ type Config struct {
 
 // Stats are the call path's counters, read by the metrics layer.
 type Stats struct {
-	Accepted, RejectedUnknown, RefusedQuota, RefusedSuspended, Abandoned, Answered, Overflowed, NodeLost, Active int64
+	Accepted, RejectedUnknown, RefusedQuota, RefusedSuspended, Abandoned, Released, Answered, Overflowed, NodeLost, Active int64
 }
 
 // Service runs inbound calls and receives the ACD owner's plans for them.
@@ -73,8 +73,8 @@ type Service struct {
 	answers  map[string]chan struct{} // tenant/agent -> desktop answer awaited
 	lat      latencies
 
-	accepted, rejectedUnknown, refusedQuota, refusedSuspended atomic.Int64
-	abandoned, answered, overflowed, nodeLost, active         atomic.Int64
+	accepted, rejectedUnknown, refusedQuota, refusedSuspended   atomic.Int64
+	abandoned, released, answered, overflowed, nodeLost, active atomic.Int64
 }
 
 // New checks cfg and returns a Service.
@@ -104,7 +104,7 @@ func New(cfg Config) (*Service, error) {
 // Stats returns the counters.
 func (s *Service) Stats() Stats {
 	return Stats{Accepted: s.accepted.Load(), RejectedUnknown: s.rejectedUnknown.Load(), RefusedQuota: s.refusedQuota.Load(),
-		RefusedSuspended: s.refusedSuspended.Load(), Abandoned: s.abandoned.Load(), Answered: s.answered.Load(),
+		RefusedSuspended: s.refusedSuspended.Load(), Abandoned: s.abandoned.Load(), Released: s.released.Load(), Answered: s.answered.Load(),
 		Overflowed: s.overflowed.Load(), NodeLost: s.nodeLost.Load(), Active: s.active.Load()}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/acd"
@@ -18,11 +19,14 @@ import (
 // session is one inbound call. Only its own goroutine touches its fields,
 // except inbox, which the ACD owner writes to through Service.deliver.
 type session struct {
-	svc   *Service
-	call  orchestrator.InboundCall
-	route Route
-	inbox chan message
-	log   *slog.Logger
+	svc *Service
+	// releasing is set by Release before it hangs the caller up, so the end
+	// is recorded as released, not abandoned.
+	releasing atomic.Bool
+	call      orchestrator.InboundCall
+	route     Route
+	inbox     chan message
+	log       *slog.Logger
 
 	started time.Time // when the session began (the socket was connected), monotonic
 	// switchWait is time spent waiting for the switch before the first offer
@@ -102,8 +106,7 @@ func (ss *session) run(ctx context.Context) {
 		}
 	}
 	if ctx.Err() != nil {
-		ss.caller.Disposition = Abandoned
-		ss.svc.abandoned.Add(1)
+		ss.callerLeft()
 		return
 	}
 	in := acd.Interaction{ID: ss.call.Key.ID, Tenant: string(ss.route.Tenant), Queue: ss.route.Queue, Medium: acd.Voice,
@@ -379,10 +382,21 @@ func (ss *session) callerGone(ctx context.Context) {
 		return
 	}
 	if ss.caller.Disposition == "" {
-		ss.caller.Disposition = Abandoned
-		ss.svc.abandoned.Add(1)
-		ss.log.Info("caller abandoned in queue", "waited", ss.now().Sub(ss.caller.Queued).String())
+		ss.callerLeft()
+		ss.log.Info("caller left the queue", "disposition", string(ss.caller.Disposition), "waited", ss.now().Sub(ss.caller.Queued).String())
 	}
+}
+
+// callerLeft records a caller's end before any agent answered: released if
+// the API hung it up (Release), else abandoned.
+func (ss *session) callerLeft() {
+	if ss.releasing.Load() {
+		ss.caller.Disposition = Released
+		ss.svc.released.Add(1)
+		return
+	}
+	ss.caller.Disposition = Abandoned
+	ss.svc.abandoned.Add(1)
 }
 
 func (ss *session) noteHangup(ev orchestrator.Event) {
