@@ -37,6 +37,7 @@ type call struct {
 	// playing" and registers its waiter in one step, with no gap for the
 	// completion to slip through.
 	plays []string
+	stops uint64 // StopPlays so far: a looping Play started before one stops
 }
 
 // waiter is a verb waiting for a confirming event. ch is buffered so the

@@ -34,9 +34,12 @@ type fakeNode struct {
 	commands []string
 	// silent makes uuid_hold answer +OK without any event (as for an unknown
 	// call), to prove the adapter waits for the event.
-	silent  bool
-	hung    bool   // api commands get no reply at all (a wedged node)
-	gateway string // state of gateway external::carrier in sofia status
+	silent bool
+	hung   bool // api commands get no reply at all (a wedged node)
+	// lingerFirst sends a socket call's linger notice before its hangup
+	// events, as a real FreeSWITCH 1.10.12 sometimes does after uuid_kill.
+	lingerFirst bool
+	gateway     string // state of gateway external::carrier in sofia status
 }
 
 func newFakeNode(t testing.TB) *fakeNode {
@@ -248,6 +251,13 @@ func (n *fakeNode) addChannel(id string) {
 }
 
 func (n *fakeNode) hangup(id, cause string) {
+	n.mu.Lock()
+	s, first := n.sockets[id], n.lingerFirst
+	n.mu.Unlock()
+	if s != nil && first {
+		s.Write(&esl.Frame{Headers: []esl.Header{{Name: "Content-Type", Value: "text/disconnect-notice"},
+			{Name: "Controlled-Session-UUID", Value: id}, {Name: "Content-Disposition", Value: "linger"}}})
+	}
 	n.emit(id, "CHANNEL_HANGUP", "Hangup-Cause", cause)
 	n.emit(id, "CHANNEL_HANGUP_COMPLETE", "Hangup-Cause", cause)
 	n.emit(id, "CHANNEL_DESTROY")

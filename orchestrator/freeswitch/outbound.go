@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,6 +53,8 @@ func (a *Adapter) ServeCalls(ctx context.Context, h orchestrator.CallHandler) er
 // serveSocket runs one outbound socket connection from connect to exit.
 func (a *Adapter) serveSocket(ctx context.Context, nc net.Conn, h orchestrator.CallHandler) {
 	var cp atomic.Pointer[call] // set once the call is known; events only come after myevents
+	lingering := make(chan struct{})
+	var lingerOnce sync.Once
 	conn := eslconn.New(nc, eslconn.Options{
 		ReplyTimeout: a.opts.CommandTimeout,
 		Logger:       a.log.With("socket", nc.RemoteAddr().String()),
@@ -61,8 +64,12 @@ func (a *Adapter) serveSocket(ctx context.Context, nc net.Conn, h orchestrator.C
 			}
 		},
 		OnNotice: func(f *esl.Frame) {
-			if c := cp.Load(); c != nil && f.Get("Content-Disposition") == "linger" {
-				a.end(c, "")
+			// The linger notice says the channel is down, but FreeSWITCH may
+			// send it before CHANNEL_HANGUP (seen on a real 1.10.12 after
+			// uuid_kill, 4 sockets in 90): the call ends on its last event,
+			// or lingerGrace after the notice (watchSocketCall).
+			if cp.Load() != nil && f.Get("Content-Disposition") == "linger" {
+				lingerOnce.Do(func() { close(lingering) })
 			}
 		},
 	})
@@ -73,7 +80,7 @@ func (a *Adapter) serveSocket(ctx context.Context, nc net.Conn, h orchestrator.C
 		return
 	}
 	callCtx, cancel := context.WithCancelCause(ctx)
-	a.goRun(func() { a.watchSocketCall(c, conn, cancel) })
+	a.goRun(func() { a.watchSocketCall(c, conn, lingering, cancel) })
 	h(callCtx, in)
 	a.finishSocket(c, conn)
 	cancel(orchestrator.ErrCallEnded)
@@ -122,10 +129,23 @@ func (a *Adapter) setupSocket(ctx context.Context, conn *eslconn.Conn, cp *atomi
 // socketExtraEvents are subscribed on each outbound socket beyond myevents.
 var socketExtraEvents = []string{"PLAYBACK_START", "PLAYBACK_STOP", "CHANNEL_HOLD", "CHANNEL_UNHOLD", "RECORD_START", "RECORD_STOP"}
 
-// watchSocketCall ends the call when its socket closes, and cancels the
+// lingerGrace bounds the wait for a socket call's last event after
+// FreeSWITCH's linger notice.
+const lingerGrace = 2 * time.Second
+
+// watchSocketCall ends the call when its socket closes or lingerGrace after
+// the linger notice (normally its last event ends it first), and cancels the
 // handler's context when the call ends.
-func (a *Adapter) watchSocketCall(c *call, conn *eslconn.Conn, cancel context.CancelCauseFunc) {
+func (a *Adapter) watchSocketCall(c *call, conn *eslconn.Conn, lingering <-chan struct{}, cancel context.CancelCauseFunc) {
 	select {
+	case <-lingering:
+		select {
+		case <-a.clock.After(lingerGrace):
+		case <-c.endCh:
+		case <-conn.Done():
+		case <-a.stop:
+		}
+		a.end(c, "")
 	case <-conn.Done():
 		a.end(c, "")
 		if c.hangupCause() == "" {

@@ -81,6 +81,37 @@ func TestOutboundSocketSession(t *testing.T) {
 	}
 }
 
+// TestLingerNoticeBeforeHangupKeepsTheHangup: FreeSWITCH may send the
+// linger notice before CHANNEL_HANGUP; the call must still see its hangup
+// and cause, and the adapter sends exit only after them.
+func TestLingerNoticeBeforeHangupKeepsTheHangup(t *testing.T) {
+	h := newHarness(t)
+	h.node.mu.Lock()
+	h.node.lingerFirst = true
+	h.node.mu.Unlock()
+	results := make(chan sessionResult, 1)
+	h.serve(func(ctx context.Context, call orchestrator.InboundCall) {
+		r := sessionResult{call: call}
+		defer func() { results <- r }()
+		if r.err = h.a.Hangup(ctx, call.Key, "NORMAL_CLEARING"); r.err != nil {
+			return
+		}
+		r.events = kinds(t, call.Events)
+	})
+	h.node.dialSocket(h.ln.Addr().String(), orchestrator.NewCallID())
+	select {
+	case r := <-results:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if want := []string{"hangup", "ended"}; !slices.Equal(r.events, want) {
+			t.Fatalf("events %v, want %v", r.events, want)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("session did not end")
+	}
+}
+
 func TestBridgeKeepsCallerOnFailure(t *testing.T) {
 	h := newHarness(t)
 	type out struct {

@@ -2,6 +2,7 @@ package freeswitch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -47,7 +48,10 @@ func (a *Adapter) answer(ctx context.Context, key orchestrator.Key, app, state s
 }
 
 // Play plays p and returns when it finished, was stopped, or the call ended
-// (ErrCallEnded). A missing file is an error.
+// (ErrCallEnded). A missing file is an error. A Loop plays the media again
+// each time it ends, until StopPlay: FreeSWITCH's endless_playback ignores
+// uuid_break (it loops on a break; only a hangup or transfer ends it), so the
+// controller does the looping and a break ends the current round.
 func (a *Adapter) Play(ctx context.Context, key orchestrator.Key, p orchestrator.Playback) error {
 	app, arg, err := a.playbackApp(p)
 	if err != nil {
@@ -57,18 +61,30 @@ func (a *Adapter) Play(ctx context.Context, key orchestrator.Key, p orchestrator
 	if err != nil {
 		return err
 	}
-	ev, err := a.executePlay(ctx, c, app, arg)
-	if err != nil {
-		return err
+	gen := c.stopGeneration()
+	for {
+		ev, err := a.executePlay(ctx, c, app, arg, gen)
+		if errors.Is(err, errPlayStopped) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if c.hungUp() {
+			return errorf(orchestrator.ErrCallEnded, "play on %s", key)
+		}
+		if resp := ev.Get("Application-Response"); strings.Contains(resp, "NOT FOUND") {
+			return errorf(ErrMediaFailed, "play %q on %s: %s", arg, key, resp)
+		}
+		if !p.Loop {
+			return nil
+		}
 	}
-	if c.hungUp() {
-		return errorf(orchestrator.ErrCallEnded, "play on %s", key)
-	}
-	if resp := ev.Get("Application-Response"); strings.Contains(resp, "NOT FOUND") {
-		return errorf(ErrMediaFailed, "play %q on %s: %s", arg, key, resp)
-	}
-	return nil
 }
+
+// errPlayStopped: a StopPlay came after the Play began, so the next round of
+// a Loop is not started.
+var errPlayStopped = errors.New("freeswitch: play stopped")
 
 func (a *Adapter) playbackApp(p orchestrator.Playback) (app, arg string, err error) {
 	if (p.Text == "") == (len(p.Files) == 0) {
@@ -96,9 +112,6 @@ func (a *Adapter) playbackApp(p orchestrator.Playback) (app, arg string, err err
 	arg = p.Files[0]
 	if len(p.Files) > 1 {
 		arg = "file_string://" + strings.Join(p.Files, "!")
-	}
-	if p.Loop {
-		return "endless_playback", arg, nil
 	}
 	return "playback", arg, nil
 }
@@ -132,14 +145,20 @@ func (a *Adapter) StopPlay(ctx context.Context, key orchestrator.Key) error {
 }
 
 // executePlay runs a media app like execute, tracking it in c.plays until
-// its completion is dispatched (or the wait is given up).
-func (a *Adapter) executePlay(ctx context.Context, c *call, app, arg string) (*esl.Event, error) {
+// its completion is dispatched (or the wait is given up). It starts nothing
+// if a StopPlay came since generation gen.
+func (a *Adapter) executePlay(ctx context.Context, c *call, app, arg string, gen uint64) (*esl.Event, error) {
 	id := uuid.NewString()
 	w, err := c.await(isComplete(id), false, 1)
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
+	if c.stops != gen {
+		c.mu.Unlock()
+		c.cancel(w)
+		return nil, errPlayStopped
+	}
 	c.plays = append(c.plays, id)
 	c.mu.Unlock()
 	defer func() {
@@ -152,6 +171,13 @@ func (a *Adapter) executePlay(ctx context.Context, c *call, app, arg string) (*e
 		return nil, err
 	}
 	return c.wait(ctx, w)
+}
+
+// stopGeneration is the number of StopPlays so far.
+func (c *call) stopGeneration() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stops
 }
 
 // playing reports whether a Play's completion is still to come.
@@ -175,6 +201,7 @@ func (c *call) awaitPlaysDone() (*waiter, error) {
 	if c.ended {
 		return nil, fmt.Errorf("freeswitch: %s: %w", c.key, orchestrator.ErrCallEnded)
 	}
+	c.stops++ // a looping Play starts no further round
 	if len(c.plays) == 0 {
 		return nil, nil
 	}

@@ -28,7 +28,7 @@ func TestMoreVerbs(t *testing.T) {
 	played := make(chan error, 1)
 	go func() { played <- h.a.Play(ctx, a, orchestrator.Playback{Files: []string{"long-moh.wav"}, Loop: true}) }()
 	waitFor(t, func() bool {
-		return h.a.mustCall(a).playing() && slices.ContainsFunc(h.node.log(), has("endless_playback"))
+		return h.a.mustCall(a).playing() && slices.ContainsFunc(h.node.log(), has("long-moh.wav"))
 	})
 	if err := h.a.StopPlay(ctx, a); err != nil {
 		t.Fatal(err)
