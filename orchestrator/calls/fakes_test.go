@@ -2,6 +2,7 @@ package calls
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ type fakeSwitch struct {
 	ringGate      chan struct{} // non-nil: Originate waits until it is closed (the phone rings)
 	longFile      string        // a Play starting with this file lasts until longGate is closed
 	longGate      chan struct{}
+	missingFile   string                       // a Play starting with this file fails at once, as a missing source does
 	specs         []orchestrator.OriginateSpec // every Originate, in order
 }
 
@@ -68,7 +70,11 @@ func (f *fakeSwitch) Play(ctx context.Context, c orchestrator.Key, p orchestrato
 	f.record("play %s %s%s", c.ID, strings.Join(p.Files, ","), p.Text)
 	f.mu.Lock()
 	long := f.longGate != nil && len(p.Files) > 0 && p.Files[0] == f.longFile
+	missing := f.missingFile != "" && len(p.Files) > 0 && p.Files[0] == f.missingFile
 	f.mu.Unlock()
+	if missing {
+		return errors.New("fake: play " + f.missingFile + ": FILE NOT FOUND")
+	}
 	if long {
 		select {
 		case <-ctx.Done():

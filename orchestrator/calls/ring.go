@@ -2,6 +2,7 @@ package calls
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -160,7 +161,11 @@ func (ss *session) startHold(ctx context.Context) {
 	ss.hold = h
 	go func() {
 		defer close(h.done)
-		_ = ss.sw().Play(hctx, ss.call.Key, p)
+		// A missing music source (e.g. local_stream://moh with no files on
+		// the node) leaves the caller in silence: say so.
+		if err := ss.sw().Play(hctx, ss.call.Key, p); err != nil && hctx.Err() == nil && !errors.Is(err, orchestrator.ErrCallEnded) {
+			ss.log.Warn("hold music failed: the caller waits in silence", "music", strings.Join(p.Files, ","), "err", err)
+		}
 	}()
 }
 

@@ -1,9 +1,12 @@
 package calls
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -178,6 +181,40 @@ func TestAbandonInQueueFinishesAndReleases(t *testing.T) {
 	if r.adm.InUse(acme, tenancy.ResourcePSTNCalls) != 0 || r.svc.Stats().Abandoned != 1 {
 		t.Errorf("in use %d, stats %+v", r.adm.InUse(acme, tenancy.ResourcePSTNCalls), r.svc.Stats())
 	}
+}
+
+// TestMissingHoldMusicIsLogged: a caller left in silence because the music
+// source is missing on the switch is a log line with the reason.
+func TestMissingHoldMusicIsLogged(t *testing.T) {
+	var logs lockedBuffer
+	r := newRigWith(t, func(r *rig, cfg *Config) {
+		cfg.Log = slog.New(slog.NewTextHandler(&logs, nil))
+		r.sw.missingFile = "moh.wav"
+	})
+	cancel, _, done := r.call("4001")
+	waitFor(t, "a warning about the hold music", func() bool {
+		return strings.Contains(logs.String(), "hold music failed") && strings.Contains(logs.String(), "FILE NOT FOUND")
+	})
+	cancel(orchestrator.ErrCallEnded)
+	waitDone(t, done)
+}
+
+// lockedBuffer is a bytes.Buffer safe for a logger and a test reading it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func TestOverQuotaIsRefusedWithCongestion(t *testing.T) {
