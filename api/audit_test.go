@@ -48,7 +48,7 @@ func TestAuditHoldsNoSecrets(t *testing.T) {
 	e.platformObjects()
 	r := e.do("GET", "/api/v1/audit?limit=500", e.admin, nil)
 	e.must(r, 200, nil)
-	for _, secret := range []string{testPassword, "argon2id", "sip-secret-1", "ClueCon", w.apiKey, hashOpaque(w.apiKey)} {
+	for _, secret := range []string{testPassword, "argon2id", "sip-secret-1", "ClueCon-node-secret-42", w.apiKey, hashOpaque(w.apiKey)} {
 		if strings.Contains(string(r.body), secret) {
 			t.Errorf("audit log contains %q", secret)
 		}

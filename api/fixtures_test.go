@@ -63,7 +63,7 @@ func (e *env) platformObjects() map[string]string {
 	e.must(e.do("POST", "/api/v1/sites", e.admin, store.SiteInput{Name: "hq", Description: "Guangzhou"}), 201, &site)
 	var node store.Node
 	e.must(e.do("POST", "/api/v1/nodes", e.admin, CreateNodeRequest{SiteID: site.ID, Name: "fs1", Kind: store.NodeFreeSWITCH,
-		Address: "10.0.0.1:8021", Secret: "ClueCon", Enabled: true}), 201, &node)
+		Address: "10.0.0.1:8021", Secret: "ClueCon-node-secret-42", Enabled: true}), 201, &node)
 	return map[string]string{"site_id": site.ID, "node_id": node.ID}
 }
 

@@ -56,6 +56,9 @@ func (s *Server) createNode(c *echo.Context) error {
 		v.text("username", in.Username, 0, 100)
 		v.text("secret", in.Secret, 1, 256)
 		v.text("address", in.Address, 1, 255)
+		if in.Kind == store.NodeFreeSWITCH {
+			v.nodeSecret(in.Secret)
+		}
 		if err := v.err(); err != nil {
 			return store.Node{}, err
 		}
@@ -79,6 +82,22 @@ func (s *Server) updateNode(c *echo.Context) error {
 		if err := v.err(); err != nil {
 			return store.Node{}, err
 		}
+		if in.Secret != nil {
+			kind := in.Kind
+			if kind == nil {
+				cur, err := s.store.GetNode(ctx, id)
+				if err != nil {
+					return store.Node{}, err
+				}
+				kind = &cur.Kind
+			}
+			if *kind == store.NodeFreeSWITCH {
+				v.nodeSecret(*in.Secret)
+				if err := v.err(); err != nil {
+					return store.Node{}, err
+				}
+			}
+		}
 		return s.store.UpdateNode(ctx, actor(c), id, store.NodePatch{SiteID: in.SiteID, Name: in.Name, Kind: in.Kind,
 			Address: in.Address, Username: in.Username, Secret: in.Secret, Enabled: in.Enabled})
 	})
@@ -86,4 +105,15 @@ func (s *Server) updateNode(c *echo.Context) error {
 
 func (s *Server) deleteNode(c *echo.Context) error {
 	return deleteWith(c, "node_id", func(ctx context.Context, id string) error { return s.store.DeleteNode(ctx, actor(c), id) })
+}
+
+// minNodeSecret: a FreeSWITCH node's secret is both its ESL password and the
+// password it presents to xml_curl, which refuses shorter ones (FreeSWITCH's
+// default ESL password, ClueCon, is public).
+const minNodeSecret = 16
+
+func (v *checker) nodeSecret(secret string) {
+	if len(secret) < minNodeSecret {
+		v.add("secret", "must be at least %d characters for a FreeSWITCH node: it is the node's ESL password and its xml_curl password (set the same in event_socket.conf.xml and xml_curl.conf.xml; the default ClueCon is public)", minNodeSecret)
+	}
 }

@@ -15,16 +15,25 @@ func TestNodeSecretIsWriteOnly(t *testing.T) {
 	plat := e.platformObjects()
 	for _, path := range []string{"/api/v1/nodes", "/api/v1/nodes/" + plat["node_id"]} {
 		r := e.do("GET", path, e.admin, nil)
-		if r.status != 200 || strings.Contains(string(r.body), "ClueCon") || !strings.Contains(string(r.body), `"has_secret":true`) {
+		if r.status != 200 || strings.Contains(string(r.body), "ClueCon-node-secret-42") || !strings.Contains(string(r.body), `"has_secret":true`) {
 			t.Fatalf("GET %s: %s", path, r)
 		}
 	}
-	r := e.do("PATCH", "/api/v1/nodes/"+plat["node_id"], e.admin, map[string]any{"secret": "NewSecret", "enabled": false})
-	if r.status != 200 || strings.Contains(string(r.body), "NewSecret") {
+	r := e.do("PATCH", "/api/v1/nodes/"+plat["node_id"], e.admin, map[string]any{"secret": "NewSecret-0123456789", "enabled": false})
+	if r.status != 200 || strings.Contains(string(r.body), "NewSecret-0123456789") {
 		t.Fatalf("PATCH: %s", r)
 	}
-	if s, err := e.store.NodeSecret(t.Context(), plat["node_id"]); err != nil || s != "NewSecret" {
+	if s, err := e.store.NodeSecret(t.Context(), plat["node_id"]); err != nil || s != "NewSecret-0123456789" {
 		t.Fatalf("secret not stored: %q %v", s, err)
+	}
+	// A FreeSWITCH node's secret is also its xml_curl password: a short one
+	// is refused with the reason, on create and on edit, and nothing changes.
+	short := e.do("PATCH", "/api/v1/nodes/"+plat["node_id"], e.admin, map[string]any{"secret": "ClueCon"})
+	if short.status != 422 || !strings.Contains(string(short.body), "at least 16 characters") {
+		t.Fatalf("short secret: %d %s", short.status, short.body)
+	}
+	if s, err := e.store.NodeSecret(t.Context(), plat["node_id"]); err != nil || s != "NewSecret-0123456789" {
+		t.Fatalf("a refused edit changed the secret: %q, %v", s, err)
 	}
 }
 

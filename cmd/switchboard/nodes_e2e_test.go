@@ -18,7 +18,7 @@ import (
 func newNodelessWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
-	node, err := fssim.Start(fssim.Config{Speed: 20, Heartbeat: -1})
+	node, err := fssim.Start(fssim.Config{Speed: 20, Heartbeat: -1, Password: "fs1-esl-password-0123"})
 	if err != nil {
 		t.Fatal(err)
 	}
