@@ -134,6 +134,11 @@ func TestNewUserJourney(t *testing.T) {
 	if !strings.Contains(dpBody, "sb_tenant="+a.id) {
 		t.Fatalf("the dialplan must tag the call with its tenant: %s", dpBody)
 	}
+	// If the controller cannot be reached, the node rings the tenant's own
+	// phones itself (only those registered there ring), never another's.
+	if !strings.Contains(dpBody, "user/1001@acme.example") || strings.Contains(dpBody, "bolt.example") {
+		t.Fatalf("the fallback must ring Acme's phones and only those: %s", dpBody)
+	}
 
 	// Graceful shutdown on SIGTERM.
 	cmd.Process.Signal(syscall.SIGTERM)

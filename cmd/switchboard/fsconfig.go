@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/switchboard-cc/switchboard/callconfig"
 	"github.com/switchboard-cc/switchboard/dialplan"
@@ -42,8 +43,33 @@ func xmlcurlConfig(s *callconfig.Snapshot, socketAddr string, log *slog.Logger) 
 			d.Users = append(d.Users, xmlcurl.User{ID: a.Extension, HA1: a.SIPHA1, CallerIDName: a.DisplayName, CallerIDNumber: a.Extension})
 		}
 		c.Domains = append(c.Domains, d)
+		c.Plan.Agents = append(c.Plan.Agents, fallbackAgents(dialplan.TenantID(id), d.Users, c.Plan.Sites)...)
 	}
 	return c
+}
+
+// fallbackAgents places every phone of a tenant at every site, for the
+// survivability fallback (a site that cannot reach the controller rings the
+// tenant's phones itself). Agents have no home site: FreeSWITCH resolves
+// user/EXT@domain against its own registrations, so only the phones
+// registered at that node ring and the others fail at once. In extension
+// order, so the dialplan's cap (Fallback.MaxAgents, 20 by default) keeps the
+// same ones.
+func fallbackAgents(t dialplan.TenantID, users []xmlcurl.User, sites []dialplan.SiteID) []dialplan.Agent {
+	exts := make([]string, 0, len(users))
+	for _, u := range users {
+		if u.ID != "" {
+			exts = append(exts, u.ID)
+		}
+	}
+	slices.Sort(exts)
+	var out []dialplan.Agent
+	for _, site := range sites {
+		for _, e := range exts {
+			out = append(out, dialplan.Agent{Tenant: t, User: e, Site: site})
+		}
+	}
+	return out
 }
 
 // refreshXMLCurl installs a new xml_curl snapshot, keeping the old one if
