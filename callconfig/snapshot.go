@@ -82,7 +82,10 @@ func (s *Snapshot) loadTenant(ctx context.Context, st *store.Store, t tenancy.Te
 	}
 	// The plan routes every tenant's numbers; the call path applies the
 	// tenant's status itself so a suspended tenant's callers hear why.
-	s.PlanConfig.Tenants = append(s.PlanConfig.Tenants, dialplan.Tenant{ID: dialplan.TenantID(t.ID), Location: loc})
+	// While the controller is unreachable each node enforces the tenant's
+	// PSTN call quota alone in its fallback (MT-2).
+	s.PlanConfig.Tenants = append(s.PlanConfig.Tenants, dialplan.Tenant{ID: dialplan.TenantID(t.ID), Location: loc,
+		Fallback: dialplan.Fallback{MaxCalls: max(t.Quotas.MaxPSTNCalls, 0)}})
 	queues, err := all(func(p store.Page) (store.List[store.Queue], error) { return st.ListQueues(ctx, t.ID, p) })
 	if err != nil {
 		return fmt.Errorf("load queues of %s: %w", t.ID, err)

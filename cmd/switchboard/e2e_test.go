@@ -139,6 +139,9 @@ func TestNewUserJourney(t *testing.T) {
 	if !strings.Contains(dpBody, "user/1001@acme.example") || strings.Contains(dpBody, "bolt.example") {
 		t.Fatalf("the fallback must ring Acme's phones and only those: %s", dpBody)
 	}
+	if !strings.Contains(dpBody, "limit") || !strings.Contains(dpBody, "hash switchboard_fallback "+a.id+" ") {
+		t.Fatalf("the fallback must hold Acme to its PSTN call quota: %s", dpBody)
+	}
 
 	// Graceful shutdown on SIGTERM.
 	cmd.Process.Signal(syscall.SIGTERM)
