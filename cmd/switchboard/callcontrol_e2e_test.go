@@ -114,10 +114,12 @@ func TestSupervisorAndAgentCallControlOverREST(t *testing.T) {
 	// Listen: the supervisor's phone rings, answers and eavesdrops on the agent leg.
 	var res struct{ Leg string }
 	c.must(200, "POST", acme+"/live-calls/"+call.UUID()+"/monitor", acmeSup, map[string]string{"mode": "listen"}, &res)
-	sup, ok := w.node.CallByUUID(res.Leg)
-	if !ok || len(sup.Eavesdropped) != 1 {
-		t.Fatalf("supervisor leg %s: %+v", res.Leg, sup)
-	}
+	// The monitor request returns once the eavesdrop app is sent; the node
+	// starts it a moment later.
+	waitUntil(t, "the supervisor's leg eavesdropping", func() bool {
+		sup, ok := w.node.CallByUUID(res.Leg)
+		return ok && len(sup.Eavesdropped) == 1
+	})
 	if st, _ := c.call("POST", acme+"/live-calls/"+call.UUID()+"/monitor", acmeSup, map[string]string{"mode": "shout"}, nil); st != 422 {
 		t.Fatalf("bad monitor mode: want 422, got %d", st)
 	}
