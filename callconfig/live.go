@@ -154,7 +154,11 @@ func (l *Live) Route(ctx context.Context, to string, vars map[string]string, now
 	if !ok {
 		return calls.Route{}, &calls.Rejection{Cause: orchestrator.CauseUnallocatedNumber, Reason: "tenant of " + to + " is gone"}
 	}
-	out := calls.Route{Tenant: t.ID, Status: t.Status, Quotas: t.Quotas, AccessNumber: r.Number, Language: string(t.Language)}
+	number := r.Configured // CDRs and screen pops show the number as configured
+	if number == "" {
+		number = r.Number
+	}
+	out := calls.Route{Tenant: t.ID, Status: t.Status, Quotas: t.Quotas, AccessNumber: number, Language: string(t.Language)}
 	switch r.Entry.Kind {
 	case dialplan.EntryQueue:
 		id, ok := s.QueueID(t.ID, r.Entry.Name)

@@ -70,12 +70,15 @@ func TestRouteAndEndpointsFromTheStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := live.Route(ctx, "+8620000002", nil, time.Now())
+	r, err := live.Route(ctx, "8620000002", nil, time.Now()) // dialled without the "+"
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Tenant != bolt.tenant.ID || r.Queue != bolt.queue.ID || r.Status != tenancy.StatusActive || r.Quotas.MaxPSTNCalls != 3 {
 		t.Fatalf("route of Bolt's number: %+v", r)
+	}
+	if r.AccessNumber != "+8620000002" {
+		t.Fatalf("access number %q, want it as configured (+8620000002)", r.AccessNumber)
 	}
 	_, err = live.Route(ctx, "+8620009999", nil, time.Now())
 	var rej *calls.Rejection

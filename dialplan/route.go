@@ -55,8 +55,11 @@ type Call struct {
 // Route is the plan's decision for a call.
 type Route struct {
 	Tenant TenantID
-	Number string // normalised access number
-	Entry  Entry
+	Number string // normalised access number: the plan's key
+	// Configured is the access number as the tenant configured it (e.g.
+	// "+8620...", where Number is "8620..."), for records people read.
+	Configured string
+	Entry      Entry
 	// Schedule names the schedule whose rule chose Entry; empty for the
 	// unconditional rule.
 	Schedule string
@@ -86,7 +89,7 @@ func (p *Plan) Route(c Call) (Route, error) {
 	if up == nil {
 		up = func(SiteID) bool { return true }
 	}
-	r := Route{Tenant: t.ID, Number: key, Fallback: p.fallbackFor(t, c.Arrival),
+	r := Route{Tenant: t.ID, Number: key, Configured: n.Number, Fallback: p.fallbackFor(t, c.Arrival),
 		Site: PreRoute(c.Arrival, n.Sites, n.KeepLocal, up)}
 	r.Entry, r.Schedule = pickRule(t, n.Rules, c.Now)
 	return r, nil
