@@ -46,7 +46,7 @@ func Load(ctx context.Context, st *store.Store, now time.Time) (*Snapshot, error
 	s := &Snapshot{LoadedAt: now, Tenants: map[tenancy.TenantID]tenancy.Tenant{},
 		Queues: map[tenancy.TenantID]map[string]store.Queue{}, Agents: map[tenancy.TenantID]map[string]store.Agent{},
 		queueByName: map[tenancy.TenantID]map[string]string{}, skillByName: map[tenancy.TenantID]map[string]string{}}
-	tenants, err := all(func(p store.Page) (store.List[tenancy.Tenant], error) { return st.ListTenants(ctx, p) })
+	tenants, err := store.All(func(p store.Page) (store.List[tenancy.Tenant], error) { return st.ListTenants(ctx, p) })
 	if err != nil {
 		return nil, fmt.Errorf("load tenants: %w", err)
 	}
@@ -86,7 +86,7 @@ func (s *Snapshot) loadTenant(ctx context.Context, st *store.Store, t tenancy.Te
 	// PSTN call quota alone in its fallback (MT-2).
 	s.PlanConfig.Tenants = append(s.PlanConfig.Tenants, dialplan.Tenant{ID: dialplan.TenantID(t.ID), Location: loc,
 		Fallback: dialplan.Fallback{MaxCalls: max(t.Quotas.MaxPSTNCalls, 0)}})
-	queues, err := all(func(p store.Page) (store.List[store.Queue], error) { return st.ListQueues(ctx, t.ID, p) })
+	queues, err := store.All(func(p store.Page) (store.List[store.Queue], error) { return st.ListQueues(ctx, t.ID, p) })
 	if err != nil {
 		return fmt.Errorf("load queues of %s: %w", t.ID, err)
 	}
@@ -95,7 +95,7 @@ func (s *Snapshot) loadTenant(ctx context.Context, st *store.Store, t tenancy.Te
 		s.Queues[t.ID][q.ID] = q
 		s.queueByName[t.ID][q.Name] = q.ID
 	}
-	skills, err := all(func(p store.Page) (store.List[store.Skill], error) { return st.ListSkills(ctx, t.ID, p) })
+	skills, err := store.All(func(p store.Page) (store.List[store.Skill], error) { return st.ListSkills(ctx, t.ID, p) })
 	if err != nil {
 		return fmt.Errorf("load skills of %s: %w", t.ID, err)
 	}
@@ -104,7 +104,7 @@ func (s *Snapshot) loadTenant(ctx context.Context, st *store.Store, t tenancy.Te
 		s.skillByName[t.ID][sk.Name] = sk.ID
 		s.skillByName[t.ID][sk.ID] = sk.ID
 	}
-	agents, err := all(func(p store.Page) (store.List[store.Agent], error) { return st.ListAgents(ctx, t.ID, p) })
+	agents, err := store.All(func(p store.Page) (store.List[store.Agent], error) { return st.ListAgents(ctx, t.ID, p) })
 	if err != nil {
 		return fmt.Errorf("load agents of %s: %w", t.ID, err)
 	}
@@ -112,7 +112,7 @@ func (s *Snapshot) loadTenant(ctx context.Context, st *store.Store, t tenancy.Te
 	for _, a := range agents {
 		s.Agents[t.ID][a.ID] = a
 	}
-	numbers, err := all(func(p store.Page) (store.List[store.AccessNumber], error) { return st.ListAccessNumbers(ctx, t.ID, p) })
+	numbers, err := store.All(func(p store.Page) (store.List[store.AccessNumber], error) { return st.ListAccessNumbers(ctx, t.ID, p) })
 	if err != nil {
 		return fmt.Errorf("load numbers of %s: %w", t.ID, err)
 	}
@@ -128,7 +128,7 @@ func (s *Snapshot) loadTenant(ctx context.Context, st *store.Store, t tenancy.Te
 }
 
 func (s *Snapshot) loadNodes(ctx context.Context, st *store.Store) error {
-	nodes, err := all(func(p store.Page) (store.List[store.Node], error) { return st.ListNodes(ctx, p) })
+	nodes, err := store.All(func(p store.Page) (store.List[store.Node], error) { return st.ListNodes(ctx, p) })
 	if err != nil {
 		return fmt.Errorf("load nodes: %w", err)
 	}
@@ -160,21 +160,4 @@ func (s *Snapshot) QueueID(t tenancy.TenantID, nameOrID string) (string, bool) {
 func (s *Snapshot) SkillID(t tenancy.TenantID, nameOrID string) (string, bool) {
 	id, ok := s.skillByName[t][nameOrID]
 	return id, ok
-}
-
-// all collects every page of a cursor-paginated list.
-func all[T any](page func(store.Page) (store.List[T], error)) ([]T, error) {
-	var out []T
-	p := store.Page{Limit: 500}
-	for {
-		l, err := page(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l.Items...)
-		if l.Next == "" {
-			return out, nil
-		}
-		p.After = l.Next
-	}
 }

@@ -26,6 +26,24 @@ type List[T any] struct {
 	Next  string `json:"next,omitempty"`
 }
 
+// All reads every page of a list (for the controller's own snapshots, not
+// for API answers, which stay paginated).
+func All[T any](page func(Page) (List[T], error)) ([]T, error) {
+	var out []T
+	p := Page{Limit: MaxLimit}
+	for {
+		l, err := page(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l.Items...)
+		if l.Next == "" {
+			return out, nil
+		}
+		p.After = l.Next
+	}
+}
+
 const (
 	cursorPrefix   = "c1:"
 	cursorAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"

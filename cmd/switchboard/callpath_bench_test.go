@@ -337,7 +337,7 @@ func (bw *benchWorld) controllerSplit(b *testing.B, calls []benchCall, hold time
 	deadline := time.Now().Add(hold + 15*time.Second)
 	for len(got) < len(want) && time.Now().Before(deadline) {
 		for _, t := range bw.d.tenants {
-			recs, err := listAll(func(p store.Page) (store.List[store.CDR], error) {
+			recs, err := store.All(func(p store.Page) (store.List[store.CDR], error) {
 				return bw.d.ctrl.st.ListCDRs(context.Background(), t.ID, store.HistoryFilter{}, p)
 			})
 			if err != nil {

@@ -25,7 +25,7 @@ import (
 type demoTally struct{ ended, answered, abandoned, other int }
 
 func (d *demo) tally(ctx context.Context, t *demoTenant) (demoTally, error) {
-	recs, err := listAll(func(p store.Page) (store.List[store.CDR], error) {
+	recs, err := store.All(func(p store.Page) (store.List[store.CDR], error) {
 		return d.ctrl.st.ListCDRs(ctx, t.ID, store.HistoryFilter{Since: d.started.Add(-time.Second)}, p)
 	})
 	var n demoTally

@@ -64,7 +64,7 @@ func seedDemo(ctx context.Context, st *store.Store, nodes []*fssim.Node, opts de
 
 func seedDemoNodes(ctx context.Context, st *store.Store, nodes []*fssim.Node) error {
 	a := store.SystemActor
-	sites, err := listAll(func(p store.Page) (store.List[store.Site], error) { return st.ListSites(ctx, p) })
+	sites, err := store.All(func(p store.Page) (store.List[store.Site], error) { return st.ListSites(ctx, p) })
 	if err != nil {
 		return fmt.Errorf("seed site: %w", err)
 	}
@@ -75,7 +75,7 @@ func seedDemoNodes(ctx context.Context, st *store.Store, nodes []*fssim.Node) er
 	} else if site, err = st.CreateSite(ctx, a, store.SiteInput{Name: demoSite, Description: "switchboard sim demo"}); err != nil {
 		return fmt.Errorf("seed site: %w", err)
 	}
-	known, err := listAll(func(p store.Page) (store.List[store.Node], error) { return st.ListNodes(ctx, p) })
+	known, err := store.All(func(p store.Page) (store.List[store.Node], error) { return st.ListNodes(ctx, p) })
 	if err != nil {
 		return fmt.Errorf("seed nodes: %w", err)
 	}
@@ -114,7 +114,7 @@ func seedDemoTenant(ctx context.Context, st *store.Store, spec demoTenantSpec, o
 
 func ensureDemoTenant(ctx context.Context, st *store.Store, spec demoTenantSpec, agents int) (tenancy.Tenant, error) {
 	q := tenancy.Quotas{MaxAgents: max(agents, 10), MaxPSTNCalls: 4*agents + 10, MaxWebCalls: 1, MaxChats: 1, MaxPublishedFlows: 1}
-	all, err := listAll(func(p store.Page) (store.List[tenancy.Tenant], error) { return st.ListTenants(ctx, p) })
+	all, err := store.All(func(p store.Page) (store.List[tenancy.Tenant], error) { return st.ListTenants(ctx, p) })
 	if err != nil {
 		return tenancy.Tenant{}, err
 	}
@@ -135,7 +135,7 @@ func ensureDemoTenant(ctx context.Context, st *store.Store, spec demoTenantSpec,
 // ensureDemoQueue: agents ring for up to 20 s; after-call work is 5 s of
 // demo time (the controller's timers are not sped up, so it is divided here).
 func ensureDemoQueue(ctx context.Context, st *store.Store, t tenancy.TenantID, speed float64) (store.Queue, error) {
-	all, err := listAll(func(p store.Page) (store.List[store.Queue], error) { return st.ListQueues(ctx, t, p) })
+	all, err := store.All(func(p store.Page) (store.List[store.Queue], error) { return st.ListQueues(ctx, t, p) })
 	if err != nil {
 		return store.Queue{}, err
 	}
@@ -148,7 +148,7 @@ func ensureDemoQueue(ctx context.Context, st *store.Store, t tenancy.TenantID, s
 }
 
 func ensureDemoNumber(ctx context.Context, st *store.Store, t tenancy.TenantID, number string) error {
-	all, err := listAll(func(p store.Page) (store.List[store.AccessNumber], error) { return st.ListAccessNumbers(ctx, t, p) })
+	all, err := store.All(func(p store.Page) (store.List[store.AccessNumber], error) { return st.ListAccessNumbers(ctx, t, p) })
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func ensureDemoNumber(ctx context.Context, st *store.Store, t tenancy.TenantID, 
 
 // ensureDemoAgents makes agents 1001, 1002, ... members of the queue.
 func ensureDemoAgents(ctx context.Context, st *store.Store, t tenancy.Tenant, q store.Queue, n int) ([]store.Agent, error) {
-	all, err := listAll(func(p store.Page) (store.List[store.Agent], error) { return st.ListAgents(ctx, t.ID, p) })
+	all, err := store.All(func(p store.Page) (store.List[store.Agent], error) { return st.ListAgents(ctx, t.ID, p) })
 	if err != nil {
 		return nil, err
 	}
@@ -195,21 +195,4 @@ func createDemoAgent(ctx context.Context, st *store.Store, t tenancy.Tenant, q s
 	}
 	return st.CreateAgent(ctx, store.SystemActor, t.ID, store.AgentInput{UserID: u.ID, Extension: ext, DisplayName: name,
 		SIPPassword: "demo-sip-" + ext, Queues: []store.AgentQueue{{QueueID: q.ID, Priority: 1}}})
-}
-
-// listAll reads every page of a list.
-func listAll[T any](page func(store.Page) (store.List[T], error)) ([]T, error) {
-	var out []T
-	p := store.Page{Limit: store.MaxLimit}
-	for {
-		l, err := page(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l.Items...)
-		if l.Next == "" {
-			return out, nil
-		}
-		p.After = l.Next
-	}
 }

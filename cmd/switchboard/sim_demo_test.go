@@ -191,7 +191,7 @@ func TestSimDemoRuns(t *testing.T) {
 
 func storeCDRs(t *testing.T, d *demo, dt *demoTenant) []store.CDR {
 	t.Helper()
-	recs, err := listAll(func(p store.Page) (store.List[store.CDR], error) {
+	recs, err := store.All(func(p store.Page) (store.List[store.CDR], error) {
 		return d.ctrl.st.ListCDRs(context.Background(), dt.ID, store.HistoryFilter{}, p)
 	})
 	if err != nil {
