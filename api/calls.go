@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
 	"strconv"
@@ -44,23 +45,13 @@ func historyFilter(c *echo.Context) (store.HistoryFilter, error) {
 	return f, nil
 }
 
-func (s *Server) listCDRs(c *echo.Context) error {
-	p, err := parsePage(c)
-	if err != nil {
-		return err
-	}
-	f, err := historyFilter(c)
-	if err != nil {
-		return err
-	}
-	l, err := s.store.ListCDRs(c.Request().Context(), tenantOf(c).ID, f, p)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, pageFrom(l, same[store.CDR]))
-}
+func (s *Server) listCDRs(c *echo.Context) error { return listHistory(c, s.store.ListCDRs) }
 
-func (s *Server) listRecordings(c *echo.Context) error {
+func (s *Server) listRecordings(c *echo.Context) error { return listHistory(c, s.store.ListRecordings) }
+
+// listHistory answers one page of a tenant's call history (CDRs,
+// recordings) under the query's filter.
+func listHistory[T any](c *echo.Context, fetch func(context.Context, tenancy.TenantID, store.HistoryFilter, store.Page) (store.List[T], error)) error {
 	p, err := parsePage(c)
 	if err != nil {
 		return err
@@ -69,11 +60,11 @@ func (s *Server) listRecordings(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.store.ListRecordings(c.Request().Context(), tenantOf(c).ID, f, p)
+	l, err := fetch(c.Request().Context(), tenantOf(c).ID, f, p)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, pageFrom(l, same[store.Recording]))
+	return c.JSON(http.StatusOK, pageFrom(l, same[T]))
 }
 
 // cdrColumns is the CSV header; the order is part of the export format.

@@ -125,17 +125,26 @@ func draftAnswer(c *echo.Context, status int, f store.Flow) error {
 	return c.JSON(status, f)
 }
 
-func (s *Server) createFlow(c *echo.Context) error {
+// checkedDraft reads the request's flow and checks it against the tenant's
+// catalog: a draft to save, with its problems (saved anyway).
+func (s *Server) checkedDraft(c *echo.Context) (store.FlowDraft, error) {
 	body, f, err := readDraft(c)
 	if err != nil {
-		return err
+		return store.FlowDraft{}, err
 	}
-	ctx, tenant := c.Request().Context(), tenantOf(c).ID
-	problems, _, err := s.validateFlow(ctx, tenant, f)
+	problems, _, err := s.validateFlow(c.Request().Context(), tenantOf(c).ID, f)
+	if err != nil {
+		return store.FlowDraft{}, err
+	}
+	return store.FlowDraft{Name: f.ID, Doc: body, Errors: problems}, nil
+}
+
+func (s *Server) createFlow(c *echo.Context) error {
+	d, err := s.checkedDraft(c)
 	if err != nil {
 		return err
 	}
-	saved, err := s.store.CreateFlow(ctx, actor(c), tenant, store.FlowDraft{Name: f.ID, Doc: body, Errors: problems})
+	saved, err := s.store.CreateFlow(c.Request().Context(), actor(c), tenantOf(c).ID, d)
 	if err != nil {
 		return err
 	}
@@ -147,16 +156,11 @@ func (s *Server) saveFlowDraft(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, f, err := readDraft(c)
+	d, err := s.checkedDraft(c)
 	if err != nil {
 		return err
 	}
-	ctx, tenant := c.Request().Context(), tenantOf(c).ID
-	problems, _, err := s.validateFlow(ctx, tenant, f)
-	if err != nil {
-		return err
-	}
-	saved, err := s.store.SaveFlowDraft(ctx, actor(c), tenant, cur.ID, store.FlowDraft{Name: f.ID, Doc: body, Errors: problems})
+	saved, err := s.store.SaveFlowDraft(c.Request().Context(), actor(c), tenantOf(c).ID, cur.ID, d)
 	if err != nil {
 		return err
 	}
