@@ -108,19 +108,26 @@ func (s *Server) listFlowVersions(c *echo.Context) error {
 }
 
 func (s *Server) getFlowVersion(c *echo.Context) error {
-	f, err := s.flowOf(c)
-	if err != nil {
-		return err
-	}
-	n, err := versionParam(c.Param("version"), "version")
-	if err != nil {
-		return err
-	}
-	v, err := s.store.GetFlowVersion(c.Request().Context(), f.TenantID, f.ID, n)
+	_, v, err := s.flowVersionOf(c)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, v)
+}
+
+// flowVersionOf finds the path's flow (in the caller's tenant) and its
+// :version.
+func (s *Server) flowVersionOf(c *echo.Context) (store.Flow, store.FlowVersion, error) {
+	f, err := s.flowOf(c)
+	if err != nil {
+		return store.Flow{}, store.FlowVersion{}, err
+	}
+	n, err := versionParam(c.Param("version"), "version")
+	if err != nil {
+		return store.Flow{}, store.FlowVersion{}, err
+	}
+	v, err := s.store.GetFlowVersion(c.Request().Context(), f.TenantID, f.ID, n)
+	return f, v, err
 }
 
 func versionParam(s, field string) (int, error) {

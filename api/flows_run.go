@@ -34,15 +34,7 @@ func (s *Server) testFlowDraft(c *echo.Context) error {
 }
 
 func (s *Server) testFlowVersion(c *echo.Context) error {
-	f, err := s.flowOf(c)
-	if err != nil {
-		return err
-	}
-	n, err := versionParam(c.Param("version"), "version")
-	if err != nil {
-		return err
-	}
-	v, err := s.store.GetFlowVersion(c.Request().Context(), f.TenantID, f.ID, n)
+	f, v, err := s.flowVersionOf(c)
 	if err != nil {
 		return err
 	}
