@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/audio/wav"
 	"github.com/switchboard-cc/switchboard/store"
 )
 
@@ -28,26 +29,13 @@ func pcmWAV(rate, channels int, d time.Duration, hz float64) []byte {
 			binary.LittleEndian.PutUint16(data[(i*channels+ch)*2:], uint16(v))
 		}
 	}
-	return wavFile(wavPCM, rate, channels, 16, data)
+	return wavFile(wav.PCM, rate, channels, 16, data)
 }
 
-func wavFile(format, rate, channels, bits int, data []byte) []byte {
-	var b bytes.Buffer
-	le := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
-	b.WriteString("RIFF")
-	le(uint32(36 + len(data)))
-	b.WriteString("WAVEfmt ")
-	le(uint32(16))
-	le(uint16(format))
-	le(uint16(channels))
-	le(uint32(rate))
-	le(uint32(rate * channels * bits / 8))
-	le(uint16(channels * bits / 8))
-	le(uint16(bits))
-	b.WriteString("data")
-	le(uint32(len(data)))
-	b.Write(data)
-	return b.Bytes()
+// wavFile is a WAV of data in the given encoding (wav's own writer: the
+// parser's tests build theirs by hand).
+func wavFile(enc wav.Encoding, rate, channels, bits int, data []byte) []byte {
+	return wav.Encode(wav.Format{Encoding: enc, Channels: channels, Rate: rate, Bits: bits}, data)
 }
 
 // upload posts raw audio with name and language in the query.
@@ -94,8 +82,8 @@ func TestPromptUploadConvertsToTelephony(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := parseWAV(b)
-	if err != nil || !w.telephony() || int64(len(b)) != p.SizeBytes || len(w.Data) != 12000*2 {
+	w, err := wav.Parse(b)
+	if err != nil || !w.IsTelephony() || int64(len(b)) != p.SizeBytes || len(w.Data) != 12000*2 {
 		t.Fatalf("stored file: %+v %v (%d bytes)", w, err, len(b))
 	}
 	if peak := peakOf(w); peak < 14000 || peak > 17000 {
@@ -117,7 +105,7 @@ func TestPromptUploadConvertsToTelephony(t *testing.T) {
 	}
 }
 
-func peakOf(w wavInfo) int {
+func peakOf(w wav.File) int {
 	peak := 0
 	for i := 0; i+1 < len(w.Data); i += 2 {
 		v := int(int16(binary.LittleEndian.Uint16(w.Data[i:])))
