@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/syncbuf"
 	"github.com/switchboard-cc/switchboard/store"
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
@@ -37,24 +38,6 @@ func (c *syncClock) advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// syncBuffer collects the JSON log lines for assertions.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // env is one real server over HTTP on a fresh SQLite store.
 type env struct {
 	t     testing.TB
@@ -62,7 +45,7 @@ type env struct {
 	http  *httptest.Server
 	store *store.Store
 	clock *syncClock
-	logs  *syncBuffer
+	logs  *syncbuf.Buffer
 	admin string // platform admin access token
 }
 
@@ -84,7 +67,7 @@ func newEnvURL(t testing.TB, url string) *env {
 	if err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	srv, err := New(Config{Store: st, Logger: slog.New(slog.NewJSONHandler(logs, nil)),
 		JWTSecret: bytes.Repeat([]byte("s"), 32), Clock: clk.now, Password: testPW})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/switchboard-cc/switchboard/internal/syncbuf"
 	"github.com/switchboard-cc/switchboard/orchestrator/calls"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
@@ -170,7 +171,7 @@ func newBenchWorld(b *testing.B, agents int, hold time.Duration) *benchWorld {
 	}
 	opts.Agents = (agents + 1) / 2
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var nodes []*fssim.Node
 	labelled("fssim", func() { nodes, err = startDemoNodes(opts, log) })

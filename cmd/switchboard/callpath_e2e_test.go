@@ -6,11 +6,11 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/acd"
+	"github.com/switchboard-cc/switchboard/internal/syncbuf"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
 	"github.com/switchboard-cc/switchboard/store"
 	"github.com/switchboard-cc/switchboard/tenancy"
@@ -24,7 +24,7 @@ type world struct {
 	ctrl *controller
 	node *fssim.Node
 	sock string // the controller's outbound-socket address
-	logs *lockedBuffer
+	logs *syncbuf.Buffer
 	ten  map[string]*worldTenant
 	cfg  serveConfig
 	stop context.CancelFunc
@@ -36,18 +36,6 @@ type worldTenant struct {
 	queue  store.Queue
 	agents map[string]store.Agent // by extension
 }
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 func freePort(t *testing.T) string {
 	t.Helper()
@@ -72,7 +60,7 @@ func newWorld(t *testing.T, dbURL string, maxCalls int) *world {
 	if dbURL == "" {
 		dbURL = "sqlite:" + filepath.Join(dir, "sb.db")
 	}
-	w := &world{t: t, node: node, sock: freePort(t), logs: &lockedBuffer{}, ten: map[string]*worldTenant{}}
+	w := &world{t: t, node: node, sock: freePort(t), logs: &syncbuf.Buffer{}, ten: map[string]*worldTenant{}}
 	cfg := serveConfig{DataDir: dir, Database: dbURL, AdminEmail: "admin@switchboard.local", AdminPassword: "admin-password-123",
 		LogLevel: "debug", LogFormat: "json", ShutdownTimeout: 5 * time.Second, ESLListen: w.sock, ReloadEvery: 100 * time.Millisecond}
 	key := bytes.Repeat([]byte{9}, 32)

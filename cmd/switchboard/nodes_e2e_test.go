@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/syncbuf"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
 )
 
@@ -24,7 +25,7 @@ func newNodelessWorld(t *testing.T) *world {
 	}
 	t.Cleanup(node.Close)
 	dir := t.TempDir()
-	w := &world{t: t, node: node, sock: freePort(t), logs: &lockedBuffer{}, ten: map[string]*worldTenant{}}
+	w := &world{t: t, node: node, sock: freePort(t), logs: &syncbuf.Buffer{}, ten: map[string]*worldTenant{}}
 	cfg := serveConfig{DataDir: dir, Database: "sqlite:" + filepath.Join(dir, "sb.db"), AdminEmail: "admin@switchboard.local",
 		AdminPassword: "admin-password-123", LogLevel: "debug", LogFormat: "json", ShutdownTimeout: 5 * time.Second,
 		ESLListen: w.sock, ReloadEvery: 100 * time.Millisecond}

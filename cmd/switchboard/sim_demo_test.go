@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/syncbuf"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
 	"github.com/switchboard-cc/switchboard/store"
 )
@@ -112,7 +113,7 @@ func TestSimDemoRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs, out := &lockedBuffer{}, &lockedBuffer{}
+	logs, out := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

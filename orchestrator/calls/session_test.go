@@ -1,15 +1,14 @@
 package calls
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/syncbuf"
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/admission"
 	"github.com/switchboard-cc/switchboard/tenancy"
@@ -186,7 +185,7 @@ func TestAbandonInQueueFinishesAndReleases(t *testing.T) {
 // TestMissingHoldMusicIsLogged: a caller left in silence because the music
 // source is missing on the switch is a log line with the reason.
 func TestMissingHoldMusicIsLogged(t *testing.T) {
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	r := newRigWith(t, func(r *rig, cfg *Config) {
 		cfg.Log = slog.New(slog.NewTextHandler(&logs, nil))
 		r.sw.missingFile = "moh.wav"
@@ -197,24 +196,6 @@ func TestMissingHoldMusicIsLogged(t *testing.T) {
 	})
 	cancel(orchestrator.ErrCallEnded)
 	waitDone(t, done)
-}
-
-// lockedBuffer is a bytes.Buffer safe for a logger and a test reading it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func TestOverQuotaIsRefusedWithCongestion(t *testing.T) {

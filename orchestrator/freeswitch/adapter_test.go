@@ -1,49 +1,30 @@
 package freeswitch
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"net"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/syncbuf"
 	"github.com/switchboard-cc/switchboard/orchestrator"
 )
-
-// syncBuffer collects log output from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type harness struct {
 	t    *testing.T
 	node *fakeNode
 	a    *Adapter
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 	ln   net.Listener
 }
 
 func newHarness(t *testing.T, tweak ...func(*Options)) *harness {
 	t.Helper()
-	h := &harness{t: t, node: newFakeNode(t), logs: &syncBuffer{}}
+	h := &harness{t: t, node: newFakeNode(t), logs: &syncbuf.Buffer{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

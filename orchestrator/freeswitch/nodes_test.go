@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/syncbuf"
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
 )
@@ -112,7 +113,7 @@ func startSim(t *testing.T, password string) *fssim.Node {
 // inbound call is sent on the returned channel and then released.
 func startEmpty(t *testing.T) (*Adapter, net.Listener, <-chan orchestrator.InboundCall) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

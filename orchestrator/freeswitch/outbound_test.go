@@ -147,14 +147,10 @@ func TestBridgeKeepsCallerOnFailure(t *testing.T) {
 	}
 }
 
+// waitFor is waitUntil for conditions that need no description.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatal("condition not met in time")
+	waitUntil(t, "condition not met in time", cond)
 }
 
 // TestSocketCallSurvivesNodeConnectionLoss: a call controlled through its

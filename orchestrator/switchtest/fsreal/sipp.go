@@ -9,41 +9,25 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"text/template"
 	"time"
+
+	"github.com/switchboard-cc/switchboard/internal/syncbuf"
 )
 
 // sippProc is one sipp process a test started; the test's cleanup kills it
 // (by its own PID) if it is still running.
 type sippProc struct {
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *syncbuf.Buffer
 	done chan struct{}
 	err  error
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func startSipp(t *testing.T, bin string, args ...string) *sippProc {
 	t.Helper()
-	p := &sippProc{out: &lockedBuffer{}, done: make(chan struct{})}
+	p := &sippProc{out: &syncbuf.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, append(args, "-nostdin", "-trace_err", "-error_file", filepath.Join(t.TempDir(), "sipp.err"))...)
 	p.cmd.Dir = t.TempDir()
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
