@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
+	"github.com/switchboard-cc/switchboard/orchestrator/switchtest/fssimharness"
 )
 
 // End to end: the real FreeSWITCH adapter over loopback ESL to a simulated
@@ -35,25 +35,8 @@ type e2e struct {
 
 func newE2E(t *testing.T, mod func(*Config)) *e2e {
 	t.Helper()
-	node, err := fssim.Start(fssim.Config{Heartbeat: -1, FileDuration: 150 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(node.Close)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := freeswitch.New(freeswitch.Options{
-		Nodes:    []freeswitch.Node{{Name: "fs1", Addr: node.Addr(), Password: node.Password()}},
-		Listener: ln,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Start()
-	t.Cleanup(func() { a.Close() })
-	e := &e2e{t: t, node: node, sw: a, addr: ln.Addr().String(), sinks: &sinks{}}
+	node, a, addr := fssimharness.Start(t, fssim.Config{Heartbeat: -1, FileDuration: 150 * time.Millisecond})
+	e := &e2e{t: t, node: node, sw: a, addr: addr, sinks: &sinks{}}
 	e.runner = newTestRunner(t, a, e.sinks, func(c *Config) {
 		if testing.Verbose() {
 			c.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -1,10 +1,8 @@
 package fssim_test
 
 import (
-	"net"
 	"testing"
 
-	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
 	"github.com/switchboard-cc/switchboard/orchestrator/switchtest"
 	"github.com/switchboard-cc/switchboard/orchestrator/switchtest/fssimharness"
@@ -21,24 +19,7 @@ func TestContract(t *testing.T) {
 }
 
 func newAdapterHarness(t *testing.T) switchtest.Harness {
-	node, err := fssim.Start(fssim.Config{Hostname: "fssim-contract", Heartbeat: -1,
+	node, a, sock := fssimharness.Start(t, fssim.Config{Hostname: "fssim-contract", Heartbeat: -1,
 		Dialplan: map[string][]fssim.DialplanApp{"9199": fssimharness.TransferExtension}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(node.Close)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := freeswitch.New(freeswitch.Options{
-		Nodes:    []freeswitch.Node{{Name: "fs1", Addr: node.Addr(), Password: node.Password()}},
-		Listener: ln,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Start()
-	t.Cleanup(func() { a.Close() })
-	return &fssimharness.Harness{Sim: node, NodeName: "fs1", SocketAddr: ln.Addr().String(), SW: a, Acc: a, W: a}
+	return &fssimharness.Harness{Sim: node, NodeName: fssimharness.Node, SocketAddr: sock, SW: a, Acc: a, W: a}
 }
