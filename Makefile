@@ -5,7 +5,7 @@ GO ?= go
 PKGS := ./...
 BENCHTIME ?= 1s
 
-.PHONY: run build test lint vet fmt-check bench bench-ci fuzz
+.PHONY: run build test lint vet fmt-check tidy-check bench bench-ci fuzz
 
 run:
 	$(GO) run ./cmd/switchboard serve
@@ -16,7 +16,7 @@ build:
 test: lint
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
-lint: vet fmt-check
+lint: vet fmt-check tidy-check
 
 vet:
 	$(GO) vet $(PKGS)
@@ -24,6 +24,11 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# go.mod and go.sum must be exactly what `go mod tidy` writes: no unused
+# modules, direct requirements not marked indirect. Prints the diff and fails.
+tidy-check:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy'"; exit 1; }
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
