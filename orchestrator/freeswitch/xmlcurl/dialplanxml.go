@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-cc/switchboard/dialplan"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/socketauth"
 )
 
 // renderRoute writes the extension for a routed call: channel variables that
@@ -35,13 +36,22 @@ func renderRoute(context, dialled string, node Node, r dialplan.Route, domain st
 	set(VarTargetSite, string(r.Site.Target))
 	set(VarRouteMode, r.Site.Mode.String())
 	set(VarNode, node.ID)
-	d.empty("action", "application", "socket", "data", node.SocketAddr+" async full")
+	writeSocketHandoff(d, node)
 	writeFallback(d, node, r.Tenant, r.Fallback, domain)
 	d.close("condition")
 	d.close("extension")
 	d.close("context")
 	d.close("section")
 	return d.bytes()
+}
+
+// writeSocketHandoff writes the two actions that hand a call to the
+// controller: `set` of the node's socket token (socketauth.Var), which the
+// controller checks on connect and refuses the socket without, then
+// `socket`. Every extension that sends a call to the controller uses it.
+func writeSocketHandoff(d *xmlDoc, node Node) {
+	d.empty("action", "application", "set", "data", socketauth.Var+"="+node.SocketToken)
+	d.empty("action", "application", "socket", "data", node.SocketAddr+" async full")
 }
 
 // writeFallback: announcement, then ring the tenant's phones at this site at

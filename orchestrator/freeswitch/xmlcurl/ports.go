@@ -24,6 +24,10 @@ type Node struct {
 	// carrying another (the form's hostname) are refused, so credentials
 	// copied to a second node cannot give it the first one's site.
 	Hostname string
+	// SocketToken is socketauth.Token of the node: the served dialplan sets
+	// it before `socket` (writeSocketHandoff) so the controller can tell the
+	// node's calls from any other TCP client.
+	SocketToken string
 }
 
 // Nodes authenticates the node behind a request.

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/switchboard-cc/switchboard/dialplan"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/socketauth"
 )
 
 // ErrInvalidSnapshot is wrapped by every problem NewSnapshot finds.
@@ -115,7 +116,8 @@ func (s *Snapshot) addNodes(nodes []NodeConfig, bad func(string, ...any)) {
 				bad("node %q: duplicate", n.ID)
 				continue
 			}
-			s.nodes[n.ID] = nodeEntry{node: Node{ID: n.ID, Site: n.Site, SocketAddr: n.SocketAddr, Hostname: n.Hostname},
+			s.nodes[n.ID] = nodeEntry{node: Node{ID: n.ID, Site: n.Site, SocketAddr: n.SocketAddr, Hostname: n.Hostname,
+				SocketToken: socketauth.Token(n.ID, n.Password)},
 				hash: sha256.Sum256([]byte(n.Password))}
 		}
 	}

@@ -78,7 +78,7 @@ func (s *Snapshot) staticDialplan(node Node) []byte {
 		set(VarSite, string(node.Site))
 		set(VarNode, node.ID)
 		set(VarStatic, "true")
-		d.empty("action", "application", "socket", "data", node.SocketAddr+" async full")
+		writeSocketHandoff(d, node)
 		writeFallback(d, node, r.Tenant, r.Fallback, domain)
 		d.close("condition")
 		d.close("extension")
