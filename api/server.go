@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -24,6 +25,9 @@ type Config struct {
 	Clock func() time.Time
 	// AccessTTL is the access token lifetime; 0 means 15 minutes.
 	AccessTTL time.Duration
+	// MaxTokenLifetime refuses access tokens whose exp - iat is longer; 0
+	// means 1 hour. It must not be shorter than AccessTTL.
+	MaxTokenLifetime time.Duration
 	// RefreshTTL is the refresh token lifetime; 0 means 30 days.
 	RefreshTTL time.Duration
 	// Registry receives the HTTP metrics and is served at /metrics; nil makes a new one.
@@ -74,9 +78,12 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg.defaults()
+	if cfg.AccessTTL > cfg.MaxTokenLifetime {
+		return nil, fmt.Errorf("api: AccessTTL %s is longer than MaxTokenLifetime %s: every token would be refused", cfg.AccessTTL, cfg.MaxTokenLifetime)
+	}
 	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Clock, refresh: cfg.RefreshTTL,
 		pw: cfg.Password, lockout: cfg.Lockout, prompts: cfg.Prompts,
-		tokens: &tokenIssuer{secret: cfg.JWTSecret, ttl: cfg.AccessTTL, now: cfg.Clock}}
+		tokens: &tokenIssuer{secret: cfg.JWTSecret, ttl: cfg.AccessTTL, maxLife: cfg.MaxTokenLifetime, now: cfg.Clock}}
 	s.life, s.close = context.WithCancel(context.Background())
 	s.throttle = newThrottle()
 	dummy, err := hashPassword(cfg.Password, "dummy password for timing")
@@ -120,6 +127,9 @@ func (c *Config) defaults() {
 	}
 	if c.AccessTTL == 0 {
 		c.AccessTTL = 15 * time.Minute
+	}
+	if c.MaxTokenLifetime == 0 {
+		c.MaxTokenLifetime = max(time.Hour, c.AccessTTL)
 	}
 	if c.RefreshTTL == 0 {
 		c.RefreshTTL = 30 * 24 * time.Hour

@@ -33,8 +33,15 @@ type accessClaims struct {
 type tokenIssuer struct {
 	secret []byte
 	ttl    time.Duration
-	now    func() time.Time
+	// maxLife refuses a token whose exp - iat is longer, whoever signed it
+	// (a key copied into a script cannot mint a year-long token).
+	maxLife time.Duration
+	now     func() time.Time
 }
+
+// iatLeeway is how far in the future a token's iat may be: replicas' clocks
+// differ by a little, never by minutes.
+const iatLeeway = 30 * time.Second
 
 const tokenIssuerName = "switchboard"
 
@@ -64,7 +71,26 @@ func (t *tokenIssuer) parse(s string) (*accessClaims, error) {
 	if c.Subject == "" || c.Role == "" {
 		return nil, fmt.Errorf("%w: missing subject or role", ErrBadToken)
 	}
+	if err := t.checkLifetime(&c); err != nil {
+		return nil, err
+	}
 	return &c, nil
+}
+
+// checkLifetime refuses a token without iat, issued in the future, or
+// living longer than maxLife.
+func (t *tokenIssuer) checkLifetime(c *accessClaims) error {
+	if c.IssuedAt == nil {
+		return fmt.Errorf("%w: no iat", ErrBadToken)
+	}
+	iat := c.IssuedAt.Time
+	if iat.After(t.now().Add(iatLeeway)) {
+		return fmt.Errorf("%w: issued in the future (iat %s)", ErrBadToken, iat.UTC().Format(time.RFC3339))
+	}
+	if life := c.ExpiresAt.Sub(iat); life > t.maxLife {
+		return fmt.Errorf("%w: lifetime %s exceeds the maximum %s", ErrBadToken, life, t.maxLife)
+	}
+	return nil
 }
 
 // newOpaque returns a random secret with prefix, shown to the client once.

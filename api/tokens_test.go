@@ -17,7 +17,7 @@ func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
 func TestAccessToken(t *testing.T) {
 	clk := &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	iss := &tokenIssuer{secret: []byte(strings.Repeat("k", 32)), ttl: 15 * time.Minute, now: clk.now}
+	iss := &tokenIssuer{secret: []byte(strings.Repeat("k", 32)), ttl: 15 * time.Minute, maxLife: time.Hour, now: clk.now}
 	tok, exp, err := iss.issue("u1", "t1", "tenant_admin")
 	if err != nil || !exp.Equal(clk.t.Add(15*time.Minute)) {
 		t.Fatal(err, exp)
@@ -34,8 +34,8 @@ func TestAccessToken(t *testing.T) {
 
 func TestAccessTokenForgeries(t *testing.T) {
 	clk := &fakeClock{t: time.Now()}
-	iss := &tokenIssuer{secret: []byte(strings.Repeat("k", 32)), ttl: time.Minute, now: clk.now}
-	other := &tokenIssuer{secret: []byte(strings.Repeat("x", 32)), ttl: time.Minute, now: clk.now}
+	iss := &tokenIssuer{secret: []byte(strings.Repeat("k", 32)), ttl: time.Minute, maxLife: time.Hour, now: clk.now}
+	other := &tokenIssuer{secret: []byte(strings.Repeat("x", 32)), ttl: time.Minute, maxLife: time.Hour, now: clk.now}
 	forged, _, _ := other.issue("u1", "", "platform_admin")
 	claims := accessClaims{Role: "platform_admin", RegisteredClaims: jwt.RegisteredClaims{Issuer: tokenIssuerName,
 		Subject: "u1", ExpiresAt: jwt.NewNumericDate(clk.t.Add(time.Hour))}}
@@ -58,6 +58,61 @@ func TestAccessTokenForgeries(t *testing.T) {
 	}
 }
 
+// TestAccessTokenIssuedAtAndLifetime: a token signed with the right key is
+// still refused when it claims to be issued in the future (beyond a small
+// clock leeway), has no iat, or lives longer than the configured maximum.
+func TestAccessTokenIssuedAtAndLifetime(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	iss := &tokenIssuer{secret: []byte(strings.Repeat("k", 32)), ttl: 15 * time.Minute, maxLife: time.Hour, now: clk.now}
+	sign := func(iat *time.Time, life time.Duration) string {
+		rc := jwt.RegisteredClaims{Issuer: tokenIssuerName, Subject: "u1", ExpiresAt: jwt.NewNumericDate(clk.t.Add(life))}
+		if iat != nil {
+			rc.IssuedAt = jwt.NewNumericDate(*iat)
+			rc.ExpiresAt = jwt.NewNumericDate(iat.Add(life))
+		}
+		s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, accessClaims{Role: "platform_admin", RegisteredClaims: rc}).SignedString(iss.secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	at := func(d time.Duration) *time.Time { v := clk.t.Add(d); return &v }
+	for name, tc := range map[string]struct {
+		tok string
+		ok  bool
+	}{
+		"now, 15 min":               {sign(at(0), 15*time.Minute), true},
+		"within leeway":             {sign(at(iatLeeway-time.Second), 15*time.Minute), true},
+		"exactly the maximum":       {sign(at(-time.Minute), time.Hour), true},
+		"issued in 10 min":          {sign(at(10*time.Minute), 15*time.Minute), false},
+		"issued just past leeway":   {sign(at(iatLeeway+2*time.Second), 15*time.Minute), false},
+		"lifetime over the maximum": {sign(at(-time.Minute), time.Hour+time.Second), false},
+		"year-long, issued in past": {sign(at(-24*time.Hour), 365*24*time.Hour), false},
+		"no iat":                    {sign(nil, 15*time.Minute), false},
+	} {
+		_, err := iss.parse(tc.tok)
+		if tc.ok && err != nil || !tc.ok && !errors.Is(err, ErrBadToken) {
+			t.Errorf("%s: ok=%v, got %v", name, tc.ok, err)
+		}
+	}
+}
+
+// TestFutureTokenRefusedOverHTTP: the guard answers 401 invalid_token for a
+// correctly signed token issued in the future.
+func TestFutureTokenRefusedOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	rc := jwt.RegisteredClaims{Issuer: tokenIssuerName, Subject: "u1",
+		IssuedAt: jwt.NewNumericDate(e.clock.now().Add(time.Hour)), ExpiresAt: jwt.NewNumericDate(e.clock.now().Add(time.Hour + time.Minute))}
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, accessClaims{Role: "platform_admin", RegisteredClaims: rc}).SignedString(e.api.tokens.secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do("GET", "/api/v1/me", tok, nil); r.status != 401 || r.errCode() != "invalid_token" {
+		t.Fatalf("future token: %s", r)
+	}
+	e.must(e.do("GET", "/api/v1/me", e.admin, nil), 200, nil)
+}
+
 func TestOpaqueTokens(t *testing.T) {
 	a, _ := newOpaque(apiKeyPrefix)
 	b, _ := newOpaque(apiKeyPrefix)
@@ -71,7 +126,7 @@ func TestOpaqueTokens(t *testing.T) {
 
 // FuzzAccessToken: any bearer string is either a token we issued or ErrBadToken; never a panic.
 func FuzzAccessToken(f *testing.F) {
-	iss := &tokenIssuer{secret: []byte(strings.Repeat("k", 32)), ttl: time.Minute, now: time.Now}
+	iss := &tokenIssuer{secret: []byte(strings.Repeat("k", 32)), ttl: time.Minute, maxLife: time.Hour, now: time.Now}
 	good, _, _ := iss.issue("u1", "t1", "agent")
 	for _, s := range []string{good, "a.b.c", "eyJhbGciOiJub25lIn0.e30.", "", good + "x"} {
 		f.Add(s)

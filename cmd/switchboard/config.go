@@ -101,6 +101,8 @@ type serveConfig struct {
 	ESLListen       string
 	ReloadEvery     time.Duration
 	FlowHTTPAllow   []netip.Prefix // private prefixes flow HTTP nodes may reach
+	// TokenMaxLifetime refuses access tokens whose exp - iat is longer.
+	TokenMaxLifetime time.Duration
 }
 
 func serveSettings(fs *flag.FlagSet) *settings {
@@ -117,6 +119,7 @@ func serveSettings(fs *flag.FlagSet) *settings {
 	ss.add("esl-listen", "127.0.0.1:8084", "address where FreeSWITCH's socket application connects for each call (outbound ESL)", false)
 	ss.add("reload-every", "2s", "how often call configuration (numbers, agents, domains) is reloaded from the database", false)
 	ss.add("flow-http-allow", "", "comma-separated CIDR prefixes that flow HTTP nodes may reach although private, e.g. 10.20.0.0/16,192.168.5.0/24; loopback and link-local only if listed", false)
+	ss.add("token-max-lifetime", "1h", "access tokens whose lifetime (exp - iat) is longer are refused, even when correctly signed", false)
 	return ss
 }
 
@@ -154,6 +157,12 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	}
 	if cfg.ReloadEvery <= 0 {
 		return cfg, fmt.Errorf("setting reload-every (SWITCHBOARD_RELOAD_EVERY): must be positive")
+	}
+	if cfg.TokenMaxLifetime, err = ss.duration("token-max-lifetime"); err != nil {
+		return cfg, err
+	}
+	if cfg.TokenMaxLifetime < 15*time.Minute {
+		return cfg, fmt.Errorf("setting token-max-lifetime (SWITCHBOARD_TOKEN_MAX_LIFETIME): %s is shorter than the 15m access tokens live", cfg.TokenMaxLifetime)
 	}
 	if cfg.FlowHTTPAllow, err = flowrun.ParseAllowList(ss.str("flow-http-allow")); err != nil {
 		return cfg, fmt.Errorf("setting flow-http-allow (SWITCHBOARD_FLOW_HTTP_ALLOW): %w", err)

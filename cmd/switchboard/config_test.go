@@ -41,10 +41,11 @@ func TestServeConfigPrecedenceFlagEnvDefault(t *testing.T) {
 
 func TestServeConfigRejectsBadValuesNamingTheSetting(t *testing.T) {
 	cases := map[string][]string{
-		"shutdown-timeout": {"-shutdown-timeout", "soon"},
-		"log-format":       {"-log-format", "xml"},
-		"log-level":        {"-log-level", "loud"},
-		"database":         {"-database", "mysql://x"},
+		"shutdown-timeout":   {"-shutdown-timeout", "soon"},
+		"log-format":         {"-log-format", "xml"},
+		"log-level":          {"-log-level", "loud"},
+		"database":           {"-database", "mysql://x"},
+		"token-max-lifetime": {"-token-max-lifetime", "5m"},
 	}
 	for name, args := range cases {
 		_, err := parseServeConfig(args, envOf(nil), &bytes.Buffer{})

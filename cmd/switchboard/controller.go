@@ -72,7 +72,7 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 		return err
 	}
 	c.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := api.New(api.Config{Store: c.st, Logger: c.log, JWTSecret: key, Registry: c.reg,
+	srv, err := api.New(api.Config{Store: c.st, Logger: c.log, JWTSecret: key, Registry: c.reg, MaxTokenLifetime: c.cfg.TokenMaxLifetime,
 		Prompts: promptOptions(c.cfg.DataDir, c.log)})
 	if err != nil {
 		return err
