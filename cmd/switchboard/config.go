@@ -107,7 +107,7 @@ type serveConfig struct {
 
 func serveSettings(fs *flag.FlagSet) *settings {
 	ss := newSettings(fs)
-	ss.add("listen", ":8080", "HTTP listen address for the REST API, web app, metrics and xml_curl", false)
+	ss.add("listen", ":8080", "HTTP listen address for the REST API, metrics, health and xml_curl", false)
 	ss.add("data-dir", "switchboard-data", "directory for the embedded database, generated keys and recordings metadata", false)
 	ss.add("database", "", "database URL: sqlite:PATH or postgres://user@host:5432/db; empty means sqlite:<data-dir>/switchboard.db", false)
 	ss.add("admin-email", "admin@switchboard.local", "sign-in email of the platform administrator created on first start", false)
@@ -124,17 +124,21 @@ func serveSettings(fs *flag.FlagSet) *settings {
 }
 
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	return parseConfig("serve", "Runs the Switchboard controller: REST API, FreeSWITCH xml_curl and ESL.", args, getenv, stderr)
+}
+
+// parseConfig reads the serve settings for cmd (serve or migrate); -h prints
+// the settings table under cmd's name and summary.
+func parseConfig(cmd, summary string, args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	ss := serveSettings(fs)
-	fs.Usage = func() {
-		ss.usage(stderr, "serve", "Runs the Switchboard controller: REST API, web app, FreeSWITCH xml_curl and ESL.")
-	}
+	fs.Usage = func() { ss.usage(stderr, cmd, summary) }
 	if err := fs.Parse(args); err != nil {
 		return serveConfig{}, err
 	}
 	if fs.NArg() > 0 {
-		return serveConfig{}, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+		return serveConfig{}, fmt.Errorf("%s: unexpected argument %q", cmd, fs.Arg(0))
 	}
 	ss.resolve(getenv)
 	cfg := serveConfig{

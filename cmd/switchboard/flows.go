@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,11 +12,22 @@ import (
 	"github.com/switchboard-cc/switchboard/ivrflows/flowtest"
 )
 
-const flowsUsage = `Usage:
-  switchboard flows validate FLOW.json [CATALOG.json]
-      Validates a flow; CATALOG lists what the tenant has (queues, prompts, ...).
-  switchboard flows test TESTS.json
-      Runs scripted test cases against a flow; exits 1 if any case fails.
+// flowsCommands are `switchboard flows validate|test`.
+var flowsCommands = []command{
+	{name: "validate", summary: "check a flow file: flows validate FLOW.json [CATALOG.json]", run: runFlowsValidate},
+	{name: "test", summary: "run a flow's scripted test cases: flows test TESTS.json", run: runFlowsTest},
+}
+
+const flowsValidateUsage = `Usage: switchboard flows validate FLOW.json [CATALOG.json]
+
+Validates a flow; CATALOG lists what the tenant has (queues, prompts, ...).
+Exits 1 and prints the errors if the flow is invalid.
+`
+
+const flowsTestUsage = `Usage: switchboard flows test TESTS.json
+
+Runs scripted test cases against a flow; exits 1 if any case fails. The flow
+and catalog files named in TESTS.json are relative to it.
 `
 
 // failedError makes the process exit 1 after printing a report.
@@ -26,20 +36,28 @@ type failedError struct{ msg string }
 func (e failedError) Error() string { return e.msg }
 func (e failedError) ExitCode() int { return 1 }
 
-func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) < 2 {
-		fmt.Fprint(stderr, flowsUsage)
-		return errors.New("flows: want a subcommand and a file")
+func runFlowsValidate(_ context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
+	files, err := parseArgs("flows validate", flowsValidateUsage, args, stderr)
+	if err != nil {
+		return err
 	}
-	switch args[0] {
-	case "validate":
-		return validateFlowFile(args[1:], stdout)
-	case "test":
-		return testFlowFile(ctx, args[1], stdout)
-	default:
-		fmt.Fprint(stderr, flowsUsage)
-		return fmt.Errorf("flows: unknown subcommand %q", args[0])
+	if len(files) < 1 || len(files) > 2 {
+		fmt.Fprint(stderr, flowsValidateUsage)
+		return usageError{"flows validate: want FLOW.json and at most one CATALOG.json"}
 	}
+	return validateFlowFile(files, stdout)
+}
+
+func runFlowsTest(ctx context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
+	files, err := parseArgs("flows test", flowsTestUsage, args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		fmt.Fprint(stderr, flowsTestUsage)
+		return usageError{"flows test: want one TESTS.json"}
+	}
+	return testFlowFile(ctx, files[0], stdout)
 }
 
 func validateFlowFile(args []string, stdout io.Writer) error {

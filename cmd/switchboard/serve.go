@@ -119,7 +119,7 @@ func portOf(listen string) string {
 }
 
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := parseServeConfig(args, getenv, stderr)
+	cfg, err := parseConfig("migrate", "Applies the database migrations (with the same settings as serve; -database matters) and exits.", args, getenv, stderr)
 	if err != nil {
 		return err
 	}

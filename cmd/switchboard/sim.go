@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,21 +10,20 @@ import (
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
 )
 
-const simUsage = `Usage: switchboard sim node [flags]
+// simCommands are `switchboard sim node|demo`.
+var simCommands = []command{
+	{name: "node", summary: "run one simulated FreeSWITCH node (fssim) speaking inbound ESL", run: runSimNode},
+	{name: "demo", summary: "run a controller, fssim nodes, demo tenants, agents and callers on this machine", run: runSimDemo},
+}
+
+const simNodeUsage = `Usage: switchboard sim node [flags]
 
 Runs fssim, the FreeSWITCH node simulator (a TEST INSTRUMENT, never a real
 switch): it speaks inbound ESL on -listen and places simulated calls to a
 controller's outbound socket address.
 `
 
-func runSim(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "demo" {
-		return runSimDemo(ctx, args[1:], getenv, stdout, stderr)
-	}
-	if len(args) == 0 || args[0] != "node" {
-		fmt.Fprint(stderr, simUsage)
-		return errors.New("sim: want a subcommand: node")
-	}
+func runSimNode(ctx context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sim node", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8021", "inbound ESL address of the simulated node")
@@ -33,9 +31,12 @@ func runSim(ctx context.Context, args []string, getenv func(string) string, stdo
 	hostname := fs.String("hostname", "fssim", "FreeSWITCH-Hostname of the node")
 	speed := fs.Float64("speed", 1, "divides every simulated duration (2 = twice as fast)")
 	control := fs.String("control", "", "address of the JSON control API (register phones, place calls, drop the node); empty: none")
-	fs.Usage = func() { fmt.Fprint(stderr, simUsage+"\n"); fs.PrintDefaults() }
-	if err := fs.Parse(args[1:]); err != nil {
+	fs.Usage = func() { fmt.Fprint(stderr, simNodeUsage+"\n"); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("sim node: unexpected argument %q", fs.Arg(0))}
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	fmt.Fprintf(stdout, "fssim node %q: inbound ESL on %s (password %q)\n", *hostname, *listen, *password)
