@@ -6,17 +6,47 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// Limits protect the reader from a peer that never ends a frame. FreeSWITCH's
-// biggest frames are JSON events of a few tens of KiB; api responses such as
-// `show channels` grow with the number of calls.
+// Limits protect the controller from a peer that declares or sends more
+// than FreeSWITCH ever does (a socket client may be anyone until it is
+// authenticated). Sizes seen in testdata/freeswitch (1.10.12): the biggest
+// event body 12.5 KB (CHANNEL_* JSON), the biggest header block the outbound
+// connect reply, 5.3 KB in 141 headers (CHANNEL_DATA with every channel
+// variable), the most lines 235 (a plain event body), the longest line 358
+// bytes; `show channels as json` takes about 0.9 KB a channel. The caps are
+// far above those, and a body is read in chunks as it arrives, so a declared
+// Content-Length costs nothing until its bytes come.
 const (
-	MaxHeaderBytes = 1 << 20  // one frame's header block
-	MaxBodyBytes   = 64 << 20 // one frame's body
+	MaxLineBytes   = 64 << 10  // one header line (a url-encoded SDP variable is a few KB)
+	MaxHeaders     = 2048      // headers in one frame (8x a call's CHANNEL_DATA)
+	MaxHeaderBytes = 256 << 10 // one frame's header block
+	// MaxEventBytes bounds a text/event-* body: 80x the biggest event seen.
+	MaxEventBytes = 1 << 20
+	// MaxAPIBytes bounds an api/response body: `show channels as json` of
+	// about 18,000 channels, more than one node carries.
+	MaxAPIBytes = 16 << 20
+	// MaxOtherBytes bounds any other body (command replies, notices, and
+	// the commands a simulator reads).
+	MaxOtherBytes = 1 << 20
 )
+
+// bodyChunk is the first allocation for a body; it doubles as bytes arrive.
+const bodyChunk = 64 << 10
+
+// MaxBodyBytes is the body cap for a frame of content type ct.
+func MaxBodyBytes(ct string) int {
+	switch ct {
+	case TypeEventJSON, TypeEventPlain:
+		return MaxEventBytes
+	case TypeAPIResponse:
+		return MaxAPIBytes
+	}
+	return MaxOtherBytes
+}
 
 // Errors the reader returns, wrapped in a *FrameError with details.
 var (
@@ -92,6 +122,9 @@ func (r *Reader) read(command bool) (*Frame, error) {
 			continue
 		}
 		started = true
+		if len(f.Headers) == MaxHeaders {
+			return nil, frameErr(ErrTooLarge, "more than %d headers", MaxHeaders)
+		}
 		name, value, ok := strings.Cut(line, ":")
 		if !ok || name == "" {
 			return nil, frameErr(ErrMalformed, "header line %q has no name", truncate(line))
@@ -104,13 +137,18 @@ func (r *Reader) read(command bool) (*Frame, error) {
 // line reads one line without its "\n" or "\r\n", counting bytes into n.
 func (r *Reader) line(n *int) (string, error) {
 	b, err := r.br.ReadSlice('\n')
-	for errors.Is(err, bufio.ErrBufferFull) {
-		var more []byte
-		more, err = r.br.ReadSlice('\n')
-		b = append(append([]byte(nil), b...), more...)
-		if *n+len(b) > MaxHeaderBytes {
-			return "", frameErr(ErrTooLarge, "header block longer than %d bytes", MaxHeaderBytes)
+	if errors.Is(err, bufio.ErrBufferFull) {
+		// b is the reader's buffer, which the next ReadSlice overwrites:
+		// copy it first.
+		long := append([]byte(nil), b...)
+		for errors.Is(err, bufio.ErrBufferFull) && len(long) <= MaxLineBytes+2 { // + "\r\n"
+			b, err = r.br.ReadSlice('\n')
+			long = append(long, b...)
 		}
+		b = long
+	}
+	if len(b) > MaxLineBytes+2 {
+		return "", frameErr(ErrTooLarge, "header line longer than %d bytes", MaxLineBytes)
 	}
 	if err != nil {
 		if err == io.EOF && len(b) > 0 {
@@ -135,20 +173,39 @@ func (r *Reader) body(f *Frame) error {
 	if err != nil || size < 0 {
 		return frameErr(ErrMalformed, "Content-Length %q is not a byte count", truncate(cl))
 	}
-	if size > MaxBodyBytes {
-		return frameErr(ErrTooLarge, "Content-Length %d exceeds %d", size, MaxBodyBytes)
+	if limit := MaxBodyBytes(f.ContentType()); size > limit {
+		return frameErr(ErrTooLarge, "Content-Length %d of a %q frame exceeds %d", size, truncate(f.ContentType()), limit)
 	}
 	if size == 0 {
 		return nil
 	}
-	f.Body = make([]byte, size)
-	if _, err := io.ReadFull(r.br, f.Body); err != nil {
+	body, err := r.readBody(size)
+	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return frameErr(io.ErrUnexpectedEOF, "stream ended inside a %d-byte body", size)
 		}
 		return err
 	}
+	f.Body = body
 	return nil
+}
+
+// readBody reads size bytes into a buffer that starts at bodyChunk and
+// doubles as the bytes arrive: memory follows what the peer sent, not what
+// it declared.
+func (r *Reader) readBody(size int) ([]byte, error) {
+	buf := make([]byte, 0, min(size, bodyChunk))
+	for len(buf) < size {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(size-len(buf), cap(buf)))
+		}
+		n, err := io.ReadFull(r.br, buf[len(buf):min(size, cap(buf))])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
 }
 
 func truncate(s string) string {

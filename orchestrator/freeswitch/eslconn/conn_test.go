@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/syncbuf"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/internal/fakefs"
 )
@@ -29,6 +31,8 @@ func echoHandler(s *fakefs.Session, cmd *esl.Frame) {
 		time.Sleep(100 * time.Millisecond)
 		s.Write(fakefs.APIResponseFrame(arg + "\n"))
 	case verb == "api" && what == "hang":
+	case verb == "api" && what == "huge": // declares 64 MiB, sends 3 bytes
+		s.WriteRaw([]byte("Content-Type: api/response\nContent-Length: 67108864\n\n+OK"))
 	case verb == "api" && what == "fail":
 		s.Write(fakefs.APIResponseFrame("-ERR " + arg + "\n"))
 	case verb == "bgapi" && what == "echo":
@@ -88,11 +92,16 @@ func TestDialAuth(t *testing.T) {
 
 // TestNoMismatchedReplies is the hard requirement: 1,000 goroutines issue api
 // and bgapi commands with unique payloads on one connection, some giving up
-// early; every answer must be the caller's own.
+// early; every answer must be the caller's own. Every command shares one
+// deadline, so a lost reply fails the test in seconds instead of hanging it
+// to the suite's timeout.
 func TestNoMismatchedReplies(t *testing.T) {
 	srv := startFake(t, echoHandler)
 	c := dial(t, srv, Options{})
 	const callers, each = 1000, 8
+	const deadline = 20 * time.Second // about 1 s under -race on a loaded 2-core machine
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
 	var wrong, done atomic.Int64
 	var wg sync.WaitGroup
 	for g := range callers {
@@ -105,16 +114,19 @@ func TestNoMismatchedReplies(t *testing.T) {
 				var err error
 				switch i % 4 {
 				case 0, 1:
-					out, err = c.API(context.Background(), "echo "+token)
-				case 2:
-					out, err = c.BgAPI(context.Background(), "echo "+token)
-				case 3: // give up almost at once; must not shift anyone's reply
-					ctx, cancel := context.WithTimeout(context.Background(), time.Duration(rand.IntN(200))*time.Microsecond)
 					out, err = c.API(ctx, "echo "+token)
+				case 2:
+					out, err = c.BgAPI(ctx, "echo "+token)
+				case 3: // give up almost at once; must not shift anyone's reply
+					short, cancel := context.WithTimeout(ctx, time.Duration(rand.IntN(200))*time.Microsecond)
+					out, err = c.API(short, "echo "+token)
 					cancel()
-					if err != nil {
+					if err != nil && ctx.Err() == nil {
 						continue
 					}
+				}
+				if ctx.Err() != nil {
+					return // reported once below
 				}
 				if err != nil {
 					t.Errorf("%s: %v", token, err)
@@ -129,6 +141,10 @@ func TestNoMismatchedReplies(t *testing.T) {
 	}
 	wg.Wait()
 	st := c.Stats()
+	if ctx.Err() != nil {
+		t.Fatalf("commands still unanswered after %v (a reply was lost or the connection hung): %d answered, stats %+v",
+			deadline, done.Load(), st)
+	}
 	t.Logf("%d answered, stats %+v", done.Load(), st)
 	if wrong.Load() != 0 || st.Mismatches != 0 || st.UnexpectedReplies != 0 {
 		t.Fatalf("%d mismatched replies of %d; stats %+v", wrong.Load(), done.Load(), st)
@@ -237,5 +253,26 @@ func TestReplyWatchdogClosesHungConnection(t *testing.T) {
 	case <-c.Done():
 	case <-time.After(2 * time.Second):
 		t.Fatal("connection not closed")
+	}
+}
+
+// TestOversizedFrameClosesConnection: a frame over its cap ends the
+// connection with a log line naming the peer and the cap, and fails the
+// command waiting for it.
+func TestOversizedFrameClosesConnection(t *testing.T) {
+	srv := startFake(t, echoHandler)
+	logs := &syncbuf.Buffer{}
+	c := dial(t, srv, Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if _, err := c.API(context.Background(), "huge"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("command answered by an oversized frame: %v", err)
+	}
+	<-c.Done()
+	if !errors.Is(c.Err(), esl.ErrTooLarge) {
+		t.Fatalf("connection ended with %v, want ErrTooLarge", c.Err())
+	}
+	for _, want := range []string{"level=ERROR", "beyond the limits", "esl_peer=" + srv.Addr(), "exceeds 16777216"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
 	}
 }

@@ -103,5 +103,11 @@ func (c *Conn) shutdown(err error) {
 		close(p.ch)
 		c.turn.unlock()
 	}
+	if errors.Is(err, esl.ErrTooLarge) || errors.Is(err, esl.ErrMalformed) {
+		// The peer broke the protocol or the frame caps (esl.MaxBodyBytes):
+		// reading on could cost unbounded memory, so the connection is gone.
+		c.log.Error("esl peer sent a frame beyond the limits or malformed; connection closed", "err", err)
+		return
+	}
 	c.log.Info("esl connection ended", "err", err)
 }
