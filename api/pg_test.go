@@ -1,15 +1,29 @@
 package api
 
 import (
+	"context"
 	"testing"
 
 	"github.com/switchboard-cc/switchboard/internal/pgtest"
+	"github.com/switchboard-cc/switchboard/store"
 )
 
-// newEnvPostgres is newEnv on a fresh PostgreSQL schema, dropped afterwards.
+// newEnvPostgres is newEnv on a fresh PostgreSQL schema, dropped afterwards,
+// migrated by the server's superuser and served as a role that is neither
+// superuser nor BYPASSRLS nor owner (pgtest.AppRoleURL), as in production:
+// row-level security applies to every query the API makes.
 func newEnvPostgres(t testing.TB) *env {
 	t.Helper()
-	return newEnvURL(t, pgtest.SchemaURL(t, "sb_api_test"))
+	u := pgtest.SchemaURL(t, "sb_api_test")
+	st, err := store.Open(context.Background(), u, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return newEnvURL(t, pgtest.AppRoleURL(t, u))
 }
 
 // TestPostgresIsolationAndSuspension runs the isolation walk and the status

@@ -59,3 +59,81 @@ func SchemaURL(t testing.TB, prefix string) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// AppRole is the login role AppRoleURL connects as: LOGIN, NOSUPERUSER,
+// NOBYPASSRLS, owning nothing. It is shared by every test of the server
+// (created once, kept) and only holds privileges on schemas that still exist:
+// dropping a schema drops what was granted on it.
+const AppRole = "switchboard_test_app"
+
+// appRolePassword lets the role sign in where the server does not trust
+// local connections (CI images often use scram); it guards nothing of value.
+const appRolePassword = "switchboard-test-app"
+
+// AppRoleURL grants AppRole what the application needs in schemaURL's schema
+// (USAGE on the schema; SELECT, INSERT, UPDATE, DELETE on its tables and
+// sequences, including those created later by the URL's own user, e.g. by
+// migrations) and returns schemaURL signed in as AppRole. Row-level
+// security applies to every query on that URL: the role is neither superuser
+// nor BYPASSRLS nor table owner, as in production. It fails the test if the
+// role turns out to bypass row-level security.
+//
+// Parallel test packages share the role: its creation and attribute reset
+// run under a transaction-level advisory lock, so they never race.
+func AppRoleURL(t testing.TB, schemaURL string) string {
+	t.Helper()
+	u, err := url.Parse(schemaURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := u.Query().Get("search_path")
+	if schema == "" {
+		t.Fatal("pgtest.AppRoleURL: the URL names no schema (search_path): use SchemaURL")
+	}
+	admin, err := sql.Open("pgx", schemaURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	tx, err := admin.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	stmts := []string{
+		`SELECT pg_advisory_xact_lock(hashtext('` + AppRole + `'))`,
+		`DO $$ BEGIN
+			IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '` + AppRole + `') THEN
+				CREATE ROLE ` + AppRole + `;
+			END IF;
+		END $$`,
+		`ALTER ROLE ` + AppRole + ` LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD '` + appRolePassword + `'`,
+		`GRANT USAGE ON SCHEMA ` + schema + ` TO ` + AppRole,
+		`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ` + schema + ` TO ` + AppRole,
+		`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ` + schema + ` TO ` + AppRole,
+		`ALTER DEFAULT PRIVILEGES IN SCHEMA ` + schema + ` GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ` + AppRole,
+		`ALTER DEFAULT PRIVILEGES IN SCHEMA ` + schema + ` GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ` + AppRole,
+	}
+	for _, st := range stmts {
+		if _, err := tx.Exec(st); err != nil {
+			t.Fatalf("pgtest: prepare role %s: %s: %v", AppRole, st, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(AppRole, appRolePassword)
+	app, err := sql.Open("pgx", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	var super, bypass bool
+	if err := app.QueryRow(`SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`).Scan(&super, &bypass); err != nil {
+		t.Fatalf("pgtest: sign in as %s: %v", AppRole, err)
+	}
+	if super || bypass {
+		t.Fatalf("pgtest: %s bypasses row-level security (superuser %v, bypassrls %v)", AppRole, super, bypass)
+	}
+	return u.String()
+}
