@@ -2,9 +2,7 @@ package api
 
 import (
 	"context"
-	"encoding/csv"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -87,7 +85,7 @@ func (s *Server) exportCDRs(c *echo.Context) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="cdrs.csv"`)
 	w.WriteHeader(http.StatusOK)
-	cw := csv.NewWriter(w)
+	cw := newSafeCSV(w)
 	_ = cw.Write(cdrColumns)
 	for {
 		for _, r := range l.Items {
@@ -101,8 +99,7 @@ func (s *Server) exportCDRs(c *echo.Context) error {
 			break
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }
 
 func cdrRow(r store.CDR) []string {
@@ -112,21 +109,7 @@ func cdrRow(r store.CDR) []string {
 		}
 		return t.UTC().Format(time.RFC3339Nano)
 	}
-	return []string{r.ID, r.CallID, r.Leg, r.NodeID, csvSafe(r.Caller), r.AccessNumber, r.QueueID, r.AgentID,
+	return []string{r.ID, r.CallID, r.Leg, r.NodeID, r.Caller, r.AccessNumber, r.QueueID, r.AgentID,
 		r.ArrivedAt.UTC().Format(time.RFC3339Nano), ts(r.QueuedAt), ts(r.OfferedAt), ts(r.AnsweredAt), ts(r.EndedAt),
 		r.Disposition, r.HangupCause, r.SIPHangupCause, r.RecordingPath}
-}
-
-// csvSafe defuses values a spreadsheet would run as a formula (a caller ID
-// is outside input).
-func csvSafe(v string) string {
-	if v != "" && (v[0] == '=' || v[0] == '+' && !isDigits(v[1:]) || v[0] == '-' || v[0] == '@') {
-		return "'" + v
-	}
-	return v
-}
-
-func isDigits(s string) bool {
-	_, err := strconv.ParseUint(s, 10, 64)
-	return err == nil && s != ""
 }
