@@ -163,7 +163,7 @@ func (d *ACD) SetQueue(now time.Time, cfg QueueConfig) ([]Decision, error) {
 		d.queues[cfg.ID] = q
 	}
 	q.cfg, q.primary = cfg, primary
-	q.rate = cfg.AgingPerMinute / 60
+	q.rate = cfg.AgingPerMinute
 	d.rekeyQueue(q)
 	return d.end(), nil
 }
@@ -183,6 +183,14 @@ func (d *ACD) rekeyQueue(q *queue) {
 	var all []*interaction
 	for _, c := range q.nonEmpty {
 		all = append(all, c.h...)
+	}
+	// Interactions parked for their preferred agent are keyed by q's aging
+	// too (a stale key ranked them by the old rate). Settings changes are
+	// rare, so finding them by a pass over the tenant's interactions is fine.
+	for _, x := range d.inter {
+		if x.q == q && x.state == iWaiting && x.pref != nil && x.cls == nil {
+			all = append(all, x)
+		}
 	}
 	for _, x := range all {
 		d.unwait(x)

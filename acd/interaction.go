@@ -134,6 +134,7 @@ func (d *ACD) enter(x *interaction, q *queue) {
 		if x.pref != nil {
 			x.pref.parked.push(x)
 			q.waiting++
+			d.pulls = append(d.pulls, x.pref) // it may take x now: parked work comes first when it pulls
 			return
 		}
 		x.state = iWaiting

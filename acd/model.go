@@ -20,7 +20,7 @@ type interaction struct {
 	cls      *class // the class heap it waits in (nil while parked or offered)
 	pref     *agent // parked in pref.parked while set
 	hpos     int
-	key      float64 // aged priority key: Priority - rate*(enq-base); higher first
+	key      float64 // aged priority key: 60*Priority - rate*(enq-base in seconds); higher first
 	seq      uint64  // arrival order, kept on RONA: "original position"
 	enq      time.Time
 	queued   time.Time // entered its current queue (service level, max wait)
@@ -57,7 +57,7 @@ type classKey struct {
 type queue struct {
 	cfg      QueueConfig
 	primary  int     // skill ID for BestSkill, -1 if none
-	rate     float64 // aging, priority points per second
+	rate     float64 // aging, priority points per minute (AgingPerMinute)
 	ready    [numMedia]agentHeap
 	serves   [numMedia]bool // media seen in this queue; only those are indexed
 	classes  map[classKey][]*class

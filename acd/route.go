@@ -5,22 +5,28 @@ import (
 	"time"
 )
 
-// keyOf is the aged priority key. Effective priority at time t is
-// Priority + rate*(t-enq) = key + rate*(t-base); within one queue every
-// interaction shares rate, so ordering by key is ordering by effective priority
-// at any t, and heaps never need re-sorting.
+// keyOf is the aged priority key, in priority points x 60 so that whole
+// aging rates and whole seconds give exact keys (a rate per second of 1/60 is
+// not a binary fraction: rounding made equal effective priorities unequal and
+// broke the tie by arrival the wrong way). 60 x effective priority at time t
+// is 60*Priority + rate*(t-enq) = key + rate*(t-base); within one queue every
+// interaction shares rate, so ordering by key is ordering by effective
+// priority at any t, and heaps never need re-sorting.
 func (d *ACD) keyOf(q *queue, prio int, enq time.Time) float64 {
-	return float64(prio) - q.rate*enq.Sub(d.base).Seconds()
+	return 60*float64(prio) - q.rate*enq.Sub(d.base).Seconds()
 }
 
-func (d *ACD) effective(x *interaction) float64 {
+// effective60 is 60 x x's effective priority now.
+func (d *ACD) effective60(x *interaction) float64 {
 	return x.key + x.q.rate*d.now.Sub(d.base).Seconds()
 }
+
+func (d *ACD) effective(x *interaction) float64 { return d.effective60(x) / 60 }
 
 // before is the documented order between waiting interactions: higher
 // effective priority, then earlier position time, then earlier arrival.
 func (d *ACD) before(x, y *interaction) bool {
-	ex, ey := d.effective(x), d.effective(y)
+	ex, ey := d.effective60(x), d.effective60(y)
 	if ex != ey {
 		return ex > ey
 	}
@@ -281,6 +287,7 @@ func (d *ACD) offer(x *interaction, agents ...*agent) {
 // at the end of the call, after freed agents chose their best work.
 func (d *ACD) requeue(x *interaction) {
 	x.pref = nil
+	x.key = d.keyOf(x.q, x.pub.Priority, x.enq) // the queue's aging may have changed during the offer
 	x.state = iWaiting
 	d.wait(x)
 	d.later = append(d.later, x)

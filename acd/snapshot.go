@@ -1,6 +1,7 @@
 package acd
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -51,13 +52,21 @@ func (d *ACD) Snapshot() Snapshot {
 		}
 		s.Agents = append(s.Agents, as)
 	}
+	// Waiting in arrival order: Restore numbers them again in this order, so
+	// interactions of the same position time keep their order (README: "then
+	// earlier arrival sequence").
+	var waiting []*interaction
 	for _, x := range d.inter {
 		if x.state == iWaiting || x.state == iOffered {
-			s.Waiting = append(s.Waiting, WaitingSnapshot{Interaction: x.pub, Enqueued: x.enq, Queued: x.queued})
+			waiting = append(waiting, x)
 		}
 	}
+	slices.SortFunc(waiting, func(x, y *interaction) int { return cmp.Compare(x.seq, y.seq) })
+	for _, x := range waiting {
+		s.Waiting = append(s.Waiting, WaitingSnapshot{Interaction: x.pub, Enqueued: x.enq, Queued: x.queued})
+	}
 	slices.SortFunc(s.Agents, func(a, b AgentSnapshot) int { return cmpStr(a.ID, b.ID) })
-	slices.SortFunc(s.Waiting, func(a, b WaitingSnapshot) int { return a.Enqueued.Compare(b.Enqueued) })
+	slices.SortStableFunc(s.Waiting, func(a, b WaitingSnapshot) int { return a.Enqueued.Compare(b.Enqueued) })
 	return s
 }
 
