@@ -2,7 +2,6 @@ package calls
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
@@ -32,7 +31,7 @@ type consultLeg struct {
 // other.
 func (ss *session) startConsult(ctx context.Context, r *ringResult, cur *consultLeg, to TransferTo) (*consultLeg, error) {
 	if cur != nil {
-		return cur, errors.New("a consultation is already in progress")
+		return cur, fmt.Errorf("%w: a consultation is already in progress", ErrConsulting)
 	}
 	var ep orchestrator.Endpoint
 	c := &consultLeg{}

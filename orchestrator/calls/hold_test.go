@@ -79,6 +79,10 @@ func TestConsultPlaysMusicToTheCaller(t *testing.T) {
 	if err := r.svc.Hold(ctx, acme, "c1", true); !errors.Is(err, ErrConsulting) || !errors.Is(err, ErrNotConnected) {
 		t.Fatalf("hold during a consultation: want ErrConsulting, got %v", err)
 	}
+	// A second consultation is refused as a conflict (the API's 409), not an unknown error (its 500).
+	if err := r.svc.Consult(ctx, acme, "c1", TransferTo{Kind: "agent", Target: "bob"}); !errors.Is(err, ErrConsulting) {
+		t.Fatalf("a second consultation: want ErrConsulting, got %v", err)
+	}
 	if err := r.svc.CancelConsult(ctx, acme, "c1"); err != nil {
 		t.Fatal(err)
 	}
