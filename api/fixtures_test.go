@@ -13,10 +13,11 @@ import (
 // its path parameters, for walking every route.
 type world struct {
 	tenantFix
-	params map[string]string // path parameter -> ID
-	ids    []string          // every ID of this tenant, to search responses for
-	apiKey string            // a tenant_admin API key of the tenant
-	number string            // its access number, as configured
+	params     map[string]string // path parameter -> ID
+	ids        []string          // every ID of this tenant, to search responses for
+	apiKey     string            // a tenant_admin API key of the tenant
+	number     string            // its access number, as configured
+	agentEmail string            // the sign-in of the user behind the agent
 	// secrets are values of the tenant other than IDs that must never show
 	// in another tenant's answers: API key, number, e-mail.
 	secrets []string
@@ -46,7 +47,7 @@ func (e *env) populate(f tenantFix) world {
 	e.must(e.do("POST", f.base+"/agents", f.admin, CreateAgentRequest{UserID: u.ID, Extension: "1001", DisplayName: "Ann",
 		SIPPassword: "sip-secret-1", Skills: []store.AgentSkill{{SkillID: sk.ID, Level: 5}},
 		Queues: []store.AgentQueue{{QueueID: q.ID, Priority: 1}}}), 201, &ag)
-	w.apiKey, w.number = k.Key, num.Number
+	w.apiKey, w.number, w.agentEmail = k.Key, num.Number, u.Email
 	w.secrets = []string{k.Key, num.Number, u.Email}
 	for p, id := range map[string]string{"user_id": u.ID, "key_id": k.APIKey.ID, "number_id": num.ID,
 		"skill_id": sk.ID, "queue_id": q.ID, "agent_id": ag.ID} {

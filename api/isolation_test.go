@@ -178,7 +178,7 @@ func (w *walk) world(slug, digit string) world {
 		x.params[k] = v
 	}
 	x.ids = append(x.ids, ag.ID, spare.ID, p.ID, cdr.ID, rec.ID, vm.ID, me.UserID)
-	x.secrets = append(x.secrets, ds, spare.Email, "boss@"+slug+".test", slug+".example.com", "/rec/"+slug+".wav", "/vm/"+slug+".wav")
+	x.secrets = append(x.secrets, "Tenant "+slug, ds, spare.Email, "boss@"+slug+".test", slug+".example.com", "/rec/"+slug+".wav", "/vm/"+slug+".wav")
 	return x
 }
 
@@ -315,7 +315,7 @@ func (wr walkRoute) callRoute() bool {
 // router has, with every service wired (ACD, live calls, call control, phone
 // modes) and real objects of two tenants, A and B, including a call of A's
 // in progress:
-//   - with B's credentials (admin token, API key, supervisor) and A's IDs,
+//   - with B's credentials (admin token, API key, supervisor, agent) and A's IDs,
 //     every tenant route answers 404 and every platform route 403; with B's
 //     own tenant and A's object IDs, an object route answers 404 (or 403
 //     where the role lacks the permission); no answer to B, on any route,
@@ -339,6 +339,7 @@ func walkEveryRoute(t *testing.T, w *walk) {
 	}{
 		"B admin token": {b.admin, tenancy.RoleTenantAdmin}, "B API key": {b.apiKey, tenancy.RoleTenantAdmin},
 		"B supervisor token": {w.boss[b.id], tenancy.RoleSupervisor},
+		"B agent token":      {w.login(b.agentEmail), tenancy.RoleAgent},
 	}
 	for _, credName := range slices.Sorted(func(yield func(string) bool) {
 		for k := range creds {

@@ -105,7 +105,7 @@ func (l *liveServices) AgentOfUser(_ context.Context, tenant, userID string) (st
 // hung it up or transferred it away).
 func (l *liveServices) talking(t testing.TB, tenant, number, id string) {
 	t.Helper()
-	if l.state(tenant, id) == calls.StateTalking {
+	if l.state(tenant, id) == calls.StateTalking && l.sw.up(id) { // hung up: the list may lag a moment
 		return
 	}
 	l.waitGone(t, tenant, id)
@@ -206,6 +206,13 @@ func (w *walkSwitch) open(id string) chan orchestrator.Event {
 	w.legs[id] = ch
 	w.mu.Unlock()
 	return ch
+}
+
+// up reports whether call id's leg is up (not hung up).
+func (w *walkSwitch) up(id string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.legs[id] != nil
 }
 
 // end reports call id's hangup on its stream and closes it.
