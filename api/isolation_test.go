@@ -354,9 +354,12 @@ func walkEveryRoute(t *testing.T, w *walk) {
 		}
 	}
 	w.assertUnchanged(a, auditBefore)
-	for _, r := range ownerOrder(routes) {
+	owned := ownerOrder(routes)
+	for _, r := range owned {
 		w.asOwner(t, r)
 	}
+	t.Logf("walked %d routes with %d credentials of B; the owner called %d tenant routes (%d with a documented non-2xx)",
+		len(routes), len(creds), len(owned), len(ownerStatus))
 }
 
 // attempt is B's request of route r with A's IDs, then (tenant routes) in
