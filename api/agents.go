@@ -57,7 +57,7 @@ func (s *Server) agentRoutes() []route {
 func (s *Server) createAgent(c *echo.Context) error {
 	return createWith(c, func(ctx context.Context, in CreateAgentRequest) (store.Agent, error) {
 		var v checker
-		v.text("display_name", in.DisplayName, 0, 100)
+		v.rule(tenancy.CheckOptionalName("display_name", in.DisplayName))
 		if err := v.err(); err != nil {
 			return store.Agent{}, err
 		}
@@ -82,7 +82,9 @@ func (s *Server) getAgent(c *echo.Context) error {
 func (s *Server) updateAgent(c *echo.Context) error {
 	return updateWith(c, "agent_id", func(ctx context.Context, id string, in UpdateAgentRequest) (store.Agent, error) {
 		var v checker
-		v.optText("display_name", in.DisplayName, 0, 100)
+		if in.DisplayName != nil {
+			v.rule(tenancy.CheckOptionalName("display_name", *in.DisplayName))
+		}
 		if err := v.err(); err != nil {
 			return store.Agent{}, err
 		}

@@ -32,6 +32,8 @@ func (s *Server) numberRoutes() []route {
 
 func checkNumber(in store.AccessNumberInput) error {
 	var v checker
+	v.rule(tenancy.CheckNumber("number", in.Number))
+	v.rule(tenancy.CheckName("entry_alias", in.EntryAlias))
 	v.text("description", in.Description, 0, 1000)
 	return v.err()
 }

@@ -30,7 +30,7 @@ func (s *Server) skillRoutes() []route {
 
 func checkSkill(in store.SkillInput) error {
 	var v checker
-	v.text("name", in.Name, 1, 100)
+	v.rule(tenancy.CheckName("name", in.Name))
 	v.text("description", in.Description, 0, 1000)
 	return v.err()
 }

@@ -60,7 +60,7 @@ func (s *Server) userInput(c *echo.Context) (store.UserInput, error) {
 	}
 	var v checker
 	v.email("email", in.Email)
-	v.text("display_name", in.DisplayName, 1, 100)
+	v.rule(tenancy.CheckName("display_name", in.DisplayName))
 	v.password("password", in.Password)
 	if err := v.err(); err != nil {
 		return store.UserInput{}, err
@@ -118,7 +118,9 @@ func (s *Server) userPatch(c *echo.Context) (store.UserPatch, error) {
 		return store.UserPatch{}, err
 	}
 	var v checker
-	v.optText("display_name", in.DisplayName, 1, 100)
+	if in.DisplayName != nil {
+		v.rule(tenancy.CheckName("display_name", *in.DisplayName))
+	}
 	if in.Password != nil {
 		v.password("password", *in.Password)
 	}

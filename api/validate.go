@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -39,6 +40,18 @@ func (v *checker) optText(field string, s *string, min, max int) {
 	}
 }
 
+// rule records the verdict of one of tenancy's field rules (tenancy.Check*),
+// the same ones the store and the call configuration builders apply.
+func (v *checker) rule(err error) {
+	var fe *tenancy.FieldError
+	switch {
+	case errors.As(err, &fe):
+		v.add(fe.Field, "%s", fe.Reason)
+	case err != nil:
+		v.add("", "%v", err)
+	}
+}
+
 func (v *checker) intRange(field string, n, min, max int) {
 	if n < min || n > max {
 		v.add(field, "must be between %d and %d (got %d)", min, max, n)
@@ -51,22 +64,6 @@ var slugRe = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
 func (v *checker) slug(field, s string) {
 	if !slugRe.MatchString(s) {
 		v.add(field, "must be 1-63 lower-case letters, digits or '-', not starting or ending with '-'")
-	}
-}
-
-var e164Re = regexp.MustCompile(`^\+?[0-9]{2,20}$`)
-
-func (v *checker) number(field, s string) {
-	if !e164Re.MatchString(s) {
-		v.add(field, "must be 2-20 digits with an optional leading '+'")
-	}
-}
-
-var extRe = regexp.MustCompile(`^[0-9]{2,10}$`)
-
-func (v *checker) extension(field, s string) {
-	if !extRe.MatchString(s) {
-		v.add(field, "must be 2-10 digits")
 	}
 }
 

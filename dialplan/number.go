@@ -4,13 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
 // ErrBadNumber is wrapped by every error about a malformed dialled number.
 var ErrBadNumber = errors.New("bad number")
 
-// MaxDigits is the longest normalised number accepted (E.164 allows 15).
-const MaxDigits = 15
+// MaxDigits is the longest normalised number accepted (E.164 allows 15):
+// the same limit the API and the store hold access numbers to.
+const MaxDigits = tenancy.MaxNumberDigits
 
 // NumberFormat says how numbers are written on the trunks, so that
 // "+33 1 23 45", "0033 1 23 45" and "01 23 45" all become the key "3312345".

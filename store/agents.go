@@ -75,12 +75,7 @@ func SIPHA1(ext, domain, password string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func checkExtension(ext string) error {
-	if len(ext) == 0 || len(ext) > 32 || strings.Trim(ext, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.-") != "" {
-		return invalid("extension", fmt.Sprintf("%q must be 1 to 32 letters, digits, '.', '_' or '-'", ext))
-	}
-	return nil
-}
+func checkExtension(ext string) error { return tenancy.CheckExtension("extension", ext) }
 
 func checkSIPPassword(p string) error {
 	if len(p) < 8 || len(p) > 128 {
@@ -111,6 +106,9 @@ func (in AgentInput) validate() error {
 		return invalid("user_id", "is required")
 	}
 	if err := checkExtension(in.Extension); err != nil {
+		return err
+	}
+	if err := tenancy.CheckOptionalName("display_name", in.DisplayName); err != nil {
 		return err
 	}
 	if err := checkSIPPassword(in.SIPPassword); err != nil {
@@ -265,6 +263,11 @@ func (s *Store) applyAgentPatch(ctx context.Context, tx *sqlx.Tx, tenant tenancy
 	}
 	if err := checkExtension(ag.Extension); err != nil {
 		return Agent{}, err
+	}
+	if p.DisplayName != nil {
+		if err := tenancy.CheckOptionalName("display_name", *p.DisplayName); err != nil {
+			return Agent{}, err
+		}
 	}
 	if p.SIPPassword != nil {
 		if err := checkSIPPassword(*p.SIPPassword); err != nil {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -47,17 +46,37 @@ type AccessNumberInput struct {
 	Description string    `json:"description"`
 }
 
-// validate: a number is an optional '+' then 1 to 20 digits, as dialled.
+// validate holds the input to tenancy's rules: the number (E.164: an
+// optional '+' then 2 to 15 digits) and the entry alias (a queue name or a
+// flow alias, a name in any script).
 func (in AccessNumberInput) validate() error {
-	digits := strings.TrimPrefix(in.Number, "+")
-	if len(digits) == 0 || len(digits) > 20 || strings.Trim(digits, "0123456789") != "" {
-		return invalid("number", fmt.Sprintf("%q is not a phone number (optional + then 1 to 20 digits)", in.Number))
+	if err := tenancy.CheckNumber("number", in.Number); err != nil {
+		return err
 	}
 	if in.EntryKind != EntryQueue && in.EntryKind != EntryFlow {
 		return invalid("entry_kind", fmt.Sprintf("%q is not queue or flow", in.EntryKind))
 	}
-	if n := len(in.EntryAlias); n == 0 || n > 100 {
-		return invalid("entry_alias", "must be 1 to 100 characters")
+	return tenancy.CheckName("entry_alias", in.EntryAlias)
+}
+
+// checkTwin refuses a number that another access number (of any tenant)
+// already is, written with or without '+' (tenancy.NumberKey): callers
+// dialling either reach the same plan entry, so only one may exist. The
+// *ConflictError names the number already there. Checked before the insert,
+// so two concurrent writes of twins can both pass; the call configuration
+// builder then keeps the older one and reports the other.
+func (s *Store) checkTwin(ctx context.Context, number, exceptID string) error {
+	key := tenancy.NumberKey(number)
+	var found []string
+	err := s.platformRead(ctx, func(db q) error {
+		return db.SelectContext(ctx, &found, `SELECT number FROM access_numbers WHERE number IN ($1, $2) AND id <> $3
+			ORDER BY number`, key, "+"+key, exceptID)
+	})
+	if err != nil {
+		return err
+	}
+	if len(found) > 0 {
+		return &ConflictError{Resource: "access number", Field: "number", Value: found[0]}
 	}
 	return nil
 }
@@ -66,6 +85,9 @@ func (in AccessNumberInput) validate() error {
 // any tenant gives a *ConflictError for field number.
 func (s *Store) CreateAccessNumber(ctx context.Context, a Actor, tenant tenancy.TenantID, in AccessNumberInput) (AccessNumber, error) {
 	if err := in.validate(); err != nil {
+		return AccessNumber{}, err
+	}
+	if err := s.checkTwin(ctx, in.Number, ""); err != nil {
 		return AccessNumber{}, err
 	}
 	now := s.nowUTC()
@@ -86,6 +108,9 @@ func (s *Store) CreateAccessNumber(ctx context.Context, a Actor, tenant tenancy.
 // UpdateAccessNumber replaces the fields of a number of tenant.
 func (s *Store) UpdateAccessNumber(ctx context.Context, a Actor, tenant tenancy.TenantID, id string, in AccessNumberInput) (AccessNumber, error) {
 	if err := in.validate(); err != nil {
+		return AccessNumber{}, err
+	}
+	if err := s.checkTwin(ctx, in.Number, id); err != nil {
 		return AccessNumber{}, err
 	}
 	err := s.tenantWrite(ctx, tenant, func(tx *sqlx.Tx) error {

@@ -36,12 +36,7 @@ type SkillInput struct {
 	Description string `json:"description"`
 }
 
-func checkName(name string) error {
-	if n := len(strings.TrimSpace(name)); n == 0 || n > 100 {
-		return invalid("name", "must be 1 to 100 characters")
-	}
-	return nil
-}
+func checkName(name string) error { return tenancy.CheckName("name", strings.TrimSpace(name)) }
 
 // CreateSkill creates a skill; names are unique per tenant.
 func (s *Store) CreateSkill(ctx context.Context, a Actor, tenant tenancy.TenantID, in SkillInput) (Skill, error) {

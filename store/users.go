@@ -75,8 +75,8 @@ func (in UserInput) validate(platform bool) error {
 	if _, err := mail.ParseAddress(in.Email); err != nil || strings.ContainsAny(in.Email, "<> ") || len(in.Email) > 254 {
 		return invalid("email", fmt.Sprintf("%q is not an e-mail address", in.Email))
 	}
-	if n := len(strings.TrimSpace(in.DisplayName)); n == 0 || n > 100 {
-		return invalid("display_name", "must be 1 to 100 characters")
+	if err := tenancy.CheckName("display_name", strings.TrimSpace(in.DisplayName)); err != nil {
+		return err
 	}
 	if in.PasswordHash == "" {
 		return invalid("password", "is required")

@@ -56,9 +56,8 @@ func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
 // Validate checks the operator-editable fields of t. The time zone is only
 // checked for shape here (cores do no I/O); the store loads it.
 func (t Tenant) Validate() error {
-	name := strings.TrimSpace(t.Name)
-	if name == "" || len(name) > 100 {
-		return &FieldError{"name", "must be 1 to 100 characters"}
+	if err := CheckName("name", strings.TrimSpace(t.Name)); err != nil {
+		return err
 	}
 	if err := ValidateSIPDomain(t.SIPDomain); err != nil {
 		return err
