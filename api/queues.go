@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v5"
+	"github.com/switchboard-cc/switchboard/callconfig"
 	"github.com/switchboard-cc/switchboard/store"
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
@@ -30,9 +32,13 @@ func (s *Server) queueRoutes() []route {
 
 func checkQueue(in store.QueueInput) error {
 	var v checker
-	v.text("name", in.Name, 1, 100)
+	v.rule(tenancy.CheckName("name", in.Name))
 	if len(in.Settings) > 64<<10 {
 		v.add("settings", "must be at most 64 KiB")
+	} else if _, err := callconfig.ParseQueueSettings(in.Settings); err != nil {
+		// The scheduler reads settings with the same parser: what it would
+		// skip is refused here, naming the key (and the valid ones).
+		v.add("settings", "%s", strings.TrimPrefix(err.Error(), "queue settings: "))
 	}
 	return v.err()
 }

@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/switchboard-cc/switchboard/acd"
 )
@@ -56,11 +60,17 @@ func (o *Overflow) ACD() (acd.OverflowTarget, error) {
 	return acd.OverflowTarget{}, fmt.Errorf("overflow kind %q is not none, queue, flow, number or voicemail", o.Kind)
 }
 
-// ParseQueueSettings decodes a queue's settings column; empty is all defaults.
+// ParseQueueSettings decodes a queue's settings column; empty is all
+// defaults. It is the one parser of queue settings: the API refuses what it
+// refuses (422), and the call path and the ACD read settings through it.
+// A key it does not know is an *UnknownSettingError naming it.
 func ParseQueueSettings(raw []byte) (QueueSettings, error) {
 	var set QueueSettings
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return set, nil
+	}
+	if err := checkKeys(raw, reflect.TypeFor[QueueSettings](), ""); err != nil {
+		return set, fmt.Errorf("queue settings: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -70,5 +80,64 @@ func ParseQueueSettings(raw []byte) (QueueSettings, error) {
 	if set.AnnouncePositionSeconds < 0 || set.MaxWaiting < 0 || set.ServiceLevelSeconds < 0 || set.AgingPerMinute < 0 {
 		return set, fmt.Errorf("queue settings: negative value")
 	}
+	for name, o := range map[string]*Overflow{"on_full": set.OnFull, "on_max_wait": set.OnMaxWait, "on_no_agents": set.OnNoAgents} {
+		if _, err := o.ACD(); err != nil {
+			return set, fmt.Errorf("queue settings: %s: %w", name, err)
+		}
+	}
 	return set, nil
+}
+
+// UnknownSettingError is a settings key the parser does not know (often a
+// typo: "primary_skil"). Key is its path, e.g. "on_full.kindd"; Valid lists
+// the keys allowed at that level.
+type UnknownSettingError struct {
+	Key   string
+	Valid []string
+}
+
+func (e *UnknownSettingError) Error() string {
+	return fmt.Sprintf("unknown key %q (valid keys: %s)", e.Key, strings.Join(e.Valid, ", "))
+}
+
+// checkKeys walks raw against the JSON fields of t and reports the first
+// key (in sorted order) that t does not have. encoding/json's own unknown
+// field error names neither the path nor the valid keys. Type errors are
+// left to the decoder.
+func checkKeys(raw []byte, t reflect.Type, prefix string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return nil
+		}
+		fields := map[string]reflect.Type{}
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			fields[name] = t.Field(i).Type
+		}
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			ft, ok := fields[k]
+			if !ok {
+				return &UnknownSettingError{Key: prefix + k, Valid: slices.Sorted(maps.Keys(fields))}
+			}
+			if err := checkKeys(obj[k], ft, prefix+k+"."); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return nil
+		}
+		for i, it := range items {
+			if err := checkKeys(it, t.Elem(), fmt.Sprintf("%s[%d].", strings.TrimSuffix(prefix, "."), i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
