@@ -1,10 +1,15 @@
 package callconfig
 
 import (
+	"cmp"
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/dialplan"
@@ -27,6 +32,10 @@ type Snapshot struct {
 	skillByName map[tenancy.TenantID]map[string]string
 	// Nodes are the enabled switch nodes with their secrets.
 	Nodes []NodeWithSecret
+	// Problems are the rows Load left out (or, for queue settings, that the
+	// ACD will skip), each with its tenant and why: one tenant's bad row
+	// never stops the others' configuration.
+	Problems []dialplan.Problem
 	// Fingerprint changes whenever the loaded configuration does.
 	Fingerprint [32]byte
 }
@@ -41,7 +50,10 @@ type NodeWithSecret struct {
 // snapshot can be built where zoneinfo is missing.
 var LoadLocation = time.LoadLocation
 
-// Load reads the whole call configuration from st.
+// Load reads the whole call configuration from st. A row that breaks a
+// field rule (written before the rule existed, or by hand in the database)
+// is left out and listed in Problems; so is the later of two access numbers
+// that differ only by '+'. Only a failing read of the store fails Load.
 func Load(ctx context.Context, st *store.Store, now time.Time) (*Snapshot, error) {
 	s := &Snapshot{LoadedAt: now, Tenants: map[tenancy.TenantID]tenancy.Tenant{},
 		Queues: map[tenancy.TenantID]map[string]store.Queue{}, Agents: map[tenancy.TenantID]map[string]store.Agent{},
@@ -50,54 +62,68 @@ func Load(ctx context.Context, st *store.Store, now time.Time) (*Snapshot, error
 	if err != nil {
 		return nil, fmt.Errorf("load tenants: %w", err)
 	}
+	var numbers []store.AccessNumber
 	for _, t := range tenants {
 		if t.Status == tenancy.StatusArchived {
 			continue
 		}
-		if err := s.loadTenant(ctx, st, t); err != nil {
+		ns, err := s.loadTenant(ctx, st, t)
+		if err != nil {
 			return nil, err
 		}
+		numbers = append(numbers, ns...)
 	}
+	s.addNumbers(numbers)
 	if err := s.loadNodes(ctx, st); err != nil {
 		return nil, err
 	}
-	fp, err := json.Marshal([]any{s.Tenants, s.Queues, s.Agents, s.PlanConfig.Numbers, s.Nodes, s.skillByName})
+	plan, problems := dialplan.Build(s.PlanConfig)
+	s.Plan, s.Problems = plan, append(s.Problems, problems...)
+	fp, err := json.Marshal([]any{s.Tenants, s.Queues, s.Agents, s.PlanConfig.Numbers, s.Nodes, s.skillByName, s.Problems})
 	if err != nil {
 		return nil, err
 	}
 	s.Fingerprint = sha256.Sum256(fp)
-	plan, err := dialplan.NewPlan(s.PlanConfig)
-	if err != nil {
-		return nil, fmt.Errorf("build number plan: %w", err)
-	}
-	s.Plan = plan
 	return s, nil
 }
 
-func (s *Snapshot) loadTenant(ctx context.Context, st *store.Store, t tenancy.Tenant) error {
+// problem records a row left out of the snapshot.
+func (s *Snapshot) problem(t tenancy.TenantID, object string, err error) {
+	s.Problems = append(s.Problems, dialplan.Problem{Tenant: dialplan.TenantID(t), Object: object, Reason: err.Error()})
+}
+
+// loadTenant loads one tenant's queues, skills and agents, and returns its
+// access numbers for addNumbers, which needs every tenant's.
+func (s *Snapshot) loadTenant(ctx context.Context, st *store.Store, t tenancy.Tenant) ([]store.AccessNumber, error) {
 	s.Tenants[t.ID] = t
 	loc, err := LoadLocation(t.TimeZone)
 	if err != nil {
 		loc = time.UTC
 	}
-	// The plan routes every tenant's numbers; the call path applies the
-	// tenant's status itself so a suspended tenant's callers hear why.
-	// While the controller is unreachable each node enforces the tenant's
-	// PSTN call quota alone in its fallback (MT-2).
+	// The plan routes every tenant's numbers, a suspended tenant's too: the
+	// call path applies the tenant's status itself so a suspended tenant's
+	// callers hear why. What runs without the controller does not serve a
+	// suspended tenant: the directory (its phones cannot register) and the
+	// fallback (it rings nobody). While the controller is unreachable each
+	// node enforces the tenant's PSTN call quota alone in its fallback (MT-2).
 	s.PlanConfig.Tenants = append(s.PlanConfig.Tenants, dialplan.Tenant{ID: dialplan.TenantID(t.ID), Location: loc,
-		Fallback: dialplan.Fallback{MaxCalls: max(t.Quotas.MaxPSTNCalls, 0)}})
+		Suspended: t.Status == tenancy.StatusSuspended, Fallback: dialplan.Fallback{MaxCalls: max(t.Quotas.MaxPSTNCalls, 0)}})
 	queues, err := store.All(func(p store.Page) (store.List[store.Queue], error) { return st.ListQueues(ctx, t.ID, p) })
 	if err != nil {
-		return fmt.Errorf("load queues of %s: %w", t.ID, err)
+		return nil, fmt.Errorf("load queues of %s: %w", t.ID, err)
 	}
 	s.Queues[t.ID], s.queueByName[t.ID] = map[string]store.Queue{}, map[string]string{}
 	for _, q := range queues {
+		if _, err := ParseQueueSettings(q.Settings); err != nil {
+			// Kept for routing; the ACD skips it (cmd/switchboard acdConfig).
+			s.problem(t.ID, fmt.Sprintf("queue %s (%q)", q.ID, q.Name), err)
+		}
 		s.Queues[t.ID][q.ID] = q
 		s.queueByName[t.ID][q.Name] = q.ID
 	}
 	skills, err := store.All(func(p store.Page) (store.List[store.Skill], error) { return st.ListSkills(ctx, t.ID, p) })
 	if err != nil {
-		return fmt.Errorf("load skills of %s: %w", t.ID, err)
+		return nil, fmt.Errorf("load skills of %s: %w", t.ID, err)
 	}
 	s.skillByName[t.ID] = map[string]string{}
 	for _, sk := range skills {
@@ -106,25 +132,69 @@ func (s *Snapshot) loadTenant(ctx context.Context, st *store.Store, t tenancy.Te
 	}
 	agents, err := store.All(func(p store.Page) (store.List[store.Agent], error) { return st.ListAgents(ctx, t.ID, p) })
 	if err != nil {
-		return fmt.Errorf("load agents of %s: %w", t.ID, err)
+		return nil, fmt.Errorf("load agents of %s: %w", t.ID, err)
 	}
 	s.Agents[t.ID] = map[string]store.Agent{}
 	for _, a := range agents {
+		if err := checkAgent(a); err != nil {
+			s.problem(t.ID, fmt.Sprintf("agent %s (extension %q)", a.ID, a.Extension), err)
+			continue
+		}
 		s.Agents[t.ID][a.ID] = a
 	}
 	numbers, err := store.All(func(p store.Page) (store.List[store.AccessNumber], error) { return st.ListAccessNumbers(ctx, t.ID, p) })
 	if err != nil {
-		return fmt.Errorf("load numbers of %s: %w", t.ID, err)
+		return nil, fmt.Errorf("load numbers of %s: %w", t.ID, err)
 	}
+	return numbers, nil
+}
+
+// checkAgent holds an agent row to the rules the API and the store apply,
+// and its digest to the form the directory serves.
+func checkAgent(a store.Agent) error {
+	if err := tenancy.CheckExtension("extension", a.Extension); err != nil {
+		return err
+	}
+	if err := tenancy.CheckOptionalName("display_name", a.DisplayName); err != nil {
+		return err
+	}
+	if b, err := hex.DecodeString(a.SIPHA1); err != nil || len(b) != md5.Size {
+		return errors.New("sip_ha1: not an MD5 digest in hex")
+	}
+	return nil
+}
+
+// addNumbers adds every tenant's valid access numbers to the plan, oldest
+// first, so that of two numbers that are the same but for '+' (refused by
+// the API, possible by hand or in a race) the older one keeps working.
+func (s *Snapshot) addNumbers(numbers []store.AccessNumber) {
+	slices.SortFunc(numbers, func(a, b store.AccessNumber) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	byKey := map[string]store.AccessNumber{}
 	for _, n := range numbers {
+		object := fmt.Sprintf("access number %s (%q)", n.ID, n.Number)
+		err := errors.Join(tenancy.CheckNumber("number", n.Number), tenancy.CheckName("entry_alias", n.EntryAlias))
+		if n.EntryKind != store.EntryQueue && n.EntryKind != store.EntryFlow {
+			err = errors.Join(err, fmt.Errorf("entry_kind: %q is not queue or flow", n.EntryKind))
+		}
+		if err != nil {
+			s.problem(n.TenantID, object, err)
+			continue
+		}
+		key := tenancy.NumberKey(n.Number)
+		if old, dup := byKey[key]; dup {
+			s.problem(n.TenantID, object, fmt.Errorf("number: the same number as %q of tenant %s, which is older and kept", old.Number, old.TenantID))
+			continue
+		}
+		byKey[key] = n
 		kind := dialplan.EntryQueue
 		if n.EntryKind == store.EntryFlow {
 			kind = dialplan.EntryFlow
 		}
-		s.PlanConfig.Numbers = append(s.PlanConfig.Numbers, dialplan.AccessNumber{Number: n.Number, Tenant: dialplan.TenantID(t.ID),
+		s.PlanConfig.Numbers = append(s.PlanConfig.Numbers, dialplan.AccessNumber{Number: n.Number, Tenant: dialplan.TenantID(n.TenantID),
 			Rules: []dialplan.Rule{{Entry: dialplan.Entry{Kind: kind, Name: n.EntryAlias}}}})
 	}
-	return nil
 }
 
 func (s *Snapshot) loadNodes(ctx context.Context, st *store.Store) error {

@@ -62,8 +62,12 @@ type FallbackPlan struct {
 	Cause Cause
 }
 
-// fallbackFor builds the plan for tenant t at site s.
+// fallbackFor builds the plan for tenant t at site s. A suspended tenant's
+// fallback rings nobody and refuses the call: its phones are not served.
 func (p *Plan) fallbackFor(t Tenant, s SiteID) FallbackPlan {
+	if t.Suspended {
+		return FallbackPlan{RingTimeout: DefaultRingTimeout, Cause: CauseCallRejected}
+	}
 	f := t.Fallback
 	fp := FallbackPlan{Announcement: f.Announcement, RingTimeout: f.RingTimeout, MaxCalls: f.MaxCalls, Cause: CauseNoAnswer}
 	if fp.RingTimeout == 0 {

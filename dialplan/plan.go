@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
 // ErrInvalidConfig is wrapped by every problem NewPlan finds.
@@ -102,9 +104,41 @@ type Plan struct {
 	agents  map[TenantID]map[SiteID][]string
 }
 
+// Problem is one part of a configuration that a builder left out, and why.
+// Builders of call configuration (this package, callconfig, xmlcurl) leave
+// out a bad part and build the rest, so one tenant's bad row never stops
+// another tenant's calls; the problems are logged, counted and listed for
+// the platform's operators.
+type Problem struct {
+	Tenant TenantID // empty for what belongs to no tenant (sites, nodes, the format)
+	Object string   // what was left out, e.g. `access number "+8620..."`
+	Reason string
+}
+
+func (p Problem) Error() string { return p.Object + ": " + p.Reason }
+
 // NewPlan validates c as a whole and returns the Plan, or every problem found
-// joined in one error (each wraps ErrInvalidConfig).
+// joined in one error (each wraps ErrInvalidConfig). Build is the forgiving
+// form.
 func NewPlan(c Config) (*Plan, error) {
+	p, problems := Build(c)
+	if len(problems) == 0 {
+		return p, nil
+	}
+	errs := make([]error, len(problems))
+	for i, pr := range problems {
+		errs[i] = fmt.Errorf("%w: %v", ErrInvalidConfig, pr)
+	}
+	return nil, errors.Join(errs...)
+}
+
+// Build returns the Plan of every valid part of c and the parts it left
+// out: a bad site, tenant, schedule, number or agent is dropped with what
+// depends on it (a dropped tenant's numbers, a number whose rule names a
+// dropped schedule); everything else is routed. Of two numbers with the
+// same key the first in c wins. An invalid format is replaced by the zero
+// format.
+func Build(c Config) (*Plan, []Problem) {
 	p := &Plan{
 		format:  c.Format,
 		sites:   map[SiteID]bool{},
@@ -112,32 +146,31 @@ func NewPlan(c Config) (*Plan, error) {
 		numbers: map[string]AccessNumber{},
 		agents:  map[TenantID]map[SiteID][]string{},
 	}
-	var errs []error
-	bad := func(format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, a...)...))
+	var problems []Problem
+	bad := func(t TenantID, object, format string, a ...any) {
+		problems = append(problems, Problem{Tenant: t, Object: object, Reason: fmt.Sprintf(format, a...)})
 	}
 	if err := c.Format.Validate(); err != nil {
-		bad("%v", err)
+		bad("", "number format", "%v", err)
+		p.format = NumberFormat{}
 	}
 	p.addSites(c.Sites, bad)
 	p.addTenants(c.Tenants, bad)
 	p.addNumbers(c.Numbers, bad)
 	p.addAgents(c.Agents, bad)
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return p, nil
+	return p, problems
 }
 
-type complain func(format string, a ...any)
+// complain records that object (of tenant t) was left out, and why.
+type complain func(t TenantID, object, format string, a ...any)
 
 func (p *Plan) addSites(sites []SiteID, bad complain) {
 	for _, s := range sites {
 		switch {
 		case !ValidName(string(s)):
-			bad("site %q: %v", s, errBadName)
+			bad("", fmt.Sprintf("site %q", s), "%v", errBadName)
 		case p.sites[s]:
-			bad("site %q: duplicate", s)
+			bad("", fmt.Sprintf("site %q", s), "duplicate")
 		default:
 			p.sites[s] = true
 		}
@@ -146,27 +179,34 @@ func (p *Plan) addSites(sites []SiteID, bad complain) {
 
 func (p *Plan) addTenants(tenants []Tenant, bad complain) {
 	for _, t := range tenants {
-		if !ValidName(string(t.ID)) {
-			bad("tenant %q: %v", t.ID, errBadName)
-		}
-		if _, dup := p.tenants[t.ID]; dup {
-			bad("tenant %q: duplicate", t.ID)
+		switch _, dup := p.tenants[t.ID]; {
+		case !ValidName(string(t.ID)):
+			bad(t.ID, fmt.Sprintf("tenant %q", t.ID), "%v", errBadName)
+			continue
+		case dup:
+			bad(t.ID, fmt.Sprintf("tenant %q", t.ID), "duplicate")
+			continue
+		case t.Location == nil:
+			bad(t.ID, fmt.Sprintf("tenant %q", t.ID), "no time zone")
 			continue
 		}
-		if t.Location == nil {
-			bad("tenant %q: no time zone", t.ID)
+		if err := t.Fallback.Validate(); err != nil {
+			bad(t.ID, fmt.Sprintf("tenant %q", t.ID), "fallback: %v", err)
+			continue
 		}
+		schedules := make(map[string]Schedule, len(t.Schedules))
 		for name, s := range t.Schedules {
 			if !ValidName(name) {
-				bad("tenant %q: schedule %q: %v", t.ID, name, errBadName)
+				bad(t.ID, fmt.Sprintf("tenant %q", t.ID), "schedule %q: %v", name, errBadName)
+				continue
 			}
 			if err := s.Validate(); err != nil {
-				bad("tenant %q: schedule %q: %v", t.ID, name, err)
+				bad(t.ID, fmt.Sprintf("tenant %q", t.ID), "schedule %q: %v", name, err)
+				continue
 			}
+			schedules[name] = s
 		}
-		if err := t.Fallback.Validate(); err != nil {
-			bad("tenant %q: fallback: %v", t.ID, err)
-		}
+		t.Schedules = schedules
 		p.tenants[t.ID] = t
 	}
 }
@@ -175,25 +215,25 @@ func (p *Plan) addNumbers(numbers []AccessNumber, bad complain) {
 	for _, n := range numbers {
 		key, err := p.format.Normalize(n.Number)
 		if err != nil {
-			bad("access number %q: %v", n.Number, err)
+			bad(n.Tenant, fmt.Sprintf("access number %q", n.Number), "%v", err)
 			continue
 		}
 		if prev, dup := p.numbers[key]; dup {
-			bad("access number %q: same as %q", n.Number, prev.Number)
+			bad(n.Tenant, fmt.Sprintf("access number %q", n.Number), "same as %q (tenant %s)", prev.Number, prev.Tenant)
 			continue
 		}
 		t, ok := p.tenants[n.Tenant]
 		if !ok {
-			bad("access number %q: unknown tenant %q", n.Number, n.Tenant)
+			bad(n.Tenant, fmt.Sprintf("access number %q", n.Number), "unknown tenant %q", n.Tenant)
 			continue
 		}
 		if err := p.checkRules(t, n.Rules); err != nil {
-			bad("access number %q: %v", n.Number, err)
+			bad(n.Tenant, fmt.Sprintf("access number %q", n.Number), "%v", err)
+			continue
 		}
-		for _, s := range n.Sites {
-			if !p.sites[s] {
-				bad("access number %q: unknown site %q", n.Number, s)
-			}
+		if i := slices.IndexFunc(n.Sites, func(s SiteID) bool { return !p.sites[s] }); i >= 0 {
+			bad(n.Tenant, fmt.Sprintf("access number %q", n.Number), "unknown site %q", n.Sites[i])
+			continue
 		}
 		p.numbers[key] = n
 	}
@@ -210,8 +250,10 @@ func (p *Plan) checkRules(t Tenant, rules []Rule) error {
 		if r.Entry.Kind != EntryQueue && r.Entry.Kind != EntryFlow {
 			return fmt.Errorf("rule %d: entry kind must be queue or flow", i)
 		}
-		if !ValidName(r.Entry.Name) {
-			return fmt.Errorf("rule %d: entry %q: %w", i, r.Entry.Name, errBadName)
+		// An entry is a queue name or a flow alias: a name in any script
+		// (the one rule the API holds entry aliases to). Adapters escape it.
+		if err := tenancy.CheckName("entry", r.Entry.Name); err != nil {
+			return fmt.Errorf("rule %d: entry %q: %w", i, r.Entry.Name, err)
 		}
 	}
 	return nil
@@ -221,14 +263,14 @@ func (p *Plan) addAgents(agents []Agent, bad complain) {
 	for _, a := range agents {
 		switch {
 		case !ValidName(a.User):
-			bad("agent %q: %v", a.User, errBadName)
+			bad(a.Tenant, fmt.Sprintf("agent %q", a.User), "%v", errBadName)
 			continue
 		case !p.sites[a.Site]:
-			bad("agent %q: unknown site %q", a.User, a.Site)
+			bad(a.Tenant, fmt.Sprintf("agent %q", a.User), "unknown site %q", a.Site)
 			continue
 		}
 		if _, ok := p.tenants[a.Tenant]; !ok {
-			bad("agent %q: unknown tenant %q", a.User, a.Tenant)
+			bad(a.Tenant, fmt.Sprintf("agent %q", a.User), "unknown tenant %q", a.Tenant)
 			continue
 		}
 		bySite := p.agents[a.Tenant]

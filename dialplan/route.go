@@ -21,15 +21,11 @@ const (
 	CauseNormalTemporaryFailure Cause = "NORMAL_TEMPORARY_FAILURE"
 )
 
-// Sentinels a Rejection unwraps to.
-var (
-	ErrUnallocated     = errors.New("unallocated number")
-	ErrTenantSuspended = errors.New("tenant suspended")
-)
+// ErrUnallocated is what a Rejection of an unknown number unwraps to.
+var ErrUnallocated = errors.New("unallocated number")
 
 // Rejection is the typed refusal of a call: the cause to hang up with and a
-// reason for the log. It unwraps to ErrUnallocated, ErrTenantSuspended or
-// ErrBadNumber.
+// reason for the log. It unwraps to ErrUnallocated or ErrBadNumber.
 type Rejection struct {
 	Dialled string // as received: outside input, log it quoted
 	Cause   Cause
@@ -66,6 +62,10 @@ type Route struct {
 	Site     SiteDecision
 	// Fallback is what the arrival site does if the controller is unreachable.
 	Fallback FallbackPlan
+	// Suspended is true when the tenant is suspended. The call still goes to
+	// the controller, which tells the caller why before hanging up; the
+	// fallback then rings nobody and refuses the call (CALL_REJECTED).
+	Suspended bool
 }
 
 // Route decides where a call goes, or returns a *Rejection.
@@ -81,16 +81,12 @@ func (p *Plan) Route(c Call) (Route, error) {
 			Reason: "no access number " + key, err: ErrUnallocated}
 	}
 	t := p.tenants[n.Tenant]
-	if t.Suspended {
-		return Route{}, &Rejection{Dialled: c.Dialled, Cause: CauseCallRejected,
-			Reason: "tenant " + string(t.ID) + " is suspended", err: ErrTenantSuspended}
-	}
 	up := c.SiteUp
 	if up == nil {
 		up = func(SiteID) bool { return true }
 	}
 	r := Route{Tenant: t.ID, Number: key, Configured: n.Number, Fallback: p.fallbackFor(t, c.Arrival),
-		Site: PreRoute(c.Arrival, n.Sites, n.KeepLocal, up)}
+		Site: PreRoute(c.Arrival, n.Sites, n.KeepLocal, up), Suspended: t.Suspended}
 	r.Entry, r.Schedule = pickRule(t, n.Rules, c.Now)
 	return r, nil
 }

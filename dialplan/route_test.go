@@ -99,7 +99,6 @@ func TestRouteRejections(t *testing.T) {
 		{"+33 1 00 00 00 02", CauseUnallocatedNumber, ErrUnallocated},
 		{"sipp", CauseInvalidNumberFormat, ErrBadNumber},
 		{"", CauseInvalidNumberFormat, ErrBadNumber},
-		{"+33 4 00 00 00 00", CauseCallRejected, ErrTenantSuspended},
 	}
 	for _, tt := range tests {
 		_, err := p.Route(Call{Dialled: tt.dialled, Arrival: "paris", Now: time.Now()})
@@ -168,7 +167,7 @@ func TestNewPlanReportsEveryProblem(t *testing.T) {
 		AccessNumber{Number: "9401", Tenant: "acme", Rules: []Rule{{Schedule: "office", Entry: Entry{EntryFlow, "x"}}}},
 		AccessNumber{Number: "9402", Tenant: "acme", Rules: []Rule{{Schedule: "nope", Entry: Entry{EntryFlow, "x"}}, {Entry: Entry{EntryFlow, "y"}}}},
 		AccessNumber{Number: "9403", Tenant: "acme", Rules: []Rule{{Entry: Entry{0, "x"}}}},
-		AccessNumber{Number: "9404", Tenant: "acme", Rules: []Rule{{Entry: Entry{EntryQueue, "a,b"}}}},
+		AccessNumber{Number: "9404", Tenant: "acme", Rules: []Rule{{Entry: Entry{EntryQueue, "a\nb"}}}},
 		AccessNumber{Number: "9405", Tenant: "acme", Sites: []SiteID{"mars"}, Rules: []Rule{{Entry: Entry{EntryQueue, "q"}}}},
 	)
 	c.Agents = append(c.Agents, Agent{"acme", "1000", "mars"}, Agent{"ghost", "1", "paris"}, Agent{"acme", "a b", "paris"})
@@ -181,11 +180,86 @@ func TestNewPlanReportsEveryProblem(t *testing.T) {
 		`tenant "nozone": no time zone`, `tenant "t${x}"`, `tenant "badfb": fallback`, `tenant "badcalls": fallback`, `tenant "badsched": schedule "s"`,
 		`access number "9300": same as "9300"`, `access number "12ab"`, `unknown tenant "ghost"`,
 		`access number "9401": the last rule`, `no schedule "nope"`, `access number "9403"`,
-		`entry "a,b"`, `unknown site "mars"`, `agent "1000": unknown site`, `agent "1": unknown tenant`, `agent "a b"`,
+		`entry "a\nb"`, `unknown site "mars"`, `agent "1000": unknown site`, `agent "1": unknown tenant`, `agent "a b"`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s:\n%v", want, err)
 		}
+	}
+}
+
+// TestSuspendedTenantRoutesToTheControllerOnly: a suspended tenant's
+// number still reaches the controller (which tells the caller why), but
+// what runs without it serves the tenant no more: the fallback rings nobody
+// and refuses the call, and the static local routes leave it out.
+func TestSuspendedTenantRoutesToTheControllerOnly(t *testing.T) {
+	c := testConfig(t)
+	c.Agents = append(c.Agents, Agent{"initech", "1000", "paris"})
+	p := mustPlan(t, c)
+	r, err := p.Route(Call{Dialled: "+33 4 00 00 00 00", Arrival: "paris", Now: time.Now()})
+	if err != nil || r.Tenant != "initech" || !r.Suspended || r.Entry != (Entry{EntryQueue, "q"}) {
+		t.Fatalf("suspended tenant's number: %+v %v", r, err)
+	}
+	if len(r.Fallback.Users) != 0 || r.Fallback.Cause != CauseCallRejected {
+		t.Fatalf("a suspended tenant's fallback must ring nobody and refuse: %+v", r.Fallback)
+	}
+	for _, lr := range p.LocalRoutes("paris") {
+		if lr.Tenant == "initech" {
+			t.Fatalf("static local routes serve a suspended tenant: %+v", lr)
+		}
+	}
+	c.Tenants[2].Suspended = false // resumed
+	r, _ = mustPlan(t, c).Route(Call{Dialled: "+33 4 00 00 00 00", Arrival: "paris", Now: time.Now()})
+	if r.Suspended || len(r.Fallback.Users) != 1 {
+		t.Fatalf("resumed tenant: %+v", r)
+	}
+}
+
+// TestBuildLeavesOutOnlyTheBadParts: every bad part of the configuration
+// is reported with its tenant and left out; the rest routes as before.
+func TestBuildLeavesOutOnlyTheBadParts(t *testing.T) {
+	c := testConfig(t)
+	c.Format.CountryCode = "x" // replaced by the zero format
+	c.Tenants = append(c.Tenants, Tenant{ID: "nozone"}, Tenant{ID: "hk", Location: time.UTC,
+		Schedules: map[string]Schedule{"bad": {Weekly: []Window{{From: 1, To: 1}}}}})
+	c.Numbers = append(c.Numbers,
+		AccessNumber{Number: "+8613800000000", Tenant: "globex", Rules: []Rule{{Entry: Entry{EntryQueue, "销售 部"}}}},
+		AccessNumber{Number: "13800000000", Tenant: "acme", Rules: []Rule{{Entry: Entry{EntryQueue, "q"}}}},
+		// globex's number without '+': the later twin is left out.
+		AccessNumber{Number: "8613800000000", Tenant: "acme", Rules: []Rule{{Entry: Entry{EntryQueue, "q"}}}},
+		AccessNumber{Number: "1234567890123456", Tenant: "acme", Rules: []Rule{{Entry: Entry{EntryQueue, "q"}}}},
+		AccessNumber{Number: "9500", Tenant: "nozone", Rules: []Rule{{Entry: Entry{EntryQueue, "q"}}}},
+		AccessNumber{Number: "9501", Tenant: "hk", Rules: []Rule{{Schedule: "bad", Entry: Entry{EntryQueue, "q"}}, {Entry: Entry{EntryFlow, "f"}}}},
+		AccessNumber{Number: "9502", Tenant: "hk", Rules: []Rule{{Entry: Entry{EntryQueue, strings.Repeat("长", 101)}}}},
+	)
+	p, problems := Build(c)
+	want := map[string]TenantID{
+		"number format": "", `tenant "nozone"`: "nozone", `tenant "hk"`: "hk", `access number "8613800000000"`: "acme",
+		`access number "1234567890123456"`: "acme", `access number "9500"`: "nozone", `access number "9501"`: "hk",
+		`access number "9502"`: "hk",
+	}
+	for _, pr := range problems {
+		tenant, ok := want[pr.Object]
+		if !ok || tenant != pr.Tenant || pr.Reason == "" {
+			t.Errorf("unexpected problem %+v", pr)
+		}
+		delete(want, pr.Object)
+	}
+	if len(want) > 0 {
+		t.Errorf("problems not reported: %v (got %v)", want, problems)
+	}
+	for dialled, tenant := range map[string]TenantID{"+33 1 00 00 00 01": "acme", "+852 2000 0000": "globex", "8613800000000": "globex", "13800000000": "acme"} {
+		if r, err := p.Route(Call{Dialled: dialled, Arrival: "paris", Now: time.Now()}); err != nil || r.Tenant != tenant {
+			t.Errorf("%s: %+v %v, want tenant %s", dialled, r, err, tenant)
+		}
+	}
+	for _, dialled := range []string{"9500", "9501", "9502"} {
+		if r, err := p.Route(Call{Dialled: dialled, Now: time.Now()}); !errors.Is(err, ErrUnallocated) {
+			t.Errorf("%s was left out, yet routes: %+v %v", dialled, r, err)
+		}
+	}
+	if r, _ := p.Route(Call{Dialled: "+8613800000000", Now: time.Now()}); r.Entry.Name != "销售 部" {
+		t.Errorf("entry names are names in any script: %+v", r.Entry)
 	}
 }
 

@@ -82,15 +82,19 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 	if c.conf, err = callconfig.New(ctx, c.st, c.log, nil); err != nil {
 		return fmt.Errorf("load call configuration: %w", err)
 	}
+	problems, err := newConfigProblems(c.reg, c.log)
+	if err != nil {
+		return err
+	}
+	srv.UseConfigProblems(problems)
 	c.conf.OnReload = func(s *callconfig.Snapshot) {
-		_ = refreshXMLCurl(fsLive, s, c.cfg.ESLListen, c.log)
+		problems.set(sourceCallConfig, s.Problems)
+		problems.set(sourceXMLCurl, refreshXMLCurl(fsLive, s, c.cfg.ESLListen, c.log))
 		if c.acds != nil {
 			c.acds.sync(ctx, s)
 		}
 	}
-	if err := refreshXMLCurl(fsLive, c.conf.Snapshot(), c.cfg.ESLListen, c.log); err != nil {
-		return err
-	}
+	c.conf.OnReload(c.conf.Snapshot())
 	fsHandler, err := xmlcurl.NewHandler(xmlcurl.Config{Nodes: fsLive, Directory: fsLive, Plan: fsLive, Logger: c.log})
 	if err != nil {
 		return err

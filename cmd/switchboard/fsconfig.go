@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 	"slices"
 
@@ -72,14 +71,11 @@ func fallbackAgents(t dialplan.TenantID, users []xmlcurl.User, sites []dialplan.
 	return out
 }
 
-// refreshXMLCurl installs a new xml_curl snapshot, keeping the old one if
-// the new configuration does not validate.
-func refreshXMLCurl(live *xmlcurl.Live, s *callconfig.Snapshot, socketAddr string, log *slog.Logger) error {
-	snap, err := xmlcurl.NewSnapshot(xmlcurlConfig(s, socketAddr, log))
-	if err != nil {
-		log.Error("xml_curl configuration refused; serving the previous one", "err", err)
-		return fmt.Errorf("xml_curl snapshot: %w", err)
-	}
+// refreshXMLCurl installs the xml_curl snapshot of s. A bad node, domain or
+// user is left out of it (and returned) rather than refused: the previous
+// snapshot is never kept for everyone because of one row.
+func refreshXMLCurl(live *xmlcurl.Live, s *callconfig.Snapshot, socketAddr string, log *slog.Logger) []dialplan.Problem {
+	snap, problems := xmlcurl.Build(xmlcurlConfig(s, socketAddr, log))
 	live.Store(snap)
-	return nil
+	return problems
 }

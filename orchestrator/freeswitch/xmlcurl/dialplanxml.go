@@ -28,7 +28,7 @@ func renderRoute(context, dialled string, node Node, r dialplan.Route, domain st
 	set(VarTenant, string(r.Tenant))
 	set(VarAccessNumber, r.Number)
 	set(VarEntryKind, r.Entry.Kind.String())
-	set(VarEntry, r.Entry.Name)
+	set(VarEntry, literal(r.Entry.Name)) // a queue name or flow alias: any script
 	if r.Schedule != "" {
 		set(VarSchedule, r.Schedule)
 	}
@@ -85,8 +85,11 @@ func writeFallback(d *xmlDoc, node Node, tenant dialplan.TenantID, fb dialplan.F
 	d.empty("action", "application", "hangup", "data", string(fallbackCause(fb, domain)))
 }
 
+// fallbackCause is the plan's cause, unless there are phones to ring but no
+// domain to ring them in. (A suspended tenant's plan rings nobody and
+// refuses the call with CALL_REJECTED.)
 func fallbackCause(fb dialplan.FallbackPlan, domain string) dialplan.Cause {
-	if len(fb.Users) == 0 || domain == "" {
+	if len(fb.Users) > 0 && domain == "" {
 		return dialplan.CauseNormalTemporaryFailure
 	}
 	return fb.Cause

@@ -67,10 +67,10 @@ func writeUser(d *xmlDoc, context string, tenant dialplan.TenantID, u User) {
 	d.empty("variable", "name", "user_context", "value", context)
 	d.empty("variable", "name", VarTenant, "value", string(tenant))
 	if u.CallerIDName != "" {
-		d.empty("variable", "name", "effective_caller_id_name", "value", u.CallerIDName)
+		d.empty("variable", "name", "effective_caller_id_name", "value", literal(u.CallerIDName))
 	}
 	if u.CallerIDNumber != "" {
-		d.empty("variable", "name", "effective_caller_id_number", "value", u.CallerIDNumber)
+		d.empty("variable", "name", "effective_caller_id_number", "value", literal(u.CallerIDNumber))
 	}
 	d.close("variables")
 	d.close("user")

@@ -66,7 +66,7 @@ func testSnapshotConfig(t testing.TB) SnapshotConfig {
 		Domains: []DomainConfig{
 			{Name: "127.0.0.1", Tenant: "acme", Users: []User{
 				{ID: "1000", HA1: HA1("1000", "127.0.0.1", "CurlSecret-42")},
-				{ID: "1001", HA1: HA1("1001", "127.0.0.1", "x"), CallerIDName: `Zoë & "Co" <sales>`, CallerIDNumber: "+33100000099"},
+				{ID: "1001", HA1: HA1("1001", "127.0.0.1", "x"), CallerIDName: `Zoë & "Co" <sales> 张伟 ${system(id)}`, CallerIDNumber: "+33100000099"},
 				{ID: "2000", HA1: HA1("2000", "127.0.0.1", "y")},
 			}},
 			{Name: "globex.example.com", Tenant: "globex", Context: "globex", Users: []User{{ID: "1000", HA1: HA1("1000", "globex.example.com", "z")}}},

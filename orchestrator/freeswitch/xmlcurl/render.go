@@ -66,3 +66,11 @@ func (d *xmlDoc) bytes() []byte {
 	d.close(d.root)
 	return []byte(d.b.String())
 }
+
+// literal keeps FreeSWITCH from expanding tenant text (names people type,
+// in any script): it puts a zero-width space after every '$', so no "${"
+// or "$${" ever forms, and the text reads the same. FreeSWITCH has no
+// escape that survives both its variable check (a directory variable whose
+// value holds "${", or "$\{", is dropped) and repeated expansion (the set
+// application's data is expanded twice), so quoting is not enough.
+func literal(s string) string { return strings.ReplaceAll(s, "$", "$\u200b") }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboard-cc/switchboard/dialplan"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/socketauth"
+	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
 // ErrInvalidSnapshot is wrapped by every problem NewSnapshot finds.
@@ -70,27 +71,16 @@ func HA1(user, domain, password string) string {
 }
 
 // NewSnapshot validates c whole and returns the Snapshot, or every problem
-// found joined in one error.
+// found joined in one error (the plan's wrap dialplan.ErrInvalidConfig, the
+// others ErrInvalidSnapshot). Build is the forgiving form.
 func NewSnapshot(c SnapshotConfig) (*Snapshot, error) {
-	plan, err := dialplan.NewPlan(c.Plan)
-	if err != nil {
-		return nil, err
-	}
-	s := &Snapshot{plan: plan, suspended: map[dialplan.TenantID]bool{}, nodes: map[string]nodeEntry{},
-		domains: map[string]domainEntry{}, byTenant: map[dialplan.TenantID]string{}}
-	for _, t := range c.Plan.Tenants {
-		s.suspended[t.ID] = t.Suspended
-	}
+	s, planProblems, problems := build(c)
 	var errs []error
-	bad := func(format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidSnapshot}, a...)...))
+	for _, p := range planProblems {
+		errs = append(errs, fmt.Errorf("%w: %v", dialplan.ErrInvalidConfig, p))
 	}
-	s.addNodes(c.Nodes, bad)
-	s.addDomains(c.Domains, bad)
-	for _, a := range c.Plan.Agents {
-		if _, ok := s.domains[s.byTenant[a.Tenant]].users[a.User]; !ok {
-			bad("fallback agent %q of tenant %q is not a user of its domain", a.User, a.Tenant)
-		}
+	for _, p := range problems {
+		errs = append(errs, fmt.Errorf("%w: %v", ErrInvalidSnapshot, p))
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -98,22 +88,54 @@ func NewSnapshot(c SnapshotConfig) (*Snapshot, error) {
 	return s, nil
 }
 
-func (s *Snapshot) addNodes(nodes []NodeConfig, bad func(string, ...any)) {
+// Build returns the Snapshot of every valid part of c and the parts it left
+// out (dialplan.Build's and its own: a bad node, domain or user), so that
+// one tenant's bad row never stops what the others' phones and calls get.
+func Build(c SnapshotConfig) (*Snapshot, []dialplan.Problem) {
+	s, planProblems, problems := build(c)
+	return s, append(planProblems, problems...)
+}
+
+func build(c SnapshotConfig) (s *Snapshot, planProblems, problems []dialplan.Problem) {
+	plan, planProblems := dialplan.Build(c.Plan)
+	s = &Snapshot{plan: plan, suspended: map[dialplan.TenantID]bool{}, nodes: map[string]nodeEntry{},
+		domains: map[string]domainEntry{}, byTenant: map[dialplan.TenantID]string{}}
+	for _, t := range c.Plan.Tenants {
+		s.suspended[t.ID] = t.Suspended
+	}
+	bad := func(t dialplan.TenantID, object, format string, a ...any) {
+		problems = append(problems, dialplan.Problem{Tenant: t, Object: object, Reason: fmt.Sprintf(format, a...)})
+	}
+	s.addNodes(c.Nodes, bad)
+	s.addDomains(c.Domains, bad)
+	for _, a := range c.Plan.Agents {
+		if _, ok := s.domains[s.byTenant[a.Tenant]].users[a.User]; !ok && plan.HasTenant(a.Tenant) {
+			bad(a.Tenant, fmt.Sprintf("fallback agent %q", a.User), "not a user of tenant %q's domain", a.Tenant)
+		}
+	}
+	return s, planProblems, problems
+}
+
+// complain records that object (of tenant t) was left out, and why.
+type complain func(t dialplan.TenantID, object, format string, a ...any)
+
+func (s *Snapshot) addNodes(nodes []NodeConfig, bad complain) {
 	for _, n := range nodes {
+		obj := fmt.Sprintf("node %q", n.ID)
 		switch {
 		case !dialplan.ValidName(n.ID):
-			bad("node %q: bad ID", n.ID)
+			bad("", obj, "bad ID")
 		case len(n.Password) < 16:
-			bad("node %q: password shorter than 16 characters", n.ID)
+			bad("", obj, "password shorter than 16 characters")
 		case !s.plan.HasSite(n.Site):
-			bad("node %q: unknown site %q", n.ID, n.Site)
+			bad("", obj, "unknown site %q", n.Site)
 		case !validHostPort(n.SocketAddr):
-			bad("node %q: socket address %q is not host:port", n.ID, n.SocketAddr)
+			bad("", obj, "socket address %q is not host:port", n.SocketAddr)
 		case n.Hostname != "" && !dialplan.ValidName(n.Hostname):
-			bad("node %q: bad hostname %q", n.ID, n.Hostname)
+			bad("", obj, "bad hostname %q", n.Hostname)
 		default:
 			if _, dup := s.nodes[n.ID]; dup {
-				bad("node %q: duplicate", n.ID)
+				bad("", obj, "duplicate")
 				continue
 			}
 			s.nodes[n.ID] = nodeEntry{node: Node{ID: n.ID, Site: n.Site, SocketAddr: n.SocketAddr, Hostname: n.Hostname,
@@ -123,32 +145,34 @@ func (s *Snapshot) addNodes(nodes []NodeConfig, bad func(string, ...any)) {
 	}
 }
 
-func (s *Snapshot) addDomains(domains []DomainConfig, bad func(string, ...any)) {
+func (s *Snapshot) addDomains(domains []DomainConfig, bad complain) {
 	for _, d := range domains {
 		d.Name = strings.ToLower(d.Name)
 		if d.Context == "" {
 			d.Context = "default"
 		}
+		obj := fmt.Sprintf("domain %q", d.Name)
 		switch {
 		case !validDomain(d.Name):
-			bad("domain %q: not a host name", d.Name)
+			bad(d.Tenant, obj, "not a host name")
 			continue
 		case !s.plan.HasTenant(d.Tenant):
-			bad("domain %q: unknown tenant %q", d.Name, d.Tenant)
+			bad(d.Tenant, obj, "unknown tenant %q", d.Tenant)
 			continue
 		case s.byTenant[d.Tenant] != "":
-			bad("domain %q: tenant %q already has domain %q", d.Name, d.Tenant, s.byTenant[d.Tenant])
+			bad(d.Tenant, obj, "tenant %q already has domain %q", d.Tenant, s.byTenant[d.Tenant])
 			continue
 		case s.domains[d.Name].users != nil:
-			bad("domain %q: duplicate", d.Name)
+			bad(d.Tenant, obj, "duplicate")
 			continue
 		case !dialplan.ValidName(d.Context):
-			bad("domain %q: bad context %q", d.Name, d.Context)
+			bad(d.Tenant, obj, "bad context %q", d.Context)
+			continue
 		}
 		users := map[string]User{}
 		for _, u := range d.Users {
 			if err := checkUser(u); err != nil {
-				bad("domain %q: user %q: %v", d.Name, u.ID, err)
+				bad(d.Tenant, fmt.Sprintf("domain %q: user %q", d.Name, u.ID), "%v", err)
 				continue
 			}
 			u.HA1 = strings.ToLower(u.HA1)
@@ -159,22 +183,19 @@ func (s *Snapshot) addDomains(domains []DomainConfig, bad func(string, ...any)) 
 	}
 }
 
+// checkUser holds a user to the rules the API and the store apply to an
+// agent (tenancy's): its ID is an extension, its caller ID a name in any
+// script, which writeUser escapes for FreeSWITCH.
 func checkUser(u User) error {
-	if !dialplan.ValidName(u.ID) {
-		return errors.New("bad user ID")
+	if err := tenancy.CheckExtension("user ID", u.ID); err != nil {
+		return err
 	}
 	if b, err := hex.DecodeString(u.HA1); err != nil || len(b) != md5.Size {
 		return errors.New("HA1 must be 32 hex digits (md5 of user:domain:password)")
 	}
-	for _, v := range []string{u.CallerIDName, u.CallerIDNumber} {
-		if len(v) > 128 || strings.Contains(v, "${") || strings.ContainsFunc(v, isControl) {
-			return errors.New("caller ID: at most 128 bytes, no control characters, no ${")
-		}
-	}
-	return nil
+	return errors.Join(tenancy.CheckOptionalName("caller ID name", u.CallerIDName),
+		tenancy.CheckOptionalName("caller ID number", u.CallerIDNumber))
 }
-
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 func validHostPort(s string) bool {
 	host, port, err := net.SplitHostPort(s)

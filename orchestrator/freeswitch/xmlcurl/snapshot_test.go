@@ -32,7 +32,7 @@ func TestNewSnapshotReportsEveryProblem(t *testing.T) {
 	)
 	c.Domains[1].Users = append(c.Domains[1].Users,
 		User{ID: "1001", HA1: "nothex"},
-		User{ID: "1002", HA1: HA1("1002", "globex.example.com", "p"), CallerIDName: "${system(id)}"},
+		User{ID: "1002", HA1: HA1("1002", "globex.example.com", "p"), CallerIDName: strings.Repeat("名", 101)},
 		User{ID: "1003", HA1: HA1("1003", "globex.example.com", "p"), CallerIDName: "a\nb"},
 	)
 	c.Plan.Agents = append(c.Plan.Agents, dialplan.Agent{Tenant: "globex", User: "9999", Site: "hq"})
@@ -54,6 +54,45 @@ func TestNewSnapshotReportsEveryProblem(t *testing.T) {
 	c.Plan.Sites = nil
 	if _, err := NewSnapshot(c); !errors.Is(err, dialplan.ErrInvalidConfig) {
 		t.Errorf("plan errors are passed through: %v", err)
+	}
+}
+
+// TestBuildLeavesOutOnlyTheBadParts: a bad user, domain or node is left
+// out and reported with its tenant; every other user of the same and of
+// other tenants is served, and a suspended tenant's users are not.
+func TestBuildLeavesOutOnlyTheBadParts(t *testing.T) {
+	c := testSnapshotConfig(t)
+	c.Domains[1].Users = append(c.Domains[1].Users,
+		User{ID: "1001", HA1: "nothex"},
+		User{ID: "1002", HA1: HA1("1002", "globex.example.com", "p"), CallerIDName: strings.Repeat("名", 101)},
+		User{ID: "1003", HA1: HA1("1003", "globex.example.com", "p"), CallerIDName: strings.Repeat("名", 100)},
+	)
+	c.Domains = append(c.Domains, DomainConfig{Name: "bad domain", Tenant: "globex"})
+	c.Nodes = append(c.Nodes, NodeConfig{ID: "short", Password: "x", Site: "hq", SocketAddr: "127.0.0.1:8084"})
+	s, problems := Build(c)
+	want := map[string]dialplan.TenantID{`domain "globex.example.com": user "1001"`: "globex",
+		`domain "globex.example.com": user "1002"`: "globex", `domain "bad domain"`: "globex", `node "short"`: ""}
+	for _, p := range problems {
+		if tenant, ok := want[p.Object]; !ok || tenant != p.Tenant {
+			t.Errorf("unexpected problem %+v", p)
+		}
+		delete(want, p.Object)
+	}
+	if len(want) > 0 {
+		t.Errorf("not reported: %v", want)
+	}
+	for _, u := range []struct{ domain, user string }{{"globex.example.com", "1000"}, {"globex.example.com", "1003"}, {"127.0.0.1", "1001"}} {
+		if _, ok := s.LookupUser(u.domain, u.user); !ok {
+			t.Errorf("%s@%s not served", u.user, u.domain)
+		}
+	}
+	for _, u := range []struct{ domain, user string }{{"globex.example.com", "1001"}, {"globex.example.com", "1002"}, {"initech.example.com", "1000"}} {
+		if _, ok := s.LookupUser(u.domain, u.user); ok {
+			t.Errorf("%s@%s served", u.user, u.domain)
+		}
+	}
+	if _, err := s.Authenticate(nodeID, nodePass); err != nil {
+		t.Errorf("the good node is refused: %v", err)
 	}
 }
 
