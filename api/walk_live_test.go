@@ -27,6 +27,7 @@ type liveServices struct {
 	conf   *callconfig.Live
 	calls  *calls.Service
 	sw     *walkSwitch
+	queuer *offerFirst
 	owners map[string]*acdowner.Owner
 	mu     sync.Mutex
 	talks  map[string]context.CancelCauseFunc // inbound call ID -> ends its session
@@ -66,7 +67,8 @@ func (e *env) wireLive(callee map[string]string) *liveServices {
 		l.owners[string(id)] = o
 	}
 	hub := calls.NewHub()
-	svc, err := calls.New(calls.Config{Switch: l.sw, Router: conf, Queuer: &offerFirst{callee: callee, l: l}, Agents: conf,
+	l.queuer = &offerFirst{callee: callee, l: l}
+	svc, err := calls.New(calls.Config{Switch: l.sw, Router: conf, Queuer: l.queuer, Agents: conf,
 		Names: conf, Lines: conf, Admission: admission.New(), Notifier: hub, Log: e.api.log})
 	if err != nil {
 		t.Fatal(err)
@@ -109,6 +111,12 @@ func (l *liveServices) talking(t testing.TB, tenant, number, id string) {
 		return
 	}
 	l.waitGone(t, tenant, id)
+	l.start(id, number)
+	waitUntil(t, "call "+id+" talking", func() bool { return l.state(tenant, id) == calls.StateTalking })
+}
+
+// start runs inbound call id to number until it ends or waitGone ends it.
+func (l *liveServices) start(id, number string) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	events := l.sw.open(id)
 	done := make(chan struct{})
@@ -119,7 +127,6 @@ func (l *liveServices) talking(t testing.TB, tenant, number, id string) {
 	l.mu.Lock()
 	l.talks[id] = func(cause error) { cancel(cause); <-done }
 	l.mu.Unlock()
-	waitUntil(t, "call "+id+" talking", func() bool { return l.state(tenant, id) == calls.StateTalking })
 }
 
 func (l *liveServices) state(tenant, id string) calls.CallState {
@@ -171,12 +178,23 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 // offerFirst is the walk's calls.Queuer: a queued call is offered at once to
 // its tenant's callee.
 type offerFirst struct {
-	callee map[string]string
 	l      *liveServices
+	mu     sync.Mutex
+	callee map[string]string
+}
+
+// setCallee makes agent the one tenant's next calls are offered to.
+func (q *offerFirst) setCallee(tenant, agent string) {
+	q.mu.Lock()
+	q.callee[tenant] = agent
+	q.mu.Unlock()
 }
 
 func (q *offerFirst) Enqueue(_ context.Context, t tenancy.TenantID, in acd.Interaction) error {
-	q.l.calls.Offer(t, in.ID, q.callee[string(t)], 1)
+	q.mu.Lock()
+	agent := q.callee[string(t)]
+	q.mu.Unlock()
+	q.l.calls.Offer(t, in.ID, agent, 1)
 	return nil
 }
 func (*offerFirst) Accept(context.Context, tenancy.TenantID, string, string) error { return nil }
