@@ -39,6 +39,11 @@ func TestNamesInAnyScriptAreAccepted(t *testing.T) {
 			t.Errorf("%s %s with 101 characters: want 422 naming %s, got %s", tt.method, tt.path, tt.field, r)
 		}
 	}
+	long := strings.Repeat("销", 100) // 300 bytes
+	e.must(e.do("POST", f.base+"/queues", f.admin, store.QueueInput{Name: long, Strategy: "longest_idle"}), 201, nil)
+	e.must(e.do("POST", f.base+"/skills", f.admin, store.SkillInput{Name: long}), 201, nil)
+	e.must(e.do("POST", "/api/v1/sites", e.admin, store.SiteInput{Name: long}), 201, nil)
+	e.must(e.do("PATCH", f.base, e.admin, map[string]any{"name": long}), 200, nil)
 	r := e.do("PATCH", f.base+"/agents/"+ag.ID, f.admin, map[string]any{"display_name": "Ann\r\nX-Injected: 1"})
 	if r.status != 422 || !strings.Contains(string(r.body), "control characters") {
 		t.Errorf("a line break in a name (it would end a SIP header): want 422, got %s", r)

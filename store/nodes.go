@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
 // ErrNoSecretKey: node secrets need Options.SecretKey.
@@ -35,10 +37,7 @@ type SiteInput struct {
 }
 
 func (in SiteInput) validate() error {
-	if n := len(strings.TrimSpace(in.Name)); n == 0 || n > 100 {
-		return invalid("name", "must be 1 to 100 characters")
-	}
-	return nil
+	return tenancy.CheckName("name", strings.TrimSpace(in.Name))
 }
 
 // NodeKind says which switch a node runs.
