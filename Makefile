@@ -5,7 +5,7 @@ GO ?= go
 PKGS := ./...
 BENCHTIME ?= 1s
 
-.PHONY: run build test lint vet fmt-check tidy-check bench bench-ci fuzz
+.PHONY: run build test stress lint vet fmt-check tidy-check bench bench-ci fuzz
 
 run:
 	$(GO) run ./cmd/switchboard serve
@@ -15,6 +15,17 @@ build:
 
 test: lint
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+# The suite as CI's shared two cores see it at their worst: -race, every test
+# STRESS_COUNT times, while STRESS_HOGS busy loops keep both cores full. A test
+# that waits for a fixed time instead of the event it needs fails here first.
+STRESS_COUNT ?= 3
+STRESS_HOGS ?= 2
+stress:
+	@hogs=""; for i in $$(seq 1 $(STRESS_HOGS)); do sh -c 'while :; do :; done' & hogs="$$hogs $$!"; done; \
+	trap 'kill $$hogs 2>/dev/null' EXIT INT TERM; \
+	echo "stress: $(STRESS_HOGS) CPU hogs, -race -count=$(STRESS_COUNT)"; \
+	$(GO) test -race -count=$(STRESS_COUNT) -timeout 60m $(PKGS)
 
 lint: vet fmt-check tidy-check
 
