@@ -2,8 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -54,13 +52,7 @@ func (s *Server) streamACD(c *echo.Context) error {
 	}
 	sub := o.Subscribe(streamBuffer)
 	defer sub.Close()
-	w := c.Response()
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	flush(w)
+	stream := startSSE(c)
 	ctx := c.Request().Context()
 	ping := time.NewTicker(streamPing)
 	defer ping.Stop()
@@ -68,20 +60,19 @@ func (s *Server) streamACD(c *echo.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-ping.C: // a comment line keeps proxies from closing an idle stream
-			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
+		case <-ping.C:
+			if err := stream.ping(); err != nil {
 				return nil
 			}
-			flush(w)
 		case u, ok := <-sub.C:
 			if !ok {
-				return writeEvent(w, ACDStreamEvent{Kind: "end", Reason: sub.Err()})
+				return writeEvent(stream, ACDStreamEvent{Kind: "end", Reason: sub.Err()})
 			}
 			ev, show := streamEvent(u, self)
 			if !show {
 				continue
 			}
-			if err := writeEvent(w, ev); err != nil {
+			if err := writeEvent(stream, ev); err != nil {
 				return nil // the client went away
 			}
 		}
@@ -113,20 +104,10 @@ func streamEvent(u acdowner.Update, self string) (ACDStreamEvent, bool) {
 	return ev, true
 }
 
-func writeEvent(w http.ResponseWriter, ev ACDStreamEvent) error {
+func writeEvent(s *sseStream, ev ACDStreamEvent) error {
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Kind, b); err != nil {
-		return err
-	}
-	flush(w)
-	return nil
-}
-
-func flush(w http.ResponseWriter) {
-	if err := http.NewResponseController(w).Flush(); err != nil {
-		_ = err // not every writer flushes (tests); events still arrive at the end
-	}
+	return s.event(ev.Kind, b)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"reflect"
 	"slices"
@@ -540,12 +539,7 @@ func (s *Server) streamCallNotices(c *echo.Context) error {
 	}
 	sub := lc.hub.Subscribe(tenantOf(c).ID, streamBuffer)
 	defer sub.Close()
-	w := c.Response()
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	flush(w)
+	stream := startSSE(c)
 	ctx := c.Request().Context()
 	for {
 		select {
@@ -553,8 +547,7 @@ func (s *Server) streamCallNotices(c *echo.Context) error {
 			return nil
 		case n, ok := <-sub.C:
 			if !ok {
-				_, _ = fmt.Fprintf(w, "event: end\ndata: {\"reason\":%q}\n\n", sub.Err())
-				flush(w)
+				_ = stream.send("event: end\ndata: {\"reason\":%q}\n\n", sub.Err())
 				return nil
 			}
 			if self != "" && n.Agent != self {
@@ -564,10 +557,9 @@ func (s *Server) streamCallNotices(c *echo.Context) error {
 			if err != nil {
 				return err
 			}
-			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", n.Kind, b); err != nil {
+			if err := stream.event(n.Kind, b); err != nil {
 				return nil
 			}
-			flush(w)
 		}
 	}
 }

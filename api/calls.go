@@ -81,6 +81,7 @@ func (s *Server) exportCDRs(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	setDeadline(c, false, time.Now().Add(exportWriteTimeout))
 	w := c.Response()
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="cdrs.csv"`)

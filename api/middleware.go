@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -97,15 +98,68 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 
 func statusLabel(status int) string { return strconv.Itoa(status) }
 
-// apiHeaders marks API answers as not cacheable by shared caches and not to
-// be content-sniffed by browsers (the web app shares the origin).
-func apiHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+// securityHeaders go on every answer: API, errors, 404s, health, metrics.
+// This server sends JSON, CSV, WAV and Prometheus text, never HTML, so the
+// content security policy allows nothing at all: an answer that a browser
+// renders as a page anyway (a JSON error echoing what the client sent) loads
+// nothing, runs nothing, posts no form and is framed by no one
+// (frame-ancestors, and X-Frame-Options for browsers without CSP 2).
+var securityHeaders = [][2]string{
+	{"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"},
+	{"X-Frame-Options", "DENY"},
+	{"Referrer-Policy", "no-referrer"},
+	{"X-Content-Type-Options", "nosniff"},
+}
+
+// hsts is sent only on answers that went over TLS: a browser ignores it over
+// plain HTTP, and on a plain-HTTP deployment it would promise HTTPS that
+// does not exist. One year, this host only (the operator's other hosts under
+// the same domain are none of our business).
+const hsts = "max-age=31536000"
+
+// apiHeaders sets the security headers, Strict-Transport-Security when the
+// request came over TLS, and marks API answers as not cacheable by shared
+// caches.
+func (s *Server) apiHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		h := c.Response().Header()
-		h.Set("X-Content-Type-Options", "nosniff")
+		for _, kv := range securityHeaders {
+			h.Set(kv[0], kv[1])
+		}
+		if s.overTLS(c.Request()) {
+			h.Set("Strict-Transport-Security", hsts)
+		}
 		if strings.HasPrefix(c.Request().URL.Path, apiPrefix+"/") {
 			h.Set("Cache-Control", "no-store")
 		}
 		return next(c)
 	}
+}
+
+// overTLS reports whether the client's request came over TLS: this server
+// terminated it (r.TLS), or the TCP peer is one of Config.TrustedProxies and
+// its X-Forwarded-Proto (the last value, the one that proxy set) says https.
+// From any other peer X-Forwarded-Proto is ignored: a client cannot ask for
+// HSTS on plain HTTP.
+func (s *Server) overTLS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if len(s.proxies) == 0 {
+		return false
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	trusted := false
+	for _, p := range s.proxies {
+		trusted = trusted || (ip != nil && p.Contains(ip))
+	}
+	if !trusted {
+		return false
+	}
+	protos := strings.Split(strings.Join(r.Header.Values("X-Forwarded-Proto"), ","), ",")
+	return strings.EqualFold(strings.TrimSpace(protos[len(protos)-1]), "https")
 }

@@ -75,6 +75,7 @@ func (s *Server) uploadPrompt(c *echo.Context) error {
 	if s.prompts.Dir == "" {
 		return newError(http.StatusServiceUnavailable, "prompts_unconfigured", "prompt uploads are not configured on this server (no prompt directory)")
 	}
+	extendDeadlines(c, uploadReadTimeout)
 	up, err := readUpload(c, s.prompts.maxBytes())
 	if err != nil {
 		return err
@@ -240,6 +241,7 @@ func (s *Server) replacePromptAudio(c *echo.Context) error {
 	if s.prompts.Dir == "" {
 		return newError(http.StatusServiceUnavailable, "prompts_unconfigured", "prompt uploads are not configured on this server (no prompt directory)")
 	}
+	extendDeadlines(c, uploadReadTimeout)
 	up, err := readUpload(c, s.prompts.maxBytes())
 	if err != nil {
 		return err

@@ -37,8 +37,10 @@ type Config struct {
 	// Lockout is the failed-login policy; zero means DefaultLockout.
 	Lockout LockoutPolicy
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
-	// client (for audit, logs and lockout warnings). Empty: the TCP peer is
-	// the client and X-Forwarded-For is ignored, so it cannot be forged.
+	// client (for audit, logs and lockout warnings) and whose
+	// X-Forwarded-Proto https means the client used TLS (HSTS is then sent).
+	// Empty: the TCP peer is the client and both headers are ignored, so
+	// they cannot be forged.
 	TrustedProxies []*net.IPNet
 	// Prompts configures prompt file uploads (where files go, conversion).
 	Prompts PromptOptions
@@ -70,6 +72,8 @@ type Server struct {
 	life    context.Context
 	close   context.CancelFunc
 	prompts PromptOptions
+	// proxies are Config.TrustedProxies (client address, scheme).
+	proxies []*net.IPNet
 }
 
 // New checks cfg and builds the server with every route registered.
@@ -82,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("api: AccessTTL %s is longer than MaxTokenLifetime %s: every token would be refused", cfg.AccessTTL, cfg.MaxTokenLifetime)
 	}
 	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Clock, refresh: cfg.RefreshTTL,
-		pw: cfg.Password, lockout: cfg.Lockout, prompts: cfg.Prompts,
+		pw: cfg.Password, lockout: cfg.Lockout, prompts: cfg.Prompts, proxies: cfg.TrustedProxies,
 		tokens: &tokenIssuer{secret: cfg.JWTSecret, ttl: cfg.AccessTTL, maxLife: cfg.MaxTokenLifetime, now: cfg.Clock}}
 	s.life, s.close = context.WithCancel(context.Background())
 	s.throttle = newThrottle()
@@ -98,7 +102,7 @@ func New(cfg Config) (*Server, error) {
 	s.metrics = m
 	s.e = echo.NewWithConfig(echo.Config{Logger: cfg.Logger, HTTPErrorHandler: s.handleError,
 		IPExtractor: ipExtractor(cfg.TrustedProxies)})
-	s.e.Use(s.withLife, withRequestID, apiHeaders, s.observe, s.recoverPanics)
+	s.e.Use(s.withLife, withRequestID, s.apiHeaders, s.observe, s.recoverPanics)
 	s.routes = s.allRoutes()
 	if s.openapi, err = json.Marshal(buildOpenAPI(s.routes)); err != nil {
 		return nil, err

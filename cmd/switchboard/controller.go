@@ -176,5 +176,5 @@ func (c *controller) Close() {
 
 // serve serves HTTP on ln until ctx is done, then shuts down gracefully.
 func (c *controller) serve(ctx context.Context, ln net.Listener) error {
-	return serveHTTP(ctx, ln, c.mux, c.cfg.ShutdownTimeout, c.log, c.api.Close)
+	return serveHTTP(ctx, ln, c.mux, serveTimeouts, c.cfg.ShutdownTimeout, c.log, c.api.Close)
 }

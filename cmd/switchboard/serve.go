@@ -64,10 +64,26 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return c.serve(ctx, ln)
 }
 
+// httpTimeouts bound every HTTP request, so a slow or stalled client cannot
+// hold a connection: headers within readHeader, the whole request (body
+// included) within read, the answer within write, an idle keep-alive
+// connection for idle. The API lifts them for answers that are long by
+// nature, per request and after authentication (SSE streams, prompt
+// uploads, CSV exports: api/longanswer.go).
+type httpTimeouts struct {
+	readHeader, read, write, idle time.Duration
+}
+
+// serveTimeouts: xml_curl answers FreeSWITCH within its 2 s curl timeout and
+// JSON bodies are at most 1 MiB, so 30 s to send a request and 60 s to be
+// answered are generous for everything but the long answers above.
+var serveTimeouts = httpTimeouts{readHeader: 10 * time.Second, read: 30 * time.Second, write: 60 * time.Second, idle: 2 * time.Minute}
+
 // serveHTTP serves h on ln until ctx is done, then shuts down gracefully.
 // onShutdown run when shutdown starts (e.g. ending long-lived SSE streams).
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, log *slog.Logger, onShutdown ...func()) error {
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, to httpTimeouts, grace time.Duration, log *slog.Logger, onShutdown ...func()) error {
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: to.readHeader, ReadTimeout: to.read, WriteTimeout: to.write,
+		IdleTimeout: to.idle, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	for _, f := range onShutdown {
 		hs.RegisterOnShutdown(f)
 	}
