@@ -34,6 +34,7 @@ type oaComponents struct {
 type oaOperation struct {
 	OperationID string                `json:"operationId"`
 	Summary     string                `json:"summary"`
+	Description string                `json:"description,omitempty"`
 	Tags        []string              `json:"tags,omitempty"`
 	Permission  string                `json:"x-permission,omitempty"`
 	Security    []map[string][]string `json:"security"`
@@ -100,7 +101,7 @@ func buildOpenAPI(routes []route) *oaDoc {
 }
 
 func (g *schemaGen) operation(r route) *oaOperation {
-	op := &oaOperation{OperationID: r.name, Summary: r.summary, Tags: []string{r.tag()},
+	op := &oaOperation{OperationID: r.name, Summary: r.summary, Description: r.description, Tags: []string{r.tag()},
 		Permission: string(r.perm), Security: []map[string][]string{{"bearer": {}}, {"apiKey": {}}},
 		Responses: map[string]any{"default": map[string]any{"description": "error",
 			"content": jsonContent(map[string]any{"$ref": "#/components/schemas/Error"})}}}

@@ -33,18 +33,21 @@ func (s scope) String() string {
 // route is one REST endpoint with everything needed to authorise it, document
 // it and test it: every route declares its permission when registered.
 type route struct {
-	method     string
-	path       string // relative to apiPrefix, echo syntax (/tenants/:tenant_id)
-	name       string // OpenAPI operationId
-	summary    string
-	scope      scope
-	perm       tenancy.Permission // "" only for public and authed routes
-	body       any                // request body type, for the document
-	resp       any                // response type (items type when list)
-	list       bool               // paginated {"items","next_cursor"}
-	idempotent bool               // honours Idempotency-Key
-	status     int                // success status
-	h          echo.HandlerFunc
+	method  string
+	path    string // relative to apiPrefix, echo syntax (/tenants/:tenant_id)
+	name    string // OpenAPI operationId
+	summary string
+	// description is the OpenAPI operation's longer text (rules a client
+	// must know that the schema cannot say); optional.
+	description string
+	scope       scope
+	perm        tenancy.Permission // "" only for public and authed routes
+	body        any                // request body type, for the document
+	resp        any                // response type (items type when list)
+	list        bool               // paginated {"items","next_cursor"}
+	idempotent  bool               // honours Idempotency-Key
+	status      int                // success status
+	h           echo.HandlerFunc
 }
 
 func (r route) public() bool { return r.scope == scopePublic }

@@ -15,8 +15,17 @@ func (s *Server) tenantRoutes() []route {
 	w := tenancy.PermTenantsWrite
 	return []route{
 		{method: http.MethodPost, path: "/tenants", name: "createTenant", summary: "Create an active tenant",
-			scope: scopePlatform, perm: w, body: store.TenantInput{}, resp: tenancy.Tenant{},
+			description: "Quotas left out of the request, or all of them when `quotas` is absent, take the platform's " +
+				"tenant defaults (GET /platform/tenant-defaults); a quota given as 0 allows none.",
+			scope: scopePlatform, perm: w, body: TenantCreateRequest{}, resp: tenancy.Tenant{},
 			idempotent: true, status: http.StatusCreated, h: s.createTenant},
+		{method: http.MethodGet, path: "/platform/tenant-defaults", name: "getTenantDefaults",
+			summary: "The quotas a tenant created without quotas gets",
+			scope:   scopePlatform, perm: tenancy.PermTenantsRead, resp: tenancy.Quotas{}, status: http.StatusOK, h: s.getTenantDefaults},
+		{method: http.MethodPut, path: "/platform/tenant-defaults", name: "putTenantDefaults",
+			summary:     "Replace the quotas new tenants get when created without quotas",
+			description: "Every quota is required. Tenants created afterwards get them; existing tenants keep theirs. Audited.",
+			scope:       scopePlatform, perm: w, body: TenantDefaultsRequest{}, resp: tenancy.Quotas{}, status: http.StatusOK, h: s.putTenantDefaults},
 		{method: http.MethodGet, path: "/tenants", name: "listTenants", summary: "List tenants",
 			scope: scopePlatform, perm: tenancy.PermTenantsRead, resp: tenancy.Tenant{}, list: true,
 			status: http.StatusOK, h: s.listTenants},
@@ -44,10 +53,72 @@ func (s *Server) transitionRoute(action, summary string, fn transitionFunc) rout
 		}}
 }
 
+// TenantCreateRequest creates a tenant. Quotas it leaves out, or all of
+// them when quotas is absent, take the platform's tenant defaults.
+type TenantCreateRequest struct {
+	Name      string           `json:"name"`
+	SIPDomain string           `json:"sip_domain"`
+	Language  tenancy.Language `json:"language"`
+	TimeZone  string           `json:"time_zone"`
+	Quotas    *QuotasPatch     `json:"quotas,omitempty"`
+}
+
 func (s *Server) createTenant(c *echo.Context) error {
-	return createWith(c, func(ctx context.Context, in store.TenantInput) (tenancy.Tenant, error) {
-		return s.store.CreateTenant(ctx, actor(c), in)
+	return createWith(c, func(ctx context.Context, in TenantCreateRequest) (tenancy.Tenant, error) {
+		q, _, err := s.store.TenantDefaults(ctx)
+		if err != nil {
+			return tenancy.Tenant{}, err
+		}
+		if in.Quotas != nil {
+			q = in.Quotas.apply(q)
+		}
+		return s.store.CreateTenant(ctx, actor(c), store.TenantInput{Name: in.Name, SIPDomain: in.SIPDomain,
+			Language: in.Language, TimeZone: in.TimeZone, Quotas: q})
 	})
+}
+
+// TenantDefaultsRequest replaces the tenant defaults; every quota is
+// required, so a forgotten one cannot silently become 0.
+type TenantDefaultsRequest struct {
+	MaxAgents         *int `json:"max_agents"`
+	MaxPSTNCalls      *int `json:"max_pstn_calls"`
+	MaxWebCalls       *int `json:"max_web_calls"`
+	MaxChats          *int `json:"max_chats"`
+	MaxPublishedFlows *int `json:"max_published_flows"`
+}
+
+func (s *Server) getTenantDefaults(c *echo.Context) error {
+	q, _, err := s.store.TenantDefaults(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, q)
+}
+
+func (s *Server) putTenantDefaults(c *echo.Context) error {
+	var in TenantDefaultsRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	var v checker
+	for _, f := range []struct {
+		name string
+		v    *int
+	}{{"max_agents", in.MaxAgents}, {"max_pstn_calls", in.MaxPSTNCalls}, {"max_web_calls", in.MaxWebCalls},
+		{"max_chats", in.MaxChats}, {"max_published_flows", in.MaxPublishedFlows}} {
+		if f.v == nil {
+			v.add(f.name, "is required (0 allows none)")
+		}
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	q := QuotasPatch(in).apply(tenancy.Quotas{})
+	q, err := s.store.SetTenantDefaults(c.Request().Context(), actor(c), q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, q)
 }
 
 func (s *Server) listTenants(c *echo.Context) error {

@@ -21,9 +21,10 @@ import (
 // has none. A new table must either have tenant_id (and then row-level
 // security and a fixture below) or be listed here.
 var platformTables = map[string]string{
-	"goose_db_version": "migration bookkeeping",
-	"sites":            "platform infrastructure, managed by operators only",
-	"nodes":            "platform infrastructure, managed by operators only",
+	"goose_db_version":  "migration bookkeeping",
+	"sites":             "platform infrastructure, managed by operators only",
+	"nodes":             "platform infrastructure, managed by operators only",
+	"platform_settings": "operator-wide settings (new tenants' default quotas), changed by platform admins only",
 }
 
 // schemaTenantTables lists, from the schema itself, every table that row-level

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator/flowrun"
+	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
 // setting is one configuration value. Its value comes from the command-line
@@ -103,6 +104,11 @@ type serveConfig struct {
 	FlowHTTPAllow   []netip.Prefix // private prefixes flow HTTP nodes may reach
 	// TokenMaxLifetime refuses access tokens whose exp - iat is longer.
 	TokenMaxLifetime time.Duration
+
+	// TenantDefaults are the initial tenant default quotas;
+	// TenantDefaultsExplicit tells they came from a flag or the environment.
+	TenantDefaults         tenancy.Quotas
+	TenantDefaultsExplicit bool
 }
 
 func serveSettings(fs *flag.FlagSet) *settings {
@@ -112,6 +118,7 @@ func serveSettings(fs *flag.FlagSet) *settings {
 	ss.add("database", "", "database URL: sqlite:PATH or postgres://user@host:5432/db; empty means sqlite:<data-dir>/switchboard.db", false)
 	ss.add("admin-email", "admin@switchboard.local", "sign-in email of the platform administrator created on first start", false)
 	ss.add("admin-password", "", "password of the platform administrator on first start; empty: one is generated and printed once", true)
+	ss.add("tenant-default-quotas", defaultTenantQuotas, "JSON quotas a tenant created without quotas gets (every key required); stored on first start, then changed by the platform admin through PUT /api/v1/platform/tenant-defaults", false)
 	ss.add("secret-key", "", "base64 32-byte key that signs tokens and encrypts node secrets; empty: generated once into <data-dir>/secret.key", true)
 	ss.add("log-level", "info", "log level: debug, info, warn or error", false)
 	ss.add("log-format", "json", "log format: json or text", false)
@@ -171,6 +178,10 @@ func parseConfig(cmd, summary string, args []string, getenv func(string) string,
 	if cfg.FlowHTTPAllow, err = flowrun.ParseAllowList(ss.str("flow-http-allow")); err != nil {
 		return cfg, fmt.Errorf("setting flow-http-allow (SWITCHBOARD_FLOW_HTTP_ALLOW): %w", err)
 	}
+	if cfg.TenantDefaults, err = parseQuotas(ss.str("tenant-default-quotas")); err != nil {
+		return cfg, fmt.Errorf("setting tenant-default-quotas (SWITCHBOARD_TENANT_DEFAULT_QUOTAS): %w", err)
+	}
+	cfg.TenantDefaultsExplicit = ss.byKey["tenant-default-quotas"].source != "default"
 	if cfg.Database == "" {
 		cfg.Database = "sqlite:" + filepath.Join(cfg.DataDir, "switchboard.db")
 	}

@@ -71,6 +71,9 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 	if err := bootstrapAdmin(ctx, c.st, c.cfg, stdout); err != nil {
 		return err
 	}
+	if err := ensureTenantDefaults(ctx, c.st, c.cfg, c.log); err != nil {
+		return err
+	}
 	c.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv, err := api.New(api.Config{Store: c.st, Logger: c.log, JWTSecret: key, Registry: c.reg, MaxTokenLifetime: c.cfg.TokenMaxLifetime,
 		Prompts: promptOptions(c.cfg.DataDir, c.log)})

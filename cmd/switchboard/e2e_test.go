@@ -59,10 +59,15 @@ func TestNewUserJourney(t *testing.T) {
 	}
 
 	type tenant struct{ id, admin, agentID string }
-	mk := func(name, domain string) tenant {
+	// quotas nil: the tenant is created without quotas and gets serve's
+	// default tenant quotas (with none, its first agent was refused).
+	mk := func(name, domain string, quotas map[string]int) tenant {
 		var ten struct{ ID string }
-		c.must(201, "POST", "/api/v1/tenants", admin, map[string]any{"name": name, "sip_domain": domain, "language": "zh-CN",
-			"time_zone": "Asia/Shanghai", "quotas": map[string]int{"max_agents": 2, "max_pstn_calls": 10, "max_web_calls": 5, "max_chats": 5, "max_published_flows": 3}}, &ten)
+		in := map[string]any{"name": name, "sip_domain": domain, "language": "zh-CN", "time_zone": "Asia/Shanghai"}
+		if quotas != nil {
+			in["quotas"] = quotas
+		}
+		c.must(201, "POST", "/api/v1/tenants", admin, in, &ten)
 		tb := "/api/v1/tenants/" + ten.ID
 		c.must(201, "POST", tb+"/users", admin, map[string]any{"email": "boss@" + domain, "display_name": "Boss", "role": "tenant_admin", "password": "tenant-admin-pass-1"}, nil)
 		tadmin := c.login("boss@"+domain, "tenant-admin-pass-1")
@@ -72,8 +77,8 @@ func TestNewUserJourney(t *testing.T) {
 		c.must(201, "POST", tb+"/agents", tadmin, map[string]any{"user_id": u.ID, "extension": "1001", "display_name": "Ann", "sip_password": "sip-pass-1", "skills": []any{}, "queues": []any{}}, &ag)
 		return tenant{ten.ID, tadmin, ag.ID}
 	}
-	a := mk("Acme Insurance", "acme.example")
-	b := mk("Bolt Telecom", "bolt.example")
+	a := mk("Acme Insurance", "acme.example", map[string]int{"max_agents": 2, "max_pstn_calls": 10, "max_web_calls": 5, "max_chats": 5, "max_published_flows": 3})
+	b := mk("Bolt Telecom", "bolt.example", nil)
 
 	// Isolation: B's admin cannot see or change A's agent.
 	if st, body := c.call("GET", "/api/v1/tenants/"+a.id+"/agents/"+a.agentID, b.admin, nil, nil); st != 404 && st != 403 {
