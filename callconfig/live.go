@@ -54,8 +54,11 @@ func New(ctx context.Context, st *store.Store, log *slog.Logger, now func() time
 func (l *Live) Snapshot() *Snapshot { return l.snap.Load() }
 
 // Reload loads a new snapshot and swaps it in; on error the old one stays.
+// A tenant whose rows cannot be read keeps its rows of the old snapshot
+// (and is listed in Problems), so neither a transient read error nor one
+// tenant's unreadable row changes what the others get.
 func (l *Live) Reload(ctx context.Context) error {
-	s, err := Load(ctx, l.st, l.now())
+	s, err := load(ctx, l.st, l.now(), l.snap.Load())
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,9 @@ type Snapshot struct {
 	Problems []dialplan.Problem
 	// Fingerprint changes whenever the loaded configuration does.
 	Fingerprint [32]byte
+	// rows are each tenant's rows as read, for the next load to fall back
+	// on when a tenant's rows cannot be read.
+	rows map[tenancy.TenantID]tenantRows
 }
 
 // NodeWithSecret is a node and its decrypted secret (ESL password).
@@ -53,11 +56,29 @@ var LoadLocation = time.LoadLocation
 // Load reads the whole call configuration from st. A row that breaks a
 // field rule (written before the rule existed, or by hand in the database)
 // is left out and listed in Problems; so is the later of two access numbers
-// that differ only by '+'. Only a failing read of the store fails Load.
+// that differ only by '+'. Only a failing read of the tenant or node list
+// fails Load; a tenant whose rows cannot be read is listed in Problems and
+// served without them (see Live.Reload for what a reload does instead).
 func Load(ctx context.Context, st *store.Store, now time.Time) (*Snapshot, error) {
+	return load(ctx, st, now, nil)
+}
+
+// tenantRows are one tenant's rows as read from the store.
+type tenantRows struct {
+	queues  []store.Queue
+	skills  []store.Skill
+	agents  []store.Agent
+	numbers []store.AccessNumber
+}
+
+// load is Load; a tenant (or node secret) that cannot be read keeps what
+// prev had of it, if anything, so a row that breaks the store's own reading
+// (hand-written JSON, say) or a failed read costs only that tenant.
+func load(ctx context.Context, st *store.Store, now time.Time, prev *Snapshot) (*Snapshot, error) {
 	s := &Snapshot{LoadedAt: now, Tenants: map[tenancy.TenantID]tenancy.Tenant{},
 		Queues: map[tenancy.TenantID]map[string]store.Queue{}, Agents: map[tenancy.TenantID]map[string]store.Agent{},
-		queueByName: map[tenancy.TenantID]map[string]string{}, skillByName: map[tenancy.TenantID]map[string]string{}}
+		queueByName: map[tenancy.TenantID]map[string]string{}, skillByName: map[tenancy.TenantID]map[string]string{},
+		rows: map[tenancy.TenantID]tenantRows{}}
 	tenants, err := store.All(func(p store.Page) (store.List[tenancy.Tenant], error) { return st.ListTenants(ctx, p) })
 	if err != nil {
 		return nil, fmt.Errorf("load tenants: %w", err)
@@ -67,14 +88,22 @@ func Load(ctx context.Context, st *store.Store, now time.Time) (*Snapshot, error
 		if t.Status == tenancy.StatusArchived {
 			continue
 		}
-		ns, err := s.loadTenant(ctx, st, t)
+		s.addTenant(t)
+		rows, err := readTenant(ctx, st, t.ID)
 		if err != nil {
-			return nil, err
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			rows = prev.tenantRows(t.ID)
+			s.problem(t.ID, "tenant "+string(t.ID), fmt.Errorf("%w; serving the rows of the previous load (%d agents, %d numbers)",
+				err, len(rows.agents), len(rows.numbers)))
 		}
-		numbers = append(numbers, ns...)
+		s.rows[t.ID] = rows
+		s.addRows(t.ID, rows)
+		numbers = append(numbers, rows.numbers...)
 	}
 	s.addNumbers(numbers)
-	if err := s.loadNodes(ctx, st); err != nil {
+	if err := s.loadNodes(ctx, st, prev); err != nil {
 		return nil, err
 	}
 	plan, problems := dialplan.Build(s.PlanConfig)
@@ -87,14 +116,21 @@ func Load(ctx context.Context, st *store.Store, now time.Time) (*Snapshot, error
 	return s, nil
 }
 
+// tenantRows is what s (nil: none) read of tenant t.
+func (s *Snapshot) tenantRows(t tenancy.TenantID) tenantRows {
+	if s == nil {
+		return tenantRows{}
+	}
+	return s.rows[t]
+}
+
 // problem records a row left out of the snapshot.
 func (s *Snapshot) problem(t tenancy.TenantID, object string, err error) {
 	s.Problems = append(s.Problems, dialplan.Problem{Tenant: dialplan.TenantID(t), Object: object, Reason: err.Error()})
 }
 
-// loadTenant loads one tenant's queues, skills and agents, and returns its
-// access numbers for addNumbers, which needs every tenant's.
-func (s *Snapshot) loadTenant(ctx context.Context, st *store.Store, t tenancy.Tenant) ([]store.AccessNumber, error) {
+// addTenant adds tenant t to the snapshot and to the number plan.
+func (s *Snapshot) addTenant(t tenancy.Tenant) {
 	s.Tenants[t.ID] = t
 	loc, err := LoadLocation(t.TimeZone)
 	if err != nil {
@@ -108,45 +144,52 @@ func (s *Snapshot) loadTenant(ctx context.Context, st *store.Store, t tenancy.Te
 	// node enforces the tenant's PSTN call quota alone in its fallback (MT-2).
 	s.PlanConfig.Tenants = append(s.PlanConfig.Tenants, dialplan.Tenant{ID: dialplan.TenantID(t.ID), Location: loc,
 		Suspended: t.Status == tenancy.StatusSuspended, Fallback: dialplan.Fallback{MaxCalls: max(t.Quotas.MaxPSTNCalls, 0)}})
-	queues, err := store.All(func(p store.Page) (store.List[store.Queue], error) { return st.ListQueues(ctx, t.ID, p) })
-	if err != nil {
-		return nil, fmt.Errorf("load queues of %s: %w", t.ID, err)
+}
+
+// readTenant reads tenant t's queues, skills, agents and access numbers.
+func readTenant(ctx context.Context, st *store.Store, t tenancy.TenantID) (tenantRows, error) {
+	var r tenantRows
+	var err error
+	if r.queues, err = store.All(func(p store.Page) (store.List[store.Queue], error) { return st.ListQueues(ctx, t, p) }); err != nil {
+		return r, fmt.Errorf("its queues could not be read: %w", err)
 	}
-	s.Queues[t.ID], s.queueByName[t.ID] = map[string]store.Queue{}, map[string]string{}
-	for _, q := range queues {
+	if r.skills, err = store.All(func(p store.Page) (store.List[store.Skill], error) { return st.ListSkills(ctx, t, p) }); err != nil {
+		return r, fmt.Errorf("its skills could not be read: %w", err)
+	}
+	if r.agents, err = store.All(func(p store.Page) (store.List[store.Agent], error) { return st.ListAgents(ctx, t, p) }); err != nil {
+		return r, fmt.Errorf("its agents could not be read: %w", err)
+	}
+	if r.numbers, err = store.All(func(p store.Page) (store.List[store.AccessNumber], error) { return st.ListAccessNumbers(ctx, t, p) }); err != nil {
+		return r, fmt.Errorf("its access numbers could not be read: %w", err)
+	}
+	return r, nil
+}
+
+// addRows adds tenant t's queues, skills and agents; its numbers go through
+// addNumbers with every tenant's.
+func (s *Snapshot) addRows(t tenancy.TenantID, r tenantRows) {
+	s.Queues[t], s.queueByName[t] = map[string]store.Queue{}, map[string]string{}
+	for _, q := range r.queues {
 		if _, err := ParseQueueSettings(q.Settings); err != nil {
 			// Kept for routing; the ACD skips it (cmd/switchboard acdConfig).
-			s.problem(t.ID, fmt.Sprintf("queue %s (%q)", q.ID, q.Name), err)
+			s.problem(t, fmt.Sprintf("queue %s (%q)", q.ID, q.Name), err)
 		}
-		s.Queues[t.ID][q.ID] = q
-		s.queueByName[t.ID][q.Name] = q.ID
+		s.Queues[t][q.ID] = q
+		s.queueByName[t][q.Name] = q.ID
 	}
-	skills, err := store.All(func(p store.Page) (store.List[store.Skill], error) { return st.ListSkills(ctx, t.ID, p) })
-	if err != nil {
-		return nil, fmt.Errorf("load skills of %s: %w", t.ID, err)
+	s.skillByName[t] = map[string]string{}
+	for _, sk := range r.skills {
+		s.skillByName[t][sk.Name] = sk.ID
+		s.skillByName[t][sk.ID] = sk.ID
 	}
-	s.skillByName[t.ID] = map[string]string{}
-	for _, sk := range skills {
-		s.skillByName[t.ID][sk.Name] = sk.ID
-		s.skillByName[t.ID][sk.ID] = sk.ID
-	}
-	agents, err := store.All(func(p store.Page) (store.List[store.Agent], error) { return st.ListAgents(ctx, t.ID, p) })
-	if err != nil {
-		return nil, fmt.Errorf("load agents of %s: %w", t.ID, err)
-	}
-	s.Agents[t.ID] = map[string]store.Agent{}
-	for _, a := range agents {
+	s.Agents[t] = map[string]store.Agent{}
+	for _, a := range r.agents {
 		if err := checkAgent(a); err != nil {
-			s.problem(t.ID, fmt.Sprintf("agent %s (extension %q)", a.ID, a.Extension), err)
+			s.problem(t, fmt.Sprintf("agent %s (extension %q)", a.ID, a.Extension), err)
 			continue
 		}
-		s.Agents[t.ID][a.ID] = a
+		s.Agents[t][a.ID] = a
 	}
-	numbers, err := store.All(func(p store.Page) (store.List[store.AccessNumber], error) { return st.ListAccessNumbers(ctx, t.ID, p) })
-	if err != nil {
-		return nil, fmt.Errorf("load numbers of %s: %w", t.ID, err)
-	}
-	return numbers, nil
 }
 
 // checkAgent holds an agent row to the rules the API and the store apply,
@@ -197,7 +240,7 @@ func (s *Snapshot) addNumbers(numbers []store.AccessNumber) {
 	}
 }
 
-func (s *Snapshot) loadNodes(ctx context.Context, st *store.Store) error {
+func (s *Snapshot) loadNodes(ctx context.Context, st *store.Store, prev *Snapshot) error {
 	nodes, err := store.All(func(p store.Page) (store.List[store.Node], error) { return st.ListNodes(ctx, p) })
 	if err != nil {
 		return fmt.Errorf("load nodes: %w", err)
@@ -209,12 +252,35 @@ func (s *Snapshot) loadNodes(ctx context.Context, st *store.Store) error {
 		ns := NodeWithSecret{Node: n}
 		if n.HasSecret {
 			if ns.Secret, err = st.NodeSecret(ctx, n.ID); err != nil {
-				return fmt.Errorf("read secret of node %s: %w", n.Name, err)
+				if ctx.Err() != nil {
+					return err
+				}
+				// One node's unreadable secret costs that node only; a
+				// node the previous load had keeps its secret.
+				old, ok := prev.node(n.ID)
+				s.problem("", fmt.Sprintf("node %s (%q)", n.ID, n.Name), fmt.Errorf("its secret could not be read: %w", err))
+				if !ok {
+					continue
+				}
+				ns.Secret = old.Secret
 			}
 		}
 		s.Nodes = append(s.Nodes, ns)
 	}
 	return nil
+}
+
+// node is the node with ID id in s (nil: none).
+func (s *Snapshot) node(id string) (NodeWithSecret, bool) {
+	if s == nil {
+		return NodeWithSecret{}, false
+	}
+	for _, n := range s.Nodes {
+		if n.ID == id {
+			return n, true
+		}
+	}
+	return NodeWithSecret{}, false
 }
 
 // QueueID resolves a queue name (an access number's entry alias) or ID.
