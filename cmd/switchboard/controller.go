@@ -92,7 +92,7 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 	srv.UseConfigProblems(problems)
 	c.conf.OnReload = func(s *callconfig.Snapshot) {
 		problems.set(sourceCallConfig, s.Problems)
-		problems.set(sourceXMLCurl, refreshXMLCurl(fsLive, s, c.cfg.ESLListen, c.log))
+		problems.set(sourceXMLCurl, refreshXMLCurl(fsLive, s, c.cfg.ESLListen))
 		if c.acds != nil {
 			c.acds.sync(ctx, s)
 		}

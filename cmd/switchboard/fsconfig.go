@@ -1,7 +1,7 @@
 package main
 
 import (
-	"log/slog"
+	"fmt"
 	"slices"
 
 	"github.com/switchboard-cc/switchboard/callconfig"
@@ -18,15 +18,17 @@ const minXMLCurlSecret = 16
 // endpoint serves: every FreeSWITCH node authenticates with its name and its
 // secret; every tenant is a SIP domain whose users are its agents' phones
 // (a1-hash only); every access number goes to socketAddr.
-func xmlcurlConfig(s *callconfig.Snapshot, socketAddr string, log *slog.Logger) xmlcurl.SnapshotConfig {
+func xmlcurlConfig(s *callconfig.Snapshot, socketAddr string) (xmlcurl.SnapshotConfig, []dialplan.Problem) {
 	c := xmlcurl.SnapshotConfig{Plan: s.PlanConfig}
+	var problems []dialplan.Problem
 	sites := map[dialplan.SiteID]bool{}
 	for _, n := range s.Nodes {
 		if n.Kind != store.NodeFreeSWITCH {
 			continue
 		}
 		if len(n.Secret) < minXMLCurlSecret {
-			log.Warn("node not served over xml_curl: its secret is shorter than 16 characters", "node", n.Name)
+			problems = append(problems, dialplan.Problem{Object: fmt.Sprintf("node %s (%q)", n.ID, n.Name),
+				Reason: "not served over xml_curl: its secret is shorter than 16 characters"})
 			continue
 		}
 		site := dialplan.SiteID(n.SiteID)
@@ -44,7 +46,7 @@ func xmlcurlConfig(s *callconfig.Snapshot, socketAddr string, log *slog.Logger) 
 		c.Domains = append(c.Domains, d)
 		c.Plan.Agents = append(c.Plan.Agents, fallbackAgents(dialplan.TenantID(id), d.Users, c.Plan.Sites)...)
 	}
-	return c
+	return c, problems
 }
 
 // fallbackAgents places every phone of a tenant at every site, for the
@@ -74,8 +76,9 @@ func fallbackAgents(t dialplan.TenantID, users []xmlcurl.User, sites []dialplan.
 // refreshXMLCurl installs the xml_curl snapshot of s. A bad node, domain or
 // user is left out of it (and returned) rather than refused: the previous
 // snapshot is never kept for everyone because of one row.
-func refreshXMLCurl(live *xmlcurl.Live, s *callconfig.Snapshot, socketAddr string, log *slog.Logger) []dialplan.Problem {
-	snap, problems := xmlcurl.Build(xmlcurlConfig(s, socketAddr, log))
+func refreshXMLCurl(live *xmlcurl.Live, s *callconfig.Snapshot, socketAddr string) []dialplan.Problem {
+	c, problems := xmlcurlConfig(s, socketAddr)
+	snap, more := xmlcurl.Build(c)
 	live.Store(snap)
-	return problems
+	return append(problems, more...)
 }
