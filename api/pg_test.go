@@ -48,7 +48,7 @@ func TestPostgres(t *testing.T) {
 		"Refresh": testRefreshRotatesAndDetectsReuse, "APIKeys": testAPIKeys,
 		"ConcurrentAgentQuota": testConcurrentAgentCreatesRespectQuota, "AgentsQuota": testAgentsQuotaAndWriteOnlySIPPassword,
 		"BadInput": testBadInputIsRefusedAndChangesNothing, "SuspendResumeArchive": testSuspendResumeArchive,
-		"Audit": testAuditRecordsWhoWhatWhereWhen,
+		"Audit": testAuditRecordsWhoWhatWhereWhen, "AccessNumbersRule": testAccessNumbersFollowThePlansRule,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel() // each has its own schema, clock and server
