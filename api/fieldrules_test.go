@@ -56,7 +56,9 @@ func TestNamesInAnyScriptAreAccepted(t *testing.T) {
 // with spaces or Chinese is a name like a queue's.
 // On PostgreSQL (TestPostgres) the twin is found across tenants by the
 // application role, under row-level security.
-func TestAccessNumbersFollowThePlansRule(t *testing.T) { testAccessNumbersFollowThePlansRule(t, newEnv(t)) }
+func TestAccessNumbersFollowThePlansRule(t *testing.T) {
+	testAccessNumbersFollowThePlansRule(t, newEnv(t))
+}
 
 func testAccessNumbersFollowThePlansRule(t *testing.T, e *env) {
 	a, b := e.newTenant("alpha", 1), e.newTenant("bravo", 1)
