@@ -337,6 +337,13 @@ func TestTenantIsolationWalksEveryRoute(t *testing.T) {
 func walkEveryRoute(t *testing.T, w *walk) {
 	routes := w.routes(t)
 	a, b := w.a, w.b
+	for _, r := range routes {
+		for _, p := range r.params {
+			if a.params[p] == "" && w.plat[p] == "" {
+				t.Errorf("%s %s: the walk has no real object for :%s; give the walk's world one", r.method, r.path, p)
+			}
+		}
+	}
 	auditBefore := w.do("GET", a.base+"/audit?limit=500", a.admin, nil)
 	creds := map[string]struct {
 		tok  string
