@@ -197,10 +197,40 @@ func (s *Server) withLife(next echo.HandlerFunc) echo.HandlerFunc {
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }
 
+// Readiness is the body of /readyz.
+type Readiness struct {
+	Status string `json:"status"`
+	// Warnings are configuration defects that do not stop the service.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// readyz answers 200 while the database answers. A database role that
+// bypasses row-level security is a warning in the body, not a failure:
+// readiness decides whether traffic is sent here, and refusing it would
+// take every tenant's calls down (and make an orchestrator restart a
+// working process in a loop) over a defect that a restart cannot fix; the
+// tenant filter of every query still holds. serve logs it at ERROR on start.
 func (s *Server) readyz(c *echo.Context) error {
-	if err := s.store.Ping(c.Request().Context()); err != nil {
+	ctx := c.Request().Context()
+	if err := s.store.Ping(ctx); err != nil {
 		s.log.Warn("readiness: database ping failed", "request_id", requestID(c), "err", err)
 		return &Error{Status: http.StatusServiceUnavailable, Code: "not_ready", Message: "database unreachable", Cause: err}
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	out := Readiness{Status: "ready"}
+	rs, err := s.store.RowSecurity(ctx)
+	switch {
+	case err != nil:
+		out.Warnings = append(out.Warnings, "row-level security not checked: "+err.Error())
+	case rs.Bypassed:
+		out.Warnings = append(out.Warnings, RowSecurityBypassedWarning(rs.Role))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// RowSecurityBypassedWarning says what a database role that bypasses
+// row-level security means (readyz body, serve's start-up ERROR).
+func RowSecurityBypassedWarning(role string) string {
+	return fmt.Sprintf("row-level security bypassed: database role %q is a superuser or has BYPASSRLS, "+
+		"so tenant isolation rests on the application's tenant filters alone; run the application as a role "+
+		"with NOSUPERUSER NOBYPASSRLS (docker/compose.yaml shows how)", role)
 }

@@ -143,6 +143,30 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// RowSecurity says whether row-level security binds the database role the
+// store signs in as.
+type RowSecurity struct {
+	Role     string // the PostgreSQL role (current_user); empty on SQLite
+	Bypassed bool   // superuser or BYPASSRLS: the policies do not apply to it
+}
+
+// RowSecurity reports on the store's database role. A role that bypasses
+// row-level security leaves the tenant_id filter of every query as the only
+// wall between tenants. SQLite has no row-level security at all: the zero
+// value (its single wall is the filter, by design).
+func (s *Store) RowSecurity(ctx context.Context) (RowSecurity, error) {
+	if !s.postgres {
+		return RowSecurity{}, nil
+	}
+	var r RowSecurity
+	err := s.db.QueryRowContext(ctx, `SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user`).
+		Scan(&r.Role, &r.Bypassed)
+	if err != nil {
+		return r, fmt.Errorf("store: read the database role's attributes: %w", err)
+	}
+	return r, nil
+}
+
 // Close closes the pool.
 func (s *Store) Close() error { return s.db.Close() }
 

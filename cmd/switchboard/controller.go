@@ -57,6 +57,7 @@ func newController(ctx context.Context, cfg serveConfig, log *slog.Logger, stdou
 		return nil, err
 	}
 	c := &controller{cfg: cfg, log: log, st: st, mux: http.NewServeMux(), reg: prometheus.NewRegistry()}
+	warnRowSecurity(ctx, st, log)
 	if len(cfg.FlowHTTPAllow) > 0 {
 		log.Info("flow HTTP nodes may reach these private prefixes (flow-http-allow)", "prefixes", fmt.Sprint(cfg.FlowHTTPAllow))
 	}
@@ -65,6 +66,19 @@ func newController(ctx context.Context, cfg serveConfig, log *slog.Logger, stdou
 		return nil, err
 	}
 	return c, nil
+}
+
+// warnRowSecurity logs an ERROR when the database role bypasses row-level
+// security (it is also in every /readyz answer): the service runs, but its
+// second wall between tenants is down.
+func warnRowSecurity(ctx context.Context, st *store.Store, log *slog.Logger) {
+	rs, err := st.RowSecurity(ctx)
+	switch {
+	case err != nil:
+		log.Warn("could not check whether the database role bypasses row-level security", "err", err)
+	case rs.Bypassed:
+		log.Error(api.RowSecurityBypassedWarning(rs.Role), "role", rs.Role)
+	}
 }
 
 func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) error {
