@@ -110,62 +110,58 @@ func (o *Owner) SetBreakLimit(ctx context.Context, group string, max int) error 
 
 // QueueStats reads a queue's real-time statistics.
 func (o *Owner) QueueStats(ctx context.Context, queue string) (acd.QueueStats, error) {
-	var s acd.QueueStats
-	err := o.do(ctx, func(now time.Time, d *acd.ACD) (_ []acd.Decision, err error) {
-		s, err = d.QueueStats(now, queue)
-		return nil, err
-	})
-	return s, err
+	return query(ctx, o, func(now time.Time, d *acd.ACD) (acd.QueueStats, error) { return d.QueueStats(now, queue) })
 }
 
 // Agent reads an agent's real-time view.
 func (o *Owner) Agent(ctx context.Context, agent string) (acd.AgentView, error) {
-	var v acd.AgentView
-	err := o.do(ctx, func(now time.Time, d *acd.ACD) (_ []acd.Decision, err error) {
-		v, err = d.Agent(now, agent)
-		return nil, err
-	})
-	return v, err
+	return query(ctx, o, func(now time.Time, d *acd.ACD) (acd.AgentView, error) { return d.Agent(now, agent) })
 }
 
 // Agents reads every logged-in agent's view (every agent when all is set).
 func (o *Owner) Agents(ctx context.Context, all bool) ([]acd.AgentView, error) {
-	var vs []acd.AgentView
-	err := o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) {
-		vs = d.Agents(now, all)
-		return nil, nil
-	})
-	return vs, err
+	return query(ctx, o, func(now time.Time, d *acd.ACD) ([]acd.AgentView, error) { return d.Agents(now, all), nil })
 }
 
 // AllQueueStats reads every queue's statistics.
 func (o *Owner) AllQueueStats(ctx context.Context) ([]acd.QueueStats, error) {
-	var qs []acd.QueueStats
-	err := o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) {
-		qs = d.AllQueueStats(now)
-		return nil, nil
-	})
-	return qs, err
+	return query(ctx, o, func(now time.Time, d *acd.ACD) ([]acd.QueueStats, error) { return d.AllQueueStats(now), nil })
 }
 
 // Waiting lists a queue's waiting interactions best first, with positions
 // and estimated waits.
 func (o *Owner) Waiting(ctx context.Context, queue string) ([]acd.WaitingView, error) {
-	var ws []acd.WaitingView
-	err := o.do(ctx, func(now time.Time, d *acd.ACD) (_ []acd.Decision, err error) {
-		ws, err = d.Waiting(now, queue)
-		return nil, err
-	})
-	return ws, err
+	return query(ctx, o, func(now time.Time, d *acd.ACD) ([]acd.WaitingView, error) { return d.Waiting(now, queue) })
 }
 
 // Position reads a waiting interaction's place and estimated wait.
 func (o *Owner) Position(ctx context.Context, interaction string) (pos int, ewt time.Duration, err error) {
-	err = o.do(ctx, func(now time.Time, d *acd.ACD) (_ []acd.Decision, err error) {
-		pos, ewt, err = d.Position(now, interaction)
+	type place struct {
+		pos int
+		ewt time.Duration
+	}
+	p, err := query(ctx, o, func(now time.Time, d *acd.ACD) (place, error) {
+		pos, ewt, err := d.Position(now, interaction)
+		return place{pos, ewt}, err
+	})
+	return p.pos, p.ewt, err
+}
+
+// query runs q on the owner goroutine and hands its result back through a
+// channel of its own: a caller whose ctx ends first returns without waiting,
+// and the owner may still run q later, so the two must share no variable.
+func query[T any](ctx context.Context, o *Owner, q func(now time.Time, d *acd.ACD) (T, error)) (T, error) {
+	out := make(chan T, 1) // never blocks the owner, even when nobody reads it
+	err := o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) {
+		v, err := q(now, d)
+		out <- v
 		return nil, err
 	})
-	return pos, ewt, err
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return <-out, nil // do returned the reply: q ran and sent
 }
 
 // Sync returns once every event sent before it was applied and the store
