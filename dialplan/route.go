@@ -19,6 +19,9 @@ const (
 	CauseNoAnswer               Cause = "NO_ANSWER"
 	CauseUserBusy               Cause = "USER_BUSY"
 	CauseNormalTemporaryFailure Cause = "NORMAL_TEMPORARY_FAILURE"
+	// CauseOutgoingCallBarred refuses what a caller may not dial: SIP 403
+	// (mod_sofia's hangup_cause_to_sip; CALL_REJECTED would be 603).
+	CauseOutgoingCallBarred Cause = "OUTGOING_CALL_BARRED"
 )
 
 // ErrUnallocated is what a Rejection of an unknown number unwraps to.

@@ -82,6 +82,8 @@ const (
 	CauseNormalCircuitCongest HangupCause = "NORMAL_CIRCUIT_CONGESTION"
 	CauseOriginatorCancel     HangupCause = "ORIGINATOR_CANCEL"
 	CauseLoseRace             HangupCause = "LOSE_RACE"
+	// CauseOutgoingCallBarred is SIP 403 on FreeSWITCH (CALL_REJECTED is 603).
+	CauseOutgoingCallBarred HangupCause = "OUTGOING_CALL_BARRED"
 )
 
 // Answerer answers calls.

@@ -112,6 +112,12 @@ type captured struct {
 	Response string            `json:"response"`
 }
 
+// served is the captured response as this package serves it now: the
+// phones' user_context is PhoneContext ("default" when captured).
+func (c captured) served() string {
+	return strings.ReplaceAll(c.Response, `name="user_context" value="default"`, `name="user_context" value="`+PhoneContext+`"`)
+}
+
 func loadCapture(t testing.TB) []captured {
 	t.Helper()
 	f, err := os.Open("../../../testdata/freeswitch/11-xml-curl-http.jsonl")

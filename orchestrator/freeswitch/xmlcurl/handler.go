@@ -25,8 +25,8 @@ type Config struct {
 	// SiteUp is the controller's view of site health for pre-routing. Nil: all up.
 	SiteUp func(dialplan.SiteID) bool
 	// Contexts are the dialplan contexts Switchboard answers for (where
-	// calls from trunks land). Other contexts, e.g. the "default" context of
-	// registered phones, get "not found" and the node's static XML.
+	// calls from trunks land). The phones' PhoneContext is always answered
+	// (phone.go); other contexts get "not found" and the node's static XML.
 	// Empty: {"public"}.
 	Contexts []string
 	MaxBody  int64 // Zero: DefaultMaxBody.
@@ -127,6 +127,9 @@ func (h *Handler) answer(node Node, req Request, log *slog.Logger) []byte {
 		}
 		log.Debug("xml_curl: directory not found", "user", req.User, "domain", req.Domain, "action", req.Action)
 	case SectionDialplan:
+		if req.Context == PhoneContext {
+			return h.phoneDialplan(node, req, log)
+		}
 		if slices.Contains(h.c.Contexts, req.Context) {
 			return h.dialplan(node, req, log)
 		}

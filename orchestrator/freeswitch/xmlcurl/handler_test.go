@@ -104,7 +104,7 @@ func TestHandlerGetStyle(t *testing.T) {
 	r.SetBasicAuth(nodeID, nodePass)
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
-	if w.Code != 200 || w.Body.String() != loadCapture(t)[8].Response {
+	if w.Code != 200 || w.Body.String() != loadCapture(t)[8].served() {
 		t.Fatalf("GET: %d %s", w.Code, w.Body)
 	}
 }

@@ -39,6 +39,10 @@ type Request struct {
 	Context     string // Caller-Context
 	CallerID    string // Caller-Caller-ID-Number
 	CallUUID    string // Unique-ID
+	// AuthUser and AuthDomain are the directory user and domain a phone's
+	// INVITE authenticated as (variable_user_name, variable_domain_name:
+	// mod_sofia sets them only after a good digest; empty otherwise).
+	AuthUser, AuthDomain string
 }
 
 // ParseRequest reads the form mod_xml_curl posts (see
@@ -61,6 +65,7 @@ func ParseRequest(form url.Values) (Request, error) {
 		r.Context = form.Get("Caller-Context")
 		r.CallerID = form.Get("Caller-Caller-ID-Number")
 		r.CallUUID = form.Get("Unique-ID")
+		r.AuthUser, r.AuthDomain = form.Get("variable_user_name"), form.Get("variable_domain_name")
 		if r.Context == "" {
 			return Request{}, fmt.Errorf("%w: dialplan request without Caller-Context", ErrBadRequest)
 		}

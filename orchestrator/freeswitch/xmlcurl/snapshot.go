@@ -33,7 +33,7 @@ type NodeConfig struct {
 type DomainConfig struct {
 	Name    string // SIP domain and digest realm, e.g. "acme.example.com"
 	Tenant  dialplan.TenantID
-	Context string // user_context for the tenant's phones; empty: "default"
+	Context string // user_context for the tenant's phones; empty: PhoneContext
 	Users   []User
 }
 
@@ -149,7 +149,7 @@ func (s *Snapshot) addDomains(domains []DomainConfig, bad complain) {
 	for _, d := range domains {
 		d.Name = strings.ToLower(d.Name)
 		if d.Context == "" {
-			d.Context = "default"
+			d.Context = PhoneContext
 		}
 		obj := fmt.Sprintf("domain %q", d.Name)
 		switch {

@@ -101,7 +101,7 @@ func TestSnapshotLookups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e, ok := s.LookupUser("127.0.0.1", "1000"); !ok || e.Tenant != "acme" || e.Context != "default" {
+	if e, ok := s.LookupUser("127.0.0.1", "1000"); !ok || e.Tenant != "acme" || e.Context != PhoneContext {
 		t.Errorf("acme 1000: %+v %v", e, ok)
 	}
 	if _, ok := s.LookupUser("GLOBEX.example.com", "1000"); !ok {

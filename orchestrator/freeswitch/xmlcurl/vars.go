@@ -18,4 +18,13 @@ const (
 	// files (StaticFallback) instead of xml_curl: the entry, schedule and
 	// target site are then not set, and the controller routes the call itself.
 	VarStatic = "sb_static"
+	// VarOrigin is OriginPhone on a call a tenant's registered phone placed
+	// (context PhoneContext); the controller then runs its phone-call path.
+	VarOrigin = "sb_origin"
+	// VarPhoneUser is the directory user (extension) the calling phone
+	// authenticated as, from FreeSWITCH's digest check, never from a header.
+	VarPhoneUser = "sb_phone_user"
 )
+
+// OriginPhone is VarOrigin's value for calls placed from a phone.
+const OriginPhone = "phone"
