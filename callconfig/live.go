@@ -307,3 +307,19 @@ func (l *Live) answerMode(t tenancy.TenantID, agent string) string {
 	defer l.mu.Unlock()
 	return l.answerModes[string(t)+"/"+agent]
 }
+
+// AgentByExtension implements calls.PhoneDirectory: the tenant's agent
+// whose phone is extension (the directory user its phone registers as).
+func (l *Live) AgentByExtension(t tenancy.TenantID, extension string) (string, bool) {
+	for id, a := range l.Snapshot().Agents[t] {
+		if a.Extension == extension {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+// OutsideNumber implements calls.PhoneDirectory with the plan's number format.
+func (l *Live) OutsideNumber(dialled string) (string, bool) {
+	return l.Snapshot().PlanConfig.Format.Outside(dialled)
+}

@@ -80,3 +80,20 @@ func stripSeparators(s string) string {
 func notDigit(r rune) bool { return r < '0' || r > '9' }
 
 func allDigits(s string) bool { return s != "" && strings.IndexFunc(s, notDigit) < 0 }
+
+// MinOutsideDigits is the fewest digits of a number outside the platform, as
+// normalised. Shorter strings are extensions: a tenant's own, or (never
+// dialled) another tenant's, so they are not sent to the PSTN. Short
+// service and emergency codes are not dialled out either.
+const MinOutsideDigits = 7
+
+// Outside reports whether raw, as a phone dialled it, is a number outside
+// the platform, and returns it as dialled minus separators (what the
+// gateway is sent: the trunk's own format, not the plan's key).
+func (f NumberFormat) Outside(raw string) (string, bool) {
+	key, err := f.Normalize(raw)
+	if err != nil || len(key) < MinOutsideDigits {
+		return "", false
+	}
+	return stripSeparators(raw), true
+}

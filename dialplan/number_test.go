@@ -77,3 +77,17 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+func TestOutside(t *testing.T) {
+	fr := NumberFormat{CountryCode: "33", InternationalPrefix: "00", TrunkPrefix: "0"}
+	for raw, want := range map[string]string{
+		"06 12 34 56 78": "0612345678", "+33 6 12 34 56 78": "+33612345678", "0033612345678": "0033612345678",
+		"1001": "", "123456": "", "": "", "1001,sofia/gateway/x/1": "", "+1 (555) 010-0000": "+15550100000",
+		"0612345678;x": "", "1234567890123456": "",
+	} {
+		got, ok := fr.Outside(raw)
+		if got != want || ok != (want != "") {
+			t.Errorf("Outside(%q) = %q, %v; want %q", raw, got, ok, want)
+		}
+	}
+}

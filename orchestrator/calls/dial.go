@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
@@ -87,7 +88,7 @@ func (s *Service) Dial(ctx context.Context, tenant tenancy.TenantID, agent strin
 		release()
 		return "", err
 	}
-	d := &dialing{svc: s, tenant: tenant, agent: agent, node: node, id: id, me: me, far: far, callerID: callerID,
+	d := &dialing{svc: s, tenant: tenant, agent: agent, node: node, id: id, me: me, far: far, callerID: callerID, inACD: true,
 		cdr: CDR{Tenant: tenant, Node: node, CallID: id, Leg: "outbound", Caller: me.Extension, Agent: agent,
 			AccessNumber: to.Number + to.Agent, Arrived: s.cfg.Now()}}
 	row.CallID, row.Arrived = id, d.cdr.Arrived
@@ -115,6 +116,10 @@ type dialing struct {
 	agentEvents       <-chan orchestrator.Event
 	answered, bridged bool
 	cause             orchestrator.HangupCause
+	// inACD: the ACD counts the call as the agent's outbound work, so it is
+	// finished there at the end. fromPhone: the calling leg is the phone's
+	// own call (phone.go), not a leg the controller originated.
+	inACD, fromPhone bool
 
 	row  CallView // its line in the live-call list, without state
 	view view     // agent, agent leg, answer time; Hold holds the agent leg, so the far end hears the music
@@ -144,27 +149,8 @@ func (d *dialing) rowLocked() CallView {
 
 func (d *dialing) run(ctx context.Context) {
 	s := d.svc
-	log := s.cfg.Log.With("call", d.node+"/"+d.id, "tenant", string(d.tenant), "agent", d.agent, "dial", d.cdr.AccessNumber)
-	defer func() {
-		s.removeDial(d)
-		if err := s.cfg.Queuer.Finish(ctx, d.tenant, d.id); err != nil {
-			log.Warn("ACD finish of an outbound call failed", "err", err)
-		}
-		d.cdr.Ended = s.cfg.Now()
-		d.cdr.HangupCause = d.cause
-		switch {
-		case d.bridged:
-			d.cdr.Disposition = Answered
-		default:
-			d.cdr.Disposition = Failed
-		}
-		log.Info("call record", "leg", "outbound", "disposition", string(d.cdr.Disposition), "cause", string(d.cause))
-		if s.cfg.Records != nil {
-			if err := s.cfg.Records.WriteCDR(ctx, d.cdr); err != nil {
-				log.Warn("CDR not stored", "err", err)
-			}
-		}
-	}()
+	log := d.logger()
+	defer d.finish(ctx, log)
 	spec := orchestrator.OriginateSpec{ID: d.id, Node: d.node, To: d.me.Endpoint, Timeout: s.cfg.RingTimeout,
 		Vars: s.legVars(map[string]string{"sb_tenant": string(d.tenant), "sb_agent": d.agent, "sb_outbound": "true"})}
 	spec.CallerID.Name, spec.CallerID.Number = "Dialing "+d.cdr.AccessNumber, d.cdr.AccessNumber
@@ -176,6 +162,52 @@ func (d *dialing) run(ctx context.Context) {
 	}
 	d.agentLeg, d.agentEvents = leg, events
 	d.cdr.Offered = s.cfg.Now()
+	d.connect(ctx, log)
+}
+
+func (d *dialing) logger() *slog.Logger {
+	return d.svc.cfg.Log.With("call", d.node+"/"+d.id, "tenant", string(d.tenant), "agent", d.agent, "dial", d.cdr.AccessNumber)
+}
+
+// finish ends the call's accounting: the ACD's outbound work, the live
+// list, and the CDR.
+func (d *dialing) finish(ctx context.Context, log *slog.Logger) {
+	s := d.svc
+	s.removeDial(d)
+	if d.inACD {
+		if err := s.cfg.Queuer.Finish(ctx, d.tenant, d.id); err != nil {
+			log.Warn("ACD finish of an outbound call failed", "err", err)
+		}
+	}
+	d.cdr.Ended = s.cfg.Now()
+	d.cdr.HangupCause = d.cause
+	switch {
+	case d.bridged:
+		d.cdr.Disposition = Answered
+	default:
+		d.cdr.Disposition = Failed
+	}
+	log.Info("call record", "leg", d.cdr.Leg, "disposition", string(d.cdr.Disposition), "cause", string(d.cause))
+	s.writeCDR(ctx, d.cdr, log)
+}
+
+// writeCDR stores a record; without a Records port it is only logged.
+func (s *Service) writeCDR(ctx context.Context, cdr CDR, log *slog.Logger) {
+	if s.cfg.Records == nil {
+		return
+	}
+	if err := s.cfg.Records.WriteCDR(ctx, cdr); err != nil {
+		log.Warn("CDR not stored", "err", err)
+	}
+}
+
+// connect presents the caller ID on the calling leg, bridges it to the far
+// end and waits for the end of the call. A failed bridge clears the calling
+// leg: an agent leg that answered with NORMAL_CLEARING, a phone's call that
+// is still ringing with the failure's cause, so the phone shows why.
+func (d *dialing) connect(ctx context.Context, log *slog.Logger) {
+	s := d.svc
+	leg := d.agentLeg
 	if cd, ok := s.cfg.Switch.(orchestrator.CallData); ok && d.callerID != "" {
 		_ = cd.SetVar(ctx, leg, "effective_caller_id_number", d.callerID)
 		_ = cd.SetVar(ctx, leg, "effective_caller_id_name", d.callerID)
@@ -187,8 +219,12 @@ func (d *dialing) run(ctx context.Context) {
 			d.cause = causeOf(err)
 		}
 		log.Info("outbound call not answered", "cause", string(d.cause), "err", err)
-		_ = s.cfg.Switch.Hangup(ctx, leg, orchestrator.CauseNormalClearing)
-		drainFor(events, 5*time.Second)
+		clear := orchestrator.CauseNormalClearing
+		if d.fromPhone && d.cause != "" {
+			clear = d.cause
+		}
+		_ = s.cfg.Switch.Hangup(ctx, leg, clear)
+		drainFor(d.agentEvents, 5*time.Second)
 		return
 	}
 	d.bridged = true

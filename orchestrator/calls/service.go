@@ -50,6 +50,9 @@ type Config struct {
 	// Lines gives tenants' quotas and caller IDs for agent-initiated calls;
 	// nil: agents cannot dial out.
 	Lines TenantLines
+	// Phones resolves what agents dial on their phones (phone.go); nil: calls
+	// placed from phones are refused.
+	Phones PhoneDirectory
 	// RecordDir is where the switch writes call recordings (per tenant
 	// below it). Empty: /var/lib/freeswitch/recordings.
 	RecordDir string
@@ -110,9 +113,14 @@ func (s *Service) Stats() Stats {
 
 // HandleCall is the orchestrator.CallHandler of inbound calls: it runs the
 // call's whole script on the caller's goroutine and returns when it ended.
+// Calls placed from tenants' phones take the phone-call path (phone.go).
 func (s *Service) HandleCall(ctx context.Context, call orchestrator.InboundCall) {
 	s.active.Add(1)
 	defer s.active.Add(-1)
+	if isPhoneCall(call) {
+		s.handlePhoneCall(ctx, call)
+		return
+	}
 	ss := newSession(s, call)
 	ss.run(ctx)
 	ss.writeRecords()
