@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/admission"
@@ -21,7 +22,9 @@ func (d dataSwitch) SetVar(ctx context.Context, c orchestrator.Key, name, value 
 func (d dataSwitch) GetVar(ctx context.Context, c orchestrator.Key, name string) (string, error) {
 	return "", nil
 }
-func (d dataSwitch) SendDTMF(ctx context.Context, c orchestrator.Key, digits string) error { return nil }
+func (d dataSwitch) SendDTMF(ctx context.Context, c orchestrator.Key, digits string) error {
+	return nil
+}
 
 // fakePhones: acme's phones 1001 (ann) and 1002 (bob), bolt's 2001 (carl);
 // an outside number has 7 digits or more.
@@ -159,8 +162,13 @@ func TestPhoneCallRefusals(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			_, done := r.phoneCall(tc.tenant, tc.ext, tc.dialled)
-			<-done
+			events, done := r.phoneCall(tc.tenant, tc.ext, tc.dialled)
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				close(events) // let the call path go, then fail
+				t.Fatalf("the call was not refused: %v", r.sw.entries())
+			}
 			if !r.sw.has("hangup p1 " + string(tc.cause)) {
 				t.Fatalf("want the phone's call hung up with %s: %v", tc.cause, r.sw.entries())
 			}
