@@ -314,7 +314,7 @@ func appBridge(n *Node, ch *channel, a *runningApp) string {
 	cause := ""
 	for _, t := range targets {
 		n.mu.Lock()
-		cid := profile{callerName: ch.profile.callerName, callerNumber: ch.profile.callerNumber}
+		cid := bridgeCallerID(ch)
 		n.mu.Unlock()
 		if leg, cause = n.dial(t, vars, order, timeout, ch, cid); leg != nil {
 			break
@@ -325,6 +325,20 @@ func appBridge(n *Node, ch *channel, a *runningApp) string {
 		return "_none_"
 	}
 	return n.holdBridge(ch, leg, a)
+}
+
+// bridgeCallerID is the caller ID a bridge presents: the caller's own, or
+// its effective_caller_id_name/number when set (switch_ivr_originate.c
+// turns them into origination_caller_id_*). The node lock is held.
+func bridgeCallerID(ch *channel) profile {
+	cid := profile{callerName: ch.profile.callerName, callerNumber: ch.profile.callerNumber}
+	if v, ok := ch.vars.get("effective_caller_id_name"); ok && v != "" {
+		cid.callerName = v
+	}
+	if v, ok := ch.vars.get("effective_caller_id_number"); ok && v != "" {
+		cid.callerNumber = v
+	}
+	return cid
 }
 
 // bridgeFailedLocked sets the variables FreeSWITCH sets and applies the

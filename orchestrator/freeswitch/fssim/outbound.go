@@ -28,6 +28,10 @@ type IncomingCall struct {
 	// failed connect falls through to them (capture 12). Without any, the
 	// call is cleared with NORMAL_CLEARING (the caller gets a 480).
 	Fallback []DialplanApp
+	// Context is the dialplan context the call runs in; "" means public
+	// (a trunk's call). Profile and Host name the channel
+	// (sofia/PROFILE/FROM@HOST); "" means external and 127.0.0.1:5070.
+	Context, Profile, Host string
 }
 
 // PlaceCall creates an inbound channel and connects it to the controller's
@@ -111,9 +115,10 @@ func (n *Node) newCallerLocked(in IncomingCall) *channel {
 	}
 	sortStrings(order[3:])
 	ch := n.newChannelLocked(legSpec{uuid: in.UUID, direction: "inbound",
-		name: "sofia/external/" + in.From + "@127.0.0.1:5070", vars: vars, varOrder: order,
+		name: "sofia/" + orDefault(in.Profile, "external") + "/" + in.From + "@" + orDefault(in.Host, "127.0.0.1:5070"),
+		vars: vars, varOrder: order,
 		profile: profile{username: in.From, callerName: in.From, callerNumber: in.From, ani: in.From,
-			dest: in.To, context: "public", source: "mod_sofia", network: "127.0.0.1", dialplan: "XML"}})
+			dest: in.To, context: orDefault(in.Context, "public"), source: "mod_sofia", network: "127.0.0.1", dialplan: "XML"}})
 	ch.info.script = in.DTMF
 	ch.callerHangupAfter = in.HangupAfter
 	ch.fallback = in.Fallback
