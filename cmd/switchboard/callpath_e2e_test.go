@@ -51,7 +51,8 @@ func freePort(t *testing.T) string {
 func newWorld(t *testing.T, dbURL string, maxCalls int) *world {
 	t.Helper()
 	ctx := context.Background()
-	node, err := fssim.Start(fssim.Config{Speed: 20, Heartbeat: -1})
+	// The node's secret is also its xml_curl password, which must be 16+ characters.
+	node, err := fssim.Start(fssim.Config{Speed: 20, Heartbeat: -1, Password: "ClueCon-switchboard-e2e"})
 	if err != nil {
 		t.Fatal(err)
 	}
