@@ -60,7 +60,7 @@ func renderPhone(context string, node Node, e DirectoryEntry, internal string) [
 	set(VarPhoneUser, e.User.ID)
 	set(VarSite, string(node.Site))
 	set(VarNode, node.ID)
-	writeSocket(d, node)
+	writeSocketHandoff(d, node)
 	d.empty("action", "application", "log", "data", "WARNING switchboard: controller unreachable from node "+
 		node.ID+", phone fallback for tenant "+string(e.Tenant)+" (internal calls only)")
 	set(VarFallback, "true")
@@ -76,11 +76,4 @@ func renderPhone(context string, node Node, e DirectoryEntry, internal string) [
 	d.close("context")
 	d.close("section")
 	return d.bytes()
-}
-
-// writeSocket hands the call to the controller's outbound socket server.
-// Every socket action of this package should be written here, so what the
-// controller needs on connect is set in one place.
-func writeSocket(d *xmlDoc, node Node) {
-	d.empty("action", "application", "socket", "data", node.SocketAddr+" async full")
 }
