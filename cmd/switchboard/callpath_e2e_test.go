@@ -265,8 +265,10 @@ func (w *world) waitCallerCDR(tenant, callID string) store.CDR {
 func TestQuotaSuspensionAndUnknownNumberAreRefused(t *testing.T) {
 	w := newWorld(t, "", 1)
 	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 100 * time.Millisecond})
-	// Acme's one PSTN call is up (the agent talks until the caller leaves).
-	first := w.place("acme", "13800000001", 3*time.Second)
+	// Acme's one PSTN call is up (the agent talks until the caller leaves,
+	// 1 s at the node's speed 20: long enough for the second call to arrive
+	// on a loaded machine; 150 ms was not, and the second got the line).
+	first := w.place("acme", "13800000001", 20*time.Second)
 	waitUntil(t, "first call admitted", func() bool { return w.ctrl.adm.InUse(w.ten["acme"].ID, tenancy.ResourcePSTNCalls) == 1 })
 	second := w.place("acme", "13800000002", 0)
 	waitCall(t, second)
