@@ -428,15 +428,17 @@ func testHangupUnknown(t *testing.T, h Harness) {
 	}
 }
 
+// testHangupController hangs up with a cause other than the default, so a
+// switch (or simulator) that reports NORMAL_CLEARING whatever happened fails.
 func testHangupController(t *testing.T, h Harness) {
 	c := arrive(t, h, CallerSpec{From: "5551014", To: "9100"})
 	mustAnswer(t, h, c)
-	if err := h.Switch().Hangup(ctxFor(t, verbTimeout), c.Key, orchestrator.CauseNormalClearing); err != nil {
+	if err := h.Switch().Hangup(ctxFor(t, verbTimeout), c.Key, orchestrator.CauseCallRejected); err != nil {
 		t.Fatalf("Hangup: %v", err)
 	}
 	c.waitEnded(t)
-	if e, ok := c.seen(orchestrator.EventHangup); !ok || e.Cause != orchestrator.CauseNormalClearing {
-		t.Errorf("EventHangup = %+v (seen %v), want NORMAL_CLEARING", e, ok)
+	if e, ok := c.seen(orchestrator.EventHangup); !ok || e.Cause != orchestrator.CauseCallRejected {
+		t.Errorf("EventHangup = %+v (seen %v), want CALL_REJECTED", e, ok)
 	}
 }
 

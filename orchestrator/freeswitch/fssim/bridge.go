@@ -374,18 +374,23 @@ func keepsCaller(ch *channel, cause string) bool {
 	return false
 }
 
+// dialStatus is switch_ivr_originate's DIALSTATUS for a failed originate:
+// a few causes have Asterisk-style names, every other is the cause itself
+// (USER_NOT_REGISTERED, NO_USER_RESPONSE...: capture 08c).
 func dialStatus(cause string) string {
 	switch cause {
-	case "NO_ANSWER", "NO_USER_RESPONSE":
+	case "NO_ANSWER":
 		return "NOANSWER"
 	case "USER_BUSY":
 		return "BUSY"
 	case "ORIGINATOR_CANCEL":
 		return "CANCEL"
-	case "SUCCESS":
-		return "SUCCESS"
+	case "DESTINATION_OUT_OF_ORDER", "INVALID_PROFILE":
+		return "INVALIDARGS"
+	case "CALL_REJECTED":
+		return "DONTCALL"
 	}
-	return "CHANUNAVAIL"
+	return cause
 }
 
 // holdBridge keeps the legs bridged until one ends, then completes the
@@ -412,6 +417,10 @@ func (n *Node) holdBridge(ch, leg *channel, a *runningApp) string {
 	defer n.mu.Unlock()
 	// The leg is ours to clear only while still bridged: a transferred
 	// leg (uuid_transfer -bleg) leaves the bridge and lives on.
+	if leg.hangupCause != "" { // set before CHANNEL_UNBRIDGE, which carries them (capture 07)
+		ch.vars.set("bridge_hangup_cause", leg.hangupCause)
+		ch.vars.set("last_bridge_hangup_cause", leg.hangupCause)
+	}
 	if ch.peer == leg {
 		n.unbridgeLocked(ch)
 		if ch.live() && !leg.live() {

@@ -23,12 +23,13 @@ import (
 
 // summary is one frame reduced to what the harness compares.
 type summary struct {
-	kind  string   // Content-Type
-	name  string   // event name[/subclass][:application]
-	uuid  string   // Unique-ID of events
-	hdrs  []string // header names in order, without variable_*
-	text  string   // Reply-Text, or a short api/response body, normalized
-	frame string   // original, for messages
+	kind  string       // Content-Type
+	name  string       // event name[/subclass][:application]
+	uuid  string       // Unique-ID of events
+	hdrs  []string     // header names in order, without variable_*
+	vals  []esl.Header // every header with its (unescaped) value, for compareValues
+	text  string       // Reply-Text, or a short api/response body, normalized
+	frame string       // original, for messages
 }
 
 func (s summary) key() string {
@@ -70,6 +71,7 @@ func summarize(f *esl.Frame) (summary, error) {
 	default:
 		for _, h := range f.Headers {
 			s.hdrs = append(s.hdrs, h.Name)
+			s.vals = append(s.vals, esl.Header{Name: h.Name, Value: esl.Unescape(h.Value)})
 		}
 		s.text = normalize(f.Get("Reply-Text"))
 		if s.kind == esl.TypeAPIResponse {
@@ -113,6 +115,7 @@ func (s *summary) fromEvent(hs []esl.Header) {
 		s.name += ":" + act
 	}
 	s.uuid = get("Unique-ID")
+	s.vals = hs
 	for _, h := range hs {
 		s.hdrs = append(s.hdrs, h.Name)
 	}
@@ -281,8 +284,9 @@ func replayWatch(t *testing.T, nc net.Conn, sc script, keep func(summary) bool, 
 	return got
 }
 
-// compareFrames reports every difference; ignore lists header names that
-// fssim deliberately does not produce (see README.md).
+// compareFrames reports every difference: frame kinds and names, header
+// names, and the values of the headers the controller reads (values.go's
+// readHeaders, less the commented notCompared list).
 func compareFrames(t *testing.T, want, got []summary) {
 	t.Helper()
 	if testing.Verbose() {
@@ -297,6 +301,8 @@ func compareFrames(t *testing.T, want, got []summary) {
 			t.Logf("%3d want %-60.60q got %-60.60q", i, w, g)
 		}
 	}
+	uuids, read := newPairing(), readHeaders(t)
+	checkSequence(t, got)
 	n := max(len(want), len(got))
 	for i := 0; i < n; i++ {
 		switch {
@@ -314,6 +320,9 @@ func compareFrames(t *testing.T, want, got []summary) {
 		}
 		if d := diffNames(w.hdrs, g.hdrs); d != "" {
 			t.Errorf("frame %d (%s) headers: %s", i, w.key(), d)
+		}
+		for _, d := range uuids.compareValues(read, w, g) {
+			t.Errorf("frame %d (%s): %s", i, w.key(), d)
 		}
 	}
 }

@@ -120,8 +120,8 @@ func (n *Node) preAnswerLocked(ch *channel) {
 		return
 	}
 	n.mediaLocked(ch)
+	ch.answerState = "early" // switch_channel_mark_pre_answered: the flag, then the event
 	n.chanEventLocked(ch, "CHANNEL_PROGRESS_MEDIA", true)
-	ch.answerState = "early"
 	n.callStateLocked(ch, "EARLY")
 }
 
@@ -155,6 +155,7 @@ func (n *Node) hangupLocked(ch *channel, cause string) bool {
 	}
 	ch.hangupCause = cause
 	ch.info.HangupCause = cause
+	ch.answerState = "hangup" // switch_channel_event_set_basic_data: a channel going down says so
 	n.chanEventLocked(ch, "CHANNEL_HANGUP", true)
 	close(ch.hungup)
 	ch.signal()
