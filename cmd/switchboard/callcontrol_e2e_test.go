@@ -655,3 +655,65 @@ func TestAgentDialOutIsLiveUntilForceReleased(t *testing.T) {
 		t.Fatalf("release of an ended dial-out: want 404, got %d", st)
 	}
 }
+
+// TestMonitorModesAndMuteAreHeard checks, with fssim's model of who hears
+// whom (eavesdrop media bugs as switch_ivr_eavesdrop_session mixes them,
+// uuid_audio mutes), what each party hears in the supervisor's three monitor
+// modes and when the agent of an inbound call mutes: listen, the supervisor
+// hears both and nobody hears it; whisper, the agent hears it and the caller
+// does not; barge, both do; mute, the caller no longer hears the agent, who
+// still hears the caller.
+func TestMonitorModesAndMuteAreHeard(t *testing.T) {
+	w := newWorld(t, "", 5)
+	c, admin := w.apiClient()
+	sup := w.supervisor(c, admin, "acme", "1009")
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond})
+	call := w.place("acme", "13800000001", 0)
+	base := "/api/v1/tenants/" + string(w.ten["acme"].ID) + "/live-calls/" + call.UUID()
+	agentLeg := w.liveLegTo(t, "1001").UUID
+	talking := func() bool {
+		a, _ := w.node.Hears(agentLeg)
+		return call.Info().Hears.HearsVoice(agentLeg) && a.HearsVoice(call.UUID())
+	}
+	waitUntil(t, "caller and agent talking", talking)
+
+	for _, tc := range []struct {
+		mode                    string
+		agentHears, callerHears bool
+	}{{"listen", false, false}, {"whisper", true, false}, {"barge", true, true}} {
+		var res struct{ Leg string }
+		c.must(200, "POST", base+"/monitor", sup, map[string]string{"mode": tc.mode}, &res)
+		waitUntil(t, tc.mode+": the supervisor hearing agent and caller", func() bool {
+			h, _ := w.node.Hears(res.Leg)
+			return h.HearsVoice(agentLeg) && h.HearsVoice(call.UUID())
+		})
+		a, _ := w.node.Hears(agentLeg)
+		if a.HearsVoice(res.Leg) != tc.agentHears {
+			t.Errorf("%s: the agent hears the supervisor: %v, want %v (agent hears %+v)", tc.mode, a.HearsVoice(res.Leg), tc.agentHears, a)
+		}
+		if h := call.Info().Hears; h.HearsVoice(res.Leg) != tc.callerHears {
+			t.Errorf("%s: the caller hears the supervisor: %v, want %v (caller hears %+v)", tc.mode, h.HearsVoice(res.Leg), tc.callerHears, h)
+		}
+		if !talking() {
+			t.Errorf("%s: caller and agent no longer hear each other", tc.mode)
+		}
+		if err := w.node.Kill(res.Leg, ""); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, tc.mode+": the supervisor's leg gone", func() bool { _, up := w.node.Hears(res.Leg); return !up })
+	}
+
+	c.must(200, "POST", base+"/mute", sup, map[string]bool{"on": true}, nil)
+	if h := call.Info().Hears; h.HearsVoice(agentLeg) {
+		t.Errorf("muted agent: the caller still hears the agent (%+v)", h)
+	}
+	if a, _ := w.node.Hears(agentLeg); !a.HearsVoice(call.UUID()) {
+		t.Errorf("muted agent: the agent no longer hears the caller (%+v)", a)
+	}
+	c.must(200, "POST", base+"/mute", sup, map[string]bool{"on": false}, nil)
+	if !talking() {
+		t.Error("unmuted: caller and agent do not hear each other")
+	}
+	call.Hangup("")
+	waitCall(t, call)
+}

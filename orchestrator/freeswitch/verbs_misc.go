@@ -76,7 +76,11 @@ func (a *Adapter) conferenceAPI(ctx context.Context, nodeName, room, verb, membe
 }
 
 // Eavesdrop makes the supervisor's call listen to target (eavesdrop app).
-// Whisper and Barge set eavesdrop_whisper_aleg / _bleg first. The target must
+// Whisper and Barge set eavesdrop_whisper_aleg / _bleg first. In
+// switch_ivr_eavesdrop_session, _bleg (ED_MUX_WRITE) mixes the supervisor
+// into what is written to the target, so the target (the agent) hears it;
+// _aleg (ED_MUX_READ) mixes it into the target's own audio, which goes to the
+// target's peer (the caller). The target must
 // exist on the supervisor's node (uuid_exists); the verb returns once the
 // eavesdrop app started (CHANNEL_EXECUTE with our Application-UUID).
 func (a *Adapter) Eavesdrop(ctx context.Context, supervisor, target orchestrator.Key, mode orchestrator.EavesdropMode) error {
@@ -97,7 +101,7 @@ func (a *Adapter) Eavesdrop(ctx context.Context, supervisor, target orchestrator
 	case orchestrator.Listen:
 		aleg, bleg = "false", "false"
 	case orchestrator.Whisper:
-		aleg, bleg = "true", "false"
+		aleg, bleg = "false", "true"
 	case orchestrator.Barge:
 		aleg, bleg = "true", "true"
 	default:

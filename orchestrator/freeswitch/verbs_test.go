@@ -45,7 +45,7 @@ func TestMoreVerbs(t *testing.T) {
 		"conference room1@default":                    func() error { return h.a.ConferenceJoin(ctx, a, "room1") },
 		"conference room1 kick 3":                     func() error { return h.a.ConferenceKick(ctx, "fs1", "room1", "3") },
 		"conference room1 mute 3":                     func() error { return h.a.ConferenceMute(ctx, "fs1", "room1", "3", true) },
-		"set eavesdrop_whisper_aleg=true":             func() error { return h.a.Eavesdrop(ctx, b, a, orchestrator.Whisper) },
+		"set eavesdrop_whisper_bleg=true":             func() error { return h.a.Eavesdrop(ctx, b, a, orchestrator.Whisper) },
 		"sendmsg " + a.ID + " pre_answer":             func() error { return h.a.PreAnswer(ctx, a) },
 	}
 	for want, step := range steps {

@@ -376,15 +376,25 @@ func apiUUIDSendDTMF(n *Node, arg string, r func(string)) {
 	})
 }
 
-// apiUUIDAudio is `uuid_audio UUID start read mute 1` / `stop`: fssim
-// records the mute state.
+// apiUUIDAudio is mod_commands' uuid_audio: `start read|write mute|level
+// LEVEL` or `stop`. A read mute (LEVEL not 0) silences the channel's voice
+// toward everyone, a write mute silences what it hears (switch_ivr_session_audio);
+// stop ends both. Levels are accepted and not modelled.
 func apiUUIDAudio(n *Node, arg string, r func(string)) {
 	withChannel(n, arg, r, func(ch *channel, rest []string) {
-		if len(rest) == 0 {
+		switch {
+		case len(rest) >= 1 && rest[0] == "stop":
+			ch.muted, ch.deaf = false, false
+		case len(rest) >= 4 && rest[0] == "start" && (rest[1] == "read" || rest[1] == "write") && (rest[2] == "mute" || rest[2] == "level"):
+			if on := atoiDefault(rest[3], 0) != 0; rest[2] == "mute" && rest[1] == "read" {
+				ch.muted = on
+			} else if rest[2] == "mute" {
+				ch.deaf = on
+			}
+		default:
 			r("-USAGE: <uuid> [start [read|write] [mute|level <level>]|stop]\n")
 			return
 		}
-		ch.muted = rest[0] == "start" && len(rest) >= 3 && rest[2] == "mute" && (len(rest) < 4 || rest[3] != "0")
 		ch.info.Muted = ch.muted
 		ch.info.APIs = append(ch.info.APIs, "uuid_audio "+strings.Join(rest, " "))
 		r("+OK\n")

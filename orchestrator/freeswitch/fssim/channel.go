@@ -24,7 +24,11 @@ type channel struct {
 	answeredAt  time.Time
 	hangupCause string
 	held        bool // uuid_hold: its endpoint was re-INVITEd sendonly, its bridge carries no audio
-	muted       bool
+	muted       bool // uuid_audio start read mute (or a muted conference member): its voice reaches nobody
+	deaf        bool // uuid_audio start write mute: nothing reaches it
+
+	eavesdroppers []*eavesdrop // eavesdrop media bugs on this channel
+	eavesdrop     *eavesdrop   // the eavesdrop this channel runs, as the eavesdropper
 
 	peer          *channel // bridged with
 	other         *channel // the last leg it was bridged with: Other-Leg-* stays after the bridge

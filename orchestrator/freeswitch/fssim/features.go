@@ -1,6 +1,7 @@
 package fssim
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -56,10 +57,35 @@ func appStopRecordSession(n *Node, ch *channel, a *runningApp) string {
 	return "_none_"
 }
 
+// eavesdrop is one eavesdrop application's media bug on its target, with
+// the flags mod_dptools' eavesdrop derives from the eavesdropper's channel
+// variables (switch_ivr_eavesdrop_session): eavesdrop_whisper_aleg gives
+// ED_MUX_READ (the eavesdropper's voice is mixed into the audio read from the
+// target, which goes to the target's bridged peer), eavesdrop_whisper_bleg
+// ED_MUX_WRITE (mixed into the audio written to the target: the target hears
+// it); eavesdrop_bridge_aleg / _bleg choose what the eavesdropper hears (the
+// target's read and write streams), both when neither is set. The DTMF keys
+// that change modes during an eavesdrop are not simulated.
+type eavesdrop struct {
+	by, target                                 *channel
+	muxRead, muxWrite, bridgeRead, bridgeWrite bool
+}
+
+func newEavesdrop(by, target *channel) *eavesdrop {
+	e := &eavesdrop{by: by, target: target, muxRead: by.vars.truthy("eavesdrop_whisper_aleg"),
+		muxWrite: by.vars.truthy("eavesdrop_whisper_bleg"), bridgeRead: by.vars.truthy("eavesdrop_bridge_aleg"),
+		bridgeWrite: by.vars.truthy("eavesdrop_bridge_bleg")}
+	if !e.bridgeRead && !e.bridgeWrite {
+		e.bridgeRead, e.bridgeWrite = true, true
+	}
+	return e
+}
+
 // appEavesdrop attaches a media bug to the target until either side ends.
 func appEavesdrop(n *Node, ch *channel, a *runningApp) string {
 	target := strings.TrimSpace(a.arg)
 	var t *channel
+	var e *eavesdrop
 	n.locked(func() {
 		t = n.channels[target]
 		if t == nil || !t.live() {
@@ -68,6 +94,8 @@ func appEavesdrop(n *Node, ch *channel, a *runningApp) string {
 		}
 		n.answerLocked(ch)
 		ch.info.Eavesdropped = append(ch.info.Eavesdropped, target)
+		e = newEavesdrop(ch, t)
+		ch.eavesdrop, t.eavesdroppers = e, append(t.eavesdroppers, e)
 		n.mediaBugLocked(t, "MEDIA_BUG_START", "eavesdrop", ch.uuid)
 	})
 	if t == nil {
@@ -80,6 +108,8 @@ func appEavesdrop(n *Node, ch *channel, a *runningApp) string {
 	case <-n.ctx.Done():
 	}
 	n.locked(func() {
+		ch.eavesdrop = nil
+		t.eavesdroppers = slices.DeleteFunc(t.eavesdroppers, func(x *eavesdrop) bool { return x == e })
 		n.mediaBugLocked(t, "MEDIA_BUG_STOP", "eavesdrop", ch.uuid)
 	})
 	return "_none_"
