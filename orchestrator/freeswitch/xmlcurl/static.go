@@ -31,7 +31,10 @@ var ErrUnknownNode = errors.New("xmlcurl: unknown node")
 //     sb_* variables (with sb_static=true), `socket` to the controller (in
 //     case only HTTP failed), then the site's fallback;
 //   - per tenant domain with agents at the node's site, those users with
-//     their a1-hash, so phones can re-register during the outage.
+//     their a1-hash, so phones can re-register during the outage;
+//   - the phones' context (PhoneContext) for those tenants: calls go to the
+//     controller's socket, and without it ring the tenant's own extensions
+//     only (staticPhones).
 //
 // While Switchboard answers, its answers win. But a user or number removed
 // from Switchboard gets "not found" and FreeSWITCH then reads these files:
@@ -43,6 +46,7 @@ func (s *Snapshot) StaticFallback(nodeID string) ([]StaticFile, error) {
 	}
 	node := n.node
 	files := []StaticFile{{Path: StaticDialplanPath, Content: s.staticDialplan(node)}}
+	var phones []staticTenant
 	for _, dom := range s.sortedDomains() {
 		e := s.domains[dom]
 		if s.suspended[e.cfg.Tenant] {
@@ -58,6 +62,12 @@ func (s *Snapshot) StaticFallback(nodeID string) ([]StaticFile, error) {
 		d := newRoot("include")
 		writeDomain(d, e.cfg.Name, e.cfg.Context, e.cfg.Tenant, users)
 		files = append(files, StaticFile{Path: "directory/switchboard_" + e.cfg.Name + ".xml", Content: d.bytes()})
+		if e.cfg.Context == PhoneContext {
+			phones = append(phones, staticTenant{tenant: e.cfg.Tenant, domain: e.cfg.Name, users: users})
+		}
+	}
+	if len(phones) > 0 {
+		files = append(files, StaticFile{Path: StaticPhonesPath, Content: staticPhones(node, phones)})
 	}
 	return files, nil
 }

@@ -20,7 +20,8 @@ func TestStaticFallbackGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(files) != 2 || files[0].Path != StaticDialplanPath || files[1].Path != "directory/switchboard_127.0.0.1.xml" {
+		if len(files) != 3 || files[0].Path != StaticDialplanPath || files[1].Path != "directory/switchboard_127.0.0.1.xml" ||
+			files[2].Path != StaticPhonesPath {
 			t.Fatalf("%s: files %v", node, paths(files))
 		}
 		for _, f := range files {
@@ -64,6 +65,19 @@ func TestStaticFallbackContent(t *testing.T) {
 	}
 	if !strings.Contains(dir, `<user id="2000">`) || strings.Contains(dir, `<user id="1000">`) {
 		t.Errorf("branch directory must hold the branch's agents only:\n%s", dir)
+	}
+	// Phones: without the controller, only the tenant's own extensions at
+	// the node ring; other tenants' contexts and suspended tenants are absent.
+	phones := string(files[2].Content)
+	for _, want := range []string{`<context name="sb-phones">`, `field="${sb_tenant}" expression="^acme$"`,
+		`field="destination_number" expression="^(?:2000)$"`, `user/${destination_number}@127.0.0.1"`,
+		`data="sb_phone_user=${user_name}"`, `data="10.1.0.5:8084 async full"`, `data="NORMAL_TEMPORARY_FAILURE"`} {
+		if !strings.Contains(phones, want) {
+			t.Errorf("phones' context lacks %s:\n%s", want, phones)
+		}
+	}
+	if strings.Contains(phones, "globex") || strings.Contains(phones, "initech") || strings.Count(phones, "|bridge|")+strings.Count(phones, `"bridge"`) != 1 {
+		t.Errorf("phones' context: only acme, one bridge (its extensions only):\n%s", phones)
 	}
 }
 
