@@ -132,13 +132,19 @@ func (g *schemaGen) operation(r route) *oaOperation {
 // errorStatuses are the error answers a route can give, from its shape.
 func errorStatuses(r route) []int {
 	var out []int
-	if !r.public() {
+	// 401: no valid credential, or (public writes: login, refresh) the
+	// password or refresh token in the body was refused.
+	if !r.public() || r.write() && r.body != nil {
 		out = append(out, http.StatusUnauthorized)
 	}
-	if r.scope == scopePlatform || r.scope == scopeTenant {
+	// 403: the role lacks the permission; on an authenticated write, the
+	// credential's kind cannot do it (an API key has no password).
+	if r.scope == scopePlatform || r.scope == scopeTenant || r.scope == scopeAuthed && r.write() {
 		out = append(out, http.StatusForbidden)
 	}
-	if r.scope == scopeTenant || len(pathParams(r.path)) > 0 {
+	// 404: an object in the path, or (authenticated writes with a body) the
+	// session the body names, does not exist.
+	if r.scope == scopeTenant || len(pathParams(r.path)) > 0 || r.scope == scopeAuthed && r.write() && r.body != nil {
 		out = append(out, http.StatusNotFound)
 	}
 	if r.body != nil || r.list {
