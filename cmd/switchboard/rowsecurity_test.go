@@ -45,3 +45,13 @@ func TestServeLogsAnErrorWhenRowSecurityIsBypassed(t *testing.T) {
 		t.Fatalf("as %s: want no log line, got %v", pgtest.AppRole, lines)
 	}
 }
+
+// TestServeAsAppRoleWithPendingMigrationsSaysToMigrateFirst: the app role may
+// not change the schema, so serve cannot migrate; its error says what to run.
+func TestServeAsAppRoleWithPendingMigrationsSaysToMigrateFirst(t *testing.T) {
+	app := pgtest.AppRoleURL(t, pgtest.SchemaURL(t, "sb_cmd_pending")) // an empty schema the role cannot create in
+	_, err := openStore(context.Background(), serveConfig{Database: app}, nil)
+	if err == nil || !strings.Contains(err.Error(), "run `switchboard migrate` as the schema's owner first") {
+		t.Fatalf("want the advice to migrate as the owner, got %v", err)
+	}
+}

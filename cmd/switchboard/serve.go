@@ -11,6 +11,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/switchboard-cc/switchboard/api"
 	"github.com/switchboard-cc/switchboard/store"
 )
@@ -33,6 +35,11 @@ func openStore(ctx context.Context, cfg serveConfig, key []byte) (*store.Store, 
 	}
 	if err := st.Migrate(ctx); err != nil {
 		st.Close()
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "42501" { // insufficient_privilege
+			return nil, fmt.Errorf("migrate database: %w (this role may not change the schema: "+
+				"run `switchboard migrate` as the schema's owner first, as docker/compose.yaml does)", err)
+		}
 		return nil, fmt.Errorf("migrate database: %w", err)
 	}
 	return st, nil
