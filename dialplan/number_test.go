@@ -2,6 +2,7 @@ package dialplan
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -62,6 +63,9 @@ func FuzzNormalize(f *testing.F) {
 	}
 	fr := NumberFormat{CountryCode: "33", InternationalPrefix: "00", TrunkPrefix: "0"}
 	f.Fuzz(func(t *testing.T, in string) {
+		if out, ok := fr.Outside(in); ok && (out == "" || strings.Trim(out[1:], "0123456789") != "" || strings.Trim(out[:1], "+0123456789") != "") {
+			t.Fatalf("Outside(%q) = %q: a gateway number must be digits with an optional leading +", in, out)
+		}
 		got, err := fr.Normalize(in)
 		if err != nil {
 			if !errors.Is(err, ErrBadNumber) {

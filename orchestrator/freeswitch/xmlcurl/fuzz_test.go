@@ -19,6 +19,8 @@ func FuzzRequest(f *testing.F) {
 	f.Add("section=dialplan&Caller-Context=public&Caller-Destination-Number=%24%7Bsystem(id)%7D")
 	f.Add("section=directory&user=1000&domain=127.0.0.1&action=sip_auth")
 	f.Add("section=dialplan&Caller-Context=public&Caller-Destination-Number=%2B33+1+00+00+00+01")
+	f.Add("section=dialplan&Caller-Context=sb-phones&Caller-Destination-Number=1001&variable_user_name=1000&variable_domain_name=127.0.0.1")
+	f.Add("section=dialplan&Caller-Context=sb-phones&Caller-Destination-Number=1001%2C%24%7Bx%7D&variable_user_name=1000&variable_domain_name=127.0.0.1")
 	snap, err := NewSnapshot(testSnapshotConfig(f))
 	if err != nil {
 		f.Fatal(err)
