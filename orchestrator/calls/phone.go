@@ -119,11 +119,14 @@ func (s *Service) placePhoneCall(tenant tenancy.TenantID, ext string, call orche
 				reason: "neither an extension of the tenant nor an outside number"}
 		}
 		d.far = orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: s.cfg.Gateway, Number: number}
-		d.callerID, d.cdr.Leg, d.row.Direction = callerID, string(Outbound), Outbound
+		d.cdr.Leg, d.row.Direction = string(Outbound), Outbound
 	}
-	if d.far.Kind != orchestrator.EndpointGateway { // an agent in phone mode is reached through the gateway too
+	if d.far.Kind != orchestrator.EndpointGateway {
 		return d, func() {}, nil
 	}
+	// An outside number, or an agent in phone mode (reached through the
+	// gateway too): the PSTN sees the tenant's number and a line is taken.
+	d.callerID = callerID
 	switch {
 	case callerID == "":
 		return nil, nil, barred("the tenant has no number to present as caller ID")

@@ -135,6 +135,35 @@ func TestPhoneCallOutsideTakesALineWithTheTenantsCallerID(t *testing.T) {
 	}
 }
 
+// An agent in phone mode is reached through the gateway: the internal call
+// then takes a PSTN line and presents the tenant's number, not an extension.
+func TestPhoneCallToAnAgentInPhoneModeTakesALine(t *testing.T) {
+	r := newRigWith(t, func(r *rig, cfg *Config) {
+		cfg.Switch, cfg.Phones, cfg.Lines = dataSwitch{r.sw}, fakePhones{}, phoneLines{}
+		eps := cfg.Agents.(fakeAgents)
+		eps["acme/bob"] = AgentEndpoint{AgentID: "bob", Extension: "1002", Registered: true, Node: "fs1",
+			Endpoint: orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: "pstn", Number: "13900000002"}}
+	}, "ann", "bob")
+	r.sw.bridgeAnswers["13900000002"] = true
+	events, done := r.phoneCall(acme, "1001", "1002")
+	waitFor(t, "talking", func() bool { c := r.liveOne(t, acme); return c != nil && c.State == "talking" })
+	if n := r.adm.InUse(acme, tenancy.ResourcePSTNCalls); n != 1 {
+		t.Fatalf("a call to a phone-mode agent holds %d PSTN lines, want 1", n)
+	}
+	if !r.sw.has("setvar p1 effective_caller_id_number=4001") {
+		t.Fatalf("the PSTN leg must present the tenant's number: %v", r.sw.entries())
+	}
+	events <- orchestrator.Event{Kind: orchestrator.EventHangup, Cause: orchestrator.CauseNormalClearing}
+	close(events)
+	<-done
+	if n := r.adm.InUse(acme, tenancy.ResourcePSTNCalls); n != 0 {
+		t.Fatalf("%d PSTN lines still held", n)
+	}
+	if got := r.cdrs.leg(t, "internal"); len(got) != 1 || got[0].Disposition != Answered {
+		t.Fatalf("internal CDR: %+v", got)
+	}
+}
+
 func TestPhoneCallRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		name          string
