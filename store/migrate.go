@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 )
 
@@ -34,8 +36,26 @@ var tenantTables = map[string]string{
 }
 
 // Migrate applies every pending migration.
-func (s *Store) Migrate(ctx context.Context) error {
-	p, err := s.migrator()
+//
+// On PostgreSQL the migrations run on their own connection in platform
+// scope (switchboard.platform = on for the session). The schema's owner need
+// not be a superuser (docker/postgres/roles.sql), and FORCE ROW LEVEL
+// SECURITY binds it like any role: a data migration without that scope
+// would see no tenant's rows and silently change none.
+func (s *Store) Migrate(ctx context.Context) error { return s.migrate(ctx) }
+
+// migrate is Migrate with extra Go migrations (tests).
+func (s *Store) migrate(ctx context.Context, extra ...*goose.Migration) error {
+	db := s.db.DB
+	if s.postgres {
+		pdb, err := platformScopedDB(s.url)
+		if err != nil {
+			return err
+		}
+		defer pdb.Close()
+		db = pdb
+	}
+	p, err := s.migrator(db, extra...)
 	if err != nil {
 		return err
 	}
@@ -45,7 +65,22 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) migrator() (*goose.Provider, error) {
+// platformScopedDB opens one PostgreSQL connection whose session is in
+// platform scope.
+func platformScopedDB(rawURL string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	db := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, `SELECT set_config('switchboard.platform', 'on', false)`)
+		return err
+	}))
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
+func (s *Store) migrator(db *sql.DB, extra ...*goose.Migration) (*goose.Provider, error) {
 	sub, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return nil, err
@@ -57,10 +92,10 @@ func (s *Store) migrator() (*goose.Provider, error) {
 	rls := goose.NewGoMigration(2,
 		&goose.GoFunc{RunTx: s.rlsUp},
 		&goose.GoFunc{RunTx: s.rlsDown})
-	return goose.NewProvider(dialect, s.db.DB, sub,
+	return goose.NewProvider(dialect, db, sub,
 		goose.WithDisableGlobalRegistry(true),
-		goose.WithGoMigrations(rls, s.flowsRLSMigration(), s.tenantPolicyMigration(53, "voicemails"), s.tenantPolicyMigration(55, "acd_snapshots"),
-			s.tenantPolicyMigration(57, "flow_datasources")))
+		goose.WithGoMigrations(append([]*goose.Migration{rls, s.flowsRLSMigration(), s.tenantPolicyMigration(53, "voicemails"),
+			s.tenantPolicyMigration(55, "acd_snapshots"), s.tenantPolicyMigration(57, "flow_datasources")}, extra...)...))
 }
 
 // rlsUp enables row-level security on every tenant table (PostgreSQL only).

@@ -36,6 +36,7 @@ type Options struct {
 // Store is the persistence layer. It is safe for concurrent use.
 type Store struct {
 	db       *sqlx.DB
+	url      string // for the migrations' own connection
 	postgres bool
 	aead     cipher.AEAD
 	now      func() time.Time
@@ -45,7 +46,7 @@ type Store struct {
 // busy_timeout and foreign keys on) or "postgres://..." / "postgresql://...".
 // It does not migrate; call Migrate.
 func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
-	s := &Store{now: opts.Now}
+	s := &Store{now: opts.Now, url: rawURL}
 	if s.now == nil {
 		s.now = time.Now
 	}
