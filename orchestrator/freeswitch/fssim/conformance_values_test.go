@@ -204,3 +204,14 @@ func checkSequence(t *testing.T, got []summary) {
 		}
 	}
 }
+
+// TestConformanceReadsTheAdaptersHeaders guards the scan itself: if it
+// found nothing (a moved package), every value comparison would pass.
+func TestConformanceReadsTheAdaptersHeaders(t *testing.T) {
+	read := readHeaders(t)
+	for _, h := range []string{"Hangup-Cause", "Unique-ID", "Answer-State", "Application-UUID", "variable_DIALSTATUS"} {
+		if !read[h] {
+			t.Errorf("the adapter's packages do not mention %s: the scan of %v is broken", h, adapterDirs)
+		}
+	}
+}
