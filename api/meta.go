@@ -7,7 +7,8 @@ import (
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
-// Me is the caller as the server sees it, for the web app's first request.
+// Me is the caller as the server sees it (who am I, what may I do): a
+// client's first request after signing in.
 type Me struct {
 	UserID      string               `json:"user_id,omitempty"`
 	APIKeyID    string               `json:"api_key_id,omitempty"`
