@@ -72,20 +72,7 @@ func (n *Node) PlacePhoneCall(ctx context.Context, x XMLCurl, p PhoneCall) (*Cal
 	for k, v := range vars {
 		in.Vars[k] = v
 	}
-	for i, a := range ext {
-		switch a.App {
-		case "set":
-			k, v, _ := strings.Cut(a.Arg, "=")
-			in.Vars[strings.TrimSpace(k)] = v
-			continue
-		case "socket":
-			in.Fallback = ext[i+1:]
-			addr, _, _ := strings.Cut(a.Arg, " ")
-			return n.PlaceCall(ctx, addr, in)
-		}
-		return n.placeExtension(in, ext[i:])
-	}
-	return n.placeExtension(in, []DialplanApp{{App: "hangup", Arg: "NORMAL_CLEARING"}})
+	return n.runExtension(ctx, in, ext)
 }
 
 // placeExtension runs steps on a new caller channel, as the dialplan does
