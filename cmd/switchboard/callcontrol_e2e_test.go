@@ -178,7 +178,7 @@ func TestScreenPopReachesTheAgentsEventStream(t *testing.T) {
 
 	acmeEvents := openStream(t, c.base+"/api/v1/tenants/"+string(w.ten["acme"].ID)+"/live-calls/events", sup)
 	boltEvents := openStream(t, c.base+"/api/v1/tenants/"+string(w.ten["bolt"].ID)+"/live-calls/events", boltSup)
-	call, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13800000001", To: w.ten["acme"].number,
+	call, err := w.node.RouteCall(context.Background(), w.xc, fssim.IncomingCall{From: "13800000001", To: w.ten["acme"].number,
 		Vars: map[string]string{"sb_data_policy": "P-77"}})
 	if err != nil {
 		t.Fatal(err)
@@ -676,6 +676,16 @@ func TestMonitorModesAndMuteAreHeard(t *testing.T) {
 		return call.Info().Hears.HearsVoice(agentLeg) && a.HearsVoice(call.UUID())
 	}
 	waitUntil(t, "caller and agent talking", talking)
+	// The node bridges the media before the controller has read the bridge's
+	// confirmation; monitoring needs the controller to know the call is
+	// connected (under load the request could otherwise come first: 409).
+	waitUntil(t, "the controller sees the call talking", func() bool {
+		var live []struct {
+			State string `json:"state"`
+		}
+		c.must(200, "GET", "/api/v1/tenants/"+string(w.ten["acme"].ID)+"/live-calls", sup, nil, &live)
+		return len(live) == 1 && live[0].State == "talking"
+	})
 
 	for _, tc := range []struct {
 		mode                    string

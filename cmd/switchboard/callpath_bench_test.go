@@ -225,7 +225,7 @@ func (bw *benchWorld) place(b *testing.B, i int) benchCall {
 	bw.mu.Lock()
 	bw.started[id] = time.Now()
 	bw.mu.Unlock()
-	_, err := bw.node.PlaceCall(context.Background(), bw.d.ctrl.cfg.ESLListen, fssim.IncomingCall{From: fmt.Sprintf("1380%07d", i), To: t.number, UUID: id})
+	_, err := bw.d.routeCall(context.Background(), 0, fssim.IncomingCall{From: fmt.Sprintf("1380%07d", i), To: t.number, UUID: id})
 	if err != nil {
 		b.Fatal(err)
 	}

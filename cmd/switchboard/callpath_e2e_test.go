@@ -5,7 +5,10 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,6 +27,11 @@ type world struct {
 	ctrl *controller
 	node *fssim.Node
 	sock string // the controller's outbound-socket address
+	// xc is the controller's xml_curl as node fs1 reaches it: calls are
+	// routed by the dialplan it serves (RouteCall), socket token included.
+	xc   fssim.XMLCurl
+	web  *httptest.Server              // the running controller's HTTP (API and xml_curl), across restarts
+	mux  atomic.Pointer[http.ServeMux] // behind web
 	logs *syncbuf.Buffer
 	ten  map[string]*worldTenant
 	cfg  serveConfig
@@ -62,6 +70,7 @@ func newWorld(t *testing.T, dbURL string, maxCalls int) *world {
 		dbURL = "sqlite:" + filepath.Join(dir, "sb.db")
 	}
 	w := &world{t: t, node: node, sock: freePort(t), logs: &syncbuf.Buffer{}, ten: map[string]*worldTenant{}}
+	w.serveXMLCurl()
 	cfg := serveConfig{DataDir: dir, Database: dbURL, AdminEmail: "admin@switchboard.local", AdminPassword: "admin-password-123",
 		LogLevel: "debug", LogFormat: "json", ShutdownTimeout: 5 * time.Second, ESLListen: w.sock, ReloadEvery: 100 * time.Millisecond}
 	key := bytes.Repeat([]byte{9}, 32)
@@ -93,6 +102,15 @@ func newWorld(t *testing.T, dbURL string, maxCalls int) *world {
 	return w
 }
 
+// serveXMLCurl serves the running controller's HTTP to the node as its
+// xml_curl gateway (user fs1, the node's secret), so that calls placed with
+// RouteCall run the dialplan the controller serves.
+func (w *world) serveXMLCurl() {
+	w.web = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { w.mux.Load().ServeHTTP(rw, r) }))
+	w.t.Cleanup(w.web.Close)
+	w.xc = fssim.XMLCurl{URL: w.web.URL + "/fsapi", User: "fs1", Password: w.node.Password()}
+}
+
 // startController builds and starts a controller on the world's database.
 func (w *world) startController() {
 	w.t.Helper()
@@ -103,6 +121,7 @@ func (w *world) startController() {
 	}
 	cctx, cancel := context.WithCancel(context.Background())
 	w.ctrl, w.stop = ctrl, cancel
+	w.mux.Store(ctrl.mux)
 	if err := ctrl.start(cctx); err != nil {
 		w.t.Fatal(err)
 	}
@@ -175,7 +194,7 @@ func (w *world) agentReady(tenant, ext string, script fssim.PhoneScript) {
 // place makes a caller dial a tenant's number through the node.
 func (w *world) place(tenant, from string, hangupAfter time.Duration) *fssim.Call {
 	w.t.Helper()
-	c, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: from, To: w.ten[tenant].number, HangupAfter: hangupAfter})
+	c, err := w.node.RouteCall(context.Background(), w.xc, fssim.IncomingCall{From: from, To: w.ten[tenant].number, HangupAfter: hangupAfter})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -304,7 +323,7 @@ func TestQuotaSuspensionAndUnknownNumberAreRefused(t *testing.T) {
 	}
 
 	// An unknown number is rejected with UNALLOCATED_NUMBER.
-	u, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13700000000", To: "+861234567"})
+	u, err := w.node.RouteCall(context.Background(), w.xc, fssim.IncomingCall{From: "13700000000", To: "+861234567"})
 	if err != nil {
 		t.Fatal(err)
 	}

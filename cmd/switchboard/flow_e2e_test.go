@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -29,9 +28,7 @@ const mainFlow = `{"id": "main", "name": "Main", "start": "queue",
 // platform admin.
 func (w *world) apiClient() (*client, string) {
 	w.t.Helper()
-	srv := httptest.NewServer(w.ctrl.mux)
-	w.t.Cleanup(srv.Close)
-	c := &client{t: w.t, base: srv.URL}
+	c := &client{t: w.t, base: w.web.URL}
 	return c, c.login("admin@switchboard.local", "admin-password-123")
 }
 
@@ -67,7 +64,7 @@ func TestFlowEntryQueuesWithDataThenSurveys(t *testing.T) {
 	pops := w.ctrl.pops.Subscribe(acme.ID, 16)
 	defer pops.Close()
 
-	call, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13800000001", To: "+862000009000"})
+	call, err := w.node.RouteCall(context.Background(), w.xc, fssim.IncomingCall{From: "13800000001", To: "+862000009000"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +128,7 @@ func TestFlowVoicemailIsStoredAndNotified(t *testing.T) {
 	w.publishFlowOn(c, admin, "acme", voicemailFlow, "after_hours", "+862000009001")
 	pops := w.ctrl.pops.Subscribe(acme.ID, 16)
 	defer pops.Close()
-	call, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13800000002", To: "+862000009001"})
+	call, err := w.node.RouteCall(context.Background(), w.xc, fssim.IncomingCall{From: "13800000002", To: "+862000009001"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +171,7 @@ func TestFlowTransfersToAnotherFlowThenToAQueue(t *testing.T) {
 	w.publishFlowOn(c, admin, "acme", backFlow, "back", "")
 	w.publishFlowOn(c, admin, "acme", frontFlow, "front", "+862000009002")
 	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
-	call, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13800000003", To: "+862000009002"})
+	call, err := w.node.RouteCall(context.Background(), w.xc, fssim.IncomingCall{From: "13800000003", To: "+862000009002"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +192,7 @@ func TestFlowTransfersToANamedAgent(t *testing.T) {
 	// 1001 is ready first (idle longest), yet the flow asks for 1002.
 	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
 	w.agentReady("acme", "1002", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
-	call, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13800000004", To: "+862000009003"})
+	call, err := w.node.RouteCall(context.Background(), w.xc, fssim.IncomingCall{From: "13800000004", To: "+862000009003"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +239,7 @@ func TestFlowSQLLookupOnAnOperatorDataSource(t *testing.T) {
 	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 2 * time.Second})
 	pops := w.ctrl.pops.Subscribe(acme.ID, 16)
 	defer pops.Close()
-	call, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: "13800000005", To: "+862000009004"})
+	call, err := w.node.RouteCall(context.Background(), w.xc, fssim.IncomingCall{From: "13800000005", To: "+862000009004"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func TestLiveCallsShowCallsInTheIVR(t *testing.T) {
 	}
 	flowID := flows.Items[0].ID
 	place := func(from string) *fssim.Call {
-		call, err := w.node.PlaceCall(context.Background(), w.sock, fssim.IncomingCall{From: from, To: "+862000009100"})
+		call, err := w.node.RouteCall(context.Background(), w.xc, fssim.IncomingCall{From: from, To: "+862000009100"})
 		if err != nil {
 			t.Fatal(err)
 		}

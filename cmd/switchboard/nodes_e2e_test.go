@@ -26,6 +26,7 @@ func newNodelessWorld(t *testing.T) *world {
 	t.Cleanup(node.Close)
 	dir := t.TempDir()
 	w := &world{t: t, node: node, sock: freePort(t), logs: &syncbuf.Buffer{}, ten: map[string]*worldTenant{}}
+	w.serveXMLCurl()
 	cfg := serveConfig{DataDir: dir, Database: "sqlite:" + filepath.Join(dir, "sb.db"), AdminEmail: "admin@switchboard.local",
 		AdminPassword: "admin-password-123", LogLevel: "debug", LogFormat: "json", ShutdownTimeout: 5 * time.Second,
 		ESLListen: w.sock, ReloadEvery: 100 * time.Millisecond}
@@ -51,6 +52,7 @@ func newNodelessWorld(t *testing.T) *world {
 	}
 	cctx, cancel := context.WithCancel(context.Background())
 	w.ctrl, w.stop = ctrl, cancel
+	w.mux.Store(ctrl.mux)
 	if err := ctrl.start(cctx); err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func TestPhonesPlaceCallsThroughTheController(t *testing.T) {
 	w := newWorld(t, "", 1)
 	c, admin := w.apiClient()
 	acme := w.ten["acme"]
-	x := fssim.XMLCurl{URL: c.base + "/fsapi", User: "fs1", Password: w.node.Password()}
+	x := w.xc
 	ctx := context.Background()
 	for _, ext := range []string{"1001", "1002"} {
 		if err := w.node.RegisterPhone(ext, acme.SIPDomain, fssim.PhoneScript{AnswerAfter: 100 * time.Millisecond, HangupAfter: 2 * time.Second}); err != nil {

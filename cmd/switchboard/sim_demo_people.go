@@ -87,12 +87,10 @@ func (d *demo) callers(ctx context.Context, t *demoTenant, wg *sync.WaitGroup) {
 			return
 		case <-time.After(d.scaled(d.exp(mean))):
 		}
-		n, name := d.nodes[i%len(d.nodes)], demoNodeName(i%len(d.nodes))
 		from := fmt.Sprintf("138%08d", d.intn(100_000_000))
-		// sb_node names the node as a real dialplan does: the nodes share
-		// one IP here, so the controller could not tell them apart by address.
-		c, err := n.PlaceCall(ctx, d.ctrl.cfg.ESLListen, fssim.IncomingCall{From: from, To: t.number,
-			Vars: map[string]string{"sb_node": name}})
+		// The served dialplan sets the node's socket token: the nodes share
+		// one IP here, and the token tells the controller which one it is.
+		c, err := d.routeCall(ctx, i%len(d.nodes), fssim.IncomingCall{From: from, To: t.number})
 		if err != nil {
 			if ctx.Err() == nil {
 				d.log.Warn("demo call not placed", "tenant", t.SIPDomain, "err", err)

@@ -92,7 +92,8 @@ func startDemoOn(ctx context.Context, cfg serveConfig, opts demoOptions, log *sl
 func startDemoNodes(opts demoOptions, log *slog.Logger) ([]*fssim.Node, error) {
 	var nodes []*fssim.Node
 	for i := range opts.Nodes {
-		n, err := fssim.Start(fssim.Config{Speed: opts.Speed, Hostname: demoNodeName(i), Logger: log.With("fssim", demoNodeName(i))})
+		n, err := fssim.Start(fssim.Config{Speed: opts.Speed, Hostname: demoNodeName(i), Password: demoNodeSecret(i),
+			Logger: log.With("fssim", demoNodeName(i))})
 		if err != nil {
 			for _, n := range nodes {
 				n.Close()
@@ -102,6 +103,18 @@ func startDemoNodes(opts demoOptions, log *slog.Logger) ([]*fssim.Node, error) {
 		nodes = append(nodes, n)
 	}
 	return nodes, nil
+}
+
+// demoNodeSecret is node i's secret: its ESL and xml_curl password (16
+// characters at least, or xml_curl leaves the node out).
+func demoNodeSecret(i int) string { return "demo-node-secret-" + demoNodeName(i) }
+
+// routeCall places a caller on node i as FreeSWITCH does: the node asks the
+// controller's xml_curl for the dialplan and runs it (the socket token, the
+// sb_* variables, then `socket` to the controller).
+func (d *demo) routeCall(ctx context.Context, i int, in fssim.IncomingCall) (*fssim.Call, error) {
+	xc := fssim.XMLCurl{URL: d.baseURL + "/fsapi", User: demoNodeName(i), Password: d.nodes[i].Password()}
+	return d.nodes[i].RouteCall(ctx, xc, in)
 }
 
 // listen serves the controller's HTTP until ctx is done.

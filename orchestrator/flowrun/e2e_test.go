@@ -76,7 +76,9 @@ func (e *e2e) runAll(prog func() *ivrflows.Program, version func() int) <-chan O
 
 func (e *e2e) place(from string) *fssim.Call {
 	e.t.Helper()
-	c, err := e.node.PlaceCall(context.Background(), e.addr, fssim.IncomingCall{From: from, To: "4000", Vars: map[string]string{"sb_tenant": "acme"}})
+	vars := fssimharness.DialplanVars(fssimharness.Node, e.node) // the node's socket token, as its dialplan sets it
+	vars["sb_tenant"] = "acme"
+	c, err := e.node.PlaceCall(context.Background(), e.addr, fssim.IncomingCall{From: from, To: "4000", Vars: vars})
 	if err != nil {
 		e.t.Fatal(err)
 	}

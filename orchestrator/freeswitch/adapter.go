@@ -3,6 +3,7 @@ package freeswitch
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 
@@ -56,6 +57,11 @@ type node struct {
 	ctx  context.Context
 	stop context.CancelCauseFunc
 	done chan struct{}
+
+	// peers are the IPs its outbound sockets may come from and token the
+	// socketauth.Token they must carry (socketauth.go); set at creation.
+	peers []netip.Addr
+	token string
 
 	mu   sync.Mutex
 	conn *eslconn.Conn
@@ -154,6 +160,7 @@ func (a *Adapter) slowConsumer(what string, depth int) {
 type counters struct {
 	queued, peakQueued                                         atomic.Int64
 	slowAlarms, routed, unrouted, outOfOrder, reconnects, late atomic.Uint64
+	refusedAddress, refusedToken                               atomic.Uint64
 }
 
 // Stats is a snapshot of the adapter's health counters. QueuedEvents and
@@ -169,6 +176,9 @@ type Stats struct {
 	Reconnects         uint64 // inbound connections re-established
 	LateEvents         uint64 // events of a call that came after its EventEnded (not delivered)
 	NodesUp            int
+	// Outbound sockets refused: from an address that is no configured
+	// node's, and without the token of a node at that address.
+	SocketsRefusedAddress, SocketsRefusedToken uint64
 }
 
 // Stats returns the counters.
@@ -187,6 +197,7 @@ func (a *Adapter) Stats() Stats {
 		SlowConsumerAlarms: a.st.slowAlarms.Load(), EventsRouted: a.st.routed.Load(),
 		EventsUnrouted: a.st.unrouted.Load(), OutOfOrder: a.st.outOfOrder.Load(),
 		Reconnects: a.st.reconnects.Load(), LateEvents: a.st.late.Load(), NodesUp: up,
+		SocketsRefusedAddress: a.st.refusedAddress.Load(), SocketsRefusedToken: a.st.refusedToken.Load(),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/internal/capture"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/internal/fakefs"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/socketauth"
 )
 
 // TestOutboundConnectFromCaptures answers the adapter's connect with the real
@@ -30,7 +31,10 @@ func TestOutboundConnectFromCaptures(t *testing.T) {
 			h := newHarness(t)
 			calls := make(chan orchestrator.InboundCall, 1)
 			h.serve(func(ctx context.Context, call orchestrator.InboundCall) { calls <- call })
-			connect := firstFrame(t, tt.file)
+			// The captures predate the socket token: the served dialplan now
+			// sets it before socket, so its header is added as FreeSWITCH
+			// writes channel variables.
+			connect := strings.Replace(firstFrame(t, tt.file), "\n", "\nvariable_"+socketauth.Var+": "+socketauth.Token("fs1", "ClueCon")+"\n", 1)
 			nc, err := net.Dial("tcp", h.ln.Addr().String())
 			if err != nil {
 				t.Fatal(err)

@@ -32,6 +32,10 @@
 // queues are unbounded and measured (Stats, a log line past Options.HighWater)
 // so the ESL reader never stops reading.
 //
+// Outbound sockets are accepted only from a configured node's address and
+// with its socket token (socketauth.go, socketauth/); every ESL connection
+// caps frame and header sizes (esl.MaxBodyBytes).
+//
 // A call's events come from one source: its outbound socket (myevents) if it
 // has one, else the node's inbound connection; the few events `myevents`
 // does not carry (see socketMisses) come from the node for socket calls too.

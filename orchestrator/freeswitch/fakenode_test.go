@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/internal/fakefs"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/socketauth"
 )
 
 // fakeNode is a scripted FreeSWITCH for the adapter's unit tests: enough of
@@ -30,6 +31,9 @@ type fakeNode struct {
 	extra    map[*fakefs.Session]map[string]bool
 	channels map[string]bool
 	vars     map[string]string
+	// token is the socketauth.Var its dialplan sets before `socket`: the
+	// harness node's (fs1, ClueCon) unless a test changes it.
+	token    string
 	playing  map[string]string // uuid -> Event-UUID of a long playback
 	commands []string
 	// silent makes uuid_hold answer +OK without any event (as for an unknown
@@ -44,7 +48,8 @@ type fakeNode struct {
 
 func newFakeNode(t testing.TB) *fakeNode {
 	n := &fakeNode{t: t, sockets: map[string]*fakefs.Session{}, channels: map[string]bool{},
-		vars: map[string]string{}, playing: map[string]string{}, gateway: "REGED"}
+		vars: map[string]string{}, playing: map[string]string{}, gateway: "REGED",
+		token: socketauth.Token("fs1", "ClueCon")}
 	srv, err := fakefs.Start("ClueCon", n.handle)
 	if err != nil {
 		t.Fatal(err)
@@ -321,6 +326,9 @@ func (n *fakeNode) dialSocket(addr, id string, vars ...string) {
 			f := fakefs.ReplyFrame(esl.Escape("+OK\n"), "Socket-Mode", "async", "Control", "full")
 			data := []esl.Header{{Name: "Event-Name", Value: "CHANNEL_DATA"}, {Name: "Unique-ID", Value: id},
 				{Name: "Caller-Caller-ID-Number", Value: "sipp"}, {Name: "Caller-Destination-Number", Value: "9100"}}
+			if n.token != "" {
+				data = append(data, esl.Header{Name: "variable_" + socketauth.Var, Value: n.token})
+			}
 			for i := 0; i+1 < len(vars); i += 2 {
 				data = append(data, esl.Header{Name: "variable_" + vars[i], Value: esl.Escape(vars[i+1])})
 			}

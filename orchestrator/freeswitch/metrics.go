@@ -37,6 +37,10 @@ var metricDefs = []metricDef{
 	def("nodes_up", "Nodes with an inbound connection.", prometheus.GaugeValue, func(s Stats) float64 { return float64(s.NodesUp) }),
 }
 
+// socketsRefused is labelled by reason (refusedAddress, refusedToken).
+var socketsRefused = prometheus.NewDesc("switchboard_freeswitch_sockets_refused_total",
+	"Outbound socket connections refused: not from a configured node's address, or without its token.", []string{"reason"}, nil)
+
 func def(name, help string, kind prometheus.ValueType, value func(Stats) float64) metricDef {
 	return metricDef{prometheus.NewDesc("switchboard_freeswitch_"+name, help, nil, nil), kind, value}
 }
@@ -45,6 +49,7 @@ func (c statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range metricDefs {
 		ch <- d.desc
 	}
+	ch <- socketsRefused
 }
 
 func (c statsCollector) Collect(ch chan<- prometheus.Metric) {
@@ -52,4 +57,6 @@ func (c statsCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, d := range metricDefs {
 		ch <- prometheus.MustNewConstMetric(d.desc, d.kind, d.value(s))
 	}
+	ch <- prometheus.MustNewConstMetric(socketsRefused, prometheus.CounterValue, float64(s.SocketsRefusedAddress), refusedAddress)
+	ch <- prometheus.MustNewConstMetric(socketsRefused, prometheus.CounterValue, float64(s.SocketsRefusedToken), refusedToken)
 }

@@ -24,7 +24,7 @@ func TestCollector(t *testing.T) {
 		m := mf.GetMetric()[0]
 		got[mf.GetName()] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
 	}
-	if len(got) != len(metricDefs) || got["switchboard_freeswitch_calls"] != 1 || got["switchboard_freeswitch_nodes_up"] != 1 {
+	if len(got) != len(metricDefs)+1 || got["switchboard_freeswitch_calls"] != 1 || got["switchboard_freeswitch_nodes_up"] != 1 {
 		t.Errorf("metrics %v", got)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/socketauth"
 )
 
 // The node set changes while the adapter runs: the operator adds, edits and
@@ -110,7 +112,7 @@ func diffNodes(old *nodeSet, list []Node) NodeChanges {
 }
 
 func (a *Adapter) newNode(cfg Node) *node {
-	n := &node{cfg: cfg}
+	n := &node{cfg: cfg, peers: a.nodePeers(cfg), token: socketauth.Token(cfg.Name, cfg.Password)}
 	n.ctx, n.stop = context.WithCancelCause(a.ctx)
 	return n
 }

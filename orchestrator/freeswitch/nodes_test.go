@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard-cc/switchboard/internal/syncbuf"
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/socketauth"
 )
 
 // connProxy stands between the adapter and a simulated node: it counts the
@@ -211,7 +212,8 @@ func TestSetNodesAddsANodeToAnAdapterStartedWithout(t *testing.T) {
 
 	// Calls work both ways: a caller on the node reaches the handler as
 	// fs1's call, and the controller originates over fs1's connection.
-	caller, err := sim.PlaceCall(ctxT(t), ln.Addr().String(), fssim.IncomingCall{From: "1000", To: "9000"})
+	caller, err := sim.PlaceCall(ctxT(t), ln.Addr().String(), fssim.IncomingCall{From: "1000", To: "9000",
+		Vars: map[string]string{socketauth.Var: socketauth.Token("fs1", sim.Password())}}) // as fs1's dialplan sets it
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,9 +12,10 @@ type Node struct {
 	Name     string // the node's name in Keys, e.g. "fs1"
 	Addr     string // inbound event socket, host:port
 	Password string
-	// Switchname is FreeSWITCH-Switchname as the node reports it; it tells
-	// which node an outbound socket connection comes from when several nodes
-	// share an address. Optional with a single node.
+	// Switchname is FreeSWITCH-Switchname as the node reports it. Optional
+	// and informational: an outbound socket is attributed to the node whose
+	// socket token it carries (socketauth.go), even when nodes share an
+	// address. A change still counts as a changed node for SetNodes.
 	Switchname string
 }
 

@@ -1,7 +1,6 @@
 package freeswitch
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/eslconn"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/socketauth"
 )
 
 // ServeCalls accepts the connections FreeSWITCH's `socket` application opens
@@ -52,6 +52,13 @@ func (a *Adapter) ServeCalls(ctx context.Context, h orchestrator.CallHandler) er
 
 // serveSocket runs one outbound socket connection from connect to exit.
 func (a *Adapter) serveSocket(ctx context.Context, nc net.Conn, h orchestrator.CallHandler) {
+	candidates := a.nodes.Load().nodesAt(nc.RemoteAddr())
+	if len(candidates) == 0 {
+		// Not a word is read from or written to a stranger.
+		a.refuseSocket(nc.RemoteAddr(), refusedAddress, "not the address of a configured node")
+		nc.Close()
+		return
+	}
 	var cp atomic.Pointer[call] // set once the call is known; events only come after myevents
 	lingering := make(chan struct{})
 	var lingerOnce sync.Once
@@ -74,7 +81,10 @@ func (a *Adapter) serveSocket(ctx context.Context, nc net.Conn, h orchestrator.C
 		},
 	})
 	defer conn.Close()
-	c, in, err := a.setupSocket(ctx, conn, &cp)
+	c, in, err := a.setupSocket(ctx, conn, &cp, candidates)
+	if errors.Is(err, errSocketRefused) {
+		return
+	}
 	if err != nil {
 		a.log.Error("freeswitch: outbound socket setup failed", "peer", nc.RemoteAddr().String(), "err", err)
 		return
@@ -86,7 +96,10 @@ func (a *Adapter) serveSocket(ctx context.Context, nc net.Conn, h orchestrator.C
 	cancel(orchestrator.ErrCallEnded)
 }
 
-func (a *Adapter) setupSocket(ctx context.Context, conn *eslconn.Conn, cp *atomic.Pointer[call]) (*call, orchestrator.InboundCall, error) {
+// setupSocket runs connect, checks the socket's token against the nodes at
+// its address (refusing it: the channel is killed with CALL_REJECTED), then
+// tracks the call and subscribes its events.
+func (a *Adapter) setupSocket(ctx context.Context, conn *eslconn.Conn, cp *atomic.Pointer[call], candidates []*node) (*call, orchestrator.InboundCall, error) {
 	sctx, cancel := context.WithTimeout(ctx, a.opts.CommandTimeout)
 	defer cancel()
 	r, err := conn.Run(sctx, command.Connect{})
@@ -98,7 +111,15 @@ func (a *Adapter) setupSocket(ctx context.Context, conn *eslconn.Conn, cp *atomi
 	if id == "" {
 		return nil, orchestrator.InboundCall{}, errors.New("freeswitch: connect reply has no Unique-ID")
 	}
-	key := orchestrator.Key{Node: a.nodeOf(data, conn.RemoteAddr()), ID: id}
+	n := tokenNode(candidates, data)
+	if n == nil {
+		a.refuseSocket(conn.RemoteAddr(), refusedToken, "no "+socketauth.Var+" of a node at this address")
+		if checkArg("uuid", id, " ") == nil {
+			_, _ = conn.API(sctx, "uuid_kill "+id+" CALL_REJECTED")
+		}
+		return nil, orchestrator.InboundCall{}, errSocketRefused
+	}
+	key := orchestrator.Key{Node: n.cfg.Name, ID: id}
 	c, err := a.track(key, conn)
 	if err != nil {
 		return nil, orchestrator.InboundCall{}, err
@@ -177,38 +198,12 @@ func (a *Adapter) finishSocket(c *call, conn *eslconn.Conn) {
 	a.end(c, "")
 }
 
-// nodeOf names the node a socket connection comes from: the sb_node channel
-// variable if the dialplan set it, else the node whose Switchname matches,
-// else the node whose address has the peer's IP, else the first node. With
-// no node configured it is sb_node, the switchname or the peer's IP as given.
-func (a *Adapter) nodeOf(data *esl.Frame, peer net.Addr) string {
-	set := a.nodes.Load()
-	sbNode, sw := data.Get("variable_sb_node"), data.Get("FreeSWITCH-Switchname")
-	if set.byName[sbNode] != nil {
-		return sbNode
-	}
-	for _, n := range set.order {
-		if n.cfg.Switchname != "" && n.cfg.Switchname == sw {
-			return n.cfg.Name
-		}
-	}
-	ip, _, _ := net.SplitHostPort(peer.String())
-	for _, n := range set.order {
-		if h, _, _ := net.SplitHostPort(n.cfg.Addr); h == ip && len(set.order) > 1 {
-			return n.cfg.Name
-		}
-	}
-	if len(set.order) > 0 {
-		return set.order[0].cfg.Name
-	}
-	return cmp.Or(sbNode, sw, ip)
-}
-
-// channelVars returns the variable_* headers of channel data, without prefix.
+// channelVars returns the variable_* headers of channel data, without prefix
+// and without the socket token, which the call path has no use for.
 func channelVars(data *esl.Frame) map[string]string {
 	vars := map[string]string{}
 	for _, h := range data.Headers {
-		if name, ok := strings.CutPrefix(h.Name, "variable_"); ok {
+		if name, ok := strings.CutPrefix(h.Name, "variable_"); ok && name != socketauth.Var {
 			vars[name] = h.Value
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/eslconn"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/socketauth"
 	"github.com/switchboard-cc/switchboard/orchestrator/switchtest"
 )
 
@@ -44,6 +45,9 @@ func New(t *testing.T, cfg Config) *Harness {
 	}
 	ad.Start()
 	t.Cleanup(func() { ad.Close() })
+	// The adapter accepts the node's sockets only from its ESL host and with
+	// this token, which the contract dialplan must set (docs/freeswitch-contract.md).
+	t.Logf("fsreal: the contract dialplan must set %s=%s before socket", socketauth.Var, socketauth.Token(cfg.Node, cfg.ESLPassword))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	side, err := eslconn.Dial(ctx, cfg.ESL, cfg.ESLPassword, eslconn.Options{})

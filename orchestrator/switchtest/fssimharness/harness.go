@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/socketauth"
 	"github.com/switchboard-cc/switchboard/orchestrator/switchtest"
 )
 
@@ -49,13 +50,25 @@ func (h *Harness) domain() string {
 
 // Call places a simulated caller; its digits are pressed after the answer.
 func (h *Harness) Call(ctx context.Context, c switchtest.CallerSpec) (switchtest.Caller, error) {
-	in := fssim.IncomingCall{From: c.From, To: c.To, Vars: c.Vars,
+	vars := DialplanVars(h.NodeName, h.Sim)
+	for k, v := range c.Vars {
+		vars[k] = v
+	}
+	in := fssim.IncomingCall{From: c.From, To: c.To, Vars: vars,
 		DTMF: fssim.Presses(c.Digits, h.Sim.SimTime(c.DigitGap))}
 	call, err := h.Sim.PlaceCall(ctx, h.SocketAddr, in)
 	if err != nil {
 		return nil, err
 	}
 	return harnessCaller{call}, nil
+}
+
+// DialplanVars are the channel variables the contract dialplan
+// (docs/freeswitch-contract.md, public/01_switchboard_contract.xml) sets
+// before `socket` on node name: the node's socket token, derived from its
+// secret (the simulator's ESL password), which the adapter checks on connect.
+func DialplanVars(name string, sim *fssim.Node) map[string]string {
+	return map[string]string{socketauth.Var: socketauth.Token(name, sim.Password())}
 }
 
 // harnessCaller hangs up with NORMAL_CLEARING, as a caller's BYE does.
