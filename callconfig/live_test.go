@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -115,5 +116,60 @@ func TestRouteAndEndpointsFromTheStore(t *testing.T) {
 	r, err = live.Route(ctx, "+8620000001", nil, time.Now())
 	if err != nil || r.Status != tenancy.StatusSuspended {
 		t.Fatalf("suspended tenant's number: %+v %v", r, err)
+	}
+}
+
+// A reload that read the database before a change must not store its
+// snapshot after a reload that read it after the change: the older load is
+// held inside its read (LoadLocation is called while tenants are loaded)
+// while the tenant is suspended and a second reload runs.
+func TestReloadsNeverStoreAnOlderSnapshotLast(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	acme := seed(t, st, "Acme", "acme.example", "+8620000001")
+	live, err := New(ctx, st, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inRead, release := make(chan struct{}), make(chan struct{})
+	var hold atomic.Bool
+	hold.Store(true)
+	orig := LoadLocation
+	t.Cleanup(func() { LoadLocation = orig })
+	LoadLocation = func(name string) (*time.Location, error) {
+		if hold.CompareAndSwap(true, false) {
+			close(inRead)
+			<-release
+		}
+		return orig(name)
+	}
+	older := make(chan error, 1)
+	go func() { older <- live.Reload(ctx) }()
+	<-inRead // the older reload has read Acme as active
+	if _, err := st.SuspendTenant(ctx, store.SystemActor, acme.tenant.ID); err != nil {
+		t.Fatal(err)
+	}
+	newer := make(chan error, 1)
+	go func() { newer <- live.Reload(ctx) }()
+	// Give the newer reload every chance to finish first when nothing
+	// orders the two; with Reload serialised it waits for the older one.
+	select {
+	case err := <-newer:
+		if err != nil {
+			t.Fatal(err)
+		}
+		close(release)
+	case <-time.After(2 * time.Second):
+		close(release)
+		if err := <-newer; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-older; err != nil {
+		t.Fatal(err)
+	}
+	r, err := live.Route(ctx, "+8620000001", nil, time.Now())
+	if err != nil || r.Status != tenancy.StatusSuspended {
+		t.Fatalf("after both reloads the suspension must show: %+v %v", r, err)
 	}
 }
