@@ -22,6 +22,11 @@ type Live struct {
 	log  *slog.Logger
 	now  func() time.Time
 	snap atomic.Pointer[Snapshot]
+	// reloading serialises Reload: a load that read the database earlier
+	// must never store its snapshot after one that read it later (a
+	// periodic reload racing a reload made right after a change would
+	// otherwise bring back the state before the change).
+	reloading sync.Mutex
 	// OnReload is called with each new snapshot (e.g. to refresh xml_curl).
 	OnReload func(*Snapshot)
 
@@ -58,6 +63,8 @@ func (l *Live) Snapshot() *Snapshot { return l.snap.Load() }
 // (and is listed in Problems), so neither a transient read error nor one
 // tenant's unreadable row changes what the others get.
 func (l *Live) Reload(ctx context.Context) error {
+	l.reloading.Lock()
+	defer l.reloading.Unlock()
 	s, err := load(ctx, l.st, l.now(), l.snap.Load())
 	if err != nil {
 		return err
