@@ -386,6 +386,51 @@ func TestWrapEndsEarlyAndPendingNotReady(t *testing.T) {
 	}
 }
 
+// TestServiceLevelDefinitions: by default a caller who gave up after the
+// threshold counts against the service level and one who gave up sooner is
+// not counted at all; SLAnswered counts answered calls only. The window says
+// which definition and threshold it used.
+func TestServiceLevelDefinitions(t *testing.T) {
+	h := newHarness(t)
+	h.queue(QueueConfig{ID: "q", ServiceLevel: 20 * time.Second, DefaultAHT: time.Minute})
+	h.agent("a", nil, Membership{Queue: "q"})
+	h.record(h.d.Login(h.now, "a"))
+	for _, id := range []string{"x1", "x2", "x3"} {
+		h.enqueue(Interaction{ID: id, Queue: "q"})
+	}
+	h.advance(5 * time.Second)
+	h.ready("a")
+	h.record(h.d.Accept(h.now, "a", "x1")) // answered in 5 s
+	h.record(h.d.Finish(h.now, "x2"))      // gave up after 5 s: not counted
+	h.advance(25 * time.Second)
+	h.record(h.d.Finish(h.now, "x3")) // gave up after 30 s: counts against
+	s, _ := h.d.QueueStats(h.now, "q")
+	w := s.Windows[0]
+	if w.ServiceLevel != 0.5 || w.ServiceLevelDefinition != SLAnsweredAndAbandoned || w.ServiceLevelThreshold != 20*time.Second ||
+		w.AnsweredInThreshold != 1 || w.AbandonedAfterThreshold != 1 || w.Abandoned != 2 {
+		t.Fatalf("default definition: %+v", w)
+	}
+	h.queue(QueueConfig{ID: "q", ServiceLevel: 20 * time.Second, DefaultAHT: time.Minute, ServiceLevelDefinition: SLAnswered})
+	s, _ = h.d.QueueStats(h.now, "q")
+	if w := s.Windows[0]; w.ServiceLevel != 1 || w.ServiceLevelDefinition != SLAnswered {
+		t.Fatalf("answered-only definition: %+v", w)
+	}
+	if _, err := h.d.SetQueue(h.now, QueueConfig{ID: "q", ServiceLevelDefinition: numSLDefinitions}); err == nil {
+		t.Fatal("an unknown definition was accepted")
+	}
+	for i, name := range SLDefinitionNames() {
+		if d, err := ParseSLDefinition(name); err != nil || d != SLDefinition(i) || d.String() != name {
+			t.Fatalf("ParseSLDefinition(%q) = %v, %v", name, d, err)
+		}
+	}
+	if d, err := ParseSLDefinition(""); err != nil || d != SLAnsweredAndAbandoned {
+		t.Fatalf("empty definition = %v, %v; want the default", d, err)
+	}
+	if _, err := ParseSLDefinition("answerd"); err == nil {
+		t.Fatal("a misspelt definition was accepted")
+	}
+}
+
 func TestStatsAndPosition(t *testing.T) {
 	h := newHarness(t)
 	h.queue(QueueConfig{ID: "q", ServiceLevel: 20 * time.Second, DefaultAHT: time.Minute})
@@ -408,7 +453,8 @@ func TestStatsAndPosition(t *testing.T) {
 	h.record(h.d.Accept(h.now, "a", "x3")) // 40 s: outside SL
 	s, _ := h.d.QueueStats(h.now, "q")
 	w := s.Windows[0]
-	if w.Answered != 2 || w.Abandoned != 1 || w.ServiceLevel != 0.5 || w.ASA != 25*time.Second || w.AbandonRate != 1.0/3 {
+	// x2 gave up after the 20 s threshold: it counts (default definition).
+	if w.Answered != 2 || w.Abandoned != 1 || w.ServiceLevel != 1.0/3 || w.ASA != 25*time.Second || w.AbandonRate != 1.0/3 {
 		t.Fatalf("%+v", w)
 	}
 	if s.Agents[Busy] != 1 || s.LoggedIn != 1 || s.LongestWait != 0 {

@@ -128,6 +128,9 @@ type QueueConfig struct {
 	PreferredTimeout time.Duration
 	// ServiceLevel is the answer-time threshold T of the service level. 0: 20 s.
 	ServiceLevel time.Duration
+	// ServiceLevelDefinition says how the service level is computed
+	// (default: answered within T over answered plus abandoned after T).
+	ServiceLevelDefinition SLDefinition
 	// PrimarySkill ranks agents for BestSkill; without it BestSkill ranks by
 	// longest idle (every strategy requires the interaction's skills anyway).
 	PrimarySkill string
@@ -139,6 +142,9 @@ type QueueConfig struct {
 func (c *QueueConfig) validate() error {
 	if c.ID == "" {
 		return fmt.Errorf("%w: queue without ID", ErrInvalidConfig)
+	}
+	if c.ServiceLevelDefinition >= numSLDefinitions {
+		return fmt.Errorf("%w: queue %s: unknown service level definition %d", ErrInvalidConfig, c.ID, c.ServiceLevelDefinition)
 	}
 	if c.Strategy >= numStrategies {
 		return fmt.Errorf("%w: queue %s: unknown strategy %d", ErrInvalidConfig, c.ID, c.Strategy)

@@ -273,10 +273,10 @@ func (d *ACD) Finish(now time.Time, interactionID string) ([]Decision, error) {
 	switch x.state {
 	case iWaiting:
 		d.unwait(x)
-		x.q.st.bucket(now).abandoned++
+		x.q.st.abandoned(now, now.Sub(x.queued), x.q.cfg.ServiceLevel)
 	case iOffered:
 		d.cancelAll(x)
-		x.q.st.bucket(now).abandoned++
+		x.q.st.abandoned(now, now.Sub(x.queued), x.q.cfg.ServiceLevel)
 	case iHandling:
 		d.endWork(x)
 	}

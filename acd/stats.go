@@ -55,6 +55,7 @@ type bucket struct {
 	answered   int32
 	inSL       int32
 	abandoned  int32
+	lateAband  int32 // abandoned after the service level threshold
 	overflowed int32
 	handledN   int32
 	waitSum    time.Duration
@@ -83,6 +84,14 @@ func (s *queueStats) answered(now time.Time, wait, sl time.Duration) {
 	}
 }
 
+func (s *queueStats) abandoned(now time.Time, wait, sl time.Duration) {
+	b := s.bucket(now)
+	b.abandoned++
+	if wait > sl {
+		b.lateAband++
+	}
+}
+
 // window sums the buckets of the last n minutes (including the current one).
 func (s *queueStats) window(now time.Time, n int) bucket {
 	var t bucket
@@ -94,6 +103,7 @@ func (s *queueStats) window(now time.Time, n int) bucket {
 			t.answered += b.answered
 			t.inSL += b.inSL
 			t.abandoned += b.abandoned
+			t.lateAband += b.lateAband
 			t.overflowed += b.overflowed
 			t.handledN += b.handledN
 			t.waitSum += b.waitSum
@@ -105,15 +115,21 @@ func (s *queueStats) window(now time.Time, n int) bucket {
 
 // WindowStats are a queue's figures over a rolling window.
 type WindowStats struct {
-	Window       time.Duration
-	Offered      int
-	Answered     int
-	Abandoned    int
-	Overflowed   int
-	ServiceLevel float64       // answered within the threshold / answered; 1 with no calls
-	ASA          time.Duration // average speed of answer
-	AbandonRate  float64       // abandoned / (answered + abandoned)
-	AHT          time.Duration // average handling time
+	Window     time.Duration
+	Offered    int
+	Answered   int
+	Abandoned  int
+	Overflowed int
+	// ServiceLevel is the share of calls answered within the threshold,
+	// computed as SLDefinition says; 1 with no calls to count.
+	ServiceLevel            float64
+	ServiceLevelThreshold   time.Duration
+	ServiceLevelDefinition  SLDefinition
+	AnsweredInThreshold     int
+	AbandonedAfterThreshold int
+	ASA                     time.Duration // average speed of answer
+	AbandonRate             float64       // abandoned / (answered + abandoned)
+	AHT                     time.Duration // average handling time
 }
 
 // QueueStats is a queue's real-time picture (OPS-8).
@@ -153,7 +169,7 @@ func (d *ACD) fillStats(now time.Time, q *queue, s QueueStats) QueueStats {
 		}
 	}
 	for _, n := range statWindows {
-		s.Windows = append(s.Windows, windowStats(q.st.window(now, n), n))
+		s.Windows = append(s.Windows, windowStats(q.st.window(now, n), n, &q.cfg))
 	}
 	return s
 }
@@ -189,11 +205,19 @@ func (d *ACD) Agents(now time.Time, all bool) []AgentView {
 	return out
 }
 
-func windowStats(b bucket, n int) WindowStats {
+func windowStats(b bucket, n int, cfg *QueueConfig) WindowStats {
 	w := WindowStats{Window: time.Duration(n) * time.Minute, Offered: int(b.offered), Answered: int(b.answered),
-		Abandoned: int(b.abandoned), Overflowed: int(b.overflowed), ServiceLevel: 1}
+		Abandoned: int(b.abandoned), Overflowed: int(b.overflowed), ServiceLevel: 1,
+		ServiceLevelThreshold: cfg.ServiceLevel, ServiceLevelDefinition: cfg.ServiceLevelDefinition,
+		AnsweredInThreshold: int(b.inSL), AbandonedAfterThreshold: int(b.lateAband)}
+	counted := b.answered
+	if cfg.ServiceLevelDefinition == SLAnsweredAndAbandoned {
+		counted += b.lateAband
+	}
+	if counted > 0 {
+		w.ServiceLevel = float64(b.inSL) / float64(counted)
+	}
 	if b.answered > 0 {
-		w.ServiceLevel = float64(b.inSL) / float64(b.answered)
 		w.ASA = b.waitSum / time.Duration(b.answered)
 	}
 	if t := b.answered + b.abandoned; t > 0 {

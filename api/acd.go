@@ -122,15 +122,21 @@ type ACDQueueStats struct {
 
 // ACDWindow is a queue's figures over a rolling window.
 type ACDWindow struct {
-	Minutes      int     `json:"minutes"`
-	Offered      int     `json:"offered"`
-	Answered     int     `json:"answered"`
-	Abandoned    int     `json:"abandoned"`
-	Overflowed   int     `json:"overflowed"`
-	ServiceLevel float64 `json:"service_level"`
-	ASASeconds   float64 `json:"asa_seconds"`
-	AbandonRate  float64 `json:"abandon_rate"`
-	AHTSeconds   float64 `json:"aht_seconds"`
+	Minutes    int `json:"minutes"`
+	Offered    int `json:"offered"`
+	Answered   int `json:"answered"`
+	Abandoned  int `json:"abandoned"`
+	Overflowed int `json:"overflowed"`
+	// ServiceLevel is computed as ServiceLevelDefinition says, with the
+	// threshold beside it: a figure is not readable without both.
+	ServiceLevel                 float64 `json:"service_level"`
+	ServiceLevelThresholdSeconds float64 `json:"service_level_threshold_seconds"`
+	ServiceLevelDefinition       string  `json:"service_level_definition" enum:"answered_and_abandoned_after_threshold,answered"`
+	AnsweredInThreshold          int     `json:"answered_in_threshold"`
+	AbandonedAfterThreshold      int     `json:"abandoned_after_threshold"`
+	ASASeconds                   float64 `json:"asa_seconds"`
+	AbandonRate                  float64 `json:"abandon_rate"`
+	AHTSeconds                   float64 `json:"aht_seconds"`
 }
 
 func (s *Server) acdRoutes() []route {
@@ -429,8 +435,10 @@ func queueStatsView(s acd.QueueStats) ACDQueueStats {
 	}
 	for _, w := range s.Windows {
 		out.Windows = append(out.Windows, ACDWindow{Minutes: int(w.Window.Minutes()), Offered: w.Offered, Answered: w.Answered,
-			Abandoned: w.Abandoned, Overflowed: w.Overflowed, ServiceLevel: w.ServiceLevel, ASASeconds: w.ASA.Seconds(),
-			AbandonRate: w.AbandonRate, AHTSeconds: w.AHT.Seconds()})
+			Abandoned: w.Abandoned, Overflowed: w.Overflowed, ServiceLevel: w.ServiceLevel,
+			ServiceLevelThresholdSeconds: w.ServiceLevelThreshold.Seconds(), ServiceLevelDefinition: w.ServiceLevelDefinition.String(),
+			AnsweredInThreshold: w.AnsweredInThreshold, AbandonedAfterThreshold: w.AbandonedAfterThreshold,
+			ASASeconds: w.ASA.Seconds(), AbandonRate: w.AbandonRate, AHTSeconds: w.AHT.Seconds()})
 	}
 	return out
 }

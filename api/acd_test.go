@@ -172,6 +172,11 @@ func TestACDQueueStats(t *testing.T) {
 	if qs.QueueID != "q" || qs.Waiting != 1 || qs.LoggedIn != 1 || qs.Agents["not_ready"] != 1 || len(qs.Windows) != 3 {
 		t.Fatalf("%+v", qs)
 	}
+	// The service level comes with its definition and threshold (the
+	// queue's defaults here), so a reader knows what it counts.
+	if w := qs.Windows[0]; w.ServiceLevelDefinition != "answered_and_abandoned_after_threshold" || w.ServiceLevelThresholdSeconds != 20 {
+		t.Fatalf("window without its service level definition: %+v", w)
+	}
 	if r := a.do("GET", a.f.base+"/acd/queues/nope", a.ann, nil); r.status != 404 {
 		t.Fatalf("%s", r)
 	}

@@ -301,6 +301,9 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 			name = f.Name
 		}
 		props[name] = g.schema(f.Type)
+		if enum := f.Tag.Get("enum"); enum != "" { // a closed set of string values
+			props[name] = map[string]any{"type": "string", "enum": strings.Split(enum, ",")}
+		}
 		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
 			*required = append(*required, name)
 		}

@@ -17,14 +17,19 @@ import (
 // what callers hear. Unknown fields are refused, so a misspelt setting is an
 // error, not silently ignored.
 type QueueSettings struct {
-	AgingPerMinute      float64   `json:"aging_per_minute"`
-	MaxWaiting          int       `json:"max_waiting"`
-	ServiceLevelSeconds int       `json:"service_level_seconds"`
-	PrimarySkill        string    `json:"primary_skill"`
-	OnFull              *Overflow `json:"on_full"`
-	OnMaxWait           *Overflow `json:"on_max_wait"`
-	OnNoAgents          *Overflow `json:"on_no_agents"`
-	Widening            []struct {
+	AgingPerMinute      float64 `json:"aging_per_minute"`
+	MaxWaiting          int     `json:"max_waiting"`
+	ServiceLevelSeconds int     `json:"service_level_seconds"`
+	// ServiceLevelDefinition is how the service level is computed:
+	// "answered_and_abandoned_after_threshold" (default: answered within
+	// the threshold / (answered + abandoned after it)) or "answered"
+	// (answered within the threshold / answered).
+	ServiceLevelDefinition string    `json:"service_level_definition"`
+	PrimarySkill           string    `json:"primary_skill"`
+	OnFull                 *Overflow `json:"on_full"`
+	OnMaxWait              *Overflow `json:"on_max_wait"`
+	OnNoAgents             *Overflow `json:"on_no_agents"`
+	Widening               []struct {
 		AfterSeconds int `json:"after_seconds"`
 		Relax        int `json:"relax"`
 		Tier         int `json:"tier"`
@@ -79,6 +84,10 @@ func ParseQueueSettings(raw []byte) (QueueSettings, error) {
 	}
 	if set.AnnouncePositionSeconds < 0 || set.MaxWaiting < 0 || set.ServiceLevelSeconds < 0 || set.AgingPerMinute < 0 {
 		return set, fmt.Errorf("queue settings: negative value")
+	}
+	if _, err := acd.ParseSLDefinition(set.ServiceLevelDefinition); err != nil {
+		return set, fmt.Errorf("queue settings: service_level_definition: unknown value %q (valid: %s)",
+			set.ServiceLevelDefinition, strings.Join(acd.SLDefinitionNames(), ", "))
 	}
 	for name, o := range map[string]*Overflow{"on_full": set.OnFull, "on_max_wait": set.OnMaxWait, "on_no_agents": set.OnNoAgents} {
 		if _, err := o.ACD(); err != nil {

@@ -24,6 +24,21 @@ func TestParseQueueSettingsNamesUnknownKeys(t *testing.T) {
 	}
 }
 
+// TestServiceLevelDefinitionSetting: the definition is a closed set; a
+// value outside it is refused with the valid ones, not silently defaulted.
+func TestServiceLevelDefinitionSetting(t *testing.T) {
+	for _, v := range []string{"answered", "answered_and_abandoned_after_threshold"} {
+		set, err := ParseQueueSettings([]byte(`{"service_level_definition": "` + v + `"}`))
+		if err != nil || set.ServiceLevelDefinition != v {
+			t.Errorf("%s: %+v %v", v, set, err)
+		}
+	}
+	_, err := ParseQueueSettings([]byte(`{"service_level_definition": "answerd"}`))
+	if err == nil || !strings.Contains(err.Error(), `"answerd"`) || !strings.Contains(err.Error(), "answered_and_abandoned_after_threshold") {
+		t.Errorf("a misspelt definition: want an error naming it and the valid ones, got %v", err)
+	}
+}
+
 func FuzzParseQueueSettings(f *testing.F) {
 	for _, s := range []string{`{}`, `{"primary_skil": 1}`, `{"on_full": {"kind": "queue", "target": "q"}}`,
 		`{"widening": [{"relax": 1}, null, 3]}`, `[]`, `null`, `{"on_full": []}`} {

@@ -277,8 +277,12 @@ func queueConfig(q store.Queue) (acd.QueueConfig, error) {
 	if err != nil {
 		return acd.QueueConfig{}, err
 	}
+	sld, err := acd.ParseSLDefinition(set.ServiceLevelDefinition)
+	if err != nil {
+		return acd.QueueConfig{}, err
+	}
 	sec := func(n int) time.Duration { return time.Duration(n) * time.Second }
-	qc := acd.QueueConfig{ID: q.ID, Strategy: strategy, OfferTimeout: sec(q.RingTimeoutSeconds), WrapUp: sec(q.WrapUpSeconds),
+	qc := acd.QueueConfig{ServiceLevelDefinition: sld, ID: q.ID, Strategy: strategy, OfferTimeout: sec(q.RingTimeoutSeconds), WrapUp: sec(q.WrapUpSeconds),
 		MaxWait: sec(q.MaxWaitSeconds), AgingPerMinute: set.AgingPerMinute, MaxWaiting: set.MaxWaiting,
 		ServiceLevel: sec(set.ServiceLevelSeconds), PrimarySkill: set.PrimarySkill}
 	for dst, src := range map[*acd.OverflowTarget]*callconfig.Overflow{&qc.OnFull: set.OnFull, &qc.OnMaxWait: set.OnMaxWait, &qc.OnNoAgents: set.OnNoAgents} {
