@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/eslconn"
 )
@@ -39,6 +41,8 @@ type Adapter struct {
 	calls map[orchestrator.Key]*call
 
 	st counters
+	// commandSeconds is the latency of api and bgapi commands (metrics.go).
+	commandSeconds *prometheus.HistogramVec
 }
 
 var (
@@ -80,7 +84,7 @@ func New(opts Options) (*Adapter, error) {
 	}
 	a := &Adapter{
 		opts: opts, log: opts.Logger, clock: opts.Clock,
-		calls: map[orchestrator.Key]*call{},
+		calls: map[orchestrator.Key]*call{}, commandSeconds: newCommandHistogram(),
 	}
 	a.ctx, a.quit = context.WithCancel(context.Background())
 	a.stop = a.ctx.Done()
@@ -161,6 +165,7 @@ type counters struct {
 	queued, peakQueued                                         atomic.Int64
 	slowAlarms, routed, unrouted, outOfOrder, reconnects, late atomic.Uint64
 	refusedAddress, refusedToken                               atomic.Uint64
+	eslEvents                                                  atomic.Uint64
 }
 
 // Stats is a snapshot of the adapter's health counters. QueuedEvents and
@@ -175,6 +180,7 @@ type Stats struct {
 	OutOfOrder         uint64 // events whose Event-Sequence was below their call's last one
 	Reconnects         uint64 // inbound connections re-established
 	LateEvents         uint64 // events of a call that came after its EventEnded (not delivered)
+	ESLEvents          uint64 // events read from every ESL connection (nodes' and calls' sockets)
 	NodesUp            int
 	// Outbound sockets refused: from an address that is no configured
 	// node's, and without the token of a node at that address.
@@ -198,6 +204,7 @@ func (a *Adapter) Stats() Stats {
 		EventsUnrouted: a.st.unrouted.Load(), OutOfOrder: a.st.outOfOrder.Load(),
 		Reconnects: a.st.reconnects.Load(), LateEvents: a.st.late.Load(), NodesUp: up,
 		SocketsRefusedAddress: a.st.refusedAddress.Load(), SocketsRefusedToken: a.st.refusedToken.Load(),
+		ESLEvents: a.st.eslEvents.Load(),
 	}
 }
 

@@ -1,13 +1,21 @@
 package freeswitch
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"time"
 
-// Collector exposes Stats as Prometheus metrics (register it with the
-// composition root's registry). The slow-consumer signal is
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/eslconn"
+)
+
+// Collector exposes Stats, each configured node's state and the ESL
+// command latency as Prometheus metrics (register it with the composition
+// root's registry). The slow-consumer signal is
 // switchboard_freeswitch_queued_events and ..._slow_consumer_alarms_total.
 func (a *Adapter) Collector() prometheus.Collector { return statsCollector{a} }
 
-// statsCollector reads Stats at every scrape.
+// statsCollector reads Stats and the node set at every scrape.
 type statsCollector struct{ a *Adapter }
 
 type metricDef struct {
@@ -35,14 +43,63 @@ var metricDefs = []metricDef{
 	def("late_events_total", "Events that came after their call's end (not delivered).", prometheus.CounterValue,
 		func(s Stats) float64 { return float64(s.LateEvents) }),
 	def("nodes_up", "Nodes with an inbound connection.", prometheus.GaugeValue, func(s Stats) float64 { return float64(s.NodesUp) }),
+	def("esl_events_total", "Events read from every ESL connection (nodes' inbound connections and calls' outbound sockets).",
+		prometheus.CounterValue, func(s Stats) float64 { return float64(s.ESLEvents) }),
 }
 
 // socketsRefused is labelled by reason (refusedAddress, refusedToken).
 var socketsRefused = prometheus.NewDesc("switchboard_freeswitch_sockets_refused_total",
 	"Outbound socket connections refused: not from a configured node's address, or without its token.", []string{"reason"}, nil)
 
+// nodeUpDesc is one series per configured node: node names are the
+// operator's (a bounded set), so the label stays small.
+var nodeUpDesc = prometheus.NewDesc("switchboard_freeswitch_node_up",
+	"1 while the controller holds an inbound ESL connection to the configured node, 0 while it is down.", []string{"node"}, nil)
+
 func def(name, help string, kind prometheus.ValueType, value func(Stats) float64) metricDef {
 	return metricDef{prometheus.NewDesc("switchboard_freeswitch_"+name, help, nil, nil), kind, value}
+}
+
+// newCommandHistogram measures api and bgapi commands by their first word,
+// which the adapter's own code chooses (uuid_bridge, originate...), so the
+// label set is bounded. bgapi originate includes the ringing.
+func newCommandHistogram() *prometheus.HistogramVec {
+	return prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "switchboard_freeswitch_esl_command_duration_seconds",
+		Help:    "ESL api and bgapi commands from sending to their reply (bgapi: to its BACKGROUND_JOB), by kind and command.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}, []string{"kind", "command"})
+}
+
+// instrument makes a connection count its events and time its commands.
+func (a *Adapter) instrument(o eslconn.Options) eslconn.Options {
+	onEvent := o.OnEvent
+	o.OnEvent = func(ev *esl.Event) {
+		a.st.eslEvents.Add(1)
+		if onEvent != nil {
+			onEvent(ev)
+		}
+	}
+	o.OnCommand = func(kind, name string, took time.Duration, _ error) {
+		a.commandSeconds.WithLabelValues(kind, name).Observe(took.Seconds())
+	}
+	return o
+}
+
+// NodeStatus is a configured node and whether its inbound connection is up.
+type NodeStatus struct {
+	Name string
+	Up   bool
+}
+
+// Nodes reports every configured (enabled) node in configuration order.
+func (a *Adapter) Nodes() []NodeStatus {
+	order := a.nodes.Load().order
+	out := make([]NodeStatus, 0, len(order))
+	for _, n := range order {
+		out = append(out, NodeStatus{Name: n.cfg.Name, Up: n.current() != nil})
+	}
+	return out
 }
 
 func (c statsCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -50,6 +107,8 @@ func (c statsCollector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d.desc
 	}
 	ch <- socketsRefused
+	ch <- nodeUpDesc
+	c.a.commandSeconds.Describe(ch)
 }
 
 func (c statsCollector) Collect(ch chan<- prometheus.Metric) {
@@ -59,4 +118,12 @@ func (c statsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(socketsRefused, prometheus.CounterValue, float64(s.SocketsRefusedAddress), refusedAddress)
 	ch <- prometheus.MustNewConstMetric(socketsRefused, prometheus.CounterValue, float64(s.SocketsRefusedToken), refusedToken)
+	for _, n := range c.a.Nodes() {
+		up := 0.0
+		if n.Up {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(nodeUpDesc, prometheus.GaugeValue, up, n.Name)
+	}
+	c.a.commandSeconds.Collect(ch)
 }

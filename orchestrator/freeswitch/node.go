@@ -112,11 +112,11 @@ func (a *Adapter) pollSofia(n *node, conn *eslconn.Conn, states map[string]strin
 func (a *Adapter) connectNode(n *node) (*eslconn.Conn, []orchestrator.Key, error) {
 	ctx, cancel := context.WithTimeout(n.ctx, a.opts.CommandTimeout)
 	defer cancel()
-	conn, err := eslconn.Dial(ctx, n.cfg.Addr, n.cfg.Password, eslconn.Options{
+	conn, err := eslconn.Dial(ctx, n.cfg.Addr, n.cfg.Password, a.instrument(eslconn.Options{
 		ReplyTimeout: a.opts.CommandTimeout,
 		Logger:       a.log.With("node", n.cfg.Name),
 		OnEvent:      func(ev *esl.Event) { a.onNodeEvent(n.cfg.Name, ev) },
-	})
+	}))
 	if err != nil {
 		return nil, nil, err
 	}

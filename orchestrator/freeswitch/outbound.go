@@ -62,7 +62,7 @@ func (a *Adapter) serveSocket(ctx context.Context, nc net.Conn, h orchestrator.C
 	var cp atomic.Pointer[call] // set once the call is known; events only come after myevents
 	lingering := make(chan struct{})
 	var lingerOnce sync.Once
-	conn := eslconn.New(nc, eslconn.Options{
+	conn := eslconn.New(nc, a.instrument(eslconn.Options{
 		ReplyTimeout: a.opts.CommandTimeout,
 		Logger:       a.log.With("socket", nc.RemoteAddr().String()),
 		OnEvent: func(ev *esl.Event) {
@@ -79,7 +79,7 @@ func (a *Adapter) serveSocket(ctx context.Context, nc net.Conn, h orchestrator.C
 				lingerOnce.Do(func() { close(lingering) })
 			}
 		},
-	})
+	}))
 	defer conn.Close()
 	c, in, err := a.setupSocket(ctx, conn, &cp, candidates)
 	if errors.Is(err, errSocketRefused) {

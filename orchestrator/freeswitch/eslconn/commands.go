@@ -28,8 +28,9 @@ func (c *Conn) Send(ctx context.Context, f *esl.Frame) (*esl.Frame, error) {
 // API runs a synchronous api command and returns its output without the
 // trailing newline. Calls are serialised per connection (FIFO), so each gets
 // its own api/response.
-func (c *Conn) API(ctx context.Context, cmd string) (string, error) {
+func (c *Conn) API(ctx context.Context, cmd string) (out string, err error) {
 	name, args, _ := strings.Cut(cmd, " ")
+	defer c.observe("api", name, time.Now(), &err)
 	r, err := c.Run(ctx, command.API{Command: name, Arguments: args})
 	if err != nil {
 		return "", err
@@ -46,7 +47,9 @@ func (c *Conn) API(ctx context.Context, cmd string) (string, error) {
 // returns the BACKGROUND_JOB output. The job is registered before the command
 // is written, because the event can overtake the reply. The connection must
 // be subscribed to BACKGROUND_JOB. A -ERR output is returned as *ReplyError.
-func (c *Conn) BgAPI(ctx context.Context, cmd string) (string, error) {
+func (c *Conn) BgAPI(ctx context.Context, cmd string) (out string, err error) {
+	name, _, _ := strings.Cut(cmd, " ")
+	defer c.observe("bgapi", name, time.Now(), &err)
 	job := uuid.NewString()
 	ch := make(chan *esl.Event, 1)
 	c.pmu.Lock()
@@ -79,6 +82,13 @@ func (c *Conn) BgAPI(ctx context.Context, cmd string) (string, error) {
 		return out, nil
 	case <-ctx.Done():
 		return "", context.Cause(ctx)
+	}
+}
+
+// observe reports a finished api or bgapi command to Options.OnCommand.
+func (c *Conn) observe(kind, name string, start time.Time, err *error) {
+	if c.opts.OnCommand != nil {
+		c.opts.OnCommand(kind, name, time.Since(start), *err)
 	}
 }
 

@@ -44,6 +44,11 @@ type Options struct {
 	// is closed (its owner reconnects), rather than every later command
 	// queueing behind it forever. Default 60 s.
 	ReplyTimeout time.Duration
+	// OnCommand, when set, is told of every api and bgapi command once it
+	// is over: kind "api" or "bgapi", name the command's first word, took
+	// until its reply (bgapi: until its BACKGROUND_JOB) or failure. It runs
+	// on the caller's goroutine (metrics: command latency).
+	OnCommand func(kind, name string, took time.Duration, err error)
 }
 
 // Stats are counters of one connection, safe to read at any time.
