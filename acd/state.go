@@ -23,6 +23,16 @@ const (
 
 var stateNames = [numStates]string{"logged_out", "not_ready", "ready", "reserved", "busy", "after_call_work", "break"}
 
+// States lists every agent state in order, for reports that show each one
+// (a metric with a zero series per state).
+func States() []State {
+	out := make([]State, numStates)
+	for i := range out {
+		out[i] = State(i)
+	}
+	return out
+}
+
 func (s State) String() string {
 	if s < numStates {
 		return stateNames[s]

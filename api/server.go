@@ -200,11 +200,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHT
 // Readiness is the body of /readyz.
 type Readiness struct {
 	Status string `json:"status"`
+	// Nodes are the enabled media nodes and whether each is up; NodesUp
+	// counts those up (both absent until the switches are wired).
+	Nodes   []NodeState `json:"nodes,omitempty"`
+	NodesUp *int        `json:"nodes_up,omitempty"`
 	// Warnings are configuration defects that do not stop the service.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
-// readyz answers 200 while the database answers. A database role that
+// readyz answers 200 while the database answers, and lists the media nodes
+// with their state; each node down is also a warning (see addNodes for why
+// it is not a failure). A database role that
 // bypasses row-level security is a warning in the body, not a failure:
 // readiness decides whether traffic is sent here, and refusing it would
 // take every tenant's calls down (and make an orchestrator restart a
@@ -224,6 +230,7 @@ func (s *Server) readyz(c *echo.Context) error {
 	case rs.Bypassed:
 		out.Warnings = append(out.Warnings, RowSecurityBypassedWarning(rs.Role))
 	}
+	s.addNodes(&out)
 	return c.JSON(http.StatusOK, out)
 }
 

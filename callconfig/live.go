@@ -27,6 +27,9 @@ type Live struct {
 	// periodic reload racing a reload made right after a change would
 	// otherwise bring back the state before the change).
 	reloading sync.Mutex
+	// failures counts failed reloads; loaded is the last successful read
+	// (Unix nanoseconds). Both are for metrics.
+	failures, loaded atomic.Int64
 	// OnReload is called with each new snapshot (e.g. to refresh xml_curl).
 	OnReload func(*Snapshot)
 
@@ -67,8 +70,12 @@ func (l *Live) Reload(ctx context.Context) error {
 	defer l.reloading.Unlock()
 	s, err := load(ctx, l.st, l.now(), l.snap.Load())
 	if err != nil {
+		if ctx.Err() == nil { // not a shutdown
+			l.failures.Add(1)
+		}
 		return err
 	}
+	l.loaded.Store(time.Now().UnixNano())
 	if old := l.snap.Load(); old != nil && old.Fingerprint == s.Fingerprint {
 		return nil // nothing changed: keep the old snapshot, no reload work
 	}
@@ -77,6 +84,18 @@ func (l *Live) Reload(ctx context.Context) error {
 		l.OnReload(s)
 	}
 	return nil
+}
+
+// ReloadFailures is how many reloads failed since New (the previous
+// snapshot kept serving each time).
+func (l *Live) ReloadFailures() uint64 { return uint64(l.failures.Load()) }
+
+// LastLoaded is when the configuration was last read successfully.
+func (l *Live) LastLoaded() time.Time {
+	if ns := l.loaded.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
 }
 
 // Run reloads every interval until ctx is done. Failures are logged and the

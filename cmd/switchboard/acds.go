@@ -46,6 +46,17 @@ func (r *tenantACDs) Owner(tenant string) (*acdowner.Owner, bool) {
 	return o, ok
 }
 
+// all is every running owner (for metrics).
+func (r *tenantACDs) all() []*acdowner.Owner {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]*acdowner.Owner, 0, len(r.owners))
+	for _, o := range r.owners {
+		out = append(out, o)
+	}
+	return out
+}
+
 // AgentOfUser implements api.ACDOwners: the agent whose user is userID.
 func (r *tenantACDs) AgentOfUser(ctx context.Context, tenant, userID string) (string, bool, error) {
 	for id, a := range r.conf.Snapshot().Agents[tenancy.TenantID(tenant)] {

@@ -119,6 +119,9 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 	c.adm = admission.New()
 	c.pops = calls.NewHub()
 	c.acds = newTenantACDs(c.log, c.st, c.conf)
+	if err := c.reg.Register(controllerCollector{acds: c.acds, adm: c.adm, conf: c.conf}); err != nil {
+		return err
+	}
 	srv.UseACD(c.acds)
 	srv.UsePhones(c.conf)
 	c.mux.Handle("/fsapi", fsHandler)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/api"
 	"github.com/switchboard-cc/switchboard/callconfig"
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch"
@@ -32,6 +33,11 @@ func (c *controller) startSwitches(ctx context.Context) error {
 		return fmt.Errorf("freeswitch adapter: %w", err)
 	}
 	c.fs = fs
+	if err := c.reg.Register(fs.Collector()); err != nil {
+		closeListener(opts.Listener)
+		return fmt.Errorf("freeswitch metrics: %w", err)
+	}
+	c.api.UseNodes(fsNodeStates{fs})
 	snap := c.conf.Snapshot()
 	if c.applyNodes(snap) == 0 {
 		c.log.Info("no FreeSWITCH node configured yet: add one with POST /api/v1/nodes")
@@ -124,4 +130,15 @@ func fsNodes(s *callconfig.Snapshot) []freeswitch.Node {
 		}
 	}
 	return nodes
+}
+
+// fsNodeStates lists the adapter's nodes for /readyz.
+type fsNodeStates struct{ fs *freeswitch.Adapter }
+
+func (n fsNodeStates) NodeStates() []api.NodeState {
+	var out []api.NodeState
+	for _, s := range n.fs.Nodes() {
+		out = append(out, api.NodeState{Name: s.Name, Kind: string(store.NodeFreeSWITCH), Up: s.Up})
+	}
+	return out
 }
