@@ -128,7 +128,13 @@ func TestCollectDigitsAndRecorder(t *testing.T) {
 	c, call := controller(t, n, IncomingCall{From: "100", To: "9100", Vars: map[string]string{"sb_tenant": "acme"},
 		DTMF: Presses("12#", 200*time.Millisecond)})
 	execute(c, "answer", "")
-	execute(c, "play_and_get_digits", "1 4 1 5000 # tone_stream://%(1000,0,350) silence_stream://250 digits \\d+")
+	// The '#' ends the collection, so the timeouts never elapse when the
+	// node works. They are 200 simulated seconds (10 s at speed 20, within
+	// the connection's 30 s deadline) because the presses come from a
+	// goroutine of their own: with 5 s (250 ms) a loaded machine once paused
+	// it between two presses long enough for the inter-digit timeout to end
+	// the collection at "1".
+	execute(c, "play_and_get_digits", "1 4 1 200000 # tone_stream://%(1000,0,350) silence_stream://250 digits \\d+")
 	_, e := c.until(func(_ *esl.Frame, e *esl.Event) bool {
 		return e != nil && e.Name() == "CHANNEL_EXECUTE_COMPLETE" && e.Get("Application") == "play_and_get_digits"
 	})
