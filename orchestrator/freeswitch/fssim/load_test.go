@@ -75,9 +75,11 @@ func (lc *loadController) serve(nc net.Conn) {
 
 func (lc *loadController) close() { lc.ln.Close(); lc.wg.Wait() }
 
-// TestLoad plays 1,000 concurrent calls placed at 200 new calls per second
-// (200 calls under -race, where only correctness is checked) and requires
-// every call to be answered, held up, and torn down.
+// TestLoad holds 1,000 concurrent calls placed at 200 new calls per second
+// (200 calls under -race) and requires every call to be answered, held up,
+// and torn down. It checks correctness only: how fast the node sets calls up
+// is BenchmarkLoad's figure, not an assertion (a loaded machine would make a
+// timed assertion fail without anything being wrong).
 func TestLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test: skipped with -short")
@@ -95,24 +97,52 @@ func TestLoad(t *testing.T) {
 	defer lc.close()
 	events := drainAll(t, n) // an adapter-like subscriber to every event, in JSON
 
-	start := time.Now()
 	placed := placeAtRate(t, n, lc.ln.Addr().String(), calls, rate)
-	elapsed := time.Since(start)
-	// the last call is placed at (calls-1)/rate: measure over calls-1 gaps
-	achieved := float64(calls-1) / elapsed.Seconds()
 	waitFor(t, 20*time.Second, func() bool { return lc.answered.Load() == int64(calls) })
 	if got := n.ActiveCalls(); got != calls {
 		t.Fatalf("%d calls up, want %d", got, calls)
 	}
-	t.Logf("%d concurrent calls, placed at %.0f calls/s (target %.0f), all answered %v after start; %d JSON events to an ALL subscriber",
-		calls, achieved, rate, time.Since(start).Round(time.Millisecond), events.Load())
-	if !raceEnabled && achieved < rate*0.9 {
-		t.Errorf("placed %.0f calls/s, want at least %.0f", achieved, rate*0.9)
-	}
+	t.Logf("%d concurrent calls answered; %d JSON events to an ALL subscriber", calls, events.Load())
 	for _, c := range placed {
 		c.Hangup("")
 	}
 	waitFor(t, 20*time.Second, func() bool { return n.ActiveCalls() == 0 })
+}
+
+// BenchmarkLoad places b.N calls back to back, each held up with a long
+// tone while the next ones are placed, with an inbound connection
+// subscribed to every event in JSON (as the adapter is), and reports the
+// rate at which they were placed and answered (calls/s) and how many were up
+// at once.
+func BenchmarkLoad(b *testing.B) {
+	n, err := Start(Config{Heartbeat: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer n.Close()
+	lc := newLoadController(b)
+	defer lc.close()
+	drainAll(b, n)
+	addr := lc.ln.Addr().String()
+	placed := make([]*Call, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c, err := n.PlaceCall(context.Background(), addr, IncomingCall{From: "load", To: "9100"})
+		if err != nil {
+			b.Fatalf("call %d: %v", i, err)
+		}
+		placed = append(placed, c)
+	}
+	for lc.answered.Load() < int64(b.N) {
+		time.Sleep(time.Millisecond)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+	b.ReportMetric(float64(n.ActiveCalls()), "calls-up")
+	for _, c := range placed {
+		c.Hangup("")
+	}
+	waitFor(b, time.Minute, func() bool { return n.ActiveCalls() == 0 })
 }
 
 // drainAll subscribes an inbound connection to every event in JSON and
