@@ -17,10 +17,10 @@ func init() { routeGroups = append(routeGroups, (*Server).callRecordRoutes) }
 func (s *Server) callRecordRoutes() []route {
 	return []route{
 		{method: http.MethodGet, path: "/tenants/:tenant_id/cdrs", name: "listCDRs",
-			summary: "Call detail records, one per call leg; filter with agent_id, queue_id, call_id, since, until",
+			summary: "Call detail records, one per call leg, newest recorded first (order=oldest: the other way); filter with agent_id, queue_id, call_id, since, until",
 			scope:   scopeTenant, perm: tenancy.PermReportsRead, resp: store.CDR{}, list: true, status: http.StatusOK, h: s.listCDRs},
 		{method: http.MethodGet, path: "/tenants/:tenant_id/cdrs/export", name: "exportCDRs",
-			summary: "The same records as CSV (text/csv), every page, same filters",
+			summary: "The same records as CSV (text/csv), every page, same filters and order",
 			scope:   scopeTenant, perm: tenancy.PermReportsRead, status: http.StatusOK, h: s.exportCDRs},
 		{method: http.MethodGet, path: "/tenants/:tenant_id/recordings", name: "listRecordings",
 			summary: "Recordings of the tenant's calls (metadata: call, node, path, start, duration)",
@@ -43,7 +43,27 @@ func historyFilter(c *echo.Context) (store.HistoryFilter, error) {
 	return f, nil
 }
 
-func (s *Server) listCDRs(c *echo.Context) error { return listHistory(c, s.store.ListCDRs) }
+func (s *Server) listCDRs(c *echo.Context) error {
+	oldest, err := cdrOrder(c)
+	if err != nil {
+		return err
+	}
+	return listHistory(c, func(ctx context.Context, t tenancy.TenantID, f store.HistoryFilter, p store.Page) (store.List[store.CDR], error) {
+		f.OldestFirst = oldest
+		return s.store.ListCDRs(ctx, t, f, p)
+	})
+}
+
+// cdrOrder reads ?order=newest (the default) or oldest.
+func cdrOrder(c *echo.Context) (oldestFirst bool, err error) {
+	switch c.QueryParam("order") {
+	case "", "newest":
+		return false, nil
+	case "oldest":
+		return true, nil
+	}
+	return false, errBadField("order", "must be newest or oldest")
+}
 
 func (s *Server) listRecordings(c *echo.Context) error { return listHistory(c, s.store.ListRecordings) }
 
@@ -73,6 +93,9 @@ var cdrColumns = []string{"id", "call_id", "leg", "node_id", "caller", "access_n
 func (s *Server) exportCDRs(c *echo.Context) error {
 	f, err := historyFilter(c)
 	if err != nil {
+		return err
+	}
+	if f.OldestFirst, err = cdrOrder(c); err != nil {
 		return err
 	}
 	ctx, tenant := c.Request().Context(), tenantOf(c).ID

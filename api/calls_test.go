@@ -31,8 +31,15 @@ func TestCDRsListFilterExportAndIsolation(t *testing.T) {
 
 	var page struct{ Items []store.CDR }
 	e.must(e.do("GET", a.base+"/cdrs", a.admin, nil), 200, &page)
-	if len(page.Items) != 2 {
-		t.Fatalf("Acme sees %d CDRs, want its 2", len(page.Items))
+	if len(page.Items) != 2 || page.Items[0].CallID != "call-2" {
+		t.Fatalf("Acme sees %+v, want its 2 newest first", page.Items)
+	}
+	e.must(e.do("GET", a.base+"/cdrs?order=oldest&limit=1", a.admin, nil), 200, &page)
+	if len(page.Items) != 1 || page.Items[0].CallID != "call-1" {
+		t.Fatalf("order=oldest: %+v", page.Items)
+	}
+	if r := e.do("GET", a.base+"/cdrs?order=latest", a.admin, nil); r.status != 400 || !strings.Contains(string(r.body), "order") {
+		t.Fatalf("a bad order must name the field: %s", r)
 	}
 	e.must(e.do("GET", a.base+"/cdrs?agent_id=bob", a.admin, nil), 200, &page)
 	if len(page.Items) != 1 || page.Items[0].CallID != "call-2" || page.Items[0].Disposition != "abandoned" {

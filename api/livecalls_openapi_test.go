@@ -55,3 +55,29 @@ func TestOpenAPILiveCallStates(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAPICDRDispositions: the CDR schema lists every disposition the
+// call path writes (calls.Dispositions) as its enum, and nothing else.
+func TestOpenAPICDRDispositions(t *testing.T) {
+	e := newEnv(t)
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Enum []string `json:"enum"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	e.must(e.do("GET", "/api/v1/openapi.json", "", nil), 200, &doc)
+	var want []string
+	for _, d := range calls.Dispositions {
+		want = append(want, string(d))
+	}
+	got := doc.Components.Schemas["CDR"].Properties["disposition"].Enum
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("CDR disposition enum = %v, want calls.Dispositions %v", got, want)
+	}
+}

@@ -176,6 +176,6 @@ func (s *Store) SaveSurveyScore(ctx context.Context, tenant tenancy.TenantID, sc
 // ListSurveyScores pages tenant's scores, oldest first; f's AgentID and
 // CallID narrow them (QueueID is ignored), as do Since and Until.
 func (s *Store) ListSurveyScores(ctx context.Context, tenant tenancy.TenantID, f HistoryFilter, p Page) (List[SurveyScore], error) {
-	return listFiltered(ctx, s, tenant, "survey_scores", "at", map[string]bool{"agent_id": true, "call_id": true}, f, p,
+	return listFiltered(ctx, s, tenant, "survey_scores", "at", map[string]bool{"agent_id": true, "call_id": true}, f, p, false,
 		func(sc SurveyScore) string { return sc.ID }, func(sc SurveyScore) SurveyScore { sc.At = sc.At.UTC(); return sc })
 }

@@ -77,6 +77,10 @@ type HistoryFilter struct {
 	QueueID      string // CDRs only
 	CallID       string // CDRs and recordings
 	Since, Until time.Time
+	// OldestFirst lists CDRs in the order they were recorded; by default
+	// they come newest first (what a person looking at calls wants).
+	// Other lists are always oldest first.
+	OldestFirst bool
 }
 
 // where builds " AND ..." for the given time column and the fields the table has.
@@ -105,16 +109,22 @@ func (f HistoryFilter) where(timeCol string, cols map[string]bool, args []any) (
 }
 
 // listFiltered pages a call-path table of tenant with a filter.
+// Rows are in id (UUIDv7: recording) order, or its reverse with newestFirst;
+// the cursor is the last id of a page either way.
 func listFiltered[T any](ctx context.Context, s *Store, tenant tenancy.TenantID, table, timeCol string,
-	cols map[string]bool, f HistoryFilter, p Page, id func(T) string, fix func(T) T) (List[T], error) {
+	cols map[string]bool, f HistoryFilter, p Page, newestFirst bool, id func(T) string, fix func(T) T) (List[T], error) {
 	after, limit, err := p.keyset()
 	if err != nil {
 		return List[T]{}, err
 	}
 	extra, args := f.where(timeCol, cols, []any{string(tenant)})
 	args = append(args, after, limit+1)
-	query := fmt.Sprintf(`SELECT * FROM %s WHERE tenant_id = $1%s AND id > $%d ORDER BY id LIMIT $%d`,
-		table, extra, len(args)-1, len(args))
+	cursor, order := fmt.Sprintf("id > $%d", len(args)-1), "id"
+	if newestFirst {
+		cursor, order = fmt.Sprintf("($%[1]d = '' OR id < $%[1]d)", len(args)-1), "id DESC"
+	}
+	query := fmt.Sprintf(`SELECT * FROM %s WHERE tenant_id = $1%s AND %s ORDER BY %s LIMIT $%d`,
+		table, extra, cursor, order, len(args))
 	var rows []T
 	err = s.tenantRead(ctx, tenant, func(db q) error { return db.SelectContext(ctx, &rows, query, args...) })
 	if err != nil {
@@ -133,7 +143,7 @@ type stateRow struct {
 
 // ListAgentStates lists tenant's agent transitions in insertion order.
 func (s *Store) ListAgentStates(ctx context.Context, tenant tenancy.TenantID, f HistoryFilter, p Page) (List[AgentStateChange], error) {
-	l, err := listFiltered(ctx, s, tenant, "agent_state_history", "at", map[string]bool{"agent_id": true}, f, p,
+	l, err := listFiltered(ctx, s, tenant, "agent_state_history", "at", map[string]bool{"agent_id": true}, f, p, false,
 		func(r stateRow) string { return r.ID }, func(r stateRow) stateRow { r.At = r.At.UTC(); return r })
 	out := List[AgentStateChange]{Next: l.Next, Items: make([]AgentStateChange, len(l.Items))}
 	for i, r := range l.Items {
@@ -166,24 +176,26 @@ func (s *Store) LatestAgentStates(ctx context.Context, tenant tenancy.TenantID) 
 
 // CDR is one call leg's detail record.
 type CDR struct {
-	ID             string           `json:"id" db:"id"`
-	TenantID       tenancy.TenantID `json:"tenant_id" db:"tenant_id"`
-	NodeID         string           `json:"node_id" db:"node_id"`
-	CallID         string           `json:"call_id" db:"call_id"`
-	Leg            string           `json:"leg" db:"leg"` // "caller", "agent", "transfer"...
-	Caller         string           `json:"caller" db:"caller"`
-	AccessNumber   string           `json:"access_number" db:"access_number"`
-	QueueID        string           `json:"queue_id" db:"queue_id"`
-	AgentID        string           `json:"agent_id" db:"agent_id"`
-	ArrivedAt      time.Time        `json:"arrived_at" db:"arrived_at"`
-	QueuedAt       *time.Time       `json:"queued_at,omitempty" db:"queued_at"`
-	OfferedAt      *time.Time       `json:"offered_at,omitempty" db:"offered_at"`
-	AnsweredAt     *time.Time       `json:"answered_at,omitempty" db:"answered_at"`
-	EndedAt        *time.Time       `json:"ended_at,omitempty" db:"ended_at"`
-	Disposition    string           `json:"disposition" db:"disposition"` // see calls.Disposition: answered, abandoned, released, overflowed, ...
-	HangupCause    string           `json:"hangup_cause" db:"hangup_cause"`
-	SIPHangupCause string           `json:"sip_hangup_cause" db:"sip_hangup_cause"`
-	RecordingPath  string           `json:"recording_path" db:"recording_path"`
+	ID           string           `json:"id" db:"id"`
+	TenantID     tenancy.TenantID `json:"tenant_id" db:"tenant_id"`
+	NodeID       string           `json:"node_id" db:"node_id"`
+	CallID       string           `json:"call_id" db:"call_id"`
+	Leg          string           `json:"leg" db:"leg"` // "caller", "agent", "transfer"...
+	Caller       string           `json:"caller" db:"caller"`
+	AccessNumber string           `json:"access_number" db:"access_number"`
+	QueueID      string           `json:"queue_id" db:"queue_id"`
+	AgentID      string           `json:"agent_id" db:"agent_id"`
+	ArrivedAt    time.Time        `json:"arrived_at" db:"arrived_at"`
+	QueuedAt     *time.Time       `json:"queued_at,omitempty" db:"queued_at"`
+	OfferedAt    *time.Time       `json:"offered_at,omitempty" db:"offered_at"`
+	AnsweredAt   *time.Time       `json:"answered_at,omitempty" db:"answered_at"`
+	EndedAt      *time.Time       `json:"ended_at,omitempty" db:"ended_at"`
+	// Disposition is how the leg ended: the closed set calls.Dispositions
+	// (the enum tag, held to it by an api test, feeds the OpenAPI).
+	Disposition    string `json:"disposition" db:"disposition" enum:"answered,abandoned,released,overflowed,transferred,self_service,refused_over_quota,refused_suspended,rejected_unknown,refused_not_allowed,failed,node_lost,caller_abandoned,cancelled"`
+	HangupCause    string `json:"hangup_cause" db:"hangup_cause"`
+	SIPHangupCause string `json:"sip_hangup_cause" db:"sip_hangup_cause"`
+	RecordingPath  string `json:"recording_path" db:"recording_path"`
 }
 
 func (c CDR) utc() CDR {
@@ -222,10 +234,11 @@ func (s *Store) InsertCDR(ctx context.Context, tenant tenancy.TenantID, c CDR) (
 	return c, err
 }
 
-// ListCDRs lists tenant's CDRs filtered by agent, queue, call and arrival time.
+// ListCDRs lists tenant's CDRs filtered by agent, queue, call and arrival
+// time, newest recorded first unless f.OldestFirst.
 func (s *Store) ListCDRs(ctx context.Context, tenant tenancy.TenantID, f HistoryFilter, p Page) (List[CDR], error) {
 	return listFiltered(ctx, s, tenant, "cdrs", "arrived_at", map[string]bool{"agent_id": true, "queue_id": true, "call_id": true},
-		f, p, func(c CDR) string { return c.ID }, CDR.utc)
+		f, p, !f.OldestFirst, func(c CDR) string { return c.ID }, CDR.utc)
 }
 
 // Recording is one recorded file of a call.
@@ -264,5 +277,5 @@ func (s *Store) InsertRecording(ctx context.Context, tenant tenancy.TenantID, r 
 // ListRecordings lists tenant's recordings filtered by call and start time.
 func (s *Store) ListRecordings(ctx context.Context, tenant tenancy.TenantID, f HistoryFilter, p Page) (List[Recording], error) {
 	return listFiltered(ctx, s, tenant, "recordings", "started_at", map[string]bool{"call_id": true},
-		f, p, func(r Recording) string { return r.ID }, Recording.utc)
+		f, p, false, func(r Recording) string { return r.ID }, Recording.utc)
 }

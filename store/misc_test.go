@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -192,6 +193,47 @@ func TestCDRsAndRecordings(t *testing.T) {
 		}
 		if _, err := s.InsertRecording(ctx, a.ID, Recording{CallID: "c"}); !errors.Is(err, ErrInvalid) {
 			t.Fatalf("bad recording: %v", err)
+		}
+	})
+}
+
+// TestCDRsNewestFirst: CDRs list newest recorded first by default and
+// oldest first on request; paging by two walks each order whole, without a
+// row twice or missing, filters applied.
+func TestCDRsNewestFirst(t *testing.T) {
+	allBackends(t, func(t *testing.T, s *Store) {
+		a := mkTenant(t, s, "a.example.com", 1)
+		t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+		var ids []string // in recording order
+		for i := range 5 {
+			c, err := s.InsertCDR(ctx, a.ID, CDR{NodeID: "fs1", CallID: fmt.Sprint("call-", i), QueueID: "q1", ArrivedAt: t0.Add(time.Duration(i) * time.Minute)})
+			must(t, err)
+			ids = append(ids, c.ID)
+		}
+		_, err := s.InsertCDR(ctx, a.ID, CDR{NodeID: "fs1", CallID: "other", QueueID: "q2", ArrivedAt: t0})
+		must(t, err)
+		walk := func(f HistoryFilter) []string {
+			var got []string
+			p := Page{Limit: 2}
+			for {
+				l, err := s.ListCDRs(ctx, a.ID, f, p)
+				must(t, err)
+				for _, c := range l.Items {
+					got = append(got, c.ID)
+				}
+				if l.Next == "" {
+					return got
+				}
+				p.After = l.Next
+			}
+		}
+		newest := slices.Clone(ids)
+		slices.Reverse(newest)
+		if got := walk(HistoryFilter{QueueID: "q1"}); !slices.Equal(got, newest) {
+			t.Errorf("default order = %v, want newest first %v", got, newest)
+		}
+		if got := walk(HistoryFilter{QueueID: "q1", OldestFirst: true}); !slices.Equal(got, ids) {
+			t.Errorf("oldest first = %v, want %v", got, ids)
 		}
 	})
 }

@@ -126,7 +126,17 @@ const (
 	RejectedUnknown Disposition = "rejected_unknown"
 	Failed          Disposition = "failed"
 	NodeLost        Disposition = "node_lost"
+	// Agent legs only: the controller stopped the ringing (hang-up cause
+	// ORIGINATOR_CANCEL) because the caller hung up (CallerAbandoned), or
+	// because another agent answered, the call overflowed or was released
+	// through the API (Cancelled).
+	CallerAbandoned Disposition = "caller_abandoned"
+	Cancelled       Disposition = "cancelled"
 )
+
+// Dispositions is the closed set of dispositions a CDR may carry.
+var Dispositions = []Disposition{Answered, Abandoned, Released, Overflowed, Transferred, SelfService, RefusedQuota,
+	RefusedSuspend, RejectedUnknown, RefusedBarred, Failed, NodeLost, CallerAbandoned, Cancelled}
 
 // CDR is one leg's record.
 type CDR struct {

@@ -346,9 +346,28 @@ func (ss *session) releaseRings(ctx context.Context, rings map[string]*ringing, 
 		r.cancel()
 	}
 	for range len(rings) {
-		if r := <-results; r.answered {
+		r := <-results
+		if r.answered {
 			ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseOriginatorCancel)
 		}
+		ss.cancelledLeg(r.agent)
+	}
+}
+
+// cancelledLeg records an agent leg the controller stopped before it was
+// answered: its own end time, ORIGINATOR_CANCEL, and why (the caller's
+// disposition is known by now: releaseRings runs as waitForAgent returns).
+func (ss *session) cancelledLeg(agent string) {
+	leg := ss.legOf(agent)
+	if leg == nil || !leg.Answered.IsZero() || !leg.Ended.IsZero() {
+		return
+	}
+	leg.Ended, leg.HangupCause, leg.Disposition = ss.now(), orchestrator.CauseOriginatorCancel, Cancelled
+	switch ss.caller.Disposition {
+	case Abandoned:
+		leg.Disposition = CallerAbandoned
+	case NodeLost:
+		leg.HangupCause, leg.Disposition = "", NodeLost
 	}
 }
 

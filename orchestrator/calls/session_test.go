@@ -182,6 +182,38 @@ func TestAbandonInQueueFinishesAndReleases(t *testing.T) {
 	}
 }
 
+// TestCallerHangsUpWhileAgentRings: the agent leg the controller stops
+// because the caller left says so (caller_abandoned, ORIGINATOR_CANCEL, its
+// own end time), instead of "failed" with no cause; a leg stopped because
+// the call was released through the API is "cancelled".
+func TestCallerHangsUpWhileAgentRings(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		release bool
+		want    Disposition
+	}{{"caller hangs up", false, CallerAbandoned}, {"released through the API", true, Cancelled}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, "ann")
+			r.sw.ringGate = make(chan struct{}) // ann's phone rings until the call ends
+			cancel, _, done := r.call("4001")
+			waitFor(t, "ann's phone ringing", func() bool { return r.sw.has("originate ann@") })
+			if tc.release {
+				if err := r.svc.Release(context.Background(), acme, "c1"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := time.Now()
+			cancel(orchestrator.ErrCallEnded)
+			waitDone(t, done)
+			legs := r.cdrs.leg(t, "agent")
+			if len(legs) != 1 || legs[0].Disposition != tc.want || legs[0].HangupCause != orchestrator.CauseOriginatorCancel ||
+				legs[0].Ended.Before(before.Add(-time.Second)) || !legs[0].Answered.IsZero() {
+				t.Fatalf("agent leg: %+v", legs)
+			}
+		})
+	}
+}
+
 // TestMissingHoldMusicIsLogged: a caller left in silence because the music
 // source is missing on the switch is a log line with the reason.
 func TestMissingHoldMusicIsLogged(t *testing.T) {
