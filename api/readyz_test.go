@@ -42,3 +42,46 @@ func TestReadyzSaysWhenRowSecurityIsBypassed(t *testing.T) {
 		t.Fatalf("served by %s: unexpected warnings %v", pgtest.AppRole, w)
 	}
 }
+
+type fixedNodes []NodeState
+
+func (f fixedNodes) NodeStates() []NodeState { return f }
+
+// TestReadyzListsNodesAndWarnsOfEachDown: once nodes are wired, /readyz
+// stays 200 "ready" whatever their state, lists them, and warns of each
+// node down, of no node up and of no node configured.
+func TestReadyzListsNodesAndWarnsOfEachDown(t *testing.T) {
+	e := newEnv(t)
+	if r := readiness(t, e); r.Nodes != nil || r.NodesUp != nil {
+		t.Fatalf("no switches wired: want no nodes, got %+v", r)
+	}
+	for _, tc := range []struct {
+		name  string
+		nodes fixedNodes
+		up    int
+		warns []string
+	}{
+		{"none configured", fixedNodes{}, 0, []string{"no media node configured"}},
+		{"one up", fixedNodes{{Name: "fs1", Kind: "freeswitch", Up: true}}, 1, nil},
+		{"one of two down", fixedNodes{{Name: "fs1", Kind: "freeswitch", Up: true}, {Name: "fs2", Kind: "freeswitch"}}, 1,
+			[]string{`node "fs2" (freeswitch) is down`}},
+		{"all down", fixedNodes{{Name: "fs1", Kind: "freeswitch"}}, 0,
+			[]string{`node "fs1" (freeswitch) is down`, "no media node is up"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e.api.UseNodes(tc.nodes)
+			r := readiness(t, e)
+			if r.NodesUp == nil || *r.NodesUp != tc.up || len(r.Nodes) != len(tc.nodes) {
+				t.Fatalf("nodes %+v, up %v", r.Nodes, r.NodesUp)
+			}
+			if len(r.Warnings) != len(tc.warns) {
+				t.Fatalf("warnings %q, want %q", r.Warnings, tc.warns)
+			}
+			for i, w := range tc.warns {
+				if !strings.Contains(r.Warnings[i], w) {
+					t.Errorf("warning %d: %q, want %q", i, r.Warnings[i], w)
+				}
+			}
+		})
+	}
+}
