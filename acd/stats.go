@@ -191,6 +191,16 @@ func (d *ACD) AllQueueStats(now time.Time) []QueueStats {
 	return out
 }
 
+// AgentStates counts every configured agent by state (metrics), without
+// building each agent's view.
+func (d *ACD) AgentStates() map[State]int {
+	out := make(map[State]int, numStates)
+	for _, a := range d.agents {
+		out[a.state]++
+	}
+	return out
+}
+
 // Agents reports every agent that is logged in (all agents when all is
 // set), sorted by ID.
 func (d *ACD) Agents(now time.Time, all bool) []AgentView {

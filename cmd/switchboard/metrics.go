@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/callconfig"
+	"github.com/switchboard-cc/switchboard/orchestrator/acdowner"
 	"github.com/switchboard-cc/switchboard/orchestrator/admission"
 	"github.com/switchboard-cc/switchboard/orchestrator/calls"
 )
@@ -102,35 +104,49 @@ func (c controllerCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// collectACDs asks each tenant's owner for its queues and agents. Every
-// state is reported for every tenant (0 included), so a dashboard's series
-// do not vanish when a state empties.
+// collectACDs asks each tenant's owner for its queues and agents, a few
+// owners at a time (one turn of each owner). Every state is reported for
+// every tenant (0 included), so a dashboard's series do not vanish when a
+// state empties.
 func (c controllerCollector) collectACDs(ch chan<- prometheus.Metric) {
-	for _, o := range c.acds.all() {
-		t := o.Tenant()
-		ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
-		queues, qerr := o.AllQueueStats(ctx)
-		agents, aerr := o.Agents(ctx, true)
-		cancel()
-		if qerr == nil {
-			for _, q := range queues {
-				ch <- prometheus.MustNewConstMetric(queueWaitingDesc, prometheus.GaugeValue, float64(q.Waiting), t, q.Queue)
-				ch <- prometheus.MustNewConstMetric(queueLongestDesc, prometheus.GaugeValue, q.LongestWait.Seconds(), t, q.Queue)
-				ch <- prometheus.MustNewConstMetric(queueLoggedInDesc, prometheus.GaugeValue, float64(q.LoggedIn), t, q.Queue)
+	owners := make(chan *acdowner.Owner)
+	var wg sync.WaitGroup
+	for range scrapeWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for o := range owners {
+				collectOwner(ch, o)
 			}
-		}
-		if aerr == nil {
-			by := map[acd.State]int{}
-			for _, a := range agents {
-				by[a.State]++
-			}
-			for _, st := range acd.States() {
-				ch <- prometheus.MustNewConstMetric(agentsDesc, prometheus.GaugeValue, float64(by[st]), t, st.String())
-			}
-		}
-		n := o.Counters()
-		ch <- prometheus.MustNewConstMetric(acdDecisionsDesc, prometheus.CounterValue, float64(n.Decisions), t)
-		ch <- prometheus.MustNewConstMetric(acdOfferFailuresDesc, prometheus.CounterValue, float64(n.OfferFailures), t)
-		ch <- prometheus.MustNewConstMetric(acdHistoryFailuresDesc, prometheus.CounterValue, float64(n.HistoryFailures), t)
+		}()
 	}
+	for _, o := range c.acds.all() {
+		owners <- o
+	}
+	close(owners)
+	wg.Wait()
+}
+
+// scrapeWorkers is how many owners a scrape asks at once.
+const scrapeWorkers = 8
+
+func collectOwner(ch chan<- prometheus.Metric, o *acdowner.Owner) {
+	t := o.Tenant()
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	g, err := o.Gauges(ctx)
+	cancel()
+	if err == nil {
+		for _, q := range g.Queues {
+			ch <- prometheus.MustNewConstMetric(queueWaitingDesc, prometheus.GaugeValue, float64(q.Waiting), t, q.Queue)
+			ch <- prometheus.MustNewConstMetric(queueLongestDesc, prometheus.GaugeValue, q.LongestWait.Seconds(), t, q.Queue)
+			ch <- prometheus.MustNewConstMetric(queueLoggedInDesc, prometheus.GaugeValue, float64(q.LoggedIn), t, q.Queue)
+		}
+		for _, st := range acd.States() {
+			ch <- prometheus.MustNewConstMetric(agentsDesc, prometheus.GaugeValue, float64(g.Agents[st]), t, st.String())
+		}
+	}
+	n := o.Counters()
+	ch <- prometheus.MustNewConstMetric(acdDecisionsDesc, prometheus.CounterValue, float64(n.Decisions), t)
+	ch <- prometheus.MustNewConstMetric(acdOfferFailuresDesc, prometheus.CounterValue, float64(n.OfferFailures), t)
+	ch <- prometheus.MustNewConstMetric(acdHistoryFailuresDesc, prometheus.CounterValue, float64(n.HistoryFailures), t)
 }

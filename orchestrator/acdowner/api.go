@@ -128,6 +128,20 @@ func (o *Owner) AllQueueStats(ctx context.Context) ([]acd.QueueStats, error) {
 	return query(ctx, o, func(now time.Time, d *acd.ACD) ([]acd.QueueStats, error) { return d.AllQueueStats(now), nil })
 }
 
+// Gauges is what the metrics show of a tenant's ACD at one moment.
+type Gauges struct {
+	Queues []acd.QueueStats
+	Agents map[acd.State]int // every configured agent by state
+}
+
+// Gauges reads every queue's statistics and the agents by state in one
+// turn of the owner (a metrics scrape asks every tenant's owner).
+func (o *Owner) Gauges(ctx context.Context) (Gauges, error) {
+	return query(ctx, o, func(now time.Time, d *acd.ACD) (Gauges, error) {
+		return Gauges{Queues: d.AllQueueStats(now), Agents: d.AgentStates()}, nil
+	})
+}
+
 // Waiting lists a queue's waiting interactions best first, with positions
 // and estimated waits.
 func (o *Owner) Waiting(ctx context.Context, queue string) ([]acd.WaitingView, error) {
