@@ -669,7 +669,15 @@ func TestMonitorModesAndMuteAreHeard(t *testing.T) {
 	sup := w.supervisor(c, admin, "acme", "1009")
 	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond})
 	call := w.place("acme", "13800000001", 0)
-	base := "/api/v1/tenants/" + string(w.ten["acme"].ID) + "/live-calls/" + call.UUID()
+	tenantPath := "/api/v1/tenants/" + string(w.ten["acme"].ID)
+	base := tenantPath + "/live-calls/" + call.UUID()
+	// Call control answers 409 not_connected until the controller has seen
+	// the bridge confirmed, a moment after the node has bridged: wait for
+	// the live list to say talking, as a supervisor's screen does.
+	waitUntil(t, "the call talking in the live list", func() bool {
+		l := liveCalls(c, tenantPath, sup)
+		return len(l) == 1 && l[0].CallID == call.UUID() && l[0].State == "talking"
+	})
 	agentLeg := w.liveLegTo(t, "1001").UUID
 	talking := func() bool {
 		a, _ := w.node.Hears(agentLeg)
