@@ -97,17 +97,19 @@ func (c *Conn) shutdown(err error) {
 		delete(c.jobs, job)
 	}
 	c.pmu.Unlock()
+	// The reason is logged before done closes: whoever wakes on Done (the
+	// owner, a test) finds the line already written.
+	if errors.Is(err, esl.ErrTooLarge) || errors.Is(err, esl.ErrMalformed) {
+		// The peer broke the protocol or the frame caps (esl.MaxBodyBytes):
+		// reading on could cost unbounded memory, so the connection is gone.
+		c.log.Error("esl peer sent a frame beyond the limits or malformed; connection closed", "err", err)
+	} else {
+		c.log.Info("esl connection ended", "err", err)
+	}
 	close(c.done)
 	if p != nil {
 		p.timer.Stop()
 		close(p.ch)
 		c.turn.unlock()
 	}
-	if errors.Is(err, esl.ErrTooLarge) || errors.Is(err, esl.ErrMalformed) {
-		// The peer broke the protocol or the frame caps (esl.MaxBodyBytes):
-		// reading on could cost unbounded memory, so the connection is gone.
-		c.log.Error("esl peer sent a frame beyond the limits or malformed; connection closed", "err", err)
-		return
-	}
-	c.log.Info("esl connection ended", "err", err)
 }
