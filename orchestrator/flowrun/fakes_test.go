@@ -20,15 +20,16 @@ import (
 type fakeSwitch struct {
 	playFor time.Duration
 
-	mu       sync.Mutex
-	log      []string
-	onPlay   map[string]string // first file → keys pressed as it starts
-	hangOn   string            // the caller hangs up when this file starts
-	onRecord string            // keys pressed when recording starts
-	stop     chan struct{}     // the active play's stop signal, nil if none
-	events   chan orchestrator.Event
-	cancel   context.CancelCauseFunc
-	ended    bool
+	mu           sync.Mutex
+	log          []string
+	onPlay       map[string]string // first file → keys pressed as it starts
+	hangOn       string            // the caller hangs up when this file starts
+	onRecord     string            // keys pressed when recording starts
+	hangOnRecord bool              // the caller hangs up once recording has started
+	stop         chan struct{}     // the active play's stop signal, nil if none
+	events       chan orchestrator.Event
+	cancel       context.CancelCauseFunc
+	ended        bool
 }
 
 func newFakeSwitch() *fakeSwitch {
@@ -157,6 +158,9 @@ func (f *fakeSwitch) RecordStart(ctx context.Context, call orchestrator.Key, pat
 	defer f.mu.Unlock()
 	f.log = append(f.log, "record_start "+path)
 	f.pressLocked(f.onRecord)
+	if f.hangOnRecord {
+		f.hangupLocked("NORMAL_CLEARING")
+	}
 	return nil
 }
 

@@ -172,12 +172,10 @@ func TestQueueFailedVoicemail(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			sw, s := newFakeSwitch(), &sinks{}
 			sw.onRecord = tt.onRecord
+			sw.hangOnRecord = tt.hangup // on the event, not after a fixed delay: under load that came before the recording
 			r := newTestRunner(t, sw, s, nil)
 			ctx, call := sw.call(t)
 			o, _ := r.Run(ctx, call, compileFlow(t, queueFlow), acme)
-			if tt.hangup {
-				time.AfterFunc(100*time.Millisecond, sw.callerHangup)
-			}
 			o, err := r.Resume(ctx, o.Suspend, ivrflows.QueueResult{Reason: "no agents"})
 			if err != nil || o.Kind != Ended {
 				t.Fatalf("Resume = %+v, %v", o, err)

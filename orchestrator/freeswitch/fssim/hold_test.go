@@ -7,15 +7,24 @@ import (
 )
 
 // legs originates one parked leg per extension (user/EXT@dom, answered at
-// once) named by its extension, e.g. "a" for "a".
+// once) named by its extension, e.g. "a" for "a", and returns once each is
+// parked: originate answers when the leg is up, and the park application
+// starts a moment later on the leg's own thread (a park still to come
+// would take the leg out of a bridge made meanwhile).
 func legs(t *testing.T, n *Node, c *eslClient, exts ...string) {
 	t.Helper()
+	parks := inbound(t, n)
+	parks.send("event json CHANNEL_PARK")
+	parks.frame()
 	for _, e := range exts {
 		if err := n.RegisterPhone(e, "dom", PhoneScript{}); err != nil {
 			t.Fatal(err)
 		}
 		if got := c.api("originate {origination_uuid=" + e + "}user/" + e + "@dom &park()"); got != "+OK "+e+"\n" {
 			t.Fatalf("originate %s: %q", e, got)
+		}
+		if p := parks.event("CHANNEL_PARK"); p.UUID() != e {
+			t.Fatalf("CHANNEL_PARK on %s, want %s", p.UUID(), e)
 		}
 	}
 }
