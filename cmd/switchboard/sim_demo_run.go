@@ -216,10 +216,11 @@ func (d *demo) makeReady(ctx context.Context, t *demoTenant, agent string) error
 
 // registerPhone (re)registers an agent's phone on every node with a fresh
 // random behaviour: it answers after 1 to 4 s and hangs up after an
-// exponential talk time (at least 2 s: nobody hangs up on a caller at once).
-// fssim applies a script to the next call it rings.
+// exponential talk time counted from the moment it is connected to the
+// caller (at least 2 s: nobody hangs up on a caller at once). fssim applies
+// a script to the next call it rings.
 func (d *demo) registerPhone(t *demoTenant, ext string) error {
-	script := fssim.PhoneScript{AnswerAfter: d.uniform(time.Second, 4*time.Second), HangupAfter: max(2*time.Second, d.exp(d.opts.HandleTime))}
+	script := fssim.PhoneScript{AnswerAfter: d.uniform(time.Second, 4*time.Second), TalkFor: max(2*time.Second, d.exp(d.opts.HandleTime))}
 	for _, n := range d.nodes {
 		if err := n.RegisterPhone(ext, t.SIPDomain, script); err != nil {
 			return fmt.Errorf("register phone %s@%s: %w", ext, t.SIPDomain, err)

@@ -176,6 +176,7 @@ func (n *Node) waitAnswer(leg *channel, s PhoneScript, timeout time.Duration, al
 	if s.HangupAfter > 0 {
 		n.hangupLater(leg, s.HangupAfter)
 	}
+	leg.talkFor = s.TalkFor
 	return leg, ""
 }
 
@@ -224,6 +225,12 @@ func (n *Node) bridgeLocked(a, b *channel, byApp bool) {
 	a.vars.set("last_bridge_to", b.uuid)
 	b.vars.set("bridge_uuid", a.uuid)
 	n.bridgeEventLocked(a, b, "CHANNEL_BRIDGE")
+	for _, ch := range []*channel{a, b} {
+		if d := ch.talkFor; d > 0 {
+			ch.talkFor = 0
+			n.hangupLater(ch, d)
+		}
+	}
 }
 
 func (n *Node) bridgeEventLocked(a, b *channel, name string) {

@@ -55,6 +55,7 @@ type channel struct {
 	digitCh           chan struct{} // signalled on each digit
 	phone             *phone        // for legs to a simulated phone
 	callerHangupAfter time.Duration
+	talkFor           time.Duration // PhoneScript.TalkFor, until the first bridge starts it
 	fallback          []DialplanApp // after the socket application (IncomingCall.Fallback)
 	info              *CallInfo     // what tests observe
 }

@@ -34,6 +34,7 @@ type PhoneRequest struct {
 	NoAnswer      bool   `json:"no_answer"`
 	Busy          bool   `json:"busy"`
 	HangupAfterMS int64  `json:"hangup_after_ms"`
+	TalkForMS     int64  `json:"talk_for_ms"`
 }
 
 // CallRequest places a simulated caller.
@@ -107,7 +108,7 @@ func (n *Node) httpRegister(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := n.RegisterPhone(p.User, p.Domain, PhoneScript{AnswerAfter: ms(p.AnswerAfterMS),
-		NoAnswer: p.NoAnswer, Busy: p.Busy, HangupAfter: ms(p.HangupAfterMS)})
+		NoAnswer: p.NoAnswer, Busy: p.Busy, HangupAfter: ms(p.HangupAfterMS), TalkFor: ms(p.TalkForMS)})
 	respond(w, err)
 }
 

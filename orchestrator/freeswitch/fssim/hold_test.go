@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // legs originates one parked leg per extension (user/EXT@dom, answered at
@@ -183,5 +184,32 @@ func TestHeldLegLeavingABridgeTakesThePartner(t *testing.T) {
 				t.Errorf("%s (stays) hangup cause %q, want hung up = %v", tc.stays, st.HangupCause, tc.staysHungUp)
 			}
 		})
+	}
+}
+
+// TestTalkForCountsFromTheBridge: a phone scripted with TalkFor stays up
+// while its answered leg waits to be bridged and hangs up TalkFor after the
+// bridge; HangupAfter counts from the answer. A leg that hangs up on its
+// own after 2 s (HangupAfter) is the clock: when it goes, the TalkFor leg
+// of 1 s, still unbridged, must be up.
+func TestTalkForCountsFromTheBridge(t *testing.T) {
+	n := fastNode(t)
+	c := inbound(t, n)
+	c.send("event json CHANNEL_HANGUP CHANNEL_BRIDGE")
+	c.frame()
+	for ext, s := range map[string]PhoneScript{"clock": {HangupAfter: 2 * time.Second},
+		"agent": {TalkFor: time.Second}, "caller": {}} {
+		if err := n.RegisterPhone(ext, "dom", s); err != nil {
+			t.Fatal(err)
+		}
+		mustAPI(t, c, "originate {origination_uuid="+ext+"}user/"+ext+"@dom &park()", "+OK "+ext+"\n")
+	}
+	if e := c.event("CHANNEL_HANGUP"); e.UUID() != "clock" {
+		t.Fatalf("%s hung up first; the unbridged TalkFor leg must wait for its bridge", e.UUID())
+	}
+	mustAPI(t, c, "uuid_bridge agent caller", "+OK caller\n")
+	c.event("CHANNEL_BRIDGE")
+	if e := c.event("CHANNEL_HANGUP"); e.UUID() != "agent" || e.Get("Hangup-Cause") != "NORMAL_CLEARING" {
+		t.Fatalf("after the bridge %s hung up (%s), want the agent's phone, NORMAL_CLEARING", e.UUID(), e.Get("Hangup-Cause"))
 	}
 }

@@ -18,6 +18,12 @@ type PhoneScript struct {
 	// HangupAfter, when > 0, makes the phone hang up (BYE) that long after
 	// answering.
 	HangupAfter time.Duration
+	// TalkFor, when > 0, makes the phone hang up that long after its leg is
+	// first bridged: an agent talks for a while once connected. Unlike
+	// HangupAfter it does not run while the controller has yet to bridge
+	// the answered leg, which on a loaded machine can take longer than a
+	// short scripted talk.
+	TalkFor time.Duration
 }
 
 // phone is one registration.
