@@ -13,7 +13,26 @@ run:
 build:
 	$(GO) build -o bin/switchboard ./cmd/switchboard
 
+# The PostgreSQL half runs against SWITCHBOARD_TEST_POSTGRES. Unset, `test`
+# and `stress` use TEST_POSTGRES_DEFAULT when pg_isready says a server answers
+# there, and otherwise say in a banner that the half is skipped (go test
+# prints no skip without -v).
+TEST_POSTGRES_DEFAULT ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+PG_ENV = if [ -z "$$SWITCHBOARD_TEST_POSTGRES" ]; then \
+		if pg_isready -q -d "$(TEST_POSTGRES_DEFAULT)" 2>/dev/null; then \
+			export SWITCHBOARD_TEST_POSTGRES="$(TEST_POSTGRES_DEFAULT)"; \
+		else \
+			echo "make: ************************************************************"; \
+			echo "make: PostgreSQL half SKIPPED: no PostgreSQL answers at"; \
+			echo "make:   $(TEST_POSTGRES_DEFAULT)"; \
+			echo "make: set SWITCHBOARD_TEST_POSTGRES=postgres://... to run it"; \
+			echo "make: ************************************************************"; \
+		fi; \
+	fi; \
+	if [ -n "$$SWITCHBOARD_TEST_POSTGRES" ]; then echo "make: PostgreSQL half against $$SWITCHBOARD_TEST_POSTGRES"; fi
+
 test: lint
+	@$(PG_ENV); \
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
 # The suite as CI's shared two cores see it at their worst: -race, every test
@@ -22,7 +41,8 @@ test: lint
 STRESS_COUNT ?= 3
 STRESS_HOGS ?= 2
 stress:
-	@hogs=""; for i in $$(seq 1 $(STRESS_HOGS)); do sh -c 'while :; do :; done' & hogs="$$hogs $$!"; done; \
+	@$(PG_ENV); \
+	hogs=""; for i in $$(seq 1 $(STRESS_HOGS)); do sh -c 'while :; do :; done' & hogs="$$hogs $$!"; done; \
 	trap 'kill $$hogs 2>/dev/null' EXIT INT TERM; \
 	echo "stress: $(STRESS_HOGS) CPU hogs, -race -count=$(STRESS_COUNT)"; \
 	$(GO) test -race -count=$(STRESS_COUNT) -timeout 60m $(PKGS)
