@@ -38,7 +38,7 @@ func runSimNode(ctx context.Context, args []string, _ func(string) string, stdou
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("sim node: unexpected argument %q", fs.Arg(0))}
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{ReplaceAttr: durationsAsText}))
 	fmt.Fprintf(stdout, "fssim node %q: inbound ESL on %s (password %q)\n", *hostname, *listen, *password)
 	return fssim.Run(ctx, fssim.Config{Listen: *listen, Password: *password, Hostname: *hostname, Speed: *speed,
 		ControlListen: *control, Logger: log})
