@@ -37,6 +37,27 @@ func TestNodeSecretIsWriteOnly(t *testing.T) {
 	}
 }
 
+// TestAsteriskNodesAreRefusedUntilDriven: with no ARI adapter an Asterisk
+// node would be stored and never used, so create and edit refuse the kind
+// with 422 naming it, and nothing is stored or changed.
+func TestAsteriskNodesAreRefusedUntilDriven(t *testing.T) {
+	e := newEnv(t)
+	plat := e.platformObjects()
+	r := e.do("POST", "/api/v1/nodes", e.admin, CreateNodeRequest{SiteID: plat["site_id"], Name: "ast1", Kind: store.NodeAsterisk,
+		Address: "10.0.0.2:8088", Username: "sb", Secret: "ari-secret-0123456789", Enabled: true})
+	if r.status != 422 || !strings.Contains(string(r.body), `"field":"kind"`) || !strings.Contains(string(r.body), "not driven yet") {
+		t.Fatalf("create asterisk node: %s", r)
+	}
+	r = e.do("PATCH", "/api/v1/nodes/"+plat["node_id"], e.admin, map[string]any{"kind": "asterisk"})
+	if r.status != 422 || !strings.Contains(string(r.body), "not driven yet") {
+		t.Fatalf("edit to asterisk: %s", r)
+	}
+	nodes, err := e.store.ListNodes(t.Context(), store.Page{})
+	if err != nil || len(nodes.Items) != 1 || nodes.Items[0].Kind != store.NodeFreeSWITCH {
+		t.Fatalf("nodes after refusals: %+v, %v", nodes.Items, err)
+	}
+}
+
 func TestAgentsQuotaAndWriteOnlySIPPassword(t *testing.T) {
 	testAgentsQuotaAndWriteOnlySIPPassword(t, newEnv(t))
 }

@@ -360,3 +360,23 @@ func TestNamesInAnyScriptReachTheDirectory(t *testing.T) {
 		t.Fatalf("legal names reported as problems: %+v", got)
 	}
 }
+
+// TestAsteriskNodesAreListedAsNotDriven: an Asterisk node stored before the
+// API refused the kind is not silently ignored: the controller starts and
+// lists it as a configuration problem saying why it is not driven.
+func TestAsteriskNodesAreListedAsNotDriven(t *testing.T) {
+	w, _, _ := newProblemWorld(t)
+	w.exec(`INSERT INTO nodes (id, site_id, name, kind, address, username, secret_enc, enabled, created_at, updated_at)
+		SELECT '01900000-0000-7000-8000-0000000000a5', site_id, 'ast1', 'asterisk', '10.0.0.2:8088', 'sb', '', 1, created_at, updated_at
+		FROM nodes WHERE name = ?`, problemNode)
+	w.start()
+	found := false
+	for _, p := range w.problems() {
+		if strings.Contains(p.Object, "ast1") && strings.Contains(p.Reason, "Asterisk (ARI) adapter does not exist yet") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the Asterisk node is not listed as not driven: %+v", w.problems())
+	}
+}

@@ -23,6 +23,13 @@ func xmlcurlConfig(s *callconfig.Snapshot, socketAddr string) (xmlcurl.SnapshotC
 	var problems []dialplan.Problem
 	sites := map[dialplan.SiteID]bool{}
 	for _, n := range s.Nodes {
+		if n.Kind == store.NodeAsterisk {
+			// stored before the API refused the kind: say so instead of
+			// ignoring it without a word
+			problems = append(problems, dialplan.Problem{Object: fmt.Sprintf("node %s (%q)", n.ID, n.Name),
+				Reason: "not driven: the Asterisk (ARI) adapter does not exist yet"})
+			continue
+		}
 		if n.Kind != store.NodeFreeSWITCH {
 			continue
 		}

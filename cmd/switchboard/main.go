@@ -50,7 +50,7 @@ func main() {
 
 // run executes one subcommand and returns the process exit code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	top := command{name: "", summary: "Switchboard: a multi-tenant contact-center controller for FreeSWITCH and Asterisk.", subs: commands}
+	top := command{name: "", summary: "Switchboard: a multi-tenant contact-center controller for FreeSWITCH (Asterisk support is planned, not built).", subs: commands}
 	err := top.dispatch(ctx, nil, args, getenv, stdout, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
