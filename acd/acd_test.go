@@ -570,10 +570,20 @@ func TestSnapshotRestore(t *testing.T) {
 	}
 }
 
-func TestStoreStrategyNames(t *testing.T) {
-	for name, want := range map[string]Strategy{"fewest_calls": FewestHandled, "skills_based": BestSkill, "ring_all": RingAll} {
-		if got, err := ParseStrategy(name); err != nil || got != want {
+func TestStrategyNames(t *testing.T) {
+	names := StrategyNames()
+	if len(names) != int(numStrategies) {
+		t.Fatalf("%d names for %d strategies", len(names), numStrategies)
+	}
+	for i, name := range names {
+		if got, err := ParseStrategy(name); err != nil || got != Strategy(i) || got.String() != name {
 			t.Fatalf("%s: %v %v", name, got, err)
+		}
+	}
+	// the store's old names went with migration 00061
+	for _, old := range []string{"fewest_calls", "skills_based"} {
+		if _, err := ParseStrategy(old); err == nil {
+			t.Fatalf("%s still parses", old)
 		}
 	}
 	h := newHarness(t)

@@ -31,18 +31,16 @@ func (s Strategy) String() string {
 	return fmt.Sprintf("strategy(%d)", uint8(s))
 }
 
-// strategyAliases are the store's names for the same strategies.
-var strategyAliases = map[string]Strategy{"fewest_calls": FewestHandled, "skills_based": BestSkill}
+// StrategyNames lists every strategy's name, in Strategy order: the one
+// list the store, the API and the docs use.
+func StrategyNames() []string { return append([]string(nil), strategyNames[:]...) }
 
-// ParseStrategy turns a strategy's name (or the store's alias) into a Strategy.
+// ParseStrategy turns a strategy's name into a Strategy.
 func ParseStrategy(s string) (Strategy, error) {
 	for i, n := range strategyNames {
 		if n == s {
 			return Strategy(i), nil
 		}
-	}
-	if st, ok := strategyAliases[s]; ok {
-		return st, nil
 	}
 	return 0, fmt.Errorf("%w: unknown strategy %q (want one of %v)", ErrInvalidConfig, s, strategyNames)
 }

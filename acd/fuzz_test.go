@@ -10,7 +10,7 @@ import (
 // FuzzParseNames: names from outside (REST, settings) parse or fail with a
 // clear error, and every valid name round-trips.
 func FuzzParseNames(f *testing.F) {
-	for _, s := range []string{"voice", "chat", "ring_all", "best_skill", "skills_based", "", "VOICE", "x\x00"} {
+	for _, s := range []string{"voice", "chat", "ring_all", "best_skill", "fewest_handled", "", "VOICE", "x\x00"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

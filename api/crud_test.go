@@ -30,7 +30,7 @@ func testHappyPaths(t *testing.T, e *env) {
 		{"GET", "/api/v1/sites/" + plat["site_id"], nil, 404, ""},
 		{"PUT", w.base + "/numbers/" + w.params["number_id"], store.AccessNumberInput{Number: "+8620999", EntryKind: "flow", EntryAlias: "main"}, 200, `"entry_kind":"flow"`},
 		{"PUT", w.base + "/skills/" + w.params["skill_id"], store.SkillInput{Name: "mandarin"}, 200, `"mandarin"`},
-		{"PUT", w.base + "/queues/" + w.params["queue_id"], store.QueueInput{Name: "support", Strategy: "skills_based", WrapUpSeconds: 30}, 200, `"wrap_up_seconds":30`},
+		{"PUT", w.base + "/queues/" + w.params["queue_id"], store.QueueInput{Name: "support", Strategy: "best_skill", WrapUpSeconds: 30}, 200, `"wrap_up_seconds":30`},
 		{"PATCH", w.base + "/agents/" + w.params["agent_id"], map[string]any{"skills": []any{}, "display_name": "Bo"}, 200, `"skills":[]`},
 		{"GET", w.base + "/agents/" + w.params["agent_id"], nil, 200, `"display_name":"Bo"`},
 		{"DELETE", w.base + "/agents/" + w.params["agent_id"], nil, 204, ""},

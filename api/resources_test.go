@@ -121,7 +121,7 @@ func testBadInputIsRefusedAndChangesNothing(t *testing.T, e *env) {
 		{"short password", "POST", f.base + "/users", CreateUserRequest{Email: "u@alpha.test", DisplayName: "U", Role: "agent", Password: "short"}, 422, "password"},
 		{"platform role in tenant", "POST", f.base + "/users", CreateUserRequest{Email: "u@alpha.test", DisplayName: "U", Role: "platform_admin", Password: testPassword}, 422, "role"},
 		{"bad number", "POST", f.base + "/numbers", store.AccessNumberInput{Number: "12ab", EntryKind: "queue", EntryAlias: "q"}, 422, "number"},
-		{"bad strategy", "POST", f.base + "/queues", store.QueueInput{Name: "q", Strategy: "random"}, 422, "strategy"},
+		{"bad strategy", "POST", f.base + "/queues", store.QueueInput{Name: "q", Strategy: "fewest_calls"}, 422, "strategy"},
 		{"bad limit", "GET", f.base + "/agents?limit=0", nil, 400, "limit"},
 		{"bad cursor", "GET", f.base + "/agents?cursor=zzz", nil, 422, "cursor"},
 		{"bad since", "GET", f.base + "/audit?since=yesterday", nil, 400, "since"},

@@ -14,7 +14,7 @@ func TestAgentCRUD(t *testing.T) {
 		a := mkTenant(t, s, "acme.example.com", 5)
 		sk, err := s.CreateSkill(ctx, admin1, a.ID, SkillInput{Name: "english"})
 		must(t, err)
-		qu, err := s.CreateQueue(ctx, admin1, a.ID, QueueInput{Name: "sales", Strategy: "skills_based", Settings: []byte(`{"moh":"jazz"}`)})
+		qu, err := s.CreateQueue(ctx, admin1, a.ID, QueueInput{Name: "sales", Strategy: "best_skill", Settings: []byte(`{"moh":"jazz"}`)})
 		must(t, err)
 		u := mkUser(t, s, a.ID, tenancy.RoleAgent)
 		ag, err := s.CreateAgent(ctx, admin1, a.ID, AgentInput{UserID: u.ID, Extension: "1001", DisplayName: "Ann",
@@ -179,7 +179,7 @@ func TestQueuesAndSkills(t *testing.T) {
 		if err != nil || qu.Strategy != "ring_all" || string(qu.Settings) != `{"overflow":"q2"}` {
 			t.Fatalf("UpdateQueue = %+v %v", qu, err)
 		}
-		for _, in := range []QueueInput{{Name: "x", Strategy: "random"}, {Name: "x", Strategy: "ring_all", Settings: []byte(`[1]`)},
+		for _, in := range []QueueInput{{Name: "x", Strategy: "skills_based"}, {Name: "x", Strategy: "ring_all", Settings: []byte(`[1]`)},
 			{Name: "x", Strategy: "ring_all", WrapUpSeconds: -1}} {
 			if _, err := s.CreateQueue(ctx, admin1, a.ID, in); !errors.Is(err, ErrInvalid) {
 				t.Errorf("CreateQueue(%+v) = %v, want ErrInvalid", in, err)

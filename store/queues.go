@@ -12,6 +12,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
@@ -100,8 +101,8 @@ func (s *Store) DeleteSkill(ctx context.Context, a Actor, tenant tenancy.TenantI
 	return s.deleteTenantRow(ctx, a, tenant, "skills", "skill", id)
 }
 
-// Queue strategies the ACD implements.
-var QueueStrategies = []string{"longest_idle", "round_robin", "ring_all", "fewest_calls", "skills_based"}
+// QueueStrategies are the ACD's strategies (acd.StrategyNames): one list.
+var QueueStrategies = acd.StrategyNames()
 
 // Queue is a queue's configuration. Settings is free JSON the ACD may extend
 // without a migration.
@@ -109,7 +110,7 @@ type Queue struct {
 	ID                 string           `json:"id" db:"id"`
 	TenantID           tenancy.TenantID `json:"tenant_id" db:"tenant_id"`
 	Name               string           `json:"name" db:"name"`
-	Strategy           string           `json:"strategy" db:"strategy"`
+	Strategy           string           `json:"strategy" db:"strategy" enum:"longest_idle,fewest_handled,least_talk_time,round_robin,ring_all,best_skill,random"`
 	RingTimeoutSeconds int              `json:"ring_timeout_seconds" db:"ring_timeout_s"`
 	MaxWaitSeconds     int              `json:"max_wait_seconds" db:"max_wait_s"`
 	WrapUpSeconds      int              `json:"wrap_up_seconds" db:"wrap_up_s"`
@@ -128,7 +129,7 @@ func (qu Queue) fix() Queue {
 // QueueInput creates or replaces a queue's fields. Empty Settings is {}.
 type QueueInput struct {
 	Name               string          `json:"name"`
-	Strategy           string          `json:"strategy"`
+	Strategy           string          `json:"strategy" enum:"longest_idle,fewest_handled,least_talk_time,round_robin,ring_all,best_skill,random"`
 	RingTimeoutSeconds int             `json:"ring_timeout_seconds"`
 	MaxWaitSeconds     int             `json:"max_wait_seconds"`
 	WrapUpSeconds      int             `json:"wrap_up_seconds"`
