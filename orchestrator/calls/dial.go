@@ -59,6 +59,10 @@ func (s *Service) Dial(ctx context.Context, tenant tenancy.TenantID, agent strin
 	}
 	node := me.Node
 	var far orchestrator.Endpoint
+	// dialled is what the agent's phone shows and the CDR keeps: the number,
+	// or the called agent's extension (never an internal ID); display adds
+	// the called agent's name.
+	dialled, display := to.Number, to.Number
 	row := CallView{Node: me.Node, Caller: me.Extension, Number: to.Number, Agent: agent, Direction: Outbound, Remote: to.Number}
 	if to.Agent != "" {
 		ep, ok := s.cfg.Agents.Endpoint(tenant, to.Agent)
@@ -71,6 +75,10 @@ func (s *Service) Dial(ctx context.Context, tenant tenancy.TenantID, agent strin
 		far = ep.Endpoint
 		callerID = me.Extension
 		row.Direction, row.Number, row.Remote, row.RemoteAgent = Internal, ep.Extension, ep.Extension, to.Agent
+		dialled, display = ep.Extension, ep.Extension
+		if ep.Name != "" {
+			display = ep.Name + " " + ep.Extension
+		}
 	} else {
 		far = orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: s.cfg.Gateway, Number: to.Number}
 	}
@@ -89,8 +97,9 @@ func (s *Service) Dial(ctx context.Context, tenant tenancy.TenantID, agent strin
 		return "", err
 	}
 	d := &dialing{svc: s, tenant: tenant, agent: agent, node: node, id: id, me: me, far: far, callerID: callerID, inACD: true,
+		display: display,
 		cdr: CDR{Tenant: tenant, Node: node, CallID: id, Leg: "outbound", Caller: me.Extension, Agent: agent,
-			AccessNumber: to.Number + to.Agent, Arrived: s.cfg.Now()}}
+			AccessNumber: dialled, Arrived: s.cfg.Now()}}
 	row.CallID, row.Arrived = id, d.cdr.Arrived
 	d.row, d.view = row, view{agent: agent, agentLeg: orchestrator.Key{Node: node, ID: id}}
 	s.addDial(d)
@@ -111,6 +120,7 @@ type dialing struct {
 	me                AgentEndpoint
 	far               orchestrator.Endpoint
 	callerID          string
+	display           string // what the agent's phone shows as the other party while it rings
 	cdr               CDR
 	agentLeg          orchestrator.Key
 	agentEvents       <-chan orchestrator.Event
@@ -153,7 +163,7 @@ func (d *dialing) run(ctx context.Context) {
 	defer d.finish(ctx, log)
 	spec := orchestrator.OriginateSpec{ID: d.id, Node: d.node, To: d.me.Endpoint, Timeout: s.cfg.RingTimeout,
 		Vars: s.legVars(map[string]string{"sb_tenant": string(d.tenant), "sb_agent": d.agent, "sb_outbound": "true"})}
-	spec.CallerID.Name, spec.CallerID.Number = "Dialing "+d.cdr.AccessNumber, d.cdr.AccessNumber
+	spec.CallerID.Name, spec.CallerID.Number = "Dialing "+d.display, d.cdr.AccessNumber
 	leg, events, err := s.cfg.Switch.Originate(ctx, spec)
 	if err != nil {
 		d.cause = causeOf(err)

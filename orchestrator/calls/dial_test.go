@@ -28,13 +28,18 @@ func TestAgentPlacedCallsAreLiveWithTheirDirection(t *testing.T) {
 		to                        DialTarget
 		dir                       Direction
 		number, remote, remoteAgt string
+		shown                     string // the caller-ID name the agent's phone shows while it rings
 	}{
-		{"outbound", DialTarget{Number: "95599"}, Outbound, "95599", "95599", ""},
-		{"internal", DialTarget{Agent: "bob"}, Internal, "bob", "bob", "bob"},
+		{"outbound", DialTarget{Number: "95599"}, Outbound, "95599", "95599", "", "Dialing 95599"},
+		{"internal", DialTarget{Agent: "bob"}, Internal, "1002", "1002", "bob", "Dialing Bob 1002"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newRig(t)
+			r := newRigWith(t, func(r *rig, cfg *Config) { // bob's ID, extension and name differ, as in the store
+				cfg.Agents.(fakeAgents)["acme/bob"] = AgentEndpoint{AgentID: "bob", Extension: "1002", Name: "Bob", Registered: true, Node: "fs1",
+					Endpoint: orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: "1002", Domain: "acme.example"}}
+			})
 			r.sw.bridgeAnswers[tc.to.Number+tc.to.Agent] = true
+			r.sw.bridgeAnswers["1002"] = true
 			r.sw.bridgeGate = make(chan struct{})
 			id, err := r.svc.Dial(context.Background(), acme, "ann", tc.to)
 			if err != nil {
@@ -61,6 +66,17 @@ func TestAgentPlacedCallsAreLiveWithTheirDirection(t *testing.T) {
 				got := r.cdrs.leg(t, "outbound")
 				return len(got) == 1 && got[0].Disposition == Answered
 			})
+			// The agent's phone shows whom it is calling, never an internal
+			// ID, and the CDR keeps the dialled number or extension.
+			if cdr := r.cdrs.leg(t, "outbound")[0]; cdr.AccessNumber != tc.number {
+				t.Errorf("CDR access number %q, want %q", cdr.AccessNumber, tc.number)
+			}
+			r.sw.mu.Lock()
+			spec := r.sw.specs[0]
+			r.sw.mu.Unlock()
+			if spec.CallerID.Name != tc.shown || spec.CallerID.Number != tc.number {
+				t.Errorf("the agent's phone shows %q <%s>, want %q <%s>", spec.CallerID.Name, spec.CallerID.Number, tc.shown, tc.number)
+			}
 		})
 	}
 }

@@ -149,8 +149,8 @@ func originateCommand(spec orchestrator.OriginateSpec) (string, error) {
 	for k, v := range spec.Vars {
 		vars[k] = v
 	}
-	if spec.CallerID.Name != "" {
-		vars["origination_caller_id_name"] = spec.CallerID.Name
+	if name := displayName(spec.CallerID.Name); name != "" {
+		vars["origination_caller_id_name"] = name
 	}
 	if spec.CallerID.Number != "" {
 		vars["origination_caller_id_number"] = spec.CallerID.Number
@@ -163,6 +163,20 @@ func originateCommand(spec orchestrator.OriginateSpec) (string, error) {
 		return "", err
 	}
 	return "originate " + block + dial + " &park()", nil
+}
+
+// displayName makes a caller-ID name (it carries user-typed names, in any
+// script) safe in a dial string's variable block: characters that would end
+// the block, start a ${variable} expansion or a quoted run are dropped, so
+// a name like "{Bob}" shows as "Bob" instead of failing the call.
+func displayName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '{', '}', '[', ']', '$', '\'', '"', '\r', '\n':
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // originateCause reads "-ERR USER_NOT_REGISTERED" style outputs.
