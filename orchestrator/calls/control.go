@@ -124,9 +124,14 @@ func (s *Service) Hold(ctx context.Context, tenant tenancy.TenantID, callID stri
 		return err
 	}
 	if c.ss != nil {
-		return s.request(ctx, tenant, callID, controlMsg{hold: &on})
+		err = s.request(ctx, tenant, callID, controlMsg{hold: &on})
+	} else {
+		err = holdLeg(ctx, cs, c.agentLeg, on)
 	}
-	return holdLeg(ctx, cs, c.agentLeg, on)
+	if err == nil {
+		s.markLeg(tenant, callID, c.agentLeg, func(v *view) { v.held = on })
+	}
+	return err
 }
 
 // ErrConsulting: the agent is consulting someone; the caller hears hold
@@ -148,9 +153,14 @@ func (s *Service) Mute(ctx context.Context, tenant tenancy.TenantID, callID stri
 		return err
 	}
 	if on {
-		return cs.Mute(ctx, c.agentLeg)
+		err = cs.Mute(ctx, c.agentLeg)
+	} else {
+		err = cs.Unmute(ctx, c.agentLeg)
 	}
-	return cs.Unmute(ctx, c.agentLeg)
+	if err == nil {
+		s.markLeg(tenant, callID, c.agentLeg, func(v *view) { v.muted = on })
+	}
+	return err
 }
 
 // Release hangs up the whole call (agent hang-up or supervisor force

@@ -151,6 +151,7 @@ func (s *Service) removeDial(d *dialing) {
 func (d *dialing) rowLocked() CallView {
 	v := d.row
 	v.State, v.Answered = StateRinging, d.view.answered
+	v.Held, v.Muted = d.view.held, d.view.muted
 	if !v.Answered.IsZero() {
 		v.State = StateTalking
 	}

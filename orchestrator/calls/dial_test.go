@@ -121,6 +121,9 @@ func TestCallControlOnAnAgentPlacedCallIsTenantScoped(t *testing.T) {
 	if err := r.svc.Mute(ctx, acme, id, true); err != nil {
 		t.Fatal(err)
 	}
+	if c := r.liveOne(t, acme); c == nil || !c.Held || !c.Muted {
+		t.Errorf("the live call does not show the hold and the mute: %+v", c)
+	}
 	for _, want := range []string{"hold " + id, "mute " + id} {
 		if !r.sw.has(want) {
 			t.Errorf("switch log lacks %q: %v", want, r.sw.entries())

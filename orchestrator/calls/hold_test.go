@@ -44,6 +44,25 @@ func TestHoldHoldsTheAgentLeg(t *testing.T) {
 		if err := r.svc.Hold(ctx, acme, "c1", on); err != nil {
 			t.Fatalf("hold %v: %v", on, err)
 		}
+		// the live-call list shows the hold as confirmed
+		if c := r.liveOne(t, acme); c == nil || c.Held != on || c.Muted {
+			t.Fatalf("after hold %v the live call shows %+v", on, c)
+		}
+	}
+	for _, on := range []bool{true, false} {
+		if err := r.svc.Mute(ctx, acme, "c1", on); err != nil {
+			t.Fatalf("mute %v: %v", on, err)
+		}
+		if c := r.liveOne(t, acme); c == nil || c.Muted != on || c.Held {
+			t.Fatalf("after mute %v the live call shows %+v", on, c)
+		}
+	}
+	mark = len(r.sw.entries())
+	if err := r.svc.Hold(ctx, acme, "c1", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.Hold(ctx, acme, "c1", false); err != nil {
+		t.Fatal(err)
 	}
 	if got, want := r.since(mark), []string{"hold " + ann, "unhold " + ann}; !slices.Equal(got, want) {
 		t.Fatalf("switch log %v, want %v", got, want)

@@ -43,6 +43,10 @@ type CallView struct {
 	// the dialled number, or the called agent's extension.
 	Remote      string `json:"remote_number"`
 	RemoteAgent string `json:"remote_agent_id,omitempty"` // internal calls: the called agent
+	// Held: the agent put the other party on hold (it hears hold music).
+	// Muted: the agent's microphone is muted toward the other party.
+	Held  bool `json:"held"`
+	Muted bool `json:"muted"`
 }
 
 // view is a call's changing part of its CallView, and what call control
@@ -55,6 +59,9 @@ type view struct {
 	agent      string
 	agentLeg   orchestrator.Key
 	answered   time.Time
+	// held and muted are what call control last did to agentLeg and the
+	// switch confirmed; a new agent leg (a new view) starts with neither.
+	held, muted bool
 }
 
 // LiveCalls lists the tenant's calls that are up, inbound and agent-placed,
@@ -84,7 +91,24 @@ func (ss *session) rowLocked() CallView {
 	if ss.view.agent != "" {
 		v.Agent, v.Answered = ss.view.agent, ss.view.answered
 	}
+	v.Held, v.Muted = ss.view.held, ss.view.muted
 	return v
+}
+
+// markLeg records a confirmed hold or mute on the call's view, if the call
+// still has the same agent leg (it may have ended or moved on meanwhile).
+func (s *Service) markLeg(tenant tenancy.TenantID, callID string, leg orchestrator.Key, mark func(*view)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var v *view
+	if ss := s.sessions[callID]; ss != nil && ss.route.Tenant == tenant {
+		v = &ss.view
+	} else if d := s.dials[callID]; d != nil && d.tenant == tenant {
+		v = &d.view
+	}
+	if v != nil && v.agentLeg == leg {
+		mark(v)
+	}
 }
 
 // register lists an admitted inbound call: from now until unregister it is
