@@ -55,6 +55,10 @@ type Event struct {
 	Digit string      // EventDTMF
 	Peer  Key         // EventBridged, EventUnbridged
 	Cause HangupCause // EventHangup, EventEnded
+	// SIPCause is the SIP status that ended the leg, when SIP ended it
+	// (EventHangup; e.g. "200" for a BYE, "486" for busy); empty when the
+	// switch ended it itself.
+	SIPCause string
 	Path  string      // EventRecordStarted, EventRecordStopped, EventPlay*
 	Vars  map[string]string
 }

@@ -22,7 +22,7 @@ func (r storeRecords) WriteCDR(ctx context.Context, c calls.CDR) error {
 	_, err := r.st.InsertCDR(ctx, c.Tenant, store.CDR{NodeID: c.Node, CallID: c.CallID, Leg: c.Leg, Caller: c.Caller,
 		AccessNumber: c.AccessNumber, QueueID: c.Queue, AgentID: c.Agent, ArrivedAt: c.Arrived.UTC(),
 		QueuedAt: opt(c.Queued), OfferedAt: opt(c.Offered), AnsweredAt: opt(c.Answered), EndedAt: opt(c.Ended),
-		Disposition: string(c.Disposition), HangupCause: string(c.HangupCause), RecordingPath: c.RecordingPath})
+		Disposition: string(c.Disposition), HangupCause: string(c.HangupCause), SIPHangupCause: c.SIPHangupCause, RecordingPath: c.RecordingPath})
 	if err != nil || c.Leg != "caller" || c.RecordingPath == "" || c.Answered.IsZero() {
 		return err
 	}

@@ -13,7 +13,7 @@ type consultLeg struct {
 	agent  string // when the target is an agent
 	number string // when the target is an outside number
 	cdr    *CDR
-	ended  <-chan orchestrator.HangupCause
+	ended  <-chan orchestrator.Event
 }
 
 // startConsult plays hold music to the caller, rings the target and, once
@@ -67,7 +67,7 @@ func (ss *session) startConsult(ctx context.Context, r *ringResult, cur *consult
 		return nil, fmt.Errorf("the consulted party did not answer: %w", err)
 	}
 	c.leg, c.cdr.Answered = leg, ss.now()
-	ended := make(chan orchestrator.HangupCause, 1)
+	ended := make(chan orchestrator.Event, 1)
 	go watchLeg(events, ended)
 	c.ended = ended
 	if err := ss.sw().BridgeCalls(ctx, r.leg, leg); err != nil {

@@ -206,7 +206,7 @@ func (f *fakeSwitch) agentHangsUp(user string) {
 	f.mu.Lock()
 	ch := f.legs[user]
 	f.mu.Unlock()
-	ch <- orchestrator.Event{Kind: orchestrator.EventHangup, Cause: orchestrator.CauseNormalClearing}
+	ch <- orchestrator.Event{Kind: orchestrator.EventHangup, Cause: orchestrator.CauseNormalClearing, SIPCause: "200"} // the phone's BYE
 	ch <- orchestrator.Event{Kind: orchestrator.EventEnded, Cause: orchestrator.CauseNormalClearing}
 	close(ch)
 }

@@ -155,7 +155,10 @@ type CDR struct {
 	Ended         time.Time
 	Disposition   Disposition
 	HangupCause   orchestrator.HangupCause
-	RecordingPath string
+	// SIPHangupCause is the SIP status that ended the leg ("200" for a
+	// BYE, "486" busy, "487" cancelled), when SIP ended it.
+	SIPHangupCause string
+	RecordingPath  string
 }
 
 // errOverflow ends waiting when the ACD sends the call elsewhere.

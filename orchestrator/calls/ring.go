@@ -24,8 +24,9 @@ type ringResult struct {
 	answered bool
 	leg      orchestrator.Key
 	cause    orchestrator.HangupCause
-	// ended receives the agent leg's hangup cause once, after answer.
-	ended <-chan orchestrator.HangupCause
+	// ended receives the agent leg's hangup event once, after answer (a
+	// zero Event: its stream ended without one).
+	ended <-chan orchestrator.Event
 	seen  time.Time // when the answer reached the controller (monotonic)
 }
 
@@ -80,7 +81,7 @@ func (ss *session) ringAgent(ctx context.Context, agent string, results chan<- r
 			results <- ringResult{agent: agent, cause: causeOf(err)}
 			return
 		}
-		ended := make(chan orchestrator.HangupCause, 1)
+		ended := make(chan orchestrator.Event, 1)
 		results <- ringResult{agent: agent, answered: true, leg: key, ended: ended, seen: time.Now()}
 		watchLeg(events, ended)
 	}()
@@ -96,18 +97,18 @@ func (ss *session) ringTimeout() time.Duration {
 	return ss.svc.cfg.RingTimeout
 }
 
-// watchLeg reports the agent leg's hangup cause once, then drains its stream
-// until the adapter closes it.
-func watchLeg(events <-chan orchestrator.Event, ended chan<- orchestrator.HangupCause) {
+// watchLeg reports the agent leg's hangup event once, then drains its
+// stream until the adapter closes it.
+func watchLeg(events <-chan orchestrator.Event, ended chan<- orchestrator.Event) {
 	sent := false
 	for ev := range events {
 		if !sent && (ev.Kind == orchestrator.EventHangup || ev.Kind == orchestrator.EventEnded) {
-			ended <- ev.Cause
+			ended <- ev
 			sent = true
 		}
 	}
 	if !sent {
-		ended <- "" // the stream ended with no hangup: control was lost
+		ended <- orchestrator.Event{} // the stream ended with no hangup: control was lost
 	}
 }
 

@@ -419,11 +419,19 @@ func (ss *session) callerLeft() {
 }
 
 func (ss *session) noteHangup(ev orchestrator.Event) {
+	ss.noteSIPCause(ev)
 	if ev.Cause != "" && ss.cause == "" {
 		ss.cause = ev.Cause
 	}
 	if ev.Kind == orchestrator.EventEnded && ev.Cause == "" && ss.cause == "" {
 		ss.endedWithoutCause = true
+	}
+}
+
+// noteSIPCause keeps the first SIP status that ended the caller's leg.
+func (ss *session) noteSIPCause(ev orchestrator.Event) {
+	if ev.SIPCause != "" && ss.caller.SIPHangupCause == "" {
+		ss.caller.SIPHangupCause = ev.SIPCause
 	}
 }
 
@@ -519,7 +527,7 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 		}
 	}()
 	for done := false; !done; {
-		var consultEnded <-chan orchestrator.HangupCause
+		var consultEnded <-chan orchestrator.Event
 		if consult != nil {
 			consultEnded = consult.ended
 		}
@@ -553,8 +561,8 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 				consult = nil
 			}
 			m.reply <- m.err
-		case cause := <-consultEnded:
-			ss.log.Info("consulted party left", "cause", string(cause))
+		case ev := <-consultEnded:
+			ss.log.Info("consulted party left", "cause", string(ev.Cause))
 			consult.ended = nil
 			_ = ss.cancelConsult(ctx, r, consult)
 			consult = nil
@@ -562,16 +570,19 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 			ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseNormalClearing)
 			ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
 			done = true
-		case cause := <-r.ended:
+		case ev := <-r.ended:
+			cause := ev.Cause
 			if cause == "" {
 				ss.endedWithoutCause = true // the agent leg vanished: the switch is gone
 			}
-			ss.agentLeg.HangupCause = cause
+			ss.agentLeg.HangupCause, ss.agentLeg.SIPHangupCause = cause, ev.SIPCause
 			if !keepCaller || ss.endedWithoutCause {
 				ss.hangup(ctx, orchestrator.CauseNormalClearing)
 			}
 			done = true
-		case cause := <-callerEnded:
+		case ev := <-callerEnded:
+			cause := ev.Cause
+			ss.noteSIPCause(ev)
 			if ss.cause == "" {
 				ss.cause = cause
 			}
@@ -642,8 +653,8 @@ func (ss *session) transfer(ctx context.Context, r *ringResult, to TransferTo) {
 // callerEnded returns a channel that receives the caller's hangup cause (or
 // is closed) when the caller's stream reports its end; its goroutine stops
 // then or when ctx is done, and never touches the session's fields.
-func (ss *session) callerEnded(ctx context.Context) <-chan orchestrator.HangupCause {
-	done := make(chan orchestrator.HangupCause, 1)
+func (ss *session) callerEnded(ctx context.Context) <-chan orchestrator.Event {
+	done := make(chan orchestrator.Event, 1)
 	go func() {
 		defer close(done)
 		for {
@@ -655,7 +666,7 @@ func (ss *session) callerEnded(ctx context.Context) <-chan orchestrator.HangupCa
 					return
 				}
 				if ev.Kind == orchestrator.EventEnded || ev.Kind == orchestrator.EventHangup {
-					done <- ev.Cause
+					done <- ev
 					return
 				}
 			}

@@ -136,6 +136,11 @@ func TestAnsweredCallBridgesAgentAndWritesCDRs(t *testing.T) {
 	if len(agent) != 1 || agent[0].Disposition != Answered || agent[0].HangupCause != orchestrator.CauseNormalClearing {
 		t.Errorf("agent CDR: %+v", agent)
 	}
+	// The agent's phone ended with a BYE (SIP 200); the controller then
+	// hung the caller up, so no SIP status ended the caller's leg.
+	if agent[0].SIPHangupCause != "200" || c.SIPHangupCause != "" {
+		t.Errorf("SIP hangup causes: agent %q, caller %q; want 200 and none", agent[0].SIPHangupCause, c.SIPHangupCause)
+	}
 	if got := r.adm.InUse(acme, tenancy.ResourcePSTNCalls); got != 0 {
 		t.Fatalf("admission leaked: %d in use after the call", got)
 	}
@@ -324,5 +329,25 @@ func TestRecordingAnnouncementsAndPosition(t *testing.T) {
 	}
 	if c := r.cdrs.leg(t, "caller"); len(c) != 1 || c[0].RecordingPath != "/var/lib/freeswitch/recordings/acme/c1.wav" {
 		t.Fatalf("caller CDR: %+v", c)
+	}
+}
+
+// TestCallerByeIsTheCallersSIPCause: a caller who hangs up while talking
+// (BYE) has SIP status 200 in its CDR; the agent leg the controller then
+// hangs up has none.
+func TestCallerByeIsTheCallersSIPCause(t *testing.T) {
+	r := newRig(t, "ann")
+	_, events, done := r.call("4001")
+	waitFor(t, "bridge", func() bool { return r.sw.has("bridge_calls c1") })
+	events <- orchestrator.Event{Kind: orchestrator.EventHangup, Cause: orchestrator.CauseNormalClearing, SIPCause: "200"}
+	events <- orchestrator.Event{Kind: orchestrator.EventEnded, Cause: orchestrator.CauseNormalClearing}
+	close(events)
+	waitDone(t, done)
+	caller, agent := r.cdrs.leg(t, "caller"), r.cdrs.leg(t, "agent")
+	if len(caller) != 1 || caller[0].SIPHangupCause != "200" {
+		t.Fatalf("caller CDR: %+v", caller)
+	}
+	if len(agent) != 1 || agent[0].SIPHangupCause != "" {
+		t.Fatalf("agent CDR: %+v", agent)
 	}
 }

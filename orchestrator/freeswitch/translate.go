@@ -39,6 +39,7 @@ func translate(key orchestrator.Key, ev *esl.Event, now time.Time) (orchestrator
 		e.Kind, e.Path = orchestrator.EventRecordStopped, ev.Get("Record-File-Path")
 	case "CHANNEL_HANGUP":
 		e.Kind, e.Cause = orchestrator.EventHangup, orchestrator.HangupCause(ev.Get("Hangup-Cause"))
+		e.SIPCause = strings.Clone(sipCause(ev))
 	default:
 		return e, false
 	}
@@ -61,4 +62,15 @@ func peerKey(key orchestrator.Key, ev *esl.Event) orchestrator.Key {
 		return orchestrator.Key{}
 	}
 	return orchestrator.Key{Node: key.Node, ID: id}
+}
+
+// sipCause is the SIP status that ended a leg: mod_sofia sets
+// proto_specific_hangup_cause ("sip:200" when the far end sent BYE, "sip:486"
+// for a busy answer); a leg FreeSWITCH ended itself has none.
+func sipCause(ev *esl.Event) string {
+	code, ok := strings.CutPrefix(ev.Get("variable_proto_specific_hangup_cause"), "sip:")
+	if !ok {
+		return ""
+	}
+	return code
 }

@@ -206,7 +206,7 @@ func (n *Node) hangupLater(ch *channel, d time.Duration) {
 	go func() {
 		defer n.wg.Done()
 		if n.sleep(d, ch.hungup) {
-			n.locked(func() { n.hangupLocked(ch, "NORMAL_CLEARING") })
+			n.locked(func() { n.byeLocked(ch, "NORMAL_CLEARING") })
 		}
 	}()
 }

@@ -122,7 +122,14 @@ type Call struct {
 func (c *Call) UUID() string { return c.ch.uuid }
 
 // Hangup makes the caller hang up (BYE) with cause ("" = NORMAL_CLEARING).
-func (c *Call) Hangup(cause string) error { return c.n.Kill(c.ch.uuid, cause) }
+func (c *Call) Hangup(cause string) error {
+	c.n.mu.Lock()
+	defer c.n.mu.Unlock()
+	if !c.n.byeLocked(c.ch, cause) {
+		return errorf("hangup: no live channel %s", c.ch.uuid)
+	}
+	return nil
+}
 
 // Press makes the caller press digits now (nothing once it hung up).
 func (c *Call) Press(digits string) { c.n.Press(c.ch.uuid, digits) }

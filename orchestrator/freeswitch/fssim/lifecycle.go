@@ -144,6 +144,20 @@ func (n *Node) answerLocked(ch *channel) {
 	}
 }
 
+// byeLocked is the far end hanging up an answered SIP leg with a BYE:
+// mod_sofia records the status on the channel before the hangup (capture 05:
+// proto_specific_hangup_cause sip:200, sip_term_status 200, recv_bye on the
+// caller's CHANNEL_HANGUP and every event after it). A loopback leg or one
+// not answered has no BYE to record.
+func (n *Node) byeLocked(ch *channel, cause string) bool {
+	if ch.live() && ch.answerState == "answered" && (ch.phone == nil || !ch.phone.loopback) {
+		ch.vars.set("sip_term_status", "200")
+		ch.vars.set("proto_specific_hangup_cause", "sip:200")
+		ch.vars.set("sip_hangup_disposition", "recv_bye")
+	}
+	return n.hangupLocked(ch, cause)
+}
+
 // hangupLocked ends the channel with cause: CHANNEL_HANGUP now; the
 // channel's goroutine finishes the running app and tears the channel down.
 func (n *Node) hangupLocked(ch *channel, cause string) bool {
