@@ -59,8 +59,8 @@ type Event struct {
 	// (EventHangup; e.g. "200" for a BYE, "486" for busy); empty when the
 	// switch ended it itself.
 	SIPCause string
-	Path  string      // EventRecordStarted, EventRecordStopped, EventPlay*
-	Vars  map[string]string
+	Path     string // EventRecordStarted, EventRecordStopped, EventPlay*
+	Vars     map[string]string
 }
 
 // NodeEventKind names a node-level event.

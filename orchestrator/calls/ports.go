@@ -140,21 +140,21 @@ var Dispositions = []Disposition{Answered, Abandoned, Released, Overflowed, Tran
 
 // CDR is one leg's record.
 type CDR struct {
-	Tenant        tenancy.TenantID
-	Node          string
-	CallID        string
-	Leg           string // "caller" or "agent"
-	Caller        string
-	AccessNumber  string
-	Queue         string
-	Agent         string
-	Arrived       time.Time
-	Queued        time.Time
-	Offered       time.Time
-	Answered      time.Time
-	Ended         time.Time
-	Disposition   Disposition
-	HangupCause   orchestrator.HangupCause
+	Tenant       tenancy.TenantID
+	Node         string
+	CallID       string
+	Leg          string // "caller" or "agent"
+	Caller       string
+	AccessNumber string
+	Queue        string
+	Agent        string
+	Arrived      time.Time
+	Queued       time.Time
+	Offered      time.Time
+	Answered     time.Time
+	Ended        time.Time
+	Disposition  Disposition
+	HangupCause  orchestrator.HangupCause
 	// SIPHangupCause is the SIP status that ended the leg ("200" for a
 	// BYE, "486" busy, "487" cancelled), when SIP ended it.
 	SIPHangupCause string
