@@ -5,7 +5,9 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
 )
@@ -176,5 +178,75 @@ func TestBlindTransferTakesTheAgentOffHoldFirst(t *testing.T) {
 	case <-done:
 		t.Fatal("the session ended while the caller talks to the number")
 	default:
+	}
+}
+
+// stepClock is a clock the test moves by hand.
+type stepClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *stepClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *stepClock) advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return c.t
+}
+
+// TestEachLegKeepsItsOwnTimesAcrossTransfers: after a blind transfer back
+// to the queue and after an attended transfer, the caller's CDR keeps its
+// first answer, the first agent's leg ends when it was handed on (not when
+// the caller hangs up, later), and the second agent's leg has its own
+// answer. (On a real switch the first agent's leg ended 17 s after that
+// agent's BYE, at the caller's end, and the caller took the second agent's
+// answer time.)
+func TestEachLegKeepsItsOwnTimesAcrossTransfers(t *testing.T) {
+	for _, kind := range []string{"blind to an agent of the queue", "attended"} {
+		t.Run(kind, func(t *testing.T) {
+			clk := &stepClock{t: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
+			r := newRigWith(t, func(r *rig, cfg *Config) { cfg.Now = clk.now }, "ann", "bob")
+			ctx := context.Background()
+			r.talking(t)
+			first := r.liveOne(t, acme).Answered
+			handedOn := clk.advance(30 * time.Second)
+			switch kind {
+			case "attended":
+				if err := r.svc.Consult(ctx, acme, "c1", TransferTo{Kind: "agent", Target: "bob"}); err != nil {
+					t.Fatal(err)
+				}
+				if err := r.svc.CompleteConsult(ctx, acme, "c1"); err != nil {
+					t.Fatal(err)
+				}
+			default:
+				if err := r.svc.Transfer(ctx, acme, "c1", TransferTo{Kind: "agent", Target: "bob"}); err != nil {
+					t.Fatal(err)
+				}
+				waitFor(t, "bob talking", func() bool {
+					c := r.liveOne(t, acme)
+					return c != nil && c.State == "talking" && c.Agent == "bob"
+				})
+			}
+			callerEnd := clk.advance(40 * time.Second)
+			r.sw.agentHangsUp("bob")
+			waitFor(t, "the CDRs", func() bool { return len(r.cdrs.leg(t, "caller")) == 1 })
+			caller := r.cdrs.leg(t, "caller")[0]
+			legs := map[string]CDR{}
+			for _, l := range append(r.cdrs.leg(t, "agent"), r.cdrs.leg(t, "consult")...) {
+				legs[l.Agent] = l
+			}
+			ann, bob := legs["ann"], legs["bob"]
+			if !caller.Answered.Equal(first) || caller.Agent != "ann" || !caller.Ended.Equal(callerEnd) || caller.Queued.After(caller.Answered) {
+				t.Errorf("caller CDR: queued %v, answered %v by %s, ended %v; want queued before %v, answered then by ann, ended %v",
+					caller.Queued, caller.Answered, caller.Agent, caller.Ended, first, callerEnd)
+			}
+			if !ann.Answered.Equal(first) || !ann.Ended.Equal(handedOn) || ann.Disposition != Transferred {
+				t.Errorf("first agent's leg: answered %v, ended %v, %s; want %v, %v, transferred", ann.Answered, ann.Ended, ann.Disposition, first, handedOn)
+			}
+			if bob.Answered.Before(handedOn) || bob.Answered.IsZero() || !bob.Ended.Equal(callerEnd) || bob.Disposition != Answered {
+				t.Errorf("second agent's leg: answered %v, ended %v, %s; want answered at %v or later, ended %v, answered", bob.Answered, bob.Ended, bob.Disposition, handedOn, callerEnd)
+			}
+		})
 	}
 }

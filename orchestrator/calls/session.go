@@ -200,7 +200,9 @@ func (ss *session) queueAndConnect(ctx context.Context, in acd.Interaction, keep
 	ss.enterQueue()
 	defer ss.leaveQueue()
 	ss.data = in.Data
-	ss.caller.Queued = ss.now()
+	if ss.caller.Queued.IsZero() { // the first time in a queue; a transfer back to one keeps it
+		ss.caller.Queued = ss.now()
+	}
 	if err := ss.svc.cfg.Queuer.Enqueue(ctx, ss.route.Tenant, in); err != nil {
 		ss.endWith(ctx, Failed, "enqueue failed", err)
 		return "", false
@@ -484,7 +486,11 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 	ss.stopHold(ctx) // waits for the switch to confirm the music stopped
 	holdWait := time.Since(holdStart)
 	now := ss.now()
-	ss.caller.Answered, ss.caller.Agent = now, agent
+	if ss.caller.Answered.IsZero() {
+		// the caller's first answer: an agent reached after a blind
+		// transfer has it on its own leg's CDR
+		ss.caller.Answered, ss.caller.Agent = now, agent
+	}
 	ss.agentLeg.Answered = now
 	ep, _ := ss.svc.cfg.Agents.Endpoint(ss.route.Tenant, agent)
 	if ss.route.AnnounceAgent && ep.Extension != "" {
@@ -568,14 +574,14 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 			consult = nil
 		case <-ctx.Done():
 			ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseNormalClearing)
-			ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
+			ss.agentLeg.HangupCause, ss.agentLeg.Ended = orchestrator.CauseNormalClearing, ss.now()
 			done = true
 		case ev := <-r.ended:
 			cause := ev.Cause
 			if cause == "" {
 				ss.endedWithoutCause = true // the agent leg vanished: the switch is gone
 			}
-			ss.agentLeg.HangupCause, ss.agentLeg.SIPHangupCause = cause, ev.SIPCause
+			ss.agentLeg.HangupCause, ss.agentLeg.SIPHangupCause, ss.agentLeg.Ended = cause, ev.SIPCause, ss.now()
 			if !keepCaller || ss.endedWithoutCause {
 				ss.hangup(ctx, orchestrator.CauseNormalClearing)
 			}
@@ -590,7 +596,7 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 				ss.endedWithoutCause = true
 			}
 			ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseNormalClearing)
-			ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
+			ss.agentLeg.HangupCause, ss.agentLeg.Ended = orchestrator.CauseNormalClearing, ss.now()
 			done = true
 		}
 	}
@@ -612,7 +618,8 @@ func (ss *session) transfer(ctx context.Context, r *ringResult, to TransferTo) {
 		ss.log.Warn("unhold before transfer failed", "err", err)
 	}
 	ss.hangupLeg(ctx, r.leg, orchestrator.CauseNormalClearing)
-	ss.agentLeg.HangupCause = orchestrator.CauseNormalClearing
+	// the first agent's leg ends now, handed on, whatever the caller does next
+	ss.agentLeg.HangupCause, ss.agentLeg.Ended, ss.agentLeg.Disposition = orchestrator.CauseNormalClearing, ss.now(), Transferred
 	ss.caller.Disposition = Transferred
 	if to.Kind == "number" {
 		ss.showExternal(to.Target)
