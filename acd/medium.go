@@ -27,6 +27,15 @@ func (m Medium) String() string {
 	return fmt.Sprintf("medium(%d)", uint8(m))
 }
 
+// Media lists every medium in order.
+func Media() []Medium {
+	out := make([]Medium, numMedia)
+	for i := range out {
+		out[i] = Medium(i)
+	}
+	return out
+}
+
 // ParseMedium turns a medium's name into a Medium.
 func ParseMedium(s string) (Medium, error) {
 	for i, n := range mediumNames {

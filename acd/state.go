@@ -65,6 +65,15 @@ const (
 var eventNames = [numEvents]string{"login", "ready", "not_ready", "break", "end_break", "logout",
 	"offer", "accept", "reject", "no_answer", "cancel", "dial", "work_end", "wrap_end"}
 
+// Events lists every agent event in order.
+func Events() []Event {
+	out := make([]Event, numEvents)
+	for i := range out {
+		out[i] = Event(i)
+	}
+	return out
+}
+
 func (e Event) String() string {
 	if e < numEvents {
 		return eventNames[e]

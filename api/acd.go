@@ -43,20 +43,27 @@ func (s *Server) acdOwners() ACDOwners {
 	return owners
 }
 
-// AgentStateRequest is an agent's own state change. State is one of login,
-// ready, not_ready (with a reason code), break, end_break, end_wrap, logout.
+// AgentStateRequest is an agent's own state change. State is one of
+// selfStates; not_ready needs a reason code.
 type AgentStateRequest struct {
 	State  string `json:"state"`
-	Reason string `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty" doc:"a reason code, at most 100 characters; required with not_ready (422 without), optional with logout, ignored otherwise"`
 }
+
+// selfStates are the states an agent may ask for (selfAction has a case for
+// each; the OpenAPI document lists them).
+var selfStates = []string{"login", "ready", "not_ready", "break", "end_break", "end_wrap", "logout"}
 
 // SupervisorStateRequest is a supervisor's action on an agent: not_ready
 // (forced, withdraws a pending offer), logout, break (grant, within the
 // group's cap) or end_break.
 type SupervisorStateRequest struct {
 	State  string `json:"state"`
-	Reason string `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty" doc:"at most 100 characters"`
 }
+
+// supervisorStates are the actions of SupervisorStateRequest.
+var supervisorStates = []string{"not_ready", "logout", "break", "end_break"}
 
 // ACDAgentState is an agent's live state and today's figures (AG-4).
 type ACDAgentState struct {
@@ -131,7 +138,7 @@ type ACDWindow struct {
 	// threshold beside it: a figure is not readable without both.
 	ServiceLevel                 float64 `json:"service_level"`
 	ServiceLevelThresholdSeconds float64 `json:"service_level_threshold_seconds"`
-	ServiceLevelDefinition       string  `json:"service_level_definition" enum:"answered_and_abandoned_after_threshold,answered"`
+	ServiceLevelDefinition       string  `json:"service_level_definition"`
 	AnsweredInThreshold          int     `json:"answered_in_threshold"`
 	AbandonedAfterThreshold      int     `json:"abandoned_after_threshold"`
 	ASASeconds                   float64 `json:"asa_seconds"`
@@ -164,7 +171,7 @@ func (s *Server) acdRoutes() []route {
 			scope:   scopeTenant, perm: tenancy.PermMonitor, resp: ACDWaitingList{}, status: http.StatusOK, h: s.listWaiting},
 		{method: http.MethodGet, path: p + "/stream", name: "streamACD",
 			summary: "Server-sent events: agent transitions, offers and queue statistics of the tenant; monitors see all, others their own agent and queue figures",
-			scope:   scopeTenant, perm: tenancy.PermQueuesRead, resp: ACDStreamEvent{}, status: http.StatusOK, h: s.streamACD},
+			scope:   scopeTenant, perm: tenancy.PermQueuesRead, resp: ACDStreamEvent{}, media: "text/event-stream", status: http.StatusOK, h: s.streamACD},
 	}
 }
 
@@ -258,7 +265,7 @@ func selfAction(in AgentStateRequest) (agentAction, error) {
 	case "logout":
 		return func(ctx context.Context, o *acdowner.Owner, id string) error { return o.Logout(ctx, id, in.Reason) }, nil
 	}
-	return nil, errInvalid(FieldError{Field: "state", Problem: "must be one of login, ready, not_ready, break, end_break, end_wrap, logout"})
+	return nil, errInvalid(FieldError{Field: "state", Problem: "must be one of " + strings.Join(selfStates, ", ")})
 }
 
 func supervisorAction(in SupervisorStateRequest, by string) (agentAction, error) {
@@ -279,7 +286,7 @@ func supervisorAction(in SupervisorStateRequest, by string) (agentAction, error)
 	case "end_break":
 		return func(ctx context.Context, o *acdowner.Owner, id string) error { return o.EndBreak(ctx, id) }, nil
 	}
-	return nil, errInvalid(FieldError{Field: "state", Problem: "must be one of not_ready, logout, break, end_break"})
+	return nil, errInvalid(FieldError{Field: "state", Problem: "must be one of " + strings.Join(supervisorStates, ", ")})
 }
 
 func (s *Server) getAgentState(c *echo.Context) error {

@@ -13,12 +13,12 @@ import (
 // (write-only: never returned), skills with levels 1-10 and queues with a
 // per-queue priority. The tenant's max_agents quota is enforced.
 type CreateAgentRequest struct {
-	UserID      string             `json:"user_id"`
-	Extension   string             `json:"extension"`
-	DisplayName string             `json:"display_name"`
-	SIPPassword string             `json:"sip_password"`
-	Skills      []store.AgentSkill `json:"skills"`
-	Queues      []store.AgentQueue `json:"queues"`
+	UserID      string             `json:"user_id" doc:"a user of the tenant; one agent per user"`
+	Extension   string             `json:"extension" doc:"the SIP user name of the agent's phone in the tenant's domain: 1 to 32 ASCII letters, digits, '.', '_' or '-'"`
+	DisplayName string             `json:"display_name" required:"false"`
+	SIPPassword string             `json:"sip_password" doc:"write-only, 8 to 128 characters: the phone's SIP digest password"`
+	Skills      []store.AgentSkill `json:"skills" required:"false" doc:"level 1-10, each skill once"`
+	Queues      []store.AgentQueue `json:"queues" required:"false" doc:"the queues the agent serves; priority 1-100, lower is offered first"`
 	// Capacity is per-medium; absent media keep the defaults.
 	Capacity *store.AgentCapacity `json:"capacity,omitempty"`
 }

@@ -72,8 +72,8 @@ func (s *Server) UsePhones(p PhoneModes) { phonesByServer.Store(s, p) }
 // they are answered: "ring" (pick up the phone), "auto" (auto-answer) or
 // "desktop" (answer on the desktop, then the phone connects by itself).
 type PhoneModeRequest struct {
-	Number     string `json:"number"`
-	AnswerMode string `json:"answer_mode,omitempty"`
+	Number     string `json:"number" required:"false" doc:"digits, +, * and # (at most 32): offers ring this number through the gateway; empty or absent: the agent's SIP phone"`
+	AnswerMode string `json:"answer_mode,omitempty" doc:"absent: ring"`
 }
 
 // UseCalls connects the server to the live call path and its screen-pop hub;
@@ -90,7 +90,7 @@ func (s *Server) callControl() (CallControl, error) {
 
 // OnOffRequest switches hold or mute.
 type OnOffRequest struct {
-	On bool `json:"on"`
+	On bool `json:"on" required:"false" doc:"true: hold (mute); false or absent: release it"`
 }
 
 // TransferRequest is a blind transfer: kind "number" (an external number
@@ -99,12 +99,26 @@ type OnOffRequest struct {
 // that agent preferred).
 type TransferRequest struct {
 	Kind   string `json:"kind"`
-	Target string `json:"target"`
+	Target string `json:"target" doc:"the number, extension, queue (name or ID) or agent ID; 1 to 64 characters, digits, +, * and # only for number and dialplan"`
+}
+
+// transferKinds and consultKinds are the kinds a blind transfer and a
+// consultation accept.
+var (
+	transferKinds = []string{"number", "dialplan", "queue", "agent"}
+	consultKinds  = []string{"agent", "number"}
+)
+
+// ConsultRequest starts an attended transfer: kind "agent" (an agent of the
+// tenant, by ID) or "number" (an external number through the gateway).
+type ConsultRequest struct {
+	Kind   string `json:"kind"`
+	Target string `json:"target" doc:"the agent ID or the number; 1 to 64 characters, digits, +, * and # only for a number"`
 }
 
 // MonitorRequest rings the supervisor's own phone and joins it to the call.
 type MonitorRequest struct {
-	Mode string `json:"mode"` // listen, whisper, barge
+	Mode string `json:"mode"` // a key of eavesdropModes
 }
 
 // CallActionResult acknowledges a call-control action.
@@ -132,7 +146,7 @@ func (s *Server) callControlRoutes() []route {
 			scope:   scopeTenant, perm: tenancy.PermSelfState, body: DialRequest{}, resp: CallActionResult{}, status: http.StatusOK, h: s.dialCall},
 		{method: http.MethodGet, path: p + "/events", name: "streamCallNotices",
 			summary: "Server-sent events: screen pops (offer with caller, number, queue and attached data), connected, ended; agents see their own, monitors all",
-			scope:   scopeTenant, perm: tenancy.PermQueuesRead, resp: calls.Notice{}, status: http.StatusOK, h: s.streamCallNotices},
+			scope:   scopeTenant, perm: tenancy.PermQueuesRead, resp: calls.Notice{}, media: "text/event-stream", status: http.StatusOK, h: s.streamCallNotices},
 		{method: http.MethodGet, path: p, name: "listLiveCalls",
 			summary: "Every call of the tenant that is up now, oldest first: inbound calls from admission to hang-up, and calls placed by agents; " +
 				"state is ivr (in an IVR flow: flow_id, flow_node), voicemail (leaving a message), queued (waiting in queue_id), " +
@@ -144,7 +158,7 @@ func (s *Server) callControlRoutes() []route {
 		own("hold", "Hold or unhold the other party: the caller, or the far end of an agent-placed call (the call's agent, or a supervisor)", OnOffRequest{}, s.holdCall),
 		own("mute", "Mute or unmute the agent (the call's agent, or a supervisor)", OnOffRequest{}, s.muteCall),
 		own("hangup", "Hang up the call: the agent's hang-up, or a supervisor's force release", nil, s.hangupCall),
-		own("consult", "Attended transfer of an inbound call: hold the caller and ring another agent or a number; the agent talks to them once they answer", TransferRequest{}, s.consultCall),
+		own("consult", "Attended transfer of an inbound call: hold the caller and ring another agent or a number; the agent talks to them once they answer", ConsultRequest{}, s.consultCall),
 		{method: http.MethodPost, path: p + "/:call_id/consult/complete", name: "completeConsult",
 			summary: "Attended transfer: join the caller with the consulted party; the agent is released",
 			scope:   scopeTenant, perm: tenancy.PermSelfState, resp: CallActionResult{}, status: http.StatusOK, h: s.completeConsult},
@@ -286,7 +300,7 @@ func (s *Server) transferCall(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkTarget(in, "number", "dialplan", "queue", "agent"); err != nil {
+	if err := checkTarget(in, transferKinds...); err != nil {
 		return err
 	}
 	if err := cc.Transfer(c.Request().Context(), tenantOf(c).ID, id, calls.TransferTo{Kind: in.Kind, Target: in.Target}); err != nil {
@@ -353,15 +367,16 @@ func (s *Server) answerOffer(c *echo.Context) error {
 }
 
 func (s *Server) consultCall(c *echo.Context) error {
-	var in TransferRequest
-	if err := decodeJSON(c, &in); err != nil {
+	var body ConsultRequest
+	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
+	in := TransferRequest(body)
 	cc, id, err := s.ownCall(c)
 	if err != nil {
 		return err
 	}
-	if err := checkTarget(in, "agent", "number"); err != nil {
+	if err := checkTarget(in, consultKinds...); err != nil {
 		return err
 	}
 	if err := cc.Consult(c.Request().Context(), tenantOf(c).ID, id, calls.TransferTo{Kind: in.Kind, Target: in.Target}); err != nil {

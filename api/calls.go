@@ -21,7 +21,7 @@ func (s *Server) callRecordRoutes() []route {
 			scope:   scopeTenant, perm: tenancy.PermReportsRead, resp: store.CDR{}, list: true, status: http.StatusOK, h: s.listCDRs},
 		{method: http.MethodGet, path: "/tenants/:tenant_id/cdrs/export", name: "exportCDRs",
 			summary: "The same records as CSV (text/csv), every page, same filters and order",
-			scope:   scopeTenant, perm: tenancy.PermReportsRead, status: http.StatusOK, h: s.exportCDRs},
+			scope:   scopeTenant, perm: tenancy.PermReportsRead, media: "text/csv", status: http.StatusOK, h: s.exportCDRs},
 		{method: http.MethodGet, path: "/tenants/:tenant_id/recordings", name: "listRecordings",
 			summary: "Recordings of the tenant's calls (metadata: call, node, path, start, duration)",
 			scope:   scopeTenant, perm: tenancy.PermRecordingsRead, resp: store.Recording{}, list: true, status: http.StatusOK, h: s.listRecordings},

@@ -17,14 +17,14 @@ func init() { routeGroups = append(routeGroups, (*Server).dataSourceRoutes) }
 type DataSourceRequest struct {
 	Driver   string `json:"driver"` // postgres or sqlite
 	DSN      string `json:"dsn"`
-	Writable bool   `json:"writable"`
+	Writable bool   `json:"writable" required:"false" doc:"absent means false: flows may only read"`
 }
 
 func (s *Server) dataSourceRoutes() []route {
 	p := "/tenants/:tenant_id/datasources"
 	return []route{
 		{method: http.MethodGet, path: p, name: "listDataSources", summary: "The tenant's data sources for SQL nodes (no connection strings)",
-			scope: scopeTenant, perm: tenancy.PermFlowsRead, resp: store.DataSource{}, status: http.StatusOK, h: s.listDataSources},
+			scope: scopeTenant, perm: tenancy.PermFlowsRead, resp: []store.DataSource{}, status: http.StatusOK, h: s.listDataSources},
 		{method: http.MethodPut, path: p + "/:name", name: "putDataSource", summary: "Operator: create or replace a data source (connection string write-only)",
 			scope: scopeTenant, perm: tenancy.PermTenantsWrite, body: DataSourceRequest{}, resp: store.DataSource{}, status: http.StatusOK, h: s.putDataSource},
 		{method: http.MethodDelete, path: p + "/:name", name: "deleteDataSource", summary: "Operator: remove a data source",

@@ -40,7 +40,7 @@ func (s *Server) flowRoutes() []route {
 	r, w, pub := tenancy.PermFlowsRead, tenancy.PermFlowsWrite, tenancy.PermFlowsPublish
 	rs := []route{
 		{method: http.MethodGet, path: "/flow-schema.json", name: "getFlowSchema", summary: "JSON Schema of flow documents",
-			scope: scopeAuthed, status: http.StatusOK, h: s.getFlowSchema},
+			scope: scopeAuthed, media: "application/schema+json", status: http.StatusOK, h: s.getFlowSchema},
 		{method: http.MethodPost, path: p, name: "createFlow", summary: "Create a flow from a draft document (422 lists its problems per node; it is saved anyway)",
 			scope: scopeTenant, perm: w, body: FlowDocument{}, resp: store.Flow{}, idempotent: true, status: http.StatusCreated, h: s.createFlow},
 		{method: http.MethodGet, path: p, name: "listFlows", summary: "List flows", scope: scopeTenant, perm: r,

@@ -24,11 +24,11 @@ const redacted = "(redacted)"
 // required (send {} or [] for none), so a misspelt or forgotten section
 // cannot silently remove what flows rely on.
 type FlowIntegrationsRequest struct {
-	Endpoints   *map[string]ivrflows.Endpoint   `json:"endpoints"`
-	DataSources *map[string]ivrflows.DataSource `json:"datasources"`
-	Mailboxes   *[]string                       `json:"mailboxes"`
-	Lists       *[]string                       `json:"lists"`
-	Calendars   *map[string]*ivrflows.Calendar  `json:"calendars"`
+	Endpoints   *map[string]ivrflows.Endpoint   `json:"endpoints" required:"true"`
+	DataSources *map[string]ivrflows.DataSource `json:"datasources" required:"true"`
+	Mailboxes   *[]string                       `json:"mailboxes" required:"true"`
+	Lists       *[]string                       `json:"lists" required:"true"`
+	Calendars   *map[string]*ivrflows.Calendar  `json:"calendars" required:"true"`
 }
 
 var integrationNameRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$`)

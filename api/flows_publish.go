@@ -37,7 +37,7 @@ func (s *Server) flowVersionRoutes(one string, r, pub tenancy.Permission) []rout
 	vs := one + "/versions"
 	return []route{
 		{method: http.MethodPost, path: vs, name: "publishFlow", summary: "Publish the draft as the next immutable version (refused when invalid or over max_published_flows)",
-			scope: scopeTenant, perm: pub, body: PublishRequest{}, resp: store.FlowVersion{}, idempotent: true, status: http.StatusCreated, h: s.publishFlow},
+			scope: scopeTenant, perm: pub, body: PublishRequest{}, bodyOptional: true, resp: store.FlowVersion{}, idempotent: true, status: http.StatusCreated, h: s.publishFlow},
 		{method: http.MethodGet, path: vs, name: "listFlowVersions", summary: "List a flow's published versions, oldest first",
 			scope: scopeTenant, perm: r, resp: store.FlowVersion{}, list: true, status: http.StatusOK, h: s.listFlowVersions},
 		{method: http.MethodGet, path: vs + "/:version", name: "getFlowVersion", summary: "Get a published version (versions cannot be changed)",

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"path"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -101,7 +102,7 @@ func buildOpenAPI(routes []route) *oaDoc {
 }
 
 func (g *schemaGen) operation(r route) *oaOperation {
-	op := &oaOperation{OperationID: r.name, Summary: r.summary, Description: r.description, Tags: []string{r.tag()},
+	op := &oaOperation{OperationID: r.name, Summary: r.summary, Description: description(r), Tags: []string{r.tag()},
 		Permission: string(r.perm), Security: []map[string][]string{{"bearer": {}}, {"apiKey": {}}},
 		Responses: map[string]any{"default": map[string]any{"description": "error",
 			"content": jsonContent(map[string]any{"$ref": "#/components/schemas/Error"})}}}
@@ -119,8 +120,15 @@ func (g *schemaGen) operation(r route) *oaOperation {
 	if r.idempotent {
 		op.Parameters = append(op.Parameters, oaParam{Name: "Idempotency-Key", In: "header", Schema: map[string]any{"type": "string", "maxLength": 255}})
 	}
-	if r.body != nil {
-		op.RequestBody = &oaBody{Required: true, Content: jsonContent(g.schema(reflect.TypeOf(r.body)))}
+	switch {
+	case r.body != nil:
+		op.RequestBody = &oaBody{Required: !r.bodyOptional, Content: jsonContent(g.schema(reflect.TypeOf(r.body)))}
+	case len(r.bodyMedia) > 0:
+		content := map[string]any{}
+		for _, m := range r.bodyMedia {
+			content[m] = map[string]any{"schema": mediaSchema(m)}
+		}
+		op.RequestBody = &oaBody{Required: true, Content: content}
 	}
 	for _, st := range errorStatuses(r) {
 		op.Responses[statusKey(st)] = map[string]any{"$ref": "#/components/responses/" + statusKey(st)}
@@ -138,8 +146,10 @@ func errorStatuses(r route) []int {
 		out = append(out, http.StatusUnauthorized)
 	}
 	// 403: the role lacks the permission; on an authenticated write, the
-	// credential's kind cannot do it (an API key has no password).
-	if r.scope == scopePlatform || r.scope == scopeTenant || r.scope == scopeAuthed && r.write() {
+	// credential's kind cannot do it (an API key has no password); on a
+	// public write (login, refresh), the account is disabled or its tenant
+	// archived.
+	if r.scope == scopePlatform || r.scope == scopeTenant || r.write() && r.scope != scopeTenant {
 		out = append(out, http.StatusForbidden)
 	}
 	// 404: an object in the path, or (authenticated writes with a body) the
@@ -147,7 +157,7 @@ func errorStatuses(r route) []int {
 	if r.scope == scopeTenant || len(pathParams(r.path)) > 0 || r.scope == scopeAuthed && r.write() && r.body != nil {
 		out = append(out, http.StatusNotFound)
 	}
-	if r.body != nil || r.list {
+	if r.body != nil || len(r.bodyMedia) > 0 || r.list {
 		out = append(out, http.StatusBadRequest, http.StatusUnprocessableEntity)
 	}
 	if r.write() && !r.public() {
@@ -169,10 +179,18 @@ func errorResponses() map[string]any {
 
 func (g *schemaGen) response(r route) map[string]any {
 	resp := map[string]any{"description": http.StatusText(r.status)}
+	if r.media != "" && r.media != "text/event-stream" {
+		resp["content"] = map[string]any{r.media: map[string]any{"schema": mediaSchema(r.media)}}
+		return resp
+	}
 	if r.resp == nil {
 		return resp
 	}
 	s := g.schema(reflect.TypeOf(r.resp))
+	if r.media != "" { // each event's data
+		resp["content"] = map[string]any{r.media: map[string]any{"schema": s}}
+		return resp
+	}
 	if r.list {
 		s = map[string]any{"type": "object", "required": []string{"items", "next_cursor"}, "properties": map[string]any{
 			"items":       map[string]any{"type": "array", "items": s},
@@ -181,6 +199,23 @@ func (g *schemaGen) response(r route) map[string]any {
 	}
 	resp["content"] = jsonContent(s)
 	return resp
+}
+
+// mediaSchema is the schema of a body that is not JSON.
+func mediaSchema(media string) map[string]any {
+	switch media {
+	case "multipart/form-data":
+		return map[string]any{"type": "object", "properties": map[string]any{
+			"name":     map[string]any{"type": "string"},
+			"language": map[string]any{"type": "string"},
+			"file":     map[string]any{"type": "string", "format": "binary"},
+		}}
+	case "text/csv":
+		return map[string]any{"type": "string"}
+	case "application/schema+json":
+		return map[string]any{"type": "object"}
+	}
+	return map[string]any{"type": "string", "format": "binary"}
 }
 
 func statusKey(s int) string { return strconv.Itoa(s) }
@@ -236,8 +271,13 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t == rawType:
 		return map[string]any{}
+	case t.Kind() == reflect.Struct && t.Name() == "": // an anonymous struct: inline
+		return g.object(t)
 	case t.Kind() == reflect.Struct:
 		return g.structRef(t)
+	}
+	if values, ok := typeEnums[t]; ok {
+		return map[string]any{"type": "string", "enum": slices.Clone(values)}
 	}
 	return g.scalar(t)
 }
@@ -272,6 +312,12 @@ func (g *schemaGen) structRef(t reflect.Type) map[string]any {
 		return ref
 	}
 	g.schemas[name] = map[string]any{} // placeholder stops recursion
+	g.schemas[name] = g.object(t)
+	return ref
+}
+
+// object is the schema of struct t's fields.
+func (g *schemaGen) object(t reflect.Type) map[string]any {
 	props := map[string]any{}
 	var required []string
 	g.fields(t, props, &required)
@@ -280,11 +326,18 @@ func (g *schemaGen) structRef(t reflect.Type) map[string]any {
 		sort.Strings(required)
 		s["required"] = required
 	}
-	g.schemas[name] = s
-	return ref
+	return s
 }
 
 // fields adds t's JSON fields (flattening embedded structs) to props.
+//
+// A field is required when the JSON always carries it (responses) and the
+// server refuses a request without it. The default reads the Go shape (no
+// omitempty/omitzero, not a pointer); a `required:"true"` or
+// `required:"false"` tag says otherwise where the server's rule differs (a
+// pointer it insists on, a value whose zero it accepts). A `doc` tag is the
+// field's description; fieldEnums and fieldTypes (openapi_values.go) give
+// closed sets of values and the real shape of raw JSON fields.
 func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]string) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -300,12 +353,58 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 		if name == "" {
 			name = f.Name
 		}
-		props[name] = g.schema(f.Type)
-		if enum := f.Tag.Get("enum"); enum != "" { // a closed set of string values
-			props[name] = map[string]any{"type": "string", "enum": strings.Split(enum, ",")}
+		props[name] = g.field(t, f, name)
+		req := !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") && f.Type.Kind() != reflect.Pointer
+		switch f.Tag.Get("required") {
+		case "true":
+			req = true
+		case "false":
+			req = false
 		}
-		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
+		if req {
 			*required = append(*required, name)
 		}
 	}
+}
+
+// field is the schema of one field of owner.
+func (g *schemaGen) field(owner reflect.Type, f reflect.StructField, name string) map[string]any {
+	ft := f.Type
+	if as, ok := fieldTypes[fieldKey{owner, name}]; ok {
+		ft = as
+	}
+	s := g.schema(ft)
+	if enum := f.Tag.Get("enum"); enum != "" { // a closed set of string values
+		s = withEnum(s, strings.Split(enum, ","))
+	}
+	if values, ok := fieldEnums[fieldKey{owner, name}]; ok {
+		s = withEnum(s, values)
+	}
+	if doc := f.Tag.Get("doc"); doc != "" {
+		s = withDescription(s, doc)
+	}
+	return s
+}
+
+// withEnum limits a string schema (or an array's string items) to values.
+func withEnum(s map[string]any, values []string) map[string]any {
+	if s["type"] == "array" {
+		s["items"] = withEnum(s["items"].(map[string]any), values)
+		return s
+	}
+	out := map[string]any{"type": "string", "enum": slices.Clone(values)}
+	if s["nullable"] == true {
+		out["nullable"] = true
+	}
+	return out
+}
+
+// withDescription describes s; a bare $ref cannot carry siblings in
+// OpenAPI 3.0, so it is wrapped.
+func withDescription(s map[string]any, doc string) map[string]any {
+	if _, isRef := s["$ref"]; isRef {
+		s = map[string]any{"allOf": []any{s}}
+	}
+	s["description"] = doc
+	return s
 }

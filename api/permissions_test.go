@@ -95,21 +95,11 @@ func permissionsDoc(routes []route) string {
 	for _, r := range routes {
 		fmt.Fprintf(&b, "| %s | `%s` | %s | %s |", r.method, oaPath(apiPrefix+r.path), r.scope, orDash(string(r.perm)))
 		for _, role := range tenancy.Roles {
-			b.WriteString(" " + mark(routeAllows(r, role)) + " |")
+			b.WriteString(" " + mark(r.allows(role)) + " |")
 		}
 		b.WriteString("\n")
 	}
 	return b.String()
-}
-
-func routeAllows(r route, role tenancy.Role) bool {
-	switch r.scope {
-	case scopePublic, scopeAuthed:
-		return true
-	case scopePlatform:
-		return role.Platform() && tenancy.Allowed(role, r.perm)
-	}
-	return tenancy.Allowed(role, r.perm)
 }
 
 func mark(ok bool) string {

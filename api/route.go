@@ -35,22 +35,38 @@ func (s scope) String() string {
 type route struct {
 	method  string
 	path    string // relative to apiPrefix, echo syntax (/tenants/:tenant_id)
-	name    string // OpenAPI operationId
+	name    string // OpenAPI operationId; its description is operationDocs[name]
 	summary string
-	// description is the OpenAPI operation's longer text (rules a client
-	// must know that the schema cannot say); optional.
-	description string
-	scope       scope
-	perm        tenancy.Permission // "" only for public and authed routes
-	body        any                // request body type, for the document
-	resp        any                // response type (items type when list)
-	list        bool               // paginated {"items","next_cursor"}
-	idempotent  bool               // honours Idempotency-Key
-	status      int                // success status
-	h           echo.HandlerFunc
+	scope   scope
+	perm    tenancy.Permission // "" only for public and authed routes
+	body    any                // request body type, for the document
+	// bodyOptional: the body may be left out (an empty body is accepted).
+	bodyOptional bool
+	// bodyMedia lists the media types of a body that is not JSON (files).
+	bodyMedia []string
+	resp      any  // response type (items type when list)
+	list      bool // paginated {"items","next_cursor"}
+	// media is the response's media type when it is not JSON: a file, CSV,
+	// or text/event-stream (resp is then each event's data).
+	media      string
+	idempotent bool // honours Idempotency-Key
+	status     int  // success status
+	h          echo.HandlerFunc
 }
 
 func (r route) public() bool { return r.scope == scopePublic }
+
+// allows reports whether a credential of role may call the route (its
+// tenant's routes only, for a tenant role).
+func (r route) allows(role tenancy.Role) bool {
+	switch r.scope {
+	case scopePublic, scopeAuthed:
+		return true
+	case scopePlatform:
+		return role.Platform() && tenancy.Allowed(role, r.perm)
+	}
+	return tenancy.Allowed(role, r.perm)
+}
 
 // write reports whether the route changes state (suspended tenants refuse these).
 func (r route) write() bool { return r.method != http.MethodGet }

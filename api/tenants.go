@@ -15,17 +15,14 @@ func (s *Server) tenantRoutes() []route {
 	w := tenancy.PermTenantsWrite
 	return []route{
 		{method: http.MethodPost, path: "/tenants", name: "createTenant", summary: "Create an active tenant",
-			description: "Quotas left out of the request, or all of them when `quotas` is absent, take the platform's " +
-				"tenant defaults (GET /platform/tenant-defaults); a quota given as 0 allows none.",
 			scope: scopePlatform, perm: w, body: TenantCreateRequest{}, resp: tenancy.Tenant{},
 			idempotent: true, status: http.StatusCreated, h: s.createTenant},
 		{method: http.MethodGet, path: "/platform/tenant-defaults", name: "getTenantDefaults",
 			summary: "The quotas a tenant created without quotas gets",
 			scope:   scopePlatform, perm: tenancy.PermTenantsRead, resp: tenancy.Quotas{}, status: http.StatusOK, h: s.getTenantDefaults},
 		{method: http.MethodPut, path: "/platform/tenant-defaults", name: "putTenantDefaults",
-			summary:     "Replace the quotas new tenants get when created without quotas",
-			description: "Every quota is required. Tenants created afterwards get them; existing tenants keep theirs. Audited.",
-			scope:       scopePlatform, perm: w, body: TenantDefaultsRequest{}, resp: tenancy.Quotas{}, status: http.StatusOK, h: s.putTenantDefaults},
+			summary: "Replace the quotas new tenants get when created without quotas",
+			scope:   scopePlatform, perm: w, body: TenantDefaultsRequest{}, resp: tenancy.Quotas{}, status: http.StatusOK, h: s.putTenantDefaults},
 		{method: http.MethodGet, path: "/tenants", name: "listTenants", summary: "List tenants",
 			scope: scopePlatform, perm: tenancy.PermTenantsRead, resp: tenancy.Tenant{}, list: true,
 			status: http.StatusOK, h: s.listTenants},
@@ -60,7 +57,7 @@ type TenantCreateRequest struct {
 	SIPDomain string           `json:"sip_domain"`
 	Language  tenancy.Language `json:"language"`
 	TimeZone  string           `json:"time_zone"`
-	Quotas    *QuotasPatch     `json:"quotas,omitempty"`
+	Quotas    *QuotasPatch     `json:"quotas,omitempty" doc:"the quotas to set; each one left out takes the platform's tenant default (GET /platform/tenant-defaults)"`
 }
 
 func (s *Server) createTenant(c *echo.Context) error {
@@ -80,11 +77,11 @@ func (s *Server) createTenant(c *echo.Context) error {
 // TenantDefaultsRequest replaces the tenant defaults; every quota is
 // required, so a forgotten one cannot silently become 0.
 type TenantDefaultsRequest struct {
-	MaxAgents         *int `json:"max_agents"`
-	MaxPSTNCalls      *int `json:"max_pstn_calls"`
-	MaxWebCalls       *int `json:"max_web_calls"`
-	MaxChats          *int `json:"max_chats"`
-	MaxPublishedFlows *int `json:"max_published_flows"`
+	MaxAgents         *int `json:"max_agents" required:"true"`
+	MaxPSTNCalls      *int `json:"max_pstn_calls" required:"true"`
+	MaxWebCalls       *int `json:"max_web_calls" required:"true"`
+	MaxChats          *int `json:"max_chats" required:"true"`
+	MaxPublishedFlows *int `json:"max_published_flows" required:"true"`
 }
 
 func (s *Server) getTenantDefaults(c *echo.Context) error {
@@ -140,11 +137,11 @@ type TenantPatchRequest struct {
 
 // QuotasPatch changes some quotas; absent ones keep their value.
 type QuotasPatch struct {
-	MaxAgents         *int `json:"max_agents,omitempty"`
-	MaxPSTNCalls      *int `json:"max_pstn_calls,omitempty"`
-	MaxWebCalls       *int `json:"max_web_calls,omitempty"`
-	MaxChats          *int `json:"max_chats,omitempty"`
-	MaxPublishedFlows *int `json:"max_published_flows,omitempty"`
+	MaxAgents         *int `json:"max_agents,omitempty" doc:"agents the tenant may have; 0: none"`
+	MaxPSTNCalls      *int `json:"max_pstn_calls,omitempty" doc:"calls over the phone network at once: inbound to the tenant's numbers and calls its agents dial out; 0: none (every call is refused)"`
+	MaxWebCalls       *int `json:"max_web_calls,omitempty" doc:"browser calls at once; stored, not used yet (there is no web-call channel)"`
+	MaxChats          *int `json:"max_chats,omitempty" doc:"chats at once; stored, not used yet (there is no chat channel)"`
+	MaxPublishedFlows *int `json:"max_published_flows,omitempty" doc:"published IVR flow versions; 0: none"`
 }
 
 // apply returns q with the given quotas changed.

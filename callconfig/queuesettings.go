@@ -17,39 +17,41 @@ import (
 // what callers hear. Unknown fields are refused, so a misspelt setting is an
 // error, not silently ignored.
 type QueueSettings struct {
-	AgingPerMinute      float64 `json:"aging_per_minute"`
-	MaxWaiting          int     `json:"max_waiting"`
-	ServiceLevelSeconds int     `json:"service_level_seconds"`
+	// Every key is optional: absent (or 0, false) is the default each
+	// `doc` tag names. The tags describe the keys in the OpenAPI document.
+	AgingPerMinute      float64 `json:"aging_per_minute" required:"false" doc:"raise a waiting call's priority by this much per minute waited; 0: no aging"`
+	MaxWaiting          int     `json:"max_waiting" required:"false" doc:"at most this many calls wait; the next goes to on_full; 0: no cap"`
+	ServiceLevelSeconds int     `json:"service_level_seconds" required:"false" doc:"the service level's answer-time threshold T in seconds; 0: 20"`
 	// ServiceLevelDefinition is how the service level is computed:
 	// "answered_and_abandoned_after_threshold" (default: answered within
 	// the threshold / (answered + abandoned after it)) or "answered"
 	// (answered within the threshold / answered).
-	ServiceLevelDefinition string    `json:"service_level_definition"`
-	PrimarySkill           string    `json:"primary_skill"`
-	OnFull                 *Overflow `json:"on_full"`
-	OnMaxWait              *Overflow `json:"on_max_wait"`
-	OnNoAgents             *Overflow `json:"on_no_agents"`
+	ServiceLevelDefinition string    `json:"service_level_definition" required:"false" doc:"answered_and_abandoned_after_threshold (the default): answered within T / (answered + abandoned after T); answered: answered within T / answered"`
+	PrimarySkill           string    `json:"primary_skill" required:"false" doc:"the skill (name) strategy best_skill (skills_based) ranks agents by; without it that strategy picks the longest idle"`
+	OnFull                 *Overflow `json:"on_full" doc:"where a call goes when max_waiting calls already wait; absent or kind none: the call is refused"`
+	OnMaxWait              *Overflow `json:"on_max_wait" doc:"where a call goes after waiting the queue's max_wait_seconds; absent or kind none: it keeps waiting"`
+	OnNoAgents             *Overflow `json:"on_no_agents" doc:"where calls go when no agent of the queue is logged in (on arrival, and waiting calls when the last one logs out); absent: they wait"`
 	Widening               []struct {
-		AfterSeconds int `json:"after_seconds"`
-		Relax        int `json:"relax"`
-		Tier         int `json:"tier"`
-	} `json:"widening"`
+		AfterSeconds int `json:"after_seconds" required:"false" doc:"seconds after the call entered the queue; each step later than the one before"`
+		Relax        int `json:"relax" required:"false" doc:"lower the required skill levels by this much (never less than the step before)"`
+		Tier         int `json:"tier" required:"false" doc:"admit agents whose queue membership tier is at most this (never less than the step before); the API gives every membership tier 0, so only relax widens today"`
+	} `json:"widening" required:"false" doc:"bullseye steps that widen who may take a call as it waits"`
 	// Record records answered calls of the queue (the recording is listed
 	// per tenant with the call's CDR).
-	Record bool `json:"record"`
+	Record bool `json:"record" required:"false" doc:"record answered calls (GET .../recordings lists them)"`
 	// AnnounceAgent plays the agent's extension to the caller before the
 	// bridge (AG-2).
-	AnnounceAgent bool `json:"announce_agent"`
+	AnnounceAgent bool `json:"announce_agent" required:"false" doc:"tell the caller the agent's extension before connecting"`
 	// AnnouncePositionSeconds tells waiting callers their position and
 	// estimated wait at this interval; 0: never.
-	AnnouncePositionSeconds int `json:"announce_position_seconds"`
+	AnnouncePositionSeconds int `json:"announce_position_seconds" required:"false" doc:"tell waiting callers their position and estimated wait every this many seconds; 0: never"`
 }
 
 // Overflow is where an overflowing call goes: kind none, queue, flow,
 // number or voicemail, and its target.
 type Overflow struct {
 	Kind   string `json:"kind"`
-	Target string `json:"target"`
+	Target string `json:"target" required:"false" doc:"the queue ID, flow, number or mailbox; required unless kind is none"`
 }
 
 // ACD converts to the ACD's type; nil is no overflow.

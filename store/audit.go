@@ -21,6 +21,9 @@ const (
 	ActorSystem ActorKind = "system"
 )
 
+// ActorKinds lists who may appear as an audit entry's actor.
+var ActorKinds = []ActorKind{ActorUser, ActorAPIKey, ActorSystem}
+
 // Actor is who makes a change and from where. Every mutating method takes
 // one and records it in the audit log inside the same transaction.
 type Actor struct {

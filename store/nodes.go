@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +34,7 @@ type Site struct {
 // SiteInput creates or replaces a site's editable fields.
 type SiteInput struct {
 	Name        string `json:"name"`
-	Description string `json:"description"`
+	Description string `json:"description" required:"false"`
 }
 
 func (in SiteInput) validate() error {
@@ -47,6 +48,9 @@ const (
 	NodeFreeSWITCH NodeKind = "freeswitch" // Address is the ESL host:port
 	NodeAsterisk   NodeKind = "asterisk"   // Address is the ARI host:port or base URL
 )
+
+// NodeKinds lists the kinds a node may have.
+var NodeKinds = []NodeKind{NodeFreeSWITCH, NodeAsterisk}
 
 // Node is one media server. Its secret (ESL or ARI password) is never
 // returned here: it is write-only through the API and read by the
@@ -103,7 +107,7 @@ func (n Node) validate() error {
 	if l := len(strings.TrimSpace(n.Name)); l == 0 || l > 100 {
 		return invalid("name", "must be 1 to 100 characters")
 	}
-	if n.Kind != NodeFreeSWITCH && n.Kind != NodeAsterisk {
+	if !slices.Contains(NodeKinds, n.Kind) {
 		return invalid("kind", fmt.Sprintf("%q is not freeswitch or asterisk", n.Kind))
 	}
 	if err := checkNodeAddress(n.Kind, n.Address); err != nil {

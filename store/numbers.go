@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -19,6 +20,9 @@ const (
 	EntryQueue EntryKind = "queue" // EntryAlias names a queue
 	EntryFlow  EntryKind = "flow"  // EntryAlias names a published IVR flow
 )
+
+// EntryKinds lists what an access number may lead to.
+var EntryKinds = []EntryKind{EntryQueue, EntryFlow}
 
 // AccessNumber maps a dialled number (unique across the platform) to a
 // tenant and its entry point.
@@ -40,10 +44,10 @@ func (n AccessNumber) utc() AccessNumber {
 
 // AccessNumberInput creates or replaces an access number's fields.
 type AccessNumberInput struct {
-	Number      string    `json:"number"`
+	Number      string    `json:"number" doc:"E.164: an optional + then 2 to 15 digits; unique across the platform, with or without +"`
 	EntryKind   EntryKind `json:"entry_kind"`
-	EntryAlias  string    `json:"entry_alias"`
-	Description string    `json:"description"`
+	EntryAlias  string    `json:"entry_alias" doc:"entry_kind queue: the queue's name (or ID); flow: the flow's name, whose live version answers"`
+	Description string    `json:"description" required:"false"`
 }
 
 // validate holds the input to tenancy's rules: the number (E.164: an
@@ -53,7 +57,7 @@ func (in AccessNumberInput) validate() error {
 	if err := tenancy.CheckNumber("number", in.Number); err != nil {
 		return err
 	}
-	if in.EntryKind != EntryQueue && in.EntryKind != EntryFlow {
+	if !slices.Contains(EntryKinds, in.EntryKind) {
 		return invalid("entry_kind", fmt.Sprintf("%q is not queue or flow", in.EntryKind))
 	}
 	return tenancy.CheckName("entry_alias", in.EntryAlias)

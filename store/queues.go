@@ -34,7 +34,7 @@ func (k Skill) utc() Skill {
 // SkillInput creates or replaces a skill's fields.
 type SkillInput struct {
 	Name        string `json:"name"`
-	Description string `json:"description"`
+	Description string `json:"description" required:"false"`
 }
 
 func checkName(name string) error { return tenancy.CheckName("name", strings.TrimSpace(name)) }
@@ -130,9 +130,9 @@ func (qu Queue) fix() Queue {
 type QueueInput struct {
 	Name               string          `json:"name"`
 	Strategy           string          `json:"strategy" enum:"longest_idle,fewest_handled,least_talk_time,round_robin,ring_all,best_skill,random"`
-	RingTimeoutSeconds int             `json:"ring_timeout_seconds"`
-	MaxWaitSeconds     int             `json:"max_wait_seconds"`
-	WrapUpSeconds      int             `json:"wrap_up_seconds"`
+	RingTimeoutSeconds int             `json:"ring_timeout_seconds" required:"false" doc:"how long an offered agent's phone rings before the call goes to the next agent (RONA), 0-86400; 0: 20"`
+	MaxWaitSeconds     int             `json:"max_wait_seconds" required:"false" doc:"after this long a waiting call goes to settings.on_max_wait, 0-86400; 0: no limit"`
+	WrapUpSeconds      int             `json:"wrap_up_seconds" required:"false" doc:"after-call work after each call, 0-86400; 0: the agent is ready at once"`
 	Settings           json.RawMessage `json:"settings,omitempty"`
 }
 

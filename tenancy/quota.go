@@ -22,11 +22,11 @@ var Resources = []Resource{ResourceAgents, ResourcePSTNCalls, ResourceWebCalls, 
 // Quotas are the operator-set limits of one tenant (MT-2). A limit of 0 means
 // none allowed; limits are never negative.
 type Quotas struct {
-	MaxAgents         int `json:"max_agents"`
-	MaxPSTNCalls      int `json:"max_pstn_calls"`
-	MaxWebCalls       int `json:"max_web_calls"`
-	MaxChats          int `json:"max_chats"`
-	MaxPublishedFlows int `json:"max_published_flows"`
+	MaxAgents         int `json:"max_agents" doc:"agents the tenant may have; 0: none"`
+	MaxPSTNCalls      int `json:"max_pstn_calls" doc:"calls over the phone network at once: inbound to the tenant's numbers and calls its agents dial out; 0: none (every call is refused)"`
+	MaxWebCalls       int `json:"max_web_calls" doc:"browser calls at once; stored, not used yet (there is no web-call channel)"`
+	MaxChats          int `json:"max_chats" doc:"chats at once; stored, not used yet (there is no chat channel)"`
+	MaxPublishedFlows int `json:"max_published_flows" doc:"published IVR flow versions; 0: none"`
 }
 
 // Field returns the JSON name of the quota limiting r (e.g. "max_agents").

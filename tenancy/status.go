@@ -3,6 +3,7 @@ package tenancy
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Status is a tenant's life-cycle state. Nothing is ever deleted: suspension
@@ -15,10 +16,12 @@ const (
 	StatusArchived  Status = "archived"
 )
 
+// Statuses lists every tenant status in life-cycle order.
+var Statuses = []Status{StatusActive, StatusSuspended, StatusArchived}
+
 // ParseStatus returns the Status named s or an error naming the bad value.
 func ParseStatus(s string) (Status, error) {
-	switch st := Status(s); st {
-	case StatusActive, StatusSuspended, StatusArchived:
+	if st := Status(s); slices.Contains(Statuses, st) {
 		return st, nil
 	}
 	return "", fmt.Errorf("unknown tenant status %q (want active, suspended or archived)", s)

@@ -3,6 +3,7 @@ package tenancy
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -17,10 +18,12 @@ const (
 	LanguageChineseTraditional Language = "zh-TW"
 )
 
+// Languages lists the supported languages (the API's enum of them).
+var Languages = []Language{LanguageEnglish, LanguageChineseSimplified, LanguageChineseTraditional}
+
 // ParseLanguage returns the supported Language named s.
 func ParseLanguage(s string) (Language, error) {
-	switch l := Language(s); l {
-	case LanguageEnglish, LanguageChineseSimplified, LanguageChineseTraditional:
+	if l := Language(s); slices.Contains(Languages, l) {
 		return l, nil
 	}
 	return "", fmt.Errorf("unsupported language %q (want en, zh-CN or zh-TW)", s)
