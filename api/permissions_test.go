@@ -10,7 +10,7 @@ import (
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
-var update = flag.Bool("update", false, "rewrite docs/permissions.md from the route table")
+var update = flag.Bool("update", false, "rewrite the generated docs (docs/permissions.md, docs/api.md's route tables) from the route table")
 
 // TestRolesEnforcePermissionTable walks every route with a user of every
 // role: a role lacking the route's permission gets 403, a role holding it

@@ -71,10 +71,12 @@ func (r route) allows(role tenancy.Role) bool {
 // write reports whether the route changes state (suspended tenants refuse these).
 func (r route) write() bool { return r.method != http.MethodGet }
 
-// tag groups operations in the document by the resource after the tenant.
+// tag groups operations in the document (and docs/api.md's route tables)
+// by the resource after the tenant. Platform routes under a tenant act on
+// the tenant itself (suspend, resume, archive): tenants.
 func (r route) tag() string {
 	parts := strings.Split(strings.TrimPrefix(r.path, "/"), "/")
-	if len(parts) >= 3 && parts[0] == "tenants" && parts[1] == ":tenant_id" {
+	if len(parts) >= 3 && parts[0] == "tenants" && parts[1] == ":tenant_id" && r.scope != scopePlatform {
 		return parts[2]
 	}
 	return parts[0]
