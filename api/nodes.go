@@ -15,8 +15,8 @@ type CreateNodeRequest struct {
 	SiteID   string         `json:"site_id"`
 	Name     string         `json:"name" doc:"1 to 100 characters, unique; for FreeSWITCH the user name in the node's xml_curl gateway-credentials"`
 	Kind     store.NodeKind `json:"kind"`
-	Address  string         `json:"address" doc:"freeswitch: the event socket's host:port (e.g. 10.0.0.5:8021); asterisk: ARI host:port or base URL"`
-	Username string         `json:"username" required:"false" doc:"ARI user name; empty (or absent) for FreeSWITCH"`
+	Address  string         `json:"address" doc:"the node's event socket, host:port (e.g. 10.0.0.5:8021)"`
+	Username string         `json:"username" required:"false" doc:"for Asterisk's ARI (planned); empty or absent for FreeSWITCH"`
 	Secret   string         `json:"secret" doc:"write-only; freeswitch: at least 16 characters, the node's ESL password and its xml_curl password in one"`
 	Enabled  bool           `json:"enabled" required:"false" doc:"absent means false: a disabled node is neither connected to nor served"`
 }

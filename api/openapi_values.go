@@ -62,6 +62,8 @@ var typeEnums = map[reflect.Type][]string{
 
 // fieldEnums: plain string fields that take a closed set of values.
 var fieldEnums = map[fieldKey][]string{
+	key[CreateNodeRequest]("kind"):                            drivenKinds(),
+	key[UpdateNodeRequest]("kind"):                            drivenKinds(),
 	key[store.QueueInput]("strategy"):                         store.QueueStrategies,
 	key[store.Queue]("strategy"):                              store.QueueStrategies,
 	key[callconfig.QueueSettings]("service_level_definition"): acd.SLDefinitionNames(),
@@ -132,6 +134,18 @@ func answerModeNames() []string {
 		}
 	}
 	slices.Sort(out)
+	return out
+}
+
+// drivenKinds are the node kinds the API accepts (drivenKind); a stored
+// node (store.Node) may still show an older kind.
+func drivenKinds() []string {
+	var out []string
+	for _, k := range store.NodeKinds {
+		if drivenKind(k) == nil {
+			out = append(out, string(k))
+		}
+	}
 	return out
 }
 

@@ -74,8 +74,8 @@ var operationDocs = map[string]string{
 		"`secret` (16 characters or more, 422 otherwise) is both its ESL password and the password of its xml_curl " +
 		"gateway-credentials `<name>:<secret>` (docs/freeswitch-setup.md). `enabled` defaults to false: a disabled node is " +
 		"neither connected to nor served. The controller connects to an enabled node within one configuration reload " +
-		"(2 s by default), without a restart. The node's `site_id` must exist (422). Only FreeSWITCH nodes are driven today; " +
-		"`asterisk` nodes are stored but no adapter drives them yet.",
+		"(2 s by default), without a restart. The node's `site_id` must exist (422). Kind `asterisk` is refused (422) until " +
+		"the Asterisk adapter exists (planned).",
 	"listNodes": "Every node, with `has_secret` instead of the secret.",
 	"getNode":   "One node, never its secret.",
 	"updateNode": "Edits the given fields; a new `secret` of a FreeSWITCH node must be 16 characters or more. The controller " +
