@@ -27,7 +27,7 @@ type QueueSettings struct {
 	// the threshold / (answered + abandoned after it)) or "answered"
 	// (answered within the threshold / answered).
 	ServiceLevelDefinition string    `json:"service_level_definition" required:"false" doc:"answered_and_abandoned_after_threshold (the default): answered within T / (answered + abandoned after T); answered: answered within T / answered"`
-	PrimarySkill           string    `json:"primary_skill" required:"false" doc:"the skill (name) strategy best_skill (skills_based) ranks agents by; without it that strategy picks the longest idle"`
+	PrimarySkill           string    `json:"primary_skill" required:"false" doc:"the skill (name) strategy best_skill ranks agents by; without it that strategy picks the longest idle"`
 	OnFull                 *Overflow `json:"on_full" doc:"where a call goes when max_waiting calls already wait; absent or kind none: the call is refused"`
 	OnMaxWait              *Overflow `json:"on_max_wait" doc:"where a call goes after waiting the queue's max_wait_seconds; absent or kind none: it keeps waiting"`
 	OnNoAgents             *Overflow `json:"on_no_agents" doc:"where calls go when no agent of the queue is logged in (on arrival, and waiting calls when the last one logs out); absent: they wait"`
