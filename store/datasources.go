@@ -64,7 +64,7 @@ func (s *Store) PutDataSource(ctx context.Context, a Actor, tenant tenancy.Tenan
 	if err := in.validate(name); err != nil {
 		return DataSource{}, err
 	}
-	sealed, err := s.encrypt(sealBinding(tenant, name), in.DSN)
+	sealed, err := s.secrets.seal(sealBinding(tenant, name), in.DSN)
 	if err != nil {
 		return DataSource{}, err
 	}
@@ -118,7 +118,7 @@ func (s *Store) DataSourceConn(ctx context.Context, tenant tenancy.TenantID, nam
 	if err != nil {
 		return DataSource{}, "", fmt.Errorf("store: data source: %w", err)
 	}
-	dsn, err := s.decrypt(sealBinding(tenant, name), d.DSN)
+	dsn, err := s.secrets.open("data source "+name+" of tenant "+string(tenant), sealBinding(tenant, name), d.DSN)
 	d.DSN = ""
 	return d, dsn, err
 }

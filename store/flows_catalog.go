@@ -47,7 +47,7 @@ func (s *Store) FlowCatalog(ctx context.Context, tenant tenancy.TenantID) (*ivrf
 			string(tenant), ivrflows.AliasLive); err != nil {
 			return fmt.Errorf("store: catalog flows: %w", err)
 		}
-		integ, err := getIntegrations(ctx, db, tenant)
+		integ, err := getIntegrations(ctx, db, tenant, s.secrets)
 		if err != nil {
 			return err
 		}

@@ -51,7 +51,7 @@ func checkEntries(in []ListEntryInput) error {
 
 // declaredList fails with "not found" unless tenant's integrations declare list.
 func declaredList(ctx context.Context, db q, tenant tenancy.TenantID, list string) error {
-	integ, err := getIntegrations(ctx, db, tenant)
+	integ, err := readIntegrations(ctx, db, tenant) // lists only: endpoint headers stay sealed
 	if err != nil {
 		return err
 	}

@@ -35,14 +35,21 @@ var tenantTables = map[string]string{
 	"recordings":          "tenant_id",
 }
 
-// Migrate applies every pending migration.
+// Migrate applies every pending migration, then reseals stored secrets
+// written in an older format (reseal.go), which needs Options.SecretKey.
 //
 // On PostgreSQL the migrations run on their own connection in platform
 // scope (switchboard.platform = on for the session). The schema's owner need
 // not be a superuser (docker/postgres/roles.sql), and FORCE ROW LEVEL
 // SECURITY binds it like any role: a data migration without that scope
 // would see no tenant's rows and silently change none.
-func (s *Store) Migrate(ctx context.Context) error { return s.migrate(ctx) }
+func (s *Store) Migrate(ctx context.Context) error {
+	if err := s.migrate(ctx); err != nil {
+		return err
+	}
+	_, err := s.resealSecrets(ctx)
+	return err
+}
 
 // migrate is Migrate with extra Go migrations (tests).
 func (s *Store) migrate(ctx context.Context, extra ...*goose.Migration) error {

@@ -270,7 +270,7 @@ func TestNodesSecretEncrypted(t *testing.T) {
 			t.Fatalf("secret after update = %q", got)
 		}
 		other := *s
-		other.aead, _ = newAEAD([]byte("ffffffffffffffffffffffffffffffff"))
+		other.secrets, _ = newSealer([]byte("ffffffffffffffffffffffffffffffff"))
 		if _, err := other.NodeSecret(ctx, n.ID); err == nil {
 			t.Fatal("secret decrypted with the wrong key")
 		}

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -18,9 +16,6 @@ import (
 
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
-
-// ErrNoSecretKey: node secrets need Options.SecretKey.
-var ErrNoSecretKey = errors.New("store: no secret key configured to encrypt node secrets")
 
 // Site is a location (HQ, branch) holding media nodes. Platform-level.
 type Site struct {
@@ -144,41 +139,13 @@ func validHost(h string) bool {
 		strings.Trim(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") == ""
 }
 
-// encrypt seals a node secret with AES-GCM; the random nonce is prepended
-// and the node ID is bound as additional data, so a ciphertext copied to
-// another node does not decrypt.
-func (s *Store) encrypt(nodeID, plain string) (string, error) {
-	if plain == "" {
-		return "", nil
-	}
-	if s.aead == nil {
-		return "", ErrNoSecretKey
-	}
-	nonce := make([]byte, s.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", err
-	}
-	sealed := s.aead.Seal(nonce, nonce, []byte(plain), []byte(nodeID))
-	return base64.StdEncoding.EncodeToString(sealed), nil
+// A node's secret is bound to the node ID (secrets.go).
+func (s *Store) sealNodeSecret(nodeID, plain string) (string, error) {
+	return s.secrets.seal(nodeID, plain)
 }
 
-func (s *Store) decrypt(nodeID, enc string) (string, error) {
-	if enc == "" {
-		return "", nil
-	}
-	if s.aead == nil {
-		return "", ErrNoSecretKey
-	}
-	raw, err := base64.StdEncoding.DecodeString(enc)
-	if err != nil || len(raw) < s.aead.NonceSize() {
-		return "", fmt.Errorf("store: node %s secret is corrupt", nodeID)
-	}
-	ns := s.aead.NonceSize()
-	plain, err := s.aead.Open(nil, raw[:ns], raw[ns:], []byte(nodeID))
-	if err != nil {
-		return "", fmt.Errorf("store: node %s secret does not decrypt with this key: %w", nodeID, err)
-	}
-	return string(plain), nil
+func (s *Store) openNodeSecret(nodeID, sealed string) (string, error) {
+	return s.secrets.open("node "+nodeID, nodeID, sealed)
 }
 
 // CreateSite creates a site.
@@ -266,7 +233,7 @@ func (s *Store) CreateNode(ctx context.Context, a Actor, in NodeInput) (Node, er
 	if err := n.validate(); err != nil {
 		return Node{}, err
 	}
-	enc, err := s.encrypt(n.ID, in.Secret)
+	enc, err := s.sealNodeSecret(n.ID, in.Secret)
 	if err != nil {
 		return Node{}, err
 	}
@@ -319,7 +286,7 @@ func (s *Store) UpdateNode(ctx context.Context, a Actor, id string, p NodePatch)
 		}
 		enc := r.SecretEnc
 		if p.Secret != nil {
-			if enc, err = s.encrypt(id, *p.Secret); err != nil {
+			if enc, err = s.sealNodeSecret(id, *p.Secret); err != nil {
 				return err
 			}
 		}
@@ -371,7 +338,7 @@ func (s *Store) NodeSecret(ctx context.Context, id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return s.decrypt(id, r.SecretEnc)
+	return s.openNodeSecret(id, r.SecretEnc)
 }
 
 // ListNodes lists nodes without secrets.

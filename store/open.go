@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"fmt"
 	"net/url"
 	"os"
@@ -24,8 +22,10 @@ func init() {
 
 // Options configure Open.
 type Options struct {
-	// SecretKey encrypts node secrets at rest (AES-256-GCM): 32 bytes. When
-	// nil, node secrets cannot be stored or read (ErrNoSecretKey).
+	// SecretKey is the controller's one secret key (32 bytes). Secrets at
+	// rest are sealed under a key derived from it (secretkey.SecretEncryption);
+	// the key itself only opens values written before that (see secrets.go).
+	// When nil, secrets cannot be stored or read (ErrNoSecretKey).
 	SecretKey []byte
 	// Now is the clock; time.Now when nil. Times are stored in UTC.
 	Now func() time.Time
@@ -38,7 +38,7 @@ type Store struct {
 	db       *sqlx.DB
 	url      string // for the migrations' own connection
 	postgres bool
-	aead     cipher.AEAD
+	secrets  *sealer // nil without Options.SecretKey
 	now      func() time.Time
 }
 
@@ -51,11 +51,11 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		s.now = time.Now
 	}
 	if opts.SecretKey != nil {
-		aead, err := newAEAD(opts.SecretKey)
+		sl, err := newSealer(opts.SecretKey)
 		if err != nil {
 			return nil, err
 		}
-		s.aead = aead
+		s.secrets = sl
 	}
 	db, err := openDB(rawURL, opts)
 	if err != nil {
@@ -68,17 +68,6 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-func newAEAD(key []byte) (cipher.AEAD, error) {
-	if len(key) != 32 {
-		return nil, fmt.Errorf("store: secret key must be 32 bytes (AES-256), got %d", len(key))
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("store: secret key: %w", err)
-	}
-	return cipher.NewGCM(block)
 }
 
 func openDB(rawURL string, opts Options) (*sqlx.DB, error) {
