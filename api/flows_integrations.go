@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -15,8 +16,11 @@ import (
 
 // Flow integrations: the HTTP endpoints, data sources, mailboxes, lists and
 // calendars a tenant's flows may name. Endpoint header values are
-// credentials: they are write-only, shown as "(redacted)", and sending
-// "(redacted)" back keeps the stored value.
+// credentials: they are write-only (sealed at rest by the store), shown as
+// "(redacted)", and sending "(redacted)" back keeps the stored value, as long
+// as the endpoint still points at the same origin (scheme, host and port).
+// Otherwise a tenant admin, who never sees the value, could send it to a
+// host of their own: a new origin needs the value typed again.
 
 const redacted = "(redacted)"
 
@@ -42,7 +46,9 @@ func (s *Server) flowIntegrationRoutes(r, w tenancy.Permission) []route {
 			summary: "Everything a flow may name, as validation sees it (for editors' pick lists; header values redacted)",
 			scope:   scopeTenant, perm: r, resp: ivrflows.Catalog{}, status: http.StatusOK, h: s.getFlowCatalog},
 		{method: http.MethodPut, path: p, name: "putFlowIntegrations", summary: "Replace the flow integrations (\"(redacted)\" keeps a stored header value)",
-			scope: scopeTenant, perm: w, body: FlowIntegrationsRequest{}, resp: store.FlowIntegrations{}, status: http.StatusOK, h: s.putFlowIntegrations},
+			scope: scopeTenant, perm: w, body: FlowIntegrationsRequest{}, resp: store.FlowIntegrations{}, status: http.StatusOK, h: s.putFlowIntegrations,
+			description: "Sending \"(redacted)\" as a header value keeps the stored value only while the endpoint's base_url keeps its " +
+				"scheme, host and port; after a change of any of them the value must be sent again (422 otherwise)."},
 	}
 }
 
@@ -117,9 +123,11 @@ func checkIntegrations(req FlowIntegrationsRequest, cur store.FlowIntegrations) 
 func checkEndpoint(v *checker, name string, ep, stored ivrflows.Endpoint) {
 	field := "endpoints." + name
 	checkNames(v, "endpoints", []string{name})
-	u, err := url.Parse(ep.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	origin, err := store.EndpointOrigin(ep.BaseURL)
+	if u, perr := url.Parse(ep.BaseURL); err != nil || perr != nil {
 		v.add(field+".base_url", "must be an http or https URL (got %q)", ep.BaseURL)
+	} else if u.User != nil {
+		v.add(field+".base_url", "must not carry a user name or password: it is shown in clear; send credentials as headers, which are kept secret")
 	}
 	for h, val := range ep.Headers {
 		if val != redacted {
@@ -130,8 +138,20 @@ func checkEndpoint(v *checker, name string, ep, stored ivrflows.Endpoint) {
 			v.add(field+".headers."+h, "%q keeps a stored value, but none is stored", redacted)
 			continue
 		}
+		if was, _ := store.EndpointOrigin(stored.BaseURL); origin != was {
+			v.add(field+".headers."+h, "the endpoint now points at %s instead of %s: type the value again (%q keeps a stored value only for the same scheme, host and port)",
+				originOrURL(origin, ep.BaseURL), was, redacted)
+			continue
+		}
 		ep.Headers[h] = old // ep.Headers is the request's map: this updates it
 	}
+}
+
+func originOrURL(origin, raw string) string {
+	if origin == "" {
+		return fmt.Sprintf("%q", raw)
+	}
+	return origin
 }
 
 func checkNames(v *checker, field string, names []string) {

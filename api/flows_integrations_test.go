@@ -71,6 +71,60 @@ func TestFlowIntegrationsSecretsAndRefusals(t *testing.T) {
 	}
 }
 
+// TestRedactedHeaderIsKeptOnlyForTheSameOrigin: "(redacted)" keeps the
+// stored credential while the endpoint's scheme, host and port stay (a new
+// path, an explicit default port); any other change of origin is refused
+// with 422 naming the header and saying to type it again, and changes
+// nothing, so a tenant admin cannot send a secret they never saw to a host
+// of their own. Typing the value again is accepted.
+func TestRedactedHeaderIsKeptOnlyForTheSameOrigin(t *testing.T) {
+	e := newEnv(t)
+	f := e.flowTenant("acme", 2)
+	p := f.base + "/flow-integrations"
+	e.must(e.do("PUT", p, f.admin, integrations("Bearer s3cret")), 200, nil)
+	withURL := func(base, header string) map[string]any {
+		m := integrations(header)
+		m["endpoints"].(map[string]any)["crm"].(map[string]any)["base_url"] = base
+		return m
+	}
+	stored := func() ivrflows.Endpoint {
+		t.Helper()
+		in, err := e.store.GetFlowIntegrations(context.Background(), tenancy.TenantID(f.id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in.Endpoints["crm"]
+	}
+	for _, base := range []string{"https://crm.acme.example/v2/api", "https://CRM.acme.example:443/api"} {
+		e.must(e.do("PUT", p, f.admin, withURL(base, redacted)), 200, nil)
+		if ep := stored(); ep.BaseURL != base || ep.Headers["Authorization"] != "Bearer s3cret" {
+			t.Fatalf("same origin %s: the secret must be kept: %+v", base, ep)
+		}
+	}
+	for _, base := range []string{"https://attacker.example/api", "https://crm.acme.example:8443/api",
+		"http://crm.acme.example/api", "https://crm.acme.example.attacker.example/api"} {
+		r := e.do("PUT", p, f.admin, withURL(base, redacted))
+		if r.status != 422 || !strings.Contains(string(r.body), `"field":"endpoints.crm.headers.Authorization"`) ||
+			!strings.Contains(string(r.body), "type the value again") {
+			t.Errorf("%s with %q: want 422 asking to re-enter the header, got %s", base, redacted, r)
+		}
+		if strings.Contains(string(r.body), "s3cret") {
+			t.Errorf("%s: the refusal shows the secret: %s", base, r)
+		}
+		if ep := stored(); ep.BaseURL != "https://CRM.acme.example:443/api" || ep.Headers["Authorization"] != "Bearer s3cret" {
+			t.Fatalf("%s: a refused document changed the stored endpoint: %+v", base, ep)
+		}
+	}
+	e.must(e.do("PUT", p, f.admin, withURL("https://crm2.acme.example/api", "Bearer n3w")), 200, nil)
+	if ep := stored(); ep.BaseURL != "https://crm2.acme.example/api" || ep.Headers["Authorization"] != "Bearer n3w" {
+		t.Fatalf("a re-entered secret for a new host: %+v", ep)
+	}
+	r := e.do("PUT", p, f.admin, withURL("https://user:pw@crm2.acme.example/api", "x"))
+	if r.status != 422 || !strings.Contains(string(r.body), `"field":"endpoints.crm.base_url"`) {
+		t.Errorf("a base_url with a password must be refused: %s", r)
+	}
+}
+
 // TestFlowTestRunWithHTTPStub: a flow calling the tenant's CRM endpoint is
 // test-run with a stubbed response; the trace shows the request (credentials
 // redacted) and the mapped variable; nothing is sent.

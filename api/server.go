@@ -20,7 +20,7 @@ import (
 type Config struct {
 	Store     *store.Store // persistence (required)
 	Logger    *slog.Logger // JSON logger (required)
-	JWTSecret []byte       // HMAC key for access tokens, at least 32 bytes (required)
+	JWTSecret []byte       // HMAC key for access tokens, at least 32 bytes (required): serve derives it, secretkey.TokenSigning
 	// Clock is the time source for tokens, lockouts and audit; nil means time.Now.
 	Clock func() time.Time
 	// AccessTTL is the access token lifetime; 0 means 15 minutes.

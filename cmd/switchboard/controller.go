@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/switchboard-cc/switchboard/api"
 	"github.com/switchboard-cc/switchboard/callconfig"
+	"github.com/switchboard-cc/switchboard/internal/secretkey"
 	"github.com/switchboard-cc/switchboard/orchestrator/admission"
 	"github.com/switchboard-cc/switchboard/orchestrator/calls"
 	"github.com/switchboard-cc/switchboard/orchestrator/flowrun"
@@ -89,7 +90,13 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 		return err
 	}
 	c.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := api.New(api.Config{Store: c.st, Logger: c.log, JWTSecret: key, Registry: c.reg, MaxTokenLifetime: c.cfg.TokenMaxLifetime,
+	// Tokens are signed with a key of their own: access tokens signed with
+	// the secret key itself (before v2) are refused, and clients refresh.
+	signing, err := secretkey.TokenSigning(key)
+	if err != nil {
+		return err
+	}
+	srv, err := api.New(api.Config{Store: c.st, Logger: c.log, JWTSecret: signing, Registry: c.reg, MaxTokenLifetime: c.cfg.TokenMaxLifetime,
 		Prompts: promptOptions(c.cfg.DataDir, c.log)})
 	if err != nil {
 		return err

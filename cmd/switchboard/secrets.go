@@ -12,9 +12,10 @@ import (
 	"strings"
 )
 
-// loadSecretKey returns the 32-byte key that signs tokens and encrypts node
-// secrets: from configuration if given, else from <data-dir>/secret.key,
-// generated (mode 0600) on first start so restarts keep tokens and secrets valid.
+// loadSecretKey returns the 32-byte secret key, from which the token-signing
+// and secret-encryption keys are derived (internal/secretkey): from
+// configuration if given, else from <data-dir>/secret.key, generated (mode
+// 0600) on first start so restarts keep tokens and secrets valid.
 func loadSecretKey(configured, dataDir string) ([]byte, error) {
 	if configured != "" {
 		return decodeKey(configured, "setting secret-key (SWITCHBOARD_SECRET_KEY)")
