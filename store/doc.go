@@ -27,7 +27,9 @@
 // opaque cursors (Page, List).
 //
 // Secrets. Passwords, refresh tokens and API keys arrive hashed (api hashes
-// them); SIP passwords are kept only as the digest HA1; node secrets are
-// encrypted with AES-256-GCM under Options.SecretKey because the controller
-// needs them in clear to connect.
+// them); SIP passwords are kept only as the digest HA1. What the controller
+// needs back in clear (node secrets, data source connection strings, flow
+// endpoint headers) is sealed with AES-256-GCM under a key derived from
+// Options.SecretKey, bound to what it belongs to; Migrate reseals values of
+// an older format (secrets.go, reseal.go).
 package store

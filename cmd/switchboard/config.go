@@ -119,7 +119,7 @@ func serveSettings(fs *flag.FlagSet) *settings {
 	ss.add("admin-email", "admin@switchboard.local", "sign-in email of the platform administrator created on first start", false)
 	ss.add("admin-password", "", "password of the platform administrator on first start; empty: one is generated and printed once", true)
 	ss.add("tenant-default-quotas", defaultTenantQuotas, "JSON quotas a tenant created without quotas gets (every key required); stored on first start, then changed by the platform admin through PUT /api/v1/platform/tenant-defaults", false)
-	ss.add("secret-key", "", "base64 32-byte key that signs tokens and encrypts node secrets; empty: generated once into <data-dir>/secret.key", true)
+	ss.add("secret-key", "", "base64 32-byte key from which the token-signing and secret-encryption keys are derived; empty: generated once into <data-dir>/secret.key", true)
 	ss.add("log-level", "info", "log level: debug, info, warn or error", false)
 	ss.add("log-format", "json", "log format: json or text", false)
 	ss.add("shutdown-timeout", "15s", "how long to wait for requests and calls to finish on SIGTERM", false)
