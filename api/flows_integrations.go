@@ -46,9 +46,7 @@ func (s *Server) flowIntegrationRoutes(r, w tenancy.Permission) []route {
 			summary: "Everything a flow may name, as validation sees it (for editors' pick lists; header values redacted)",
 			scope:   scopeTenant, perm: r, resp: ivrflows.Catalog{}, status: http.StatusOK, h: s.getFlowCatalog},
 		{method: http.MethodPut, path: p, name: "putFlowIntegrations", summary: "Replace the flow integrations (\"(redacted)\" keeps a stored header value)",
-			scope: scopeTenant, perm: w, body: FlowIntegrationsRequest{}, resp: store.FlowIntegrations{}, status: http.StatusOK, h: s.putFlowIntegrations,
-			description: "Sending \"(redacted)\" as a header value keeps the stored value only while the endpoint's base_url keeps its " +
-				"scheme, host and port; after a change of any of them the value must be sent again (422 otherwise)."},
+			scope: scopeTenant, perm: w, body: FlowIntegrationsRequest{}, resp: store.FlowIntegrations{}, status: http.StatusOK, h: s.putFlowIntegrations},
 	}
 }
 

@@ -206,7 +206,8 @@ var operationDocs = map[string]string{
 	"getFlowCatalog": "Everything a flow may name as validation sees it (queues, prompts, integrations, languages), for " +
 		"editors' pick lists.",
 	"putFlowIntegrations": "Replaces the whole integrations document; every section is required (send {} or [] for none). " +
-		"A header value \"(redacted)\" keeps the stored one.",
+		"A header value \"(redacted)\" keeps the stored one while the endpoint's base_url keeps its scheme, host and port; " +
+		"after a change of any of them the value must be sent again (422 naming the header otherwise). Header values are stored encrypted.",
 	"addListEntries": "Adds values to a tenant list (blacklist, VIP...) that the flow integrations declare (404 otherwise); " +
 		"values already there are kept.",
 	"listListEntries":  "The values of a list.",
