@@ -82,6 +82,9 @@ const (
 	CauseNormalCircuitCongest HangupCause = "NORMAL_CIRCUIT_CONGESTION"
 	CauseOriginatorCancel     HangupCause = "ORIGINATOR_CANCEL"
 	CauseLoseRace             HangupCause = "LOSE_RACE"
+	// CauseInvalidGateway: the node has no gateway of that name (mod_sofia
+	// logs "Invalid Gateway" and fails the leg at once).
+	CauseInvalidGateway HangupCause = "INVALID_GATEWAY"
 	// CauseOutgoingCallBarred is SIP 403 on FreeSWITCH (CALL_REJECTED is 603).
 	CauseOutgoingCallBarred HangupCause = "OUTGOING_CALL_BARRED"
 )

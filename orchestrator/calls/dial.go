@@ -234,6 +234,17 @@ func (d *dialing) connect(ctx context.Context, log *slog.Logger) {
 		if d.fromPhone && d.cause != "" {
 			clear = d.cause
 		}
+		if !d.fromPhone {
+			// The agent picked up and waits: say the call failed the way
+			// phones do, rather than hang up without a sound (a missing
+			// gateway ends the attempt within 0.1 s).
+			if d.cause == orchestrator.CauseInvalidGateway {
+				log.Warn("outbound call failed: the node has no such gateway", "gateway", s.cfg.Gateway)
+			}
+			tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_ = s.cfg.Switch.Play(tctx, leg, orchestrator.Playback{Files: []string{failureTone(d.cause)}})
+			cancel()
+		}
 		_ = s.cfg.Switch.Hangup(ctx, leg, clear)
 		drainFor(d.agentEvents, 5*time.Second)
 		return
@@ -244,6 +255,21 @@ func (d *dialing) connect(ctx context.Context, log *slog.Logger) {
 	d.view.answered = d.cdr.Answered
 	s.mu.Unlock()
 	d.cause = d.waitEnd(ctx)
+}
+
+// Tones an agent hears when the far end of a call they placed cannot be
+// reached (ITU-T E.180 / North American cadences, which every softphone
+// user recognises): busy for a busy party, reorder for everything else.
+const (
+	busyTone    = "tone_stream://%(500,500,480,620);loops=4"
+	reorderTone = "tone_stream://%(250,250,480,620);loops=8"
+)
+
+func failureTone(cause orchestrator.HangupCause) string {
+	if cause == orchestrator.CauseUserBusy {
+		return busyTone
+	}
+	return reorderTone
 }
 
 // waitEnd waits until the bridge ends or the agent hangs up, then clears the

@@ -152,3 +152,33 @@ func TestCallControlOnAnAgentPlacedCallIsTenantScoped(t *testing.T) {
 	}
 	waitFor(t, "the PSTN line released", func() bool { return r.adm.InUse(acme, tenancy.ResourcePSTNCalls) == 0 })
 }
+
+// TestAFailedDialOutIsHeardByTheAgent: when the far end of a call the agent
+// placed cannot be reached, the agent (who picked up and waits) hears a
+// busy tone for a busy party and a reorder tone otherwise (a missing
+// gateway failed within 0.1 s in silence), then the leg is hung up; the CDR
+// keeps the cause.
+func TestAFailedDialOutIsHeardByTheAgent(t *testing.T) {
+	for cause, tone := range map[orchestrator.HangupCause]string{
+		orchestrator.CauseInvalidGateway: reorderTone, orchestrator.CauseUserBusy: busyTone, orchestrator.CauseNoAnswer: reorderTone} {
+		t.Run(string(cause), func(t *testing.T) {
+			r := newRig(t)
+			r.sw.mu.Lock()
+			r.sw.bridgeCauses["95599"] = cause
+			r.sw.mu.Unlock()
+			id, err := r.svc.Dial(context.Background(), acme, "ann", DialTarget{Number: "95599"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the agent leg hung up", func() bool { return r.sw.has("hangup " + id + " NORMAL_CLEARING") })
+			r.sw.agentHangsUp("ann") // the switch ends the leg's stream
+			waitFor(t, "the failed CDR", func() bool { return len(r.cdrs.leg(t, "outbound")) == 1 })
+			if got := r.cdrs.leg(t, "outbound")[0]; got.Disposition != Failed || got.HangupCause != cause {
+				t.Errorf("CDR %s %s, want failed %s", got.Disposition, got.HangupCause, cause)
+			}
+			if log := r.sw.entries(); !before(log, "play "+id+" "+tone, "hangup "+id+" NORMAL_CLEARING") {
+				t.Errorf("want the tone %s played to the agent before the hang-up: %v", tone, log)
+			}
+		})
+	}
+}

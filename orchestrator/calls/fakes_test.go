@@ -24,9 +24,10 @@ type fakeSwitch struct {
 	// bridgeAnswers: numbers or users a Bridge reaches (others: NO_ANSWER);
 	// the peer leg is "peer-" + the bridging leg's ID.
 	bridgeAnswers map[string]bool
-	bridgeGate    chan struct{} // non-nil: Bridge waits until it is closed (the far end rings)
-	ringGate      chan struct{} // non-nil: Originate waits until it is closed (the phone rings)
-	longFile      string        // a Play starting with this file lasts until longGate is closed
+	bridgeCauses  map[string]orchestrator.HangupCause // the cause a Bridge to these fails with (else NO_ANSWER)
+	bridgeGate    chan struct{}                       // non-nil: Bridge waits until it is closed (the far end rings)
+	ringGate      chan struct{}                       // non-nil: Originate waits until it is closed (the phone rings)
+	longFile      string                              // a Play starting with this file lasts until longGate is closed
 	longGate      chan struct{}
 	missingFile   string                       // a Play starting with this file fails at once, as a missing source does
 	specs         []orchestrator.OriginateSpec // every Originate, in order
@@ -34,7 +35,7 @@ type fakeSwitch struct {
 
 func newFakeSwitch() *fakeSwitch {
 	return &fakeSwitch{answerOf: map[string]orchestrator.HangupCause{}, legs: map[string]chan orchestrator.Event{}, stops: map[string]chan struct{}{},
-		bridgeAnswers: map[string]bool{}}
+		bridgeAnswers: map[string]bool{}, bridgeCauses: map[string]orchestrator.HangupCause{}}
 }
 
 func (f *fakeSwitch) record(format string, args ...any) {
@@ -109,7 +110,7 @@ func (f *fakeSwitch) StopPlay(ctx context.Context, c orchestrator.Key) error {
 func (f *fakeSwitch) Bridge(ctx context.Context, c orchestrator.Key, to orchestrator.Endpoint, d time.Duration) (orchestrator.BridgeResult, error) {
 	f.record("bridge %s %s", c.ID, to.Number+to.User)
 	f.mu.Lock()
-	gate, answers := f.bridgeGate, f.bridgeAnswers[to.Number+to.User]
+	gate, answers, cause := f.bridgeGate, f.bridgeAnswers[to.Number+to.User], f.bridgeCauses[to.Number+to.User]
 	f.mu.Unlock()
 	if gate != nil {
 		select {
@@ -121,7 +122,10 @@ func (f *fakeSwitch) Bridge(ctx context.Context, c orchestrator.Key, to orchestr
 	if answers {
 		return orchestrator.BridgeResult{Answered: true, Peer: orchestrator.Key{Node: c.Node, ID: "peer-" + c.ID}}, nil
 	}
-	return orchestrator.BridgeResult{Cause: orchestrator.CauseNoAnswer}, nil
+	if cause == "" {
+		cause = orchestrator.CauseNoAnswer
+	}
+	return orchestrator.BridgeResult{Cause: cause}, nil
 }
 func (f *fakeSwitch) BridgeCalls(ctx context.Context, a, b orchestrator.Key) error {
 	f.record("bridge_calls %s %s", a.ID, b.ID)
