@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -362,17 +363,41 @@ func TestBlindTransferToAQueueAndToAnAgent(t *testing.T) {
 	if st, _ := c.call("POST", base+"/live-calls/"+call.UUID()+"/transfer", sup, map[string]string{"kind": "queue", "target": "nope"}, nil); st != 404 {
 		t.Fatalf("transfer of an ended call: want 404, got %d", st)
 	}
-	// Three agent legs: 1001, 1002, then the queue's pick (CDRs are written
-	// as the session ends, a moment after the caller's channel).
+	// Three agent legs: 1001 and 1002 handed on (transferred), then the
+	// queue's pick, answered (CDRs are written as the session ends, a
+	// moment after the caller's channel). Each keeps its own times: a
+	// handed-on leg ends before the caller does, and the caller's answer is
+	// the first agent's.
+	var legs, callers []store.CDR
 	waitUntil(t, "three agent legs", func() bool {
-		legs := 0
+		legs, callers = nil, nil
 		for _, r := range w.cdrs("acme") {
-			if r.Leg == "agent" && r.Disposition == "answered" {
-				legs++
+			switch r.Leg {
+			case "agent":
+				legs = append(legs, r)
+			case "caller":
+				callers = append(callers, r)
 			}
 		}
-		return legs == 3
+		return len(legs) == 3 && len(callers) == 1
 	})
+	sort.Slice(legs, func(i, j int) bool { return legs[i].AnsweredAt.Before(*legs[j].AnsweredAt) })
+	caller := callers[0]
+	for i, l := range legs {
+		want := "transferred"
+		if i == 2 {
+			want = "answered"
+		}
+		if l.Disposition != want {
+			t.Errorf("agent leg %d (%s): %s, want %s", i, l.AgentID, l.Disposition, want)
+		}
+		if i < 2 && (l.EndedAt == nil || l.EndedAt.After(*legs[i+1].AnsweredAt)) {
+			t.Errorf("agent leg %d ended %v, after the next agent answered at %v", i, l.EndedAt, legs[i+1].AnsweredAt)
+		}
+	}
+	if caller.AnsweredAt == nil || !caller.AnsweredAt.Equal(*legs[0].AnsweredAt) || caller.AgentID != first {
+		t.Errorf("the caller's CDR: answered %v by %s, want the first agent's answer %v by %s", caller.AnsweredAt, caller.AgentID, legs[0].AnsweredAt, first)
+	}
 }
 
 func TestAgentCapacityIsAppliedLive(t *testing.T) {
