@@ -12,6 +12,9 @@ type NodeState struct {
 	// Up: the controller holds its event connection, so the node's calls
 	// are driven. A down node is retried in the background.
 	Up bool `json:"up"`
+	// HoldMusicMissing: the configured hold music failed to play on this
+	// node (none installed), so waiting and held callers hear a tone.
+	HoldMusicMissing bool `json:"hold_music_missing,omitempty"`
 }
 
 // NodeStates reports every enabled node and whether it is up
@@ -37,6 +40,9 @@ func (s *Server) addNodes(out *Readiness) {
 	out.Nodes = append([]NodeState{}, v.(NodeStates).NodeStates()...)
 	up := 0
 	for _, n := range out.Nodes {
+		if n.HoldMusicMissing {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("node %q (%s) has no playable hold music: waiting and held callers hear a tone (install the music, docs/freeswitch-setup.md)", n.Name, n.Kind))
+		}
 		if n.Up {
 			up++
 			continue

@@ -67,6 +67,8 @@ func TestReadyzListsNodesAndWarnsOfEachDown(t *testing.T) {
 			[]string{`node "fs2" (freeswitch) is down`}},
 		{"all down", fixedNodes{{Name: "fs1", Kind: "freeswitch"}}, 0,
 			[]string{`node "fs1" (freeswitch) is down`, "no media node is up"}},
+		{"hold music missing", fixedNodes{{Name: "fs1", Kind: "freeswitch", Up: true, HoldMusicMissing: true}}, 1,
+			[]string{`node "fs1" (freeswitch) has no playable hold music: waiting and held callers hear a tone`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.api.UseNodes(tc.nodes)

@@ -35,6 +35,7 @@ func (c *controller) startCallPath(ctx context.Context, fs *freeswitch.Adapter) 
 		return err
 	}
 	c.call = svc
+	c.callSvc.Store(svc)
 	c.acds.calls = svc
 	return nil
 }

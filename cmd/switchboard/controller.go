@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,16 +28,19 @@ import (
 // API, xml_curl, and the switch adapters with the call path. It owns every
 // goroutine it starts; Close stops them.
 type controller struct {
-	cfg   serveConfig
-	log   *slog.Logger
-	st    *store.Store
-	conf  *callconfig.Live
-	fs    *freeswitch.Adapter // built at start, even with no node; nodes follow the configuration live
-	adm   *admission.Controller
-	acds  *tenantACDs
-	call  *calls.Service  // the call path on fs
-	pops  *calls.Hub      // screen pops for agents' and supervisors' screens
-	flows *flowrun.Runner // IVR flows on live calls
+	cfg  serveConfig
+	log  *slog.Logger
+	st   *store.Store
+	conf *callconfig.Live
+	fs   *freeswitch.Adapter // built at start, even with no node; nodes follow the configuration live
+	adm  *admission.Controller
+	acds *tenantACDs
+	call *calls.Service // the call path on fs
+	// callSvc is call for readers that may run before start set it
+	// (/readyz's node list).
+	callSvc atomic.Pointer[calls.Service]
+	pops    *calls.Hub      // screen pops for agents' and supervisors' screens
+	flows   *flowrun.Runner // IVR flows on live calls
 	// dataSources are the tenants' SQL pools opened by flows.
 	dataSources *dataSources
 	mux         *http.ServeMux

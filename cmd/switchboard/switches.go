@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard-cc/switchboard/api"
 	"github.com/switchboard-cc/switchboard/callconfig"
 	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/calls"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch"
 	"github.com/switchboard-cc/switchboard/store"
 )
@@ -37,7 +38,7 @@ func (c *controller) startSwitches(ctx context.Context) error {
 		closeListener(opts.Listener)
 		return fmt.Errorf("freeswitch metrics: %w", err)
 	}
-	c.api.UseNodes(fsNodeStates{fs})
+	c.api.UseNodes(fsNodeStates{fs: fs, c: c})
 	snap := c.conf.Snapshot()
 	if c.applyNodes(snap) == 0 {
 		c.log.Info("no FreeSWITCH node configured yet: add one with POST /api/v1/nodes")
@@ -132,13 +133,24 @@ func fsNodes(s *callconfig.Snapshot) []freeswitch.Node {
 	return nodes
 }
 
-// fsNodeStates lists the adapter's nodes for /readyz.
-type fsNodeStates struct{ fs *freeswitch.Adapter }
+// fsNodeStates lists the adapter's nodes for /readyz, with what the call
+// path learned of their hold music.
+type fsNodeStates struct {
+	fs *freeswitch.Adapter
+	c  *controller
+}
 
 func (n fsNodeStates) NodeStates() []api.NodeState {
 	var out []api.NodeState
 	for _, s := range n.fs.Nodes() {
-		out = append(out, api.NodeState{Name: s.Name, Kind: string(store.NodeFreeSWITCH), Up: s.Up})
+		st := api.NodeState{Name: s.Name, Kind: string(store.NodeFreeSWITCH), Up: s.Up}
+		if svc := n.c.callService(); svc != nil {
+			st.HoldMusicMissing = svc.HoldMusicMissing(s.Name)
+		}
+		out = append(out, st)
 	}
 	return out
 }
+
+// callService is the call path once started, else nil.
+func (c *controller) callService() *calls.Service { return c.callSvc.Load() }

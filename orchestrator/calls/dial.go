@@ -163,7 +163,7 @@ func (d *dialing) run(ctx context.Context) {
 	log := d.logger()
 	defer d.finish(ctx, log)
 	spec := orchestrator.OriginateSpec{ID: d.id, Node: d.node, To: d.me.Endpoint, Timeout: s.cfg.RingTimeout,
-		Vars: s.legVars(map[string]string{"sb_tenant": string(d.tenant), "sb_agent": d.agent, "sb_outbound": "true"})}
+		Vars: s.legVars(d.node, map[string]string{"sb_tenant": string(d.tenant), "sb_agent": d.agent, "sb_outbound": "true"})}
 	spec.CallerID.Name, spec.CallerID.Number = "Dialing "+d.display, d.cdr.AccessNumber
 	leg, events, err := s.cfg.Switch.Originate(ctx, spec)
 	if err != nil {

@@ -64,6 +64,7 @@ type Config struct {
 // Stats are the call path's counters, read by the metrics layer.
 type Stats struct {
 	Accepted, RejectedUnknown, RefusedQuota, RefusedSuspended, Abandoned, Released, Answered, Overflowed, NodeLost, Active int64
+	HoldMusicFallbacks                                                                                                     int64 // holds that played FallbackHoldMusic
 }
 
 // Service runs inbound calls and receives the ACD owner's plans for them.
@@ -74,10 +75,14 @@ type Service struct {
 	sessions map[string]*session      // by interaction ID (the caller's call ID)
 	dials    map[string]*dialing      // agent-placed calls, by call ID (the agent leg's)
 	answers  map[string]chan struct{} // tenant/agent -> desktop answer awaited
-	lat      latencies
+	// silentMusic: nodes where the hold music failed to play (not
+	// installed); callers there hear FallbackHoldMusic. Kept until restart.
+	silentMusic map[string]bool
+	lat         latencies
 
 	accepted, rejectedUnknown, refusedQuota, refusedSuspended   atomic.Int64
 	abandoned, released, answered, overflowed, nodeLost, active atomic.Int64
+	musicFallbacks                                              atomic.Int64 // holds that played FallbackHoldMusic
 }
 
 // New checks cfg and returns a Service.
@@ -101,14 +106,15 @@ func New(cfg Config) (*Service, error) {
 	if cfg.RingTimeout <= 0 {
 		cfg.RingTimeout = 20 * time.Second
 	}
-	return &Service{cfg: cfg, sessions: map[string]*session{}, dials: map[string]*dialing{}, answers: map[string]chan struct{}{}}, nil
+	return &Service{cfg: cfg, sessions: map[string]*session{}, dials: map[string]*dialing{}, answers: map[string]chan struct{}{},
+		silentMusic: map[string]bool{}}, nil
 }
 
 // Stats returns the counters.
 func (s *Service) Stats() Stats {
 	return Stats{Accepted: s.accepted.Load(), RejectedUnknown: s.rejectedUnknown.Load(), RefusedQuota: s.refusedQuota.Load(),
 		RefusedSuspended: s.refusedSuspended.Load(), Abandoned: s.abandoned.Load(), Released: s.released.Load(), Answered: s.answered.Load(),
-		Overflowed: s.overflowed.Load(), NodeLost: s.nodeLost.Load(), Active: s.active.Load()}
+		Overflowed: s.overflowed.Load(), NodeLost: s.nodeLost.Load(), Active: s.active.Load(), HoldMusicFallbacks: s.musicFallbacks.Load()}
 }
 
 // HandleCall is the orchestrator.CallHandler of inbound calls: it runs the

@@ -219,20 +219,42 @@ func TestCallerHangsUpWhileAgentRings(t *testing.T) {
 	}
 }
 
-// TestMissingHoldMusicIsLogged: a caller left in silence because the music
-// source is missing on the switch is a log line with the reason.
-func TestMissingHoldMusicIsLogged(t *testing.T) {
+// TestMissingHoldMusicFallsBackToATone: when the music source is missing
+// on the node, the waiting caller hears the fallback tone instead of dead
+// air, with a log line giving the reason; from then on that node's callers
+// get the tone at once (each hold warned) and its agent legs carry it as
+// hold_music, and the node is reported as missing its music.
+func TestMissingHoldMusicFallsBackToATone(t *testing.T) {
 	var logs syncbuf.Buffer
 	r := newRigWith(t, func(r *rig, cfg *Config) {
 		cfg.Log = slog.New(slog.NewTextHandler(&logs, nil))
 		r.sw.missingFile = "moh.wav"
-	})
+	}) // no agent: the caller waits
+	if r.svc.HoldMusicMissing("fs1") {
+		t.Fatal("music reported missing before any was played")
+	}
 	cancel, _, done := r.call("4001")
-	waitFor(t, "a warning about the hold music", func() bool {
-		return strings.Contains(logs.String(), "hold music failed") && strings.Contains(logs.String(), "FILE NOT FOUND")
-	})
+	waitFor(t, "the fallback tone", func() bool { return r.sw.has("play c1 " + FallbackHoldMusic) })
+	if log := r.sw.entries(); !before(log, "play c1 moh.wav", "play c1 "+FallbackHoldMusic) {
+		t.Fatalf("want the music tried, then the tone: %v", log)
+	}
+	if !strings.Contains(logs.String(), "hold music failed: the caller hears a tone instead") || !strings.Contains(logs.String(), "FILE NOT FOUND") {
+		t.Fatalf("no warning with the reason:\n%s", logs.String())
+	}
+	if !r.svc.HoldMusicMissing("fs1") || r.svc.HoldMusicMissing("fs2") {
+		t.Fatal("fs1 (and only fs1) must be reported as missing its music")
+	}
+	if got := r.svc.legVars("fs1", map[string]string{})["hold_music"]; got != FallbackHoldMusic {
+		t.Errorf("an agent leg on fs1 gets hold_music %q, want the fallback tone", got)
+	}
+	if got := r.svc.legVars("fs2", map[string]string{})["hold_music"]; got != "moh.wav" {
+		t.Errorf("an agent leg on fs2 gets hold_music %q, want the configured music", got)
+	}
 	cancel(orchestrator.ErrCallEnded)
 	waitDone(t, done)
+	if n := r.svc.Stats().HoldMusicFallbacks; n != 1 {
+		t.Errorf("fallbacks %d, want 1", n)
+	}
 }
 
 func TestOverQuotaIsRefusedWithCongestion(t *testing.T) {
