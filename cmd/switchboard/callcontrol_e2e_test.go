@@ -175,7 +175,7 @@ func TestScreenPopReachesTheAgentsEventStream(t *testing.T) {
 	c, admin := w.apiClient()
 	sup := w.supervisor(c, admin, "acme", "1009")
 	boltSup := w.supervisor(c, admin, "bolt", "1009")
-	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, TalkFor: 4 * time.Second})
 
 	acmeEvents := openStream(t, c.base+"/api/v1/tenants/"+string(w.ten["acme"].ID)+"/live-calls/events", sup)
 	boltEvents := openStream(t, c.base+"/api/v1/tenants/"+string(w.ten["bolt"].ID)+"/live-calls/events", boltSup)
@@ -268,7 +268,7 @@ func TestAgentDialsOutAndCallsAnotherAgent(t *testing.T) {
 	acme := w.ten["acme"]
 	base := "/api/v1/tenants/" + string(acme.ID)
 	agent := w.userWithPhone(c, admin, "acme", "1007", "agent")
-	if err := w.node.AddGatewayNumber("pstn", "95599", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 2 * time.Second}); err != nil {
+	if err := w.node.AddGatewayNumber("pstn", "95599", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, TalkFor: 2 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	// The agent logs in through the ACD (dialling needs a logged-in agent).
@@ -298,7 +298,7 @@ func TestAgentDialsOutAndCallsAnotherAgent(t *testing.T) {
 	waitUntil(t, "the PSTN line released", func() bool { return w.ctrl.adm.InUse(acme.ID, tenancy.ResourcePSTNCalls) == 0 })
 
 	// An internal call rings the other agent's phone.
-	if err := w.node.RegisterPhone("1002", acme.SIPDomain, fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: time.Second}); err != nil {
+	if err := w.node.RegisterPhone("1002", acme.SIPDomain, fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, TalkFor: time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, "1002 registered", func() bool { return w.ctrl.conf.Registered("1002", acme.SIPDomain) })
@@ -413,7 +413,7 @@ func TestAgentCapacityIsAppliedLive(t *testing.T) {
 		a := w.ctrl.conf.Snapshot().Agents[acme.ID][acme.agents["1001"].ID]
 		return a.Capacity != nil && a.Capacity.Voice != nil && *a.Capacity.Voice == 0
 	})
-	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, TalkFor: 4 * time.Second})
 	call := w.place("acme", "13800000001", 0)
 	time.Sleep(500 * time.Millisecond)
 	if info := call.Info(); len(info.Bridged) != 0 {
@@ -515,7 +515,7 @@ func TestPhoneModeRingsTheAgentsExternalNumber(t *testing.T) {
 	acme := w.ten["acme"]
 	base := "/api/v1/tenants/" + string(acme.ID)
 	agent := w.userWithPhone(c, admin, "acme", "1007", "agent")
-	if err := w.node.AddGatewayNumber("pstn", "13912345678", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second}); err != nil {
+	if err := w.node.AddGatewayNumber("pstn", "13912345678", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, TalkFor: 4 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	if st, body := c.call("PUT", base+"/agent-phone", agent, map[string]string{"number": "139-1234"}, nil); st != 422 || !strings.Contains(body, "number") {

@@ -210,7 +210,7 @@ func newBenchWorld(b *testing.B, agents int, hold time.Duration) *benchWorld {
 			b.Fatal(err)
 		}
 		for _, a := range t.agents {
-			if err := bw.node.RegisterPhone(a.Extension, t.SIPDomain, fssim.PhoneScript{AnswerAfter: benchAnswerAfter, HangupAfter: hold}); err != nil {
+			if err := bw.node.RegisterPhone(a.Extension, t.SIPDomain, fssim.PhoneScript{AnswerAfter: benchAnswerAfter, TalkFor: hold}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -221,8 +221,8 @@ func waitCall(t *testing.T, c *fssim.Call) {
 
 func TestCallsReachTheRightTenantsAgent(t *testing.T) {
 	w := newWorld(t, "", 5)
-	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 200 * time.Millisecond, HangupAfter: 6 * time.Second})
-	w.agentReady("bolt", "1001", fssim.PhoneScript{AnswerAfter: 200 * time.Millisecond, HangupAfter: 6 * time.Second})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 200 * time.Millisecond, TalkFor: 6 * time.Second})
+	w.agentReady("bolt", "1001", fssim.PhoneScript{AnswerAfter: 200 * time.Millisecond, TalkFor: 6 * time.Second})
 	ca := w.place("acme", "13800000001", 0)
 	cb := w.place("bolt", "13900000002", 0)
 	waitCall(t, ca)
@@ -298,7 +298,7 @@ func TestQuotaSuspensionAndUnknownNumberAreRefused(t *testing.T) {
 		t.Fatalf("over-quota CDR: %+v", r)
 	}
 	// Bolt is not affected by Acme's quota.
-	w.agentReady("bolt", "1001", fssim.PhoneScript{AnswerAfter: 100 * time.Millisecond, HangupAfter: 6 * time.Second})
+	w.agentReady("bolt", "1001", fssim.PhoneScript{AnswerAfter: 100 * time.Millisecond, TalkFor: 6 * time.Second})
 	b := w.place("bolt", "13900000001", 0)
 	waitCall(t, b)
 	if r := w.waitCallerCDR("bolt", b.UUID()); r.Disposition != "answered" {
@@ -338,7 +338,7 @@ func TestRONAUnregisteredPhoneAndAbandon(t *testing.T) {
 	acme := w.ten["acme"]
 	// 1001 does not answer (RONA); 1002 answers.
 	w.agentReady("acme", "1001", fssim.PhoneScript{NoAnswer: true})
-	w.agentReady("acme", "1002", fssim.PhoneScript{AnswerAfter: 100 * time.Millisecond, HangupAfter: 6 * time.Second})
+	w.agentReady("acme", "1002", fssim.PhoneScript{AnswerAfter: 100 * time.Millisecond, TalkFor: 6 * time.Second})
 	o, _ := w.ctrl.acds.Owner(string(acme.ID))
 	// Make the RONA quick: the queue's ring timeout is the ACD's offer timeout.
 	if err := o.SetQueue(context.Background(), mustQueueConfig(t, acme.queue, 1)); err != nil {
@@ -406,7 +406,7 @@ func TestQueueRecordsCallsAndListsRecordings(t *testing.T) {
 		r, err := w.ctrl.conf.Route(context.Background(), acme.number, nil, time.Now())
 		return err == nil && r.Record
 	})
-	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, TalkFor: 4 * time.Second})
 	c := w.place("acme", "13800000001", 0)
 	waitCall(t, c)
 	if info := c.Info(); len(info.Recordings) == 0 {
@@ -422,7 +422,7 @@ func TestQueueRecordsCallsAndListsRecordings(t *testing.T) {
 func TestAgentStatesSurviveARestart(t *testing.T) {
 	w := newWorld(t, "", 5)
 	acme := w.ten["acme"]
-	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, TalkFor: 4 * time.Second})
 	w.stopController() // the owner saves its snapshot at stop
 	w.startController()
 	o, ok := w.ctrl.acds.Owner(string(acme.ID))

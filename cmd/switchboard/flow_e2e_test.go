@@ -60,7 +60,7 @@ func TestFlowEntryQueuesWithDataThenSurveys(t *testing.T) {
 	acme := w.ten["acme"]
 	base := "/api/v1/tenants/" + string(acme.ID)
 	w.publishFlowOn(c, admin, "acme", mainFlow, "main", "+862000009000")
-	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 2 * time.Second})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, TalkFor: 2 * time.Second})
 	pops := w.ctrl.pops.Subscribe(acme.ID, 16)
 	defer pops.Close()
 
@@ -170,7 +170,7 @@ func TestFlowTransfersToAnotherFlowThenToAQueue(t *testing.T) {
 	acme := w.ten["acme"]
 	w.publishFlowOn(c, admin, "acme", backFlow, "back", "")
 	w.publishFlowOn(c, admin, "acme", frontFlow, "front", "+862000009002")
-	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, TalkFor: 4 * time.Second})
 	call, err := w.node.RouteCall(context.Background(), w.xc, fssim.IncomingCall{From: "13800000003", To: "+862000009002"})
 	if err != nil {
 		t.Fatal(err)
@@ -190,8 +190,8 @@ func TestFlowTransfersToANamedAgent(t *testing.T) {
 	acme := w.ten["acme"]
 	w.publishFlowOn(c, admin, "acme", toAgentFlow, "vip", "+862000009003")
 	// 1001 is ready first (idle longest), yet the flow asks for 1002.
-	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
-	w.agentReady("acme", "1002", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, TalkFor: 4 * time.Second})
+	w.agentReady("acme", "1002", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, TalkFor: 4 * time.Second})
 	call, err := w.node.RouteCall(context.Background(), w.xc, fssim.IncomingCall{From: "13800000004", To: "+862000009003"})
 	if err != nil {
 		t.Fatal(err)
@@ -236,7 +236,7 @@ func TestFlowSQLLookupOnAnOperatorDataSource(t *testing.T) {
 		t.Fatalf("data sources must be listed without their connection string: %v", listed)
 	}
 	w.publishFlowOn(c, admin, "acme", lookupFlow, "crm_lookup", "+862000009004")
-	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 2 * time.Second})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, TalkFor: 2 * time.Second})
 	pops := w.ctrl.pops.Subscribe(acme.ID, 16)
 	defer pops.Close()
 	call, err := w.node.RouteCall(context.Background(), w.xc, fssim.IncomingCall{From: "13800000005", To: "+862000009004"})

@@ -72,7 +72,7 @@ func TestNodeAddedEditedAndRemovedThroughTheAPIWithoutRestart(t *testing.T) {
 		"address": w.node.Addr(), "secret": w.node.Password(), "enabled": true}, &node)
 	waitUntil(t, "the new node connected", func() bool { return w.ctrl.conf.NodeUp("fs1") })
 
-	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: time.Second})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, TalkFor: time.Second})
 	call := w.place("acme", "13800000001", 0)
 	waitCall(t, call)
 	if r := w.waitCallerCDR("acme", call.UUID()); r.Disposition != "answered" {

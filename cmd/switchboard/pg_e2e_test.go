@@ -26,8 +26,8 @@ func TestCallPathOnPostgreSQL(t *testing.T) {
 	}
 	st.Close()
 	w := newWorld(t, pgtest.AppRoleURL(t, u), 5)
-	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
-	w.agentReady("bolt", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, HangupAfter: 4 * time.Second})
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, TalkFor: 4 * time.Second})
+	w.agentReady("bolt", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, TalkFor: 4 * time.Second})
 	ca, cb := w.place("acme", "13800000001", 0), w.place("bolt", "13900000002", 0)
 	waitCall(t, ca)
 	waitCall(t, cb)

@@ -50,13 +50,13 @@ func TestPhonesPlaceCallsThroughTheController(t *testing.T) {
 	x := w.xc
 	ctx := context.Background()
 	for _, ext := range []string{"1001", "1002"} {
-		if err := w.node.RegisterPhone(ext, acme.SIPDomain, fssim.PhoneScript{AnswerAfter: 100 * time.Millisecond, HangupAfter: 2 * time.Second}); err != nil {
+		if err := w.node.RegisterPhone(ext, acme.SIPDomain, fssim.PhoneScript{AnswerAfter: 100 * time.Millisecond, TalkFor: 2 * time.Second}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	w.userWithPhone(c, admin, "bolt", "2001", "agent") // an extension only bolt has
 	const outside = "13912345678"
-	if err := w.node.AddGatewayNumber("pstn", outside, fssim.PhoneScript{AnswerAfter: 100 * time.Millisecond, HangupAfter: 2 * time.Second}); err != nil {
+	if err := w.node.AddGatewayNumber("pstn", outside, fssim.PhoneScript{AnswerAfter: 100 * time.Millisecond, TalkFor: 2 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	place := func(to string) *fssim.Call {
