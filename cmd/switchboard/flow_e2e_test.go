@@ -20,7 +20,7 @@ const mainFlow = `{"id": "main", "name": "Main", "start": "queue",
   {"id": "queue", "type": "queue", "params": {"queue": "sales", "priority": 5, "data": {"account": "account"}},
    "exits": {"done": "survey", "failed": "bye"}},
   {"id": "survey", "type": "survey", "params": {"question": "satisfaction", "prompts": [{"text": {"*": "Please rate us from 1 to 5"}}],
-   "min": 1, "max": 5, "timeout_ms": 5000, "tries": 1}, "exits": {"next": "bye"}},
+   "min": 1, "max": 5, "timeout_ms": 30000, "tries": 3}, "exits": {"next": "bye"}},
   {"id": "bye", "type": "hangup", "params": {"prompts": [{"text": {"*": "Goodbye"}}]}}
  ]}`
 
@@ -77,6 +77,9 @@ func TestFlowEntryQueuesWithDataThenSurveys(t *testing.T) {
 		t.Fatal("no offer")
 	}
 	// The agent hangs up; the caller stays and hears the survey question.
+	// The test presses once it sees the prompt: the survey waits up to 3 × 30
+	// simulated seconds (4.5 s at speed 20) so that press arrives on a loaded
+	// machine (5 s, 250 ms real, was missed there).
 	waitUntil(t, "survey prompt after the agent leg", func() bool {
 		info := call.Info()
 		return len(info.Bridged) > 0 && len(info.Played) >= 2 && !info.Ended
