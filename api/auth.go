@@ -62,33 +62,83 @@ func (s *Server) login(c *echo.Context) error {
 	ctx := c.Request().Context()
 	u, err := s.store.UserByEmail(ctx, in.Login)
 	if errors.Is(err, store.ErrNotFound) {
-		_, _ = verifyPassword(s.dummyHash, in.Password) // same cost as a real check: no user enumeration by timing
-		s.metrics.signIns.WithLabelValues("bad_credentials").Inc()
-		return errBadCredentials
+		return s.unknownLogin(ctx, in.Password)
 	}
 	if err != nil {
 		return err
 	}
-	if err := s.checkAttempt(u); err != nil {
-		return err
-	}
-	ok, err := verifyPassword(u.PasswordHash, in.Password)
+	ok, err := s.checkPassword(c, u, in.Password)
 	if err != nil {
-		return fmt.Errorf("user %s: %w", u.ID, err)
+		return err
 	}
 	if !ok {
-		return s.loginFailed(c, u)
+		return errBadCredentials
 	}
 	return s.loginSucceeded(c, u)
 }
 
-// checkAttempt refuses a sign-in while the account is locked or delayed.
+// dummyPassword is hashed once at start into Server.dummyHash.
+const dummyPassword = "dummy password for timing"
+
+// unknownLogin answers a login naming no user after checking the password
+// against a dummy hash: the same cost as a real check (no user enumeration
+// by timing), through the same bound on parallel hashes.
+func (s *Server) unknownLogin(ctx context.Context, password string) error {
+	err := s.hashes.do(ctx, func() error {
+		_, _ = s.checkHash(s.dummyHash, password)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.metrics.signIns.WithLabelValues("bad_credentials").Inc()
+	return errBadCredentials
+}
+
+// checkPassword is one attempt at u's password, refused while the account
+// is locked or delayed. The attempt is counted in the store BEFORE the
+// password is checked, atomically per account, so parallel guesses cannot
+// all be checked before the first failure is recorded: once the lock's
+// limit is reached no further guess is checked (store.BeginLoginAttempt).
+// The attempt is taken in a hash slot, so an answer of server_busy (429)
+// costs the account nothing. A wrong password is logged and delays the
+// account; the caller records a right one.
+func (s *Server) checkPassword(c *echo.Context, u store.User, password string) (bool, error) {
+	if err := s.checkAttempt(u); err != nil {
+		return false, err
+	}
+	ctx := c.Request().Context()
+	var a store.LoginAttempt
+	var ok bool
+	err := s.hashes.do(ctx, func() error {
+		var err error
+		a, err = s.store.BeginLoginAttempt(ctx, u.ID, s.lockout.LockAfter, s.lockout.LockFor)
+		if err != nil {
+			return err
+		}
+		if a.Refused {
+			return s.errLocked(a.LockedUntil)
+		}
+		if ok, err = s.checkHash(u.PasswordHash, password); err != nil {
+			return fmt.Errorf("user %s: %w", u.ID, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		s.attemptFailed(c, u, a)
+	}
+	return ok, nil
+}
+
+// checkAttempt refuses a sign-in while the account is locked (as read with
+// the user) or delayed, before it takes a hash slot or counts.
 func (s *Server) checkAttempt(u store.User) error {
 	now := s.now()
 	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
-		s.metrics.signIns.WithLabelValues("locked").Inc()
-		return retryAfter(&Error{Status: http.StatusLocked, Code: "account_locked",
-			Message: "too many failed sign-ins: the account is locked until " + u.LockedUntil.UTC().Format(time.RFC3339)}, u.LockedUntil.Sub(now))
+		return s.errLocked(u.LockedUntil)
 	}
 	if w := s.throttle.wait(u.ID, now); w > 0 {
 		s.metrics.signIns.WithLabelValues("throttled").Inc()
@@ -98,6 +148,17 @@ func (s *Server) checkAttempt(u store.User) error {
 	return nil
 }
 
+// errLocked is the answer (423) to an attempt on an account locked until until.
+func (s *Server) errLocked(until *time.Time) error {
+	s.metrics.signIns.WithLabelValues("locked").Inc()
+	end := s.now().Add(s.lockout.LockFor) // the store refused without saying until when (not expected)
+	if until != nil {
+		end = *until
+	}
+	return retryAfter(&Error{Status: http.StatusLocked, Code: "account_locked",
+		Message: "too many failed sign-ins: the account is locked until " + end.UTC().Format(time.RFC3339)}, end.Sub(s.now()))
+}
+
 // retryAfter attaches a Retry-After (whole seconds, rounded up) to e.
 func retryAfter(e *Error, d time.Duration) *Error {
 	e.Details = map[string]any{"retry_after_seconds": int(math.Ceil(d.Seconds()))}
@@ -105,30 +166,33 @@ func retryAfter(e *Error, d time.Duration) *Error {
 	return e
 }
 
-func (s *Server) loginFailed(c *echo.Context, u store.User) error {
-	u2, err := s.store.RecordLoginFailure(c.Request().Context(), u.ID, s.lockout.LockAfter, s.lockout.LockFor)
-	if err != nil {
-		return err
-	}
+// attemptFailed records a wrong password of the counted attempt a: the
+// lock it set is logged, or the account waits the policy's delay (held in
+// memory, per replica: the lock is the bound that holds everywhere).
+func (s *Server) attemptFailed(c *echo.Context, u store.User, a store.LoginAttempt) {
 	now := s.now()
 	s.metrics.signIns.WithLabelValues("bad_credentials").Inc()
-	if u2.LockedUntil != nil && now.Before(*u2.LockedUntil) {
+	if a.LockedUntil != nil {
 		s.metrics.signIns.WithLabelValues("lockout").Inc()
 		s.throttle.clear(u.ID)
 		s.log.Warn("account locked after repeated failed sign-ins", "user_id", u.ID, "email", u.Email,
-			"ip", c.RealIP(), "locked_until", u2.LockedUntil.UTC(), "request_id", requestID(c))
-		return errBadCredentials
+			"ip", c.RealIP(), "locked_until", a.LockedUntil.UTC(), "request_id", requestID(c))
+		return
 	}
-	if w, _ := s.lockout.wait(u2.FailedLogins); w > 0 {
+	if w, _ := s.lockout.wait(a.Failures); w > 0 {
 		s.throttle.delay(u.ID, now.Add(w), now)
-		s.log.Info("sign-in delayed after failures", "user_id", u.ID, "failures", u2.FailedLogins, "delay", w, "ip", c.RealIP(), "request_id", requestID(c))
+		s.log.Info("sign-in delayed after failures", "user_id", u.ID, "failures", a.Failures, "delay", w, "ip", c.RealIP(), "request_id", requestID(c))
 	}
-	return errBadCredentials
 }
 
 func (s *Server) loginSucceeded(c *echo.Context, u store.User) error {
 	ctx := c.Request().Context()
 	if err := s.userMaySignIn(ctx, u); err != nil {
+		// The password was right: the attempt counted before the check
+		// is no failure, even though the user may not sign in.
+		if cerr := s.store.ClearLoginFailures(ctx, u.ID); cerr != nil {
+			return cerr
+		}
 		return err
 	}
 	if err := s.store.RecordLoginSuccess(ctx, u.ID); err != nil {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -152,6 +153,10 @@ func TestPasswordChangeAndDisableRevokeSessions(t *testing.T) {
 	if r := e.do("POST", "/api/v1/auth/login", "", LoginRequest{Login: "sup@alpha.test", Password: "a brand new password"}); r.status != 403 {
 		t.Fatalf("disabled user signed in: %s", r)
 	}
+	// The right password of a disabled user is no failed attempt.
+	if got, err := e.store.UserByEmail(context.Background(), "sup@alpha.test"); err != nil || got.FailedLogins != 0 {
+		t.Fatalf("disabled user's right password counted as a failure: %d, %v", got.FailedLogins, err)
+	}
 }
 
 func TestAPIKeys(t *testing.T) { testAPIKeys(t, newEnv(t)) }
@@ -201,6 +206,10 @@ func TestChangeOwnPassword(t *testing.T) {
 	}
 	e.must(e.do("POST", "/api/v1/me/password", f.admin, ChangePasswordRequest{CurrentPassword: testPassword, NewPassword: "short"}), 422, nil)
 	e.must(e.do("POST", "/api/v1/me/password", f.admin, ChangePasswordRequest{CurrentPassword: testPassword, NewPassword: "a new long password"}), 204, nil)
+	// The right current password ends the run of failures (the wrong one above counted).
+	if u, err := e.store.UserByEmail(context.Background(), "admin@alpha.test"); err != nil || u.FailedLogins != 0 {
+		t.Fatalf("after a password change with the right current password: failed_logins %d, %v", u.FailedLogins, err)
+	}
 	e.must(e.do("POST", "/api/v1/auth/refresh", "", RefreshRequest{RefreshToken: s.RefreshToken}), 401, nil)
 	e.must(e.do("POST", "/api/v1/auth/login", "", LoginRequest{Login: "admin@alpha.test", Password: "a new long password"}), 200, nil)
 	// Platform users too; API keys have no password.

@@ -51,12 +51,13 @@ type env struct {
 
 const testPassword = "correct horse battery staple"
 
-func newEnv(t testing.TB) *env {
+// newEnv serves a fresh SQLite store; opts change the server's Config.
+func newEnv(t testing.TB, opts ...func(*Config)) *env {
 	t.Helper()
-	return newEnvURL(t, "sqlite:"+filepath.Join(t.TempDir(), "db.sqlite"))
+	return newEnvURL(t, "sqlite:"+filepath.Join(t.TempDir(), "db.sqlite"), opts...)
 }
 
-func newEnvURL(t testing.TB, url string) *env {
+func newEnvURL(t testing.TB, url string, opts ...func(*Config)) *env {
 	t.Helper()
 	clk := &syncClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
 	st, err := store.Open(context.Background(), url, store.Options{Now: clk.now, SecretKey: bytes.Repeat([]byte{7}, 32)})
@@ -68,8 +69,12 @@ func newEnvURL(t testing.TB, url string) *env {
 		t.Fatal(err)
 	}
 	logs := &syncbuf.Buffer{}
-	srv, err := New(Config{Store: st, Logger: slog.New(slog.NewJSONHandler(logs, nil)),
-		JWTSecret: bytes.Repeat([]byte("s"), 32), Clock: clk.now, Password: testPW})
+	cfg := Config{Store: st, Logger: slog.New(slog.NewJSONHandler(logs, nil)),
+		JWTSecret: bytes.Repeat([]byte("s"), 32), Clock: clk.now, Password: testPW}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

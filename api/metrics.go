@@ -14,6 +14,12 @@ type httpMetrics struct {
 	// signIns counts sign-in outcomes (ok, bad_credentials, throttled,
 	// locked, lockout) so password guessing can be alerted on.
 	signIns *prometheus.CounterVec
+	// hashesBusy counts password checks and hashes refused because every
+	// argon2id slot stayed taken (429 server_busy).
+	hashesBusy prometheus.Counter
+	// authRateLimited counts /auth requests refused by the per-address
+	// limit (429 rate_limited).
+	authRateLimited prometheus.Counter
 }
 
 func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
@@ -29,7 +35,13 @@ func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 	m.signIns = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "switchboard_auth_sign_ins_total", Help: "Sign-in attempts by outcome; lockout counts accounts just locked.",
 	}, []string{"outcome"})
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.signIns} {
+	m.hashesBusy = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "switchboard_auth_hash_busy_total", Help: "Password checks and hashes refused (429 server_busy) because every argon2id slot stayed taken.",
+	})
+	m.authRateLimited = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "switchboard_auth_rate_limited_total", Help: "Requests to /auth routes refused (429 rate_limited) by the per-client-address limit.",
+	})
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.signIns, m.hashesBusy, m.authRateLimited} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -12,7 +12,7 @@ import (
 // migrated by the server's superuser and served as a role that is neither
 // superuser nor BYPASSRLS nor owner (pgtest.AppRoleURL), as in production:
 // row-level security applies to every query the API makes.
-func newEnvPostgres(t testing.TB) *env {
+func newEnvPostgres(t testing.TB, opts ...func(*Config)) *env {
 	t.Helper()
 	u := pgtest.SchemaURL(t, "sb_api_test")
 	st, err := store.Open(context.Background(), u, store.Options{})
@@ -23,7 +23,7 @@ func newEnvPostgres(t testing.TB) *env {
 	if err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return newEnvURL(t, pgtest.AppRoleURL(t, u))
+	return newEnvURL(t, pgtest.AppRoleURL(t, u), opts...)
 }
 
 // TestPostgresIsolationAndSuspension runs the isolation walk and the status

@@ -44,17 +44,17 @@ func (s *Server) changeOwnPassword(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkAttempt(u); err != nil {
-		return err
-	}
-	ok, err := verifyPassword(u.PasswordHash, in.CurrentPassword)
+	ok, err := s.checkPassword(c, u, in.CurrentPassword)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		_ = s.loginFailed(c, u)
 		return errInvalid(FieldError{Field: "current_password", Problem: "is wrong"})
 	}
+	if err := s.store.ClearLoginFailures(ctx, u.ID); err != nil {
+		return err
+	}
+	s.throttle.clear(u.ID)
 	if err := s.setOwnPassword(ctx, c, u, in.NewPassword); err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (s *Server) changeOwnPassword(c *echo.Context) error {
 }
 
 func (s *Server) setOwnPassword(ctx context.Context, c *echo.Context, u store.User, password string) error {
-	h, err := hashPassword(s.pw, password)
+	h, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}

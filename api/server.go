@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/switchboard-cc/switchboard/internal/ratelimit"
 	"github.com/switchboard-cc/switchboard/store"
 )
 
@@ -36,6 +37,17 @@ type Config struct {
 	Password PasswordParams
 	// Lockout is the failed-login policy; zero means DefaultLockout.
 	Lockout LockoutPolicy
+	// HashConcurrency bounds the argon2id computations (password checks
+	// and new passwords) running at once, each holding Password.MemoryKiB;
+	// 0 means DefaultHashConcurrency().
+	HashConcurrency int
+	// HashWait is how long a password check waits for one of those slots
+	// before the answer is 429 server_busy; 0 means DefaultHashWait.
+	HashWait time.Duration
+	// AuthRateLimit bounds the requests to /auth routes per client address
+	// (429 rate_limited beyond it); nil means DefaultAuthRateLimit, a zero
+	// Limit means none.
+	AuthRateLimit *ratelimit.Limit
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client (for audit, logs and lockout warnings) and whose
 	// X-Forwarded-Proto https means the client used TLS (HSTS is then sent).
@@ -44,6 +56,10 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// Prompts configures prompt file uploads (where files go, conversion).
 	Prompts PromptOptions
+
+	// checkHash checks a password against its hash; nil means
+	// verifyPassword. Tests count the checks with it.
+	checkHash func(encoded, password string) (bool, error)
 }
 
 // Server is the REST API as an http.Handler. It owns no goroutines. To shut
@@ -62,6 +78,12 @@ type Server struct {
 	lockout LockoutPolicy
 	// throttle holds the growing per-account sign-in delays.
 	throttle *throttle
+	// hashes bounds the argon2id computations running at once.
+	hashes *hashGate
+	// authLimit is the per-address limit of /auth requests.
+	authLimit *ratelimit.Limiter
+	// checkHash is Config.checkHash: every password check goes through it.
+	checkHash func(encoded, password string) (bool, error)
 	// dummyHash is verified when the login names no user, so a missing user
 	// costs as much time as a wrong password.
 	dummyHash string
@@ -86,11 +108,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("api: AccessTTL %s is longer than MaxTokenLifetime %s: every token would be refused", cfg.AccessTTL, cfg.MaxTokenLifetime)
 	}
 	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Clock, refresh: cfg.RefreshTTL,
-		pw: cfg.Password, lockout: cfg.Lockout, prompts: cfg.Prompts, proxies: cfg.TrustedProxies,
+		pw: cfg.Password, lockout: cfg.Lockout, checkHash: cfg.checkHash, prompts: cfg.Prompts, proxies: cfg.TrustedProxies,
 		tokens: &tokenIssuer{secret: cfg.JWTSecret, ttl: cfg.AccessTTL, maxLife: cfg.MaxTokenLifetime, now: cfg.Clock}}
 	s.life, s.close = context.WithCancel(context.Background())
 	s.throttle = newThrottle()
-	dummy, err := hashPassword(cfg.Password, "dummy password for timing")
+	dummy, err := hashPassword(cfg.Password, dummyPassword)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +122,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
+	s.hashes = newHashGate(cfg.HashConcurrency, cfg.HashWait, m.hashesBusy.Inc)
+	s.authLimit = ratelimit.New(ratelimit.Config{Limit: *cfg.AuthRateLimit, Now: cfg.Clock})
 	s.e = echo.NewWithConfig(echo.Config{Logger: cfg.Logger, HTTPErrorHandler: s.handleError,
 		IPExtractor: ipExtractor(cfg.TrustedProxies)})
 	s.e.Use(s.withLife, withRequestID, s.apiHeaders, s.observe, s.recoverPanics)
@@ -147,13 +171,30 @@ func (c *Config) defaults() {
 	if c.Lockout == (LockoutPolicy{}) {
 		c.Lockout = DefaultLockout
 	}
+	if c.HashConcurrency <= 0 {
+		c.HashConcurrency = DefaultHashConcurrency()
+	}
+	if c.HashWait <= 0 {
+		c.HashWait = DefaultHashWait
+	}
+	if c.checkHash == nil {
+		c.checkHash = verifyPassword
+	}
+	if c.AuthRateLimit == nil {
+		l := DefaultAuthRateLimit
+		c.AuthRateLimit = &l
+	}
 }
 
 // register adds the REST routes (each behind its guard) and the operational ones.
 func (s *Server) register(reg *prometheus.Registry) error {
 	api := s.e.Group(apiPrefix)
 	for _, r := range s.routes {
-		mw := []echo.MiddlewareFunc{s.guard(r)}
+		var mw []echo.MiddlewareFunc
+		if r.authLimited() {
+			mw = append(mw, s.limitAuth)
+		}
+		mw = append(mw, s.guard(r))
 		if r.idempotent {
 			mw = append(mw, s.withIdempotency)
 		}

@@ -65,7 +65,7 @@ func (s *Server) userInput(c *echo.Context) (store.UserInput, error) {
 	if err := v.err(); err != nil {
 		return store.UserInput{}, err
 	}
-	h, err := hashPassword(s.pw, in.Password)
+	h, err := s.hashPassword(c.Request().Context(), in.Password)
 	return store.UserInput{Email: in.Email, DisplayName: in.DisplayName, Role: in.Role, PasswordHash: h}, err
 }
 
@@ -129,7 +129,7 @@ func (s *Server) userPatch(c *echo.Context) (store.UserPatch, error) {
 	}
 	p := store.UserPatch{DisplayName: in.DisplayName, Role: in.Role, Disabled: in.Disabled}
 	if in.Password != nil {
-		h, err := hashPassword(s.pw, *in.Password)
+		h, err := s.hashPassword(c.Request().Context(), *in.Password)
 		if err != nil {
 			return p, err
 		}

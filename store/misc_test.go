@@ -308,15 +308,25 @@ func TestUsersLoginAndTokens(t *testing.T) {
 			t.Fatalf("UserByEmail = %+v %v", got, err)
 		}
 		for i := 1; i <= 3; i++ {
-			got, err := s.RecordLoginFailure(ctx, u.ID, 3, 15*time.Minute)
+			got, err := s.BeginLoginAttempt(ctx, u.ID, 3, 15*time.Minute)
 			must(t, err)
-			if locked := got.LockedUntil != nil; locked != (i == 3) {
-				t.Fatalf("after %d failures locked=%v", i, locked)
+			if got.Refused || got.Failures != i || (got.LockedUntil != nil) != (i == 3) {
+				t.Fatalf("attempt %d: %+v", i, got)
 			}
+		}
+		if got, err := s.BeginLoginAttempt(ctx, u.ID, 3, 15*time.Minute); err != nil || !got.Refused || got.LockedUntil == nil {
+			t.Fatalf("attempt on a locked account: %+v %v", got, err)
 		}
 		must(t, s.RecordLoginSuccess(ctx, u.ID))
 		if got, _ := s.UserByID(ctx, u.ID); got.LockedUntil != nil || got.FailedLogins != 0 || got.LastLoginAt == nil {
 			t.Fatalf("after success: %+v", got)
+		}
+		if got, err := s.BeginLoginAttempt(ctx, u.ID, 3, 15*time.Minute); err != nil || got.Refused || got.Failures != 1 {
+			t.Fatalf("attempt after success: %+v %v", got, err)
+		}
+		must(t, s.ClearLoginFailures(ctx, u.ID))
+		if got, _ := s.UserByID(ctx, u.ID); got.FailedLogins != 0 {
+			t.Fatalf("after ClearLoginFailures: %+v", got)
 		}
 		exp := time.Now().Add(time.Hour)
 		tok, err := s.CreateRefreshToken(ctx, u.ID, "rt-1", exp)
@@ -481,36 +491,82 @@ func checkAuditNewestFirst(t *testing.T, s *Store, tenant tenancy.TenantID) {
 	}
 }
 
-// TestLoginFailuresConcurrent: parallel failed sign-ins are all counted, so
-// exactly one of them reaches the limit and locks the account.
-func TestLoginFailuresConcurrent(t *testing.T) {
+// TestLoginAttemptsConcurrent: attempts are counted before any password
+// is checked, atomically: of many parallel attempts exactly maxFailures are
+// let through (the last of them locks the account) and every other one is
+// refused, on each database. A read-then-update version races only now and
+// then (it was caught in about half the rounds on PostgreSQL): four
+// rounds, each on a fresh account.
+func TestLoginAttemptsConcurrent(t *testing.T) {
 	allBackends(t, func(t *testing.T, s *Store) {
 		a := mkTenant(t, s, "a.example.com", 1)
-		u := mkUser(t, s, a.ID, tenancy.RoleAgent)
-		const tries, max = 8, 8
-		var wg sync.WaitGroup
-		var locks atomic.Int32
-		for range tries {
-			wg.Go(func() {
-				got, err := s.RecordLoginFailure(ctx, u.ID, max, time.Minute)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if got.LockedUntil != nil && got.FailedLogins == 0 {
-					locks.Add(1)
-				}
-			})
+		for round := range 4 {
+			u := mkUser(t, s, a.ID, tenancy.RoleAgent)
+			const tries, max = 50, 10
+			allowed, refused, locks := parallelAttempts(t, s, u.ID, tries, max)
+			if allowed != max || refused != tries-max || locks != 1 {
+				t.Fatalf("round %d, %d parallel attempts: %d let through, %d refused, %d locked; want %d, %d, 1",
+					round, tries, allowed, refused, locks, max, tries-max)
+			}
+			got, err := s.UserByID(ctx, u.ID)
+			must(t, err)
+			if got.LockedUntil == nil || got.FailedLogins != 0 {
+				t.Fatalf("after the lock: locked_until %v, failed_logins %d", got.LockedUntil, got.FailedLogins)
+			}
 		}
-		wg.Wait()
-		got, err := s.UserByID(ctx, u.ID)
-		must(t, err)
-		if got.LockedUntil == nil || got.FailedLogins != 0 || locks.Load() != 1 {
-			t.Fatalf("after %d parallel failures: locked=%v failures=%d, %d calls saw the lock",
-				tries, got.LockedUntil != nil, got.FailedLogins, locks.Load())
-		}
-		if _, err := s.RecordLoginFailure(ctx, "nobody", max, time.Minute); !errors.Is(err, ErrNotFound) {
+		if _, err := s.BeginLoginAttempt(ctx, "nobody", 10, time.Minute); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("unknown user: %v", err)
+		}
+	})
+}
+
+// parallelAttempts starts tries attempts of user id at once and counts
+// those let through, refused, and the one that locked.
+func parallelAttempts(t *testing.T, s *Store, id string, tries, max int) (allowed, refused, locks int32) {
+	var wg sync.WaitGroup
+	var a, r, l atomic.Int32
+	start := make(chan struct{})
+	for range tries {
+		wg.Go(func() {
+			<-start
+			got, err := s.BeginLoginAttempt(ctx, id, max, time.Minute)
+			switch {
+			case err != nil:
+				t.Error(err)
+			case got.Refused:
+				r.Add(1)
+			case got.LockedUntil != nil:
+				l.Add(1)
+				fallthrough
+			default:
+				a.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return a.Load(), r.Load(), l.Load()
+}
+
+// TestLoginLockExpires: once the lock has passed, attempts are let through
+// and counted from zero again.
+func TestLoginLockExpires(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		clk := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+		s.now = func() time.Time { return clk }
+		a := mkTenant(t, s, "a.example.com", 1)
+		u := mkUser(t, s, a.ID, tenancy.RoleAgent)
+		for range 2 {
+			_, err := s.BeginLoginAttempt(ctx, u.ID, 2, time.Minute)
+			must(t, err)
+		}
+		clk = clk.Add(59 * time.Second)
+		if got, err := s.BeginLoginAttempt(ctx, u.ID, 2, time.Minute); err != nil || !got.Refused {
+			t.Fatalf("before the lock ends: %+v %v", got, err)
+		}
+		clk = clk.Add(time.Second)
+		if got, err := s.BeginLoginAttempt(ctx, u.ID, 2, time.Minute); err != nil || got.Refused || got.Failures != 1 {
+			t.Fatalf("when the lock ends: %+v %v", got, err)
 		}
 	})
 }

@@ -281,33 +281,77 @@ func (s *Store) updateUser(ctx context.Context, tx *sqlx.Tx, a Actor, tenant ten
 		"password_changed": p.PasswordHash != nil}})
 }
 
-// RecordLoginFailure counts a failed sign-in of user id and, on reaching
-// maxFailures, locks the account until now+lockFor and resets the counter.
-// The increment is atomic (the row stays locked to the end of the
-// transaction), so parallel guesses cannot slip past the limit. It returns
-// the updated user.
-func (s *Store) RecordLoginFailure(ctx context.Context, id string, maxFailures int, lockFor time.Duration) (User, error) {
-	var u User
+// LoginAttempt is BeginLoginAttempt's answer.
+type LoginAttempt struct {
+	// Refused: the account is locked; the attempt was not counted and the
+	// password must not be checked.
+	Refused bool
+	// Failures is the number of consecutive attempts without success,
+	// this one included (when refused: as it stands).
+	Failures int
+	// LockedUntil is the lock this attempt set (it was the maxFailures-th)
+	// or, when refused, the lock that refused it.
+	LockedUntil *time.Time
+}
+
+// BeginLoginAttempt counts a sign-in attempt of user id BEFORE its password
+// is checked, and refuses it once the account is locked. The maxFailures-th
+// attempt in a row locks the account until now+lockFor (and starts the next
+// count at 0); it is itself still checked, and RecordLoginSuccess undoes it
+// when the password is right. Counting first makes N parallel guesses N
+// attempts: once the limit is reached none of the others is checked.
+//
+// The UPDATE that counts refuses a locked row itself, so the count and the
+// lock are one atomic step per account on both databases: PostgreSQL
+// re-checks the WHERE of a concurrent update against the row it waited
+// for, and SQLite runs one write transaction at a time.
+func (s *Store) BeginLoginAttempt(ctx context.Context, id string, maxFailures int, lockFor time.Duration) (LoginAttempt, error) {
+	if maxFailures < 1 || lockFor <= 0 {
+		return LoginAttempt{}, fmt.Errorf("store: login attempt: maxFailures %d and lockFor %s must be positive", maxFailures, lockFor)
+	}
+	var a LoginAttempt
 	err := s.platformWrite(ctx, func(tx *sqlx.Tx) error {
-		var n int
-		err := tx.GetContext(ctx, &n, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins`, id)
+		now := s.nowUTC()
+		err := tx.GetContext(ctx, &a.Failures, `UPDATE users SET failed_logins = failed_logins + 1
+			WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) RETURNING failed_logins`, id, now)
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("user", id)
+			return s.refusedAttempt(ctx, tx, id, &a)
 		}
 		if err != nil {
-			return fmt.Errorf("store: login failure: %w", err)
+			return fmt.Errorf("store: login attempt: %w", err)
 		}
-		if maxFailures > 0 && n >= maxFailures {
-			_, err = tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2`,
-				s.nowUTC().Add(lockFor), id)
-			if err != nil {
-				return fmt.Errorf("store: lock user: %w", err)
-			}
+		if a.Failures < maxFailures {
+			return nil
 		}
-		u, err = getUser(ctx, tx, `id = $1`, id)
-		return err
+		until := now.Add(lockFor)
+		a.LockedUntil = &until
+		_, err = tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2`, until, id)
+		if err != nil {
+			return fmt.Errorf("store: lock user: %w", err)
+		}
+		return nil
 	})
-	return u, err
+	return a, err
+}
+
+// refusedAttempt fills a for an attempt the counting UPDATE did not take:
+// the user is locked, or does not exist (*NotFoundError).
+func (s *Store) refusedAttempt(ctx context.Context, tx *sqlx.Tx, id string, a *LoginAttempt) error {
+	u, err := getUser(ctx, tx, `id = $1`, id)
+	if err != nil {
+		return err
+	}
+	a.Refused, a.Failures, a.LockedUntil = true, u.FailedLogins, u.LockedUntil
+	return nil
+}
+
+// ClearLoginFailures resets the failure count and lock of user id after a
+// right password that was not a sign-in (a password change).
+func (s *Store) ClearLoginFailures(ctx context.Context, id string) error {
+	return s.platformWrite(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1`, id)
+		return mustAffect(res, err, "user", id)
+	})
 }
 
 // RecordLoginSuccess resets the failure counter and lock and stamps the time.
