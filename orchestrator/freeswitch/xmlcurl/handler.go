@@ -3,11 +3,16 @@ package xmlcurl
 import (
 	"errors"
 	"log/slog"
+	"math"
+	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/switchboard-cc/switchboard/dialplan"
+	"github.com/switchboard-cc/switchboard/internal/ratelimit"
 )
 
 // DefaultMaxBody bounds a request body. A dialplan request carries the whole
@@ -30,12 +35,28 @@ type Config struct {
 	// Empty: {"public"}.
 	Contexts []string
 	MaxBody  int64 // Zero: DefaultMaxBody.
+	// FailureLimit bounds failed node credentials per client address:
+	// beyond it every request from that address is answered 429 with
+	// Retry-After, before its credentials are read, until the address has
+	// slowed down. Nil: DefaultFailureLimit; a zero Limit: no bound.
+	// Requests with the right credentials spend nothing.
+	FailureLimit *ratelimit.Limit
 }
+
+// DefaultFailureLimit: 10 failed credentials from one address at once,
+// then one more every 6 s. A node sends the same credentials on every
+// request, so a node with a wrong password fails either way; an address
+// guessing passwords is slowed to 10 a minute.
+var DefaultFailureLimit = ratelimit.Limit{Burst: 10, Per: time.Minute}
 
 // Handler is the mod_xml_curl endpoint (http.Handler). Mount it at the path
 // used in each node's gateway-url, e.g. /fsapi.
 type Handler struct {
 	c Config
+	// failures spends a token per failed credential of a client address.
+	failures *ratelimit.Limiter
+	// refused counts refused requests by reason (Collector).
+	refused *prometheus.CounterVec
 }
 
 // NewHandler checks c and fills in defaults.
@@ -55,8 +76,19 @@ func NewHandler(c Config) (*Handler, error) {
 	if c.MaxBody == 0 {
 		c.MaxBody = DefaultMaxBody
 	}
-	return &Handler{c: c}, nil
+	if c.FailureLimit == nil {
+		l := DefaultFailureLimit
+		c.FailureLimit = &l
+	}
+	refused := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_xmlcurl_auth_refused_total",
+		Help: "xml_curl requests refused before they were served: no_credentials, bad_credentials (unknown node, wrong password, or another switch's credentials) or throttled (the client address failed too often)."},
+		[]string{"reason"})
+	return &Handler{c: c, refused: refused,
+		failures: ratelimit.New(ratelimit.Config{Limit: *c.FailureLimit, Now: c.Now})}, nil
 }
+
+// Collector is the handler's metric, for the caller's registry.
+func (h *Handler) Collector() prometheus.Collector { return h.refused }
 
 // ServeHTTP authenticates the node, parses the form and answers XML. Errors
 // that FreeSWITCH should not retry with bad data get a 4xx; FreeSWITCH then
@@ -68,7 +100,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	node, ok := h.authenticate(w, r, log)
+	client := clientAddr(r)
+	if h.throttled(w, client, log) {
+		return
+	}
+	node, ok := h.authenticate(w, r, client, log)
 	if !ok {
 		return
 	}
@@ -91,6 +127,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if node.Hostname != "" && req.Hostname != node.Hostname {
 		log.Warn("xml_curl: node credentials used by another switch", "hostname", req.Hostname, "want", node.Hostname)
+		h.failed(client, "bad_credentials")
 		http.Error(w, ErrBadCredentials.Error(), http.StatusForbidden)
 		return
 	}
@@ -99,11 +136,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // authenticate answers 401 without credentials and 403 for an unknown node or
-// a wrong password, and logs both.
-func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, log *slog.Logger) (Node, bool) {
+// a wrong password, and logs both. A wrong credential is a failure of the
+// client address; a missing one guesses nothing and is not.
+func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, client string, log *slog.Logger) (Node, bool) {
 	user, pass, ok := r.BasicAuth()
 	if !ok {
 		log.Warn("xml_curl: request without credentials; set gateway-credentials on the node")
+		h.refused.WithLabelValues("no_credentials").Inc()
 		w.Header().Set("WWW-Authenticate", `Basic realm="switchboard xml_curl"`)
 		http.Error(w, ErrNoCredentials.Error(), http.StatusUnauthorized)
 		return Node{}, false
@@ -111,10 +150,45 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, log *slog
 	node, err := h.c.Nodes.Authenticate(user, pass)
 	if err != nil {
 		log.Warn("xml_curl: node refused", "user", user, "err", err)
+		h.failed(client, "bad_credentials")
 		http.Error(w, ErrBadCredentials.Error(), http.StatusForbidden)
 		return Node{}, false
 	}
 	return node, true
+}
+
+// throttled answers 429 with Retry-After when client has failed too often
+// lately (FreeSWITCH takes it as any failure and uses its static XML). The
+// first refusal of an address is logged, every one is counted.
+func (h *Handler) throttled(w http.ResponseWriter, client string, log *slog.Logger) bool {
+	d := h.failures.Check(client)
+	if d.Allowed {
+		return false
+	}
+	h.refused.WithLabelValues("throttled").Inc()
+	if d.First {
+		log.Warn("xml_curl: too many failed node credentials from this address; its requests are refused until it slows down",
+			"limit", h.failures.Limit().String(), "retry_after", d.RetryAfter)
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.RetryAfter.Seconds()))))
+	http.Error(w, "too many failed credentials from this address", http.StatusTooManyRequests)
+	return true
+}
+
+// failed spends one of client's failures.
+func (h *Handler) failed(client, reason string) {
+	h.refused.WithLabelValues(reason).Inc()
+	h.failures.Take(client)
+}
+
+// clientAddr is the TCP peer's address without its port: nodes reach
+// xml_curl directly, so no forwarding header is trusted.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // answer returns the XML document for an authenticated node's request.
