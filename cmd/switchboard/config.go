@@ -6,10 +6,14 @@ import (
 	"io"
 	"net/netip"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/api"
+	"github.com/switchboard-cc/switchboard/internal/ratelimit"
 	"github.com/switchboard-cc/switchboard/orchestrator/flowrun"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/xmlcurl"
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
@@ -104,6 +108,14 @@ type serveConfig struct {
 	FlowHTTPAllow   []netip.Prefix // private prefixes flow HTTP nodes may reach
 	// TokenMaxLifetime refuses access tokens whose exp - iat is longer.
 	TokenMaxLifetime time.Duration
+	// AuthRateLimit bounds /auth requests per client address.
+	AuthRateLimit ratelimit.Limit
+	// HashConcurrency bounds argon2id computations at once (0: the
+	// api's default); HashWait is how long one waits for a slot.
+	HashConcurrency int
+	HashWait        time.Duration
+	// XMLCurlFailureLimit bounds failed node credentials per client address.
+	XMLCurlFailureLimit ratelimit.Limit
 
 	// TenantDefaults are the initial tenant default quotas;
 	// TenantDefaultsExplicit tells they came from a flag or the environment.
@@ -127,6 +139,10 @@ func serveSettings(fs *flag.FlagSet) *settings {
 	ss.add("reload-every", "2s", "how often call configuration (numbers, agents, domains) is reloaded from the database", false)
 	ss.add("flow-http-allow", "", "comma-separated CIDR prefixes that flow HTTP nodes may reach although private, e.g. 10.20.0.0/16,192.168.5.0/24; loopback and link-local only if listed", false)
 	ss.add("token-max-lifetime", "1h", "access tokens whose lifetime (exp - iat) is longer are refused, even when correctly signed", false)
+	ss.add("auth-rate-limit", api.DefaultAuthRateLimit.String(), "requests to /api/v1/auth/* (sign-in, refresh, sign-out) allowed per client address: BURST/PERIOD, that many at once and refilled at that many per period (60/1m: 60 at once, then one a second), or off; beyond it the answer is 429 rate_limited with Retry-After", false)
+	ss.add("auth-hash-concurrency", "0", "most argon2id password checks and hashes (64 MiB of memory each) computed at once; 0 means max(2, GOMAXPROCS)", false)
+	ss.add("auth-hash-wait", api.DefaultHashWait.String(), "how long a sign-in waits for a free password-check slot before the answer is 429 server_busy with Retry-After", false)
+	ss.add("xmlcurl-failure-limit", xmlcurl.DefaultFailureLimit.String(), "failed node credentials (unknown node, wrong password) allowed per client address on xml_curl: BURST/PERIOD (10/1m: 10 at once, then one every 6 s) or off; beyond it every request from that address gets 429 with Retry-After, before its credentials are checked", false)
 	return ss
 }
 
@@ -175,6 +191,9 @@ func parseConfig(cmd, summary string, args []string, getenv func(string) string,
 	if cfg.TokenMaxLifetime < 15*time.Minute {
 		return cfg, fmt.Errorf("setting token-max-lifetime (SWITCHBOARD_TOKEN_MAX_LIFETIME): %s is shorter than the 15m access tokens live", cfg.TokenMaxLifetime)
 	}
+	if err := parseAuthSettings(ss, &cfg); err != nil {
+		return cfg, err
+	}
 	if cfg.FlowHTTPAllow, err = flowrun.ParseAllowList(ss.str("flow-http-allow")); err != nil {
 		return cfg, fmt.Errorf("setting flow-http-allow (SWITCHBOARD_FLOW_HTTP_ALLOW): %w", err)
 	}
@@ -199,4 +218,27 @@ func parseConfig(cmd, summary string, args []string, getenv func(string) string,
 		return cfg, fmt.Errorf("setting database (SWITCHBOARD_DATABASE): %q must start with sqlite: or postgres://", cfg.Database)
 	}
 	return cfg, nil
+}
+
+// parseAuthSettings reads the sign-in and xml_curl limits.
+func parseAuthSettings(ss *settings, cfg *serveConfig) error {
+	var err error
+	if cfg.AuthRateLimit, err = ratelimit.ParseLimit(ss.str("auth-rate-limit")); err != nil {
+		return fmt.Errorf("setting auth-rate-limit (SWITCHBOARD_AUTH_RATE_LIMIT): %w", err)
+	}
+	if cfg.XMLCurlFailureLimit, err = ratelimit.ParseLimit(ss.str("xmlcurl-failure-limit")); err != nil {
+		return fmt.Errorf("setting xmlcurl-failure-limit (SWITCHBOARD_XMLCURL_FAILURE_LIMIT): %w", err)
+	}
+	n, err := strconv.Atoi(ss.str("auth-hash-concurrency"))
+	if err != nil || n < 0 {
+		return fmt.Errorf("setting auth-hash-concurrency (SWITCHBOARD_AUTH_HASH_CONCURRENCY): %q is not a count (0 for the default)", ss.str("auth-hash-concurrency"))
+	}
+	cfg.HashConcurrency = n
+	if cfg.HashWait, err = ss.duration("auth-hash-wait"); err != nil {
+		return err
+	}
+	if cfg.HashWait <= 0 {
+		return fmt.Errorf("setting auth-hash-wait (SWITCHBOARD_AUTH_HASH_WAIT): must be positive")
+	}
+	return nil
 }

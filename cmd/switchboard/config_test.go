@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/api"
+	"github.com/switchboard-cc/switchboard/internal/ratelimit"
 	"github.com/switchboard-cc/switchboard/orchestrator/flowrun"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/xmlcurl"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -41,11 +44,15 @@ func TestServeConfigPrecedenceFlagEnvDefault(t *testing.T) {
 
 func TestServeConfigRejectsBadValuesNamingTheSetting(t *testing.T) {
 	cases := map[string][]string{
-		"shutdown-timeout":   {"-shutdown-timeout", "soon"},
-		"log-format":         {"-log-format", "xml"},
-		"log-level":          {"-log-level", "loud"},
-		"database":           {"-database", "mysql://x"},
-		"token-max-lifetime": {"-token-max-lifetime", "5m"},
+		"shutdown-timeout":      {"-shutdown-timeout", "soon"},
+		"log-format":            {"-log-format", "xml"},
+		"log-level":             {"-log-level", "loud"},
+		"database":              {"-database", "mysql://x"},
+		"token-max-lifetime":    {"-token-max-lifetime", "5m"},
+		"auth-rate-limit":       {"-auth-rate-limit", "lots"},
+		"auth-hash-concurrency": {"-auth-hash-concurrency", "-1"},
+		"auth-hash-wait":        {"-auth-hash-wait", "0s"},
+		"xmlcurl-failure-limit": {"-xmlcurl-failure-limit", "10"},
 	}
 	for name, args := range cases {
 		_, err := parseServeConfig(args, envOf(nil), &bytes.Buffer{})
@@ -119,5 +126,27 @@ func TestServeConfigFlowHTTPAllow(t *testing.T) {
 	s := serveSettings(flag.NewFlagSet("x", flag.ContinueOnError)).byKey[flowrun.AllowSetting]
 	if s == nil || s.env() != flowrun.AllowSettingEnv {
 		t.Errorf("flowrun names %s / %s, not a serve setting", flowrun.AllowSetting, flowrun.AllowSettingEnv)
+	}
+}
+
+// TestServeConfigAuthLimits: the sign-in and xml_curl limits default to the
+// packages' defaults, and each can be set or switched off.
+func TestServeConfigAuthLimits(t *testing.T) {
+	cfg, err := parseServeConfig(nil, envOf(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.AuthRateLimit != api.DefaultAuthRateLimit || cfg.XMLCurlFailureLimit != xmlcurl.DefaultFailureLimit ||
+		cfg.HashConcurrency != 0 || cfg.HashWait != api.DefaultHashWait {
+		t.Fatalf("defaults: %v %v %d %v", cfg.AuthRateLimit, cfg.XMLCurlFailureLimit, cfg.HashConcurrency, cfg.HashWait)
+	}
+	env := envOf(map[string]string{"SWITCHBOARD_AUTH_RATE_LIMIT": "off", "SWITCHBOARD_XMLCURL_FAILURE_LIMIT": "3/10m"})
+	cfg, err = parseServeConfig([]string{"-auth-hash-concurrency", "4", "-auth-hash-wait", "500ms"}, env, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.AuthRateLimit.Unlimited() || cfg.XMLCurlFailureLimit != (ratelimit.Limit{Burst: 3, Per: 10 * time.Minute}) ||
+		cfg.HashConcurrency != 4 || cfg.HashWait != 500*time.Millisecond {
+		t.Fatalf("set: %v %v %d %v", cfg.AuthRateLimit, cfg.XMLCurlFailureLimit, cfg.HashConcurrency, cfg.HashWait)
 	}
 }

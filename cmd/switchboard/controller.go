@@ -100,8 +100,10 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
+	authLimit := c.cfg.AuthRateLimit
 	srv, err := api.New(api.Config{Store: c.st, Logger: c.log, JWTSecret: signing, Registry: c.reg, MaxTokenLifetime: c.cfg.TokenMaxLifetime,
-		Prompts: promptOptions(c.cfg.DataDir, c.log)})
+		Prompts: promptOptions(c.cfg.DataDir, c.log), AuthRateLimit: &authLimit,
+		HashConcurrency: c.cfg.HashConcurrency, HashWait: c.cfg.HashWait})
 	if err != nil {
 		return err
 	}
@@ -123,8 +125,13 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 		}
 	}
 	c.conf.OnReload(c.conf.Snapshot())
-	fsHandler, err := xmlcurl.NewHandler(xmlcurl.Config{Nodes: fsLive, Directory: fsLive, Plan: fsLive, Logger: c.log})
+	failureLimit := c.cfg.XMLCurlFailureLimit
+	fsHandler, err := xmlcurl.NewHandler(xmlcurl.Config{Nodes: fsLive, Directory: fsLive, Plan: fsLive, Logger: c.log,
+		FailureLimit: &failureLimit})
 	if err != nil {
+		return err
+	}
+	if err := c.reg.Register(fsHandler.Collector()); err != nil {
 		return err
 	}
 	c.adm = admission.New()
