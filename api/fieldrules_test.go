@@ -65,6 +65,12 @@ func testAccessNumbersFollowThePlansRule(t *testing.T, e *env) {
 	num := func(n, alias string) store.AccessNumberInput {
 		return store.AccessNumberInput{Number: n, EntryKind: store.EntryQueue, EntryAlias: alias}
 	}
+	for _, q := range []struct {
+		f    tenantFix
+		name string
+	}{{a, "销售 部"}, {a, "sales"}, {b, "sales"}} {
+		e.must(e.do("POST", q.f.base+"/queues", q.f.admin, store.QueueInput{Name: q.name, Strategy: "ring_all"}), 201, nil)
+	}
 	var first store.AccessNumber
 	e.must(e.do("POST", a.base+"/numbers", a.admin, num("+862012345678", "销售 部")), 201, &first)
 	for _, tt := range []struct {

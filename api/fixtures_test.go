@@ -35,14 +35,14 @@ func (e *env) populate(f tenantFix) world {
 		Role: tenancy.RoleAgent, Password: testPassword}), 201, &u)
 	var k CreatedAPIKey
 	e.must(e.do("POST", f.base+"/api-keys", f.admin, CreateAPIKeyRequest{Name: "crm", Role: tenancy.RoleTenantAdmin}), 201, &k)
-	var num store.AccessNumber
-	e.must(e.do("POST", f.base+"/numbers", f.admin, store.AccessNumberInput{Number: "+86200" + n, EntryKind: store.EntryQueue,
-		EntryAlias: "sales"}), 201, &num)
 	var sk store.Skill
 	e.must(e.do("POST", f.base+"/skills", f.admin, store.SkillInput{Name: "english"}), 201, &sk)
 	var q store.Queue
 	e.must(e.do("POST", f.base+"/queues", f.admin, store.QueueInput{Name: "sales", Strategy: "longest_idle",
 		RingTimeoutSeconds: 20}), 201, &q)
+	var num store.AccessNumber
+	e.must(e.do("POST", f.base+"/numbers", f.admin, store.AccessNumberInput{Number: "+86200" + n, EntryKind: store.EntryQueue,
+		EntryAlias: "sales"}), 201, &num)
 	var ag store.Agent
 	e.must(e.do("POST", f.base+"/agents", f.admin, CreateAgentRequest{UserID: u.ID, Extension: "1001", DisplayName: "Ann",
 		SIPPassword: "sip-secret-1", Skills: []store.AgentSkill{{SkillID: sk.ID, Level: 5}},

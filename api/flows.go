@@ -202,11 +202,10 @@ func (s *Server) deleteFlow(c *echo.Context) error {
 	})
 }
 
-// flowError maps the store's flow sentinels (409); others pass through.
+// flowError maps the store's flow sentinels (409); others pass through (a
+// flow in use is storeError's, like a queue in use).
 func flowError(err error) error {
 	switch {
-	case errors.Is(err, store.ErrFlowInUse):
-		return &Error{Status: http.StatusConflict, Code: "flow_in_use", Message: err.Error(), Cause: err}
 	case errors.Is(err, store.ErrFlowUnchanged):
 		return &Error{Status: http.StatusConflict, Code: "flow_unchanged", Message: err.Error(), Cause: err}
 	}

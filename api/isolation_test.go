@@ -32,7 +32,7 @@ var validBodies = map[string]any{
 		return map[string]any{"number": "+869999" + p["digit"] + "1", "entry_kind": "queue", "entry_alias": "sales"}
 	},
 	"replaceAccessNumber": func(p map[string]string) any {
-		return map[string]any{"number": "+869999" + p["digit"] + "2", "entry_kind": "queue", "entry_alias": "x"}
+		return map[string]any{"number": "+869999" + p["digit"] + "2", "entry_kind": "queue", "entry_alias": "sales"}
 	},
 	"createSkill":  map[string]any{"name": "walk-skill"},
 	"replaceSkill": map[string]any{"name": "stolen"},
@@ -83,6 +83,9 @@ var ownerPrepare = map[string]func(w *walk) func(){
 	"cancelConsult":   func(w *walk) func() { w.consult(); return nil },
 	// A desktop answer needs an offer waiting on the agent's desktop.
 	"answerOffer": func(w *walk) func() { return w.desktopOffer() },
+	// A queue access numbers route to cannot be deleted (409 naming them):
+	// the number the walk created routes to A's queue.
+	"deleteQueue": func(w *walk) func() { w.releaseNumbers(); return nil },
 }
 
 // ownerEventually are routes whose object becomes ready a moment after the
@@ -502,6 +505,18 @@ func (w *walk) desktopOffer() func() {
 		l.conf.SetAnswerMode(tn, boss, calls.AnswerRing)
 		l.queuer.setCallee(a.id, a.params["agent_id"])
 		l.waitGone(w.t, a.id, id)
+	}
+}
+
+// releaseNumbers deletes every access number of A's.
+func (w *walk) releaseNumbers() {
+	a := w.a
+	var l struct {
+		Items []store.AccessNumber `json:"items"`
+	}
+	w.must(w.do("GET", a.base+"/numbers?limit=500", a.admin, nil), 200, &l)
+	for _, n := range l.Items {
+		w.must(w.do("DELETE", a.base+"/numbers/"+n.ID, a.admin, nil), 204, nil)
 	}
 }
 

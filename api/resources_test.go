@@ -183,6 +183,9 @@ func TestDuplicatesConflictNamingTheField(t *testing.T) {
 	a := e.newTenant("alpha", 2)
 	b := e.newTenant("beta", 2)
 	num := store.AccessNumberInput{Number: "+862012345", EntryKind: store.EntryQueue, EntryAlias: "q"}
+	for _, f := range []tenantFix{a, b} {
+		e.must(e.do("POST", f.base+"/queues", f.admin, store.QueueInput{Name: "q", Strategy: "ring_all"}), 201, nil)
+	}
 	e.must(e.do("POST", a.base+"/numbers", a.admin, num), 201, nil)
 	r := e.do("POST", b.base+"/numbers", b.admin, num) // numbers are unique platform-wide
 	if r.status != 409 || !strings.Contains(string(r.body), `"field":"number"`) {

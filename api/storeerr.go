@@ -16,6 +16,7 @@ func storeError(err error) *Error {
 	var fe *tenancy.FieldError
 	var oq *tenancy.OverQuotaError
 	var bu *tenancy.QuotaBelowUsageError
+	var iu *store.InUseError
 	switch {
 	case errors.As(err, &nf):
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: nf.Resource + " not found", Cause: err}
@@ -24,6 +25,9 @@ func storeError(err error) *Error {
 	case errors.As(err, &cf):
 		return &Error{Status: http.StatusConflict, Code: "conflict", Message: cf.Error(),
 			Details: []FieldError{{Field: cf.Field, Problem: "already in use"}}, Cause: err}
+	case errors.As(err, &iu):
+		return &Error{Status: http.StatusConflict, Code: iu.Resource + "_in_use", Message: iu.Error(),
+			Details: map[string]any{iu.Resource: iu.Name, "access_numbers": iu.Numbers}, Cause: err}
 	case errors.As(err, &fe):
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: "invalid " + fe.Field + ": " + fe.Reason,
 			Details: []FieldError{{Field: fe.Field, Problem: fe.Reason}}, Cause: err}

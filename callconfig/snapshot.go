@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchboard-cc/switchboard/dialplan"
+	"github.com/switchboard-cc/switchboard/ivrflows"
 	"github.com/switchboard-cc/switchboard/store"
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
@@ -33,8 +34,9 @@ type Snapshot struct {
 	// Nodes are the enabled switch nodes with their secrets.
 	Nodes []NodeWithSecret
 	// Problems are the rows Load left out (or, for queue settings, that the
-	// ACD will skip), each with its tenant and why: one tenant's bad row
-	// never stops the others' configuration.
+	// ACD will skip; for an access number whose queue or flow is missing or
+	// not live, that refuses its calls), each with its tenant and why: one
+	// tenant's bad row never stops the others' configuration.
 	Problems []dialplan.Problem
 	// Fingerprint changes whenever the loaded configuration does.
 	Fingerprint [32]byte
@@ -69,6 +71,8 @@ type tenantRows struct {
 	skills  []store.Skill
 	agents  []store.Agent
 	numbers []store.AccessNumber
+	// flows maps each flow's name to whether it has a live version.
+	flows map[string]bool
 }
 
 // load is Load; a tenant (or node secret) that cannot be read keeps what
@@ -162,6 +166,9 @@ func readTenant(ctx context.Context, st *store.Store, t tenancy.TenantID) (tenan
 	if r.numbers, err = store.All(func(p store.Page) (store.List[store.AccessNumber], error) { return st.ListAccessNumbers(ctx, t, p) }); err != nil {
 		return r, fmt.Errorf("its access numbers could not be read: %w", err)
 	}
+	if r.flows, err = st.FlowEntries(ctx, t); err != nil {
+		return r, fmt.Errorf("its flows could not be read: %w", err)
+	}
 	return r, nil
 }
 
@@ -231,6 +238,10 @@ func (s *Snapshot) addNumbers(numbers []store.AccessNumber) {
 			continue
 		}
 		byKey[key] = n
+		if err := s.checkEntry(n); err != nil {
+			// Kept: the call path refuses its calls naming the same reason.
+			s.problem(n.TenantID, object, err)
+		}
 		kind := dialplan.EntryQueue
 		if n.EntryKind == store.EntryFlow {
 			kind = dialplan.EntryFlow
@@ -238,6 +249,28 @@ func (s *Snapshot) addNumbers(numbers []store.AccessNumber) {
 		s.PlanConfig.Numbers = append(s.PlanConfig.Numbers, dialplan.AccessNumber{Number: n.Number, Tenant: dialplan.TenantID(n.TenantID),
 			Rules: []dialplan.Rule{{Entry: dialplan.Entry{Kind: kind, Name: n.EntryAlias}}}})
 	}
+}
+
+// checkEntry reports an access number whose entry names no queue or flow of
+// its tenant, or a flow with no live version: the API refuses such entries,
+// but a queue or flow deleted concurrently, or rows written before the rule
+// or by hand, leave numbers whose every call is refused.
+func (s *Snapshot) checkEntry(n store.AccessNumber) error {
+	if n.EntryKind == store.EntryQueue {
+		if _, ok := s.QueueID(n.TenantID, n.EntryAlias); !ok {
+			return fmt.Errorf("entry_alias: the tenant has no queue %q; its calls are refused", n.EntryAlias)
+		}
+		return nil
+	}
+	live, ok := s.rows[n.TenantID].flows[n.EntryAlias]
+	switch {
+	case !ok:
+		return fmt.Errorf("entry_alias: the tenant has no flow %q; its calls are refused", n.EntryAlias)
+	case !live:
+		return fmt.Errorf("entry_alias: flow %q has no live version; its calls are refused until one is published as %q",
+			n.EntryAlias, ivrflows.AliasLive)
+	}
+	return nil
 }
 
 func (s *Snapshot) loadNodes(ctx context.Context, st *store.Store, prev *Snapshot) error {

@@ -129,6 +129,12 @@ func TestAgentQuotaConcurrent(t *testing.T) {
 func TestAccessNumbers(t *testing.T) {
 	allBackends(t, func(t *testing.T, s *Store) {
 		a, b := mkTenant(t, s, "a.example.com", 1), mkTenant(t, s, "b.example.com", 1)
+		_, err := s.CreateFlow(ctx, admin1, a.ID, FlowDraft{Name: "main", Doc: flowDoc("main", "x")})
+		must(t, err)
+		_, err = s.CreateQueue(ctx, admin1, a.ID, QueueInput{Name: "sales", Strategy: "ring_all"})
+		must(t, err)
+		_, err = s.CreateQueue(ctx, admin1, b.ID, QueueInput{Name: "q", Strategy: "ring_all"})
+		must(t, err)
 		n, err := s.CreateAccessNumber(ctx, admin1, a.ID, AccessNumberInput{Number: "+8657100", EntryKind: EntryFlow, EntryAlias: "main"})
 		must(t, err)
 		_, err = s.CreateAccessNumber(ctx, admin1, b.ID, AccessNumberInput{Number: "+8657100", EntryKind: EntryQueue, EntryAlias: "q"})

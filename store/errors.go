@@ -19,6 +19,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict is matched by every *ConflictError.
 	ErrConflict = errors.New("conflict")
+	// ErrInUse is matched by every *InUseError: access numbers still route
+	// to the queue or flow being deleted or renamed.
+	ErrInUse = errors.New("in use")
 	// ErrInvalid is matched by every *tenancy.FieldError.
 	ErrInvalid = tenancy.ErrInvalid
 	// ErrIdempotencyMismatch: the Idempotency-Key was used with another body.

@@ -240,22 +240,21 @@ func (s *Store) ListFlows(ctx context.Context, tenant tenancy.TenantID, p Page) 
 	return pageOf(out, limit, func(f Flow) string { return f.ID }), nil
 }
 
-// DeleteFlow deletes a flow with its versions and aliases. A flow an access
-// number routes to is refused (ErrFlowInUse): calls would find nothing.
+// DeleteFlow deletes a flow with its versions and aliases. A flow access
+// numbers route to is refused (*InUseError, matching ErrFlowInUse, naming
+// them): calls would find nothing.
 func (s *Store) DeleteFlow(ctx context.Context, a Actor, tenant tenancy.TenantID, id string) error {
 	return s.tenantWrite(ctx, tenant, func(tx *sqlx.Tx) error {
 		r, err := getFlowRow(ctx, tx, tenant, id)
 		if err != nil {
 			return err
 		}
-		var numbers []string
-		if err := tx.SelectContext(ctx, &numbers, `SELECT number FROM access_numbers WHERE tenant_id = $1
-			AND entry_kind = $2 AND entry_alias = $3 ORDER BY number`, string(tenant), string(EntryFlow), r.Name); err != nil {
-			return fmt.Errorf("store: flow numbers: %w", err)
+		numbers, err := numbersRouting(ctx, tx, tenant, EntryFlow, r.Name)
+		if err != nil {
+			return err
 		}
-		if len(numbers) > 0 {
-			return fmt.Errorf("%w: access number %s routes calls to flow %q; point it elsewhere first",
-				ErrFlowInUse, numbers[0], r.Name)
+		if err := refuseInUse("flow", r.Name, numbers); err != nil {
+			return err
 		}
 		for _, table := range []string{"flow_aliases", "flow_versions", "flows"} {
 			col := "flow_id"

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/switchboard-cc/switchboard/ivrflows"
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
@@ -51,16 +53,103 @@ type AccessNumberInput struct {
 }
 
 // validate holds the input to tenancy's rules: the number (E.164: an
-// optional '+' then 2 to 15 digits) and the entry alias (a queue name or a
-// flow alias, a name in any script).
+// optional '+' then 2 to 15 digits) and the entry alias (a queue's name or
+// a flow's name, a name in any script).
 func (in AccessNumberInput) validate() error {
 	if err := tenancy.CheckNumber("number", in.Number); err != nil {
 		return err
 	}
 	if !slices.Contains(EntryKinds, in.EntryKind) {
-		return invalid("entry_kind", fmt.Sprintf("%q is not queue or flow", in.EntryKind))
+		return invalid("entry_kind", fmt.Sprintf("%q is not one of queue, flow", in.EntryKind))
 	}
 	return tenancy.CheckName("entry_alias", in.EntryAlias)
+}
+
+// checkEntry refuses an entry that names nothing of the tenant's: every call
+// to the number would be refused as unallocated. A queue entry is the
+// queue's name (the call path also takes its ID); a flow entry is the flow's
+// name (its "id" in the document). The error lists the names the tenant
+// has, so the caller can pick one. Run in the write's transaction; a queue
+// or flow deleted by a concurrent transaction is caught by the call
+// configuration builder, which lists the number as a configuration problem.
+func checkEntry(ctx context.Context, tx *sqlx.Tx, tenant tenancy.TenantID, in AccessNumberInput) error {
+	table, what := "queues", "queue"
+	match := `(name = $2 OR id = $2)`
+	if in.EntryKind == EntryFlow {
+		table, what, match = "flows", "flow", `name = $2`
+	}
+	var n int
+	if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM `+table+` WHERE tenant_id = $1 AND `+match,
+		string(tenant), in.EntryAlias); err != nil {
+		return fmt.Errorf("store: access number entry: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	var names []string
+	if err := tx.SelectContext(ctx, &names, `SELECT name FROM `+table+` WHERE tenant_id = $1 ORDER BY name LIMIT $2`,
+		string(tenant), maxNamesListed+1); err != nil {
+		return fmt.Errorf("store: access number entry: %w", err)
+	}
+	return invalid("entry_alias", fmt.Sprintf("the tenant has no %s %q (%s)", what, in.EntryAlias, namesHint(what, names)))
+}
+
+// maxNamesListed bounds the names an error message lists.
+const maxNamesListed = 20
+
+// namesHint is "it has a, b, c" (at most maxNamesListed, then "..."), or
+// says there are none yet.
+func namesHint(what string, names []string) string {
+	if len(names) == 0 {
+		return "it has no " + what + "s yet: create the " + what + " first"
+	}
+	if len(names) > maxNamesListed {
+		names = append(names[:maxNamesListed:maxNamesListed], "...")
+	}
+	return "it has " + strings.Join(names, ", ")
+}
+
+// numbersRouting lists the numbers of tenant whose entry of kind names one
+// of aliases: what deleting or renaming that queue or flow would strand.
+func numbersRouting(ctx context.Context, tx *sqlx.Tx, tenant tenancy.TenantID, kind EntryKind, aliases ...string) ([]string, error) {
+	in, args := inList(3, aliases)
+	var numbers []string
+	err := tx.SelectContext(ctx, &numbers, `SELECT number FROM access_numbers WHERE tenant_id = $1 AND entry_kind = $2
+		AND entry_alias IN (`+in+`) ORDER BY number`, append([]any{string(tenant), string(kind)}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: numbers routing to a %s: %w", kind, err)
+	}
+	return numbers, nil
+}
+
+// InUseError: access numbers still route calls to the queue or flow that
+// was to be deleted or renamed; calls to them would find nothing. It
+// matches ErrInUse, and ErrFlowInUse for a flow.
+type InUseError struct {
+	Resource string // "queue" or "flow"
+	Name     string
+	Numbers  []string
+}
+
+func (e *InUseError) Error() string {
+	if len(e.Numbers) == 1 {
+		return fmt.Sprintf("access number %s routes calls to %s %q; point it elsewhere first", e.Numbers[0], e.Resource, e.Name)
+	}
+	return fmt.Sprintf("access numbers %s route calls to %s %q; point them elsewhere first",
+		strings.Join(e.Numbers, ", "), e.Resource, e.Name)
+}
+
+// Is makes errors.Is(err, ErrInUse) true, and ErrFlowInUse for a flow.
+func (e *InUseError) Is(target error) bool {
+	return target == ErrInUse || e.Resource == "flow" && target == ErrFlowInUse
+}
+
+// refuseInUse returns an *InUseError if numbers route to the resource.
+func refuseInUse(resource, name string, numbers []string) error {
+	if len(numbers) == 0 {
+		return nil
+	}
+	return &InUseError{Resource: resource, Name: name, Numbers: numbers}
 }
 
 // checkTwin refuses a number that another access number (of any tenant)
@@ -86,7 +175,8 @@ func (s *Store) checkTwin(ctx context.Context, number, exceptID string) error {
 }
 
 // CreateAccessNumber creates a number of tenant. A number already used by
-// any tenant gives a *ConflictError for field number.
+// any tenant gives a *ConflictError for field number; an entry naming no
+// queue or flow of the tenant's is invalid (field entry_alias).
 func (s *Store) CreateAccessNumber(ctx context.Context, a Actor, tenant tenancy.TenantID, in AccessNumberInput) (AccessNumber, error) {
 	if err := in.validate(); err != nil {
 		return AccessNumber{}, err
@@ -98,6 +188,9 @@ func (s *Store) CreateAccessNumber(ctx context.Context, a Actor, tenant tenancy.
 	n := AccessNumber{ID: newID(), TenantID: tenant, Number: in.Number, EntryKind: in.EntryKind,
 		EntryAlias: in.EntryAlias, Description: in.Description, CreatedAt: now, UpdatedAt: now}
 	err := s.tenantWrite(ctx, tenant, func(tx *sqlx.Tx) error {
+		if err := checkEntry(ctx, tx, tenant, in); err != nil {
+			return err
+		}
 		_, err := tx.NamedExecContext(ctx, `INSERT INTO access_numbers (id, tenant_id, number, entry_kind, entry_alias,
 			description, created_at, updated_at) VALUES (:id, :tenant_id, :number, :entry_kind, :entry_alias,
 			:description, :created_at, :updated_at)`, n)
@@ -125,6 +218,9 @@ func (s *Store) UpdateAccessNumber(ctx context.Context, a Actor, tenant tenancy.
 			return mapUnique(err, "access number", map[string]string{"number": in.Number})
 		}
 		if err := mustAffect(res, nil, "access number", id); err != nil {
+			return err // another tenant's number is not found, whatever the entry
+		}
+		if err := checkEntry(ctx, tx, tenant, in); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, change{tenant, "update", "access_number", id, in})
@@ -179,4 +275,27 @@ func (s *Store) deleteTenantRow(ctx context.Context, a Actor, tenant tenancy.Ten
 		}
 		return s.audit(ctx, tx, a, change{tenant, "delete", resource, id, nil})
 	})
+}
+
+// FlowEntries maps each flow of tenant, by name (what an access number's
+// flow entry names), to whether it has a live version (ivrflows.AliasLive):
+// a call to a number routed to a flow without one is refused.
+func (s *Store) FlowEntries(ctx context.Context, tenant tenancy.TenantID) (map[string]bool, error) {
+	var rows []struct {
+		Name string `db:"name"`
+		Live bool   `db:"live"`
+	}
+	err := s.tenantRead(ctx, tenant, func(db q) error {
+		return db.SelectContext(ctx, &rows, `SELECT f.name AS name, EXISTS (SELECT 1 FROM flow_aliases a
+			WHERE a.flow_id = f.id AND a.tenant_id = f.tenant_id AND a.alias = $2) AS live
+			FROM flows f WHERE f.tenant_id = $1`, string(tenant), ivrflows.AliasLive)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: flow entries: %w", err)
+	}
+	out := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		out[r.Name] = r.Live
+	}
+	return out, nil
 }

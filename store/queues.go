@@ -180,12 +180,16 @@ func (s *Store) CreateQueue(ctx context.Context, a Actor, tenant tenancy.TenantI
 	return qu.fix(), err
 }
 
-// UpdateQueue replaces a queue's fields.
+// UpdateQueue replaces a queue's fields. Renaming a queue that access
+// numbers route to by name is refused (*InUseError naming them).
 func (s *Store) UpdateQueue(ctx context.Context, a Actor, tenant tenancy.TenantID, id string, in QueueInput) (Queue, error) {
 	if err := in.validate(); err != nil {
 		return Queue{}, err
 	}
 	err := s.tenantWrite(ctx, tenant, func(tx *sqlx.Tx) error {
+		if err := refuseRename(ctx, tx, tenant, id, strings.TrimSpace(in.Name)); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE queues SET name = $1, strategy = $2, ring_timeout_s = $3, max_wait_s = $4,
 			wrap_up_s = $5, settings = $6, updated_at = $7 WHERE id = $8 AND tenant_id = $9`,
 			strings.TrimSpace(in.Name), in.Strategy, in.RingTimeoutSeconds, in.MaxWaitSeconds, in.WrapUpSeconds,
@@ -221,7 +225,47 @@ func (s *Store) ListQueues(ctx context.Context, tenant tenancy.TenantID, p Page)
 	return listTenant(ctx, s, tenant, p, "queues", func(qu Queue) string { return qu.ID }, Queue.fix)
 }
 
-// DeleteQueue deletes a queue; agents stop serving it.
+// DeleteQueue deletes a queue; agents stop serving it. A queue access
+// numbers route to (by name or ID) is refused (*InUseError naming them).
 func (s *Store) DeleteQueue(ctx context.Context, a Actor, tenant tenancy.TenantID, id string) error {
-	return s.deleteTenantRow(ctx, a, tenant, "queues", "queue", id)
+	return s.tenantWrite(ctx, tenant, func(tx *sqlx.Tx) error {
+		var name string
+		err := tx.GetContext(ctx, &name, `SELECT name FROM queues WHERE id = $1 AND tenant_id = $2`, id, string(tenant))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("queue", id)
+		}
+		if err != nil {
+			return err
+		}
+		numbers, err := numbersRouting(ctx, tx, tenant, EntryQueue, name, id)
+		if err != nil {
+			return err
+		}
+		if err := refuseInUse("queue", name, numbers); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM queues WHERE id = $1 AND tenant_id = $2`, id, string(tenant)); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, change{tenant, "delete", "queue", id, nil})
+	})
+}
+
+// refuseRename refuses to rename queue id to name while access numbers
+// route to it by its current name. An unknown id passes: the update then
+// reports it.
+func refuseRename(ctx context.Context, tx *sqlx.Tx, tenant tenancy.TenantID, id, name string) error {
+	var old string
+	err := tx.GetContext(ctx, &old, `SELECT name FROM queues WHERE id = $1 AND tenant_id = $2`, id, string(tenant))
+	if errors.Is(err, sql.ErrNoRows) || err == nil && old == name {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	numbers, err := numbersRouting(ctx, tx, tenant, EntryQueue, old)
+	if err != nil {
+		return err
+	}
+	return refuseInUse("queue", old, numbers)
 }

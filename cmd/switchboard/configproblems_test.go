@@ -191,6 +191,9 @@ func TestOneTenantsBadRowsNeverStopAnothersCalls(t *testing.T) {
 	alias := w.number(st, acme, "+862000000012")
 	spaced := w.number(st, acme, "+862000000013")
 	twin := w.number(st, acme, "+862000000014")
+	if _, err := st.CreateQueue(ctx, store.SystemActor, acme.ID, store.QueueInput{Name: "sales team 销售", Strategy: "ring_all"}); err != nil {
+		t.Fatal(err) // the spaced alias below names it
+	}
 	st.Close()
 	w.exec(`UPDATE agents SET display_name = $1 WHERE id = $2`, "张伟 ${system(rm -rf /)}", acme.agents["1001"].ID)
 	w.exec(`UPDATE agents SET display_name = $1 WHERE id = $2`, strings.Repeat("x", 200), acme.agents["1002"].ID)
