@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -265,7 +266,7 @@ func selfAction(in AgentStateRequest) (agentAction, error) {
 	case "logout":
 		return func(ctx context.Context, o *acdowner.Owner, id string) error { return o.Logout(ctx, id, in.Reason) }, nil
 	}
-	return nil, errInvalid(FieldError{Field: "state", Problem: "must be one of " + strings.Join(selfStates, ", ")})
+	return nil, errInvalid(FieldError{Field: "state", Problem: fmt.Sprintf("%q is not one of %s", in.State, strings.Join(selfStates, ", "))})
 }
 
 func supervisorAction(in SupervisorStateRequest, by string) (agentAction, error) {
@@ -286,7 +287,7 @@ func supervisorAction(in SupervisorStateRequest, by string) (agentAction, error)
 	case "end_break":
 		return func(ctx context.Context, o *acdowner.Owner, id string) error { return o.EndBreak(ctx, id) }, nil
 	}
-	return nil, errInvalid(FieldError{Field: "state", Problem: "must be one of " + strings.Join(supervisorStates, ", ")})
+	return nil, errInvalid(FieldError{Field: "state", Problem: fmt.Sprintf("%q is not one of %s", in.State, strings.Join(supervisorStates, ", "))})
 }
 
 func (s *Server) getAgentState(c *echo.Context) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"slices"
@@ -319,7 +320,7 @@ func (s *Server) setAgentPhone(c *echo.Context) error {
 	}
 	mode, ok := answerModes[in.AnswerMode]
 	if !ok {
-		return errInvalid(FieldError{Field: "answer_mode", Problem: "ring, auto or desktop"})
+		return errInvalid(FieldError{Field: "answer_mode", Problem: fmt.Sprintf("%q is not one of ring, auto, desktop", in.AnswerMode)})
 	}
 	v, _ := phonesByServer.Load(s)
 	pm, ok := v.(PhoneModes)
@@ -409,7 +410,7 @@ func (s *Server) callAction(c *echo.Context, action string, do func(CallControl,
 // checkTarget validates a transfer or consult target against the kinds allowed.
 func checkTarget(in TransferRequest, kinds ...string) error {
 	if !slices.Contains(kinds, in.Kind) {
-		return errInvalid(FieldError{Field: "kind", Problem: "must be one of " + strings.Join(kinds, ", ")})
+		return errInvalid(FieldError{Field: "kind", Problem: fmt.Sprintf("%q is not one of %s", in.Kind, strings.Join(kinds, ", "))})
 	}
 	if in.Target == "" || len(in.Target) > 64 {
 		return errInvalid(FieldError{Field: "target", Problem: "required, at most 64 characters"})
@@ -445,7 +446,7 @@ func (s *Server) monitorCall(c *echo.Context) error {
 	}
 	mode, ok := eavesdropModes[in.Mode]
 	if !ok {
-		return errInvalid(FieldError{Field: "mode", Problem: "must be listen, whisper or barge"})
+		return errInvalid(FieldError{Field: "mode", Problem: fmt.Sprintf("%q is not one of listen, whisper, barge", in.Mode)})
 	}
 	sup, ok, err := s.agentOfPrincipal(c)
 	if err != nil {

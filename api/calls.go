@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -62,7 +63,7 @@ func cdrOrder(c *echo.Context) (oldestFirst bool, err error) {
 	case "oldest":
 		return true, nil
 	}
-	return false, errBadField("order", "must be newest or oldest")
+	return false, errBadField("order", fmt.Sprintf("%q is not one of newest, oldest", c.QueryParam("order")))
 }
 
 func (s *Server) listRecordings(c *echo.Context) error { return listHistory(c, s.store.ListRecordings) }

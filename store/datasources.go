@@ -47,7 +47,7 @@ func (in DataSourceInput) validate(name string) error {
 			return invalid("dsn", "a database file path")
 		}
 	default:
-		return invalid("driver", "postgres or sqlite")
+		return invalid("driver", fmt.Sprintf("%q is not one of postgres, sqlite", in.Driver))
 	}
 	if len(in.DSN) > 1000 {
 		return invalid("dsn", "at most 1000 characters")

@@ -84,15 +84,17 @@ func (in UserInput) validate(platform bool) error {
 	return checkRole(in.Role, platform)
 }
 
+// checkRole holds r to the roles of its level; the error lists them.
 func checkRole(r tenancy.Role, platform bool) error {
+	valid := tenancy.JoinRoles(tenancy.RolesOf(platform))
 	if _, err := tenancy.ParseRole(string(r)); err != nil {
-		return invalid("role", err.Error())
+		return invalid("role", fmt.Sprintf("unknown role %q (one of %s)", r, valid))
 	}
 	if r.Platform() != platform {
 		if platform {
-			return invalid("role", fmt.Sprintf("%s is not a platform role", r))
+			return invalid("role", fmt.Sprintf("%s is not a platform role (one of %s)", r, valid))
 		}
-		return invalid("role", fmt.Sprintf("%s is a platform role, not allowed inside a tenant", r))
+		return invalid("role", fmt.Sprintf("%s is a platform role, not allowed inside a tenant (one of %s)", r, valid))
 	}
 	return nil
 }

@@ -22,16 +22,37 @@ const (
 // Roles lists every role, most powerful first.
 var Roles = []Role{RolePlatformAdmin, RolePlatformViewer, RoleTenantAdmin, RoleSupervisor, RoleAgent, RoleQA}
 
-// ParseRole returns the Role named s.
+// ParseRole returns the Role named s; the error lists the roles.
 func ParseRole(s string) (Role, error) {
 	if r := Role(s); slices.Contains(Roles, r) {
 		return r, nil
 	}
-	return "", fmt.Errorf("unknown role %q", s)
+	return "", fmt.Errorf("unknown role %q (one of %s)", s, JoinRoles(Roles))
 }
 
 // Platform reports whether r is a platform-level role (its holder has no tenant).
 func (r Role) Platform() bool { return r == RolePlatformAdmin || r == RolePlatformViewer }
+
+// RolesOf lists the platform roles (platform true) or the tenant roles, in
+// Roles order.
+func RolesOf(platform bool) []Role {
+	var out []Role
+	for _, r := range Roles {
+		if r.Platform() == platform {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// JoinRoles writes roles as "a, b, c" for messages.
+func JoinRoles(roles []Role) string {
+	s := make([]string, len(roles))
+	for i, r := range roles {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ", ")
+}
 
 // Permission is one action on one kind of resource, "resource:verb".
 type Permission string
