@@ -59,7 +59,7 @@ func (s *Server) createAPIKey(c *echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusCreated, CreatedAPIKey{Key: key, APIKey: k})
+	return created(c, k.ID, CreatedAPIKey{Key: key, APIKey: k})
 }
 
 func (s *Server) listAPIKeys(c *echo.Context) error {

@@ -49,7 +49,7 @@ func (s *Server) addListEntries(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, AddListEntriesResponse{Added: n})
+	return created(c, "", AddListEntriesResponse{Added: n})
 }
 
 func (s *Server) listListEntries(c *echo.Context) error {

@@ -66,7 +66,7 @@ func (s *Server) publishFlow(c *echo.Context) error {
 	if err != nil {
 		return flowError(err)
 	}
-	return c.JSON(http.StatusCreated, v)
+	return created(c, strconv.Itoa(v.Number), v)
 }
 
 // publishable validates the draft against the catalog as it is now and

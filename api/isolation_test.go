@@ -242,7 +242,7 @@ func bodyFor(r route, params map[string]string) any {
 // which a validation error may echo. (The path is not excluded: an answer
 // has no reason to repeat the IDs in its path, and a leaked object repeats
 // its own ID.)
-func (w *walk) send(r route, path, token string, b any) (resp, string) {
+func (w *walk) send(r route, path, token string, b any, headers ...string) (resp, string) {
 	w.t.Helper()
 	var rd io.Reader
 	ctype := "application/json"
@@ -269,6 +269,9 @@ func (w *walk) send(r route, path, token string, b any) (resp, string) {
 		w.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", ctype)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
 	if isAPIKey(token) {
 		req.Header.Set("X-API-Key", token)
 	} else {
@@ -460,16 +463,7 @@ func (w *walk) asOwner(t *testing.T, r walkRoute) {
 			defer undo()
 		}
 	}
-	tok := a.admin
-	switch {
-	case strings.Contains(r.path, "/acd/me") || r.name == "monitorCall":
-		tok = w.boss[a.id] // needs the caller's own agent (and phone): A's supervisor, an agent too
-	case tenancy.Allowed(tenancy.RoleTenantAdmin, r.perm):
-	case tenancy.Allowed(tenancy.RoleSupervisor, r.perm):
-		tok = w.boss[a.id] // an agent's own state and calls: A's supervisor, an agent too
-	default:
-		tok = w.admin // for operators only (data sources): the platform admin acts on A
-	}
+	tok := w.ownerToken(r.route)
 	res, _ := w.send(r.route, fill(r.path, w.plat, a.params), tok, bodyFor(r.route, a.params))
 	if ownerEventually[r.name] {
 		waitUntil(t, r.name+" to succeed", func() bool {
@@ -488,6 +482,22 @@ func (w *walk) asOwner(t *testing.T, r walkRoute) {
 	if res.status < 200 || res.status > 299 {
 		t.Errorf("owner: %s %s with its own objects: want 2xx, got %s", r.method, r.path, res)
 	}
+}
+
+// ownerToken is who acts as A's owner on tenant route r: A's admin, or,
+// for a route tenant admins may not use, A's supervisor or the platform
+// admin.
+func (w *walk) ownerToken(r route) string {
+	a := w.a
+	switch {
+	case strings.Contains(r.path, "/acd/me") || r.name == "monitorCall":
+		return w.boss[a.id] // needs the caller's own agent (and phone): A's supervisor, an agent too
+	case tenancy.Allowed(tenancy.RoleTenantAdmin, r.perm):
+		return a.admin
+	case tenancy.Allowed(tenancy.RoleSupervisor, r.perm):
+		return w.boss[a.id] // an agent's own state and calls: A's supervisor, an agent too
+	}
+	return w.admin // for operators only (data sources): the platform admin acts on A
 }
 
 // desktopOffer rings A's supervisor-agent in desktop answer mode with a

@@ -99,7 +99,7 @@ func (s *Server) uploadPrompt(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, p)
+	return created(c, p.ID, p)
 }
 
 // readUpload takes name, language and audio from a multipart form or from

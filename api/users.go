@@ -78,7 +78,7 @@ func (s *Server) createUser(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, u)
+	return created(c, u.ID, u)
 }
 
 func (s *Server) createPlatformUser(c *echo.Context) error {
@@ -90,7 +90,7 @@ func (s *Server) createPlatformUser(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, u)
+	return created(c, u.ID, u)
 }
 
 func (s *Server) listUsers(c *echo.Context) error {
