@@ -122,7 +122,7 @@ func (c *compiler) flowHeader(p *Program) {
 	}
 	c.node = ""
 	if _, ok := c.index[f.Start]; !ok && len(f.Nodes) > 0 {
-		c.errf("the start node %q does not exist", f.Start)
+		c.errf("the start node %q does not exist%s", f.Start, DidYouMean(f.Start, c.index))
 	}
 	p.start = c.index[f.Start]
 	c.declareVars(p)
@@ -216,7 +216,7 @@ func (c *compiler) resolveExits(p *Program) {
 			}
 			i, ok := c.index[target]
 			if !ok {
-				c.errf("exit %q leads to node %q, which does not exist", e, target)
+				c.errf("exit %q leads to node %q, which does not exist%s", e, target, DidYouMean(target, c.index))
 				continue
 			}
 			cn.next[e] = i

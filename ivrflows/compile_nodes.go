@@ -43,7 +43,7 @@ func (c *compiler) assignable(name, what string) bool {
 		return false
 	}
 	if _, ok := c.vars[name]; !ok {
-		c.errf("%s: variable %q is not defined%s; declare it in the flow's variables", what, name, didYouMean(name, c.vars))
+		c.errf("%s: variable %q is not defined%s; declare it in the flow's variables", what, name, DidYouMean(name, c.vars))
 		return false
 	}
 	return true

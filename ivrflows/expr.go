@@ -59,7 +59,7 @@ func compileExpr(src string, env map[string]any, extra ...expr.Option) (*Expr, e
 	if err != nil {
 		msg := firstLine(err.Error())
 		if m := unknownNameRe.FindStringSubmatch(msg); m != nil {
-			msg += didYouMean(m[1], env)
+			msg += DidYouMean(m[1], env)
 		}
 		return nil, fmt.Errorf("expression %q: %s", src, msg)
 	}

@@ -7,10 +7,11 @@ import (
 
 var unknownNameRe = regexp.MustCompile(`unknown name (\w+)`)
 
-// didYouMean suggests the known name closest to a misspelt one (at most two
+// DidYouMean suggests the known name closest to a misspelt one (at most two
 // edits away, and fewer than half its letters), as
-// ` (did you mean "account"?)`, or "".
-func didYouMean[V any](name string, known map[string]V) string {
+// ` (did you mean "account"?)`, or "": for variables, node IDs, and the
+// node names of flow tests.
+func DidYouMean[V any](name string, known map[string]V) string {
 	best, bestDist := "", 3
 	keys := make([]string, 0, len(known))
 	for k := range known {

@@ -25,7 +25,7 @@ func parseTemplate(s string, vars map[string]any) (*template, error) {
 		}
 		name := s[i+2 : i+j]
 		if _, ok := vars[name]; !ok {
-			return nil, fmt.Errorf("variable %q is not defined%s", name, didYouMean(name, vars))
+			return nil, fmt.Errorf("variable %q is not defined%s", name, DidYouMean(name, vars))
 		}
 		t.parts = append(t.parts, s[:i], name)
 		s = s[i+j+1:]

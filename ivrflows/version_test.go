@@ -157,7 +157,7 @@ func TestSizeLimits(t *testing.T) {
 func TestDidYouMean(t *testing.T) {
 	known := map[string]VarType{"account": TypeString, "balance": TypeNumber, "x": TypeString}
 	for name, want := range map[string]string{"acount": "account", "balanse": "balance", "y": "", "zzz": "", "ballance": "balance"} {
-		got := didYouMean(name, known)
+		got := DidYouMean(name, known)
 		if want == "" && got != "" || want != "" && got != ` (did you mean "`+want+`"?)` {
 			t.Errorf("%s: %q", name, got)
 		}

@@ -98,3 +98,38 @@ func TestUnknownOrMissingCommandIsAUsageError(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupUsageListsEverySub: `switchboard flows -h`, `switchboard sim -h`
+// (and the top level) exit 0 listing each of their commands with its
+// summary, so `sim` shows `demo` beside `node`.
+func TestGroupUsageListsEverySub(t *testing.T) {
+	groups := []command{{name: "", subs: commands}}
+	for _, c := range commands {
+		if len(c.subs) > 0 {
+			groups = append(groups, c)
+		}
+	}
+	if len(groups) < 3 {
+		t.Fatalf("want the top level, flows and sim, got %d groups", len(groups))
+	}
+	for _, g := range groups {
+		var args []string
+		if g.name != "" {
+			args = append(args, g.name)
+		}
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), append(args, "-h"), func(string) string { return "" }, &out, &errb); code != 0 {
+			t.Errorf("%v -h: exit %d\n%s", args, code, errb.String())
+		}
+		for _, sub := range g.subs {
+			if !strings.Contains(out.String(), "  "+sub.name+" ") || !strings.Contains(out.String(), sub.summary) {
+				t.Errorf("%v -h does not list %s (%s):\n%s", args, sub.name, sub.summary, out.String())
+			}
+		}
+	}
+	var out, errb bytes.Buffer
+	run(context.Background(), []string{"sim", "-h"}, func(string) string { return "" }, &out, &errb)
+	if !strings.Contains(out.String(), "  demo ") {
+		t.Errorf("sim -h does not list demo:\n%s", out.String())
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/switchboard-cc/switchboard/ivrflows"
 )
 
 // check compares a case's report with its expectations, adding one
@@ -64,6 +66,28 @@ func checkHandOffs(r *CaseReport, e Expect, fail func(string, ...any)) {
 	if e.HangupCode != "" && r.HangupCause != e.HangupCode {
 		fail("hang-up cause %q, want %q", r.HangupCause, e.HangupCode)
 	}
+}
+
+// unknownNodes is a failure for each node an expectation names that the
+// flow does not have, with the nearest one it has: a misspelt not_visited
+// would otherwise pass whatever the flow does.
+func unknownNodes(p *ivrflows.Program, e Expect) []string {
+	ids := make(map[string]bool, len(p.Nodes))
+	for _, n := range p.Nodes {
+		ids[n.ID] = true
+	}
+	var out []string
+	for _, f := range []struct {
+		field string
+		nodes []string
+	}{{"end_node", []string{e.EndNode}}, {"visited", e.Visited}, {"passes", e.Passes}, {"not_visited", e.NotVisited}} {
+		for _, n := range f.nodes {
+			if n != "" && !ids[n] {
+				out = append(out, fmt.Sprintf("expect.%s: the flow has no node %q%s", f.field, n, ivrflows.DidYouMean(n, ids)))
+			}
+		}
+	}
+	return out
 }
 
 func errorNote(msg string) string {

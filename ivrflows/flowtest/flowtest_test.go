@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -212,5 +213,35 @@ func TestOutboundSurveyCases(t *testing.T) {
 	}
 	if a := rep.Cases[1].HTTPCalls; len(a) != 3 || a[2].Attempt != 3 {
 		t.Errorf("retries: %+v", a)
+	}
+}
+
+// TestMisspeltNodeNamesFail: a node an expectation names that the flow does
+// not have fails the case, naming the nearest node it has; without it a
+// misspelt not_visited passes whatever the flow does.
+func TestMisspeltNodeNamesFail(t *testing.T) {
+	file := `{"flow": {"id": "f", "start": "welcome", "nodes": [
+	    {"id": "welcome", "type": "play", "params": {"prompts": [{"text": {"en": "Hi"}}]}, "exits": {"next": "goodbye"}},
+	    {"id": "goodbye", "type": "hangup"}]},
+	  "catalog": {"default_language": "en", "languages": {"en": {"voice": "en"}}},
+	  "cases": [{"name": "typos", "expect": {"end_node": "goodbye", "visited": ["welcome", "goodbye"],
+	    "passes": ["welcom"], "not_visited": ["goodby", "elsewhere"]}}]}`
+	rep, err := RunFile(strings.NewReader(file), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rep.Cases[0].Failures
+	want := []string{
+		`expect.passes: the flow has no node "welcom" (did you mean "welcome"?)`,
+		`expect.not_visited: the flow has no node "goodby" (did you mean "goodbye"?)`,
+		`expect.not_visited: the flow has no node "elsewhere"`,
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("failures lack %q: %q", w, got)
+		}
+	}
+	if rep.OK() {
+		t.Error("a case naming missing nodes passed")
 	}
 }

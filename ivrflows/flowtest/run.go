@@ -116,6 +116,7 @@ func Run(p *ivrflows.Program, c Case) CaseReport {
 	sm := &sim{p: p, c: c, now: c.start(), presses: slices.Clone(c.Input), used: map[string]int{}}
 	sm.run()
 	sm.rep.Name = c.Name
+	sm.rep.Failures = append(sm.rep.Failures, unknownNodes(p, c.Expect)...)
 	check(&sm.rep, c.Expect)
 	sm.rep.Passed = len(sm.rep.Failures) == 0
 	return sm.rep
