@@ -14,6 +14,9 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -23,6 +26,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/switchboard-cc/switchboard/internal/pgtest"
+	"github.com/switchboard-cc/switchboard/orchestrator/tts"
 	"github.com/switchboard-cc/switchboard/store"
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
@@ -350,4 +354,193 @@ func withDB(t *testing.T, base, db, user string) string {
 		u.User = url.User(user)
 	}
 	return u.String()
+}
+
+// buildOf returns the controller's build as compose resolves it: the context
+// directory and the Dockerfile's path.
+func buildOf(t *testing.T) (ctxDir, dockerfile string) {
+	t.Helper()
+	p, err := loadCompose(t, composeEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := p.Services["switchboard"].Build
+	if b == nil {
+		t.Fatal("the controller service has no build")
+	}
+	return b.Context, filepath.Join(b.Context, b.Dockerfile)
+}
+
+// TestImageHasTheTTSTools: the image the controller runs in installs
+// espeak-ng and sox and fails to build unless every espeak-ng voice
+// orchestrator/tts maps a flow language to is there (without them flow text
+// falls back to the switch's TTS and converted prompt uploads are refused).
+func TestImageHasTheTTSTools(t *testing.T) {
+	_, dockerfile := buildOf(t)
+	b, err := os.ReadFile(dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	final := text[strings.LastIndex(text, "\nFROM "):] // the stage that runs
+	if strings.Contains(final, "distroless") || strings.Contains(final, "FROM scratch") {
+		t.Fatalf("the runtime stage has no package manager for the TTS tools: %s", strings.SplitN(final, "\n", 3)[1])
+	}
+	install := regexp.MustCompile(`apt-get install[^&]*`).FindString(final)
+	for _, pkg := range []string{"espeak-ng", "sox", "tzdata", "ca-certificates"} {
+		if !regexp.MustCompile(`\s` + regexp.QuoteMeta(pkg) + `(\s|$)`).MatchString(install) {
+			t.Errorf("the runtime stage does not apt-get install %s: %q", pkg, install)
+		}
+	}
+	loop := regexp.MustCompile(`for v in ([^;]*);`).FindStringSubmatch(final)
+	if loop == nil {
+		t.Fatal("the runtime stage does not check espeak-ng's voices")
+	}
+	checked := strings.Fields(loop[1])
+	for lang, voice := range tts.Voices {
+		if !slices.Contains(checked, voice) {
+			t.Errorf("flow language %s speaks with espeak-ng voice %s, which the image build does not check (it checks %v)", lang, voice, checked)
+		}
+	}
+	if !strings.Contains(final, "sox -n -r 8000") {
+		t.Error("the image build does not check that sox writes 8 kHz WAV")
+	}
+}
+
+// TestDockerignoreKeepsTheContextToTheSources: the build context's
+// .dockerignore leaves out history, CI, secrets, data and test data, and
+// keeps every file the controller's build reads (the module's Go and
+// embedded files of every package cmd/switchboard imports, go.mod, go.sum),
+// as `go list` names them.
+func TestDockerignoreKeepsTheContextToTheSources(t *testing.T) {
+	ctxDir, _ := buildOf(t)
+	b, err := os.ReadFile(filepath.Join(ctxDir, ".dockerignore"))
+	if err != nil {
+		t.Fatalf("the build context %s has no .dockerignore: %v", ctxDir, err)
+	}
+	ignore := parseDockerignore(string(b))
+	for _, p := range []string{".git/HEAD", ".git", ".ci/run", "docker/.env", "switchboard-data/switchboard.db",
+		"switchboard-data/secret.key", "switchboard-data/tts/en-1.wav", "local.db", "store/x.db-wal", "switchboard",
+		"bin/switchboard", "api/api.test", "cpu.prof", "ivrflows/testdata/good/main.json",
+		"orchestrator/freeswitch/fssim/testdata/capture.txt", "docs/api.md", "web/node_modules/x/index.js"} {
+		if !ignore(p) {
+			t.Errorf(".dockerignore lets %s into the build context", p)
+		}
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go not on PATH: cannot list the build's files")
+	}
+	cmd := exec.Command(goBin, "list", "-deps", "-f", `{{if .Module}}{{if .Module.Main}}{{.Dir}}|{{join .GoFiles ","}}|{{join .EmbedFiles ","}}{{end}}{{end}}`, "./cmd/switchboard")
+	cmd.Dir = ctxDir
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	root, err := filepath.Abs(ctxDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	needed := []string{"go.mod", "go.sum", "docker/Dockerfile"}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		dir, rest, _ := strings.Cut(line, "|")
+		gofiles, embeds, _ := strings.Cut(rest, "|")
+		rel, err := filepath.Rel(root, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range strings.Split(gofiles+","+embeds, ",") {
+			if f != "" {
+				needed = append(needed, filepath.ToSlash(filepath.Join(rel, f)))
+			}
+		}
+	}
+	if len(needed) < 50 {
+		t.Fatalf("go list named only %d files: %s", len(needed), out)
+	}
+	for _, f := range needed {
+		if ignore(f) {
+			t.Errorf(".dockerignore leaves out %s, which the build needs", f)
+		}
+	}
+}
+
+// parseDockerignore returns whether a path (slash-separated, relative to
+// the context) is left out by the rules: Docker's, as far as this file
+// uses them: the last matching pattern wins, ! re-includes, ** matches any
+// number of directories, patterns are relative to the context root, and a
+// directory left out takes its contents with it.
+func parseDockerignore(text string) func(string) bool {
+	type rule struct {
+		segs    []string
+		include bool
+	}
+	var rules []rule
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		r := rule{}
+		if strings.HasPrefix(line, "!") {
+			r.include, line = true, line[1:]
+		}
+		r.segs = strings.Split(strings.Trim(path.Clean(line), "/"), "/")
+		rules = append(rules, r)
+	}
+	var match func(pat, segs []string) bool
+	match = func(pat, segs []string) bool {
+		switch {
+		case len(pat) == 0:
+			return true // a prefix matched: a directory and what it holds
+		case pat[0] == "**":
+			for i := 0; i <= len(segs); i++ {
+				if match(pat[1:], segs[i:]) {
+					return true
+				}
+			}
+			return false
+		case len(segs) == 0:
+			return false
+		}
+		ok, _ := path.Match(pat[0], segs[0])
+		return ok && match(pat[1:], segs[1:])
+	}
+	return func(p string) bool {
+		segs := strings.Split(p, "/")
+		out := false
+		for _, r := range rules {
+			if match(r.segs, segs) {
+				out = !r.include
+			}
+		}
+		return out
+	}
+}
+
+// TestFreeSWITCHSeesTheControllersFiles: prompts and TTS renderings are
+// played, and flows' voicemail recorded, by the controller's paths under its
+// data directory, so the node mounts that volume at the same place.
+func TestFreeSWITCHSeesTheControllersFiles(t *testing.T) {
+	p, err := loadCompose(t, composeEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, fs := p.Services["switchboard"], p.Services["freeswitch"]
+	dataDir := envOf(t, sb, "SWITCHBOARD_DATA_DIR")
+	var volume string
+	for _, v := range sb.Volumes {
+		if v.Target == dataDir {
+			volume = v.Source
+		}
+	}
+	if volume == "" {
+		t.Fatalf("the controller keeps no volume at its data dir %s: %+v", dataDir, sb.Volumes)
+	}
+	for _, v := range fs.Volumes {
+		if v.Source == volume && v.Target == dataDir && !v.ReadOnly {
+			return
+		}
+	}
+	t.Errorf("FreeSWITCH does not mount %s at %s (writable, for voicemail): %+v", volume, dataDir, fs.Volumes)
 }
