@@ -87,6 +87,16 @@ func (c *Conn) shutdown(err error) {
 		err = ErrClosed
 	}
 	c.err = err
+	// The reason is logged before the socket closes and before done does:
+	// whoever wakes on either (the peer, the owner, a test) finds the line
+	// already written.
+	if errors.Is(err, esl.ErrTooLarge) || errors.Is(err, esl.ErrMalformed) {
+		// The peer broke the protocol or the frame caps (esl.MaxBodyBytes):
+		// reading on could cost unbounded memory, so the connection is gone.
+		c.log.Error("esl peer sent a frame beyond the limits or malformed; connection closed", "err", err)
+	} else {
+		c.log.Info("esl connection ended", "err", err)
+	}
 	c.nc.Close()
 	c.pmu.Lock()
 	c.closed = true
@@ -97,15 +107,6 @@ func (c *Conn) shutdown(err error) {
 		delete(c.jobs, job)
 	}
 	c.pmu.Unlock()
-	// The reason is logged before done closes: whoever wakes on Done (the
-	// owner, a test) finds the line already written.
-	if errors.Is(err, esl.ErrTooLarge) || errors.Is(err, esl.ErrMalformed) {
-		// The peer broke the protocol or the frame caps (esl.MaxBodyBytes):
-		// reading on could cost unbounded memory, so the connection is gone.
-		c.log.Error("esl peer sent a frame beyond the limits or malformed; connection closed", "err", err)
-	} else {
-		c.log.Info("esl connection ended", "err", err)
-	}
 	close(c.done)
 	if p != nil {
 		p.timer.Stop()
