@@ -60,6 +60,22 @@ func TestOpenAPILiveCallStates(t *testing.T) {
 // call path writes (calls.Dispositions) as its enum, and nothing else.
 func TestOpenAPICDRDispositions(t *testing.T) {
 	e := newEnv(t)
+	var want []string
+	for _, d := range calls.Dispositions {
+		want = append(want, string(d))
+	}
+	got := schemaEnums(t, e)["CDR"]["disposition"]
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("CDR disposition enum = %v, want calls.Dispositions %v", got, want)
+	}
+}
+
+// schemaEnums reads the served OpenAPI document's enums: schema name ->
+// property -> values (properties without an enum are left out).
+func schemaEnums(t *testing.T, e *env) map[string]map[string][]string {
+	t.Helper()
 	var doc struct {
 		Components struct {
 			Schemas map[string]struct {
@@ -70,14 +86,16 @@ func TestOpenAPICDRDispositions(t *testing.T) {
 		} `json:"components"`
 	}
 	e.must(e.do("GET", "/api/v1/openapi.json", "", nil), 200, &doc)
-	var want []string
-	for _, d := range calls.Dispositions {
-		want = append(want, string(d))
+	out := map[string]map[string][]string{}
+	for name, sc := range doc.Components.Schemas {
+		for prop, p := range sc.Properties {
+			if p.Enum != nil {
+				if out[name] == nil {
+					out[name] = map[string][]string{}
+				}
+				out[name][prop] = p.Enum
+			}
+		}
 	}
-	got := doc.Components.Schemas["CDR"].Properties["disposition"].Enum
-	slices.Sort(want)
-	slices.Sort(got)
-	if !slices.Equal(got, want) {
-		t.Errorf("CDR disposition enum = %v, want calls.Dispositions %v", got, want)
-	}
+	return out
 }

@@ -19,15 +19,7 @@ import (
 // is served; a restart (New) succeeds, without acme's agents.
 func TestUnreadableRowsCostOnlyTheirTenant(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "sb.db")
-	st, err := store.Open(ctx, "sqlite:"+path, store.Options{SecretKey: make([]byte, 32)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st, path := migratedSQLite(t)
 	acme := seed(t, st, "Acme", "acme.example", "+8620000001")
 	bolt := seed(t, st, "Bolt", "bolt.example", "+8620000002")
 	live, err := New(ctx, st, slog.New(slog.DiscardHandler), nil)
@@ -94,15 +86,7 @@ func TestUnreadableRowsCostOnlyTheirTenant(t *testing.T) {
 // problem at the next reload.
 func TestNumbersWithoutTheirEntryAreProblems(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "sb.db")
-	st, err := store.Open(ctx, "sqlite:"+path, store.Options{SecretKey: make([]byte, 32)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st, path := migratedSQLite(t)
 	acme := seed(t, st, "Acme", "acme.example", "+8620000001")
 	doc := []byte(`{"id":"main","start":"a","nodes":[{"id":"a","type":"hangup"}]}`)
 	fl, err := st.CreateFlow(ctx, store.SystemActor, acme.tenant.ID, store.FlowDraft{Name: "main", Doc: doc})
@@ -161,4 +145,20 @@ func TestNumbersWithoutTheirEntryAreProblems(t *testing.T) {
 	if p := live.Snapshot().Problems; len(p) != 1 || !strings.Contains(p[0].Object, "+8620000001") {
 		t.Errorf("after publishing the flow as live: %+v", p)
 	}
+}
+
+// migratedSQLite opens and migrates a store on a SQLite file, closed when
+// the test ends; the path lets a test write rows behind the store's back.
+func migratedSQLite(t *testing.T) (*store.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "sb.db")
+	st, err := store.Open(context.Background(), "sqlite:"+path, store.Options{SecretKey: make([]byte, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st, path
 }
