@@ -153,7 +153,9 @@ func TestMetricsAndReadinessThroughServe(t *testing.T) {
 
 	// The nodes table is unreadable for a while: reloads fail and are
 	// counted; the previous configuration keeps serving.
-	db, err := sql.Open("sqlite", strings.TrimPrefix(w.cfg.Database, "sqlite:"))
+	// busy_timeout: the controller's own reloads hold the file's lock for a
+	// moment, and a statement without it fails with SQLITE_BUSY at once.
+	db, err := sql.Open("sqlite", strings.TrimPrefix(w.cfg.Database, "sqlite:")+"?_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)
 	}
