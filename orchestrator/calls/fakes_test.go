@@ -31,6 +31,8 @@ type fakeSwitch struct {
 	longGate      chan struct{}
 	missingFile   string                       // a Play starting with this file fails at once, as a missing source does
 	specs         []orchestrator.OriginateSpec // every Originate, in order
+	// bridgeCalls, when set, runs in BridgeCalls and its error is the result.
+	bridgeCalls func(a, b orchestrator.Key) error
 }
 
 func newFakeSwitch() *fakeSwitch {
@@ -129,6 +131,12 @@ func (f *fakeSwitch) Bridge(ctx context.Context, c orchestrator.Key, to orchestr
 }
 func (f *fakeSwitch) BridgeCalls(ctx context.Context, a, b orchestrator.Key) error {
 	f.record("bridge_calls %s %s", a.ID, b.ID)
+	f.mu.Lock()
+	hook := f.bridgeCalls
+	f.mu.Unlock()
+	if hook != nil {
+		return hook(a, b)
+	}
 	return nil
 }
 

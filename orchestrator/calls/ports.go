@@ -127,7 +127,9 @@ const (
 	Failed          Disposition = "failed"
 	NodeLost        Disposition = "node_lost"
 	// Agent legs only: the controller stopped the ringing (hang-up cause
-	// ORIGINATOR_CANCEL) because the caller hung up (CallerAbandoned), or
+	// ORIGINATOR_CANCEL) because the caller hung up (CallerAbandoned; also a
+	// leg that had just answered when the caller left, before the bridge:
+	// NORMAL_CLEARING), or
 	// because another agent answered, the call overflowed or was released
 	// through the API (Cancelled).
 	CallerAbandoned Disposition = "caller_abandoned"

@@ -486,7 +486,8 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 	ss.stopHold(ctx) // waits for the switch to confirm the music stopped
 	holdWait := time.Since(holdStart)
 	now := ss.now()
-	if ss.caller.Answered.IsZero() {
+	firstAnswer := ss.caller.Answered.IsZero()
+	if firstAnswer {
 		// the caller's first answer: an agent reached after a blind
 		// transfer has it on its own leg's CDR
 		ss.caller.Answered, ss.caller.Agent = now, agent
@@ -502,10 +503,7 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 		ss.svc.observeBridge(time.Since(r.seen), bridgeStart.Sub(r.seen)-holdWait)
 	}
 	if err != nil {
-		ss.log.Warn("bridge failed", "agent", agent, "err", err)
-		ss.hangupLeg(ctx, r.leg, orchestrator.CauseNormalCircuitCongest)
-		ss.caller.Disposition = Failed
-		ss.hangup(ctx, orchestrator.CauseNormalCircuitCongest)
+		ss.bridgeFailed(ctx, r, agent, firstAnswer, err)
 		return
 	}
 	ss.caller.Disposition = Answered
@@ -605,6 +603,86 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 		ss.svc.nodeLost.Add(1)
 	}
 	ss.notify("ended", agent)
+}
+
+// callerGoneWait is how long a failed bridge waits for the caller's hang-up
+// event before it calls the failure the switch's: the event comes over the
+// caller's own socket, the bridge's reply over the node's connection, so
+// the reply can be read first.
+const callerGoneWait = time.Second
+
+// bridgeFailed ends a call whose bridge to the answered agent leg failed.
+// A caller who hangs up just as the agent answers makes uuid_bridge fail
+// (-ERR Invalid uuid): that caller abandoned the call (or it was released,
+// or the node lost), with the caller's own hang-up cause, and never talked
+// to the agent. Only a caller still there when the bridge failed is
+// "failed" and hung up with NORMAL_CIRCUIT_CONGESTION.
+func (ss *session) bridgeFailed(ctx context.Context, r *ringResult, agent string, firstAnswer bool, err error) {
+	if !ss.callerHungUp(ctx, callerGoneWait) {
+		ss.log.Warn("bridge failed", "agent", agent, "err", err)
+		ss.hangupLeg(ctx, r.leg, orchestrator.CauseNormalCircuitCongest)
+		ss.caller.Disposition = Failed
+		ss.hangup(ctx, orchestrator.CauseNormalCircuitCongest)
+		return
+	}
+	ss.log.Info("caller hung up as the agent answered: not bridged", "agent", agent, "cause", string(ss.cause), "err", err)
+	if firstAnswer {
+		ss.caller.Answered, ss.caller.Agent = time.Time{}, ""
+	}
+	ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseNormalClearing)
+	ss.agentLeg.HangupCause, ss.agentLeg.Ended = orchestrator.CauseNormalClearing, ss.now()
+	ss.callerGone(ctx)
+	if ss.caller.Disposition == Abandoned {
+		ss.agentLeg.Disposition = CallerAbandoned
+	}
+}
+
+// callerHungUp reports whether the caller is gone: its context is done,
+// or its hang-up (or the end of its events) comes within wait. It reads the
+// caller's events, so it is called only while nothing else does.
+func (ss *session) callerHungUp(ctx context.Context, wait time.Duration) bool {
+	if ctx.Err() != nil {
+		ss.noteQueuedHangup()
+		return true
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			ss.noteQueuedHangup()
+			return true
+		case <-t.C:
+			return false
+		case ev, open := <-ss.call.Events:
+			if !open {
+				ss.endedWithoutCause = ss.cause == ""
+				return true
+			}
+			if ev.Kind == orchestrator.EventHangup || ev.Kind == orchestrator.EventEnded {
+				ss.noteHangup(ev)
+				return true
+			}
+		}
+	}
+}
+
+// noteQueuedHangup takes the caller's cause from the events already queued
+// when its context ended (the context says that it ended, not why).
+func (ss *session) noteQueuedHangup() {
+	for {
+		select {
+		case ev, open := <-ss.call.Events:
+			if !open {
+				return
+			}
+			if ev.Kind == orchestrator.EventHangup || ev.Kind == orchestrator.EventEnded {
+				ss.noteHangup(ev)
+			}
+		default:
+			return
+		}
+	}
 }
 
 // transfer releases the agent and sends the caller to the target (blind
