@@ -133,17 +133,21 @@ type dialing struct {
 
 	row  CallView // its line in the live-call list, without state
 	view view     // agent, agent leg, answer time; Hold holds the agent leg, so the far end hears the music
+
+	shown CallView // the line last published to live-call subscribers (guarded by Service.mu)
 }
 
 func (s *Service) addDial(d *dialing) {
 	s.mu.Lock()
 	s.dials[d.id] = d
+	s.publishLocked(d.tenant, LiveAppeared, d.rowLocked(), &d.shown)
 	s.mu.Unlock()
 }
 
 func (s *Service) removeDial(d *dialing) {
 	s.mu.Lock()
 	delete(s.dials, d.id)
+	s.publishLocked(d.tenant, LiveEnded, d.rowLocked(), &d.shown)
 	s.mu.Unlock()
 }
 
@@ -253,6 +257,7 @@ func (d *dialing) connect(ctx context.Context, log *slog.Logger) {
 	d.cdr.Answered = s.cfg.Now()
 	s.mu.Lock()
 	d.view.answered = d.cdr.Answered
+	d.changedLocked()
 	s.mu.Unlock()
 	d.cause = d.waitEnd(ctx)
 }

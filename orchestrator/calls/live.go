@@ -64,11 +64,79 @@ type view struct {
 	held, muted bool
 }
 
+// LiveChangeKind says what happened to a live call.
+type LiveChangeKind string
+
+const (
+	// LiveAppeared: the call is up: an inbound call admitted, or a call an
+	// agent placed.
+	LiveAppeared LiveChangeKind = "appeared"
+	// LiveChanged: its line changed: state, queue, flow node, agent, answer
+	// time, held or muted.
+	LiveChanged LiveChangeKind = "changed"
+	// LiveEnded: it is no longer up (the line as it was last).
+	LiveEnded LiveChangeKind = "ended"
+)
+
+// LiveChangeKinds lists every kind of change, in a call's order.
+func LiveChangeKinds() []LiveChangeKind {
+	return []LiveChangeKind{LiveAppeared, LiveChanged, LiveEnded}
+}
+
+// LiveChange is one change of a tenant's live-call list: the call's line
+// after it, and when the controller saw it.
+type LiveChange struct {
+	Kind LiveChangeKind
+	Call CallView
+	At   time.Time
+}
+
+// SubscribeLive returns the tenant's live calls now and a subscription to
+// every later change of them (buffer n), taken together under the lock the
+// changes are made under, so that no change is missed or seen twice. A
+// subscriber that falls a whole buffer behind is dropped; the call path
+// never waits for one.
+func (s *Service) SubscribeLive(tenant tenancy.TenantID, n int) ([]CallView, *Subscription[LiveChange]) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.liveCallsLocked(tenant), s.live.subscribe(tenant, n)
+}
+
+// LiveDropped counts live-call subscribers dropped for falling behind.
+func (s *Service) LiveDropped() int64 { return s.live.dropped.Load() }
+
+// publishLocked tells the tenant's subscribers about a call's line; a
+// "changed" that changes nothing since the last one told is not sent.
+// shown is what was last told. Service.mu is held, so the changes of the
+// list reach subscribers in the order they were made.
+func (s *Service) publishLocked(tenant tenancy.TenantID, kind LiveChangeKind, row CallView, shown *CallView) {
+	if kind == LiveChanged && row == *shown {
+		return
+	}
+	*shown = row
+	s.live.publish(tenant, LiveChange{Kind: kind, Call: row, At: s.cfg.Now()})
+}
+
+// changedLocked publishes the session's line if it changed; Service.mu is held.
+func (ss *session) changedLocked() {
+	ss.svc.publishLocked(ss.route.Tenant, LiveChanged, ss.rowLocked(), &ss.shown)
+}
+
+// changedLocked publishes the agent-placed call's line if it changed;
+// Service.mu is held.
+func (d *dialing) changedLocked() {
+	d.svc.publishLocked(d.tenant, LiveChanged, d.rowLocked(), &d.shown)
+}
+
 // LiveCalls lists the tenant's calls that are up, inbound and agent-placed,
 // oldest first.
 func (s *Service) LiveCalls(tenant tenancy.TenantID) []CallView {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.liveCallsLocked(tenant)
+}
+
+func (s *Service) liveCallsLocked(tenant tenancy.TenantID) []CallView {
 	var out []CallView
 	for _, ss := range s.sessions {
 		if ss.route.Tenant == tenant {
@@ -100,14 +168,14 @@ func (ss *session) rowLocked() CallView {
 func (s *Service) markLeg(tenant tenancy.TenantID, callID string, leg orchestrator.Key, mark func(*view)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var v *view
 	if ss := s.sessions[callID]; ss != nil && ss.route.Tenant == tenant {
-		v = &ss.view
-	} else if d := s.dials[callID]; d != nil && d.tenant == tenant {
-		v = &d.view
-	}
-	if v != nil && v.agentLeg == leg {
-		mark(v)
+		if ss.view.agentLeg == leg {
+			mark(&ss.view)
+			ss.changedLocked()
+		}
+	} else if d := s.dials[callID]; d != nil && d.tenant == tenant && d.view.agentLeg == leg {
+		mark(&d.view)
+		d.changedLocked()
 	}
 }
 
@@ -124,6 +192,7 @@ func (s *Service) register(ss *session) {
 		Arrived: ss.caller.Arrived, Direction: Inbound, Remote: ss.call.From}
 	ss.view = v
 	s.sessions[ss.call.Key.ID] = ss
+	s.publishLocked(ss.route.Tenant, LiveAppeared, ss.rowLocked(), &ss.shown)
 	s.mu.Unlock()
 }
 
@@ -131,6 +200,7 @@ func (s *Service) unregister(ss *session) {
 	s.mu.Lock()
 	if s.sessions[ss.call.Key.ID] == ss {
 		delete(s.sessions, ss.call.Key.ID)
+		s.publishLocked(ss.route.Tenant, LiveEnded, ss.rowLocked(), &ss.shown)
 	}
 	s.mu.Unlock()
 }
@@ -141,6 +211,7 @@ func (ss *session) enterQueue() {
 	ss.svc.mu.Lock()
 	ss.inQueue = true
 	ss.view = view{state: StateQueued, queue: ss.route.Queue}
+	ss.changedLocked()
 	ss.svc.mu.Unlock()
 }
 
@@ -154,6 +225,7 @@ func (ss *session) leaveQueue() {
 func (ss *session) setView(v view) {
 	ss.svc.mu.Lock()
 	ss.view = v
+	ss.changedLocked()
 	ss.svc.mu.Unlock()
 }
 
@@ -165,6 +237,7 @@ func (ss *session) showRings(n int) {
 	}
 	ss.svc.mu.Lock()
 	ss.view.state = st
+	ss.changedLocked()
 	ss.svc.mu.Unlock()
 }
 

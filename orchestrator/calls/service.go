@@ -79,6 +79,7 @@ type Service struct {
 	// installed); callers there hear FallbackHoldMusic. Kept until restart.
 	silentMusic map[string]bool
 	lat         latencies
+	live        feed[LiveChange] // changes of the live-call list; published with mu held
 
 	accepted, rejectedUnknown, refusedQuota, refusedSuspended   atomic.Int64
 	abandoned, released, answered, overflowed, nodeLost, active atomic.Int64

@@ -52,9 +52,11 @@ type session struct {
 	flowNodeType     ivrflows.NodeType
 
 	// Guarded by svc.mu: what LiveCalls shows (row is set at register and
-	// read-only after) and whether ACD plans reach the call.
+	// read-only after), the line last published to live-call subscribers,
+	// and whether ACD plans reach the call.
 	row     CallView
 	view    view
+	shown   CallView
 	inQueue bool
 }
 
