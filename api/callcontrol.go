@@ -27,6 +27,8 @@ func init() { routeGroups = append(routeGroups, (*Server).callControlRoutes) }
 // CallControl is the live call path (orchestrator/calls.Service).
 type CallControl interface {
 	LiveCalls(tenant tenancy.TenantID) []calls.CallView
+	// SubscribeLive returns the live calls now and every later change.
+	SubscribeLive(tenant tenancy.TenantID, n int) ([]calls.CallView, *calls.Subscription[calls.LiveChange])
 	AgentOf(tenant tenancy.TenantID, callID string) (string, error)
 	Hold(ctx context.Context, tenant tenancy.TenantID, callID string, on bool) error
 	Mute(ctx context.Context, tenant tenancy.TenantID, callID string, on bool) error

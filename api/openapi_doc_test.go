@@ -123,6 +123,7 @@ func TestOpenAPIEnums(t *testing.T) {
 		{"MonitorRequest", "mode", []string{"barge", "listen", "whisper"}},
 		{"ConsultRequest", "kind", consultKinds},
 		{"TransferRequest", "kind", transferKinds},
+		{"LiveCallEvent", "kind", liveStreamKinds()},
 	} {
 		if got := prop(c.schema, c.field).Enum; !slices.Equal(got, c.want) {
 			t.Errorf("%s.%s enum = %v, want %v", c.schema, c.field, got, c.want)

@@ -88,6 +88,7 @@ var fieldEnums = map[fieldKey][]string{
 	key[DataSourceRequest]("driver"):                          store.DataSourceDrivers,
 	key[store.DataSource]("driver"):                           store.DataSourceDrivers,
 	key[calls.Notice]("disposition"):                          strs(calls.Dispositions...),
+	key[LiveCallEvent]("kind"):                                liveStreamKinds(),
 	// The call path writes these literally: legs in orchestrator/calls
 	// (ring.go, consult.go, session.go, dial.go, phone.go), notices in
 	// session.go and ring.go (ss.notify), problem sources in

@@ -155,6 +155,14 @@ var operationDocs = map[string]string{
 	"streamCallNotices": "Server-sent events for screen pops: `offer` (caller, number, queue and the call's attached data), " +
 		"`connected`, `ended` (with the disposition). Agents see their own calls, holders of monitor:read every call.",
 	"listLiveCalls": "Every call of the tenant that is up now, oldest first, with its state and parties.",
+	"streamLiveCalls": "Server-sent events of the tenant's live calls; the SSE event name is the `kind`. The first event is " +
+		"`snapshot` (`calls`: the list as GET .../live-calls gives it, taken together with the subscription, so no change " +
+		"is missed or repeated); then `appeared` (a call is up), `changed` (its state, queue, flow node, agent, answer " +
+		"time, `held` or `muted` changed; `call` is its line after the change) and `ended`. Holders of monitor:read see " +
+		"every call; an agent sees the calls it is on (agent_id or remote_agent_id): a call `appeared` when it becomes " +
+		"theirs and `left` when it is still up but no longer theirs (transferred on). 404 when the caller is neither. An " +
+		"idle stream gets a comment every 20 s; a client too slow to read gets `end` (reason `fell behind`) and should " +
+		"reconnect.",
 	"holdCall": "Holds (`on`: true) or resumes the other party. The call's agent or a supervisor; 403 for another agent, " +
 		"404 for no such live call, 409 `not_connected` until an agent talks.",
 	"muteCall": "Mutes (`on`: true) or unmutes the agent's microphone. Same callers and errors as hold.",
