@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 )
 
 // Config locates the FreeSWITCH under test and the controller's socket.
@@ -22,6 +23,13 @@ type Config struct {
 	Node                     string // the node name in Keys, default fs1
 	Sipp                     string // sipp binary, default "sipp"
 	PcapDir                  string // RFC 2833 DTMF pcaps, default /usr/share/sip-tester
+	// ControllerListen is where the latency test runs `switchboard serve`
+	// (FSREAL_CONTROLLER_LISTEN, default 127.0.0.1:8080): the switch's
+	// xml_curl gateway-url must point there.
+	ControllerListen string
+	// LatencyCalls is how many calls of each kind the latency test places
+	// (FSREAL_LATENCY_CALLS); 0 skips it.
+	LatencyCalls int
 }
 
 // FromEnv reads the configuration; ok is false when FREESWITCH_ESL,
@@ -44,6 +52,12 @@ func FromEnv() (cfg Config, ok bool, err error) {
 	cfg.Node = env("FREESWITCH_NODE", "fs1")
 	cfg.Sipp = env("SIPP", "sipp")
 	cfg.PcapDir = env("SIPP_PCAP_DIR", "/usr/share/sip-tester")
+	cfg.ControllerListen = env("FSREAL_CONTROLLER_LISTEN", "127.0.0.1:8080")
+	if v := os.Getenv("FSREAL_LATENCY_CALLS"); v != "" {
+		if cfg.LatencyCalls, err = strconv.Atoi(v); err != nil || cfg.LatencyCalls < 0 {
+			return cfg, true, fmt.Errorf("fsreal: FSREAL_LATENCY_CALLS %q: want a number of calls", v)
+		}
+	}
 	return cfg, true, nil
 }
 
