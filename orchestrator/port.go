@@ -95,6 +95,17 @@ type Answerer interface {
 	PreAnswer(ctx context.Context, call Key) error
 }
 
+// AnswerStarter is an Answerer that can send the answer without waiting for
+// the switch to confirm it: StartAnswer returns once the switch has taken
+// the command, and verbs sent on the call afterwards run after the answer.
+// The channel reports the confirmation once (nil) or why it failed. A
+// controller queues the caller, and rings an agent, in the meantime: on
+// FreeSWITCH the confirmation is an event, delivered on the event socket's
+// own cadence (about 20 ms).
+type AnswerStarter interface {
+	StartAnswer(ctx context.Context, call Key) (<-chan error, error)
+}
+
 // Playback is what to play. Exactly one of Files or Text is set.
 type Playback struct {
 	// Files are played in order: paths on the node, tone_stream:// or

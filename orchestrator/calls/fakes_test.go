@@ -33,6 +33,10 @@ type fakeSwitch struct {
 	specs         []orchestrator.OriginateSpec // every Originate, in order
 	// bridgeCalls, when set, runs in BridgeCalls and its error is the result.
 	bridgeCalls func(a, b orchestrator.Key) error
+	// answerGate, when set, holds StartAnswer's confirmation until it is
+	// closed; answerErr is then the confirmation.
+	answerGate chan struct{}
+	answerErr  error
 }
 
 func newFakeSwitch() *fakeSwitch {
@@ -63,7 +67,37 @@ func (f *fakeSwitch) has(prefix string) bool {
 
 func (f *fakeSwitch) Answer(ctx context.Context, c orchestrator.Key) error {
 	f.record("answer %s", c.ID)
-	return nil
+	f.mu.Lock()
+	gate, err := f.answerGate, f.answerErr
+	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+	return err
+}
+func (f *fakeSwitch) StartAnswer(ctx context.Context, c orchestrator.Key) (<-chan error, error) {
+	f.record("answer %s", c.ID)
+	f.mu.Lock()
+	gate, err := f.answerGate, f.answerErr
+	f.mu.Unlock()
+	done := make(chan error, 1)
+	if gate == nil {
+		done <- err
+		return done, nil
+	}
+	go func() {
+		select {
+		case <-gate:
+			done <- err
+		case <-ctx.Done():
+			done <- context.Cause(ctx)
+		}
+	}()
+	return done, nil
 }
 func (f *fakeSwitch) PreAnswer(ctx context.Context, c orchestrator.Key) error {
 	f.record("pre_answer %s", c.ID)

@@ -40,6 +40,11 @@ type session struct {
 	// endedWithoutCause: the caller's stream ended with no hangup seen.
 	endedWithoutCause bool
 
+	// answering reports the switch's confirmation of the caller's answer
+	// when it was sent without waiting (AnswerStarter, no greeting); nil once
+	// seen, or when answered in line.
+	answering <-chan error
+
 	hold *holdMusic // music played to the caller: while queued, and during a consultation
 	held bool       // the agent's leg is on hold (Service.Hold)
 
@@ -95,16 +100,36 @@ func (ss *session) run(ctx context.Context) {
 		ss.runFlow(ctx)
 		return
 	}
-	answerStart := time.Now()
-	err := ss.sw().Answer(ctx, ss.call.Key)
-	ss.switchWait += time.Since(answerStart)
-	if err != nil {
-		ss.endWith(ctx, Failed, "answer failed", err)
-		return
-	}
 	if len(ss.route.Greeting.Files) > 0 || ss.route.Greeting.Text != "" {
+		// The greeting is heard before the call queues: answer first.
+		answerStart := time.Now()
+		err := ss.sw().Answer(ctx, ss.call.Key)
+		ss.switchWait += time.Since(answerStart)
+		if err != nil {
+			ss.endWith(ctx, Failed, "answer failed", err)
+			return
+		}
 		if err := ss.sw().Play(ctx, ss.call.Key, ss.route.Greeting); err != nil && ctx.Err() == nil {
 			ss.log.Warn("greeting failed", "err", err)
+		}
+	} else if as, ok := ss.sw().(orchestrator.AnswerStarter); ok {
+		// Nothing to play first: the call queues, and an agent's phone may
+		// ring, while the switch confirms the answer. Waiting for that
+		// confirmation (an event, delivered on the switch's own cadence) would
+		// add it to what the caller waits for.
+		confirm, err := as.StartAnswer(ctx, ss.call.Key)
+		if err != nil {
+			ss.endWith(ctx, Failed, "answer failed", err)
+			return
+		}
+		ss.answering = confirm
+	} else {
+		answerStart := time.Now()
+		err := ss.sw().Answer(ctx, ss.call.Key)
+		ss.switchWait += time.Since(answerStart)
+		if err != nil {
+			ss.endWith(ctx, Failed, "answer failed", err)
+			return
 		}
 	}
 	if ctx.Err() != nil {
@@ -268,6 +293,12 @@ func (ss *session) waitForAgent(ctx context.Context, in acd.Interaction) (*ringR
 				}
 				ss.noteHangup(ev)
 				ss.callerGone(ctx)
+				return nil, "", false
+			}
+		case err := <-ss.answering:
+			ss.answering = nil
+			if err != nil && ctx.Err() == nil {
+				ss.endWith(ctx, Failed, "answer failed", err)
 				return nil, "", false
 			}
 		case m := <-ss.inbox:

@@ -2,6 +2,7 @@ package calls
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"slices"
 	"strings"
@@ -371,5 +372,55 @@ func TestCallerByeIsTheCallersSIPCause(t *testing.T) {
 	}
 	if len(agent) != 1 || agent[0].SIPHangupCause != "" {
 		t.Fatalf("agent CDR: %+v", agent)
+	}
+}
+
+// Without a greeting the call queues, and the agent's phone rings, while
+// the switch has yet to confirm the caller's answer: that confirmation is
+// an event on the switch's cadence and must not sit on the path (issue 11).
+func TestAgentRingsBeforeTheAnswerIsConfirmed(t *testing.T) {
+	r := newRigWith(t, func(r *rig, cfg *Config) {
+		route := r.route
+		route.Greeting = orchestrator.Playback{}
+		cfg.Router = fakeRouter{"4001": route}
+	}, "ann")
+	r.sw.answerGate = make(chan struct{})
+	_, _, done := r.call("4001")
+	waitFor(t, "the agent's phone rung", func() bool { return r.sw.has("originate ann@acme.example") })
+	log := r.sw.entries()
+	if a, m := slices.Index(log, "answer c1"), slices.Index(log, "play c1 moh.wav"); a < 0 || (m >= 0 && m < a) {
+		t.Fatalf("the answer must be sent first, before hold music: %v", log)
+	}
+	close(r.sw.answerGate)
+	waitFor(t, "bridge", func() bool { return r.sw.has("bridge_calls c1") })
+	r.sw.agentHangsUp("ann")
+	waitDone(t, done)
+	if c := r.cdrs.leg(t, "caller"); len(c) != 1 || c[0].Disposition != Answered {
+		t.Fatalf("caller CDR: %+v", c)
+	}
+}
+
+// An answer the switch does not confirm ends the call as failed, and the
+// agent's phone, already ringing, is released.
+func TestUnconfirmedAnswerReleasesTheRingingAgent(t *testing.T) {
+	r := newRigWith(t, func(r *rig, cfg *Config) {
+		route := r.route
+		route.Greeting = orchestrator.Playback{}
+		cfg.Router = fakeRouter{"4001": route}
+	}, "ann")
+	r.sw.answerGate, r.sw.answerErr = make(chan struct{}), errors.New("answer not confirmed")
+	r.sw.ringGate = make(chan struct{})
+	_, _, done := r.call("4001")
+	waitFor(t, "the agent's phone rung", func() bool { return r.sw.has("originate ann@acme.example") })
+	close(r.sw.answerGate)
+	waitDone(t, done)
+	if c := r.cdrs.leg(t, "caller"); len(c) != 1 || c[0].Disposition != Failed {
+		t.Fatalf("caller CDR: %+v", c)
+	}
+	if a := r.cdrs.leg(t, "agent"); len(a) != 1 || a[0].Disposition == Answered {
+		t.Fatalf("agent CDR: %+v", a)
+	}
+	if r.sw.has("bridge_calls") {
+		t.Fatalf("bridged a caller whose answer failed: %v", r.sw.entries())
 	}
 }

@@ -23,6 +23,39 @@ func (a *Adapter) PreAnswer(ctx context.Context, key orchestrator.Key) error {
 	return a.answer(ctx, key, "pre_answer", "early")
 }
 
+var _ orchestrator.AnswerStarter = (*Adapter)(nil)
+
+// StartAnswer sends the answer app and returns once FreeSWITCH has queued it
+// (the sendmsg reply); apps sent after it run after it. The confirmation is
+// waited for on a goroutine bounded by ctx and CommandTimeout.
+func (a *Adapter) StartAnswer(ctx context.Context, key orchestrator.Key) (<-chan error, error) {
+	c, err := a.lookup(key)
+	if err != nil {
+		return nil, err
+	}
+	id := uuid.NewString()
+	w, err := c.await(isComplete(id), false, 1)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.sendApp(ctx, c, id, "answer", ""); err != nil {
+		c.cancel(w)
+		return nil, err
+	}
+	done := make(chan error, 1)
+	go func() {
+		defer c.cancel(w)
+		wctx, cancel := a.bound(ctx)
+		defer cancel()
+		ev, err := c.wait(wctx, w)
+		if err == nil {
+			err = a.confirmAnswer(c, ev, "answer", "answered")
+		}
+		done <- err
+	}()
+	return done, nil
+}
+
 func (a *Adapter) answer(ctx context.Context, key orchestrator.Key, app, state string) error {
 	c, err := a.lookup(key)
 	if err != nil {
@@ -34,6 +67,12 @@ func (a *Adapter) answer(ctx context.Context, key orchestrator.Key, app, state s
 	if err != nil {
 		return err
 	}
+	return a.confirmAnswer(c, ev, app, state)
+}
+
+// confirmAnswer checks the completion of an answer or pre_answer app.
+func (a *Adapter) confirmAnswer(c *call, ev *esl.Event, app, state string) error {
+	key := c.key
 	c.mu.Lock()
 	answered := c.answered
 	c.mu.Unlock()

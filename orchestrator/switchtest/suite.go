@@ -69,6 +69,7 @@ var contract = []contractTest{
 	{"InboundCallArrives", testInboundArrives},
 	{"Answer", testAnswer},
 	{"PreAnswerThenAnswer", testPreAnswer},
+	{"StartAnswerThenPlay", testStartAnswer},
 	{"PlayCompletes", testPlay},
 	{"StopPlayEndsLoop", testStopPlay},
 	{"CollectWithTerminator", testCollectTerminator},
@@ -131,6 +132,37 @@ func testAnswer(t *testing.T, h Harness) {
 	c := arrive(t, h, CallerSpec{From: "5551002", To: "9100"})
 	mustAnswer(t, h, c)
 	c.waitFor(t, orchestrator.EventAnswered)
+}
+
+// testStartAnswer: an answer sent without waiting is confirmed, and media
+// sent right after it plays after it (the controller queues a caller and
+// starts hold music while the switch confirms the answer).
+func testStartAnswer(t *testing.T, h Harness) {
+	as, ok := h.Switch().(orchestrator.AnswerStarter)
+	if !ok {
+		t.Skip("the switch answers only in line (no orchestrator.AnswerStarter); optional")
+	}
+	c := arrive(t, h, CallerSpec{From: "5551020", To: "9100"})
+	confirm, err := as.StartAnswer(ctxFor(t, verbTimeout), c.Key)
+	if err != nil {
+		t.Fatalf("StartAnswer: %v", err)
+	}
+	if err := h.Switch().Play(ctxFor(t, verbTimeout), c.Key, orchestrator.Playback{Files: []string{h.Media(200 * time.Millisecond)}}); err != nil {
+		t.Fatalf("Play right after StartAnswer: %v", err)
+	}
+	select {
+	case err := <-confirm:
+		if err != nil {
+			t.Fatalf("answer not confirmed: %v", err)
+		}
+	case <-time.After(verbTimeout):
+		t.Fatal("no confirmation of the answer")
+	}
+	ans := c.waitFor(t, orchestrator.EventAnswered)
+	play := c.waitFor(t, orchestrator.EventPlayStarted)
+	if play.Seq <= ans.Seq {
+		t.Errorf("play started (seq %d) before the answer (seq %d)", play.Seq, ans.Seq)
+	}
 }
 
 func testPreAnswer(t *testing.T, h Harness) {
