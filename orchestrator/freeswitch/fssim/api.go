@@ -19,6 +19,7 @@ func init() {
 		"hostname":       func(n *Node, _ string, r func(string)) { r(n.cfg.Hostname) },
 		"status":         apiStatus,
 		"sofia":          apiSofia,
+		"local_stream":   apiLocalStream,
 		"show":           apiShow,
 		"uuid_kill":      apiUUIDKill,
 		"uuid_hold":      apiUUIDHold,
@@ -115,12 +116,11 @@ func apiSofia(n *Node, arg string, r func(string)) {
 	case len(f) >= 4 && f[0] == "status" && f[1] == "profile" && f[3] == "reg":
 		r(n.sofiaRegLocked())
 	case len(f) == 1 && f[0] == "status":
-		r("                     Name\t   Type\t                                      Data\tState\n" +
-			strings.Repeat("=", 97) + "\n                 external\tprofile\t              sip:mod_sofia@127.0.0.1:5080\tRUNNING (0)\n" +
-			"                 internal\tprofile\t              sip:mod_sofia@127.0.0.1:5060\tRUNNING (0)\n" +
-			strings.Repeat("=", 97) + "\n2 profiles 0 aliases\n")
+		r(n.sofiaStatusLocked())
+	case len(f) == 3 && f[0] == "status" && f[1] == "gateway":
+		r(n.sofiaGatewayLocked(f[2]))
 	default:
-		r("-ERR fssim supports sofia status and sofia status profile <name> reg\n")
+		r("-ERR fssim supports sofia status, sofia status gateway <name> and sofia status profile <name> reg\n")
 	}
 }
 

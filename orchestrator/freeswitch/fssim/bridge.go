@@ -14,6 +14,7 @@ import (
 type dialTarget struct {
 	key      string // phone key: "user/1000@dom" or "gateway/gw/number"
 	user     string // for channel names
+	gateway  string // sofia/gateway/GW/...: GW
 	loopback bool   // loopback/EXT: answers at once (the -b half is not simulated)
 }
 
@@ -28,7 +29,7 @@ func parseDialString(s string) (map[string]string, []string, []dialTarget, error
 		if end < 0 {
 			return nil, nil, nil, errorf("dial string %q: unclosed {", s)
 		}
-		for _, kv := range strings.Split(s[1:end], ",") {
+		for _, kv := range splitEscaped(s[1:end]) {
 			k, v, _ := strings.Cut(kv, "=")
 			if k = strings.TrimSpace(k); k != "" {
 				vars[k] = v
@@ -51,6 +52,27 @@ func parseDialString(s string) (map[string]string, []string, []dialTarget, error
 	return vars, order, targets, nil
 }
 
+// splitEscaped splits a variable block at commas that are not escaped as
+// "\,", and unescapes those (switch_separate_string), so a value such as
+// tone_stream://%(300\,4700\,440) survives whole.
+func splitEscaped(s string) []string {
+	var parts []string
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && i+1 < len(s) && s[i+1] == ',':
+			b.WriteByte(',')
+			i++
+		case s[i] == ',':
+			parts = append(parts, b.String())
+			b.Reset()
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return append(parts, b.String())
+}
+
 func parseTarget(s string) (dialTarget, error) {
 	switch {
 	case strings.HasPrefix(s, "user/"):
@@ -71,7 +93,7 @@ func parseTarget(s string) (dialTarget, error) {
 		if !ok || gw == "" || num == "" {
 			return dialTarget{}, errorf("endpoint %q: want sofia/gateway/GW/NUMBER", s)
 		}
-		return dialTarget{key: gatewayKey(gw, num), user: num}, nil
+		return dialTarget{key: gatewayKey(gw, num), user: num, gateway: gw}, nil
 	}
 	return dialTarget{}, errorf("endpoint %q: fssim dials only user/, sofia/gateway/ and loopback/", s)
 }
@@ -80,6 +102,10 @@ func parseTarget(s string) (dialTarget, error) {
 // caller (nil for originate); its hangup cancels the attempt.
 func (n *Node) dial(t dialTarget, vars map[string]string, order []string, timeout time.Duration, aleg *channel, cid profile) (*channel, string) {
 	n.mu.Lock()
+	if t.gateway != "" && !n.hasGatewayLocked(t.gateway) {
+		n.mu.Unlock()
+		return nil, "INVALID_GATEWAY" // mod_sofia: "Invalid Gateway", the leg fails at once
+	}
 	ph := n.phones[t.key]
 	if t.loopback {
 		ph = &phone{user: t.user, loopback: true, registered: true}

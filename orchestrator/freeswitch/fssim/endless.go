@@ -7,6 +7,9 @@ package fssim
 // app runs until hangup or transfer. The adapter does not use it (a Loop is
 // replayed by the controller with playback).
 func appEndlessPlayback(n *Node, ch *channel, a *runningApp) string {
+	if !n.playable(a.arg) { // every round fails at the open: the app ends
+		return "FILE NOT FOUND"
+	}
 	if n.mediaDuration(a.arg) <= 0 { // nothing to repeat: wait, do not spin
 		stop, release := n.interrupted(ch, a)
 		defer release()

@@ -92,8 +92,12 @@ func (n *Node) unholdLocked(ch *channel) {
 }
 
 // startBroadcastLocked plays file to ch in a loop as a broadcast (playback
-// events on ch, capture 09) until stopBroadcastLocked.
+// events on ch, capture 09) until stopBroadcastLocked. Music that cannot be
+// opened (a local stream that does not run) plays nothing: ch hears silence.
 func (n *Node) startBroadcastLocked(ch *channel, file string) {
+	if !n.playableLocked(file) {
+		return
+	}
 	ch.holdApp = &runningApp{name: "playback", arg: file, uuid: uuid.NewString()}
 	ch.info.Played = append(ch.info.Played, file)
 	n.chanEventLocked(ch, "CHANNEL_EXECUTE", true, header{"Application", "playback"},

@@ -97,6 +97,13 @@ func (n *Node) play(ch *channel, a *runningApp, file string, stopOnDigit bool) b
 	return done
 }
 
+// playable reports whether file can be opened on the node (resources.go).
+func (n *Node) playable(file string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.playableLocked(file)
+}
+
 func fileType(f string) string {
 	if t, _, ok := strings.Cut(f, "://"); ok {
 		return t
@@ -105,8 +112,12 @@ func fileType(f string) string {
 }
 
 // appPlayback is playback; a hangup during it answers PLAYBACK ERROR as in
-// scenario 05, a finished or stopped one FILE PLAYED.
+// scenario 05, a finished or stopped one FILE PLAYED, a source that cannot
+// be opened (a local stream that does not run) FILE NOT FOUND at once.
 func appPlayback(n *Node, ch *channel, a *runningApp) string {
+	if !n.playable(a.arg) {
+		return "FILE NOT FOUND"
+	}
 	n.play(ch, a, a.arg, false)
 	var live bool
 	n.locked(func() { live = ch.live() })

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +32,21 @@ type Config struct {
 	// Dialplan maps destination numbers to extensions for transfers; an
 	// unknown destination parks the call.
 	Dialplan map[string][]DialplanApp
+	// Streams are the node's running local streams (mod_local_stream), as
+	// `local_stream show` lists them; nil means the stock
+	// local_stream.conf.xml's with the music installed (default, moh/8000,
+	// moh/16000, moh/32000, moh/48000), so hold music plays as it did
+	// before fssim modelled streams. NoMusic: none runs (a node without
+	// the music files), so local_stream://moh fails to play, as there.
+	Streams []string
+	NoMusic bool
+	// Gateways are the node's SIP gateways on profile external, as `sofia
+	// status` lists them; nil means one, DefaultGateway ("pstn", the
+	// controller's), so tests that dial out find the gateway they always
+	// assumed. NoGateways: none, and every sofia/gateway/ dial fails with
+	// INVALID_GATEWAY. AddGateway and RemoveGateway change them later.
+	Gateways   []string
+	NoGateways bool
 	// ControlListen, when set, serves the HTTP control API there (for an
 	// fssim running as its own process); see control_http.go.
 	ControlListen string
@@ -87,6 +103,8 @@ type Node struct {
 	phones   map[string]*phone
 	confs    map[string]*conference
 	calls    []*CallInfo
+	streams  map[string]string // running local streams: name -> location
+	gateways []string          // profile external's gateways, in order
 	dropped  bool
 	closed   bool
 	sessions int
@@ -105,6 +123,16 @@ func (c Config) validate() error {
 		return errorf("config: Speed %v is negative", c.Speed)
 	case c.FileDuration < 0:
 		return errorf("config: FileDuration %v is negative", c.FileDuration)
+	}
+	for _, gw := range c.Gateways {
+		if gw == "" || strings.ContainsAny(gw, " /:\t") {
+			return errorf("config: gateway %q: want a name without spaces, / or :", gw)
+		}
+	}
+	for _, s := range c.Streams {
+		if s == "" || strings.ContainsAny(s, " ,\t\n") {
+			return errorf("config: stream %q: want a name without spaces or commas", s)
+		}
 	}
 	for dest, steps := range c.Dialplan {
 		for i, s := range steps {
@@ -132,6 +160,7 @@ func Start(cfg Config) (*Node, error) {
 		ln: ln, addr: ln.Addr().String(),
 		channels: map[string]*channel{}, conns: map[*conn]struct{}{},
 		phones: map[string]*phone{}, confs: map[string]*conference{},
+		streams: cfg.initialStreams(), gateways: cfg.initialGateways(),
 		ctx: ctx, cancel: cancel,
 	}
 	n.goAccept(ln)
