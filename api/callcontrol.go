@@ -513,6 +513,8 @@ func callError(err error) error {
 		return errInvalid(FieldError{Field: "agent_id", Problem: err.Error()})
 	case errors.Is(err, calls.ErrAgentNoPhone):
 		return errConflict("phone_not_registered", err.Error())
+	case errors.Is(err, calls.ErrGatewayMissing):
+		return errConflict("gateway_missing", err.Error())
 	case errors.Is(err, calls.ErrTenantBlocked):
 		return errForbidden(err.Error())
 	case errors.Is(err, tenancy.ErrOverQuota):

@@ -151,7 +151,8 @@ var operationDocs = map[string]string{
 	"dialCall": "The signed-in agent places a call: to a `number` (through the gateway, with the tenant's caller ID, " +
 		"holding one of its max_pstn_calls lines) or to another agent (`agent_id`, internal). Give exactly one (422). The " +
 		"agent's own phone rings first. 409 `no_phone` (the caller is no agent), `phone_not_registered`, `quota_exceeded` " +
-		"(every PSTN line in use); 403 when the tenant may not call.",
+		"(every PSTN line in use), `gateway_missing` (the agent's node is known to lack the gateway: refused before " +
+		"anything rings, the message names the gateway and the node); 403 when the tenant may not call.",
 	"streamCallNotices": "Server-sent events for screen pops: `offer` (caller, number, queue and the call's attached data), " +
 		"`connected`, `ended` (with the disposition). Agents see their own calls, holders of monitor:read every call.",
 	"listLiveCalls": "Every call of the tenant that is up now, oldest first, with its state and parties.",
@@ -169,13 +170,14 @@ var operationDocs = map[string]string{
 	"hangupCall": "Hangs up the call in any state: the agent's hang-up, or a supervisor's force release (disposition " +
 		"`released` before an agent answered).",
 	"consultCall": "Starts an attended transfer of an inbound call: the caller is held and the agent (`kind` agent) or " +
-		"number (`kind` number) rings; the agent talks to them once they answer. 409 `not_inbound`, `consulting`, `not_connected`.",
+		"number (`kind` number) rings; the agent talks to them once they answer. 409 `not_inbound`, `consulting`, `not_connected`, " +
+		"`gateway_missing` (a number, and the call's node is known to lack the gateway; the caller is not held).",
 	"completeConsult": "Completes the attended transfer: the caller and the consulted party are joined and the agent is " +
 		"released. 409 `no_consultation` without one.",
 	"cancelConsult": "Drops the consulted party and returns the agent to the caller. 409 `no_consultation` without one.",
 	"transferCall": "Blind transfer of an inbound call: to a `number` (gateway), a `dialplan` extension, a `queue` (name " +
 		"or ID) or an `agent` (back into the queue with that agent preferred); the agent is released. 409 `not_inbound`, " +
-		"`not_connected`.",
+		"`not_connected`, `gateway_missing` (a number, and the call's node is known to lack the gateway).",
 	"monitorCall": "A supervisor listens to, whispers to (only the agent hears) or barges into a call: the supervisor's " +
 		"own phone rings and is joined. 409 `no_phone` when the supervisor is no agent with a phone, `phone_not_registered`.",
 

@@ -12,9 +12,29 @@ type NodeState struct {
 	// Up: the controller holds its event connection, so the node's calls
 	// are driven. A down node is retried in the background.
 	Up bool `json:"up"`
-	// HoldMusicMissing: the configured hold music failed to play on this
-	// node (none installed), so waiting and held callers hear a tone.
-	HoldMusicMissing bool `json:"hold_music_missing,omitempty"`
+	// HoldMusic is what the node answered when asked, at connect and every
+	// 30 s after, whether it can play the hold music: "available",
+	// "missing" or "unknown" (not asked yet, or a source that cannot be
+	// checked, such as a file).
+	HoldMusic string `json:"hold_music,omitempty"`
+	// HoldMusicMissing: waiting and held callers on this node hear a tone
+	// instead of the hold music, because the node answered that it lacks
+	// it or because it failed to play there; HoldMusicDetail says which.
+	HoldMusicMissing bool   `json:"hold_music_missing,omitempty"`
+	HoldMusicDetail  string `json:"hold_music_detail,omitempty"`
+	// Gateways are the node's SIP gateways with their registration state,
+	// as the node last listed them; null while not known.
+	Gateways []GatewayState `json:"gateways"`
+	// GatewayMissing names the gateway calls to outside numbers go through
+	// when the node is known to lack it: agents' dial-outs placed there are
+	// refused (409 gateway_missing) before their phone rings.
+	GatewayMissing string `json:"gateway_missing,omitempty"`
+}
+
+// GatewayState is one SIP gateway of a node.
+type GatewayState struct {
+	Name  string `json:"name"`
+	State string `json:"state"` // as the switch says it: REGED, NOREG, FAIL_WAIT...
 }
 
 // NodeStates reports every enabled node and whether it is up
@@ -42,6 +62,9 @@ func (s *Server) addNodes(out *Readiness) {
 	for _, n := range out.Nodes {
 		if n.HoldMusicMissing {
 			out.Warnings = append(out.Warnings, fmt.Sprintf("node %q (%s) has no playable hold music: waiting and held callers hear a tone (install the music, docs/freeswitch-setup.md)", n.Name, n.Kind))
+		}
+		if n.GatewayMissing != "" {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("node %q (%s) has no gateway %q: agents' calls to outside numbers there are refused (add the gateway, docs/freeswitch-setup.md)", n.Name, n.Kind, n.GatewayMissing))
 		}
 		if n.Up {
 			up++

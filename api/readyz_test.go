@@ -69,6 +69,8 @@ func TestReadyzListsNodesAndWarnsOfEachDown(t *testing.T) {
 			[]string{`node "fs1" (freeswitch) is down`, "no media node is up"}},
 		{"hold music missing", fixedNodes{{Name: "fs1", Kind: "freeswitch", Up: true, HoldMusicMissing: true}}, 1,
 			[]string{`node "fs1" (freeswitch) has no playable hold music: waiting and held callers hear a tone`}},
+		{"gateway missing", fixedNodes{{Name: "fs1", Kind: "freeswitch", Up: true, Gateways: []GatewayState{}, GatewayMissing: "pstn"}}, 1,
+			[]string{`node "fs1" (freeswitch) has no gateway "pstn": agents' calls to outside numbers there are refused`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.api.UseNodes(tc.nodes)

@@ -106,14 +106,46 @@ type AnswerStarter interface {
 	StartAnswer(ctx context.Context, call Key) (<-chan error, error)
 }
 
-// Playback is what to play. Exactly one of Files or Text is set.
+// Tone is a sound the switch generates itself, named by what it tells the
+// listener. The call path says which tone it means; each adapter renders it
+// in its switch's own syntax (FreeSWITCH: a tone_stream:// URL), so no
+// switch's syntax leaks into the switch-neutral packages.
+type Tone int
+
+const (
+	ToneNone Tone = iota
+	// ToneHoldFallback replaces hold music a node cannot play: a soft beep
+	// every few seconds, so a waiting caller hears that the call is alive
+	// rather than dead air. It repeats until stopped.
+	ToneHoldFallback
+	// ToneBusy: the called party is busy (a few cycles, then it ends).
+	ToneBusy
+	// ToneReorder: the call cannot be completed (fast busy; a few cycles).
+	ToneReorder
+	// ToneRecordBeep: a short beep before a recording starts.
+	ToneRecordBeep
+)
+
+var toneNames = [...]string{ToneNone: "none", ToneHoldFallback: "hold_fallback", ToneBusy: "busy",
+	ToneReorder: "reorder", ToneRecordBeep: "record_beep"}
+
+func (t Tone) String() string {
+	if t >= 0 && int(t) < len(toneNames) {
+		return toneNames[t]
+	}
+	return "unknown"
+}
+
+// Playback is what to play. Exactly one of Files, Text or Tone is set.
 type Playback struct {
-	// Files are played in order: paths on the node, tone_stream:// or
-	// silence_stream:// URLs.
+	// Files are played in order: paths on the node, or URLs the switch
+	// itself understands (an operator's flow may name one).
 	Files []string
 	// Text is spoken by the switch's TTS engine with Voice.
 	Text  string
 	Voice string
+	// Tone is a tone the switch generates.
+	Tone Tone
 	// Loop repeats until StopPlay or the call ends (music on hold).
 	Loop bool
 }
@@ -184,6 +216,11 @@ type OriginateSpec struct {
 	CallerID struct{ Name, Number string }
 	Timeout  time.Duration
 	Vars     map[string]string
+	// HoldMusic is what the other party hears while this leg is held (the
+	// leg's own hold, Hold on it); zero: the switch's default. Files or a
+	// Tone; what the switch cannot carry is left out, so the default plays
+	// rather than the call failing over its music.
+	HoldMusic Playback
 }
 
 // Originator creates outbound legs. Originate returns once the leg answered or

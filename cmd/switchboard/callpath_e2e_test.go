@@ -58,18 +58,27 @@ func freePort(t *testing.T) string {
 // newWorld seeds the store, starts fssim and the controller.
 func newWorld(t *testing.T, dbURL string, maxCalls int) *world {
 	t.Helper()
+	return newWorldNode(t, dbURL, maxCalls, func(*fssim.Config) {})
+}
+
+// newWorldNode is newWorld with node changing the simulated node's
+// configuration first (no music, no gateway...).
+func newWorldNode(t *testing.T, dbURL string, maxCalls int, node func(*fssim.Config)) *world {
+	t.Helper()
 	ctx := context.Background()
 	// The node's secret is also its xml_curl password, which must be 16+ characters.
-	node, err := fssim.Start(fssim.Config{Speed: 20, Heartbeat: -1, Password: "ClueCon-switchboard-e2e"})
+	ncfg := fssim.Config{Speed: 20, Heartbeat: -1, Password: "ClueCon-switchboard-e2e"}
+	node(&ncfg)
+	sim, err := fssim.Start(ncfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(node.Close)
+	t.Cleanup(sim.Close)
 	dir := t.TempDir()
 	if dbURL == "" {
 		dbURL = "sqlite:" + filepath.Join(dir, "sb.db")
 	}
-	w := &world{t: t, node: node, sock: freePort(t), logs: &syncbuf.Buffer{}, ten: map[string]*worldTenant{}}
+	w := &world{t: t, node: sim, sock: freePort(t), logs: &syncbuf.Buffer{}, ten: map[string]*worldTenant{}}
 	w.serveXMLCurl()
 	cfg := serveConfig{DataDir: dir, Database: dbURL, AdminEmail: "admin@switchboard.local", AdminPassword: "admin-password-123",
 		LogLevel: "debug", LogFormat: "json", ShutdownTimeout: 5 * time.Second, ESLListen: w.sock, ReloadEvery: 100 * time.Millisecond}
@@ -83,7 +92,7 @@ func newWorld(t *testing.T, dbURL string, maxCalls int) *world {
 		t.Fatal(err)
 	}
 	if _, err := st.CreateNode(ctx, store.SystemActor, store.NodeInput{SiteID: site.ID, Name: "fs1", Kind: store.NodeFreeSWITCH,
-		Address: node.Addr(), Secret: node.Password(), Enabled: true}); err != nil {
+		Address: sim.Addr(), Secret: sim.Password(), Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
 	for i, name := range []string{"acme", "bolt"} {

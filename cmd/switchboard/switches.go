@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"time"
@@ -21,7 +22,9 @@ import (
 // configuration: a node added, edited, disabled or deleted through the API is
 // connected, reconnected or dropped within a reload or two, with no restart.
 func (c *controller) startSwitches(ctx context.Context) error {
-	opts := freeswitch.Options{ListenAddr: c.cfg.ESLListen, Logger: c.log.With("adapter", "freeswitch")}
+	// Each node is asked whether it can play the hold music when it
+	// connects, so callers there get the fallback tone at once if not.
+	opts := freeswitch.Options{ListenAddr: c.cfg.ESLListen, Logger: c.log.With("adapter", "freeswitch"), CheckMedia: holdMusic.Files}
 	// Bind the outbound socket address now, so a call that arrives as soon as
 	// start returns is queued until ServeCalls accepts it. If the address is
 	// taken, ServeCalls tries again and logs why.
@@ -133,8 +136,9 @@ func fsNodes(s *callconfig.Snapshot) []freeswitch.Node {
 	return nodes
 }
 
-// fsNodeStates lists the adapter's nodes for /readyz, with what the call
-// path learned of their hold music.
+// fsNodeStates lists the adapter's nodes for /readyz: up or down, what the
+// adapter's checks learned of their hold music and gateways, and what the
+// call path concluded (the tone instead of music, dial-outs refused).
 type fsNodeStates struct {
 	fs *freeswitch.Adapter
 	c  *controller
@@ -142,14 +146,45 @@ type fsNodeStates struct {
 
 func (n fsNodeStates) NodeStates() []api.NodeState {
 	var out []api.NodeState
-	for _, s := range n.fs.Nodes() {
-		st := api.NodeState{Name: s.Name, Kind: string(store.NodeFreeSWITCH), Up: s.Up}
+	for _, h := range n.fs.Nodes() {
+		st := api.NodeState{Name: h.Node, Kind: string(store.NodeFreeSWITCH), Up: h.Up,
+			HoldMusic: mediaState(h, holdMusic.Files).String()}
+		if h.Gateways != nil {
+			st.Gateways = []api.GatewayState{}
+			for _, name := range slices.Sorted(maps.Keys(h.Gateways)) {
+				st.Gateways = append(st.Gateways, api.GatewayState{Name: name, State: h.Gateways[name]})
+			}
+		}
 		if svc := n.c.callService(); svc != nil {
-			st.HoldMusicMissing = svc.HoldMusicMissing(s.Name)
+			st.HoldMusicMissing, st.HoldMusicDetail = svc.HoldMusicMissing(h.Node)
+			if gw := svc.OutsideGateway(); h.Gateway(gw) == orchestrator.Missing {
+				st.GatewayMissing = gw
+			}
+		}
+		if st.HoldMusicDetail == "" && len(holdMusic.Files) > 0 {
+			st.HoldMusicDetail = h.MediaDetail[holdMusic.Files[0]]
 		}
 		out = append(out, st)
 	}
 	return out
+}
+
+// mediaState sums up sources on a node: missing if one is, available if
+// all are, else unknown.
+func mediaState(h orchestrator.NodeHealth, sources []string) orchestrator.Availability {
+	all := len(sources) > 0
+	for _, src := range sources {
+		switch h.MediaState(src) {
+		case orchestrator.Missing:
+			return orchestrator.Missing
+		case orchestrator.Unknown:
+			all = false
+		}
+	}
+	if all {
+		return orchestrator.Available
+	}
+	return orchestrator.Unknown
 }
 
 // callService is the call path once started, else nil.

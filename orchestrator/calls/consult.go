@@ -54,7 +54,8 @@ func (ss *session) startConsult(ctx context.Context, r *ringResult, cur *consult
 		return nil, fmt.Errorf("take the agent off hold: %w", err)
 	}
 	spec := orchestrator.OriginateSpec{ID: orchestrator.NewCallID(), Node: ss.call.Key.Node, To: ep, Timeout: ss.svc.cfg.RingTimeout,
-		Vars: ss.svc.legVars(ss.call.Key.Node, map[string]string{"sb_tenant": string(ss.route.Tenant), "sb_consult_of": ss.call.Key.ID, "park_after_bridge": "true"})}
+		Vars: map[string]string{"sb_tenant": string(ss.route.Tenant), "sb_consult_of": ss.call.Key.ID, "park_after_bridge": "true"}}
+	spec = ss.svc.withHoldMusic(spec)
 	spec.CallerID.Number, spec.CallerID.Name = ss.call.From, "Consult "+ss.call.From
 	now := ss.now()
 	c.cdr = &CDR{Tenant: ss.route.Tenant, Node: ss.call.Key.Node, CallID: spec.ID, Leg: "consult", Caller: ss.call.From,

@@ -130,6 +130,9 @@ func (s *Service) Hold(ctx context.Context, tenant tenancy.TenantID, callID stri
 	}
 	if err == nil {
 		s.markLeg(tenant, callID, c.agentLeg, func(v *view) { v.held = on })
+		if missing, _ := s.musicMissing(c.agentLeg.Node); on && missing {
+			s.warnFallback(s.cfg.Log.With("call", callID, "tenant", string(tenant)), c.agentLeg.Node, "held")
+		}
 	}
 	return err
 }
@@ -212,6 +215,10 @@ func (s *Service) Transfer(ctx context.Context, tenant tenancy.TenantID, callID 
 		if _, ok := s.cfg.Agents.Endpoint(tenant, to.Target); !ok {
 			return fmt.Errorf("%w: no such agent", ErrBadTarget)
 		}
+	case "number":
+		if err := s.checkGateways(c.ss.call.Key.Node, s.gatewayTo(to.Target)); err != nil {
+			return err
+		}
 	}
 	select {
 	case c.ss.control <- controlMsg{transfer: &to}:
@@ -285,7 +292,21 @@ func (s *Service) Consult(ctx context.Context, tenant tenancy.TenantID, callID s
 			return fmt.Errorf("%w: no such agent", ErrBadTarget)
 		}
 	}
+	if to.Kind == "number" { // refused before the caller is put on hold
+		c, err := s.inboundCall(tenant, callID)
+		if err != nil {
+			return err
+		}
+		if err := s.checkGateways(c.ss.call.Key.Node, s.gatewayTo(to.Target)); err != nil {
+			return err
+		}
+	}
 	return s.request(ctx, tenant, callID, controlMsg{consult: &to})
+}
+
+// gatewayTo is number reached through the configured gateway.
+func (s *Service) gatewayTo(number string) orchestrator.Endpoint {
+	return orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: s.cfg.Gateway, Number: number}
 }
 
 // CompleteConsult joins the caller with the consulted party.

@@ -37,7 +37,42 @@ var (
 	ErrBadTarget     = errors.New("dial target: give a number or an agent, not both")
 	ErrAgentNoPhone  = errors.New("the agent's phone is not registered")
 	ErrTenantBlocked = errors.New("the tenant may not place calls now")
+	// ErrGatewayMissing: the node that would place the call has no gateway
+	// of that name, as its adapter last learned; nothing was dialled.
+	// Errors wrapping it are *GatewayMissingError.
+	ErrGatewayMissing = errors.New("gateway missing")
 )
+
+// GatewayMissingError names the gateway a call needs and the node that
+// lacks it.
+type GatewayMissingError struct{ Gateway, Node string }
+
+func (e *GatewayMissingError) Error() string {
+	return fmt.Sprintf("node %s has no gateway %q, so it cannot call outside numbers: add the gateway to the node "+
+		"(a sofia profile's gateways, docs/freeswitch-setup.md) and the node reports it within seconds", e.Node, e.Gateway)
+}
+
+func (e *GatewayMissingError) Unwrap() error { return ErrGatewayMissing }
+
+// OutsideGateway is the gateway calls to outside numbers go through.
+func (s *Service) OutsideGateway() string { return s.cfg.Gateway }
+
+// checkGateways refuses a call whose endpoints go through a gateway node is
+// known to lack (the switch would ring the agent, then fail the far end
+// within 0.1 s). A gateway not known either way passes: a failure at dial
+// time still plays the reorder tone.
+func (s *Service) checkGateways(node string, eps ...orchestrator.Endpoint) error {
+	if s.cfg.Health == nil {
+		return nil
+	}
+	h := s.cfg.Health.NodeHealth(node)
+	for _, ep := range eps {
+		if ep.Kind == orchestrator.EndpointGateway && h.Gateway(ep.Gateway) == orchestrator.Missing {
+			return &GatewayMissingError{Gateway: ep.Gateway, Node: node}
+		}
+	}
+	return nil
+}
 
 // Dial starts a call from agent to target and returns its ID at once; the
 // call runs on its own goroutine until either side hangs up.
@@ -81,6 +116,11 @@ func (s *Service) Dial(ctx context.Context, tenant tenancy.TenantID, agent strin
 		}
 	} else {
 		far = orchestrator.Endpoint{Kind: orchestrator.EndpointGateway, Gateway: s.cfg.Gateway, Number: to.Number}
+	}
+	// An agent in phone mode is reached through the gateway too.
+	if err := s.checkGateways(node, me.Endpoint, far); err != nil {
+		s.cfg.Log.Info("dial-out refused before ringing the agent", "tenant", string(tenant), "agent", agent, "err", err)
+		return "", err
 	}
 	id := orchestrator.NewCallID()
 	var release admission.Release = func() {}
@@ -166,8 +206,8 @@ func (d *dialing) run(ctx context.Context) {
 	s := d.svc
 	log := d.logger()
 	defer d.finish(ctx, log)
-	spec := orchestrator.OriginateSpec{ID: d.id, Node: d.node, To: d.me.Endpoint, Timeout: s.cfg.RingTimeout,
-		Vars: s.legVars(d.node, map[string]string{"sb_tenant": string(d.tenant), "sb_agent": d.agent, "sb_outbound": "true"})}
+	spec := s.withHoldMusic(orchestrator.OriginateSpec{ID: d.id, Node: d.node, To: d.me.Endpoint, Timeout: s.cfg.RingTimeout,
+		Vars: map[string]string{"sb_tenant": string(d.tenant), "sb_agent": d.agent, "sb_outbound": "true"}})
 	spec.CallerID.Name, spec.CallerID.Number = "Dialing "+d.display, d.cdr.AccessNumber
 	leg, events, err := s.cfg.Switch.Originate(ctx, spec)
 	if err != nil {
@@ -246,7 +286,7 @@ func (d *dialing) connect(ctx context.Context, log *slog.Logger) {
 				log.Warn("outbound call failed: the node has no such gateway", "gateway", s.cfg.Gateway)
 			}
 			tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			_ = s.cfg.Switch.Play(tctx, leg, orchestrator.Playback{Files: []string{failureTone(d.cause)}})
+			_ = s.cfg.Switch.Play(tctx, leg, orchestrator.Playback{Tone: failureTone(d.cause)})
 			cancel()
 		}
 		_ = s.cfg.Switch.Hangup(ctx, leg, clear)
@@ -262,19 +302,14 @@ func (d *dialing) connect(ctx context.Context, log *slog.Logger) {
 	d.cause = d.waitEnd(ctx)
 }
 
-// Tones an agent hears when the far end of a call they placed cannot be
-// reached (ITU-T E.180 / North American cadences, which every softphone
-// user recognises): busy for a busy party, reorder for everything else.
-const (
-	busyTone    = "tone_stream://%(500,500,480,620);loops=4"
-	reorderTone = "tone_stream://%(250,250,480,620);loops=8"
-)
-
-func failureTone(cause orchestrator.HangupCause) string {
+// failureTone is what an agent hears when the far end of a call they
+// placed cannot be reached: busy for a busy party, reorder for everything
+// else, the tones every phone user recognises.
+func failureTone(cause orchestrator.HangupCause) orchestrator.Tone {
 	if cause == orchestrator.CauseUserBusy {
-		return busyTone
+		return orchestrator.ToneBusy
 	}
-	return reorderTone
+	return orchestrator.ToneReorder
 }
 
 // waitEnd waits until the bridge ends or the agent hangs up, then clears the

@@ -3,6 +3,8 @@ package calls
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
@@ -132,8 +134,8 @@ func TestCallControlOnAnAgentPlacedCallIsTenantScoped(t *testing.T) {
 	if r.sw.has("hold peer-") {
 		t.Errorf("the far end's leg was held: %v", r.sw.entries())
 	}
-	if got := r.sw.lastSpec(t, "ann").Vars["hold_music"]; got != "moh.wav" {
-		t.Errorf("agent leg hold_music = %q, want the configured music", got)
+	if got := r.sw.lastSpec(t, "ann").HoldMusic; !slices.Equal(got.Files, []string{"moh.wav"}) {
+		t.Errorf("agent leg hold music = %+v, want the configured music", got)
 	}
 	if err := r.svc.Transfer(ctx, acme, id, TransferTo{Kind: "number", Target: "1"}); !errors.Is(err, ErrNotInbound) {
 		t.Fatalf("transfer of an agent-placed call: want ErrNotInbound, got %v", err)
@@ -160,7 +162,7 @@ func TestCallControlOnAnAgentPlacedCallIsTenantScoped(t *testing.T) {
 // keeps the cause.
 func TestAFailedDialOutIsHeardByTheAgent(t *testing.T) {
 	for cause, tone := range map[orchestrator.HangupCause]string{
-		orchestrator.CauseInvalidGateway: reorderTone, orchestrator.CauseUserBusy: busyTone, orchestrator.CauseNoAnswer: reorderTone} {
+		orchestrator.CauseInvalidGateway: "tone:reorder", orchestrator.CauseUserBusy: "tone:busy", orchestrator.CauseNoAnswer: "tone:reorder"} {
 		t.Run(string(cause), func(t *testing.T) {
 			r := newRig(t)
 			r.sw.mu.Lock()
@@ -178,6 +180,58 @@ func TestAFailedDialOutIsHeardByTheAgent(t *testing.T) {
 			}
 			if log := r.sw.entries(); !before(log, "play "+id+" "+tone, "hangup "+id+" NORMAL_CLEARING") {
 				t.Errorf("want the tone %s played to the agent before the hang-up: %v", tone, log)
+			}
+		})
+	}
+}
+
+// TestDialThroughAMissingGatewayIsRefusedBeforeRinging: when the agent's
+// node is known to lack the gateway, a dial-out is refused with an error
+// naming the gateway and the node before anything happens: no originate
+// (the agent's phone does not ring), no PSTN line, no ACD work. A gateway
+// the node has, or gateways not known yet, let the call go ahead (a failure
+// then still plays the reorder tone).
+func TestDialThroughAMissingGatewayIsRefusedBeforeRinging(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		gateways map[string]string
+		refused  bool
+	}{
+		{"the node lacks it", map[string]string{"carrier2": "REGED"}, true},
+		{"the node has none", map[string]string{}, true},
+		{"the node has it", map[string]string{"pstn": "NOREG"}, false},
+		{"not known yet", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRigWith(t, func(r *rig, cfg *Config) {
+				cfg.Health = fakeHealth{"fs1": {Node: "fs1", Up: true, Gateways: tc.gateways}}
+			})
+			_, err := r.svc.Dial(context.Background(), acme, "ann", DialTarget{Number: "95599"})
+			if !tc.refused {
+				if err != nil {
+					t.Fatalf("dial: %v", err)
+				}
+				waitFor(t, "the agent's phone rung", func() bool { return r.sw.has("originate ann@") })
+				r.sw.agentHangsUp("ann")
+				waitFor(t, "the call ended", func() bool { return len(r.cdrs.leg(t, "outbound")) == 1 })
+				return
+			}
+			var gm *GatewayMissingError
+			if !errors.Is(err, ErrGatewayMissing) || !errors.As(err, &gm) || gm.Gateway != "pstn" || gm.Node != "fs1" ||
+				!strings.Contains(err.Error(), `"pstn"`) || !strings.Contains(err.Error(), "fs1") {
+				t.Fatalf("want a GatewayMissingError naming pstn and fs1, got %v", err)
+			}
+			if log := r.sw.entries(); len(log) != 0 {
+				t.Errorf("the switch was asked to act: %v", log)
+			}
+			if q := r.q.entries(); len(q) != 0 {
+				t.Errorf("the ACD was told: %v", q)
+			}
+			if n := r.adm.InUse(acme, tenancy.ResourcePSTNCalls); n != 0 {
+				t.Errorf("%d PSTN lines held", n)
+			}
+			if c := r.liveOne(t, acme); c != nil {
+				t.Errorf("a live call is listed: %+v", c)
 			}
 		})
 	}

@@ -104,7 +104,7 @@ func (f *fakeSwitch) PreAnswer(ctx context.Context, c orchestrator.Key) error {
 	return nil
 }
 func (f *fakeSwitch) Play(ctx context.Context, c orchestrator.Key, p orchestrator.Playback) error {
-	f.record("play %s %s%s", c.ID, strings.Join(p.Files, ","), p.Text)
+	f.record("play %s %s%s%s", c.ID, strings.Join(p.Files, ","), p.Text, toneText(p.Tone))
 	f.mu.Lock()
 	long := f.longGate != nil && len(p.Files) > 0 && p.Files[0] == f.longFile
 	missing := f.missingFile != "" && len(p.Files) > 0 && p.Files[0] == f.missingFile
@@ -133,6 +133,15 @@ func (f *fakeSwitch) Play(ctx context.Context, c orchestrator.Key, p orchestrato
 	}
 	return nil
 }
+
+// toneText is how the fake logs a tone: "tone:reorder".
+func toneText(t orchestrator.Tone) string {
+	if t == orchestrator.ToneNone {
+		return ""
+	}
+	return "tone:" + t.String()
+}
+
 func (f *fakeSwitch) StopPlay(ctx context.Context, c orchestrator.Key) error {
 	f.record("stop_play %s", c.ID)
 	f.mu.Lock()

@@ -38,8 +38,8 @@ func TestHoldHoldsTheAgentLeg(t *testing.T) {
 	r := newRig(t, "ann")
 	ctx := context.Background()
 	ann, done := r.talking(t)
-	if got := r.sw.lastSpec(t, "ann").Vars["hold_music"]; got != "moh.wav" {
-		t.Errorf("agent leg hold_music = %q, want moh.wav", got)
+	if got := r.sw.lastSpec(t, "ann").HoldMusic; !slices.Equal(got.Files, []string{"moh.wav"}) {
+		t.Errorf("agent leg hold music = %+v, want moh.wav", got)
 	}
 	mark := len(r.sw.entries())
 	for _, on := range []bool{true, true, false, false} { // repeated requests are no-ops
@@ -94,8 +94,8 @@ func TestConsultPlaysMusicToTheCaller(t *testing.T) {
 	if !before(log, "unhold "+ann, "originate bob@acme.example") || !slices.Contains(log, "bridge_calls "+ann+" "+bob.ID) {
 		t.Fatalf("consult: %v", log)
 	}
-	if bob.Vars["hold_music"] != "moh.wav" {
-		t.Errorf("consulted leg hold_music = %q", bob.Vars["hold_music"])
+	if !slices.Equal(bob.HoldMusic.Files, []string{"moh.wav"}) {
+		t.Errorf("consulted leg hold music = %+v", bob.HoldMusic)
 	}
 	if err := r.svc.Hold(ctx, acme, "c1", true); !errors.Is(err, ErrConsulting) || !errors.Is(err, ErrNotConnected) {
 		t.Fatalf("hold during a consultation: want ErrConsulting, got %v", err)

@@ -59,12 +59,16 @@ type Config struct {
 	// Gateway is the switch gateway that reaches external numbers (transfers,
 	// overflow to a number). Empty: "pstn".
 	Gateway string
+	// Health is what the switch adapter learned of its nodes (hold music,
+	// gateways) when they connected; nil: nothing is known in advance, and
+	// a missing hold music is learned when it first fails to play.
+	Health orchestrator.HealthReporter
 }
 
 // Stats are the call path's counters, read by the metrics layer.
 type Stats struct {
 	Accepted, RejectedUnknown, RefusedQuota, RefusedSuspended, Abandoned, Released, Answered, Overflowed, NodeLost, Active int64
-	HoldMusicFallbacks                                                                                                     int64 // holds that played FallbackHoldMusic
+	HoldMusicFallbacks                                                                                                     int64 // holds that played the fallback tone
 }
 
 // Service runs inbound calls and receives the ACD owner's plans for them.
@@ -76,14 +80,14 @@ type Service struct {
 	dials    map[string]*dialing      // agent-placed calls, by call ID (the agent leg's)
 	answers  map[string]chan struct{} // tenant/agent -> desktop answer awaited
 	// silentMusic: nodes where the hold music failed to play (not
-	// installed); callers there hear FallbackHoldMusic. Kept until restart.
+	// installed); callers there hear the fallback tone. Kept until restart.
 	silentMusic map[string]bool
 	lat         latencies
 	live        feed[LiveChange] // changes of the live-call list; published with mu held
 
 	accepted, rejectedUnknown, refusedQuota, refusedSuspended   atomic.Int64
 	abandoned, released, answered, overflowed, nodeLost, active atomic.Int64
-	musicFallbacks                                              atomic.Int64 // holds that played FallbackHoldMusic
+	musicFallbacks                                              atomic.Int64 // holds that played the fallback tone
 }
 
 // New checks cfg and returns a Service.

@@ -220,41 +220,110 @@ func TestCallerHangsUpWhileAgentRings(t *testing.T) {
 	}
 }
 
-// TestMissingHoldMusicFallsBackToATone: when the music source is missing
-// on the node, the waiting caller hears the fallback tone instead of dead
-// air, with a log line giving the reason; from then on that node's callers
-// get the tone at once (each hold warned) and its agent legs carry it as
-// hold_music, and the node is reported as missing its music.
+// TestMissingHoldMusicFallsBackToATone: when the music fails to play on a
+// node nothing said lacked it (not checked, or gone since), the waiting
+// caller hears the fallback tone instead of dead air, with a log line giving
+// the reason; from then on that node's callers get the tone at once (each
+// hold warned) and its agent legs carry it as their hold music, and the
+// node is reported as missing its music.
 func TestMissingHoldMusicFallsBackToATone(t *testing.T) {
 	var logs syncbuf.Buffer
 	r := newRigWith(t, func(r *rig, cfg *Config) {
 		cfg.Log = slog.New(slog.NewTextHandler(&logs, nil))
 		r.sw.missingFile = "moh.wav"
 	}) // no agent: the caller waits
-	if r.svc.HoldMusicMissing("fs1") {
+	if missing, _ := r.svc.HoldMusicMissing("fs1"); missing {
 		t.Fatal("music reported missing before any was played")
 	}
 	cancel, _, done := r.call("4001")
-	waitFor(t, "the fallback tone", func() bool { return r.sw.has("play c1 " + FallbackHoldMusic) })
-	if log := r.sw.entries(); !before(log, "play c1 moh.wav", "play c1 "+FallbackHoldMusic) {
+	waitFor(t, "the fallback tone", func() bool { return r.sw.has("play c1 tone:hold_fallback") })
+	if log := r.sw.entries(); !before(log, "play c1 moh.wav", "play c1 tone:hold_fallback") {
 		t.Fatalf("want the music tried, then the tone: %v", log)
 	}
 	if !strings.Contains(logs.String(), "hold music failed: the caller hears a tone instead") || !strings.Contains(logs.String(), "FILE NOT FOUND") {
 		t.Fatalf("no warning with the reason:\n%s", logs.String())
 	}
-	if !r.svc.HoldMusicMissing("fs1") || r.svc.HoldMusicMissing("fs2") {
-		t.Fatal("fs1 (and only fs1) must be reported as missing its music")
+	if missing, why := r.svc.HoldMusicMissing("fs1"); !missing || why == "" {
+		t.Fatalf("fs1 must be reported as missing its music, with why (%q)", why)
 	}
-	if got := r.svc.legVars("fs1", map[string]string{})["hold_music"]; got != FallbackHoldMusic {
-		t.Errorf("an agent leg on fs1 gets hold_music %q, want the fallback tone", got)
+	if missing, _ := r.svc.HoldMusicMissing("fs2"); missing {
+		t.Fatal("fs2 reported as missing its music")
 	}
-	if got := r.svc.legVars("fs2", map[string]string{})["hold_music"]; got != "moh.wav" {
-		t.Errorf("an agent leg on fs2 gets hold_music %q, want the configured music", got)
+	if got := r.svc.holdMusicOn("fs1"); got.Tone != orchestrator.ToneHoldFallback || len(got.Files) != 0 {
+		t.Errorf("an agent leg on fs1 gets hold music %+v, want the fallback tone", got)
+	}
+	if got := r.svc.holdMusicOn("fs2"); !slices.Equal(got.Files, []string{"moh.wav"}) {
+		t.Errorf("an agent leg on fs2 gets hold music %+v, want the configured music", got)
 	}
 	cancel(orchestrator.ErrCallEnded)
 	waitDone(t, done)
 	if n := r.svc.Stats().HoldMusicFallbacks; n != 1 {
 		t.Errorf("fallbacks %d, want 1", n)
+	}
+}
+
+// fakeHealth is what an adapter's checks reported, by node.
+type fakeHealth map[string]orchestrator.NodeHealth
+
+func (f fakeHealth) NodeHealth(node string) orchestrator.NodeHealth {
+	if h, ok := f[node]; ok {
+		return h
+	}
+	return orchestrator.NodeHealth{Node: node}
+}
+
+// TestHoldMusicKnownMissingPlaysTheToneAtOnce: on a node whose adapter found
+// the hold music missing when it connected, a waiting caller hears the
+// fallback tone at once — the music is never tried, so no failed playback
+// sits on the call path — its agent's leg carries the tone as hold music,
+// and every hold there (the queue's, the agent's) is warned with the
+// adapter's reason. Another node keeps the music.
+func TestHoldMusicKnownMissingPlaysTheToneAtOnce(t *testing.T) {
+	var logs syncbuf.Buffer
+	r := newRigWith(t, func(r *rig, cfg *Config) {
+		cfg.Log = slog.New(slog.NewTextHandler(&logs, nil))
+		r.sw.missingFile = "moh.wav" // trying it would log "play c1 moh.wav" and fail
+		r.sw.ringGate = make(chan struct{})
+		cfg.Health = fakeHealth{
+			"fs1": {Node: "fs1", Up: true, Media: map[string]orchestrator.Availability{"moh.wav": orchestrator.Missing},
+				MediaDetail: map[string]string{"moh.wav": "no running local_stream moh"}},
+			"fs2": {Node: "fs2", Up: true, Media: map[string]orchestrator.Availability{"moh.wav": orchestrator.Available}},
+		}
+	}, "ann")
+	if missing, why := r.svc.HoldMusicMissing("fs1"); !missing || !strings.Contains(why, "no running local_stream moh") {
+		t.Fatalf("fs1: missing %v (%q), want missing with the adapter's reason", missing, why)
+	}
+	if missing, _ := r.svc.HoldMusicMissing("fs2"); missing {
+		t.Fatal("fs2 reported as missing its music")
+	}
+	ann, _ := func() (string, chan struct{}) {
+		cancel, _, done := r.call("4001")
+		t.Cleanup(func() { cancel(orchestrator.ErrCallEnded); waitDone(t, done) })
+		waitFor(t, "the caller's hold", func() bool { return r.sw.has("play c1 ") })
+		if log := r.sw.entries(); slices.Contains(log, "play c1 moh.wav") || !slices.Contains(log, "play c1 tone:hold_fallback") {
+			t.Fatalf("want the fallback tone at once, without trying the music: %v", log)
+		}
+		close(r.sw.ringGate) // ann answers
+		waitFor(t, "talking", func() bool { c := r.liveOne(t, acme); return c != nil && c.State == "talking" })
+		return r.sw.lastSpec(t, "ann").ID, done
+	}()
+	if got := r.sw.lastSpec(t, "ann").HoldMusic; got.Tone != orchestrator.ToneHoldFallback {
+		t.Errorf("ann's leg carries hold music %+v, want the fallback tone", got)
+	}
+	if err := r.svc.Hold(context.Background(), acme, "c1", true); err != nil {
+		t.Fatal(err)
+	}
+	if !r.sw.has("hold " + ann) {
+		t.Fatalf("the agent leg was not held: %v", r.sw.entries())
+	}
+	if n := strings.Count(logs.String(), "hold music missing on this node"); n != 2 {
+		t.Errorf("%d warnings, want one per hold (queue, agent):\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), "no running local_stream moh") {
+		t.Errorf("the warning lacks the adapter's reason:\n%s", logs.String())
+	}
+	if n := r.svc.Stats().HoldMusicFallbacks; n != 2 {
+		t.Errorf("fallbacks %d, want 2", n)
 	}
 }
 

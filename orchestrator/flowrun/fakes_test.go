@@ -106,8 +106,11 @@ func (f *fakeSwitch) Play(ctx context.Context, call orchestrator.Key, p orchestr
 		return err
 	}
 	what := "play " + strings.Join(p.Files, ",")
-	if p.Text != "" {
+	switch {
+	case p.Text != "":
 		what = "speak " + p.Voice + ":" + p.Text
+	case p.Tone != orchestrator.ToneNone:
+		what = "tone " + p.Tone.String()
 	}
 	stop := make(chan struct{})
 	f.mu.Lock()

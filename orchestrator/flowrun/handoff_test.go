@@ -192,7 +192,7 @@ func TestQueueFailedVoicemail(t *testing.T) {
 				t.Errorf("duration %v, want %v..%v", m.Duration, tt.minDur, tt.maxDur)
 			}
 			log := sw.Log()
-			if !slices.Contains(log, "play vm.wav") || !slices.Contains(log, "play "+beep) || !slices.Contains(log, "record_start "+wantPath) {
+			if !slices.Contains(log, "play vm.wav") || !slices.Contains(log, "tone record_beep") || !slices.Contains(log, "record_start "+wantPath) {
 				t.Errorf("log %q", log)
 			}
 			if stopped := slices.Contains(log, "record_stop "+wantPath); stopped == tt.hangup {
@@ -247,7 +247,7 @@ func TestRecordNodeSetsPath(t *testing.T) {
 	if o.Vars["msg"] != "/rec/acme/call-1-1.wav" {
 		t.Errorf("vars %v", o.Vars)
 	}
-	if slices.Contains(sw.Log(), "play "+beep) || len(s.vms) != 0 {
+	if slices.Contains(sw.Log(), "tone record_beep") || len(s.vms) != 0 {
 		t.Errorf("log %q vms %v: no beep and no mailbox expected", sw.Log(), s.vms)
 	}
 }

@@ -36,6 +36,13 @@ func (in *instance) startPlayback(ctx context.Context, items []ivrflows.PlayItem
 	if len(items) == 0 {
 		return false
 	}
+	in.startParts(ctx, prompt, func(ctx context.Context) []orchestrator.Playback { return in.parts(ctx, items) })
+	return true
+}
+
+// startParts plays what parts returns, one Play after the other, on the
+// playback goroutine (parts may take time: text is rendered there).
+func (in *instance) startParts(ctx context.Context, prompt bool, parts func(context.Context) []orchestrator.Playback) {
 	in.stopPlayback(ctx) // never two playbacks at once
 	pctx, cancel := context.WithCancel(ctx)
 	p := &playback{prompt: prompt, done: make(chan struct{}), cancel: cancel}
@@ -44,7 +51,7 @@ func (in *instance) startPlayback(ctx context.Context, items []ivrflows.PlayItem
 	go func() {
 		defer close(p.done)
 		defer livePlaybacks.Add(-1) // before done: whoever saw done sees the count
-		for _, part := range in.parts(pctx, items) {
+		for _, part := range parts(pctx) {
 			if p.stopped.Load() || pctx.Err() != nil {
 				return
 			}
@@ -53,7 +60,6 @@ func (in *instance) startPlayback(ctx context.Context, items []ivrflows.PlayItem
 			}
 		}
 	}()
-	return true
 }
 
 // parts groups items into playbacks: runs of files (text made a file by the

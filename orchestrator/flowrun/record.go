@@ -13,7 +13,7 @@ import (
 )
 
 // beep is played before recording when the flow asks for one.
-const beep = "tone_stream://%(500,0,800)"
+var beep = orchestrator.Playback{Tone: orchestrator.ToneRecordBeep}
 
 // defaultMaxRecording bounds a recording whose node sets no limit.
 const defaultMaxRecording = 2 * time.Minute
@@ -36,7 +36,7 @@ func (in *instance) record(ctx context.Context, prompt []ivrflows.PlayItem, max 
 		return rec
 	}
 	if withBeep {
-		in.startPlayback(ctx, []ivrflows.PlayItem{{File: beep}}, false)
+		in.startParts(ctx, false, func(context.Context) []orchestrator.Playback { return []orchestrator.Playback{beep} })
 		if !in.waitPlayback(ctx) {
 			return rec
 		}

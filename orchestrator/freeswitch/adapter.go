@@ -49,6 +49,7 @@ var (
 	_ orchestrator.Switch          = (*Adapter)(nil)
 	_ orchestrator.InboundAcceptor = (*Adapter)(nil)
 	_ orchestrator.NodeWatcher     = (*Adapter)(nil)
+	_ orchestrator.HealthReporter  = (*Adapter)(nil)
 )
 
 // node is one FreeSWITCH and its current inbound connection (nil while down).
@@ -69,6 +70,8 @@ type node struct {
 
 	mu   sync.Mutex
 	conn *eslconn.Conn
+	// health is what the checks learned of the node (health.go).
+	health nodeHealth
 }
 
 func (n *node) current() *eslconn.Conn {
@@ -153,6 +156,12 @@ func (a *Adapter) goRun(f func()) {
 func (a *Adapter) emitNode(ev orchestrator.NodeEvent) {
 	ev.At = a.clock.Now()
 	a.nodeEvents.push(ev)
+}
+
+func (a *Adapter) emitNodes(evs []orchestrator.NodeEvent) {
+	for _, ev := range evs {
+		a.emitNode(ev)
+	}
 }
 
 func (a *Adapter) slowConsumer(what string, depth int) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/eslconn"
 )
@@ -86,18 +87,13 @@ func (a *Adapter) instrument(o eslconn.Options) eslconn.Options {
 	return o
 }
 
-// NodeStatus is a configured node and whether its inbound connection is up.
-type NodeStatus struct {
-	Name string
-	Up   bool
-}
-
-// Nodes reports every configured (enabled) node in configuration order.
-func (a *Adapter) Nodes() []NodeStatus {
+// Nodes reports every configured (enabled) node in configuration order:
+// whether it is up and what its health checks learned (health.go).
+func (a *Adapter) Nodes() []orchestrator.NodeHealth {
 	order := a.nodes.Load().order
-	out := make([]NodeStatus, 0, len(order))
+	out := make([]orchestrator.NodeHealth, 0, len(order))
 	for _, n := range order {
-		out = append(out, NodeStatus{Name: n.cfg.Name, Up: n.current() != nil})
+		out = append(out, n.healthSnapshot())
 	}
 	return out
 }
@@ -123,7 +119,7 @@ func (c statsCollector) Collect(ch chan<- prometheus.Metric) {
 		if n.Up {
 			up = 1
 		}
-		ch <- prometheus.MustNewConstMetric(nodeUpDesc, prometheus.GaugeValue, up, n.Name)
+		ch <- prometheus.MustNewConstMetric(nodeUpDesc, prometheus.GaugeValue, up, n.Node)
 	}
 	c.a.commandSeconds.Collect(ch)
 }

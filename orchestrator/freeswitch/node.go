@@ -22,12 +22,13 @@ var subscribed = []string{
 	"DTMF", "PLAYBACK_START", "PLAYBACK_STOP", "RECORD_START", "RECORD_STOP",
 	"BACKGROUND_JOB", "HEARTBEAT",
 	"CUSTOM", "sofia::register", "sofia::unregister", "sofia::expire",
-	"sofia::gateway_state", "conference::maintenance",
+	"sofia::gateway_state", "sofia::gateway_add", "sofia::gateway_delete", "conference::maintenance",
 }
 
 // runNode keeps one inbound connection to n up until n stops (the adapter
 // closes, or SetNodes removes or replaces n): dial, subscribe, resynchronise,
-// report NodeUp; on loss report NodeDown and retry with doubling backoff.
+// check its health (health.go), report NodeUp; on loss report NodeDown and
+// retry with doubling backoff.
 func (a *Adapter) runNode(n *node) {
 	backoff, everUp := a.opts.BackoffMin, false
 	for {
@@ -37,9 +38,12 @@ func (a *Adapter) runNode(n *node) {
 				a.st.reconnects.Add(1)
 			}
 			everUp, backoff = true, a.opts.BackoffMin
+			states := map[string]string{}
+			changes := a.checkNode(n, conn, states)
 			a.emitNode(orchestrator.NodeEvent{Kind: orchestrator.NodeUp, Node: n.cfg.Name, Calls: calls})
+			a.emitNodes(changes)
 			a.announceRegistrations(n.cfg.Name, conn)
-			err = a.holdNode(n, conn)
+			err = a.holdNode(n, conn, states)
 			a.emitNode(orchestrator.NodeEvent{Kind: orchestrator.NodeDown, Node: n.cfg.Name, Reason: errText(err)})
 		} else {
 			a.log.Warn("freeswitch: node connect failed", "node", n.cfg.Name, "addr", n.cfg.Addr, "err", err, "retry_in", backoff)
@@ -54,14 +58,13 @@ func (a *Adapter) runNode(n *node) {
 }
 
 // holdNode keeps watch on a node until its connection ends or the node
-// stops: it polls `sofia status` every HealthInterval (wall time) and reports
-// profile and gateway state changes.
-func (a *Adapter) holdNode(n *node, conn *eslconn.Conn) error {
+// stops: it checks the node's health every HealthInterval (wall time) and
+// reports profile and gateway state changes. states are the states reported
+// so far.
+func (a *Adapter) holdNode(n *node, conn *eslconn.Conn, states map[string]string) error {
 	tick := time.NewTicker(a.opts.HealthInterval)
 	defer tick.Stop()
-	states := map[string]string{}
 	for done := false; !done; {
-		a.pollSofia(n, conn, states)
 		select {
 		case <-conn.Done():
 			done = true
@@ -69,6 +72,7 @@ func (a *Adapter) holdNode(n *node, conn *eslconn.Conn) error {
 			conn.Close()
 			done = true
 		case <-tick.C:
+			a.emitNodes(a.checkNode(n, conn, states))
 		}
 	}
 	n.mu.Lock()
@@ -80,33 +84,6 @@ func (a *Adapter) holdNode(n *node, conn *eslconn.Conn) error {
 	}
 	a.log.Warn("freeswitch: node down", "node", n.cfg.Name, "err", err)
 	return err
-}
-
-// pollSofia reports profiles and gateways whose state changed since the last
-// poll (all of them after a connect) as NodeGatewayState events.
-func (a *Adapter) pollSofia(n *node, conn *eslconn.Conn, states map[string]string) {
-	nodeName := n.cfg.Name
-	ctx, cancel := context.WithTimeout(n.ctx, a.opts.CommandTimeout)
-	defer cancel()
-	out, err := conn.API(ctx, "sofia status")
-	if err != nil {
-		a.log.Debug("freeswitch: sofia status failed", "node", nodeName, "err", err)
-		return
-	}
-	rows, err := ParseSofiaStatus(out)
-	if err != nil {
-		a.log.Warn("freeswitch: sofia status unreadable", "node", nodeName, "err", err)
-		return
-	}
-	for _, r := range rows {
-		if r.Type == "alias" || states[r.Name] == r.State {
-			continue
-		}
-		states[r.Name] = r.State
-		a.log.Info("freeswitch: sip state", "node", nodeName, "name", r.Name, "type", r.Type, "state", r.State)
-		a.emitNode(orchestrator.NodeEvent{Kind: orchestrator.NodeGatewayState, Node: nodeName,
-			Gateway: r.Name, State: r.State, Reason: r.Type})
-	}
 }
 
 func (a *Adapter) connectNode(n *node) (*eslconn.Conn, []orchestrator.Key, error) {
@@ -196,8 +173,13 @@ func (a *Adapter) onCustom(nodeName string, ev *esl.Event) bool {
 		reg.Kind, reg.Reason = orchestrator.NodeUnregistered, "expire"
 	case "sofia::gateway_state":
 		a.log.Info("freeswitch: gateway state", "node", nodeName, "gateway", ev.Get("Gateway"), "state", ev.Get("State"))
+		a.gatewayEvent(nodeName, ev.Subclass(), ev.Get("Gateway"), ev.Get("State"))
 		a.emitNode(orchestrator.NodeEvent{Kind: orchestrator.NodeGatewayState, Node: nodeName,
 			Gateway: strings.Clone(ev.Get("Gateway")), State: strings.Clone(ev.Get("State")), Reason: "gateway"})
+		return true
+	case "sofia::gateway_add", "sofia::gateway_delete":
+		a.log.Info("freeswitch: "+ev.Subclass()[len("sofia::"):], "node", nodeName, "gateway", ev.Get("Gateway"), "profile", ev.Get("profile-name"))
+		a.gatewayEvent(nodeName, ev.Subclass(), ev.Get("Gateway"), "")
 		return true
 	default:
 		return false

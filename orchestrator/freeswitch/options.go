@@ -51,9 +51,15 @@ type Options struct {
 	// has no deadline. Default 30 s; Play, Bridge and Collect wait as long as
 	// the media or the ring time lasts.
 	CommandTimeout time.Duration
-	// HealthInterval is how often `sofia status` is polled on each node
-	// (wall time). Default 30 s.
+	// HealthInterval is how often each node's health is checked again
+	// (`sofia status`, `local_stream show`; wall time). Default 30 s.
 	HealthInterval time.Duration
+	// CheckMedia are media sources (the hold music, e.g.
+	// "local_stream://moh") whose presence each node is asked about when it
+	// connects and at every HealthInterval, so the call path knows a node
+	// lacks them before a caller would hear it (NodeHealth.Media). Only
+	// local_stream:// sources can be checked; others stay Unknown.
+	CheckMedia []string
 	// TTSEngine and TTSVoice are used for Playback.Text (speak app).
 	// Defaults "flite", "kal".
 	TTSEngine, TTSVoice string

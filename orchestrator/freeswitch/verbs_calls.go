@@ -146,6 +146,10 @@ func originateCommand(spec orchestrator.OriginateSpec) (string, error) {
 		return "", err
 	}
 	vars := map[string]string{"origination_uuid": spec.ID}
+	// FreeSWITCH plays a held leg's hold_music to its partner (switch_ivr_hold).
+	if music, ok := holdMusicVar(spec.HoldMusic); ok {
+		vars["hold_music"] = music
+	}
 	for k, v := range spec.Vars {
 		vars[k] = v
 	}

@@ -126,8 +126,21 @@ func (a *Adapter) Play(ctx context.Context, key orchestrator.Key, p orchestrator
 var errPlayStopped = errors.New("freeswitch: play stopped")
 
 func (a *Adapter) playbackApp(p orchestrator.Playback) (app, arg string, err error) {
-	if (p.Text == "") == (len(p.Files) == 0) {
-		return "", "", errorf(ErrBadArgument, "playback needs exactly one of Files or Text")
+	set := 0
+	for _, given := range []bool{p.Text != "", len(p.Files) > 0, p.Tone != orchestrator.ToneNone} {
+		if given {
+			set++
+		}
+	}
+	if set != 1 {
+		return "", "", errorf(ErrBadArgument, "playback needs exactly one of Files, Text or Tone")
+	}
+	if p.Tone != orchestrator.ToneNone {
+		s, ok := ToneStream(p.Tone)
+		if !ok {
+			return "", "", errorf(ErrBadArgument, "tone %s has no tone_stream", p.Tone)
+		}
+		return "playback", s, nil
 	}
 	if p.Text != "" {
 		voice := p.Voice
