@@ -33,8 +33,11 @@ type NodeState struct {
 
 // GatewayState is one SIP gateway of a node.
 type GatewayState struct {
-	Name  string `json:"name"`
-	State string `json:"state"` // as the switch says it: REGED, NOREG, FAIL_WAIT...
+	Name string `json:"name"`
+	// State is as the switch says it (REGED, NOREG, FAIL_WAIT...), or
+	// ADDED for a gateway the node just reported added, until its state is
+	// read.
+	State string `json:"state"`
 }
 
 // NodeStates reports every enabled node and whether it is up

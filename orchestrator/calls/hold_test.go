@@ -250,3 +250,36 @@ func TestEachLegKeepsItsOwnTimesAcrossTransfers(t *testing.T) {
 		})
 	}
 }
+
+// TestConsultAndTransferToANumberNeedTheGateway: on a node known to lack the
+// gateway, a consultation or a blind transfer to a number is refused
+// before anything happens — the caller is not put on hold, nothing is
+// dialled — while one to an agent goes on as usual.
+func TestConsultAndTransferToANumberNeedTheGateway(t *testing.T) {
+	r := newRigWith(t, func(r *rig, cfg *Config) {
+		cfg.Health = fakeHealth{"fs1": {Node: "fs1", Up: true, Gateways: map[string]string{}}}
+	}, "ann")
+	ctx := context.Background()
+	_, done := r.talking(t)
+	mark := len(r.sw.entries())
+	for name, do := range map[string]func() error{
+		"consult":  func() error { return r.svc.Consult(ctx, acme, "c1", TransferTo{Kind: "number", Target: "95599"}) },
+		"transfer": func() error { return r.svc.Transfer(ctx, acme, "c1", TransferTo{Kind: "number", Target: "95599"}) },
+	} {
+		var gm *GatewayMissingError
+		if err := do(); !errors.As(err, &gm) || gm.Gateway != "pstn" || gm.Node != "fs1" {
+			t.Errorf("%s to a number: want a GatewayMissingError for pstn on fs1, got %v", name, err)
+		}
+	}
+	if log := r.since(mark); len(log) != 0 {
+		t.Fatalf("the switch was asked to act: %v", log)
+	}
+	if c := r.liveOne(t, acme); c == nil || c.State != StateTalking {
+		t.Fatalf("the call must go on untouched: %+v", c)
+	}
+	if err := r.svc.Consult(ctx, acme, "c1", TransferTo{Kind: "agent", Target: "bob"}); err != nil {
+		t.Fatalf("consulting an agent: %v", err)
+	}
+	r.sw.agentHangsUp("ann")
+	waitDone(t, done)
+}

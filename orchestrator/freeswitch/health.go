@@ -231,10 +231,10 @@ func firstWord(s string) string {
 // sofia::gateway_state to what is known of the node's gateways, so a gateway
 // added with `sofia profile external rescan` is usable before the next
 // check. Nothing changes while the gateways were never read: an event
-// alone does not say which other gateways exist.
-func (a *Adapter) gatewayEvent(nodeName, subclass, gateway, state string) {
-	n := a.nodes.Load().byName[nodeName]
-	if n == nil || gateway == "" {
+// alone does not say which other gateways exist. n is the node whose
+// connection read the event (not a node of the same name that replaced it).
+func (n *node) gatewayEvent(subclass, gateway, state string) {
+	if gateway == "" {
 		return
 	}
 	gateway = gatewayName(gateway)

@@ -92,7 +92,7 @@ func (a *Adapter) connectNode(n *node) (*eslconn.Conn, []orchestrator.Key, error
 	conn, err := eslconn.Dial(ctx, n.cfg.Addr, n.cfg.Password, a.instrument(eslconn.Options{
 		ReplyTimeout: a.opts.CommandTimeout,
 		Logger:       a.log.With("node", n.cfg.Name),
-		OnEvent:      func(ev *esl.Event) { a.onNodeEvent(n.cfg.Name, ev) },
+		OnEvent:      func(ev *esl.Event) { a.onNodeEvent(n, ev) },
 	}))
 	if err != nil {
 		return nil, nil, err
@@ -148,20 +148,22 @@ func (a *Adapter) resync(ctx context.Context, nodeName string, conn *eslconn.Con
 
 // onNodeEvent runs on a node connection's reader: node-level events become
 // NodeEvents, channel events go to their call.
-func (a *Adapter) onNodeEvent(nodeName string, ev *esl.Event) {
+func (a *Adapter) onNodeEvent(n *node, ev *esl.Event) {
+	nodeName := n.cfg.Name
 	switch ev.Name() {
 	case "HEARTBEAT":
 		a.emitNode(orchestrator.NodeEvent{Kind: orchestrator.NodeHeartbeat, Node: nodeName})
 		return
 	case "CUSTOM":
-		if a.onCustom(nodeName, ev) {
+		if a.onCustom(n, ev) {
 			return
 		}
 	}
 	a.routeNodeEvent(nodeName, ev)
 }
 
-func (a *Adapter) onCustom(nodeName string, ev *esl.Event) bool {
+func (a *Adapter) onCustom(n *node, ev *esl.Event) bool {
+	nodeName := n.cfg.Name
 	reg := orchestrator.NodeEvent{Node: nodeName, User: strings.Clone(ev.Get("username")),
 		Domain: strings.Clone(ev.Get("realm")), Contact: strings.Clone(ev.Get("contact"))}
 	switch ev.Subclass() {
@@ -173,13 +175,13 @@ func (a *Adapter) onCustom(nodeName string, ev *esl.Event) bool {
 		reg.Kind, reg.Reason = orchestrator.NodeUnregistered, "expire"
 	case "sofia::gateway_state":
 		a.log.Info("freeswitch: gateway state", "node", nodeName, "gateway", ev.Get("Gateway"), "state", ev.Get("State"))
-		a.gatewayEvent(nodeName, ev.Subclass(), ev.Get("Gateway"), ev.Get("State"))
+		n.gatewayEvent(ev.Subclass(), ev.Get("Gateway"), ev.Get("State"))
 		a.emitNode(orchestrator.NodeEvent{Kind: orchestrator.NodeGatewayState, Node: nodeName,
 			Gateway: strings.Clone(ev.Get("Gateway")), State: strings.Clone(ev.Get("State")), Reason: "gateway"})
 		return true
 	case "sofia::gateway_add", "sofia::gateway_delete":
 		a.log.Info("freeswitch: "+ev.Subclass()[len("sofia::"):], "node", nodeName, "gateway", ev.Get("Gateway"), "profile", ev.Get("profile-name"))
-		a.gatewayEvent(nodeName, ev.Subclass(), ev.Get("Gateway"), "")
+		n.gatewayEvent(ev.Subclass(), ev.Get("Gateway"), "")
 		return true
 	default:
 		return false
