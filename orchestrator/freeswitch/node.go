@@ -93,6 +93,7 @@ func (a *Adapter) connectNode(n *node) (*eslconn.Conn, []orchestrator.Key, error
 		ReplyTimeout: a.opts.CommandTimeout,
 		Logger:       a.log.With("node", n.cfg.Name),
 		OnEvent:      func(ev *esl.Event) { a.onNodeEvent(n, ev) },
+		Events:       eventHeaders,
 	}))
 	if err != nil {
 		return nil, nil, err

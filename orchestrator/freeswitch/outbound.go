@@ -65,6 +65,7 @@ func (a *Adapter) serveSocket(ctx context.Context, nc net.Conn, h orchestrator.C
 	conn := eslconn.New(nc, a.instrument(eslconn.Options{
 		ReplyTimeout: a.opts.CommandTimeout,
 		Logger:       a.log.With("socket", nc.RemoteAddr().String()),
+		Events:       eventHeaders,
 		OnEvent: func(ev *esl.Event) {
 			if c := cp.Load(); c != nil && ev.UUID() == c.key.ID {
 				a.dispatch(c, ev, true)

@@ -11,8 +11,8 @@ import (
 )
 
 func executeComplete(appID string) *esl.Event {
-	return &esl.Event{Headers: map[string]string{"Event-Name": "CHANNEL_EXECUTE_COMPLETE",
-		"Application": "playback", "Application-UUID": appID}}
+	return esl.NewEvent(nil, "Event-Name", "CHANNEL_EXECUTE_COMPLETE",
+		"Application", "playback", "Application-UUID", appID)
 }
 
 // TestStopPlayJudgesPlayingByDispatchedCompletions: a Play whose completion
@@ -38,7 +38,7 @@ func TestStopPlayJudgesPlayingByDispatchedCompletions(t *testing.T) {
 	h.a.dispatch(c, executeComplete("other-app"), false)
 	select {
 	case ev := <-w.ch:
-		t.Fatalf("woken by another app's completion %v", ev.Headers)
+		t.Fatalf("woken by another app's completion %v", ev.Headers())
 	default:
 	}
 	h.a.dispatch(c, executeComplete("p2"), false)

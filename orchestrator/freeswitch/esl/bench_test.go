@@ -17,8 +17,33 @@ func BenchmarkParseJSONEvent(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeJSONEvent decodes the same event keeping the 26 headers
+// the adapter reads (orchestrator/freeswitch eventHeaders at the time of
+// writing).
+func BenchmarkDecodeJSONEvent(b *testing.B) {
+	f := jsonFrame(captureEventBody(b, "CHANNEL_ANSWER"))
+	d := NewDecoder(NewHeaderSet("Event-Subclass", "Unique-ID", "Event-Sequence", "Job-UUID",
+		"Application-UUID", "Application-Response", "Answer-State", "Channel-State", "Hangup-Cause",
+		"variable_proto_specific_hangup_cause", "variable_DIALSTATUS", "DTMF-Digit",
+		"Playback-File-Path", "Record-File-Path", "Other-Leg-Unique-ID", "Bridge-A-Unique-ID",
+		"Bridge-B-Unique-ID", "Action", "Conference-Name", "username", "realm", "contact",
+		"Gateway", "State"))
+	b.SetBytes(int64(len(f.Body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := d.Event(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkReadFrame reads event frames from memory.
-func BenchmarkReadFrame(b *testing.B) {
+func BenchmarkReadFrame(b *testing.B) { benchReadFrame(b, (*Reader).ReadFrame) }
+
+// BenchmarkReadFrameShared reads them into the reader's own buffers.
+func BenchmarkReadFrameShared(b *testing.B) { benchReadFrame(b, (*Reader).ReadFrameShared) }
+
+func benchReadFrame(b *testing.B, read func(*Reader) (*Frame, error)) {
 	var buf bytes.Buffer
 	frame := &Frame{Headers: []Header{{"Content-Type", TypeEventJSON}}, Body: captureEventBody(b, "CHANNEL_ANSWER")}
 	for range 1000 {
@@ -32,7 +57,7 @@ func BenchmarkReadFrame(b *testing.B) {
 		if i%1000 == 0 {
 			rd = NewReader(bytes.NewReader(data))
 		}
-		if _, err := rd.ReadFrame(); err != nil {
+		if _, err := read(rd); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -3,6 +3,7 @@ package esl
 import (
 	"errors"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -67,6 +68,16 @@ func TestCapturesParse(t *testing.T) {
 					if string(fr.Body) != string(bytewise[i].Body) {
 						t.Errorf("frame %d differs between chunked and bytewise reads", i)
 					}
+				}
+				shared := NewReader(capture.ChunkReader(chunks))
+				for i, want := range frames {
+					got, err := shared.ReadFrameShared()
+					if err != nil || !reflect.DeepEqual(got, want) {
+						t.Fatalf("frame %d: ReadFrameShared %+v %v, ReadFrame %+v", i, got, err, want)
+					}
+				}
+				if _, err := shared.ReadFrameShared(); err != io.EOF {
+					t.Errorf("ReadFrameShared after the last frame: %v", err)
 				}
 				sends := readCommands(t, f.Stream(conn, "send"))
 				if len(sends) == 0 && conn != "esl" && conn != "out" {

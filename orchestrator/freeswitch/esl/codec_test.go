@@ -212,19 +212,18 @@ func TestEscape(t *testing.T) {
 }
 
 func TestEventEncodeParse(t *testing.T) {
-	e := &Event{Headers: map[string]string{
-		"Event-Name": "BACKGROUND_JOB", "Job-UUID": "j1", "Event-Sequence": "42",
-		"Date": "2026-11-26 18:56:31", "variable_originated_legs": "ARRAY::a;b|:c",
-	}, Body: []byte("+OK done\nline two\n")}
+	e := NewEvent([]byte("+OK done\nline two\n"),
+		"Event-Name", "BACKGROUND_JOB", "Job-UUID", "j1", "Event-Sequence", "42",
+		"Date", "2026-11-26 18:56:31", "variable_originated_legs", "ARRAY::a;b|:c")
 	for _, ct := range []string{TypeEventPlain, TypeEventJSON} {
 		got, err := ParseEvent(e.Frame(ct))
 		if err != nil {
 			t.Fatalf("%s: %v", ct, err)
 		}
-		if len(got.Headers) != len(e.Headers) || string(got.Body) != string(e.Body) || got.Seq() != 42 {
-			t.Errorf("%s: got %v body %q", ct, got.Headers, got.Body)
+		if len(got.Headers()) != len(e.Headers()) || string(got.Body) != string(e.Body) || got.Seq() != 42 {
+			t.Errorf("%s: got %v body %q", ct, got.Headers(), got.Body)
 		}
-		for k, v := range e.Headers {
+		for k, v := range e.Headers() {
 			if got.Get(k) != v {
 				t.Errorf("%s: %s = %q, want %q", ct, k, got.Get(k), v)
 			}

@@ -12,26 +12,81 @@ import (
 // Event is a FreeSWITCH event: decoded header values and an optional body
 // (BACKGROUND_JOB output, for instance). Array headers (variable_originated_legs)
 // keep FreeSWITCH's plain form "ARRAY::a|:b" whichever format they came in.
+//
+// Headers are kept in wire order in a slice, not a map: the connection's
+// intake (Decoder) keeps a handful of a CHANNEL_* event's ~150 headers, which a
+// linear search finds faster than a map could be built. A name that occurs
+// twice reads as its last value, as it would from a map.
 type Event struct {
-	Headers map[string]string
+	headers []Header
 	Body    []byte
+	// kept is the set a Decoder kept, nil when every header was decoded.
+	kept *HeaderSet
+}
+
+// NewEvent builds an event from name, value pairs (simulators, tests). An
+// odd trailing name is ignored.
+func NewEvent(body []byte, kv ...string) *Event {
+	e := &Event{Body: body, headers: make([]Header, 0, len(kv)/2)}
+	for i := 0; i+1 < len(kv); i += 2 {
+		e.Set(kv[i], kv[i+1])
+	}
+	return e
 }
 
 // Get returns a header value, or "".
-func (e *Event) Get(name string) string { return e.Headers[name] }
+func (e *Event) Get(name string) string {
+	v, _ := e.Lookup(name)
+	return v
+}
+
+// Lookup is Get that also reports whether the header exists. Asking a
+// decoded event for a header its Decoder did not keep is a bug in the
+// caller's HeaderSet; it reads as absent and is recorded (HeaderSet.Missed).
+func (e *Event) Lookup(name string) (string, bool) {
+	for i := len(e.headers) - 1; i >= 0; i-- {
+		if e.headers[i].Name == name {
+			return e.headers[i].Value, true
+		}
+	}
+	if e.kept != nil {
+		e.kept.check(name)
+	}
+	return "", false
+}
+
+// Set replaces the value of name or appends it.
+func (e *Event) Set(name, value string) {
+	for i := len(e.headers) - 1; i >= 0; i-- {
+		if e.headers[i].Name == name {
+			e.headers[i].Value = value
+			return
+		}
+	}
+	e.headers = append(e.headers, Header{name, value})
+}
+
+// Headers returns the event's headers as a map (a copy).
+func (e *Event) Headers() map[string]string {
+	m := make(map[string]string, len(e.headers))
+	for _, h := range e.headers {
+		m[h.Name] = h.Value
+	}
+	return m
+}
 
 // Name is Event-Name; for CUSTOM events use Subclass.
-func (e *Event) Name() string { return e.Headers["Event-Name"] }
+func (e *Event) Name() string { return e.Get("Event-Name") }
 
 // Subclass is Event-Subclass (e.g. "sofia::register").
-func (e *Event) Subclass() string { return e.Headers["Event-Subclass"] }
+func (e *Event) Subclass() string { return e.Get("Event-Subclass") }
 
 // UUID is the channel the event is about (Unique-ID), or "".
-func (e *Event) UUID() string { return e.Headers["Unique-ID"] }
+func (e *Event) UUID() string { return e.Get("Unique-ID") }
 
 // Seq is Event-Sequence, or 0 when absent or not a number.
 func (e *Event) Seq() uint64 {
-	n, _ := strconv.ParseUint(e.Headers["Event-Sequence"], 10, 64)
+	n, _ := strconv.ParseUint(e.Get("Event-Sequence"), 10, 64)
 	return n
 }
 
@@ -55,14 +110,14 @@ func ParsePlain(b []byte) (*Event, error) {
 	if err != nil {
 		return nil, frameErr(ErrMalformed, "plain event: %v", err)
 	}
-	e := &Event{Headers: make(map[string]string, len(f.Headers)), Body: f.Body}
+	e := &Event{headers: make([]Header, 0, len(f.Headers)), Body: f.Body}
 	for _, h := range f.Headers {
 		if h.Name == "Content-Length" {
 			continue
 		}
-		e.Headers[h.Name] = Unescape(h.Value)
+		e.headers = append(e.headers, Header{h.Name, Unescape(h.Value)})
 	}
-	if e.Headers["Event-Name"] == "" {
+	if e.Name() == "" {
 		return nil, frameErr(ErrMalformed, "plain event has no Event-Name")
 	}
 	return e, nil
@@ -71,22 +126,23 @@ func ParsePlain(b []byte) (*Event, error) {
 // ParseJSON parses a text/event-json body: one object of string (or string
 // array) values; "_body" holds the event body.
 func ParseJSON(b []byte) (*Event, error) {
-	e := &Event{Headers: make(map[string]string, 160)}
+	e := &Event{headers: make([]Header, 0, 160)}
 	err := parseFlatJSON(b, func(k, v string, array []string) {
 		if array != nil {
 			v = "ARRAY::" + strings.Join(array, "|:")
 		}
-		if k == "_body" {
+		switch k {
+		case "_body":
 			e.Body = []byte(v)
-			return
+		case "Content-Length":
+		default:
+			e.headers = append(e.headers, Header{k, v})
 		}
-		e.Headers[k] = v
 	})
 	if err != nil {
 		return nil, frameErr(ErrMalformed, "json event: %v", err)
 	}
-	delete(e.Headers, "Content-Length")
-	if e.Headers["Event-Name"] == "" {
+	if e.Name() == "" {
 		return nil, frameErr(ErrMalformed, "json event has no Event-Name")
 	}
 	return e, nil
@@ -94,27 +150,29 @@ func ParseJSON(b []byte) (*Event, error) {
 
 // sortedNames returns header names with Event-Name first, then sorted, so
 // encodings are deterministic.
-func (e *Event) sortedNames() []string {
-	names := make([]string, 0, len(e.Headers))
-	for k := range e.Headers {
+func (e *Event) sortedNames() (map[string]string, []string) {
+	m := e.Headers()
+	names := make([]string, 0, len(m))
+	for k := range m {
 		if k != "Event-Name" && k != "Content-Length" {
 			names = append(names, k)
 		}
 	}
 	sort.Strings(names)
-	if _, ok := e.Headers["Event-Name"]; ok {
+	if _, ok := m["Event-Name"]; ok {
 		names = append([]string{"Event-Name"}, names...)
 	}
-	return names
+	return m, names
 }
 
 // EncodePlain renders e as a text/event-plain body (values URL-encoded).
 func (e *Event) EncodePlain() []byte {
 	var b bytes.Buffer
-	for _, k := range e.sortedNames() {
+	m, names := e.sortedNames()
+	for _, k := range names {
 		b.WriteString(k)
 		b.WriteString(": ")
-		b.WriteString(Escape(e.Headers[k]))
+		b.WriteString(Escape(m[k]))
 		b.WriteByte('\n')
 	}
 	if len(e.Body) > 0 {
@@ -133,13 +191,14 @@ func (e *Event) EncodePlain() []byte {
 func (e *Event) EncodeJSON() []byte {
 	var b bytes.Buffer
 	b.WriteByte('{')
-	for i, k := range e.sortedNames() {
+	m, names := e.sortedNames()
+	for i, k := range names {
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		writeJSONString(&b, k)
 		b.WriteByte(':')
-		v := e.Headers[k]
+		v := m[k]
 		if rest, ok := strings.CutPrefix(v, "ARRAY::"); ok {
 			b.WriteByte('[')
 			for j, p := range strings.Split(rest, "|:") {

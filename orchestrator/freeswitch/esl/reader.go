@@ -72,6 +72,10 @@ func frameErr(err error, format string, a ...any) error {
 // each connection has exactly one reader goroutine.
 type Reader struct {
 	br *bufio.Reader
+	// shared is the frame ReadFrameShared fills; pending is the size of the
+	// body it left in br's buffer, skipped at the next read.
+	shared  Frame
+	pending int
 }
 
 // NewReader returns a Reader on r. If r is already a *bufio.Reader it is used
@@ -89,7 +93,31 @@ func NewReader(r io.Reader) *Reader {
 // body (the outbound connect reply is such a frame). Blank lines between
 // frames are skipped. At a clean end of stream it returns io.EOF.
 func (r *Reader) ReadFrame() (*Frame, error) {
-	return r.read(false)
+	return r.read(&Frame{}, false)
+}
+
+// ReadFrameShared is ReadFrame for a caller that is done with each frame
+// before it reads the next, as the connection's reader is with an event it
+// decodes: the Frame, its Headers slice and its Body (when it fits the
+// reader's buffer) are the Reader's own, reused and overwritten by the next
+// read. Header strings are ordinary strings. Clone keeps a frame. Reading a
+// 6 KB event this way allocates nothing but its Content-Length value.
+func (r *Reader) ReadFrameShared() (*Frame, error) {
+	f := &r.shared
+	*f = Frame{Headers: f.Headers[:0]}
+	return r.read(f, false)
+}
+
+// Detach returns a copy of the frame ReadFrameShared last returned that the
+// next read leaves alone (a reply handed to the goroutine waiting for it). A
+// body too large for the reader's buffer was read into memory of its own
+// and is not copied again.
+func (r *Reader) Detach() *Frame {
+	f := &Frame{Line: r.shared.Line, Headers: slices.Clone(r.shared.Headers), Body: r.shared.Body}
+	if r.pending > 0 {
+		f.Body = bytes.Clone(f.Body)
+	}
+	return f
 }
 
 // ReadCommand reads one frame sent to FreeSWITCH: its first line is the
@@ -97,11 +125,14 @@ func (r *Reader) ReadFrame() (*Frame, error) {
 // line and Content-Length bytes of body. This is the server side of the
 // protocol, used by simulators.
 func (r *Reader) ReadCommand() (*Frame, error) {
-	return r.read(true)
+	return r.read(&Frame{}, true)
 }
 
-func (r *Reader) read(command bool) (*Frame, error) {
-	f := &Frame{}
+func (r *Reader) read(f *Frame, command bool) (*Frame, error) {
+	if r.pending > 0 {
+		r.br.Discard(r.pending) // buffered already: cannot fail
+		r.pending = 0
+	}
 	n, started := 0, false
 	for {
 		line, err := r.line(&n)
@@ -111,31 +142,69 @@ func (r *Reader) read(command bool) (*Frame, error) {
 			}
 			return nil, err
 		}
-		if line == "" {
+		if len(line) == 0 {
 			if !started {
 				continue // blank lines between frames
 			}
 			break
 		}
 		if !started && command {
-			f.Line, started = line, true
+			f.Line, started = string(line), true
 			continue
 		}
 		started = true
 		if len(f.Headers) == MaxHeaders {
 			return nil, frameErr(ErrTooLarge, "more than %d headers", MaxHeaders)
 		}
-		name, value, ok := strings.Cut(line, ":")
-		if !ok || name == "" {
-			return nil, frameErr(ErrMalformed, "header line %q has no name", truncate(line))
+		h, ok := header(line)
+		if !ok {
+			return nil, frameErr(ErrMalformed, "header line %q has no name", truncate(string(line)))
 		}
-		f.Headers = append(f.Headers, Header{name, strings.TrimLeft(value, " \t")})
+		f.Headers = append(f.Headers, h)
 	}
-	return f, r.body(f)
+	return f, r.body(f, f == &r.shared)
+}
+
+// header splits a "Name: value" line. The names and content types of the
+// frames FreeSWITCH sends most are constants, not copies of the line.
+func header(line []byte) (Header, bool) {
+	i := bytes.IndexByte(line, ':')
+	if i <= 0 {
+		return Header{}, false
+	}
+	name, value := line[:i], bytes.TrimLeft(line[i+1:], " \t")
+	if n := knownName(name); n != "" {
+		if v := knownValue(value); v != "" {
+			return Header{n, v}, true
+		}
+		return Header{n, string(value)}, true
+	}
+	s := string(line)
+	return Header{s[:i], s[len(s)-len(value):]}, true
+}
+
+func knownName(b []byte) string {
+	for _, n := range [...]string{"Content-Type", "Content-Length", "Reply-Text", "Job-UUID", "Content-Disposition"} {
+		if string(b) == n {
+			return n
+		}
+	}
+	return ""
+}
+
+func knownValue(b []byte) string {
+	for _, v := range [...]string{TypeEventJSON, TypeEventPlain, TypeCommandReply, TypeAPIResponse,
+		TypeDisconnectNotice, TypeAuthRequest, TypeEventXML, TypeRUDE, TypeLogData} {
+		if string(b) == v {
+			return v
+		}
+	}
+	return ""
 }
 
 // line reads one line without its "\n" or "\r\n", counting bytes into n.
-func (r *Reader) line(n *int) (string, error) {
+// The line is valid until the next read from r.br.
+func (r *Reader) line(n *int) ([]byte, error) {
 	b, err := r.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		// b is the reader's buffer, which the next ReadSlice overwrites:
@@ -148,23 +217,22 @@ func (r *Reader) line(n *int) (string, error) {
 		b = long
 	}
 	if len(b) > MaxLineBytes+2 {
-		return "", frameErr(ErrTooLarge, "header line longer than %d bytes", MaxLineBytes)
+		return nil, frameErr(ErrTooLarge, "header line longer than %d bytes", MaxLineBytes)
 	}
 	if err != nil {
 		if err == io.EOF && len(b) > 0 {
-			return "", frameErr(io.ErrUnexpectedEOF, "stream ended inside a header line")
+			return nil, frameErr(io.ErrUnexpectedEOF, "stream ended inside a header line")
 		}
-		return "", err
+		return nil, err
 	}
 	*n += len(b)
 	if *n > MaxHeaderBytes {
-		return "", frameErr(ErrTooLarge, "header block longer than %d bytes", MaxHeaderBytes)
+		return nil, frameErr(ErrTooLarge, "header block longer than %d bytes", MaxHeaderBytes)
 	}
-	b = bytes.TrimSuffix(b[:len(b)-1], []byte{'\r'})
-	return string(b), nil
+	return bytes.TrimSuffix(b[:len(b)-1], []byte{'\r'}), nil
 }
 
-func (r *Reader) body(f *Frame) error {
+func (r *Reader) body(f *Frame, shared bool) error {
 	cl, ok := f.Lookup("Content-Length")
 	if !ok {
 		return nil
@@ -177,6 +245,18 @@ func (r *Reader) body(f *Frame) error {
 		return frameErr(ErrTooLarge, "Content-Length %d of a %q frame exceeds %d", size, truncate(f.ContentType()), limit)
 	}
 	if size == 0 {
+		return nil
+	}
+	if shared && size <= r.br.Size() {
+		// The body stays in br's buffer, skipped at the next read.
+		body, err := r.br.Peek(size)
+		if errors.Is(err, io.EOF) {
+			return frameErr(io.ErrUnexpectedEOF, "stream ended inside a %d-byte body", size)
+		}
+		if err != nil {
+			return err
+		}
+		f.Body, r.pending = body, size
 		return nil
 	}
 	body, err := r.readBody(size)

@@ -35,8 +35,13 @@ func (e *ReplyError) Error() string { return "freeswitch: " + e.Command + ": " +
 // in wire order: they must return quickly and never block, or the reader
 // stops reading and FreeSWITCH's queue for this connection fills up.
 type Options struct {
-	Logger       *slog.Logger
-	OnEvent      func(*esl.Event)
+	Logger  *slog.Logger
+	OnEvent func(*esl.Event)
+	// Events are the event headers OnEvent's consumer reads: the reader
+	// decodes only those (and the body), which is most of what an event
+	// costs. It must keep Job-UUID, by which BACKGROUND_JOB events find their
+	// BgAPI. Nil decodes every header.
+	Events       *esl.HeaderSet
 	OnNotice     func(*esl.Frame) // text/disconnect-notice frames
 	WriteTimeout time.Duration    // per write; default 10 s
 	// ReplyTimeout bounds how long the connection waits for the reply of the
@@ -66,6 +71,7 @@ type Stats struct {
 type Conn struct {
 	nc   net.Conn
 	rd   *esl.Reader
+	dec  *esl.Decoder // the reader goroutine's
 	opts Options
 	log  *slog.Logger
 
@@ -109,8 +115,11 @@ func newConn(nc net.Conn, rd *esl.Reader, opts Options) *Conn {
 	if opts.ReplyTimeout <= 0 {
 		opts.ReplyTimeout = 60 * time.Second
 	}
+	if opts.Events != nil && !opts.Events.Has("Job-UUID") {
+		panic("eslconn: Options.Events must keep Job-UUID")
+	}
 	return &Conn{
-		nc: nc, rd: rd, opts: opts, w: esl.NewWriter(nc),
+		nc: nc, rd: rd, dec: esl.NewDecoder(opts.Events), opts: opts, w: esl.NewWriter(nc),
 		log:  opts.Logger.With("esl_peer", nc.RemoteAddr().String()),
 		jobs: make(map[string]chan *esl.Event), done: make(chan struct{}),
 	}

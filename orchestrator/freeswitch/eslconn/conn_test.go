@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -275,4 +276,53 @@ func TestOversizedFrameClosesConnection(t *testing.T) {
 			t.Errorf("log lacks %q:\n%s", want, logs)
 		}
 	}
+}
+
+// TestEventsDecodeOnlyTheirHeaders: with Options.Events a connection decodes
+// the headers named and the body, BgAPI still finds its BACKGROUND_JOB by
+// Job-UUID, and replies read into the reader's reused buffers reach their
+// commands intact.
+func TestEventsDecodeOnlyTheirHeaders(t *testing.T) {
+	srv := startFake(t, func(s *fakefs.Session, cmd *esl.Frame) {
+		if strings.HasPrefix(cmd.Line, "event") {
+			s.Reply("+OK event listener enabled json")
+			s.Write(fakefs.EventFrame("", "Event-Name", "DTMF", "Unique-ID", "u1", "DTMF-Digit", "5"))
+			return
+		}
+		echoHandler(s, cmd)
+	})
+	set := esl.NewHeaderSet("Job-UUID", "Unique-ID")
+	got := make(chan *esl.Event, 1)
+	c := dial(t, srv, Options{Events: set, OnEvent: func(e *esl.Event) { got <- e }})
+	for i := range 20 {
+		token := strings.Repeat("x", i*100) // replies of many sizes through the shared buffer
+		if out, err := c.BgAPI(context.Background(), "echo "+token); err != nil || out != token {
+			t.Fatalf("bgapi: %q, %v", out, err)
+		}
+		if out, err := c.API(context.Background(), "echo "+token); err != nil || out != token {
+			t.Fatalf("api: %q, %v", out, err)
+		}
+	}
+	if _, err := c.Run(context.Background(), eventCmd("DTMF")); err != nil {
+		t.Fatal(err)
+	}
+	e := <-got
+	if e.Name() != "DTMF" || e.UUID() != "u1" || e.Get("DTMF-Digit") != "" {
+		t.Fatalf("decoded %q", e.Headers())
+	}
+	if m := set.Missed(); len(m) != 1 || m[0] != "DTMF-Digit" {
+		t.Fatalf("missed %v", m)
+	}
+}
+
+func TestEventsMustKeepJobUUID(t *testing.T) {
+	a, b := net.Pipe()
+	defer b.Close()
+	defer a.Close()
+	defer func() {
+		if r := recover(); !strings.Contains(fmt.Sprint(r), "Job-UUID") {
+			t.Fatalf("a header set without Job-UUID: recovered %v", r)
+		}
+	}()
+	New(a, Options{Events: esl.NewHeaderSet("Unique-ID")}).Close()
 }

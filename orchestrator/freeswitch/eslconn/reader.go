@@ -9,12 +9,14 @@ import (
 )
 
 // readLoop is the connection's only reader. It never blocks on anyone: replies
-// go to a buffered slot, jobs to buffered channels, events to OnEvent.
+// go to a buffered slot, jobs to buffered channels, events to OnEvent. Frames
+// are read into the reader's reused buffers; what is handed on is a copy (a
+// reply, a notice) or a decoded event.
 func (c *Conn) readLoop() {
 	var err error
 	for {
 		var f *esl.Frame
-		if f, err = c.rd.ReadFrame(); err != nil {
+		if f, err = c.rd.ReadFrameShared(); err != nil {
 			break
 		}
 		c.frames.Add(1)
@@ -26,13 +28,13 @@ func (c *Conn) readLoop() {
 func (c *Conn) handle(f *esl.Frame) {
 	switch f.ContentType() {
 	case esl.TypeCommandReply, esl.TypeAPIResponse:
-		c.reply(f)
+		c.reply(c.rd.Detach())
 	case esl.TypeEventJSON, esl.TypeEventPlain:
 		c.event(f)
 	case esl.TypeDisconnectNotice:
 		c.log.Info("esl disconnect notice", "disposition", f.Get("Content-Disposition"))
 		if c.opts.OnNotice != nil {
-			c.opts.OnNotice(f)
+			c.opts.OnNotice(c.rd.Detach())
 		}
 	case esl.TypeAuthRequest:
 		c.log.Warn("esl unexpected auth/request")
@@ -59,7 +61,7 @@ func (c *Conn) reply(f *esl.Frame) {
 }
 
 func (c *Conn) event(f *esl.Frame) {
-	ev, err := esl.ParseEvent(f)
+	ev, err := c.dec.Event(f)
 	if err != nil {
 		c.badEvents.Add(1)
 		c.log.Error("esl event does not parse", "err", err)

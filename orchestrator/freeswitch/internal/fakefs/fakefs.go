@@ -168,11 +168,7 @@ func APIResponseFrame(body string) *esl.Frame {
 
 // EventFrame builds a text/event-json frame from name, value pairs.
 func EventFrame(body string, kv ...string) *esl.Frame {
-	e := &esl.Event{Headers: map[string]string{}, Body: []byte(body)}
-	for i := 0; i+1 < len(kv); i += 2 {
-		e.Headers[kv[i]] = kv[i+1]
-	}
-	return e.Frame(esl.TypeEventJSON)
+	return esl.NewEvent([]byte(body), kv...).Frame(esl.TypeEventJSON)
 }
 
 // Close drops the connection.
