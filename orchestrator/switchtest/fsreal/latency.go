@@ -155,6 +155,7 @@ func (c *capture) snapshot() ([]sipPacket, []string) {
 // are made of, all as seen on the wire.
 type callTimes struct {
 	CallID        string    // the caller's Call-ID
+	AgentCallID   string    // the Call-ID of the switch's dialog with the phone
 	CallerInvite  time.Time // the caller's INVITE reaching the switch (the one it accepted: after a digest challenge, the authenticated one)
 	AgentInvite   time.Time // the switch's INVITE reaching the agent's phone
 	AgentAnswered time.Time // the phone's 200 OK to that INVITE reaching the switch
@@ -180,7 +181,7 @@ func callTimesOf(packets []sipPacket, callerID string, switchPort, phonePort int
 	agentDialog := ""
 	for _, p := range packets {
 		if agentDialog == "" && p.Method == "INVITE" && p.Dst == phonePort && p.CallID != callerID && !p.At.Before(ct.CallerInvite) {
-			agentDialog, ct.AgentInvite = p.CallID, p.At
+			agentDialog, ct.AgentInvite, ct.AgentCallID = p.CallID, p.At, p.CallID
 			continue
 		}
 		if agentDialog != "" && p.CallID == agentDialog && p.Src == phonePort && p.Status == 200 && p.CSeqMethod == "INVITE" {

@@ -3,6 +3,7 @@ package fsreal
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -120,14 +121,15 @@ func TestCallerToAgentLatency(t *testing.T) {
 				continue
 			}
 			invs = append(invs, ct.AgentInvite.Sub(ct.CallerInvite))
-			// FreeSWITCH stamps events from its timer, which can lag the
-			// capture's kernel clock by a few ms: a bridge made at once may
-			// be stamped before the 200 OK was captured. Such a bridge counts
-			// as immediate (0).
-			if b, ok := firstAfter(bridged, ct.AgentAnswered.Add(-stampSlack), 5*time.Second); ok {
+			// The bridge is fired on one of the two legs; FreeSWITCH stamps
+			// events from its timer, which can lag the capture's kernel
+			// clock by a few ms, so a bridge made at once counts as 0.
+			if b, ok := bridged[ct.CallID]; ok {
+				medias = append(medias, max(0, b.Sub(ct.AgentAnswered)))
+			} else if b, ok := bridged[ct.AgentCallID]; ok {
 				medias = append(medias, max(0, b.Sub(ct.AgentAnswered)))
 			} else {
-				t.Errorf("%s: no CHANNEL_BRIDGE within 5 s of the phone's 200 OK in call %s", name, cid)
+				t.Errorf("%s: no CHANNEL_BRIDGE on either leg of call %s", name, cid)
 			}
 		}
 		return summarise(invs), summarise(medias)
@@ -146,11 +148,11 @@ func TestCallerToAgentLatency(t *testing.T) {
 // reached us, which ESL delivers on its own cadence).
 type bridgeWatch struct {
 	mu sync.Mutex
-	at []time.Time
+	at map[string]time.Time // the firing channel's SIP Call-ID -> first bridge
 }
 
 func watchBridges(t *testing.T, cfg Config) *bridgeWatch {
-	w := &bridgeWatch{}
+	w := &bridgeWatch{at: map[string]time.Time{}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	conn, err := eslconn.Dial(ctx, cfg.ESL, cfg.ESLPassword, eslconn.Options{OnEvent: func(e *esl.Event) {
@@ -161,8 +163,11 @@ func watchBridges(t *testing.T, cfg Config) *bridgeWatch {
 		if err != nil {
 			return
 		}
+		cid := e.Get("variable_sip_call_id")
 		w.mu.Lock()
-		w.at = append(w.at, time.UnixMicro(us))
+		if _, seen := w.at[cid]; !seen && cid != "" {
+			w.at[cid] = time.UnixMicro(us)
+		}
 		w.mu.Unlock()
 	}})
 	if err != nil {
@@ -175,25 +180,10 @@ func watchBridges(t *testing.T, cfg Config) *bridgeWatch {
 	return w
 }
 
-func (w *bridgeWatch) times() []time.Time {
+func (w *bridgeWatch) times() map[string]time.Time {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return append([]time.Time(nil), w.at...)
-}
-
-// stampSlack is how far before a captured packet an event stamped by
-// FreeSWITCH may fall and still be taken as after it.
-const stampSlack = 20 * time.Millisecond
-
-// firstAfter is the earliest time in ts after from and within limit of it.
-func firstAfter(ts []time.Time, from time.Time, limit time.Duration) (time.Time, bool) {
-	var best time.Time
-	for _, x := range ts {
-		if x.After(from) && x.Sub(from) <= limit && (best.IsZero() || x.Before(best)) {
-			best = x
-		}
-	}
-	return best, !best.IsZero()
+	return maps.Clone(w.at)
 }
 
 func portOf(hostport string) (int, error) {
