@@ -1,7 +1,10 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -34,6 +37,10 @@ func (s *Server) auditRoutes() []route {
 func auditFilter(c *echo.Context) (store.AuditFilter, error) {
 	f := store.AuditFilter{ResourceType: c.QueryParam("resource_type"), ResourceID: c.QueryParam("resource_id"),
 		ActorID: c.QueryParam("actor_id")}
+	if f.ResourceType != "" && !slices.Contains(store.AuditResourceTypes, f.ResourceType) {
+		// a misspelt type would list nothing and look like no change was made
+		return f, errBadField("resource_type", fmt.Sprintf("%q is not one of %s", f.ResourceType, strings.Join(store.AuditResourceTypes, ", ")))
+	}
 	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
 		if v := c.QueryParam(name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -63,5 +64,16 @@ func TestUnmatchedRoutesShareOneMetricLabel(t *testing.T) {
 	m := string(e.do("GET", "/metrics", "", nil).body)
 	if !strings.Contains(m, `switchboard_http_requests_total{method="GET",route="unmatched",status="404"} 2`) || strings.Contains(m, "random") {
 		t.Fatalf("metrics:\n%s", m)
+	}
+}
+
+// TestMonitorModesAreAuditActions: a supervisor's monitoring is audited as
+// call.monitor_<mode>; the store records only listed actions, so a new
+// mode must join store.AuditActions or every use of it would fail.
+func TestMonitorModesAreAuditActions(t *testing.T) {
+	for mode := range eavesdropModes {
+		if !slices.Contains(store.AuditActions, "call.monitor_"+mode) {
+			t.Errorf("call.monitor_%s is not in store.AuditActions", mode)
+		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 // names (roles at each level, entry kinds, strategies, queue settings'
 // service level definitions and overflow kinds, languages, node kinds,
 // data source drivers, agent states, answer modes, transfer kinds, monitor
-// modes, CDR order): a value outside one is refused naming the field, the
+// modes, CDR order, audit resource type): a value outside one is refused naming the field, the
 // value sent and every valid value. The lists come from the code's own
 // tables where it has them, so a value added there must show here.
 func TestUnknownEnumValuesListTheValidOnes(t *testing.T) {
@@ -66,6 +66,8 @@ func TestUnknownEnumValuesListTheValidOnes(t *testing.T) {
 		{"monitor mode", "POST", a.base + "/live-calls/" + a.params["call_id"] + "/monitor", w.boss[a.id],
 			MonitorRequest{Mode: "shout"}, 422, "mode", "shout", []string{"listen", "whisper", "barge"}},
 		{"CDR order", "GET", a.base + "/cdrs?order=latest", a.admin, nil, 400, "order", "latest", []string{"newest", "oldest"}},
+		{"audit resource type", "GET", a.base + "/audit?resource_type=agents", a.admin, nil, 400, "resource_type", "agents",
+			store.AuditResourceTypes},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if strings.Contains(tt.path, "live-calls") {

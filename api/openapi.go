@@ -179,6 +179,10 @@ func errorResponses() map[string]any {
 
 func (g *schemaGen) response(r route) map[string]any {
 	resp := map[string]any{"description": http.StatusText(r.status)}
+	if r.status == http.StatusCreated {
+		resp["headers"] = map[string]any{"Location": map[string]any{"required": true, "schema": map[string]any{"type": "string"},
+			"description": "the path of what was created, under /api/v1"}}
+	}
 	if r.media != "" && r.media != "text/event-stream" {
 		resp["content"] = map[string]any{r.media: map[string]any{"schema": mediaSchema(r.media)}}
 		return resp
@@ -336,8 +340,9 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 // omitempty/omitzero, not a pointer); a `required:"true"` or
 // `required:"false"` tag says otherwise where the server's rule differs (a
 // pointer it insists on, a value whose zero it accepts). A `doc` tag is the
-// field's description; fieldEnums and fieldTypes (openapi_values.go) give
-// closed sets of values and the real shape of raw JSON fields.
+// field's description; fieldEnums, mapKeys and fieldTypes
+// (openapi_values.go) give closed sets of values and of map keys, and the
+// real shape of raw JSON fields.
 func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]string) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -380,6 +385,9 @@ func (g *schemaGen) field(owner reflect.Type, f reflect.StructField, name string
 	if values, ok := fieldEnums[fieldKey{owner, name}]; ok {
 		s = withEnum(s, values)
 	}
+	if m, ok := mapKeys[fieldKey{owner, name}]; ok {
+		s = withKeys(s, m.keys, m.doc)
+	}
 	if doc := f.Tag.Get("doc"); doc != "" {
 		s = withDescription(s, doc)
 	}
@@ -397,6 +405,16 @@ func withEnum(s map[string]any, values []string) map[string]any {
 		out["nullable"] = true
 	}
 	return out
+}
+
+// withKeys turns a map's schema into an object whose properties are
+// exactly keys, none required, each with the map's value schema.
+func withKeys(s map[string]any, keys []string, doc string) map[string]any {
+	props := map[string]any{}
+	for _, k := range keys {
+		props[k] = s["additionalProperties"]
+	}
+	return map[string]any{"type": "object", "properties": props, "additionalProperties": false, "description": doc}
 }
 
 // withDescription describes s; a bare $ref cannot carry siblings in

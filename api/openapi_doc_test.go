@@ -9,6 +9,9 @@ import (
 
 	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/callconfig"
+	"github.com/switchboard-cc/switchboard/ivrflows"
+	"github.com/switchboard-cc/switchboard/ivrflows/flowtest"
+	"github.com/switchboard-cc/switchboard/orchestrator/calls"
 	"github.com/switchboard-cc/switchboard/store"
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
@@ -124,6 +127,13 @@ func TestOpenAPIEnums(t *testing.T) {
 		{"ConsultRequest", "kind", consultKinds},
 		{"TransferRequest", "kind", transferKinds},
 		{"LiveCallEvent", "kind", liveStreamKinds()},
+		{"Notice", "kind", calls.NoticeKinds},
+		{"AuditEntry", "action", store.AuditActions},
+		{"AuditEntry", "resource_type", store.AuditResourceTypes},
+		{"TraceStep", "node_type", strs(ivrflows.NodeTypes()...)},
+		{"TraceEntry", "type", strs(ivrflows.NodeTypes()...)},
+		{"CaseReport", "outcome", strs(ivrflows.Outcomes...)},
+		{"Expect", "outcome", strs(ivrflows.Outcomes...)},
 	} {
 		if got := prop(c.schema, c.field).Enum; !slices.Equal(got, c.want) {
 			t.Errorf("%s.%s enum = %v, want %v", c.schema, c.field, got, c.want)
@@ -150,6 +160,29 @@ func TestOpenAPIEnums(t *testing.T) {
 		t.Errorf("overflow kind enum %v", over.Properties["kind"].Enum)
 	}
 
+	// Live figures keyed by a closed set are objects with exactly those keys.
+	for _, c := range []struct {
+		schema, field string
+		want          []string
+	}{
+		{"ACDQueueStats", "agents", names(acd.States())},
+		{"ACDAgentState", "work", names(acd.Media())},
+	} {
+		m := prop(c.schema, c.field)
+		if got := slices.Sorted(maps.Keys(m.Properties)); !slices.Equal(got, slices.Sorted(slices.Values(c.want))) ||
+			m.AdditionalProperties != false || len(m.Required) != 0 || m.Description == "" {
+			t.Errorf("%s.%s keys %v (additionalProperties %v, required %v), want exactly %v", c.schema, c.field, got,
+				m.AdditionalProperties, m.Required, c.want)
+		}
+	}
+
+	// A flow test may expect every outcome the document lists, and no other.
+	for _, o := range prop("Expect", "outcome").Enum {
+		if _, err := flowtest.ParseFile([]byte(`{"flow": {}, "cases": [{"name": "a", "expect": {"outcome": "` + o + `"}}]}`)); err != nil {
+			t.Errorf("documented outcome %q refused: %v", o, err)
+		}
+	}
+
 	// The server takes every state the document offers an agent and a supervisor.
 	for _, st := range selfStates {
 		if _, err := selfAction(AgentStateRequest{State: st, Reason: "lunch"}); err != nil {
@@ -160,6 +193,36 @@ func TestOpenAPIEnums(t *testing.T) {
 		if _, err := supervisorAction(SupervisorStateRequest{State: st}, "sup"); err != nil {
 			t.Errorf("documented supervisor action %q refused: %v", st, err)
 		}
+	}
+}
+
+// TestCreatedAnswersDocumentLocation: every 201 in the document declares
+// the Location header the server sends (TestEveryCreateAnswersLocation).
+func TestCreatedAnswersDocumentLocation(t *testing.T) {
+	e := newEnv(t)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Headers map[string]struct {
+					Required bool `json:"required"`
+				} `json:"headers"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	e.must(e.do("GET", "/api/v1/openapi.json", "", nil), 200, &doc)
+	n := 0
+	for p, ops := range doc.Paths {
+		for m, op := range ops {
+			if created, ok := op.Responses["201"]; ok {
+				n++
+				if !created.Headers["Location"].Required {
+					t.Errorf("%s %s: 201 without a required Location header", m, p)
+				}
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("only %d operations answer 201", n)
 	}
 }
 

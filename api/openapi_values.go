@@ -8,6 +8,8 @@ import (
 
 	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/callconfig"
+	"github.com/switchboard-cc/switchboard/ivrflows"
+	"github.com/switchboard-cc/switchboard/ivrflows/flowtest"
 	"github.com/switchboard-cc/switchboard/orchestrator/calls"
 	"github.com/switchboard-cc/switchboard/store"
 	"github.com/switchboard-cc/switchboard/tenancy"
@@ -58,6 +60,8 @@ var typeEnums = map[reflect.Type][]string{
 	reflect.TypeFor[calls.CallState]():    strs(calls.CallStates()...),
 	reflect.TypeFor[calls.Direction]():    strs(calls.Inbound, calls.Outbound, calls.Internal),
 	reflect.TypeFor[calls.Disposition]():  strs(calls.Dispositions...),
+	reflect.TypeFor[ivrflows.Outcome]():   strs(ivrflows.Outcomes...),
+	reflect.TypeFor[ivrflows.NodeType]():  strs(ivrflows.NodeTypes()...),
 }
 
 // fieldEnums: plain string fields that take a closed set of values.
@@ -89,13 +93,27 @@ var fieldEnums = map[fieldKey][]string{
 	key[store.DataSource]("driver"):                           store.DataSourceDrivers,
 	key[calls.Notice]("disposition"):                          strs(calls.Dispositions...),
 	key[LiveCallEvent]("kind"):                                liveStreamKinds(),
+	key[store.AuditEntry]("action"):                           store.AuditActions,
+	key[store.AuditEntry]("resource_type"):                    store.AuditResourceTypes,
+	key[store.TraceStep]("node_type"):                         strs(ivrflows.NodeTypes()...),
+	key[flowtest.Expect]("outcome"):                           strs(ivrflows.Outcomes...),
+	key[calls.Notice]("kind"):                                 calls.NoticeKinds,
 	// The call path writes these literally: legs in orchestrator/calls
-	// (ring.go, consult.go, session.go, dial.go, phone.go), notices in
-	// session.go and ring.go (ss.notify), problem sources in
-	// cmd/switchboard/configproblems.go.
+	// (ring.go, consult.go, session.go, dial.go, phone.go), problem sources
+	// in cmd/switchboard/configproblems.go.
 	key[store.CDR]("leg"):        {"caller", "agent", "consult", "outbound", "internal"},
-	key[calls.Notice]("kind"):    {"offer", "connected", "ended"},
 	key[ConfigProblem]("source"): {"callconfig", "xmlcurl"},
+}
+
+// mapKeys: maps whose keys are a closed set; the document shows them as
+// objects with exactly these optional properties. Only keys with a count
+// appear: an absent key is 0.
+var mapKeys = map[fieldKey]struct {
+	keys []string
+	doc  string
+}{
+	key[ACDQueueStats]("agents"): {names(acd.States()), "the queue's logged-in agents by state; states with none are left out"},
+	key[ACDAgentState]("work"):   {names(acd.Media()), "the agent's interactions in progress by medium; media with none are left out"},
 }
 
 // fieldTypes: fields kept as raw JSON whose content the server parses with

@@ -116,7 +116,8 @@ var operationDocs = map[string]string{
 
 	// Audit and configuration problems.
 	"listTenantAudit": "Every change made in the tenant, oldest first: who (user or API key), what, from which address, " +
-		"never secrets. Filters: resource_type, resource_id, actor_id, since, until (RFC 3339).",
+		"never secrets. Filters: resource_type (one of the entries' resource types; another answers 400 listing them), " +
+		"resource_id, actor_id, since, until (RFC 3339).",
 	"listAudit": "The platform's audit log, every tenant included; same filters as the tenant's.",
 	"listConfigProblems": "Rows of call configuration the last reload left out (a number, user or node breaking a rule, " +
 		"written before the rule existed or by hand), with the reason. Each costs its own row only; fix them here. Also " +
@@ -154,7 +155,8 @@ var operationDocs = map[string]string{
 		"(every PSTN line in use), `gateway_missing` (the agent's node is known to lack the gateway: refused before " +
 		"anything rings, the message names the gateway and the node); 403 when the tenant may not call.",
 	"streamCallNotices": "Server-sent events for screen pops: `offer` (caller, number, queue and the call's attached data), " +
-		"`connected`, `ended` (with the disposition). Agents see their own calls, holders of monitor:read every call.",
+		"`connected`, `ended` (with the disposition), `voicemail` (monitors only: a flow took a message for a mailbox that notifies; " +
+		"`data` has `mailbox` and `voicemail_id`). Agents see their own calls, holders of monitor:read every call.",
 	"listLiveCalls": "Every call of the tenant that is up now, oldest first, with its state and parties.",
 	"streamLiveCalls": "Server-sent events of the tenant's live calls; the SSE event name is the `kind`. The first event is " +
 		"`snapshot` (`calls`: the list as GET .../live-calls gives it, taken together with the subscription, so no change " +

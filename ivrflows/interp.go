@@ -27,6 +27,10 @@ const (
 	OutcomeError        Outcome = "error"         // a node failed with no "error" exit
 )
 
+// Outcomes lists every outcome, for documentation and for checking a
+// flow test's expected outcome.
+var Outcomes = []Outcome{OutcomeHangup, OutcomeCallerHangup, OutcomeTransferred, OutcomeError}
+
 // phase is what the current node waits for.
 type phase string
 

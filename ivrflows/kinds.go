@@ -1,7 +1,7 @@
 package ivrflows
 
 import (
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -84,9 +84,19 @@ const dtmfKeys = "0123456789*#ABCD"
 
 func knownTypes() []string {
 	var ts []string
-	for t := range nodeKinds {
+	for _, t := range NodeTypes() {
 		ts = append(ts, string(t))
 	}
-	sort.Strings(ts)
+	return ts
+}
+
+// NodeTypes lists the node types the compiler knows, sorted: a flow's
+// nodes, and so its traces, have one of these.
+func NodeTypes() []NodeType {
+	var ts []NodeType
+	for t := range nodeKinds {
+		ts = append(ts, t)
+	}
+	slices.Sort(ts)
 	return ts
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -86,6 +87,28 @@ func (r auditRow) entry() AuditEntry {
 	return e
 }
 
+// AuditActions are the actions the audit log records, and the only ones
+// it takes (audit refuses others, so the list cannot fall behind the code
+// unnoticed): the store's changes, tenant transitions, flow publishing and
+// list entries; sign-ins and the API's call control and phone modes
+// (api/auth.go, api/callcontrol.go: "call." and the action).
+var AuditActions = []string{
+	"create", "update", "delete", "put", "revoke",
+	"suspend", "resume", "archive",
+	"publish", "set_alias", "add_entries", "delete_entry",
+	"login", "agent.phone_mode",
+	"call.hold", "call.unhold", "call.mute", "call.unmute", "call.hangup", "call.transfer",
+	"call.consult", "call.consult_complete", "call.consult_cancel",
+	"call.monitor_listen", "call.monitor_whisper", "call.monitor_barge", "call.dial",
+}
+
+// AuditResourceTypes are the kinds of resource an audit entry is about;
+// audit refuses others.
+var AuditResourceTypes = []string{
+	"tenant", "platform_setting", "site", "node", "user", "api_key", "agent", "skill", "queue",
+	"access_number", "flow", "flow_integrations", "list", "datasource", "prompt", "call",
+}
+
 // change describes one mutation for the audit log.
 type change struct {
 	tenant       tenancy.TenantID // zero for platform resources
@@ -99,6 +122,10 @@ type change struct {
 func (s *Store) audit(ctx context.Context, tx *sqlx.Tx, a Actor, c change) error {
 	if err := a.check(); err != nil {
 		return err
+	}
+	if !slices.Contains(AuditActions, c.action) || !slices.Contains(AuditResourceTypes, c.resourceType) {
+		// a programming error: a new action or resource joins the lists
+		return fmt.Errorf("store: audit %q on %q: not in AuditActions and AuditResourceTypes", c.action, c.resourceType)
 	}
 	body, err := json.Marshal(c.changes)
 	if err != nil {

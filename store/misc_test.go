@@ -124,7 +124,12 @@ func TestAuditInSameTransaction(t *testing.T) {
 			t.Fatalf("ListAllAudit = %+v %v", all, err)
 		}
 		checkAuditNewestFirst(t, s, a.ID)
-		must(t, s.AppendAudit(ctx, Actor{Kind: ActorUser, ID: "u", IP: "::1"}, "", "sign_in", "user", "u", nil))
+		must(t, s.AppendAudit(ctx, Actor{Kind: ActorUser, ID: "u", IP: "::1"}, "", "login", "user", "u", nil))
+		for _, bad := range [][2]string{{"sign_in", "user"}, {"login", "account"}} {
+			if err := s.AppendAudit(ctx, Actor{Kind: ActorUser, ID: "u"}, "", bad[0], bad[1], "u", nil); err == nil {
+				t.Errorf("audit %s on %s (not in the lists) was recorded", bad[0], bad[1])
+			}
+		}
 		if l, _ := s.ListAllAudit(ctx, AuditFilter{ResourceType: "user"}, Page{}); len(l.Items) != 1 || l.Items[0].TenantID != "" {
 			t.Fatalf("platform audit = %+v", l)
 		}

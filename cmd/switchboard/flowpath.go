@@ -62,7 +62,7 @@ func (c *controller) newFlowRunner(sw flowrun.Switch) (*flowrun.Runner, error) {
 			v, err := c.st.SaveVoicemail(ctx, m.Tenant, store.Voicemail{Mailbox: m.Mailbox, CallID: m.Call.ID, NodeID: m.Call.Node,
 				Caller: m.Caller, Path: m.Path, DurationMS: m.Duration.Milliseconds(), Notify: m.Notify, CreatedAt: m.At})
 			if err == nil && m.Notify {
-				c.pops.Notify(m.Tenant, calls.Notice{Kind: "voicemail", Call: m.Call, Caller: m.Caller, At: m.At,
+				c.pops.Notify(m.Tenant, calls.Notice{Kind: calls.NoticeVoicemail, Call: m.Call, Caller: m.Caller, At: m.At,
 					Data: map[string]string{"mailbox": m.Mailbox, "voicemail_id": v.ID}})
 			}
 			return err

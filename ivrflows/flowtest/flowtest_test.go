@@ -136,6 +136,7 @@ func TestBadFiles(t *testing.T) {
 		"bad time":         `{"flow": {}, "cases": [{"name": "a", "time": "10am"}]}`,
 		"keys and hangup":  `{"flow": {}, "cases": [{"name": "a", "input": [{"keys": "1", "hangup": true}]}]}`,
 		"misspelt expect":  `{"flow": {}, "cases": [{"name": "a", "expect": {"outcom": "hangup"}}]}`,
+		"unknown outcome":  `{"flow": {}, "cases": [{"name": "a", "expect": {"outcome": "hung_up"}}]}`,
 		"file, no reader":  `{"flow_file": "x.json", "cases": [{"name": "a"}]}`,
 		"trailing garbage": `{"flow": {}, "cases": [{"name": "a"}]} x`,
 	} {

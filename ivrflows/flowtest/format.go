@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/ivrflows"
@@ -171,6 +173,14 @@ func (c Case) check() error {
 	}
 	if c.PlayMS < 0 {
 		return errors.New("negative play_ms")
+	}
+	if o := ivrflows.Outcome(c.Expect.Outcome); o != "" && !slices.Contains(ivrflows.Outcomes, o) {
+		// a misspelt outcome would fail every run with a puzzling mismatch
+		var valid []string
+		for _, v := range ivrflows.Outcomes {
+			valid = append(valid, string(v))
+		}
+		return fmt.Errorf("expect.outcome %q is not one of %s", o, strings.Join(valid, ", "))
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ type CaseReport struct {
 	Name        string                 `json:"name"`
 	Passed      bool                   `json:"passed"`
 	Failures    []string               `json:"failures,omitempty"`
-	Outcome     ivrflows.Outcome       `json:"outcome"`
+	Outcome     ivrflows.Outcome       `json:"outcome,omitempty"` // absent when the run stopped before the flow ended (see Failures)
 	Error       string                 `json:"error,omitempty"`
 	EndNode     string                 `json:"end_node"`
 	HangupCause string                 `json:"hangup_cause,omitempty"`

@@ -98,9 +98,20 @@ type Notifier interface {
 	Notify(tenant tenancy.TenantID, ev Notice)
 }
 
+// Notice kinds.
+const (
+	NoticeOffer     = "offer"     // an agent's phone rings: the screen pop
+	NoticeConnected = "connected" // the agent talks to the caller
+	NoticeEnded     = "ended"     // the agent's part of the call ended (Disposition)
+	NoticeVoicemail = "voicemail" // a flow took a message for a mailbox that notifies (Data: mailbox, voicemail_id)
+)
+
+// NoticeKinds lists every kind of Notice.
+var NoticeKinds = []string{NoticeOffer, NoticeConnected, NoticeEnded, NoticeVoicemail}
+
 // Notice is one event for a tenant's screens (screen pop).
 type Notice struct {
-	Kind        string            `json:"kind"` // "offer", "connected", "ended"
+	Kind        string            `json:"kind"` // one of NoticeKinds
 	Agent       string            `json:"agent_id"`
 	Call        orchestrator.Key  `json:"call"`
 	Caller      string            `json:"caller"`

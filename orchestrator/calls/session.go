@@ -543,7 +543,7 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 	ss.svc.answered.Add(1)
 	ss.setView(view{state: StateTalking, queue: ss.route.Queue, agent: agent, agentLeg: r.leg, answered: now})
 	defer ss.setView(view{state: StateQueued, queue: ss.route.Queue})
-	ss.notify("connected", agent)
+	ss.notify(NoticeConnected, agent)
 	if ss.route.Record {
 		p := path.Join(ss.svc.cfg.RecordDir, string(ss.route.Tenant), ss.call.Key.ID+".wav")
 		if err := ss.sw().RecordStart(ctx, ss.call.Key, p); err == nil {
@@ -635,7 +635,7 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 		ss.caller.Disposition, ss.agentLeg.Disposition = NodeLost, NodeLost
 		ss.svc.nodeLost.Add(1)
 	}
-	ss.notify("ended", agent)
+	ss.notify(NoticeEnded, agent)
 }
 
 // callerGoneWait is how long a failed bridge waits for the caller's hang-up
