@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
 )
@@ -31,6 +32,8 @@ func runSimNode(ctx context.Context, args []string, _ func(string) string, stdou
 	hostname := fs.String("hostname", "fssim", "FreeSWITCH-Hostname of the node")
 	speed := fs.Float64("speed", 1, "divides every simulated duration (2 = twice as fast)")
 	control := fs.String("control", "", "address of the JSON control API (register phones, place calls, drop the node); empty: none")
+	noMusic := fs.Bool("no-music", false, "simulate a node without music on hold installed (local_stream show lists no stream)")
+	gateways := fs.String("gateways", fssim.DefaultGateway, "comma-separated SIP gateways of profile external, as sofia status lists them; empty: none")
 	fs.Usage = func() { fmt.Fprint(stderr, simNodeUsage+"\n"); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -40,6 +43,10 @@ func runSimNode(ctx context.Context, args []string, _ func(string) string, stdou
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{ReplaceAttr: durationsAsText}))
 	fmt.Fprintf(stdout, "fssim node %q: inbound ESL on %s (password %q)\n", *hostname, *listen, *password)
-	return fssim.Run(ctx, fssim.Config{Listen: *listen, Password: *password, Hostname: *hostname, Speed: *speed,
-		ControlListen: *control, Logger: log})
+	cfg := fssim.Config{Listen: *listen, Password: *password, Hostname: *hostname, Speed: *speed,
+		ControlListen: *control, Logger: log, NoMusic: *noMusic, NoGateways: *gateways == ""}
+	if *gateways != "" {
+		cfg.Gateways = strings.Split(*gateways, ",")
+	}
+	return fssim.Run(ctx, cfg)
 }

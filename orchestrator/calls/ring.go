@@ -200,24 +200,36 @@ func (s *Service) HoldMusicMissing(node string) (bool, string) {
 
 // musicMissing: the node's adapter reports a configured source missing
 // (checked when the node connected, so no caller has to hear it fail
-// first), or the music failed to play there since the controller started.
+// first), or the music failed to play there — until the adapter, checking
+// after the failure, finds every source available (the operator installed
+// the music: no restart needed).
 func (s *Service) musicMissing(node string) (bool, string) {
 	s.mu.Lock()
-	failed := s.silentMusic[node]
+	failedAt, failed := s.silentMusic[node]
 	s.mu.Unlock()
-	if failed {
-		return true, "the music failed to play on this node"
+	var h orchestrator.NodeHealth
+	if s.cfg.Health != nil {
+		h = s.cfg.Health.NodeHealth(node)
 	}
-	if s.cfg.Health == nil {
-		return false, ""
-	}
-	h := s.cfg.Health.NodeHealth(node)
 	for _, f := range s.cfg.HoldMusic.Files {
 		if h.MediaState(f) == orchestrator.Missing {
 			return true, f + ": " + h.MediaDetail[f]
 		}
 	}
+	if failed && !(h.Checked.After(failedAt) && allAvailable(h, s.cfg.HoldMusic.Files)) {
+		return true, "the music failed to play on this node"
+	}
 	return false, ""
+}
+
+// allAvailable reports whether the node has every one of sources.
+func allAvailable(h orchestrator.NodeHealth, sources []string) bool {
+	for _, f := range sources {
+		if h.MediaState(f) != orchestrator.Available {
+			return false
+		}
+	}
+	return len(sources) > 0
 }
 
 // warnFallback logs, and counts, a hold that plays the fallback tone: every
@@ -232,7 +244,7 @@ func (s *Service) warnFallback(log *slog.Logger, node, who string) {
 // musicFailed remembers that the hold music cannot be played on node.
 func (s *Service) musicFailed(node string) {
 	s.mu.Lock()
-	s.silentMusic[node] = true
+	s.silentMusic[node] = time.Now()
 	s.mu.Unlock()
 }
 

@@ -80,8 +80,9 @@ type Service struct {
 	dials    map[string]*dialing      // agent-placed calls, by call ID (the agent leg's)
 	answers  map[string]chan struct{} // tenant/agent -> desktop answer awaited
 	// silentMusic: nodes where the hold music failed to play (not
-	// installed); callers there hear the fallback tone. Kept until restart.
-	silentMusic map[string]bool
+	// installed), and when; callers there hear the fallback tone until the
+	// node's adapter, checking after that, finds the music (ring.go).
+	silentMusic map[string]time.Time
 	lat         latencies
 	live        feed[LiveChange] // changes of the live-call list; published with mu held
 
@@ -112,7 +113,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.RingTimeout = 20 * time.Second
 	}
 	return &Service{cfg: cfg, sessions: map[string]*session{}, dials: map[string]*dialing{}, answers: map[string]chan struct{}{},
-		silentMusic: map[string]bool{}}, nil
+		silentMusic: map[string]time.Time{}}, nil
 }
 
 // Stats returns the counters.

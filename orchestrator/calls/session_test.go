@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -491,5 +492,50 @@ func TestUnconfirmedAnswerReleasesTheRingingAgent(t *testing.T) {
 	}
 	if r.sw.has("bridge_calls") {
 		t.Fatalf("bridged a caller whose answer failed: %v", r.sw.entries())
+	}
+}
+
+// liveHealth is a HealthReporter whose answers a test changes.
+type liveHealth struct {
+	mu sync.Mutex
+	h  orchestrator.NodeHealth
+}
+
+func (l *liveHealth) NodeHealth(node string) orchestrator.NodeHealth {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if node != l.h.Node {
+		return orchestrator.NodeHealth{Node: node}
+	}
+	return l.h
+}
+
+func (l *liveHealth) set(h orchestrator.NodeHealth) { l.mu.Lock(); l.h = h; l.mu.Unlock() }
+
+// TestHoldMusicComesBackOnceTheNodeHasIt: music that failed to play is
+// replaced by the tone only until the node's adapter, checking after the
+// failure, finds it — the operator installed it; an answer from before the
+// failure does not count.
+func TestHoldMusicComesBackOnceTheNodeHasIt(t *testing.T) {
+	health := &liveHealth{h: orchestrator.NodeHealth{Node: "fs1"}}
+	r := newRigWith(t, func(r *rig, cfg *Config) {
+		r.sw.missingFile = "moh.wav"
+		cfg.Health = health
+	})
+	cancel, _, done := r.call("4001")
+	waitFor(t, "the fallback tone", func() bool { return r.sw.has("play c1 tone:hold_fallback") })
+	cancel(orchestrator.ErrCallEnded)
+	waitDone(t, done)
+	available := map[string]orchestrator.Availability{"moh.wav": orchestrator.Available}
+	health.set(orchestrator.NodeHealth{Node: "fs1", Media: available, Checked: time.Now().Add(-time.Hour)})
+	if missing, _ := r.svc.HoldMusicMissing("fs1"); !missing {
+		t.Fatal("a check from before the failure cleared it")
+	}
+	health.set(orchestrator.NodeHealth{Node: "fs1", Media: available, Checked: time.Now().Add(time.Second)})
+	if missing, why := r.svc.HoldMusicMissing("fs1"); missing {
+		t.Fatalf("the node has the music now, still missing: %s", why)
+	}
+	if got := r.svc.holdMusicOn("fs1"); !slices.Equal(got.Files, []string{"moh.wav"}) {
+		t.Errorf("hold music %+v, want the configured music again", got)
 	}
 }
