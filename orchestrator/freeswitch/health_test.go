@@ -238,3 +238,33 @@ func TestToneStreamsAndHoldMusic(t *testing.T) {
 		t.Error("a tone and files at once accepted")
 	}
 }
+
+// TestSofiaStatusOfARealNode reads `sofia status` as FreeSWITCH 1.10.12
+// printed it (fs_cli -x, the build at /opt/fs, 2026-12-07: the vanilla
+// example gateway enabled, IPv6 profiles, no pstn; the api body is the same
+// text): its one gateway is known by the name a dial uses.
+func TestSofiaStatusOfARealNode(t *testing.T) {
+	out := "                     Name\t   Type\t                                      Data\tState\n" +
+		"=================================================================================================\n" +
+		"            external-ipv6\tprofile\t              sip:mod_sofia@[fd00::2]:5080\tRUNNING (0)\n" +
+		"                127.0.0.1\t  alias\t                                  internal\tALIASED\n" +
+		"                 external\tprofile\t              sip:mod_sofia@127.0.0.1:5080\tRUNNING (0)\n" +
+		"    external::example.com\tgateway\t                   sip:joeuser@example.com\tNOREG\n" +
+		"            internal-ipv6\tprofile\t              sip:mod_sofia@[fd00::2]:5060\tRUNNING (0)\n" +
+		"                 internal\tprofile\t              sip:mod_sofia@127.0.0.1:5060\tRUNNING (0)\n" +
+		"=================================================================================================\n" +
+		"4 profiles 1 alias\n"
+	rows, err := ParseSofiaStatus(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gateways := map[string]string{}
+	for _, r := range rows {
+		if r.Type == "gateway" {
+			gateways[gatewayName(r.Name)] = firstWord(r.State)
+		}
+	}
+	if len(rows) != 6 || !maps.Equal(gateways, map[string]string{"example.com": "NOREG"}) {
+		t.Errorf("rows %+v, gateways %v", rows, gateways)
+	}
+}
