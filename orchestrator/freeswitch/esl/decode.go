@@ -18,6 +18,9 @@ import (
 type HeaderSet struct {
 	names []string
 	byLen [][]int // byLen[n]: indexes of the names n bytes long
+	// probe[n] has bit c&63 set when a name n bytes long (n < 64), or
+	// "_body", starts with byte c: most keys of an event fail it.
+	probe [64]uint64
 
 	mu     sync.Mutex
 	missed map[string]bool
@@ -29,6 +32,7 @@ type HeaderSet struct {
 // it panics, as regexp.MustCompile does).
 func NewHeaderSet(names ...string) *HeaderSet {
 	s := &HeaderSet{missed: map[string]bool{}}
+	s.probe[len("_body")] |= 1 << ('_' & 63)
 	for _, n := range append([]string{"Event-Name"}, names...) {
 		if n == "" || n == "_body" || n == "Content-Length" {
 			panic("esl: NewHeaderSet: " + strconv.Quote(n) + " cannot be kept as an event header")
@@ -41,6 +45,9 @@ func NewHeaderSet(names ...string) *HeaderSet {
 		}
 		s.byLen[len(n)] = append(s.byLen[len(n)], len(s.names))
 		s.names = append(s.names, n)
+		if len(n) < 64 {
+			s.probe[len(n)] |= 1 << (n[0] & 63)
+		}
 	}
 	return s
 }
@@ -58,18 +65,27 @@ func (s *HeaderSet) Has(name string) bool {
 	return false
 }
 
-// index is the position of key in names, or -1. It takes bytes so the
-// decoder's keys need no string.
+// maybe is false for most keys that index would refuse, cheaply.
+func (s *HeaderSet) maybe(key []byte) bool {
+	return len(key) == 0 || len(key) >= len(s.probe) || s.probe[len(key)]>>(key[0]&63)&1 != 0
+}
+
+// index is the position of key in names, keyBody for "_body", or keySkip.
+// It takes bytes so the decoder's keys need no string.
 func (s *HeaderSet) index(key []byte) int {
-	if len(key) >= len(s.byLen) {
-		return -1
+	n := len(key)
+	if n == 5 && string(key) == "_body" {
+		return keyBody
 	}
-	for _, i := range s.byLen[len(key)] {
+	if n >= len(s.byLen) {
+		return keySkip
+	}
+	for _, i := range s.byLen[n] {
 		if string(key) == s.names[i] {
 			return i
 		}
 	}
-	return -1
+	return keySkip
 }
 
 // check records name when it is not in the set: an event decoded with this
@@ -225,36 +241,64 @@ func (d *Decoder) json(b []byte) (*Event, error) {
 // control byte, each followed by a comma. It stops at the first member that
 // is not, or is the last; the general path takes it from there. These
 // strings need no validation beyond their quotes and no decoding but of
-// non-ASCII bytes, so a member costs two mask lookups.
+// non-ASCII bytes, so a member costs four steps through the quote bits and
+// a key not kept is refused by a table lookup.
 func (d *Decoder) pairs(p *scanner) {
 	b, i := p.b, p.i
-	for i < len(b) && b[i] == '"' {
-		ke := p.nextQuote(i + 1)
-		if ke+3 >= len(b) || b[ke+1] != ':' || b[ke+2] != '"' {
-			break
-		}
-		ve := p.nextQuote(ke + 3)
-		if ve+2 >= len(b) || b[ve+1] != ',' {
+	if i >= len(b) || b[i] != '"' {
+		return
+	}
+	c := quoteCursor{q: p.quotes, w: i >> 6}
+	c.m = c.q[c.w] &^ (2<<(i&63) - 1) // the quotes after i
+	for {
+		kc := c.next()
+		vo := c.next()
+		vc := c.next()
+		if vo != kc+2 || vc+2 >= len(b) || b[kc+1] != ':' || b[vc+1] != ',' {
 			break
 		}
 		if p.nextBS < i {
 			p.nextBS = indexFrom(b, i, '\\')
 		}
-		if p.nextBS < ve {
+		if p.nextBS < vc {
 			break
 		}
-		key, val := b[i+1:ke], b[ke+3:ve]
-		if string(key) == "_body" {
-			d.body = appendPlain(d.body[:0], val)
-			d.hasBody = true
-		} else if k := d.set.index(key); k >= 0 {
-			start := len(d.vals)
-			d.vals = appendPlain(d.vals, val)
-			d.spans = append(d.spans, span{k, start, len(d.vals)})
+		if key := b[i+1 : kc]; d.set.maybe(key) {
+			if k := d.set.index(key); k >= 0 {
+				start := len(d.vals)
+				d.vals = appendPlain(d.vals, b[vo+1:vc])
+				d.spans = append(d.spans, span{k, start, len(d.vals)})
+			} else if k == keyBody {
+				d.body = appendPlain(d.body[:0], b[vo+1:vc])
+				d.hasBody = true
+			}
 		}
-		i = ve + 2
+		i = vc + 2
+		if c.next() != i { // not the next key's quote: the general path
+			break
+		}
 	}
 	p.i = i
+}
+
+// quoteCursor steps through the quote bits in order.
+type quoteCursor struct {
+	q []uint64
+	w int
+	m uint64 // the bits of q[w] not yet stepped over
+}
+
+// next is the position of the next quote, or a position past every quote.
+func (c *quoteCursor) next() int {
+	for c.m == 0 {
+		if c.w++; c.w >= len(c.q) {
+			return len(c.q) * 64
+		}
+		c.m = c.q[c.w]
+	}
+	pos := c.w<<6 + bits.TrailingZeros64(c.m)
+	c.m &= c.m - 1
+	return pos
 }
 
 // appendPlain appends a string's content that has no escapes: as it is
@@ -421,13 +465,7 @@ func (p *scanner) key(set *HeaderSet) (int, error) {
 	}
 	// Raw bytes without escapes equal a (plain ASCII) name exactly when the
 	// decoded key does: invalid UTF-8 decodes to U+FFFD, never to ASCII.
-	if string(k) == "_body" {
-		return keyBody, nil
-	}
-	if i := set.index(k); i >= 0 {
-		return i, nil
-	}
-	return keySkip, nil
+	return set.index(k), nil
 }
 
 // str reads a string token at p.i, validating it as encoding/json does (no

@@ -101,6 +101,12 @@ func TestDecoderMatchesParseEvent(t *testing.T) {
 		`{"Event-Name":"X","skip":"b`, `{"Event-Name":"X","skip":"\x"}`, `{"Event-Name":"X","skip":"\u12"}`,
 		"{\"Event-Name\":\"X\",\"skip\":\"" + long + "\x01\"}", `{"Event-Name":"X","skip":{"b":"c"}}`,
 		`{"Event-Name":"X",3:"a"}`, `null`, `[]`, ``, `{}`, `{"Event-Name":"X"`, `{"Event-Name":"X",`,
+		// FreeSWITCH's compact form, then something else (the fast path hands over)
+		`{"Event-Name":"X","a":"b"x"c":"d","e":"f"}`, `{"Event-Name":"X","a"x"b","c":"d"}`,
+		`{"Event-Name":"X","a":"b",x"c":"d"}`, `{"Event-Name":"X","a":"b", "b":"c","e":"f"}`,
+		`{"Event-Name":"X","a":"b","b" :"c","e":"f"}`, `{"Event-Name":"X","a":"b","b":"c" ,"e":"f"}`,
+		`{"Event-Name":"X","a":"b","b":["c"],"e":"f"}`, `{"Event-Name":"X","a":"b","b":"\"","a":"f"}`,
+		`{"Event-Name":"X","a":"x\ny","e":"f"}`, `{"Event-Name":"X","skip":"x\qy","e":"f"}`,
 	}
 	for _, c := range cases {
 		checkDecoded(t, jsonFrame([]byte(c)))
