@@ -106,7 +106,7 @@ func (ss *session) run(ctx context.Context) {
 		err := ss.sw().Answer(ctx, ss.call.Key)
 		ss.switchWait += time.Since(answerStart)
 		if err != nil {
-			ss.endWith(ctx, Failed, "answer failed", err)
+			ss.answerFailed(ctx, err)
 			return
 		}
 		if err := ss.sw().Play(ctx, ss.call.Key, ss.route.Greeting); err != nil && ctx.Err() == nil {
@@ -119,7 +119,7 @@ func (ss *session) run(ctx context.Context) {
 		// add it to what the caller waits for.
 		confirm, err := as.StartAnswer(ctx, ss.call.Key)
 		if err != nil {
-			ss.endWith(ctx, Failed, "answer failed", err)
+			ss.answerFailed(ctx, err)
 			return
 		}
 		ss.answering = confirm
@@ -128,7 +128,7 @@ func (ss *session) run(ctx context.Context) {
 		err := ss.sw().Answer(ctx, ss.call.Key)
 		ss.switchWait += time.Since(answerStart)
 		if err != nil {
-			ss.endWith(ctx, Failed, "answer failed", err)
+			ss.answerFailed(ctx, err)
 			return
 		}
 	}
@@ -208,6 +208,20 @@ func (ss *session) hangup(ctx context.Context, cause orchestrator.HangupCause) {
 	}
 	if ss.cause == "" {
 		ss.cause = cause
+	}
+}
+
+// answerFailed ends a call whose answer failed: abandoned when the caller
+// was already gone (it hung up while the controller answered), else failed.
+func (ss *session) answerFailed(ctx context.Context, err error) {
+	switch {
+	case ctx.Err() != nil:
+		ss.callerGone(ctx)
+	case errors.Is(err, orchestrator.ErrCallEnded) || errors.Is(err, orchestrator.ErrNoSuchCall):
+		ss.log.Info("caller hung up before the answer", "err", err)
+		ss.callerLeft()
+	default:
+		ss.endWith(ctx, Failed, "answer failed", err)
 	}
 }
 
@@ -298,7 +312,7 @@ func (ss *session) waitForAgent(ctx context.Context, in acd.Interaction) (*ringR
 		case err := <-ss.answering:
 			ss.answering = nil
 			if err != nil && ctx.Err() == nil {
-				ss.endWith(ctx, Failed, "answer failed", err)
+				ss.answerFailed(ctx, err)
 				return nil, "", false
 			}
 		case m := <-ss.inbox:

@@ -3,6 +3,7 @@ package calls
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -537,5 +538,25 @@ func TestHoldMusicComesBackOnceTheNodeHasIt(t *testing.T) {
 	}
 	if got := r.svc.holdMusicOn("fs1"); !slices.Equal(got.Files, []string{"moh.wav"}) {
 		t.Errorf("hold music %+v, want the configured music again", got)
+	}
+}
+
+// A caller who hangs up while the controller answers is abandoned, not a
+// failure of the controller (the switch no longer knows the call).
+func TestCallerGoneBeforeTheAnswerIsAbandoned(t *testing.T) {
+	r := newRigWith(t, func(r *rig, cfg *Config) {
+		route := r.route
+		route.Greeting = orchestrator.Playback{}
+		cfg.Router = fakeRouter{"4001": route}
+	}, "ann")
+	r.sw.answerErr = fmt.Errorf("%w: -ERR invalid session id", orchestrator.ErrNoSuchCall)
+	r.sw.ringGate = make(chan struct{})
+	_, _, done := r.call("4001")
+	waitDone(t, done)
+	if c := r.cdrs.leg(t, "caller"); len(c) != 1 || c[0].Disposition != Abandoned {
+		t.Fatalf("caller CDR: %+v", c)
+	}
+	if s := r.svc.Stats(); s.Abandoned != 1 {
+		t.Fatalf("stats: %+v", s)
 	}
 }

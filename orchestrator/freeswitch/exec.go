@@ -54,7 +54,9 @@ func (a *Adapter) mapErr(c *call, err error) error {
 		return nil
 	}
 	var re *eslconn.ReplyError
-	if errors.As(err, &re) && strings.Contains(strings.ToLower(re.Text), "no such channel") {
+	// api commands answer "-ERR No such channel!", sendmsg "-ERR invalid
+	// session id [UUID]" for a call that is gone.
+	if errors.As(err, &re) && (strings.Contains(strings.ToLower(re.Text), "no such channel") || strings.Contains(strings.ToLower(re.Text), "invalid session id")) {
 		return fmt.Errorf("%w: %w", orchestrator.ErrNoSuchCall, err)
 	}
 	if errors.Is(err, eslconn.ErrClosed) {
