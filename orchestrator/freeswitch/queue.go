@@ -10,10 +10,15 @@ import (
 // per-connection queue fills and it drops us. Growth is measured instead:
 // depth is reported through the adapter's Stats and crossing highWater calls
 // onAlarm once (re-armed when the queue drains below half of it).
+//
+// When nothing is queued or in the pump's hands and out has room, push puts
+// the item in out itself: a consumer that keeps up is woken by the reader
+// alone, and the pump sleeps (it was a second goroutine switch per event).
 type queue[T any] struct {
 	mu        sync.Mutex
 	items     []T
 	head      int
+	pumping   bool // the pump holds an item it took and has not sent yet
 	closed    bool
 	wake      chan struct{}
 	out       chan T
@@ -35,6 +40,14 @@ func (q *queue[T]) push(v T) bool {
 	if q.closed {
 		q.mu.Unlock()
 		return false
+	}
+	if q.head == len(q.items) && !q.pumping {
+		select {
+		case q.out <- v: // after everything before it, which out already has
+			q.mu.Unlock()
+			return true
+		default:
+		}
 	}
 	q.items = append(q.items, v)
 	depth := len(q.items) - q.head
@@ -96,6 +109,9 @@ func (q *queue[T]) pump(stop <-chan struct{}) {
 		select {
 		case q.out <- v:
 			q.onDepth(-1)
+			q.mu.Lock()
+			q.pumping = false
+			q.mu.Unlock()
 		case <-stop:
 			q.onDepth(-1)
 			q.discard()
@@ -119,6 +135,7 @@ func (q *queue[T]) pop() (v T, ok, done bool) {
 	var zero T
 	q.items[q.head] = zero
 	q.head++
+	q.pumping = true
 	if q.head > 1024 && q.head*2 > len(q.items) { // compact
 		q.items = append(q.items[:0:0], q.items[q.head:]...)
 		q.head = 0

@@ -1,6 +1,8 @@
 package freeswitch
 
 import (
+	"math/rand/v2"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,8 +17,9 @@ func TestQueueOrderAlarmAndClose(t *testing.T) {
 	for i := range 100 {
 		q.push(i)
 	}
-	if alarms != 1 || depth.Load() != 100 {
-		t.Fatalf("alarms %d depth %d", alarms, depth.Load())
+	// The first fits in out at once; 99 wait for the pump.
+	if alarms != 1 || depth.Load() != 99 || len(q.out) != 1 {
+		t.Fatalf("alarms %d depth %d out %d", alarms, depth.Load(), len(q.out))
 	}
 	go func() { q.pump(stop); close(done) }()
 	for i := range 50 {
@@ -59,5 +62,98 @@ func TestQueueStopClosesOut(t *testing.T) {
 	}
 	if depth.Load() != 0 {
 		t.Errorf("depth %d after stop", depth.Load())
+	}
+}
+
+// TestQueueKeepsOrderBetweenHandedAndPumpedItems: a pusher that sometimes
+// finds out free (and hands the item over itself) and sometimes finds items
+// queued or one in the pump's hands, and a consumer that keeps up or falls
+// behind at random, see every item once, in order.
+func TestQueueKeepsOrderBetweenHandedAndPumpedItems(t *testing.T) {
+	var depth atomic.Int64
+	q := newQueue[int](2, 1<<20, func(int) {}, func(d int) { depth.Add(int64(d)) })
+	stop := make(chan struct{})
+	defer close(stop)
+	go q.pump(stop)
+	const n = 200000
+	go func() {
+		for i := range n {
+			q.push(i)
+			if i%1000 == 0 {
+				runtime.Gosched()
+			}
+		}
+		q.close()
+	}()
+	want := 0
+	for v := range q.out {
+		if v != want {
+			t.Fatalf("got %d, want %d", v, want)
+		}
+		want++
+		if rand.IntN(500) == 0 {
+			time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond) // fall behind
+		}
+	}
+	if want != n || depth.Load() != 0 {
+		t.Fatalf("%d of %d delivered, depth %d", want, n, depth.Load())
+	}
+}
+
+// TestQueuePushQueuesWhileThePumpHoldsAnItem: an item the pump has taken but
+// not yet sent is ahead of any later push, so that push must not go to out.
+func TestQueuePushQueuesWhileThePumpHoldsAnItem(t *testing.T) {
+	q := newQueue[int](4, 100, func(int) {}, func(int) {})
+	for i := range 5 {
+		q.push(i) // 0-3 fit in out, 4 waits
+	}
+	for i := range 4 {
+		if v := <-q.out; v != i {
+			t.Fatalf("got %d, want %d", v, i)
+		}
+	}
+	if v, ok, _ := q.pop(); !ok || v != 4 { // the pump's first half: 4 is in its hands
+		t.Fatalf("pop %d %v", v, ok)
+	}
+	q.push(5)
+	if len(q.out) != 0 || q.depth() != 1 {
+		t.Fatalf("pushed past the pump's item: out %d, queued %d", len(q.out), q.depth())
+	}
+}
+
+// TestQueueHandsOverDirectlyOnceDrained: after a backlog has been pumped
+// out, a push to an empty queue goes straight to out again (no depth).
+func TestQueueHandsOverDirectlyOnceDrained(t *testing.T) {
+	var queued atomic.Int64
+	q := newQueue[int](4, 100, func(int) {}, func(d int) {
+		if d > 0 {
+			queued.Add(int64(d))
+		}
+	})
+	stop := make(chan struct{})
+	defer close(stop)
+	go q.pump(stop)
+	for i := range 10 {
+		q.push(i)
+	}
+	for i := range 10 {
+		if v := <-q.out; v != i {
+			t.Fatalf("got %d, want %d", v, i)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for n := 10; ; n++ { // the pump may still be finishing its last send
+		before := queued.Load()
+		q.push(n)
+		if v := <-q.out; v != n {
+			t.Fatalf("got %d, want %d", v, n)
+		}
+		if queued.Load() == before {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("every push after the backlog still went through the queue")
+		}
+		runtime.Gosched()
 	}
 }
