@@ -36,6 +36,10 @@
 // with its socket token (socketauth.go, socketauth/); every ESL connection
 // caps frame and header sizes (esl.MaxBodyBytes).
 //
+// Connections decode only the event headers listed in eventHeaders, the
+// bulk of an event's cost otherwise; code that reads another header of a
+// received event fails the package's tests (TestMain).
+//
 // A call's events come from one source: its outbound socket (myevents) if it
 // has one, else the node's inbound connection; the few events `myevents`
 // does not carry (see socketMisses) come from the node for socket calls too.
