@@ -157,7 +157,10 @@ func (d *demo) apiCall(ctx context.Context, method, path, token string, in, out 
 		}
 		body = bytes.NewReader(b)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	// Sign-ins and user creation each hash a password (argon2id, 64 MiB),
+	// two at a time: on a busy machine, and under -race, a few queued ones
+	// took more than 10 s (TestSimDemoRuns under make stress).
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, d.baseURL+path, body)
 	if err != nil {

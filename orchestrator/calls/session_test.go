@@ -301,7 +301,8 @@ func TestHoldMusicKnownMissingPlaysTheToneAtOnce(t *testing.T) {
 	ann, _ := func() (string, chan struct{}) {
 		cancel, _, done := r.call("4001")
 		t.Cleanup(func() { cancel(orchestrator.ErrCallEnded); waitDone(t, done) })
-		waitFor(t, "the caller's hold", func() bool { return r.sw.has("play c1 ") })
+		// The greeting plays first; wait for what comes after it.
+		waitFor(t, "the caller's hold", func() bool { return r.sw.has("play c1 moh.wav") || r.sw.has("play c1 tone:") })
 		if log := r.sw.entries(); slices.Contains(log, "play c1 moh.wav") || !slices.Contains(log, "play c1 tone:hold_fallback") {
 			t.Fatalf("want the fallback tone at once, without trying the music: %v", log)
 		}
