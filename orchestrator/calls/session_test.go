@@ -451,11 +451,7 @@ func TestCallerByeIsTheCallersSIPCause(t *testing.T) {
 // the switch has yet to confirm the caller's answer: that confirmation is
 // an event on the switch's cadence and must not sit on the path (issue 11).
 func TestAgentRingsBeforeTheAnswerIsConfirmed(t *testing.T) {
-	r := newRigWith(t, func(r *rig, cfg *Config) {
-		route := r.route
-		route.Greeting = orchestrator.Playback{}
-		cfg.Router = fakeRouter{"4001": route}
-	}, "ann")
+	r := newRigWith(t, withoutGreeting, "ann")
 	r.sw.answerGate = make(chan struct{})
 	_, _, done := r.call("4001")
 	waitFor(t, "the agent's phone rung", func() bool { return r.sw.has("originate ann@acme.example") })
@@ -475,11 +471,7 @@ func TestAgentRingsBeforeTheAnswerIsConfirmed(t *testing.T) {
 // An answer the switch does not confirm ends the call as failed, and the
 // agent's phone, already ringing, is released.
 func TestUnconfirmedAnswerReleasesTheRingingAgent(t *testing.T) {
-	r := newRigWith(t, func(r *rig, cfg *Config) {
-		route := r.route
-		route.Greeting = orchestrator.Playback{}
-		cfg.Router = fakeRouter{"4001": route}
-	}, "ann")
+	r := newRigWith(t, withoutGreeting, "ann")
 	r.sw.answerGate, r.sw.answerErr = make(chan struct{}), errors.New("answer not confirmed")
 	r.sw.ringGate = make(chan struct{})
 	_, _, done := r.call("4001")
@@ -545,11 +537,7 @@ func TestHoldMusicComesBackOnceTheNodeHasIt(t *testing.T) {
 // A caller who hangs up while the controller answers is abandoned, not a
 // failure of the controller (the switch no longer knows the call).
 func TestCallerGoneBeforeTheAnswerIsAbandoned(t *testing.T) {
-	r := newRigWith(t, func(r *rig, cfg *Config) {
-		route := r.route
-		route.Greeting = orchestrator.Playback{}
-		cfg.Router = fakeRouter{"4001": route}
-	}, "ann")
+	r := newRigWith(t, withoutGreeting, "ann")
 	r.sw.answerErr = fmt.Errorf("%w: -ERR invalid session id", orchestrator.ErrNoSuchCall)
 	r.sw.ringGate = make(chan struct{})
 	_, _, done := r.call("4001")
@@ -560,4 +548,12 @@ func TestCallerGoneBeforeTheAnswerIsAbandoned(t *testing.T) {
 	if s := r.svc.Stats(); s.Abandoned != 1 {
 		t.Fatalf("stats: %+v", s)
 	}
+}
+
+// withoutGreeting routes 4001 to the queue with no greeting: the caller is
+// answered and queued at once (AnswerStarter).
+func withoutGreeting(r *rig, cfg *Config) {
+	route := r.route
+	route.Greeting = orchestrator.Playback{}
+	cfg.Router = fakeRouter{"4001": route}
 }
