@@ -6,15 +6,14 @@ import (
 	"time"
 )
 
-// latencies keeps the last few thousand samples of the controller's own
-// added delay on the call path, measured with its own clock (FreeSWITCH
-// stamps events in 20 ms ticks): from the session's start (the socket is
-// connected) to the first offer's originate, and from the agent's answer to
-// the bridge.
+// latencies keeps the last few thousand samples of the controller's added
+// delay on the call path, measured with its own clock (FreeSWITCH stamps
+// events in 20 ms ticks) as whole intervals, waits for the switch included:
+// from the session's start (the socket is connected) to the first offer's
+// originate sent, and from the agent's answer seen to uuid_bridge sent.
 type latencies struct {
-	mu                  sync.Mutex
-	offer, bridge       ring // including waits for the switch's confirmations
-	offerOwn, bridgeOwn ring // the controller's own part, switch round trips excluded
+	mu            sync.Mutex
+	offer, bridge ring
 }
 
 type ring struct {
@@ -34,12 +33,12 @@ func (r *ring) sorted() []time.Duration {
 	return out
 }
 
-// Latency is a snapshot of the call path's delays, sorted. Offer and Bridge
-// include the waits for the switch's confirmations (answer, bridge);
-// OfferOwn and BridgeOwn exclude them: the controller's own added delay.
+// Latency is a snapshot of the call path's delays, sorted: Offer from the
+// socket's connect to the first originate sent (route, admission, answer,
+// queue, the ACD's decision), Bridge from the agent's answer seen to
+// uuid_bridge sent (hold music stopped included). Nothing is subtracted.
 type Latency struct {
-	Offer, Bridge       []time.Duration
-	OfferOwn, BridgeOwn []time.Duration
+	Offer, Bridge []time.Duration
 }
 
 // Percentile returns the p-th percentile of sorted samples (0 when empty).
@@ -55,20 +54,17 @@ func Percentile(sorted []time.Duration, p float64) time.Duration {
 func (s *Service) Latency() Latency {
 	s.lat.mu.Lock()
 	defer s.lat.mu.Unlock()
-	return Latency{Offer: s.lat.offer.sorted(), Bridge: s.lat.bridge.sorted(),
-		OfferOwn: s.lat.offerOwn.sorted(), BridgeOwn: s.lat.bridgeOwn.sorted()}
+	return Latency{Offer: s.lat.offer.sorted(), Bridge: s.lat.bridge.sorted()}
 }
 
-func (s *Service) observeOffer(total, own time.Duration) {
+func (s *Service) observeOffer(d time.Duration) {
 	s.lat.mu.Lock()
-	s.lat.offer.add(total)
-	s.lat.offerOwn.add(own)
+	s.lat.offer.add(d)
 	s.lat.mu.Unlock()
 }
 
-func (s *Service) observeBridge(total, own time.Duration) {
+func (s *Service) observeBridge(d time.Duration) {
 	s.lat.mu.Lock()
-	s.lat.bridge.add(total)
-	s.lat.bridgeOwn.add(own)
+	s.lat.bridge.add(d)
 	s.lat.mu.Unlock()
 }

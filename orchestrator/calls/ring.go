@@ -67,8 +67,7 @@ func (ss *session) ringAgent(ctx context.Context, agent string, results chan<- r
 		spec.Vars["sip_auto_answer"] = "true" // Call-Info answer-after=0: the phone connects at once
 	}
 	if len(ss.legs) == 1 && ep.AnswerMode != AnswerDesktop {
-		total := time.Since(ss.started) // the first offer of the call
-		ss.svc.observeOffer(total, total-ss.switchWait)
+		ss.svc.observeOffer(time.Since(ss.started)) // the first offer of the call, waits included
 	}
 	go func() {
 		defer cancel()

@@ -28,10 +28,7 @@ type session struct {
 	inbox     chan message
 	log       *slog.Logger
 
-	started time.Time // when the session began (the socket was connected), monotonic
-	// switchWait is time spent waiting for the switch before the first offer
-	// (the answer's confirmation), not the controller's own delay.
-	switchWait time.Duration
+	started    time.Time // when the session began (the socket was connected), monotonic
 	answeredAt time.Time // when the agent leg's answer was seen
 	caller     CDR
 	agentLeg   *CDR                     // the leg rung last
@@ -102,9 +99,7 @@ func (ss *session) run(ctx context.Context) {
 	}
 	if len(ss.route.Greeting.Files) > 0 || ss.route.Greeting.Text != "" {
 		// The greeting is heard before the call queues: answer first.
-		answerStart := time.Now()
 		err := ss.sw().Answer(ctx, ss.call.Key)
-		ss.switchWait += time.Since(answerStart)
 		if err != nil {
 			ss.answerFailed(ctx, err)
 			return
@@ -124,9 +119,7 @@ func (ss *session) run(ctx context.Context) {
 		}
 		ss.answering = confirm
 	} else {
-		answerStart := time.Now()
 		err := ss.sw().Answer(ctx, ss.call.Key)
-		ss.switchWait += time.Since(answerStart)
 		if err != nil {
 			ss.answerFailed(ctx, err)
 			return
@@ -529,9 +522,7 @@ func (ss *session) waitCallerEnd(ctx context.Context) {
 // release tells the ACD the agent's work ended (an attended transfer that
 // hands the caller to someone else releases the agent before the call ends).
 func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCaller bool, release func()) {
-	holdStart := time.Now()
 	ss.stopHold(ctx) // waits for the switch to confirm the music stopped
-	holdWait := time.Since(holdStart)
 	now := ss.now()
 	firstAnswer := ss.caller.Answered.IsZero()
 	if firstAnswer {
@@ -544,11 +535,10 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 	if ss.route.AnnounceAgent && ep.Extension != "" {
 		_ = ss.sw().Play(ctx, ss.call.Key, orchestrator.Playback{Text: "Agent " + ep.Extension})
 	}
-	bridgeStart := time.Now()
-	err := ss.sw().BridgeCalls(ctx, ss.call.Key, r.leg)
-	if err == nil && !r.seen.IsZero() && !ss.route.AnnounceAgent {
-		ss.svc.observeBridge(time.Since(r.seen), bridgeStart.Sub(r.seen)-holdWait)
+	if !r.seen.IsZero() && !ss.route.AnnounceAgent {
+		ss.svc.observeBridge(time.Since(r.seen)) // the answer seen to uuid_bridge sent, waits included
 	}
+	err := ss.sw().BridgeCalls(ctx, ss.call.Key, r.leg)
 	if err != nil {
 		ss.bridgeFailed(ctx, r, agent, firstAnswer, err)
 		return
