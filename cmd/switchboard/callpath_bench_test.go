@@ -6,12 +6,10 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"net"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,30 +17,26 @@ import (
 	"github.com/google/uuid"
 	"github.com/switchboard-cc/switchboard/internal/syncbuf"
 	"github.com/switchboard-cc/switchboard/orchestrator/calls"
-	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
 	"github.com/switchboard-cc/switchboard/store"
 )
 
 // BenchmarkCallPath measures the controller on the inbound call path against
-// one fssim node, with the demo's two tenants: every op is one call placed
-// on an absolute schedule of benchRate calls per second; agents' phones
-// answer at once and hang up after hold, chosen so that min(b.N, 1000) calls
-// are up together (each call is two fssim channels: caller and agent leg).
+// one fssim node in the same process, with the demo's two tenants: every op
+// is one call placed on an absolute schedule of benchRate calls per second;
+// agents' phones answer at once and hang up after hold, chosen so that
+// min(b.N, 1000) calls are up together (each call is two fssim channels:
+// caller and agent leg). BenchmarkControllerCPU runs fssim in a process of
+// its own instead, so that the controller's CPU is measured alone.
 //
-// Latencies use fssim's event stamps (time.Now, microseconds), read from a
-// separate inbound ESL connection:
-//   - offer: from just before the caller's socket connect to the agent
-//     leg's CHANNEL_ORIGINATE (the controller routed, admitted, queued, got
-//     the ACD's offer and sent originate);
-//   - bridge: from the agent leg's CHANNEL_ANSWER to the CHANNEL_BRIDGE of
-//     uuid_bridge (the controller saw the answer, told the ACD, bridged).
-//
-// Reported for the calls placed once the target concurrency was up
-// (steady_*), or for all calls when b.N is below it. Resources: process CPU
-// (getrusage, includes fssim and the load generator) per call placed; heap
-// per concurrent call split by allocating goroutine (controller vs fssim),
-// from a sampled heap profile; goroutines and stack per concurrent call.
+// Latencies use fssim's event stamps (callStamps) and the controller's own
+// clock (ctrl-*: whole intervals, from socket connect to originate sent and
+// from the agent's answer to uuid_bridge sent). Reported for the calls
+// placed once the target concurrency was up (steady_*), or for all calls
+// when b.N is below it. Resources: process CPU (getrusage, includes fssim
+// and the load generator) per call placed, split by pprof label; heap per
+// concurrent call split by allocating goroutine (controller vs fssim), from
+// a sampled heap profile; goroutines and stack per concurrent call.
 //
 //	go test -run '^$' -bench CallPath -benchtime 2000x ./cmd/switchboard/
 func BenchmarkCallPath(b *testing.B) {
@@ -53,10 +47,7 @@ func BenchmarkCallPath(b *testing.B) {
 		runtime.MemProfileRate = 32 << 10
 		defer func() { runtime.MemProfileRate = 512 * 1024 }()
 	}
-	// Enough agents that no caller waits for one: the offer delay is then
-	// the controller's, not the queue's (10% spare for ring and teardown).
-	agents := int(benchRate*(hold+benchAnswerAfter).Seconds()*1.1) + 4
-	bw := newBenchWorld(b, agents, hold)
+	bw := newBenchWorld(b, benchAgents(benchRate, hold), hold)
 	var m0 runtime.MemStats
 	g0 := runtime.NumGoroutine()
 	runtime.GC()
@@ -86,7 +77,7 @@ func BenchmarkCallPath(b *testing.B) {
 	runtime.ReadMemStats(&m1)
 	heap1 := heapBySide()
 	g1 := runtime.NumGoroutine()
-	unbridged := bw.waitBridged(placed, hold)
+	unbridged := bw.stamps.waitBridged(callIDs(placed), hold+2*time.Second)
 	b.StopTimer()
 	if unbridged > 0 { // the latencies below would describe only the calls that worked
 		b.Fatalf("%d of %d calls were never bridged", unbridged, len(placed))
@@ -96,7 +87,7 @@ func BenchmarkCallPath(b *testing.B) {
 	if len(placed) > target {
 		steady = placed[target:]
 	}
-	offers, bridges := bw.latencies(steady)
+	offers, bridges, _ := bw.stamps.latencies(callIDs(steady))
 	b.ReportMetric(percentile(offers, 50), "offer-p50-ms")
 	b.ReportMetric(percentile(offers, 99), "offer-p99-ms")
 	b.ReportMetric(percentile(bridges, 50), "bridge-p50-ms")
@@ -107,16 +98,7 @@ func BenchmarkCallPath(b *testing.B) {
 			b.ReportMetric(percentile(split[name], 99), name+"-p99-ms")
 		}
 	}
-	// The controller's added delay by its own clock, whole intervals
-	// (orchestrator/calls): socket connect to originate sent, agent's answer
-	// seen to uuid_bridge sent.
-	if lat := bw.d.ctrl.call.Latency(); len(lat.Offer) > 0 {
-		ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-		b.ReportMetric(ms(calls.Percentile(lat.Offer, 50)), "ctrl-offer-p50-ms")
-		b.ReportMetric(ms(calls.Percentile(lat.Offer, 99)), "ctrl-offer-p99-ms")
-		b.ReportMetric(ms(calls.Percentile(lat.Bridge, 50)), "ctrl-bridge-p50-ms")
-		b.ReportMetric(ms(calls.Percentile(lat.Bridge, 99)), "ctrl-bridge-p99-ms")
-	}
+	reportCtrlLatency(b, bw.d)
 	b.ReportMetric(float64(up), "calls-up")
 	b.ReportMetric(float64(unbridged), "unbridged")
 	b.ReportMetric(rate, "calls/s")
@@ -137,54 +119,53 @@ func BenchmarkCallPath(b *testing.B) {
 	}
 }
 
+// reportCtrlLatency reports the controller's added delay by its own clock,
+// whole intervals (orchestrator/calls): socket connect to originate sent,
+// agent's answer seen to uuid_bridge sent.
+func reportCtrlLatency(b *testing.B, d *demo) {
+	lat := d.ctrl.call.Latency()
+	if len(lat.Offer) == 0 {
+		return
+	}
+	b.ReportMetric(msOf(calls.Percentile(lat.Offer, 50)), "ctrl-offer-p50-ms")
+	b.ReportMetric(msOf(calls.Percentile(lat.Offer, 99)), "ctrl-offer-p99-ms")
+	b.ReportMetric(msOf(calls.Percentile(lat.Bridge, 50)), "ctrl-bridge-p50-ms")
+	b.ReportMetric(msOf(calls.Percentile(lat.Bridge, 99)), "ctrl-bridge-p99-ms")
+}
+
 // benchAnswerAfter is the agents' ring time. Not zero: a phone answering
 // within a millisecond of the offer races the caller's hold music (uuid_break
 // sent before endless_playback started leaves StopPlay waiting for an
 // EXECUTE_COMPLETE that does not come; reported, not ours to fix here).
 const benchAnswerAfter = 100 * time.Millisecond
 
-// benchWorld is the demo's world (one node, two tenants, agents ready)
-// with a watcher of the node's events.
-type benchWorld struct {
-	d    *demo
-	node *fssim.Node
-
-	mu      sync.Mutex
-	started map[string]time.Time // caller UUID -> just before connect
-	offered map[string]time.Time // caller UUID -> agent leg CHANNEL_ORIGINATE
-	legOf   map[string]string    // caller UUID -> agent leg UUID
-	answer  map[string]time.Time // agent leg UUID -> CHANNEL_ANSWER
-	bridged map[string]time.Time // caller UUID -> CHANNEL_BRIDGE
-	jobDone map[string]time.Time // agent leg UUID -> originate's BACKGROUND_JOB
+// benchAgents is enough agents that no caller waits for one at rate calls
+// per second held for hold: the offer delay is then the controller's, not
+// the queue's (10% spare for ring and teardown).
+func benchAgents(rate float64, hold time.Duration) int {
+	return int(rate*(hold+benchAnswerAfter).Seconds()*1.1) + 4
 }
 
-type benchCall struct {
-	uuid   string
-	tenant *demoTenant
-}
-
-func newBenchWorld(b *testing.B, agents int, hold time.Duration) *benchWorld {
+// startBenchDemo starts the demo's controller and two tenants on nodes, with
+// agents agents (half per tenant) logged in and ready, every phone
+// answering after benchAnswerAfter and talking for hold, and no wrap-up:
+// the world both call-path benchmarks measure. It stops when b ends.
+func startBenchDemo(b *testing.B, nodes []simNode, agents int, hold time.Duration) *demo {
 	b.Helper()
 	cfg, opts, _, err := parseDemoConfig([]string{"-data-dir", b.TempDir(), "-listen", "127.0.0.1:0", "-esl-listen", "127.0.0.1:0",
-		"-log-level", "error", "-agents", "1"}, noEnv, io.Discard)
+		"-log-level", "error", "-agents", "1", "-nodes", strconv.Itoa(len(nodes))}, noEnv, io.Discard)
 	if err != nil {
 		b.Fatal(err)
 	}
 	opts.Agents = (agents + 1) / 2
+	opts.Phone = &fssim.PhoneScript{AnswerAfter: benchAnswerAfter, TalkFor: hold}
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncbuf.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	var nodes []*fssim.Node
-	labelled("fssim", func() { nodes, err = startDemoNodes(opts, log) })
-	if err != nil {
-		b.Fatal(err)
-	}
 	var d *demo
 	labelled("controller", func() { d, err = startDemoOn(ctx, cfg, opts, log, io.Discard, nodes) })
-	if err != nil {
-		for _, n := range nodes {
-			n.Close()
-		}
+	if err != nil { // startDemoOn closed the nodes
+		cancel()
 		b.Fatal(err)
 	}
 	b.Cleanup(func() {
@@ -194,8 +175,6 @@ func newBenchWorld(b *testing.B, agents int, hold time.Duration) *benchWorld {
 			b.Logf("controller warnings:\n%s", tail(logs.String(), 30))
 		}
 	})
-	bw := &benchWorld{d: d, node: d.nodes[0], started: map[string]time.Time{}, offered: map[string]time.Time{},
-		legOf: map[string]string{}, answer: map[string]time.Time{}, bridged: map[string]time.Time{}, jobDone: map[string]time.Time{}}
 	for _, t := range d.tenants {
 		o, _ := d.ctrl.acds.Owner(string(t.ID))
 		q := t.queue
@@ -207,121 +186,60 @@ func newBenchWorld(b *testing.B, agents int, hold time.Duration) *benchWorld {
 		if err := o.SetQueue(ctx, qc); err != nil {
 			b.Fatal(err)
 		}
-		for _, a := range t.agents {
-			if err := bw.node.RegisterPhone(a.Extension, t.SIPDomain, fssim.PhoneScript{AnswerAfter: benchAnswerAfter, TalkFor: hold}); err != nil {
-				b.Fatal(err)
-			}
-		}
 	}
-	labelled("bench", func() { bw.watch(b, ctx) })
+	return d
+}
+
+// benchWorld is the demo's world on one in-process node, with fssim's
+// stamps of the calls.
+type benchWorld struct {
+	d      *demo
+	node   *fssim.Node
+	stamps *callStamps
+}
+
+type benchCall struct {
+	uuid   string
+	tenant *demoTenant
+}
+
+func callIDs(cs []benchCall) []string {
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.uuid
+	}
+	return ids
+}
+
+func newBenchWorld(b *testing.B, agents int, hold time.Duration) *benchWorld {
+	b.Helper()
+	var nodes []simNode
+	var err error
+	labelled("fssim", func() { nodes, err = startDemoNodes(demoOptions{Nodes: 1, Speed: 1}, slog.New(slog.DiscardHandler)) })
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := startBenchDemo(b, nodes, agents, hold)
+	node := nodes[0].(*fssim.Node)
+	bw := &benchWorld{d: d, node: node, stamps: newCallStamps()}
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(func() { cancel(); bw.stamps.wait() })
+	labelled("bench", func() { err = bw.stamps.watch(ctx, node.Addr(), node.Password()) })
+	if err != nil {
+		b.Fatal(err)
+	}
 	return bw
 }
 
 func (bw *benchWorld) place(b *testing.B, i int) benchCall {
 	t := bw.d.tenants[i%len(bw.d.tenants)]
 	id := uuid.NewString()
-	bw.mu.Lock()
-	bw.started[id] = time.Now()
-	bw.mu.Unlock()
+	bw.stamps.start(id)
 	_, err := bw.d.routeCall(context.Background(), 0, fssim.IncomingCall{From: fmt.Sprintf("1380%07d", i), To: t.number, UUID: id})
 	if err != nil {
 		b.Fatal(err)
 	}
 	return benchCall{uuid: id, tenant: t}
-}
-
-// watch subscribes to the node's events on an inbound ESL connection, as a
-// second client beside the controller; its goroutine ends with the node.
-func (bw *benchWorld) watch(b *testing.B, ctx context.Context) {
-	nc, err := net.Dial("tcp", bw.node.Addr())
-	if err != nil {
-		b.Fatal(err)
-	}
-	context.AfterFunc(ctx, func() { nc.Close() })
-	r, w := esl.NewReader(nc), esl.NewWriter(nc)
-	for _, cmd := range []string{"auth " + bw.node.Password(), "event plain CHANNEL_ORIGINATE CHANNEL_ANSWER CHANNEL_BRIDGE BACKGROUND_JOB"} {
-		if _, err := r.ReadFrame(); err != nil { // auth/request, then the auth reply
-			b.Fatal(err)
-		}
-		if err := w.WriteCommand(cmd); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if f, err := r.ReadFrame(); err != nil || !f.OK() {
-		b.Fatalf("event subscription: %v %v", f, err)
-	}
-	go func() {
-		for {
-			f, err := r.ReadFrame()
-			if err != nil {
-				return
-			}
-			if ev, err := esl.ParseEvent(f); err == nil {
-				bw.record(ev)
-			}
-		}
-	}()
-}
-
-func (bw *benchWorld) record(ev *esl.Event) {
-	us, err := strconv.ParseInt(ev.Get("Event-Date-Timestamp"), 10, 64)
-	if err != nil {
-		return
-	}
-	at := time.UnixMicro(us)
-	bw.mu.Lock()
-	defer bw.mu.Unlock()
-	switch ev.Name() {
-	case "CHANNEL_ORIGINATE":
-		if caller := ev.Get("variable_sb_caller_call"); caller != "" {
-			if _, seen := bw.offered[caller]; !seen {
-				bw.offered[caller], bw.legOf[caller] = at, ev.UUID()
-			}
-		}
-	case "CHANNEL_ANSWER":
-		bw.answer[ev.UUID()] = at
-	case "BACKGROUND_JOB":
-		if body, ok := strings.CutPrefix(string(ev.Body), "+OK "); ok && ev.Get("Job-Command") == "originate" {
-			bw.jobDone[strings.TrimSpace(body)] = at
-		}
-	case "CHANNEL_BRIDGE":
-		bw.bridged[ev.Get("Bridge-A-Unique-ID")] = at
-	}
-}
-
-// waitBridged waits until every call is bridged or could no longer be
-// (its agent hung up: hold has passed), and returns how many never were.
-func (bw *benchWorld) waitBridged(calls []benchCall, hold time.Duration) int {
-	deadline := time.Now().Add(hold + 2*time.Second)
-	for {
-		missing := 0
-		bw.mu.Lock()
-		for _, c := range calls {
-			if _, ok := bw.bridged[c.uuid]; !ok {
-				missing++
-			}
-		}
-		bw.mu.Unlock()
-		if missing == 0 || time.Now().After(deadline) {
-			return missing
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// latencies returns the offer and bridge delays of calls, in milliseconds.
-func (bw *benchWorld) latencies(calls []benchCall) (offers, bridges []float64) {
-	bw.mu.Lock()
-	defer bw.mu.Unlock()
-	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	for _, c := range calls {
-		if _, ok := bw.bridged[c.uuid]; !ok {
-			continue
-		}
-		offers = append(offers, ms(bw.offered[c.uuid].Sub(bw.started[c.uuid])))
-		bridges = append(bridges, ms(bw.bridged[c.uuid].Sub(bw.answer[bw.legOf[c.uuid]])))
-	}
-	return offers, bridges
 }
 
 // controllerSplit splits the offer delay with the controller's own stamps
@@ -354,15 +272,13 @@ func (bw *benchWorld) controllerSplit(b *testing.B, calls []benchCall, hold time
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	bw.mu.Lock()
-	defer bw.mu.Unlock()
-	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	ms := msOf
 	split := map[string][]float64{}
 	for id, r := range got {
 		if r.OfferedAt == nil || r.QueuedAt == nil {
 			continue
 		}
-		split["arrive"] = append(split["arrive"], ms(r.ArrivedAt.Sub(bw.started[id])))
+		split["arrive"] = append(split["arrive"], ms(r.ArrivedAt.Sub(bw.stamps.startedAt(id))))
 		split["answer"] = append(split["answer"], ms(r.QueuedAt.Sub(r.ArrivedAt)))
 		split["queue"] = append(split["queue"], ms(r.OfferedAt.Sub(*r.QueuedAt)))
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
 )
 
 // `switchboard sim demo` runs a whole contact center on one machine: a
@@ -40,6 +42,9 @@ type demoOptions struct {
 	Patience    time.Duration // mean caller patience in queue (exponential); 0: never abandon
 	ReportEvery time.Duration
 	Seed        int64 // random seed; 0: time-based
+	// Phone, when set, is every agent phone's script (the benchmarks');
+	// nil: each phone gets a random one (registerPhone).
+	Phone *fssim.PhoneScript
 }
 
 // demoPasswords are printed to the user: the demo is not a deployment.

@@ -22,7 +22,7 @@ type demo struct {
 	log     *slog.Logger
 	out     io.Writer
 	ctrl    *controller
-	nodes   []*fssim.Node
+	nodes   []simNode
 	tenants []*demoTenant
 	baseURL string // http://host:port of the REST API
 	started time.Time
@@ -30,6 +30,17 @@ type demo struct {
 	serveErr chan error // the HTTP server's result once ctx is done
 	rngMu    sync.Mutex
 	rng      *rand.Rand
+}
+
+// simNode is a simulated node as the demo's controller side uses it: where
+// its ESL listens, its secret, phones to register, and a stop. *fssim.Node
+// is one; the benchmarks' nodes in another process (procNode) are others,
+// and only in-process nodes take the demo's callers.
+type simNode interface {
+	Addr() string
+	Password() string
+	RegisterPhone(user, domain string, s fssim.PhoneScript) error
+	Close()
 }
 
 // startDemo starts nodes and controller, seeds the data, serves HTTP, signs
@@ -41,7 +52,7 @@ func startDemo(ctx context.Context, cfg serveConfig, opts demoOptions, log *slog
 
 // startDemoOn is startDemo on nodes already started (nil: it starts them).
 // The demo owns them either way and closes them.
-func startDemoOn(ctx context.Context, cfg serveConfig, opts demoOptions, log *slog.Logger, out io.Writer, nodes []*fssim.Node) (_ *demo, err error) {
+func startDemoOn(ctx context.Context, cfg serveConfig, opts demoOptions, log *slog.Logger, out io.Writer, nodes []simNode) (_ *demo, err error) {
 	seed := opts.Seed
 	if seed == 0 {
 		seed = time.Now().UnixNano()
@@ -89,8 +100,8 @@ func startDemoOn(ctx context.Context, cfg serveConfig, opts demoOptions, log *sl
 }
 
 // startDemoNodes starts the fssim nodes sim1..simN on free ports.
-func startDemoNodes(opts demoOptions, log *slog.Logger) ([]*fssim.Node, error) {
-	var nodes []*fssim.Node
+func startDemoNodes(opts demoOptions, log *slog.Logger) ([]simNode, error) {
+	var nodes []simNode
 	for i := range opts.Nodes {
 		n, err := fssim.Start(fssim.Config{Speed: opts.Speed, Hostname: demoNodeName(i), Password: demoNodeSecret(i),
 			Logger: log.With("fssim", demoNodeName(i))})
@@ -113,8 +124,16 @@ func demoNodeSecret(i int) string { return "demo-node-secret-" + demoNodeName(i)
 // controller's xml_curl for the dialplan and runs it (the socket token, the
 // sb_* variables, then `socket` to the controller).
 func (d *demo) routeCall(ctx context.Context, i int, in fssim.IncomingCall) (*fssim.Call, error) {
-	xc := fssim.XMLCurl{URL: d.baseURL + "/fsapi", User: demoNodeName(i), Password: d.nodes[i].Password()}
-	return d.nodes[i].RouteCall(ctx, xc, in)
+	n, ok := d.nodes[i].(*fssim.Node)
+	if !ok {
+		return nil, fmt.Errorf("node %s runs in another process: place its calls there", demoNodeName(i))
+	}
+	return n.RouteCall(ctx, d.xmlCurl(i), in)
+}
+
+// xmlCurl is how node i fetches its dialplan from the controller.
+func (d *demo) xmlCurl(i int) fssim.XMLCurl {
+	return fssim.XMLCurl{URL: d.baseURL + "/fsapi", User: demoNodeName(i), Password: d.nodes[i].Password()}
 }
 
 // listen serves the controller's HTTP until ctx is done.
@@ -217,10 +236,14 @@ func (d *demo) makeReady(ctx context.Context, t *demoTenant, agent string) error
 // registerPhone (re)registers an agent's phone on every node with a fresh
 // random behaviour: it answers after 1 to 4 s and hangs up after an
 // exponential talk time counted from the moment it is connected to the
-// caller (at least 2 s: nobody hangs up on a caller at once). fssim applies
-// a script to the next call it rings.
+// caller (at least 2 s: nobody hangs up on a caller at once), unless
+// opts.Phone fixes every phone's script. fssim applies a script to the next
+// call it rings.
 func (d *demo) registerPhone(t *demoTenant, ext string) error {
 	script := fssim.PhoneScript{AnswerAfter: d.uniform(time.Second, 4*time.Second), TalkFor: max(2*time.Second, d.exp(d.opts.HandleTime))}
+	if d.opts.Phone != nil {
+		script = *d.opts.Phone
+	}
 	for _, n := range d.nodes {
 		if err := n.RegisterPhone(ext, t.SIPDomain, script); err != nil {
 			return fmt.Errorf("register phone %s@%s: %w", ext, t.SIPDomain, err)

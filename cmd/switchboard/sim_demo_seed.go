@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 
-	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
 	"github.com/switchboard-cc/switchboard/store"
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
@@ -47,7 +46,7 @@ func (t *demoTenant) ownsAgent(id string) bool {
 func demoNodeName(i int) string { return fmt.Sprintf("sim%d", i+1) }
 
 // seedDemo makes sure the demo site, nodes and tenants exist.
-func seedDemo(ctx context.Context, st *store.Store, nodes []*fssim.Node, opts demoOptions) ([]*demoTenant, error) {
+func seedDemo(ctx context.Context, st *store.Store, nodes []simNode, opts demoOptions) ([]*demoTenant, error) {
 	if err := seedDemoNodes(ctx, st, nodes); err != nil {
 		return nil, err
 	}
@@ -62,7 +61,7 @@ func seedDemo(ctx context.Context, st *store.Store, nodes []*fssim.Node, opts de
 	return out, nil
 }
 
-func seedDemoNodes(ctx context.Context, st *store.Store, nodes []*fssim.Node) error {
+func seedDemoNodes(ctx context.Context, st *store.Store, nodes []simNode) error {
 	a := store.SystemActor
 	sites, err := store.All(func(p store.Page) (store.List[store.Site], error) { return st.ListSites(ctx, p) })
 	if err != nil {

@@ -74,12 +74,12 @@ func TestSimDemoSeedIsIdempotent(t *testing.T) {
 	}
 	defer node.Close()
 	opts := demoOptions{Agents: 2, Speed: 1}
-	first, err := seedDemo(ctx, st, []*fssim.Node{node}, opts)
+	first, err := seedDemo(ctx, st, []simNode{node}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts.Agents = 3
-	second, err := seedDemo(ctx, st, []*fssim.Node{node}, opts)
+	second, err := seedDemo(ctx, st, []simNode{node}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,3 +68,11 @@ func (s *Service) observeBridge(d time.Duration) {
 	s.lat.bridge.add(d)
 	s.lat.mu.Unlock()
 }
+
+// ResetLatency forgets the samples, so that the next ones describe one load
+// (the benchmarks' offered rates).
+func (s *Service) ResetLatency() {
+	s.lat.mu.Lock()
+	s.lat.offer, s.lat.bridge = ring{}, ring{}
+	s.lat.mu.Unlock()
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkControllerCPU measures the controller alone on the inbound call
+// path (route over xml_curl, admit, answer, queue, offer, bridge, hang-up,
+// CDR): fssim's nodes and the callers run in a process of their own
+// (fssimProc), so this process's getrusage is the controller's CPU. Every
+// op is one call; for each offered rate a sub-benchmark places b.N callers
+// on an absolute schedule, spread over the nodes and the demo's two
+// tenants; agents' phones answer after benchAnswerAfter and talk for the
+// hold. The world (nodes, agents logged in and ready) is built once for all
+// rates. Its size comes from the environment:
+//
+//	SWITCHBOARD_BENCH_NODES  fssim nodes (default 2)
+//	SWITCHBOARD_BENCH_AGENTS agents, half per tenant (default: enough for the highest rate)
+//	SWITCHBOARD_BENCH_RATES  offered calls per second, comma-separated (default 100)
+//	SWITCHBOARD_BENCH_HOLD   how long agents talk (default 2s)
+//
+// Reported: ctrl-cpu-ms/call (the controller's CPU from the first caller to
+// the last call ended, by getrusage, per call), ctrl-cores (the same over
+// wall time), fssim-cpu-ms/call (the other process's), calls/s reached
+// (bridged callers per second) against asked-calls/s, unbridged and failed
+// callers, place-lag-p99-ms (the load generator's lateness), the
+// controller's added delay by its own clock as whole intervals
+// (ctrl-offer-*: socket connect to originate sent; ctrl-bridge-*: the
+// agent's answer seen to uuid_bridge sent), the same path by fssim's event
+// stamps (offer-*, bridge-*: see callStamps), and load1, the machine's load
+// average at the end: wall-clock figures mean little on a loaded machine,
+// CPU per call keeps its meaning.
+//
+//	go test -run '^$' -bench ControllerCPU -benchtime 1000x ./cmd/switchboard/
+//	make scale   # 20 nodes, 10,000 agents, 100, 300 and 600 calls/s
+func BenchmarkControllerCPU(b *testing.B) {
+	size := benchSizeFromEnv(b)
+	p := startFssimProc(b, size.nodes)
+	d := startBenchDemo(b, p.nodes, size.agents, size.hold)
+	for _, rate := range size.rates {
+		b.Run(fmt.Sprintf("nodes=%d,agents=%d,rate=%g", size.nodes, size.agents, rate), func(b *testing.B) {
+			runControllerLoad(b, p, d, rate, size.hold)
+		})
+	}
+}
+
+// benchSize is the world BenchmarkControllerCPU builds.
+type benchSize struct {
+	nodes, agents int
+	rates         []float64
+	hold          time.Duration
+}
+
+func benchSizeFromEnv(b *testing.B) benchSize {
+	s := benchSize{nodes: 2, rates: []float64{100}, hold: 2 * time.Second}
+	var err error
+	if v := os.Getenv("SWITCHBOARD_BENCH_NODES"); v != "" {
+		if s.nodes, err = strconv.Atoi(v); err != nil || s.nodes < 1 || s.nodes > 20 {
+			b.Fatalf("SWITCHBOARD_BENCH_NODES=%q: want 1 to 20", v)
+		}
+	}
+	if v := os.Getenv("SWITCHBOARD_BENCH_RATES"); v != "" {
+		s.rates = nil
+		for _, f := range strings.Split(v, ",") {
+			r, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || !(r > 0) {
+				b.Fatalf("SWITCHBOARD_BENCH_RATES=%q: want positive calls per second, comma-separated", v)
+			}
+			s.rates = append(s.rates, r)
+		}
+	}
+	if v := os.Getenv("SWITCHBOARD_BENCH_HOLD"); v != "" {
+		if s.hold, err = time.ParseDuration(v); err != nil || s.hold <= 0 {
+			b.Fatalf("SWITCHBOARD_BENCH_HOLD=%q: want a positive duration", v)
+		}
+	}
+	for _, r := range s.rates {
+		s.agents = max(s.agents, benchAgents(r, s.hold))
+	}
+	if v := os.Getenv("SWITCHBOARD_BENCH_AGENTS"); v != "" {
+		if s.agents, err = strconv.Atoi(v); err != nil || s.agents < 2 {
+			b.Fatalf("SWITCHBOARD_BENCH_AGENTS=%q: want 2 or more", v)
+		}
+	}
+	return s
+}
+
+// runControllerLoad places b.N callers at rate in the fssim process and
+// reports what the controller spent on them.
+func runControllerLoad(b *testing.B, p *fssimProc, d *demo, rate float64, hold time.Duration) {
+	if need := benchAgents(rate, hold); d.opts.Agents*2 < need {
+		b.Fatalf("%d agents cannot take %g calls/s talking %s without callers waiting: want %d", d.opts.Agents*2, rate, hold, need)
+	}
+	var numbers []string
+	for _, t := range d.tenants {
+		numbers = append(numbers, t.number)
+	}
+	run := &procRun{Rate: rate, Calls: b.N, Steady: int(rate * hold.Seconds()), URL: d.baseURL + "/fsapi", Numbers: numbers,
+		BridgeWithin: hold + 10*time.Second, EndWithin: 2*hold + 30*time.Second}
+	d.ctrl.call.ResetLatency()
+	accepted0 := d.ctrl.call.Stats().Accepted
+	runtime.GC()
+	b.ResetTimer()
+	cpu0, start := processCPU(), time.Now()
+	rep, err := p.do(procRequest{Run: run})
+	if err != nil {
+		b.Fatal(err)
+	}
+	err = waitFor(context.Background(), 30*time.Second, "the controller's calls to end", func() bool { return d.ctrl.call.Stats().Active == 0 })
+	cpu, wall := processCPU()-cpu0, time.Since(start)
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	res := rep.Result
+	if res.FirstErr != "" {
+		b.Logf("%d callers failed, the first: %s", res.Failed, res.FirstErr)
+	}
+	if !res.Ended {
+		b.Logf("fssim still had channels up %s after the last caller", run.EndWithin)
+	}
+	if got := d.ctrl.call.Stats().Accepted - accepted0; got != int64(b.N) {
+		b.Logf("the controller accepted %d of %d callers", got, b.N)
+	}
+	n := float64(b.N)
+	b.ReportMetric(msOf(cpu)/n, "ctrl-cpu-ms/call")
+	b.ReportMetric(cpu.Seconds()/wall.Seconds(), "ctrl-cores")
+	b.ReportMetric(res.CPU/n, "fssim-cpu-ms/call")
+	b.ReportMetric(rate, "asked-calls/s")
+	b.ReportMetric(res.Reached, "calls/s")
+	b.ReportMetric(float64(res.Unbridged), "unbridged")
+	b.ReportMetric(float64(res.Failed), "failed")
+	b.ReportMetric(res.PlaceLag, "place-lag-p99-ms")
+	reportCtrlLatency(b, d)
+	b.ReportMetric(percentile(res.Offer, 50), "offer-p50-ms")
+	b.ReportMetric(percentile(res.Offer, 99), "offer-p99-ms")
+	b.ReportMetric(percentile(res.Bridge, 50), "bridge-p50-ms")
+	b.ReportMetric(percentile(res.Bridge, 99), "bridge-p99-ms")
+	b.ReportMetric(loadAverage(), "load1")
+}
+
+// loadAverage is the machine's load average over the last minute (0 when
+// unknown).
+func loadAverage() float64 {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(raw))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
+}
