@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,6 +26,8 @@ import (
 //	SWITCHBOARD_BENCH_AGENTS agents, half per tenant (default: enough for the highest rate)
 //	SWITCHBOARD_BENCH_RATES  offered calls per second, comma-separated (default 100)
 //	SWITCHBOARD_BENCH_HOLD   how long agents talk (default 2s)
+//	SWITCHBOARD_BENCH_CPUPROFILE  write the controller's CPU profile of each rate's load
+//	                              there (the rate is added to the name)
 //
 // Reported: ctrl-cpu-ms/call (the controller's CPU from the first caller to
 // the last call ended, by getrusage, per call), ctrl-cores (the same over
@@ -107,6 +110,7 @@ func runControllerLoad(b *testing.B, p *fssimProc, d *demo, rate float64, hold t
 	d.ctrl.call.ResetLatency()
 	accepted0 := d.ctrl.call.Stats().Accepted
 	runtime.GC()
+	stopProfile := profileLoad(b, rate)
 	b.ResetTimer()
 	cpu0, start := processCPU(), time.Now()
 	rep, err := p.do(procRequest{Run: run})
@@ -116,6 +120,7 @@ func runControllerLoad(b *testing.B, p *fssimProc, d *demo, rate float64, hold t
 	err = waitFor(context.Background(), 30*time.Second, "the controller's calls to end", func() bool { return d.ctrl.call.Stats().Active == 0 })
 	cpu, wall := processCPU()-cpu0, time.Since(start)
 	b.StopTimer()
+	stopProfile()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -144,6 +149,27 @@ func runControllerLoad(b *testing.B, p *fssimProc, d *demo, rate float64, hold t
 	b.ReportMetric(percentile(res.Bridge, 50), "bridge-p50-ms")
 	b.ReportMetric(percentile(res.Bridge, 99), "bridge-p99-ms")
 	b.ReportMetric(loadAverage(), "load1")
+}
+
+// profileLoad starts the CPU profile SWITCHBOARD_BENCH_CPUPROFILE asks for,
+// if any, and returns its stop.
+func profileLoad(b *testing.B, rate float64) (stop func()) {
+	path := os.Getenv("SWITCHBOARD_BENCH_CPUPROFILE")
+	if path == "" || b.N == 1 {
+		return func() {}
+	}
+	f, err := os.Create(fmt.Sprintf("%s.rate%g", path, rate))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // loadAverage is the machine's load average over the last minute (0 when
