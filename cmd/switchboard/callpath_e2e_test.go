@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -45,14 +47,25 @@ type worldTenant struct {
 	agents map[string]store.Agent // by extension
 }
 
+// freePort is a loopback address free now, for a listener opened later
+// (the controller's outbound socket, kept across restarts). It is taken
+// below the kernel's ephemeral range (ip_local_port_range, 32768-60999 by
+// default): a port from ":0" is one the kernel may give the next outgoing
+// connection before the controller binds it ("address already in use",
+// seen under make stress).
 func freePort(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 200 {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(20000+rand.IntN(12000)))
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return addr
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("no free port in 20000-31999")
+	return ""
 }
 
 // newWorld seeds the store, starts fssim and the controller.
