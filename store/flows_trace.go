@@ -101,14 +101,7 @@ func insertTrace(ctx context.Context, tx *sqlx.Tx, tenant tenancy.TenantID, b Fl
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString("(")
-		for c := range traceCols {
-			if c > 0 {
-				sb.WriteString(", ")
-			}
-			fmt.Fprintf(&sb, "$%d", len(args)+c+1)
-		}
-		sb.WriteString(")")
+		writeTuple(&sb, len(args)+1, traceCols)
 		changes, err := json.Marshal(orEmpty(e.Set))
 		if err != nil {
 			return invalid("trace", fmt.Sprintf("entry %d: variables are not JSON: %v", i, err))

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,8 +57,7 @@ func insertStates(ctx context.Context, tx *sqlx.Tx, tenant tenancy.TenantID, row
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		n := len(args)
-		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
+		writeTuple(&b, len(args)+1, 8)
 		id := c.ID
 		if id == "" {
 			id = newID()
@@ -214,24 +214,87 @@ func truncPtr(t *time.Time) *time.Time {
 
 // InsertCDR stores a CDR of tenant (ID generated when empty) and returns it.
 func (s *Store) InsertCDR(ctx context.Context, tenant tenancy.TenantID, c CDR) (CDR, error) {
-	if c.CallID == "" || c.ArrivedAt.IsZero() {
-		return CDR{}, invalid("cdr", "call_id and arrived_at are required")
+	out, err := s.InsertCDRs(ctx, tenant, []CDR{c})
+	if err != nil {
+		return CDR{}, err
 	}
-	if c.ID == "" {
-		c.ID = newID()
+	return out[0], nil
+}
+
+// cdrBatch is how many CDRs one INSERT statement carries (18 parameters
+// each, well under SQLite's and PostgreSQL's limits).
+var cdrBatch = 200
+
+// InsertCDRs stores CDRs of tenant in one transaction (IDs generated when
+// empty) and returns them as stored: a writer that batches the call legs
+// that ended together spends one transaction on them, not one each.
+func (s *Store) InsertCDRs(ctx context.Context, tenant tenancy.TenantID, cs []CDR) ([]CDR, error) {
+	out := make([]CDR, len(cs))
+	for i, c := range cs {
+		if c.CallID == "" || c.ArrivedAt.IsZero() {
+			return nil, invalid("cdr", fmt.Sprintf("row %d: call_id and arrived_at are required", i))
+		}
+		if c.ID == "" {
+			c.ID = newID()
+		}
+		c.TenantID = tenant
+		c.ArrivedAt = c.ArrivedAt.UTC().Truncate(time.Microsecond)
+		c.QueuedAt, c.OfferedAt, c.AnsweredAt, c.EndedAt = truncPtr(c.QueuedAt), truncPtr(c.OfferedAt), truncPtr(c.AnsweredAt), truncPtr(c.EndedAt)
+		out[i] = c
 	}
-	c.TenantID = tenant
-	c.ArrivedAt = c.ArrivedAt.UTC().Truncate(time.Microsecond)
-	c.QueuedAt, c.OfferedAt, c.AnsweredAt, c.EndedAt = truncPtr(c.QueuedAt), truncPtr(c.OfferedAt), truncPtr(c.AnsweredAt), truncPtr(c.EndedAt)
+	if len(out) == 0 {
+		return out, nil
+	}
 	err := s.systemWrite(ctx, tenant, func(tx *sqlx.Tx) error {
-		_, err := tx.NamedExecContext(ctx, `INSERT INTO cdrs (id, tenant_id, node_id, call_id, leg, caller, access_number,
-			queue_id, agent_id, arrived_at, queued_at, offered_at, answered_at, ended_at, disposition, hangup_cause,
-			sip_hangup_cause, recording_path) VALUES (:id, :tenant_id, :node_id, :call_id, :leg, :caller, :access_number,
-			:queue_id, :agent_id, :arrived_at, :queued_at, :offered_at, :answered_at, :ended_at, :disposition,
-			:hangup_cause, :sip_hangup_cause, :recording_path)`, c)
-		return mapUnique(err, "CDR", map[string]string{"id": c.ID})
+		for start := 0; start < len(out); start += cdrBatch {
+			if err := insertCDRRows(ctx, tx, out[start:min(start+cdrBatch, len(out))]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// writeTuple writes one row of a multi-row INSERT's VALUES: n numbered
+// placeholders from $first, in parentheses.
+func writeTuple(b *strings.Builder, first, n int) {
+	b.WriteByte('(')
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(first + i))
+	}
+	b.WriteByte(')')
+}
+
+func insertCDRRows(ctx context.Context, tx *sqlx.Tx, rows []CDR) error {
+	const cols = 18
+	var b strings.Builder
+	b.WriteString(`INSERT INTO cdrs (id, tenant_id, node_id, call_id, leg, caller, access_number, queue_id, agent_id,
+		arrived_at, queued_at, offered_at, answered_at, ended_at, disposition, hangup_cause, sip_hangup_cause, recording_path) VALUES `)
+	args := make([]any, 0, len(rows)*cols)
+	for i, c := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writeTuple(&b, len(args)+1, cols)
+		args = append(args, c.ID, string(c.TenantID), c.NodeID, c.CallID, c.Leg, c.Caller, c.AccessNumber, c.QueueID, c.AgentID,
+			c.ArrivedAt, c.QueuedAt, c.OfferedAt, c.AnsweredAt, c.EndedAt, c.Disposition, c.HangupCause, c.SIPHangupCause, c.RecordingPath)
+	}
+	_, err := tx.ExecContext(ctx, b.String(), args...)
+	if err == nil {
+		return nil
+	}
+	if len(rows) == 1 {
+		return mapUnique(err, "CDR", map[string]string{"id": rows[0].ID})
+	}
+	return fmt.Errorf("store: insert CDRs: %w", err)
 }
 
 // ListCDRs lists tenant's CDRs filtered by agent, queue, call and arrival

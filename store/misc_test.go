@@ -202,6 +202,54 @@ func TestCDRsAndRecordings(t *testing.T) {
 	})
 }
 
+// TestCDRBatch: InsertCDRs writes legs in one transaction, across INSERT
+// statements, with times in UTC and empty times NULL; a bad row or a
+// duplicate ID refuses the whole batch.
+func TestCDRBatch(t *testing.T) {
+	old := cdrBatch
+	cdrBatch = 2 // set before the parallel subtests start, restored after they end
+	t.Cleanup(func() { cdrBatch = old })
+	allBackends(t, func(t *testing.T, s *Store) {
+		a, b := mkTenant(t, s, "a.example.com", 1), mkTenant(t, s, "b.example.com", 1)
+		t0 := time.Date(2026, 3, 1, 9, 0, 0, 123456789, time.FixedZone("CST", 8*3600))
+		ans := t0.Add(20 * time.Second)
+		rows := make([]CDR, 5) // three INSERT statements
+		for i := range rows {
+			rows[i] = CDR{NodeID: "fs1", CallID: fmt.Sprint("call-", i), Leg: "caller", ArrivedAt: t0.Add(time.Duration(i) * time.Second),
+				Disposition: "abandoned"}
+		}
+		rows[2].AnsweredAt, rows[2].AgentID, rows[2].Disposition = &ans, "ag1", "answered"
+		got, err := s.InsertCDRs(ctx, a.ID, rows)
+		must(t, err)
+		l, err := s.ListCDRs(ctx, a.ID, HistoryFilter{}, Page{Limit: 10})
+		must(t, err)
+		if len(got) != 5 || len(l.Items) != 5 {
+			t.Fatalf("%d returned, %d stored; want 5", len(got), len(l.Items))
+		}
+		for _, c := range l.Items {
+			i := slices.IndexFunc(got, func(g CDR) bool { return g.ID == c.ID })
+			if i < 0 || c.CallID != rows[i].CallID || !c.ArrivedAt.Equal(rows[i].ArrivedAt.Truncate(time.Microsecond)) || c.ArrivedAt.Location() != time.UTC ||
+				(c.AnsweredAt != nil) != (i == 2) || c.TenantID != a.ID {
+				t.Fatalf("stored %+v, returned %+v", c, got)
+			}
+		}
+		if l, _ := s.ListCDRs(ctx, a.ID, HistoryFilter{AgentID: "ag1"}, Page{}); len(l.Items) != 1 || !l.Items[0].AnsweredAt.Equal(ans.Truncate(time.Microsecond)) {
+			t.Fatalf("answered leg: %+v", l.Items)
+		}
+		bad := []CDR{{CallID: "x", ArrivedAt: t0}, {CallID: "", ArrivedAt: t0}}
+		if _, err := s.InsertCDRs(ctx, b.ID, bad); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("bad batch: %v", err)
+		}
+		dup := []CDR{{ID: "one", CallID: "x", ArrivedAt: t0}, {ID: "two", CallID: "y", ArrivedAt: t0}, {ID: "one", CallID: "z", ArrivedAt: t0}}
+		if _, err := s.InsertCDRs(ctx, b.ID, dup); err == nil {
+			t.Fatal("duplicate IDs accepted")
+		}
+		if l, _ := s.ListCDRs(ctx, b.ID, HistoryFilter{}, Page{}); len(l.Items) != 0 {
+			t.Fatalf("failed batches left %d rows", len(l.Items))
+		}
+	})
+}
+
 // TestCDRsNewestFirst: CDRs list newest recorded first by default and
 // oldest first on request; paging by two walks each order whole, without a
 // row twice or missing, filters applied.

@@ -22,7 +22,8 @@ func (c *controller) startCallPath(ctx context.Context, fs *freeswitch.Adapter) 
 		return err
 	}
 	c.flows = flows
-	records, err := newCountedRecords(c.reg, storeRecords{c.st})
+	c.cdrs = newCDRWriter(storeRecords{c.st}, c.log.With("part", "cdrs"))
+	records, err := newCountedRecords(c.reg, c.cdrs)
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ type controller struct {
 	adm  *admission.Controller
 	acds *tenantACDs
 	call *calls.Service // the call path on fs
+	cdrs *cdrWriter     // the call path's CDRs, batched
 	// callSvc is call for readers that may run before start set it
 	// (/readyz's node list).
 	callSvc atomic.Pointer[calls.Service]
@@ -208,6 +209,9 @@ func (c *controller) Close() {
 	c.acds.stopAll(context.Background())
 	if c.dataSources != nil {
 		c.dataSources.closeAll()
+	}
+	if c.cdrs != nil {
+		c.cdrs.Close()
 	}
 	c.st.Close()
 }
