@@ -41,6 +41,10 @@ var (
 	ErrNodeDown      = errors.New("node down")
 	ErrNotRegistered = errors.New("endpoint not registered")
 	ErrUnsupported   = errors.New("operation not supported by this switch")
+	// ErrJoinFailed: a leg originated with JoinOnAnswer answered, but the
+	// call to join had ended or was already joined with another leg, so the
+	// switch hung the new leg up (a ring-all loser, a caller who left).
+	ErrJoinFailed = errors.New("answered leg not joined")
 )
 
 // EndpointKind says how an Endpoint is reached.
@@ -221,10 +225,20 @@ type OriginateSpec struct {
 	// Tone; what the switch cannot carry is left out, so the default plays
 	// rather than the call failing over its music.
 	HoldMusic Playback
+	// JoinOnAnswer, when set, is a call of the same node that the switch
+	// itself joins with the new leg the moment the leg answers, with no round
+	// trip through the controller: what a caller waits between the agent's
+	// answer and hearing the agent is the switch's own time. What the call
+	// was playing stops. Originate then returns once the join is confirmed,
+	// or with ErrJoinFailed when the call had ended or was already joined
+	// with another leg (the switch hangs the new leg up itself). The call
+	// stays up when the new leg leaves the join, as after BridgeCalls.
+	JoinOnAnswer Key
 }
 
-// Originator creates outbound legs. Originate returns once the leg answered or
-// failed; the new call's events are on the returned stream.
+// Originator creates outbound legs. Originate returns once the leg answered
+// (and, with JoinOnAnswer, was joined) or failed; the new call's events are
+// on the returned stream.
 type Originator interface {
 	Originate(ctx context.Context, spec OriginateSpec) (Key, <-chan Event, error)
 }

@@ -38,6 +38,38 @@ type call struct {
 	// completion to slip through.
 	plays []string
 	stops uint64 // StopPlays so far: a looping Play started before one stops
+	// joinsPending counts Originates waiting to join a leg with this call
+	// (JoinOnAnswer): the switch may take the call into a bridge at any
+	// moment, so a looping Play whose round was cut short, or that ended
+	// outside its application, starts no further round. joined counts the
+	// joins confirmed: a looping Play begun before one stops.
+	joinsPending int
+	joined       uint64
+	// playBroke: the last PLAYBACK_STOP said the media was cut short.
+	playBroke bool
+}
+
+// joinStarted and joinEnded bracket an Originate that may join a leg with c.
+func (c *call) joinStarted() {
+	c.mu.Lock()
+	c.joinsPending++
+	c.mu.Unlock()
+}
+
+func (c *call) joinEnded(joined bool) {
+	c.mu.Lock()
+	c.joinsPending--
+	if joined {
+		c.joined++
+	}
+	c.mu.Unlock()
+}
+
+// joinCount is the number of confirmed joins so far.
+func (c *call) joinCount() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.joined
 }
 
 // waiter is a verb waiting for a confirming event. ch is buffered so the
@@ -131,8 +163,11 @@ func (a *Adapter) dispatch(c *call, ev *esl.Event, fromSocket bool) {
 		}
 		c.lastSeq = max(c.lastSeq, seq)
 	}
-	if ev.Name() == "CHANNEL_EXECUTE_COMPLETE" {
+	switch ev.Name() {
+	case "CHANNEL_EXECUTE_COMPLETE":
 		c.playDoneLocked(ev.Get("Application-UUID"))
+	case "PLAYBACK_STOP":
+		c.playBroke = ev.Get("Playback-Status") == "break"
 	}
 	if dropped := c.wakeLocked(ev); dropped > 0 {
 		a.log.Warn("freeswitch: a waiter fell behind and missed an event", "call", c.key.String(), "event", ev.Name())

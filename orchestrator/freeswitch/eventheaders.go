@@ -23,7 +23,7 @@ var eventHeaders = esl.NewHeaderSet(
 	"Hangup-Cause", "variable_proto_specific_hangup_cause", "variable_DIALSTATUS",
 	"variable_originate_failed_cause", "variable_last_bridge_hangup_cause", "variable_bridge_hangup_cause",
 	// The port's typed events: translate.go, collect.go.
-	"DTMF-Digit", "Playback-File-Path", "Record-File-Path",
+	"DTMF-Digit", "Playback-File-Path", "Playback-Status", "Record-File-Path",
 	"Other-Leg-Unique-ID", "Bridge-A-Unique-ID", "Bridge-B-Unique-ID",
 	// conference::maintenance: verbs_misc.go.
 	"Action", "Conference-Name",

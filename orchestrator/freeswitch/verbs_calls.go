@@ -96,11 +96,30 @@ func (a *Adapter) Originate(ctx context.Context, spec orchestrator.OriginateSpec
 	if err != nil {
 		return key, nil, err
 	}
+	var target *call
+	if !spec.JoinOnAnswer.IsZero() {
+		if target, err = a.lookup(spec.JoinOnAnswer); err != nil {
+			return key, nil, errorf(orchestrator.ErrJoinFailed, "originate %s: %v", key, err)
+		}
+		target.joinStarted()
+	}
+	joined := false
+	if target != nil {
+		defer func() { target.joinEnded(joined) }()
+	}
 	c, err := a.track(key, nil)
 	if err != nil {
 		return key, nil, err
 	}
-	w, _ := c.await(named("CHANNEL_ANSWER"), false, 1)
+	confirmed := named("CHANNEL_ANSWER")
+	if target != nil {
+		// intercept joins the legs at the answer; a leg it could not join
+		// has nothing left to run and hangs up.
+		confirmed = func(ev *esl.Event) bool {
+			return ev.Name() == "CHANNEL_BRIDGE" || ev.Name() == "CHANNEL_HANGUP"
+		}
+	}
+	w, _ := c.await(confirmed, false, 1)
 	out, err := conn.BgAPI(ctx, cmd)
 	if err != nil {
 		var re *eslconn.ReplyError
@@ -116,9 +135,14 @@ func (a *Adapter) Originate(ctx context.Context, spec orchestrator.OriginateSpec
 	}
 	wctx, cancel := a.bound(ctx)
 	defer cancel()
-	if _, err := c.wait(wctx, w); err != nil {
+	ev, err := c.wait(wctx, w)
+	if err != nil {
 		return key, c.q.out, errorf(ErrNotConfirmed, "originate %s: %v", key, err)
 	}
+	if ev.Name() == "CHANNEL_HANGUP" {
+		return key, c.q.out, errorf(orchestrator.ErrJoinFailed, "originate %s: not joined with %s (%s)", key, spec.JoinOnAnswer, ev.Get("Hangup-Cause"))
+	}
+	joined = target != nil
 	return key, c.q.out, nil
 }
 
@@ -162,11 +186,26 @@ func originateCommand(spec orchestrator.OriginateSpec) (string, error) {
 	if spec.Timeout > 0 {
 		vars["originate_timeout"] = seconds(spec.Timeout)
 	}
+	app := "&park()"
+	if j := spec.JoinOnAnswer; !j.IsZero() {
+		if j.Node != spec.Node {
+			return "", errorf(orchestrator.ErrUnsupported, "joining a leg of %s with a call of %s", spec.Node, j.Node)
+		}
+		if err := checkArg("call to join", j.ID, " \t{}(),'"); err != nil {
+			return "", err
+		}
+		// intercept (switch_ivr_intercept_session) bridges the answered leg
+		// with the call in the switch; unbridged_only refuses a call
+		// already joined with another leg, so of two phones answering one
+		// caller the second is hung up.
+		vars["intercept_unbridged_only"] = "true"
+		app = "&intercept(" + j.ID + ")"
+	}
 	block, err := channelVarBlock(vars)
 	if err != nil {
 		return "", err
 	}
-	return "originate " + block + dial + " &park()", nil
+	return "originate " + block + dial + " " + app, nil
 }
 
 // displayName makes a caller-ID name (it carries user-typed names, in any

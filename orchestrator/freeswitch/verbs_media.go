@@ -100,7 +100,7 @@ func (a *Adapter) Play(ctx context.Context, key orchestrator.Key, p orchestrator
 	if err != nil {
 		return err
 	}
-	gen := c.stopGeneration()
+	gen, joins := c.stopGeneration(), c.joinCount()
 	for {
 		ev, err := a.executePlay(ctx, c, app, arg, gen)
 		if errors.Is(err, errPlayStopped) {
@@ -115,10 +115,24 @@ func (a *Adapter) Play(ctx context.Context, key orchestrator.Key, p orchestrator
 		if resp := ev.Get("Application-Response"); strings.Contains(resp, "NOT FOUND") {
 			return errorf(ErrMediaFailed, "play %q on %s: %s", arg, key, resp)
 		}
-		if !p.Loop {
+		if !p.Loop || c.takenForJoin(ev, joins) {
 			return nil
 		}
 	}
+}
+
+// takenForJoin reports whether a looping Play must stop because the switch
+// joined the call with an answered leg (JoinOnAnswer) since the Play began
+// (joins confirmed then), or may be joining it now: the round was cut short
+// (intercept breaks the media) or completed with the channel outside its
+// application. Another round would play over the bridge.
+func (c *call) takenForJoin(complete *esl.Event, joinsAtStart uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.joined != joinsAtStart {
+		return true
+	}
+	return c.joinsPending > 0 && (c.playBroke || complete.Get("Channel-State") != "CS_EXECUTE")
 }
 
 // errPlayStopped: a StopPlay came after the Play began, so the next round of
@@ -212,6 +226,7 @@ func (a *Adapter) executePlay(ctx context.Context, c *call, app, arg string, gen
 		return nil, errPlayStopped
 	}
 	c.plays = append(c.plays, id)
+	c.playBroke = false
 	c.mu.Unlock()
 	defer func() {
 		c.cancel(w)

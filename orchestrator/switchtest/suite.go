@@ -81,6 +81,8 @@ var contract = []contractTest{
 	{"BridgeBusyKeepsCaller", testBridgeBusy},
 	{"OriginateUnregistered", testOriginateUnregistered},
 	{"OriginateAndBridgeCalls", testOriginateBridgeCalls},
+	{"OriginateJoinOnAnswer", testOriginateJoinOnAnswer},
+	{"OriginateJoinLosesToAnEarlierJoin", testOriginateJoinLost},
 	{"HoldUnhold", testHold},
 	{"HoldUnknownCall", testHoldUnknown},
 	{"RecordStartStop", testRecord},
@@ -350,6 +352,75 @@ func testOriginateBridgeCalls(t *testing.T, h Harness) {
 	}
 	c.waitFor(t, orchestrator.EventBridged)
 	_ = leg
+}
+
+// testOriginateJoinOnAnswer: the switch joins the answered leg with the
+// caller by itself; the caller's looping music stops (Play returns, no
+// further round over the bridge), and when the leg leaves, the caller is
+// still up and can be played to.
+func testOriginateJoinOnAnswer(t *testing.T, h Harness) {
+	ep := register(t, h, "1005", PhoneBehaviour{AnswerAfter: 300 * time.Millisecond})
+	c := arrive(t, h, CallerSpec{From: "5551021", To: "9100"})
+	mustAnswer(t, h, c)
+	music := make(chan error, 1)
+	go func() {
+		music <- h.Switch().Play(ctxFor(t, verbTimeout), c.Key, orchestrator.Playback{
+			Files: []string{h.Media(200 * time.Millisecond)}, Loop: true})
+	}()
+	c.waitFor(t, orchestrator.EventPlayStarted)
+	key, events, err := h.Switch().Originate(ctxFor(t, verbTimeout), orchestrator.OriginateSpec{
+		ID: orchestrator.NewCallID(), Node: h.Node(), To: ep, Timeout: 5 * time.Second, JoinOnAnswer: c.Key})
+	if err != nil {
+		t.Fatalf("Originate with JoinOnAnswer: %v", err)
+	}
+	leg := track(t, key, events)
+	if e := leg.waitFor(t, orchestrator.EventBridged); e.Peer != c.Key {
+		t.Errorf("leg's EventBridged peer %v, want the caller %v", e.Peer, c.Key)
+	}
+	select {
+	case err := <-music:
+		if err != nil {
+			t.Errorf("the caller's looping Play after the join: %v", err)
+		}
+	case <-time.After(verbTimeout):
+		t.Fatal("the caller's looping Play went on after the join")
+	}
+	if err := h.Switch().Hangup(ctxFor(t, verbTimeout), key, orchestrator.CauseNormalClearing); err != nil {
+		t.Fatalf("Hangup of the joined leg: %v", err)
+	}
+	leg.waitEnded(t)
+	if err := h.Switch().Play(ctxFor(t, verbTimeout), c.Key, orchestrator.Playback{Files: []string{h.Media(200 * time.Millisecond)}}); err != nil {
+		t.Errorf("Play to the caller after the joined leg left: %v", err)
+	}
+	stillUp(t, h, c)
+}
+
+// testOriginateJoinLost: a second leg answering for a caller already joined
+// with another is not joined (ring-all's loser) and the first join holds.
+func testOriginateJoinLost(t *testing.T, h Harness) {
+	first := register(t, h, "1006", PhoneBehaviour{AnswerAfter: 100 * time.Millisecond})
+	second := register(t, h, "1007", PhoneBehaviour{AnswerAfter: 100 * time.Millisecond})
+	c := arrive(t, h, CallerSpec{From: "5551022", To: "9100"})
+	mustAnswer(t, h, c)
+	key, events, err := h.Switch().Originate(ctxFor(t, verbTimeout), orchestrator.OriginateSpec{
+		ID: orchestrator.NewCallID(), Node: h.Node(), To: first, Timeout: 5 * time.Second, JoinOnAnswer: c.Key})
+	if err != nil {
+		t.Fatalf("first Originate with JoinOnAnswer: %v", err)
+	}
+	leg := track(t, key, events)
+	leg.waitFor(t, orchestrator.EventBridged)
+	lostKey, lostEvents, err := h.Switch().Originate(ctxFor(t, verbTimeout), orchestrator.OriginateSpec{
+		ID: orchestrator.NewCallID(), Node: h.Node(), To: second, Timeout: 5 * time.Second, JoinOnAnswer: c.Key})
+	if !errors.Is(err, orchestrator.ErrJoinFailed) {
+		t.Fatalf("second Originate with JoinOnAnswer = %v, want ErrJoinFailed", err)
+	}
+	if lostEvents != nil {
+		track(t, lostKey, lostEvents).waitEnded(t)
+	}
+	if e, ok := leg.seen(orchestrator.EventHangup); ok {
+		t.Errorf("the first joined leg was hung up: %+v", e)
+	}
+	stillUp(t, h, c)
 }
 
 func testHold(t *testing.T, h Harness) {

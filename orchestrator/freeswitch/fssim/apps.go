@@ -66,6 +66,7 @@ func init() {
 		"record_session":      appRecordSession,
 		"stop_record_session": appStopRecordSession,
 		"transfer":            appTransfer,
+		"intercept":           appIntercept,
 		"log":                 func(*Node, *channel, *runningApp) string { return "_none_" },
 		"info":                func(*Node, *channel, *runningApp) string { return "_none_" },
 		"send_dtmf":           func(*Node, *channel, *runningApp) string { return "_none_" },

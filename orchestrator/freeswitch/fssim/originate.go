@@ -36,6 +36,7 @@ func (n *Node) originate(arg string) (string, func()) {
 			return
 		}
 		n.stateLocked(leg, "CS_EXECUTE")
+		leg.dialplan = true // a one-application extension: the leg hangs up when it returns
 		if appName == "" {
 			n.transferLocked(leg, []string{appArg})
 			return
