@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -208,8 +209,33 @@ func (f *fakeSwitch) Originate(ctx context.Context, s orchestrator.OriginateSpec
 	ch := make(chan orchestrator.Event, 8)
 	f.mu.Lock()
 	f.legs[s.To.User] = ch
+	hook := f.bridgeCalls
 	f.mu.Unlock()
-	return orchestrator.Key{Node: s.Node, ID: s.ID}, ch, nil
+	key := orchestrator.Key{Node: s.Node, ID: s.ID}
+	if !s.JoinOnAnswer.IsZero() {
+		// the switch joins the answered leg with the caller itself; the
+		// bridgeCalls hook decides whether that works, as for BridgeCalls
+		f.record("join %s %s", s.JoinOnAnswer.ID, s.ID)
+		if hook != nil {
+			if err := hook(s.JoinOnAnswer, key); err != nil {
+				return key, ch, fmt.Errorf("fake join: %v: %w", err, orchestrator.ErrJoinFailed)
+			}
+		}
+	}
+	return key, ch, nil
+}
+
+// originated is every OriginateSpec asked for, in order.
+func (f *fakeSwitch) originated() []orchestrator.OriginateSpec {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.specs)
+}
+
+// connected reports whether the caller was joined (at the answer) or
+// bridged (by the controller) with an agent's leg.
+func (f *fakeSwitch) connected(caller string) bool {
+	return f.has("join "+caller) || f.has("bridge_calls "+caller)
 }
 func (f *fakeSwitch) RecordStart(ctx context.Context, c orchestrator.Key, p string) error {
 	f.record("record_start %s %s", c.ID, p)

@@ -29,6 +29,10 @@ type ringResult struct {
 	// zero Event: its stream ended without one).
 	ended <-chan orchestrator.Event
 	seen  time.Time // when the answer reached the controller (monotonic)
+	// joined: the switch joined the leg with the caller at the answer
+	// (JoinOnAnswer), so there is nothing to bridge and the caller's music
+	// already stopped.
+	joined bool
 }
 
 // ringAgent starts ringing agent. An agent that is unknown or whose phone is
@@ -66,6 +70,12 @@ func (ss *session) ringAgent(ctx context.Context, agent string, results chan<- r
 	if ep.AnswerMode == AnswerAuto || ep.AnswerMode == AnswerDesktop {
 		spec.Vars["sip_auto_answer"] = "true" // Call-Info answer-after=0: the phone connects at once
 	}
+	if !ss.route.AnnounceAgent {
+		// The switch joins the agent with the caller the moment the phone
+		// answers: no round trip through the controller (issue 11). With
+		// an announcement to play first the controller bridges.
+		spec.JoinOnAnswer = ss.call.Key
+	}
 	if len(ss.legs) == 1 && ep.AnswerMode != AnswerDesktop {
 		ss.svc.observeOffer(time.Since(ss.started)) // the first offer of the call, waits included
 	}
@@ -78,12 +88,18 @@ func (ss *session) ringAgent(ctx context.Context, agent string, results chan<- r
 			}
 		}
 		key, events, err := ss.sw().Originate(rctx, spec)
+		if errors.Is(err, orchestrator.ErrJoinFailed) {
+			// answered, but the caller had left or was already joined
+			// with another agent: the switch hung the phone up
+			results <- ringResult{agent: agent, cause: orchestrator.CauseLoseRace}
+			return
+		}
 		if err != nil {
 			results <- ringResult{agent: agent, cause: causeOf(err)}
 			return
 		}
 		ended := make(chan orchestrator.Event, 1)
-		results <- ringResult{agent: agent, answered: true, leg: key, ended: ended, seen: time.Now()}
+		results <- ringResult{agent: agent, answered: true, leg: key, ended: ended, seen: time.Now(), joined: !spec.JoinOnAnswer.IsZero()}
 		watchLeg(events, ended)
 	}()
 	return r
@@ -245,6 +261,37 @@ func (s *Service) musicFailed(node string) {
 	s.mu.Lock()
 	s.silentMusic[node] = time.Now()
 	s.mu.Unlock()
+}
+
+// ensureHold restarts the caller's music when it ended by itself while the
+// caller still waits: a join the switch made at an agent's answer and the
+// controller then undid (an offer withdrawn at that very moment), or a
+// leg killed just after it was joined.
+func (ss *session) ensureHold(ctx context.Context) {
+	h := ss.hold
+	if h == nil {
+		return
+	}
+	select {
+	case <-h.done:
+	default:
+		return
+	}
+	ss.hold = nil
+	ss.startHold(ctx)
+}
+
+// dropHold forgets the music the switch already stopped (a join at the
+// agent's answer): nothing is sent, since a break on a bridged call is
+// not what the caller needs.
+func (ss *session) dropHold() {
+	h := ss.hold
+	if h == nil {
+		return
+	}
+	ss.hold = nil
+	h.cancel()
+	<-h.done
 }
 
 func (ss *session) stopHold(ctx context.Context) {

@@ -362,19 +362,24 @@ func (ss *session) settleRing(ctx context.Context, in acd.Interaction, ring *rin
 			leg.Ended, leg.HangupCause, leg.Disposition = ss.now(), r.cause, Failed
 		}
 		ss.log.Info("agent did not answer", "agent", r.agent, "cause", string(r.cause), "withdrawn_by_acd", withdrawn)
-		if !withdrawn {
+		// A phone that answered too late to be joined (LOSE_RACE) did
+		// not refuse the offer: the ACD's cancel is on its way.
+		if !withdrawn && r.cause != orchestrator.CauseLoseRace {
 			ss.reject(ctx, r.agent)
 		}
+		ss.ensureHold(ctx)
 		return false
 	}
 	if withdrawn {
-		ss.log.Info("agent answered a withdrawn offer: releasing the agent leg", "agent", r.agent)
+		ss.log.Info("agent answered a withdrawn offer: releasing the agent leg", "agent", r.agent, "joined_by_switch", r.joined)
 		ss.hangupLeg(ctx, r.leg, orchestrator.CauseLoseRace)
+		ss.ensureHold(ctx)
 		return false
 	}
 	if err := ss.svc.cfg.Queuer.Accept(ctx, ss.route.Tenant, r.agent, in.ID); err != nil {
-		ss.log.Warn("ACD refused the answer (offer withdrawn): releasing the agent leg", "agent", r.agent, "err", err)
+		ss.log.Warn("ACD refused the answer (offer withdrawn): releasing the agent leg", "agent", r.agent, "joined_by_switch", r.joined, "err", err)
 		ss.hangupLeg(ctx, r.leg, orchestrator.CauseLoseRace)
+		ss.ensureHold(ctx)
 		return false
 	}
 	ss.agentLeg = ss.legOf(r.agent)
@@ -522,7 +527,11 @@ func (ss *session) waitCallerEnd(ctx context.Context) {
 // release tells the ACD the agent's work ended (an attended transfer that
 // hands the caller to someone else releases the agent before the call ends).
 func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCaller bool, release func()) {
-	ss.stopHold(ctx) // waits for the switch to confirm the music stopped
+	// Waits for the switch to confirm the music stopped. After a join made
+	// by the switch (r.joined) the join already broke it; the break still
+	// goes out, for a round sent just after the join, which would play
+	// over the bridge (FreeSWITCH runs an app sent to a bridged call inline).
+	ss.stopHold(ctx)
 	now := ss.now()
 	firstAnswer := ss.caller.Answered.IsZero()
 	if firstAnswer {
@@ -535,10 +544,13 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 	if ss.route.AnnounceAgent && ep.Extension != "" {
 		_ = ss.sw().Play(ctx, ss.call.Key, orchestrator.Playback{Text: "Agent " + ep.Extension})
 	}
-	if !r.seen.IsZero() && !ss.route.AnnounceAgent {
+	if !r.seen.IsZero() && !ss.route.AnnounceAgent && !r.joined {
 		ss.svc.observeBridge(time.Since(r.seen)) // the answer seen to uuid_bridge sent, waits included
 	}
-	err := ss.sw().BridgeCalls(ctx, ss.call.Key, r.leg)
+	var err error
+	if !r.joined { // the switch joined them at the answer
+		err = ss.sw().BridgeCalls(ctx, ss.call.Key, r.leg)
+	}
 	if err != nil {
 		ss.bridgeFailed(ctx, r, agent, firstAnswer, err)
 		return

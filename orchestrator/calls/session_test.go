@@ -105,18 +105,28 @@ func TestUnknownNumberIsRejectedWithCause(t *testing.T) {
 func TestAnsweredCallBridgesAgentAndWritesCDRs(t *testing.T) {
 	r := newRig(t, "ann")
 	_, _, done := r.call("4001")
-	waitFor(t, "bridge", func() bool { return r.sw.has("bridge_calls c1") })
+	waitFor(t, "bridge", func() bool { return r.sw.connected("c1") })
 	if got := r.adm.InUse(acme, tenancy.ResourcePSTNCalls); got != 1 {
 		t.Fatalf("in use while talking = %d, want 1", got)
 	}
 	r.sw.agentHangsUp("ann")
 	waitDone(t, done)
-	want := []string{"answer c1", "play c1 greeting.wav", "play c1 moh.wav", "originate ann@acme.example", "stop_play c1"}
+	want := []string{"answer c1", "play c1 greeting.wav", "play c1 moh.wav", "originate ann@acme.example"}
 	log := r.sw.entries()
 	for _, w := range want {
 		if !slices.Contains(log, w) {
 			t.Errorf("switch log lacks %q: %v", w, log)
 		}
+	}
+	// The switch joins the agent at the answer (JoinOnAnswer): the
+	// controller neither bridges nor breaks the music itself, since the
+	// join stopped it and a break on the bridged call is not wanted.
+	if !slices.ContainsFunc(log, func(e string) bool { return strings.HasPrefix(e, "join c1 ") }) ||
+		r.sw.has("bridge_calls") || r.sw.has("stop_play c1") {
+		t.Errorf("want the agent joined by the switch, with no bridge_calls or stop_play: %v", log)
+	}
+	if specs := r.sw.originated(); len(specs) != 1 || specs[0].JoinOnAnswer != (orchestrator.Key{Node: "fs1", ID: "c1"}) {
+		t.Errorf("agent leg spec JoinOnAnswer: %+v, want the caller", specs)
 	}
 	if !r.sw.has("hangup c1 NORMAL_CLEARING") {
 		t.Errorf("caller not released after the agent hung up: %v", log)
@@ -156,7 +166,7 @@ func TestRONAMovesToNextAgentAndSkipsUnregisteredPhone(t *testing.T) {
 	r := newRig(t, "offline", "ann", "bob")
 	r.sw.answerOf["ann"] = orchestrator.CauseNoAnswer
 	_, _, done := r.call("4001")
-	waitFor(t, "bridge with bob", func() bool { return r.sw.has("bridge_calls c1") })
+	waitFor(t, "bridge with bob", func() bool { return r.sw.connected("c1") })
 	r.sw.agentHangsUp("bob")
 	waitDone(t, done)
 	if r.sw.has("originate @") || r.sw.has("originate offline") {
@@ -370,7 +380,7 @@ func TestSuspendedTenantHearsAnnouncementAndIsReleased(t *testing.T) {
 func TestNodeLostMidCallClosesWithDisposition(t *testing.T) {
 	r := newRig(t, "ann")
 	cancel, _, done := r.call("4001")
-	waitFor(t, "bridge", func() bool { return r.sw.has("bridge_calls c1") })
+	waitFor(t, "bridge", func() bool { return r.sw.connected("c1") })
 	cancel(orchestrator.ErrNodeDown)
 	waitDone(t, done)
 	c := r.cdrs.leg(t, "caller")
@@ -410,7 +420,7 @@ func TestRecordingAnnouncementsAndPosition(t *testing.T) {
 	r.q.agents = []string{"ann"}
 	r.q.mu.Unlock()
 	r.q.offerNext(acme, "c1")
-	waitFor(t, "bridge", func() bool { return r.sw.has("bridge_calls c1") })
+	waitFor(t, "bridge", func() bool { return r.sw.connected("c1") })
 	r.sw.agentHangsUp("ann")
 	waitDone(t, done)
 	log := r.sw.entries()
@@ -418,6 +428,9 @@ func TestRecordingAnnouncementsAndPosition(t *testing.T) {
 	iBridge := slices.IndexFunc(log, func(s string) bool { return strings.HasPrefix(s, "bridge_calls c1") })
 	if iAnnounce < 0 || iAnnounce > iBridge {
 		t.Fatalf("the agent ID must be announced before the bridge: %v", log)
+	}
+	if r.sw.has("join c1") {
+		t.Fatalf("with an announcement to play first the switch must not join at the answer: %v", log)
 	}
 	if !slices.Contains(log, "record_start c1 /var/lib/freeswitch/recordings/acme/c1.wav") {
 		t.Fatalf("recording not started in the tenant's directory: %v", log)
@@ -433,7 +446,7 @@ func TestRecordingAnnouncementsAndPosition(t *testing.T) {
 func TestCallerByeIsTheCallersSIPCause(t *testing.T) {
 	r := newRig(t, "ann")
 	_, events, done := r.call("4001")
-	waitFor(t, "bridge", func() bool { return r.sw.has("bridge_calls c1") })
+	waitFor(t, "bridge", func() bool { return r.sw.connected("c1") })
 	events <- orchestrator.Event{Kind: orchestrator.EventHangup, Cause: orchestrator.CauseNormalClearing, SIPCause: "200"}
 	events <- orchestrator.Event{Kind: orchestrator.EventEnded, Cause: orchestrator.CauseNormalClearing}
 	close(events)
@@ -460,7 +473,7 @@ func TestAgentRingsBeforeTheAnswerIsConfirmed(t *testing.T) {
 		t.Fatalf("the answer must be sent first, before hold music: %v", log)
 	}
 	close(r.sw.answerGate)
-	waitFor(t, "bridge", func() bool { return r.sw.has("bridge_calls c1") })
+	waitFor(t, "bridge", func() bool { return r.sw.connected("c1") })
 	r.sw.agentHangsUp("ann")
 	waitDone(t, done)
 	if c := r.cdrs.leg(t, "caller"); len(c) != 1 || c[0].Disposition != Answered {

@@ -103,9 +103,9 @@ func (a *Adapter) Originate(ctx context.Context, spec orchestrator.OriginateSpec
 		}
 		target.joinStarted()
 	}
-	joined := false
+	var joinedLeg *call
 	if target != nil {
-		defer func() { target.joinEnded(joined) }()
+		defer func() { target.joinEnded(joinedLeg) }()
 	}
 	c, err := a.track(key, nil)
 	if err != nil {
@@ -142,7 +142,9 @@ func (a *Adapter) Originate(ctx context.Context, spec orchestrator.OriginateSpec
 	if ev.Name() == "CHANNEL_HANGUP" {
 		return key, c.q.out, errorf(orchestrator.ErrJoinFailed, "originate %s: not joined with %s (%s)", key, spec.JoinOnAnswer, ev.Get("Hangup-Cause"))
 	}
-	joined = target != nil
+	if target != nil {
+		joinedLeg = c
+	}
 	return key, c.q.out, nil
 }
 
