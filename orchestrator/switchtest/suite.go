@@ -83,6 +83,7 @@ var contract = []contractTest{
 	{"OriginateAndBridgeCalls", testOriginateBridgeCalls},
 	{"OriginateJoinOnAnswer", testOriginateJoinOnAnswer},
 	{"OriginateJoinLosesToAnEarlierJoin", testOriginateJoinLost},
+	{"JoinedCallerThroughAConsultation", testJoinedConsult},
 	{"HoldUnhold", testHold},
 	{"HoldUnknownCall", testHoldUnknown},
 	{"RecordStartStop", testRecord},
@@ -432,6 +433,43 @@ func testOriginateJoinLost(t *testing.T, h Harness) {
 	if e, ok := leg.seen(orchestrator.EventHangup); ok {
 		t.Errorf("the first joined leg was hung up: %+v", e)
 	}
+	stillUp(t, h, c)
+}
+
+// testJoinedConsult: an agent joined with the caller by the switch consults
+// a third party (the agent's leg is bridged away), the caller meanwhile
+// hears music, and the agent comes back to the caller: the attended-transfer
+// path after a join made at the answer.
+func testJoinedConsult(t *testing.T, h Harness) {
+	agentEP := register(t, h, "1008", PhoneBehaviour{AnswerAfter: 100 * time.Millisecond})
+	thirdEP := register(t, h, "1009", PhoneBehaviour{AnswerAfter: 100 * time.Millisecond})
+	c := arrive(t, h, CallerSpec{From: "5551023", To: "9100"})
+	mustAnswer(t, h, c)
+	agent, events, err := h.Switch().Originate(ctxFor(t, verbTimeout), orchestrator.OriginateSpec{
+		ID: orchestrator.NewCallID(), Node: h.Node(), To: agentEP, Timeout: 5 * time.Second, JoinOnAnswer: c.Key,
+		Vars: map[string]string{"park_after_bridge": "true"}})
+	if err != nil {
+		t.Fatalf("Originate with JoinOnAnswer: %v", err)
+	}
+	leg := track(t, agent, events)
+	leg.waitFor(t, orchestrator.EventBridged)
+	third, thirdEvents, err := h.Switch().Originate(ctxFor(t, verbTimeout), orchestrator.OriginateSpec{
+		ID: orchestrator.NewCallID(), Node: h.Node(), To: thirdEP, Timeout: 5 * time.Second,
+		Vars: map[string]string{"park_after_bridge": "true"}})
+	if err != nil {
+		t.Fatalf("Originate of the consulted party: %v", err)
+	}
+	track(t, third, thirdEvents)
+	if err := h.Switch().BridgeCalls(ctxFor(t, verbTimeout), agent, third); err != nil {
+		t.Fatalf("BridgeCalls agent → consulted party: %v", err)
+	}
+	if err := h.Switch().Play(ctxFor(t, verbTimeout), c.Key, orchestrator.Playback{Files: []string{h.Media(200 * time.Millisecond)}}); err != nil {
+		t.Errorf("Play to the caller while the agent consults: %v", err)
+	}
+	if err := h.Switch().BridgeCalls(ctxFor(t, verbTimeout), c.Key, agent); err != nil {
+		t.Fatalf("BridgeCalls caller → agent (back from the consultation): %v", err)
+	}
+	c.waitFor(t, orchestrator.EventBridged)
 	stillUp(t, h, c)
 }
 
