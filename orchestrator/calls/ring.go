@@ -281,19 +281,6 @@ func (ss *session) ensureHold(ctx context.Context) {
 	ss.startHold(ctx)
 }
 
-// dropHold forgets the music the switch already stopped (a join at the
-// agent's answer): nothing is sent, since a break on a bridged call is
-// not what the caller needs.
-func (ss *session) dropHold() {
-	h := ss.hold
-	if h == nil {
-		return
-	}
-	ss.hold = nil
-	h.cancel()
-	<-h.done
-}
-
 func (ss *session) stopHold(ctx context.Context) {
 	h := ss.hold
 	if h == nil {

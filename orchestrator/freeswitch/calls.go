@@ -47,25 +47,6 @@ type call struct {
 	joined       uint64
 	// playBroke: the last PLAYBACK_STOP said the media was cut short.
 	playBroke bool
-	// inJoin: the switch joined this call with an answered leg
-	// (JoinOnAnswer) and the leg has not left that bridge: media started
-	// now would play over it. joinedWith, on the leg, is that call.
-	inJoin     bool
-	joinedWith *call
-}
-
-// leaveJoin clears the join a leg made with its call, when the leg leaves
-// the bridge (CHANNEL_UNBRIDGE) or ends. Called without c.mu held.
-func (c *call) leaveJoin() {
-	c.mu.Lock()
-	t := c.joinedWith
-	c.joinedWith = nil
-	c.mu.Unlock()
-	if t != nil {
-		t.mu.Lock()
-		t.inJoin = false
-		t.mu.Unlock()
-	}
 }
 
 // joinStarted and joinEnded bracket an Originate that may join a leg with c.
@@ -75,28 +56,14 @@ func (c *call) joinStarted() {
 	c.mu.Unlock()
 }
 
-// joinEnded ends the bracket; leg, when not nil, was joined with c.
-func (c *call) joinEnded(leg *call) {
+// joinEnded ends the bracket; joined: the leg was joined with c.
+func (c *call) joinEnded(joined bool) {
 	c.mu.Lock()
 	c.joinsPending--
-	if leg != nil {
+	if joined {
 		c.joined++
-		c.inJoin = true
 	}
 	c.mu.Unlock()
-	if leg != nil {
-		leg.mu.Lock()
-		gone := leg.ended
-		if !gone {
-			leg.joinedWith = c
-		}
-		leg.mu.Unlock()
-		if gone { // the leg ended before the join was recorded
-			c.mu.Lock()
-			c.inJoin = false
-			c.mu.Unlock()
-		}
-	}
 }
 
 // joinCount is the number of confirmed joins so far.
@@ -214,11 +181,7 @@ func (a *Adapter) dispatch(c *call, ev *esl.Event, fromSocket bool) {
 	}
 	typed, ok := translate(c.key, ev, now)
 	last := isLastEvent(ev, fromSocket)
-	unjoin := c.joinedWith != nil && ev.Name() == "CHANNEL_UNBRIDGE"
 	c.mu.Unlock()
-	if unjoin {
-		c.leaveJoin()
-	}
 	a.st.routed.Add(1)
 	if ok {
 		c.q.push(typed)
@@ -281,7 +244,6 @@ func (a *Adapter) end(c *call, cause orchestrator.HangupCause) {
 	c.cause = cause
 	close(c.endCh)
 	c.mu.Unlock()
-	c.leaveJoin()
 	a.mu.Lock()
 	if a.calls[c.key] == c {
 		delete(a.calls, c.key)

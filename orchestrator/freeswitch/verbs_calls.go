@@ -103,9 +103,9 @@ func (a *Adapter) Originate(ctx context.Context, spec orchestrator.OriginateSpec
 		}
 		target.joinStarted()
 	}
-	var joinedLeg *call
+	joined := false
 	if target != nil {
-		defer func() { target.joinEnded(joinedLeg) }()
+		defer func() { target.joinEnded(joined) }()
 	}
 	c, err := a.track(key, nil)
 	if err != nil {
@@ -142,9 +142,7 @@ func (a *Adapter) Originate(ctx context.Context, spec orchestrator.OriginateSpec
 	if ev.Name() == "CHANNEL_HANGUP" {
 		return key, c.q.out, errorf(orchestrator.ErrJoinFailed, "originate %s: not joined with %s (%s)", key, spec.JoinOnAnswer, ev.Get("Hangup-Cause"))
 	}
-	if target != nil {
-		joinedLeg = c
-	}
+	joined = target != nil
 	return key, c.q.out, nil
 }
 

@@ -103,8 +103,8 @@ func (a *Adapter) Play(ctx context.Context, key orchestrator.Key, p orchestrator
 	gen, joins := c.stopGeneration(), c.joinCount()
 	for {
 		ev, err := a.executePlay(ctx, c, app, arg, gen)
-		if errors.Is(err, errPlayStopped) || errors.Is(err, errPlayJoined) && p.Loop {
-			return nil // a Loop has nothing to play in a join
+		if errors.Is(err, errPlayStopped) {
+			return nil
 		}
 		if err != nil {
 			return err
@@ -138,10 +138,6 @@ func (c *call) takenForJoin(complete *esl.Event, joinsAtStart uint64) bool {
 // errPlayStopped: a StopPlay came after the Play began, so the next round of
 // a Loop is not started.
 var errPlayStopped = errors.New("freeswitch: play stopped")
-
-// errPlayJoined: the switch joined the call with an answered leg
-// (JoinOnAnswer), so media started now would play over the bridge.
-var errPlayJoined = errors.New("freeswitch: call is joined with an answered leg: nothing played")
 
 func (a *Adapter) playbackApp(p orchestrator.Playback) (app, arg string, err error) {
 	set := 0
@@ -228,11 +224,6 @@ func (a *Adapter) executePlay(ctx context.Context, c *call, app, arg string, gen
 		c.mu.Unlock()
 		c.cancel(w)
 		return nil, errPlayStopped
-	}
-	if c.inJoin {
-		c.mu.Unlock()
-		c.cancel(w)
-		return nil, errPlayJoined
 	}
 	c.plays = append(c.plays, id)
 	c.playBroke = false
