@@ -17,8 +17,10 @@ import (
 //   - offer: from just before the caller's socket connect to the agent
 //     leg's CHANNEL_ORIGINATE (the controller routed, admitted, queued, got
 //     the ACD's offer and sent originate);
-//   - bridge: from the agent leg's CHANNEL_ANSWER to the CHANNEL_BRIDGE of
-//     uuid_bridge (the controller saw the answer, told the ACD, bridged).
+//   - bridge: from the agent leg's CHANNEL_ANSWER to the CHANNEL_BRIDGE that
+//     joins it with the caller: the switch's own join at the answer
+//     (intercept), or the controller's uuid_bridge when the agent is
+//     announced first (the controller saw the answer, told the ACD, bridged).
 //
 // Its watchers stop when the context given to watch ends; wait waits for them.
 type callStamps struct {
@@ -105,7 +107,13 @@ func (cs *callStamps) record(ev *esl.Event) {
 	case "CHANNEL_ANSWER":
 		cs.answer[ev.UUID()] = at
 	case "CHANNEL_BRIDGE":
-		cs.bridged[ev.Get("Bridge-A-Unique-ID")] = at
+		// the caller is the A leg of the controller's uuid_bridge, the B
+		// leg of the switch's join at the answer (intercept)
+		for _, leg := range []string{ev.Get("Bridge-A-Unique-ID"), ev.Get("Bridge-B-Unique-ID")} {
+			if _, seen := cs.bridged[leg]; !seen {
+				cs.bridged[leg] = at
+			}
+		}
 	}
 }
 
