@@ -156,8 +156,10 @@ func TestAnsweredCallBridgesAgentAndWritesCDRs(t *testing.T) {
 	if got := r.adm.InUse(acme, tenancy.ResourcePSTNCalls); got != 0 {
 		t.Fatalf("admission leaked: %d in use after the call", got)
 	}
-	if l := r.svc.Latency(); len(l.Offer) != 1 || len(l.Bridge) != 1 || l.Offer[0] <= 0 || Percentile(l.Bridge, 99) <= 0 {
-		t.Fatalf("the controller's added delays were not recorded: %+v", l)
+	// The switch joined the agent at the answer: the controller adds no
+	// bridge delay, so none is recorded.
+	if l := r.svc.Latency(); len(l.Offer) != 1 || len(l.Bridge) != 0 || l.Offer[0] <= 0 {
+		t.Fatalf("the controller's added delays: %+v, want one offer and no bridge", l)
 	}
 }
 
