@@ -101,6 +101,13 @@ func (a *Adapter) Originate(ctx context.Context, spec orchestrator.OriginateSpec
 		if target, err = a.lookup(spec.JoinOnAnswer); err != nil {
 			return key, nil, errorf(orchestrator.ErrJoinFailed, "originate %s: %v", key, err)
 		}
+		// A channel joined by intercept is hung up when that bridge ends
+		// (seen on FreeSWITCH 1.10.12: the joined leg hanging up, or
+		// bridged to a consulted party, took the caller down): parked,
+		// it stays under the controller, as after a uuid_bridge.
+		if _, err := a.api(ctx, target, "uuid_setvar "+target.key.ID+" park_after_bridge true"); err != nil {
+			return key, nil, errorf(orchestrator.ErrJoinFailed, "originate %s: keep %s after the join: %v", key, target.key, err)
+		}
 		target.joinStarted()
 	}
 	joined := false

@@ -323,11 +323,18 @@ func (n *Node) bridgeHoldEndLocked(leaving, staying *channel) bool {
 }
 
 func (n *Node) afterBridgeLocked(ch *channel) {
+	intercepted := ch.intercepted
+	ch.intercepted = false
 	switch {
 	case ch.vars.truthy("park_after_bridge"):
 		n.stateLocked(ch, "CS_PARK")
 		ch.parked = true
 		n.chanEventLocked(ch, "CHANNEL_PARK", true)
+	case intercepted:
+		// FreeSWITCH 1.10.12 hangs up a channel taken by intercept when
+		// that bridge ends, socket or not (found by the contract suite's
+		// OriginateJoinOnAnswer on the real switch)
+		n.hangupLocked(ch, "NORMAL_CLEARING")
 	case ch.sock != nil, ch.app != nil:
 		// back to the socket or the running application
 	default:

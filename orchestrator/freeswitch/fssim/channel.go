@@ -41,6 +41,9 @@ type channel struct {
 	socketAppUUID string
 	lastResponse  string // Application-Response of the last app
 	parked        bool
+	// intercepted: taken into a bridge by intercept (CF_INTERCEPTED);
+	// when that bridge ends the channel is hung up unless it parks.
+	intercepted bool
 	dialplan      bool        // runs an extension of Config.Dialplan: hangs up when it runs out
 	app           *runningApp // the app executing now
 	holdApp       *runningApp // a broadcast playing to it: hold music while its partner is held

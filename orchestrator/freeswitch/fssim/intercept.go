@@ -10,6 +10,8 @@ import "strings"
 // CHANNEL_BRIDGE is fired on it alone. A missing channel, or one already
 // bridged while intercept_unbridged_only is set, is not joined; the leg then
 // has nothing left to run and hangs up (originate marks it a dialplan leg).
+// The intercepted channel is hung up when that bridge ends unless it has
+// park_after_bridge (afterBridgeLocked).
 // The -bleg form is not modelled.
 func appIntercept(n *Node, ch *channel, a *runningApp) string {
 	n.locked(func() {
@@ -31,6 +33,7 @@ func appIntercept(n *Node, ch *channel, a *runningApp) string {
 				n.endBridgeLocked(leg)
 			}
 		}
+		target.intercepted = true
 		n.bridgeLocked(ch, target, false)
 	})
 	return "_none_"
