@@ -44,11 +44,11 @@ type channel struct {
 	// intercepted: taken into a bridge by intercept (CF_INTERCEPTED);
 	// when that bridge ends the channel is hung up unless it parks.
 	intercepted bool
-	dialplan      bool        // runs an extension of Config.Dialplan: hangs up when it runs out
-	app           *runningApp // the app executing now
-	holdApp       *runningApp // a broadcast playing to it: hold music while its partner is held
-	recording     map[string]bool
-	conf          *member
+	dialplan    bool        // runs an extension of Config.Dialplan: hangs up when it runs out
+	app         *runningApp // the app executing now
+	holdApp     *runningApp // a broadcast playing to it: hold music while its partner is held
+	recording   map[string]bool
+	conf        *member
 
 	queue             []appReq      // apps waiting to run (sendmsg execute, dialplan)
 	wake              chan struct{} // signals run that queue or hangup changed
