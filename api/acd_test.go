@@ -239,7 +239,8 @@ func TestACDStreamScopedToRole(t *testing.T) {
 	defer stopAnn()
 	supEvents, stopSup := a.readEvents(t, a.sup)
 	defer stopSup()
-	time.Sleep(50 * time.Millisecond) // both subscribed
+	// Both are subscribed: streamACD subscribes before it sends the
+	// headers, and readEvents returns once they arrived.
 	a.must(a.self(a.bob, "login", ""), 200, nil)
 	a.must(a.self(a.ann, "login", ""), 200, nil)
 	next := func(c <-chan ACDStreamEvent) ACDStreamEvent {
