@@ -265,6 +265,28 @@ func TestAbandonedOriginateIsKilled(t *testing.T) {
 	}
 }
 
+// TestUnconfirmedOriginateIsKilled: a leg whose originate succeeded but
+// whose answer (or, with JoinOnAnswer, join) the controller gave up waiting
+// for is killed too: left up, it would be an agent's phone in a call the
+// controller does not know, or a caller joined behind its back.
+func TestUnconfirmedOriginateIsKilled(t *testing.T) {
+	h := newHarness(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	id := orchestrator.NewCallID()
+	_, events, err := h.a.Originate(ctx, orchestrator.OriginateSpec{ID: id, Node: "fs1",
+		To: orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: "mute", Domain: "127.0.0.1"}})
+	if !errors.Is(err, ErrNotConfirmed) {
+		t.Fatalf("err %v, want ErrNotConfirmed", err)
+	}
+	if !slices.Contains(h.node.log(), "api uuid_kill "+id+" ORIGINATOR_CANCEL") {
+		t.Errorf("leg not killed: %v", h.node.log())
+	}
+	if got := kinds(t, events); len(got) == 0 || got[len(got)-1] != "ended" {
+		t.Errorf("events %v", got)
+	}
+}
+
 // TestHoldWaitsForEvent: FreeSWITCH answers uuid_hold with +OK even when
 // nothing happens; the adapter must not report success without CHANNEL_HOLD.
 func TestHoldWaitsForEvent(t *testing.T) {

@@ -239,6 +239,9 @@ func (n *fakeNode) bgapi(s *fakefs.Session, cmd *esl.Frame, rest string) {
 	case strings.Contains(rest, "user/slow@"):
 		n.addChannel(m[1]) // rings on; the job result never comes
 		return
+	case strings.Contains(rest, "user/mute@"):
+		n.addChannel(m[1]) // answered, but its events never come
+		out = "+OK " + m[1] + "\n"
 	default:
 		n.addChannel(m[1])
 		n.emit(m[1], "CHANNEL_CREATE")

@@ -144,6 +144,10 @@ func (a *Adapter) Originate(ctx context.Context, spec orchestrator.OriginateSpec
 	defer cancel()
 	ev, err := c.wait(wctx, w)
 	if err != nil {
+		// answered by the job's word, unconfirmed by events: not left up
+		// behind the controller's back (an agent's phone in a call the
+		// controller does not know, or a caller joined after all)
+		a.cancelOriginate(key)
 		return key, c.q.out, errorf(ErrNotConfirmed, "originate %s: %v", key, err)
 	}
 	if ev.Name() == "CHANNEL_HANGUP" {
