@@ -350,27 +350,34 @@ func (p *scanner) index(buf []uint64) []uint64 {
 		buf = make([]uint64, n)
 	}
 	q := buf[:n]
-	var ctl uint64
-	w := 0
-	for ; len(b) >= 64; w++ {
-		var c uint64
-		q[w], c = block64((*[64]byte)(b))
-		ctl |= c
-		b = b[64:]
-	}
-	if len(b) > 0 {
+	whole := len(b) / 64
+	ctl := blocks64(b[:whole*64], q[:whole])
+	if rest := b[whole*64:]; len(rest) > 0 {
 		var tail [64]byte
-		for k := copy(tail[:], b); k < 64; k++ {
+		for k := copy(tail[:], rest); k < 64; k++ {
 			tail[k] = ' ' // neither a quote nor a control
 		}
 		var c uint64
-		q[w], c = block64(&tail)
-		ctl |= c
+		q[whole], c = block64(&tail)
+		ctl = ctl || c&highs != 0
 	}
-	if ctl&highs == 0 {
+	if !ctl {
 		p.quotes = q
 	}
 	return buf
+}
+
+// blocks64Generic is blocks64 in portable Go: it sets q[w] to the '"' bits
+// of b[64w:64w+64] and reports whether any byte of b is below 0x20. len(b)
+// is a multiple of 64 and q has a word for each 64 bytes.
+func blocks64Generic(b []byte, q []uint64) (ctl bool) {
+	var c uint64
+	for w := range q {
+		var cw uint64
+		q[w], cw = block64((*[64]byte)(b[w*64:]))
+		c |= cw
+	}
+	return c&highs != 0
 }
 
 // block64 returns the '"' bits of 64 bytes and, in its high bits, whether
