@@ -18,9 +18,10 @@ import (
 type HeaderSet struct {
 	names []string
 	byLen [][]int // byLen[n]: indexes of the names n bytes long
-	// probe[n] has bit c&63 set when a name n bytes long (n < 64), or
-	// "_body", starts with byte c: most keys of an event fail it.
-	probe [64]uint64
+	// probe[n] (first) and probe[64+n] (last) have bit c&63 set when a
+	// name n bytes long (0 < n < 64), or "_body", starts (ends) with byte
+	// c: most keys of an event fail them.
+	probe [128]uint64
 
 	mu     sync.Mutex
 	missed map[string]bool
@@ -32,7 +33,7 @@ type HeaderSet struct {
 // it panics, as regexp.MustCompile does).
 func NewHeaderSet(names ...string) *HeaderSet {
 	s := &HeaderSet{missed: map[string]bool{}}
-	s.probe[len("_body")] |= 1 << ('_' & 63)
+	s.addProbe("_body")
 	for _, n := range append([]string{"Event-Name"}, names...) {
 		if n == "" || n == "_body" || n == "Content-Length" {
 			panic("esl: NewHeaderSet: " + strconv.Quote(n) + " cannot be kept as an event header")
@@ -45,9 +46,7 @@ func NewHeaderSet(names ...string) *HeaderSet {
 		}
 		s.byLen[len(n)] = append(s.byLen[len(n)], len(s.names))
 		s.names = append(s.names, n)
-		if len(n) < 64 {
-			s.probe[len(n)] |= 1 << (n[0] & 63)
-		}
+		s.addProbe(n)
 	}
 	return s
 }
@@ -65,9 +64,11 @@ func (s *HeaderSet) Has(name string) bool {
 	return false
 }
 
-// maybe is false for most keys that index would refuse, cheaply.
-func (s *HeaderSet) maybe(key []byte) bool {
-	return len(key) == 0 || len(key) >= len(s.probe) || s.probe[len(key)]>>(key[0]&63)&1 != 0
+func (s *HeaderSet) addProbe(name string) {
+	if n := len(name); n < 64 {
+		s.probe[n] |= 1 << (name[0] & 63)
+		s.probe[64+n] |= 1 << (name[n-1] & 63)
+	}
 }
 
 // index is the position of key in names, keyBody for "_body", or keySkip.
@@ -241,64 +242,91 @@ func (d *Decoder) json(b []byte) (*Event, error) {
 // control byte, each followed by a comma. It stops at the first member that
 // is not, or is the last; the general path takes it from there. These
 // strings need no validation beyond their quotes and no decoding but of
-// non-ASCII bytes, so a member costs four steps through the quote bits and
-// a key not kept is refused by a table lookup.
+// non-ASCII bytes. skipPairs passes over the members whose keys the set's
+// probe refuses, which are most of them.
 func (d *Decoder) pairs(p *scanner) {
-	b, i := p.b, p.i
-	if i >= len(b) || b[i] != '"' {
-		return
-	}
-	c := quoteCursor{q: p.quotes, w: i >> 6}
-	c.m = c.q[c.w] &^ (2<<(i&63) - 1) // the quotes after i
+	b, i, bs := p.b, p.i, p.nextBS
 	for {
-		kc := c.next()
-		vo := c.next()
-		vc := c.next()
-		if vo != kc+2 || vc+2 >= len(b) || b[kc+1] != ':' || b[vc+1] != ',' {
+		if bs < i {
+			bs = indexFrom(b, i, '\\')
+		}
+		var kc, vc int
+		i, kc, vc = skipPairs(b, p.quotes, i, bs, &d.set.probe)
+		if vc < 0 {
 			break
 		}
-		if p.nextBS < i {
-			p.nextBS = indexFrom(b, i, '\\')
-		}
-		if p.nextBS < vc {
-			break
-		}
-		if key := b[i+1 : kc]; d.set.maybe(key) {
-			if k := d.set.index(key); k >= 0 {
-				start := len(d.vals)
-				d.vals = appendPlain(d.vals, b[vo+1:vc])
-				d.spans = append(d.spans, span{k, start, len(d.vals)})
-			} else if k == keyBody {
-				d.body = appendPlain(d.body[:0], b[vo+1:vc])
-				d.hasBody = true
-			}
+		if k := d.set.index(b[i+1 : kc]); k >= 0 {
+			start := len(d.vals)
+			d.vals = appendPlain(d.vals, b[kc+3:vc])
+			d.spans = append(d.spans, span{k, start, len(d.vals)})
+		} else if k == keyBody {
+			d.body = appendPlain(d.body[:0], b[kc+3:vc])
+			d.hasBody = true
 		}
 		i = vc + 2
-		if c.next() != i { // not the next key's quote: the general path
+	}
+	p.i, p.nextBS = i, bs
+}
+
+// skipPairs steps over FreeSWITCH-form members from i (a key's opening
+// quote) whose keys probe refuses, and returns where it stopped: at a
+// member in that form whose key may be kept, with the closing quotes of
+// its key (kc) and value (vc), or with vc = -1 at the first member that is
+// not in that form, is the last, or reaches the backslash at bs. A member
+// costs two lookups in the quote bits q, two 3-byte compares and no call.
+func skipPairs(b []byte, q []uint64, i, bs int, probe *[128]uint64) (at, kc, vc int) {
+	const (
+		colon = '"' | ':'<<8 | '"'<<16 // a key's end and its value's start
+		comma = '"' | ','<<8 | '"'<<16 // a value's end and the next key's start
+	)
+	if i >= len(b) || b[i] != '"' {
+		return i, 0, -1
+	}
+	for {
+		kc = quoteFrom(q, i+1)
+		if uint(kc+3) >= uint(len(b)) || le24(b, kc) != colon {
 			break
 		}
-	}
-	p.i = i
-}
-
-// quoteCursor steps through the quote bits in order.
-type quoteCursor struct {
-	q []uint64
-	w int
-	m uint64 // the bits of q[w] not yet stepped over
-}
-
-// next is the position of the next quote, or a position past every quote.
-func (c *quoteCursor) next() int {
-	for c.m == 0 {
-		if c.w++; c.w >= len(c.q) {
-			return len(c.q) * 64
+		vc = quoteFrom(q, kc+3)
+		if uint(vc+3) >= uint(len(b)) || le24(b, vc) != comma || bs < vc {
+			break
 		}
-		c.m = c.q[c.w]
+		if n := uint(kc - i - 1); n-1 >= 63 ||
+			probe[n]>>(b[i+1]&63)&1 != 0 && probe[64+n]>>(b[kc-1]&63)&1 != 0 {
+			return i, kc, vc // n is 0 or above 63, or the probe lets it by
+		}
+		i = vc + 2
 	}
-	pos := c.w<<6 + bits.TrailingZeros64(c.m)
-	c.m &= c.m - 1
-	return pos
+	return i, 0, -1
+}
+
+// le24 is b[i:i+3] as a little-endian number.
+func le24(b []byte, i int) uint32 {
+	return uint32(b[i]) | uint32(b[i+1])<<8 | uint32(b[i+2])<<16
+}
+
+// quoteFrom is the index of the first '"' at or after i by the quote bits q,
+// or a position past every quote (at least len(q)*64). It is small enough
+// to be inlined; a quote in a later word takes quoteAfter.
+func quoteFrom(q []uint64, i int) int {
+	w := i >> 6
+	if w >= len(q) {
+		return len(q) * 64
+	}
+	if m := q[w] >> (i & 63); m != 0 {
+		return i + bits.TrailingZeros64(m)
+	}
+	return quoteAfter(q, w+1)
+}
+
+// quoteAfter is the index of the first quote in q[w:], or len(q)*64.
+func quoteAfter(q []uint64, w int) int {
+	for ; w < len(q); w++ {
+		if m := q[w]; m != 0 {
+			return w*64 + bits.TrailingZeros64(m)
+		}
+	}
+	return len(q) * 64
 }
 
 // appendPlain appends a string's content that has no escapes: as it is
@@ -413,23 +441,6 @@ func zeroBytes(x uint64) uint64 {
 // two partial products share a bit, so nothing carries.
 func movemask(m uint64) uint64 { return (m >> 7) * 0x0102040810204080 >> 56 }
 
-// nextQuote is the index of the first '"' at or after i, or len(p.b).
-func (p *scanner) nextQuote(i int) int {
-	w := i >> 6
-	if w >= len(p.quotes) {
-		return len(p.b)
-	}
-	if m := p.quotes[w] >> (i & 63); m != 0 {
-		return i + bits.TrailingZeros64(m)
-	}
-	for w++; w < len(p.quotes); w++ {
-		if m := p.quotes[w]; m != 0 {
-			return w*64 + bits.TrailingZeros64(m)
-		}
-	}
-	return len(p.b)
-}
-
 func (p *scanner) fail(want string) error {
 	if p.i >= len(p.b) {
 		return errors.New("unexpected end of JSON, want " + want)
@@ -486,7 +497,7 @@ func (p *scanner) str() (start, end int, esc bool, err error) {
 	i++
 	start = i
 	if p.quotes != nil {
-		if e := p.nextQuote(i); e < len(b) {
+		if e := quoteFrom(p.quotes, i); e < len(b) {
 			if p.nextBS < i {
 				p.nextBS = indexFrom(b, i, '\\')
 			}

@@ -107,6 +107,10 @@ func TestDecoderMatchesParseEvent(t *testing.T) {
 		`{"Event-Name":"X","a":"b","b" :"c","e":"f"}`, `{"Event-Name":"X","a":"b","b":"c" ,"e":"f"}`,
 		`{"Event-Name":"X","a":"b","b":["c"],"e":"f"}`, `{"Event-Name":"X","a":"b","b":"\"","a":"f"}`,
 		`{"Event-Name":"X","a":"x\ny","e":"f"}`, `{"Event-Name":"X","skip":"x\qy","e":"f"}`,
+		// a stray byte where the next key opens, then what reads as a key's
+		// end; an array whose first item reads as a value's end
+		`{"Event-Name":"X","skip":"b",x":"d","e":"f"}`, `{"Event-Name":"X","a":[",","b"],"e":"f"}`,
+		`{"Event-Name":"X","skip":[",","b"],"a":"f"}`,
 	}
 	for _, c := range cases {
 		checkDecoded(t, jsonFrame([]byte(c)))
