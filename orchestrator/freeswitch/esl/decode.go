@@ -497,13 +497,36 @@ func (p *scanner) str() (start, end int, esc bool, err error) {
 	i++
 	start = i
 	if p.quotes != nil {
-		if e := quoteFrom(p.quotes, i); e < len(b) {
+		// No control byte anywhere: the string ends at the first quote that
+		// no escape takes, and only backslashes need looking for.
+		e := quoteFrom(p.quotes, i)
+		if e < len(b) {
 			if p.nextBS < i {
 				p.nextBS = indexFrom(b, i, '\\')
 			}
 			if e < p.nextBS {
 				p.i = e + 1
 				return start, e, false, nil
+			}
+		}
+		for e < len(b) {
+			j := backslashFrom(b, i, e)
+			if j == e {
+				p.i = e + 1
+				return start, e, esc, nil
+			}
+			n := 0
+			if j+1 < len(b) {
+				n = int(shortEscape[b[j+1]])
+			}
+			if n == 0 {
+				if n = escapeLen(b[j:]); n == 0 {
+					break // the byte scan from i reports it
+				}
+			}
+			esc, i = true, j+n
+			if i > e { // the escape took that quote
+				e = quoteFrom(p.quotes, i)
 			}
 		}
 	}
@@ -568,6 +591,26 @@ func specialBytes(x uint64) uint64 {
 	s := x ^ ('\\' * ones)
 	return ((q - ones) &^ q & highs) | ((s - ones) &^ s & highs) | ((x - 0x20*ones) &^ x & highs)
 }
+
+// backslashFrom is the index of the first '\\' in b[i:e], or e: eight bytes
+// at a time, looking for that byte alone.
+func backslashFrom(b []byte, i, e int) int {
+	for ; i+8 <= e; i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:]) ^ '\\'*ones
+		if m := (x - ones) &^ x & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < e; i++ {
+		if b[i] == '\\' {
+			return i
+		}
+	}
+	return e
+}
+
+// shortEscape[c] is 2 when '\\' then c is a valid two-byte escape.
+var shortEscape = [256]uint8{'"': 2, '\\': 2, '/': 2, 'b': 2, 'f': 2, 'n': 2, 'r': 2, 't': 2}
 
 // escapeLen is the length of the valid escape b starts with ('\\'), or 0.
 func escapeLen(b []byte) int {
