@@ -176,8 +176,12 @@ func TestCPUBySide(t *testing.T) {
 	if err != nil {
 		t.Skipf("CPU profile: %v", err)
 	}
+	// Spin until the process has been given 300 ms of CPU, not for 300 ms
+	// of wall time: on a loaded machine (make stress) the goroutine may
+	// get almost none of a wall-clock window, and the profile then holds
+	// no sample at all (it failed so once).
 	spin := func(d time.Duration) {
-		for end := time.Now().Add(d); time.Now().Before(end); {
+		for end := processCPU() + d; processCPU() < end; {
 		}
 	}
 	labelled("busy", func() {
