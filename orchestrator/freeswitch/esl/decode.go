@@ -231,6 +231,7 @@ func (d *Decoder) json(b []byte) (*Event, error) {
 		hs[i] = Header{d.set.names[sp.name], arena[sp.start:sp.end]}
 	}
 	e := &Event{headers: hs, kept: d.set}
+	e.name = e.Get("Event-Name")
 	if d.hasBody {
 		e.Body = append(make([]byte, 0, len(d.body)), d.body...)
 	}

@@ -227,3 +227,29 @@ func TestDetachOutlivesTheNextRead(t *testing.T) {
 		}
 	}
 }
+
+// TestEventNameIsGetEventName: Name, kept apart from the headers, reads as
+// Get("Event-Name") however the event was made or changed, a repeated name
+// included (the last one counts).
+func TestEventNameIsGetEventName(t *testing.T) {
+	body := []byte(`{"Event-Name":"A","Unique-ID":"u","Event-Name":"B"}`)
+	full, err := ParseJSON(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := NewDecoder(testSet).Event(jsonFrame(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := ParsePlain([]byte("Event-Name: A\nEvent-Name: C\n\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := NewEvent(nil, "Event-Name", "A")
+	built.Set("Event-Name", "D")
+	for _, e := range []*Event{full, dec, plain, built} {
+		if e.Name() != e.Get("Event-Name") || e.Name() == "A" {
+			t.Errorf("Name %q, Get(Event-Name) %q", e.Name(), e.Get("Event-Name"))
+		}
+	}
+}

@@ -22,6 +22,9 @@ type Event struct {
 	Body    []byte
 	// kept is the set a Decoder kept, nil when every header was decoded.
 	kept *HeaderSet
+	// name is Event-Name, which the adapter asks for about eight times an
+	// event: set where headers are built and by Set.
+	name string
 }
 
 // NewEvent builds an event from name, value pairs (simulators, tests). An
@@ -57,6 +60,9 @@ func (e *Event) Lookup(name string) (string, bool) {
 
 // Set replaces the value of name or appends it.
 func (e *Event) Set(name, value string) {
+	if name == "Event-Name" {
+		e.name = value
+	}
 	for i := len(e.headers) - 1; i >= 0; i-- {
 		if e.headers[i].Name == name {
 			e.headers[i].Value = value
@@ -76,7 +82,7 @@ func (e *Event) Headers() map[string]string {
 }
 
 // Name is Event-Name; for CUSTOM events use Subclass.
-func (e *Event) Name() string { return e.Get("Event-Name") }
+func (e *Event) Name() string { return e.name }
 
 // Subclass is Event-Subclass (e.g. "sofia::register").
 func (e *Event) Subclass() string { return e.Get("Event-Subclass") }
@@ -117,6 +123,7 @@ func ParsePlain(b []byte) (*Event, error) {
 		}
 		e.headers = append(e.headers, Header{h.Name, Unescape(h.Value)})
 	}
+	e.name = e.Get("Event-Name")
 	if e.Name() == "" {
 		return nil, frameErr(ErrMalformed, "plain event has no Event-Name")
 	}
@@ -142,6 +149,7 @@ func ParseJSON(b []byte) (*Event, error) {
 	if err != nil {
 		return nil, frameErr(ErrMalformed, "json event: %v", err)
 	}
+	e.name = e.Get("Event-Name")
 	if e.Name() == "" {
 		return nil, frameErr(ErrMalformed, "json event has no Event-Name")
 	}
