@@ -5,7 +5,7 @@ GO ?= go
 PKGS := ./...
 BENCHTIME ?= 1s
 
-.PHONY: run build test stress lint vet fmt-check tidy-check bench bench-ci fuzz
+.PHONY: run build test stress lint vet fmt-check tidy-check bench bench-ci scale fuzz
 
 run:
 	$(GO) run ./cmd/switchboard serve
@@ -67,6 +67,21 @@ bench:
 # Benchmarks only prove they still run in CI.
 bench-ci:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x $(PKGS)
+
+# One controller's scale (README, Performance): BenchmarkControllerCPU with
+# fssim's nodes in a process of their own, SCALE_NODES nodes, SCALE_AGENTS
+# agents logged in, SCALE_CALLS calls at each of SCALE_RATES calls/s, agents
+# talking SCALE_HOLD. Minutes of full load on both cores: not run by CI
+# (bench-ci runs the same benchmark on a small world, one call).
+SCALE_NODES ?= 20
+SCALE_AGENTS ?= 10000
+SCALE_RATES ?= 100,300,600
+SCALE_HOLD ?= 5s
+SCALE_CALLS ?= 6000
+scale:
+	SWITCHBOARD_BENCH_NODES=$(SCALE_NODES) SWITCHBOARD_BENCH_AGENTS=$(SCALE_AGENTS) \
+	SWITCHBOARD_BENCH_RATES=$(SCALE_RATES) SWITCHBOARD_BENCH_HOLD=$(SCALE_HOLD) \
+	nice $(GO) test -run '^$$' -bench '^BenchmarkControllerCPU$$' -benchtime $(SCALE_CALLS)x -timeout 60m ./cmd/switchboard/
 
 # Every fuzz target for FUZZTIME each (the seed corpora in testdata/fuzz run
 # in `make test` anyway). New crashers land in testdata/fuzz: keep them.

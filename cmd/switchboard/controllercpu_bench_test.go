@@ -31,7 +31,9 @@ import (
 //
 // Reported: ctrl-cpu-ms/call (the controller's CPU from the first caller to
 // the last call ended, by getrusage, per call), ctrl-cores (the same over
-// wall time), fssim-cpu-ms/call (the other process's), calls/s reached
+// wall time), fssim-cpu-ms/call (the other process's), esl-events/call
+// (events the controller read from every ESL connection) and
+// routed-events/call (those delivered to a call), calls/s reached
 // (bridged callers per second) against asked-calls/s, unbridged and failed
 // callers, place-lag-p99-ms (the load generator's lateness), the
 // controller's added delay by its own clock as whole intervals
@@ -108,7 +110,7 @@ func runControllerLoad(b *testing.B, p *fssimProc, d *demo, rate float64, hold t
 	run := &procRun{Rate: rate, Calls: b.N, Steady: int(rate * hold.Seconds()), URL: d.baseURL + "/fsapi", Numbers: numbers,
 		BridgeWithin: hold + 10*time.Second, EndWithin: 2*hold + 30*time.Second}
 	d.ctrl.call.ResetLatency()
-	accepted0 := d.ctrl.call.Stats().Accepted
+	accepted0, fs0 := d.ctrl.call.Stats().Accepted, d.ctrl.fs.Stats()
 	runtime.GC()
 	stopProfile := profileLoad(b, rate)
 	b.ResetTimer()
@@ -135,6 +137,9 @@ func runControllerLoad(b *testing.B, p *fssimProc, d *demo, rate float64, hold t
 		b.Logf("the controller accepted %d of %d callers", got, b.N)
 	}
 	n := float64(b.N)
+	fs1 := d.ctrl.fs.Stats()
+	b.ReportMetric(float64(fs1.ESLEvents-fs0.ESLEvents)/n, "esl-events/call")
+	b.ReportMetric(float64(fs1.EventsRouted-fs0.EventsRouted)/n, "routed-events/call")
 	b.ReportMetric(msOf(cpu)/n, "ctrl-cpu-ms/call")
 	b.ReportMetric(cpu.Seconds()/wall.Seconds(), "ctrl-cores")
 	b.ReportMetric(res.CPU/n, "fssim-cpu-ms/call")
