@@ -28,10 +28,12 @@ import (
 //	SWITCHBOARD_BENCH_HOLD   how long agents talk (default 2s)
 //	SWITCHBOARD_BENCH_CPUPROFILE  write the controller's CPU profile of each rate's load
 //	                              there (the rate is added to the name)
+//	SWITCHBOARD_BENCH_FSSIM_CPUPROFILE  the same for the fssim process
 //
 // Reported: ctrl-cpu-ms/call (the controller's CPU from the first caller to
 // the last call ended, by getrusage, per call), ctrl-cores (the same over
-// wall time), fssim-cpu-ms/call (the other process's), esl-events/call
+// wall time), ctrl-alloc-KiB/call and ctrl-allocs/call (heap allocated, which
+// the machine's load does not blur), fssim-cpu-ms/call (the other process's), esl-events/call
 // (events the controller read from every ESL connection) and
 // routed-events/call (those delivered to a call), calls/s reached
 // (bridged callers per second) against asked-calls/s, unbridged and failed
@@ -112,6 +114,8 @@ func runControllerLoad(b *testing.B, p *fssimProc, d *demo, rate float64, hold t
 	d.ctrl.call.ResetLatency()
 	accepted0, fs0 := d.ctrl.call.Stats().Accepted, d.ctrl.fs.Stats()
 	runtime.GC()
+	var mem0, mem1 runtime.MemStats
+	runtime.ReadMemStats(&mem0)
 	stopProfile := profileLoad(b, rate)
 	b.ResetTimer()
 	cpu0, start := processCPU(), time.Now()
@@ -123,6 +127,7 @@ func runControllerLoad(b *testing.B, p *fssimProc, d *demo, rate float64, hold t
 	cpu, wall := processCPU()-cpu0, time.Since(start)
 	b.StopTimer()
 	stopProfile()
+	runtime.ReadMemStats(&mem1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -142,6 +147,8 @@ func runControllerLoad(b *testing.B, p *fssimProc, d *demo, rate float64, hold t
 	b.ReportMetric(float64(fs1.EventsRouted-fs0.EventsRouted)/n, "routed-events/call")
 	b.ReportMetric(msOf(cpu)/n, "ctrl-cpu-ms/call")
 	b.ReportMetric(cpu.Seconds()/wall.Seconds(), "ctrl-cores")
+	b.ReportMetric(float64(mem1.TotalAlloc-mem0.TotalAlloc)/n/1024, "ctrl-alloc-KiB/call")
+	b.ReportMetric(float64(mem1.Mallocs-mem0.Mallocs)/n, "ctrl-allocs/call")
 	b.ReportMetric(res.CPU/n, "fssim-cpu-ms/call")
 	b.ReportMetric(rate, "asked-calls/s")
 	b.ReportMetric(res.Reached, "calls/s")

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"sync"
 	"testing"
 	"time"
@@ -157,6 +158,14 @@ func (h *procHost) start(ctx context.Context, n int) ([]string, error) {
 
 func (h *procHost) run(r *procRun) *procResult {
 	res := &procResult{}
+	if path := os.Getenv("SWITCHBOARD_BENCH_FSSIM_CPUPROFILE"); path != "" && r.Calls > 1 {
+		if f, err := os.Create(fmt.Sprintf("%s.rate%g", path, r.Rate)); err == nil {
+			defer f.Close() // after the profile stops
+			if pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
 	cpu0 := processCPU()
 	start := time.Now()
 	ids := make([]string, r.Calls)
