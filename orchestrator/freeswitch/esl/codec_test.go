@@ -245,3 +245,46 @@ func TestEventParseErrors(t *testing.T) {
 		t.Errorf("api/response as event: %v", err)
 	}
 }
+
+// TestPooledReaderRelease: a pooled reader reads like any other; what
+// ReadFrame and Detach returned stays intact after Release, while the buffer
+// goes on serving other readers; Release of an ordinary reader does nothing.
+func TestPooledReaderRelease(t *testing.T) {
+	frame := func(body string) []byte {
+		var buf bytes.Buffer
+		if err := NewWriter(&buf).WriteFrame(&Frame{Headers: []Header{{"Content-Type", TypeAPIResponse}}, Body: []byte(body)}); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	var kept []*Frame
+	for i := range 20 { // enough rounds that released buffers are taken again
+		want := strings.Repeat(string(rune('a'+i)), 100+i)
+		rd := NewPooledReader(bytes.NewReader(append(frame(want), frame(want+"!")...)))
+		own, err := rd.ReadFrame()
+		if err != nil || string(own.Body) != want {
+			t.Fatalf("round %d: ReadFrame = %v, %v", i, own, err)
+		}
+		shared, err := rd.ReadFrameShared()
+		if err != nil || string(shared.Body) != want+"!" {
+			t.Fatalf("round %d: ReadFrameShared = %v, %v", i, shared, err)
+		}
+		kept = append(kept, own, rd.Detach())
+		rd.Release()
+		rd.Release() // twice is harmless
+	}
+	for i := range 20 {
+		want := strings.Repeat(string(rune('a'+i)), 100+i)
+		if got := string(kept[2*i].Body); got != want {
+			t.Fatalf("round %d's ReadFrame body changed after Release: %.20q", i, got)
+		}
+		if got := string(kept[2*i+1].Body); got != want+"!" {
+			t.Fatalf("round %d's Detached body changed after Release: %.20q", i, got)
+		}
+	}
+	plain := NewReader(bytes.NewReader(frame("x")))
+	plain.Release()
+	if f, err := plain.ReadFrame(); err != nil || string(f.Body) != "x" {
+		t.Fatalf("an ordinary reader after Release: %v, %v", f, err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Limits protect the controller from a peer that declares or sends more
@@ -76,16 +77,43 @@ type Reader struct {
 	// body it left in br's buffer, skipped at the next read.
 	shared  Frame
 	pending int
+	pooled  bool // br came from readerBufs (NewPooledReader)
 }
+
+// readerBufs are the buffers of pooled readers (NewPooledReader).
+var readerBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readerBufSize) }}
+
+const readerBufSize = 64 << 10
 
 // NewReader returns a Reader on r. If r is already a *bufio.Reader it is used
 // directly, so bytes it has buffered are not lost.
 func NewReader(r io.Reader) *Reader {
 	br, ok := r.(*bufio.Reader)
 	if !ok {
-		br = bufio.NewReaderSize(r, 64<<10)
+		br = bufio.NewReaderSize(r, readerBufSize)
 	}
 	return &Reader{br: br}
+}
+
+// NewPooledReader is NewReader for a connection that comes and goes with a
+// call (an outbound socket): its 64 KiB buffer comes from a pool and Release
+// gives it back, so each call does not allocate and clear one of its own.
+func NewPooledReader(r io.Reader) *Reader {
+	br := readerBufs.Get().(*bufio.Reader)
+	br.Reset(r)
+	return &Reader{br: br, pooled: true}
+}
+
+// Release gives a pooled reader's buffer back (nothing for other readers).
+// Neither the reader nor the last frame ReadFrameShared returned may be used
+// after it; frames from ReadFrame and Detach own their memory and stay valid.
+func (r *Reader) Release() {
+	if !r.pooled {
+		return
+	}
+	r.br.Reset(nil)
+	readerBufs.Put(r.br)
+	r.br, r.pooled, r.shared = nil, false, Frame{}
 }
 
 // ReadFrame reads one frame sent by FreeSWITCH: headers up to a blank line,

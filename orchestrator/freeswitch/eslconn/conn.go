@@ -98,9 +98,11 @@ type pending struct {
 }
 
 // New wraps nc and starts its reader goroutine, which runs until nc fails or
-// Close is called. The caller owns the Conn and must Close it.
+// Close is called. The caller owns the Conn and must Close it. Its read
+// buffer is pooled (outbound sockets come and go with every call) and given
+// back when the reader goroutine ends.
 func New(nc net.Conn, opts Options) *Conn {
-	c := newConn(nc, esl.NewReader(nc), opts)
+	c := newConn(nc, esl.NewPooledReader(nc), opts)
 	go c.readLoop()
 	return c
 }

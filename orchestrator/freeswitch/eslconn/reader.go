@@ -23,6 +23,7 @@ func (c *Conn) readLoop() {
 		c.handle(f)
 	}
 	c.shutdown(err)
+	c.rd.Release() // nothing it read is kept: replies and notices are Detached copies, events decoded
 }
 
 func (c *Conn) handle(f *esl.Frame) {

@@ -28,7 +28,8 @@ func (n *Node) serveInbound(nc net.Conn) {
 		defer close(readerDone)
 		defer n.forget(c)
 		c.send(frame([]header{{"Content-Type", "auth/request"}}, ""))
-		r := esl.NewReader(nc)
+		r := esl.NewPooledReader(nc) // a socket per call: its buffer is reused
+		defer r.Release()
 		if !c.authenticate(r) {
 			return
 		}

@@ -170,7 +170,8 @@ func (n *Node) attachSocketLocked(ch *channel, nc net.Conn) {
 		defer close(readerDone)
 		defer n.forget(c)
 		defer n.socketLost(c, ch)
-		r := esl.NewReader(nc)
+		r := esl.NewPooledReader(nc) // a socket per call: its buffer is reused
+		defer r.Release()
 		if !c.awaitConnect(r) {
 			return
 		}
