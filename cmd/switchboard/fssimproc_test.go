@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime"
 	"runtime/pprof"
 	"sync"
 	"testing"
@@ -77,6 +78,7 @@ type procResult struct {
 	Reached   float64 `json:"reached"`   // bridged callers per second, first placement to last bridge
 	PlaceLag  float64 `json:"place_lag"` // p99 of how late callers were placed against the schedule, ms
 	CPU       float64 `json:"cpu_ms"`    // the fssim process's CPU from the run's start to its end
+	Alloc     float64 `json:"alloc_kib"` // the fssim process's heap allocation in that time, KiB
 	Offer     []float64
 	Bridge    []float64
 	FirstErr  string `json:"first_err,omitempty"`
@@ -166,6 +168,8 @@ func (h *procHost) run(r *procRun) *procResult {
 			}
 		}
 	}
+	var mem0, mem1 runtime.MemStats
+	runtime.ReadMemStats(&mem0)
 	cpu0 := processCPU()
 	start := time.Now()
 	ids := make([]string, r.Calls)
@@ -210,6 +214,8 @@ func (h *procHost) run(r *procRun) *procResult {
 	}
 	res.Ended = h.idle()
 	res.CPU = msOf(processCPU() - cpu0)
+	runtime.ReadMemStats(&mem1)
+	res.Alloc = float64(mem1.TotalAlloc-mem0.TotalAlloc) / 1024
 	return res
 }
 
