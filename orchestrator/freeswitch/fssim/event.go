@@ -18,8 +18,8 @@ type event struct {
 	hdrs     []header
 	body     string
 
-	once        sync.Once
-	plain, json []byte
+	plainOnce, jsonOnce sync.Once
+	plain, json         []byte
 }
 
 // add appends a header; FreeSWITCH never sends a header with an empty
@@ -46,22 +46,31 @@ func (e *event) get(name string) string {
 	return ""
 }
 
-// encode renders the event once in both formats; subscribers share the bytes.
+// encode renders the event in a subscriber's format, once per format and
+// only when someone wants it; subscribers share the bytes.
 func (e *event) encode(format string) []byte {
-	e.once.Do(func() {
-		e.plain = e.encodePlain()
-		e.json = e.encodeJSON()
-	})
 	if format == "json" {
+		e.jsonOnce.Do(func() { e.json = e.encodeJSON() })
 		return e.json
 	}
+	e.plainOnce.Do(func() { e.plain = e.encodePlain() })
 	return e.plain
+}
+
+// size is about how long the encoded event is, to allocate it once.
+func (e *event) size() int {
+	n := 64 + len(e.body)
+	for _, h := range e.hdrs {
+		n += len(h.name) + len(h.value) + 8
+	}
+	return n
 }
 
 // encodePlain is the text/event-plain frame: URL-encoded values, and the
 // event's own body after its own Content-Length.
 func (e *event) encodePlain() []byte {
 	var b bytes.Buffer
+	b.Grow(e.size() + e.size()/2) // URL-encoding grows some values
 	for _, h := range e.hdrs {
 		b.WriteString(h.name)
 		b.WriteString(": ")
@@ -81,6 +90,7 @@ func (e *event) encodePlain() []byte {
 // the body as Content-Length + _body, like FreeSWITCH's serializer.
 func (e *event) encodeJSON() []byte {
 	var b bytes.Buffer
+	b.Grow(e.size())
 	b.WriteByte('{')
 	for i, h := range e.hdrs {
 		if i > 0 {
@@ -99,20 +109,32 @@ func (e *event) encodeJSON() []byte {
 }
 
 func writeJSONPair(b *bytes.Buffer, k, v string) {
-	kb, _ := json.Marshal(k)
-	vb, _ := json.Marshal(v)
-	b.Write(kb)
+	writeJSONString(b, k)
 	b.WriteByte(':')
-	b.Write(vb)
+	writeJSONString(b, v)
+}
+
+// writeJSONString writes s as encoding/json does: as it is between quotes
+// when nothing in it needs escaping (the usual header), else json.Marshal's
+// rendering.
+func writeJSONString(b *bytes.Buffer, s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			b.Write(q)
+			return
+		}
+	}
+	b.WriteByte('"')
+	b.WriteString(s)
+	b.WriteByte('"')
 }
 
 // eventFrame wraps an encoded event: Content-Length comes first on events.
 func eventFrame(contentType string, body []byte) []byte {
-	var b bytes.Buffer
-	b.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\n")
-	b.WriteString("Content-Type: " + contentType + "\n\n")
-	b.Write(body)
-	return b.Bytes()
+	head := "Content-Length: " + strconv.Itoa(len(body)) + "\nContent-Type: " + contentType + "\n\n"
+	out := make([]byte, 0, len(head)+len(body))
+	return append(append(out, head...), body...)
 }
 
 // urlEncode escapes like switch_url_encode: letters, digits and a few marks
