@@ -237,3 +237,56 @@ func TestAgentCreationIsAtomic(t *testing.T) {
 		}
 	})
 }
+
+// TestAgentMembershipsAcrossPages: each agent of a listed page carries its
+// own skills and queues, in order, and no other agent's (other tenant's
+// agents included), on every page.
+func TestAgentMembershipsAcrossPages(t *testing.T) {
+	allBackends(t, func(t *testing.T, s *Store) {
+		a, b := mkTenant(t, s, "a.example.com", 10), mkTenant(t, s, "b.example.com", 10)
+		sk1, err := s.CreateSkill(ctx, admin1, a.ID, SkillInput{Name: "english"})
+		must(t, err)
+		sk2, err := s.CreateSkill(ctx, admin1, a.ID, SkillInput{Name: "french"})
+		must(t, err)
+		q1, err := s.CreateQueue(ctx, admin1, a.ID, QueueInput{Name: "sales", Strategy: "ring_all"})
+		must(t, err)
+		q2, err := s.CreateQueue(ctx, admin1, a.ID, QueueInput{Name: "support", Strategy: "ring_all"})
+		must(t, err)
+		want := map[string]string{} // agent ID -> its memberships, as text
+		for i := range 5 {
+			skills := []AgentSkill{{sk1.ID, i + 1}}
+			queues := []AgentQueue{{q2.ID, 2}}
+			if i%2 == 0 {
+				skills = append(skills, AgentSkill{sk2.ID, 9})
+				queues = append(queues, AgentQueue{q1.ID, 1})
+			}
+			ag := mkAgent(t, s, a.ID, fmt.Sprint(2001+i))
+			ag, err = s.UpdateAgent(ctx, admin1, a.ID, ag.ID, AgentPatch{Skills: &skills, Queues: &queues})
+			must(t, err)
+			want[ag.ID] = fmt.Sprint(ag.Skills, ag.Queues)
+			mkAgent(t, s, b.ID, fmt.Sprint(2001+i)) // same extensions, no memberships
+		}
+		got := map[string]string{}
+		p := Page{Limit: 2}
+		for {
+			l, err := s.ListAgents(ctx, a.ID, p)
+			must(t, err)
+			for _, ag := range l.Items {
+				got[ag.ID] = fmt.Sprint(ag.Skills, ag.Queues)
+			}
+			if l.Next == "" {
+				break
+			}
+			p.After = l.Next
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("memberships listed by pages of two:\n%v\nwant (as the updates returned them)\n%v", got, want)
+		}
+		for id, w := range want {
+			ag, err := s.GetAgent(ctx, a.ID, id)
+			if err != nil || fmt.Sprint(ag.Skills, ag.Queues) != w {
+				t.Fatalf("GetAgent(%s) = %v %v, want %s", id, fmt.Sprint(ag.Skills, ag.Queues), err, w)
+			}
+		}
+	})
+}
