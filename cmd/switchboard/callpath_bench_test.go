@@ -129,8 +129,10 @@ func reportCtrlLatency(b *testing.B, d *demo) {
 	}
 	b.ReportMetric(msOf(calls.Percentile(lat.Offer, 50)), "ctrl-offer-p50-ms")
 	b.ReportMetric(msOf(calls.Percentile(lat.Offer, 99)), "ctrl-offer-p99-ms")
-	b.ReportMetric(msOf(calls.Percentile(lat.Bridge, 50)), "ctrl-bridge-p50-ms")
-	b.ReportMetric(msOf(calls.Percentile(lat.Bridge, 99)), "ctrl-bridge-p99-ms")
+	if len(lat.Bridge) > 0 { // none when the switch joins the legs at the answer (JoinOnAnswer)
+		b.ReportMetric(msOf(calls.Percentile(lat.Bridge, 50)), "ctrl-bridge-p50-ms")
+		b.ReportMetric(msOf(calls.Percentile(lat.Bridge, 99)), "ctrl-bridge-p99-ms")
+	}
 }
 
 // benchAnswerAfter is the agents' ring time. Not zero: a phone answering
