@@ -189,7 +189,10 @@ func appPark(n *Node, ch *channel, a *runningApp) string {
 	for n.parkedStep(ch, a) {
 	}
 	n.locked(func() {
-		if ch.parked {
+		// A park ended by uuid_bridge (leaveAppLocked: completed) was
+		// unparked there; the channel may be parked again since by
+		// park_after_bridge, which is not this app's to undo.
+		if ch.parked && !a.completed {
 			ch.parked = false
 			n.chanEventLocked(ch, "CHANNEL_UNPARK", true)
 		}
