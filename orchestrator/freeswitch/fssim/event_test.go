@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 	"testing/quick"
+	"time"
 )
 
 // TestJSONStringsAsEncodingJSON: the event encoder's strings are byte for
@@ -46,5 +47,33 @@ func TestEventEncodedOncePerFormat(t *testing.T) {
 	}
 	if p := e.encode("plain"); !bytes.HasPrefix(p, []byte("Content-Length: ")) || !bytes.Contains(p, []byte("Content-Type: text/event-plain\n\nEvent-Name: CHANNEL_ANSWER\n")) {
 		t.Fatalf("plain frame: %s", p)
+	}
+}
+
+// TestSequenceDoesNotDependOnListeners: events nobody subscribed to are not
+// built, but they take their Event-Sequence numbers as FreeSWITCH's do: an
+// originated leg's CHANNEL_CREATE and CHANNEL_ANSWER are as far apart for a
+// client that listens to those two alone as for one that listens to ALL.
+func TestSequenceDoesNotDependOnListeners(t *testing.T) {
+	gap := func(events string) int {
+		n, err := Start(Config{Heartbeat: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer n.Close()
+		if err := n.RegisterPhone("1000", "dom", PhoneScript{AnswerAfter: time.Millisecond}); err != nil {
+			t.Fatal(err)
+		}
+		c := inbound(t, n)
+		c.send("event plain " + events)
+		c.frame()
+		c.send("bgapi originate user/1000@dom &park()")
+		created, _ := strconv.Atoi(c.event("CHANNEL_CREATE").Get("Event-Sequence"))
+		answered, _ := strconv.Atoi(c.event("CHANNEL_ANSWER").Get("Event-Sequence"))
+		return answered - created
+	}
+	all, two := gap("ALL"), gap("CHANNEL_CREATE CHANNEL_ANSWER")
+	if all < 2 || two != all {
+		t.Fatalf("CHANNEL_CREATE to CHANNEL_ANSWER: %d sequence numbers listening to ALL, %d listening to the two", all, two)
 	}
 }

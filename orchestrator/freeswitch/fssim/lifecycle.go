@@ -59,6 +59,10 @@ func (n *Node) newChannelLocked(s legSpec) *channel {
 
 // chanEventLocked emits a channel event with the standard channel data.
 func (n *Node) chanEventLocked(ch *channel, name string, withVars bool, extra ...header) *event {
+	if !n.wantedLocked(name, ch.uuid) {
+		n.skipLocked()
+		return nil
+	}
 	e := n.newEventLocked(name, "", "switch_channel.c", "switch_channel_event", 0)
 	e.uuid = ch.uuid
 	ch.channelData(e, withVars)
@@ -71,6 +75,10 @@ func (n *Node) chanEventLocked(ch *channel, name string, withVars bool, extra ..
 // variables, as FreeSWITCH does).
 func (n *Node) stateLocked(ch *channel, state string) {
 	ch.state = state
+	if !n.wantedLocked("CHANNEL_STATE", ch.uuid) {
+		n.skipLocked()
+		return
+	}
 	e := n.newEventLocked("CHANNEL_STATE", "", "switch_core_state_machine.c", "switch_core_session_run", 0)
 	e.uuid = ch.uuid
 	if state == "CS_NEW" {
@@ -90,6 +98,10 @@ func (n *Node) stateLocked(ch *channel, state string) {
 func (n *Node) callStateLocked(ch *channel, cs string) {
 	orig := ch.callState
 	ch.callState = cs
+	if !n.wantedLocked("CHANNEL_CALLSTATE", ch.uuid) {
+		n.skipLocked()
+		return
+	}
 	e := n.newEventLocked("CHANNEL_CALLSTATE", "", "switch_channel.c", "switch_channel_perform_set_callstate", 0)
 	e.uuid = ch.uuid
 	e.add("Original-Channel-Call-State", orig)

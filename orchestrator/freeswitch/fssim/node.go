@@ -318,6 +318,24 @@ func (n *Node) newEventLocked(name, subclass, file, fn string, line int) *event 
 	return e
 }
 
+// wantedLocked reports whether a subscriber wants a channel event of this
+// name about channel uuid. A channel event nobody wants is not built (its
+// headers cost more than anything else fssim does), but when it is not,
+// the event still takes its sequence number (skipLocked): FreeSWITCH fires
+// it whoever listens, and Event-Sequence counts every event fired.
+func (n *Node) wantedLocked(name, uuid string) bool {
+	probe := event{name: name, uuid: uuid}
+	for c := range n.conns {
+		if c.wants(&probe) {
+			return true
+		}
+	}
+	return false
+}
+
+// skipLocked takes the sequence number of an event nobody wants.
+func (n *Node) skipLocked() { n.seq++ }
+
 // emitLocked delivers e to every subscriber that wants it, in order.
 func (n *Node) emitLocked(e *event) {
 	for c := range n.conns {
