@@ -37,8 +37,9 @@ import (
 // with that idle share taken out), ctrl-active-at-end (calls it had not
 // finished when the wait for them gave up: overloaded), ctrl-alloc-KiB/call and ctrl-allocs/call (heap allocated, which
 // the machine's load does not blur), fssim-cpu-ms/call (the other process's), esl-events/call
-// (events the controller read from every ESL connection) and
-// routed-events/call (those delivered to a call), calls/s reached
+// (events the controller read from every ESL connection),
+// routed-events/call (those delivered to a call) and agent-legs/call (more
+// than 1: offers that failed or rang out), calls/s reached
 // (bridged callers per second) against asked-calls/s, unbridged and failed
 // callers, place-lag-p99-ms (the load generator's lateness), the
 // controller's added delay by its own clock as whole intervals
@@ -116,7 +117,7 @@ func runControllerLoad(b *testing.B, p *fssimProc, d *demo, rate float64, hold t
 		BridgeWithin: hold + 10*time.Second, EndWithin: 2*hold + 30*time.Second}
 	idle := idleCores(b, d)
 	d.ctrl.call.ResetLatency()
-	accepted0, fs0 := d.ctrl.call.Stats().Accepted, d.ctrl.fs.Stats()
+	accepted0, fs0, legs0 := d.ctrl.call.Stats().Accepted, d.ctrl.fs.Stats(), agentLegs(b, d)
 	runtime.GC()
 	var mem0, mem1 runtime.MemStats
 	runtime.ReadMemStats(&mem0)
@@ -153,6 +154,7 @@ func runControllerLoad(b *testing.B, p *fssimProc, d *demo, rate float64, hold t
 	fs1 := d.ctrl.fs.Stats()
 	b.ReportMetric(float64(fs1.ESLEvents-fs0.ESLEvents)/n, "esl-events/call")
 	b.ReportMetric(float64(fs1.EventsRouted-fs0.EventsRouted)/n, "routed-events/call")
+	b.ReportMetric((agentLegs(b, d)-legs0)/n, "agent-legs/call")
 	b.ReportMetric(msOf(cpu)/n, "ctrl-cpu-ms/call")
 	if b.N > 1 {
 		b.ReportMetric(idle, "ctrl-idle-cores")
@@ -208,6 +210,30 @@ func profileLoad(b *testing.B, rate float64) (stop func()) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}
+}
+
+// agentLegs is how many agents' legs the controller has recorded (CDRs of
+// leg "agent", by switchboard_calls_total): more than one a call means
+// offers that failed or rang out and went to another agent.
+func agentLegs(b *testing.B, d *demo) float64 {
+	mfs, err := d.ctrl.reg.Gather()
+	if err != nil {
+		b.Logf("metrics: %v", err)
+	}
+	total := 0.0
+	for _, mf := range mfs {
+		if mf.GetName() != "switchboard_calls_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "leg" && l.GetValue() == "agent" {
+					total += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return total
 }
 
 // loadAverage is the machine's load average over the last minute (0 when
