@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/switchboard-cc/switchboard/ivrflows"
 	"github.com/switchboard-cc/switchboard/orchestrator"
@@ -38,5 +39,20 @@ func (c *controller) startCallPath(ctx context.Context, fs *freeswitch.Adapter) 
 	c.call = svc
 	c.callSvc.Store(svc)
 	c.acds.calls = svc
+	return registerStreamDrops(c.reg, map[string]func() int64{"live_calls": svc.LiveDropped, "notices": c.pops.Dropped})
+}
+
+// registerStreamDrops serves, per event stream, how many subscribers were
+// cut off for falling behind (a supervisor's wallboard or an agent's screen
+// that stopped reading), read from the streams' own counters at scrape time.
+func registerStreamDrops(reg prometheus.Registerer, streams map[string]func() int64) error {
+	for name, dropped := range streams {
+		m := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "switchboard_stream_subscribers_dropped_total",
+			Help:        "Subscribers of an event stream (live_calls, notices) cut off because they fell behind.",
+			ConstLabels: prometheus.Labels{"stream": name}}, func() float64 { return float64(dropped()) })
+		if err := reg.Register(m); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -148,6 +148,11 @@ func TestMetricsAndReadinessThroughServe(t *testing.T) {
 			t.Errorf("no %v command in the latency histogram", cmd)
 		}
 	}
+	for _, stream := range []string{"live_calls", "notices"} {
+		if v, found := metricSum(all, "switchboard_stream_subscribers_dropped_total", labels{"stream": stream}); !found || v != 0 {
+			t.Errorf("%s stream drops: %v (found %v), want a 0 series", stream, v, found)
+		}
+	}
 	if v, found := metricSum(all, "switchboard_config_reload_failures_total", nil); !found || v != 0 {
 		t.Fatalf("reload failures before the store broke: %v (found %v)", v, found)
 	}
