@@ -245,45 +245,37 @@ func TestOriginateUnregistered(t *testing.T) {
 	}
 }
 
-// TestAbandonedOriginateIsKilled: when the caller stops waiting for an
-// originate, the leg is killed by its controller-chosen ID.
-func TestAbandonedOriginateIsKilled(t *testing.T) {
-	h := newHarness(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	id := orchestrator.NewCallID()
-	_, events, err := h.a.Originate(ctx, orchestrator.OriginateSpec{ID: id, Node: "fs1",
-		To: orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: "slow", Domain: "127.0.0.1"}})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err %v", err)
-	}
-	if !slices.Contains(h.node.log(), "api uuid_kill "+id+" ORIGINATOR_CANCEL") {
-		t.Errorf("leg not killed: %v", h.node.log())
-	}
-	if got := kinds(t, events); got[len(got)-1] != "ended" { // the kill's hangup may come first
-		t.Errorf("events %v", got)
-	}
-}
-
-// TestUnconfirmedOriginateIsKilled: a leg whose originate succeeded but
-// whose answer (or, with JoinOnAnswer, join) the controller gave up waiting
-// for is killed too: left up, it would be an agent's phone in a call the
-// controller does not know, or a caller joined behind its back.
-func TestUnconfirmedOriginateIsKilled(t *testing.T) {
-	h := newHarness(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
-	defer cancel()
-	id := orchestrator.NewCallID()
-	_, events, err := h.a.Originate(ctx, orchestrator.OriginateSpec{ID: id, Node: "fs1",
-		To: orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: "mute", Domain: "127.0.0.1"}})
-	if !errors.Is(err, ErrNotConfirmed) {
-		t.Fatalf("err %v, want ErrNotConfirmed", err)
-	}
-	if !slices.Contains(h.node.log(), "api uuid_kill "+id+" ORIGINATOR_CANCEL") {
-		t.Errorf("leg not killed: %v", h.node.log())
-	}
-	if got := kinds(t, events); len(got) == 0 || got[len(got)-1] != "ended" {
-		t.Errorf("events %v", got)
+// TestGivenUpOriginateIsKilled: when the controller stops waiting for an
+// originate, the leg is killed by its controller-chosen ID: whether the
+// job's result never came (the phone rings on), or the job said answered
+// but the answer (or, with JoinOnAnswer, the join) was never confirmed by
+// events. Left up, it would be an agent's phone in a call the controller
+// does not know, or a caller joined behind its back.
+func TestGivenUpOriginateIsKilled(t *testing.T) {
+	for _, tc := range []struct {
+		user string
+		want error
+	}{
+		{"slow", context.DeadlineExceeded}, // the job never answers
+		{"mute", ErrNotConfirmed},          // answered, its events never come
+	} {
+		t.Run(tc.user, func(t *testing.T) {
+			h := newHarness(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+			defer cancel()
+			id := orchestrator.NewCallID()
+			_, events, err := h.a.Originate(ctx, orchestrator.OriginateSpec{ID: id, Node: "fs1",
+				To: orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: tc.user, Domain: "127.0.0.1"}})
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err %v, want %v", err, tc.want)
+			}
+			if !slices.Contains(h.node.log(), "api uuid_kill "+id+" ORIGINATOR_CANCEL") {
+				t.Errorf("leg not killed: %v", h.node.log())
+			}
+			if got := kinds(t, events); len(got) == 0 || got[len(got)-1] != "ended" { // the kill's hangup may come first
+				t.Errorf("events %v", got)
+			}
+		})
 	}
 }
 

@@ -355,6 +355,13 @@ func testOriginateBridgeCalls(t *testing.T, h Harness) {
 	_ = leg
 }
 
+// originateLeg originates a leg to ep with a fresh ID, joined with join at
+// the answer unless join is zero.
+func originateLeg(t *testing.T, h Harness, ep orchestrator.Endpoint, join orchestrator.Key, vars map[string]string) (orchestrator.Key, <-chan orchestrator.Event, error) {
+	return h.Switch().Originate(ctxFor(t, verbTimeout), orchestrator.OriginateSpec{
+		ID: orchestrator.NewCallID(), Node: h.Node(), To: ep, Timeout: 5 * time.Second, JoinOnAnswer: join, Vars: vars})
+}
+
 // testOriginateJoinOnAnswer: the switch joins the answered leg with the
 // caller by itself; the caller's looping music stops (Play returns, no
 // further round over the bridge), and when the leg leaves, the caller is
@@ -369,8 +376,7 @@ func testOriginateJoinOnAnswer(t *testing.T, h Harness) {
 			Files: []string{h.Media(200 * time.Millisecond)}, Loop: true})
 	}()
 	c.waitFor(t, orchestrator.EventPlayStarted)
-	key, events, err := h.Switch().Originate(ctxFor(t, verbTimeout), orchestrator.OriginateSpec{
-		ID: orchestrator.NewCallID(), Node: h.Node(), To: ep, Timeout: 5 * time.Second, JoinOnAnswer: c.Key})
+	key, events, err := originateLeg(t, h, ep, c.Key, nil)
 	if err != nil {
 		t.Fatalf("Originate with JoinOnAnswer: %v", err)
 	}
@@ -403,15 +409,13 @@ func testOriginateJoinLost(t *testing.T, h Harness) {
 	second := register(t, h, "1007", PhoneBehaviour{AnswerAfter: 100 * time.Millisecond})
 	c := arrive(t, h, CallerSpec{From: "5551022", To: "9100"})
 	mustAnswer(t, h, c)
-	key, events, err := h.Switch().Originate(ctxFor(t, verbTimeout), orchestrator.OriginateSpec{
-		ID: orchestrator.NewCallID(), Node: h.Node(), To: first, Timeout: 5 * time.Second, JoinOnAnswer: c.Key})
+	key, events, err := originateLeg(t, h, first, c.Key, nil)
 	if err != nil {
 		t.Fatalf("first Originate with JoinOnAnswer: %v", err)
 	}
 	leg := track(t, key, events)
 	leg.waitFor(t, orchestrator.EventBridged)
-	lostKey, lostEvents, err := h.Switch().Originate(ctxFor(t, verbTimeout), orchestrator.OriginateSpec{
-		ID: orchestrator.NewCallID(), Node: h.Node(), To: second, Timeout: 5 * time.Second, JoinOnAnswer: c.Key})
+	lostKey, lostEvents, err := originateLeg(t, h, second, c.Key, nil)
 	if !errors.Is(err, orchestrator.ErrJoinFailed) {
 		t.Fatalf("second Originate with JoinOnAnswer = %v, want ErrJoinFailed", err)
 	}
@@ -433,17 +437,14 @@ func testJoinedConsult(t *testing.T, h Harness) {
 	thirdEP := register(t, h, "1009", PhoneBehaviour{AnswerAfter: 100 * time.Millisecond})
 	c := arrive(t, h, CallerSpec{From: "5551023", To: "9100"})
 	mustAnswer(t, h, c)
-	agent, events, err := h.Switch().Originate(ctxFor(t, verbTimeout), orchestrator.OriginateSpec{
-		ID: orchestrator.NewCallID(), Node: h.Node(), To: agentEP, Timeout: 5 * time.Second, JoinOnAnswer: c.Key,
-		Vars: map[string]string{"park_after_bridge": "true"}})
+	parked := map[string]string{"park_after_bridge": "true"}
+	agent, events, err := originateLeg(t, h, agentEP, c.Key, parked)
 	if err != nil {
 		t.Fatalf("Originate with JoinOnAnswer: %v", err)
 	}
 	leg := track(t, agent, events)
 	leg.waitFor(t, orchestrator.EventBridged)
-	third, thirdEvents, err := h.Switch().Originate(ctxFor(t, verbTimeout), orchestrator.OriginateSpec{
-		ID: orchestrator.NewCallID(), Node: h.Node(), To: thirdEP, Timeout: 5 * time.Second,
-		Vars: map[string]string{"park_after_bridge": "true"}})
+	third, thirdEvents, err := originateLeg(t, h, thirdEP, orchestrator.Key{}, parked)
 	if err != nil {
 		t.Fatalf("Originate of the consulted party: %v", err)
 	}
