@@ -24,6 +24,7 @@ type conn struct {
 	linger   int  // -2: no linger, -1: bare linger, >= 0: seconds
 	isOut    bool // an outbound socket fssim opened for a call
 	detached bool // the call left the socket: no more events
+	filters  []filter
 
 	qmu    sync.Mutex
 	q      [][]byte
@@ -90,8 +91,16 @@ func (c *conn) writer(readerDone <-chan struct{}) {
 	}
 }
 
-// wants reports whether this subscriber receives e (Node.mu held).
+// wants reports whether this subscriber receives the built event e
+// (Node.mu held): it is subscribed, and e gets through the filters.
 func (c *conn) wants(e *event) bool {
+	return c.subscribed(e) && c.passesFilters(e)
+}
+
+// subscribed reports whether this subscriber's event list takes e, of which
+// only the name, subclass and uuid need be set (Node.mu held): what the
+// filters may still drop is decided on the built event.
+func (c *conn) subscribed(e *event) bool {
 	if c.myevents && (c.detached || e.uuid != c.session.uuid) {
 		return false // myevents: only the session's events (mod_event_socket)
 	}

@@ -92,6 +92,14 @@ func (c *conn) handle(cmd command) bool {
 		n.mu.Lock()
 		c.send(replyFrame(c.subscribe(strings.Fields(arg))))
 		n.mu.Unlock()
+	case "filter":
+		n.mu.Lock()
+		if _, arg, ok := strings.Cut(strings.TrimLeft(cmd.raw, " "), " "); ok {
+			c.send(replyFrame(c.filterCommand(arg)))
+		} else {
+			c.send(replyFrame("-ERR command not found"))
+		}
+		n.mu.Unlock()
 	case "noevents":
 		n.mu.Lock()
 		c.send(replyFrame(c.unsubscribe()))

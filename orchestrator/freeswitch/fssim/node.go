@@ -326,7 +326,7 @@ func (n *Node) newEventLocked(name, subclass, file, fn string, line int) *event 
 func (n *Node) wantedLocked(name, uuid string) bool {
 	probe := event{name: name, uuid: uuid}
 	for c := range n.conns {
-		if c.wants(&probe) {
+		if c.subscribed(&probe) {
 			return true
 		}
 	}

@@ -19,6 +19,7 @@ type header struct{ name, value string }
 // command is one ESL command read with the shared codec (esl.Reader).
 type command struct {
 	line    string            // e.g. "api status", "sendmsg", "event json ALL"
+	raw     string            // the line as sent: `filter` keeps trailing spaces
 	headers map[string]string // lower-cased names
 	body    string
 }
@@ -32,7 +33,7 @@ func readCommand(r *esl.Reader) (command, error) {
 	if err != nil {
 		return command{}, err
 	}
-	c := command{line: strings.TrimSpace(f.Line), headers: make(map[string]string, len(f.Headers)), body: string(f.Body)}
+	c := command{line: strings.TrimSpace(f.Line), raw: f.Line, headers: make(map[string]string, len(f.Headers)), body: string(f.Body)}
 	for _, h := range f.Headers {
 		c.headers[strings.ToLower(strings.TrimSpace(h.Name))] = strings.TrimSpace(h.Value)
 	}
