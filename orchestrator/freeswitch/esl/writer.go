@@ -47,6 +47,16 @@ func (w *Writer) WriteCommand(text string) error {
 	return w.bw.Flush()
 }
 
+// WriteCommands writes several raw commands as WriteCommand does, with one
+// flush (one syscall when they fit the buffer).
+func (w *Writer) WriteCommands(texts []string) error {
+	for _, text := range texts {
+		w.bw.WriteString(strings.TrimRight(text, "\r\n"))
+		w.bw.WriteString("\n\n")
+	}
+	return w.bw.Flush()
+}
+
 func (w *Writer) write(f *Frame) error {
 	if err := validate(f); err != nil {
 		return err

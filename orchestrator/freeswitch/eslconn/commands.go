@@ -20,6 +20,36 @@ func (c *Conn) Run(ctx context.Context, cmd command.Command) (*esl.Frame, error)
 	return c.roundTrip(ctx, firstLine(text), func(w *esl.Writer) error { return w.WriteCommand(text) })
 }
 
+// RunAll sends cmds in one write and waits for their replies, which
+// FreeSWITCH gives in order (mod_event_socket reads one command, answers it,
+// then reads the next). It saves a round trip per command after the first.
+// errs[i] is cmds[i]'s outcome: nil, a *ReplyError for -ERR, or why no reply
+// came (ctx, the connection closing). A -ERR does not stop the commands after
+// it: they are on the wire already.
+func (c *Conn) RunAll(ctx context.Context, cmds ...command.Command) (replies []*esl.Frame, errs []error) {
+	replies, errs = make([]*esl.Frame, len(cmds)), make([]error, len(cmds))
+	if len(cmds) == 0 {
+		return replies, errs
+	}
+	texts := make([]string, len(cmds))
+	for i, cmd := range cmds {
+		texts[i] = cmd.BuildMessage()
+	}
+	p, err := c.send(ctx, firstLine(texts[0]), len(cmds), func(w *esl.Writer) error { return w.WriteCommands(texts) })
+	for i := range cmds {
+		if err == nil {
+			replies[i], errs[i] = c.await(ctx, p, firstLine(texts[i]))
+		} else {
+			errs[i] = err
+		}
+		err = errs[i]
+		if _, refused := err.(*ReplyError); refused {
+			err = nil
+		}
+	}
+	return replies, errs
+}
+
 // Send sends a framed command (sendmsg with headers) and returns its reply.
 func (c *Conn) Send(ctx context.Context, f *esl.Frame) (*esl.Frame, error) {
 	return c.roundTrip(ctx, f.Line, func(w *esl.Writer) error { return w.WriteFrame(f) })
@@ -103,10 +133,20 @@ func (c *Conn) dropJob(job string) {
 // that gives up (ctx) after writing does not let the next command take its
 // reply.
 func (c *Conn) roundTrip(ctx context.Context, line string, write func(*esl.Writer) error) (*esl.Frame, error) {
+	p, err := c.send(ctx, line, 1, write)
+	if err != nil {
+		return nil, err
+	}
+	return c.await(ctx, p, line)
+}
+
+// send waits for the connection's turn and writes commands that expect n
+// replies; the turn is released once the last of them has arrived.
+func (c *Conn) send(ctx context.Context, line string, n int, write func(*esl.Writer) error) (*pending, error) {
 	if err := c.turn.lock(ctx); err != nil {
 		return nil, err
 	}
-	p := &pending{cmd: line, ch: make(chan *esl.Frame, 1)}
+	p := &pending{cmd: line, ch: make(chan *esl.Frame, n), left: n}
 	c.pmu.Lock()
 	if c.closed {
 		c.pmu.Unlock()
@@ -116,10 +156,15 @@ func (c *Conn) roundTrip(ctx context.Context, line string, write func(*esl.Write
 	c.inflight = p
 	p.timer = time.AfterFunc(c.opts.ReplyTimeout, func() { c.replyOverdue(p) })
 	c.pmu.Unlock()
-	if err := c.write(write); err != nil {
+	if err := c.write(write, n); err != nil {
 		c.nc.Close() // the stream is broken; the reader cleans up p and the turn
 		c.log.Warn("esl write failed", "command", line, "err", err)
 	}
+	return p, nil
+}
+
+// await returns p's next reply (line is its command, for the error).
+func (c *Conn) await(ctx context.Context, p *pending, line string) (*esl.Frame, error) {
 	select {
 	case r, ok := <-p.ch:
 		if !ok {
@@ -145,11 +190,11 @@ func (c *Conn) replyOverdue(p *pending) {
 	}
 }
 
-func (c *Conn) write(write func(*esl.Writer) error) error {
+func (c *Conn) write(write func(*esl.Writer) error, n int) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
-	c.commands.Add(1)
+	c.commands.Add(uint64(n))
 	return write(c.w)
 }
 

@@ -93,8 +93,9 @@ type Conn struct {
 
 type pending struct {
 	cmd   string
-	ch    chan *esl.Frame // buffered 1; closed when the connection ends first
-	timer *time.Timer     // the reply watchdog
+	ch    chan *esl.Frame // buffered for every reply; closed when the connection ends first
+	left  int             // replies still to come (Conn.pmu)
+	timer *time.Timer     // the replies' watchdog
 }
 
 // New wraps nc and starts its reader goroutine, which runs until nc fails or

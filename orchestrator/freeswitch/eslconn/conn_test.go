@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/percipia/eslgo/command"
+
 	"github.com/switchboard-cc/switchboard/internal/syncbuf"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/internal/fakefs"
@@ -325,4 +327,83 @@ func TestEventsMustKeepJobUUID(t *testing.T) {
 		}
 	}()
 	New(a, Options{Events: esl.NewHeaderSet("Unique-ID")}).Close()
+}
+
+// TestRunAllPipelines: RunAll writes every command before reading any reply
+// (the server here answers only once all three have arrived, which a
+// command-by-command client never gets to), matches the replies in order,
+// reports a -ERR for its own command only, and passes the turn on.
+func TestRunAllPipelines(t *testing.T) {
+	var mu sync.Mutex
+	var held []*esl.Frame
+	srv := startFake(t, func(s *fakefs.Session, cmd *esl.Frame) {
+		var r *esl.Frame
+		switch {
+		case strings.HasPrefix(cmd.Line, "event "):
+			r = fakefs.ReplyFrame("+OK event listener enabled json")
+		case strings.HasPrefix(cmd.Line, "filter "):
+			r = fakefs.ReplyFrame("-ERR invalid syntax")
+		case strings.HasPrefix(cmd.Line, "api echo "):
+			r = fakefs.APIResponseFrame(strings.TrimPrefix(cmd.Line, "api echo ") + "\n")
+		default:
+			r = fakefs.ReplyFrame("-ERR command not found")
+		}
+		mu.Lock()
+		held = append(held, r)
+		out := held
+		if len(held) < 3 {
+			out = nil
+		} else {
+			held = nil
+		}
+		mu.Unlock()
+		s.Write(out...)
+	})
+	c := dial(t, srv, Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	replies, errs := c.RunAll(ctx, eventCmd("CHANNEL_ANSWER"), command.Filter{EventHeader: "Unique-ID"},
+		command.API{Command: "echo", Arguments: "hi"})
+	if errs[0] != nil || replies[0].ReplyText() != "+OK event listener enabled json" {
+		t.Errorf("event: %v %v", replies[0], errs[0])
+	}
+	var re *ReplyError
+	if !errors.As(errs[1], &re) || re.Text != "-ERR invalid syntax" || !strings.HasPrefix(re.Command, "filter Unique-ID") || replies[1] == nil {
+		t.Errorf("filter: %v %v", replies[1], errs[1])
+	}
+	if errs[2] != nil || string(replies[2].Body) != "hi\n" {
+		t.Errorf("api: %v %v", replies[2], errs[2])
+	}
+	if got := c.Stats().Commands; got != 3 {
+		t.Errorf("Stats.Commands = %d, want 3", got)
+	}
+	// The next commands go in the same way after the batch.
+	if _, errs := c.RunAll(ctx, command.API{Command: "echo", Arguments: "a"}, command.API{Command: "echo", Arguments: "b"},
+		command.API{Command: "echo", Arguments: "c"}); errs[0] != nil || errs[2] != nil {
+		t.Errorf("second batch: %v", errs)
+	}
+}
+
+// TestRunAllConnectionLost: the replies that never come are errors, each.
+func TestRunAllConnectionLost(t *testing.T) {
+	srv := startFake(t, func(s *fakefs.Session, cmd *esl.Frame) {
+		if cmd.Line == "api echo first" {
+			s.Write(fakefs.APIResponseFrame("first\n"))
+			return
+		}
+		s.Close()
+	})
+	c := dial(t, srv, Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	replies, errs := c.RunAll(ctx, command.API{Command: "echo", Arguments: "first"},
+		command.API{Command: "echo", Arguments: "second"}, command.API{Command: "echo", Arguments: "third"})
+	if errs[0] != nil || string(replies[0].Body) != "first\n" {
+		t.Errorf("first: %v %v", replies[0], errs[0])
+	}
+	for i := 1; i < 3; i++ {
+		if !errors.Is(errs[i], ErrClosed) || replies[i] != nil {
+			t.Errorf("reply %d: %v %v, want ErrClosed", i, replies[i], errs[i])
+		}
+	}
 }

@@ -47,18 +47,24 @@ func (c *Conn) handle(f *esl.Frame) {
 func (c *Conn) reply(f *esl.Frame) {
 	c.pmu.Lock()
 	p := c.inflight
-	c.inflight = nil
-	c.pmu.Unlock()
+	last := false
 	if p != nil {
-		p.timer.Stop()
+		p.left--
+		if last = p.left == 0; last {
+			c.inflight = nil
+		}
 	}
+	c.pmu.Unlock()
 	if p == nil {
 		c.unexpected.Add(1)
 		c.log.Error("esl reply with no command in flight", "content_type", f.ContentType(), "reply", f.ReplyText())
 		return
 	}
 	p.ch <- f
-	c.turn.unlock()
+	if last {
+		p.timer.Stop()
+		c.turn.unlock()
+	}
 }
 
 func (c *Conn) event(f *esl.Frame) {
