@@ -32,6 +32,28 @@ type UpdateNodeRequest struct {
 	Enabled  *bool           `json:"enabled,omitempty"`
 }
 
+// NodeView is a node as the API shows it: its configuration and, for an
+// enabled node the controller drives, its live health (the same as in
+// /readyz); health is null for a disabled node or before the call path runs.
+type NodeView struct {
+	store.Node
+	Health *NodeState `json:"health"`
+}
+
+// nodeView adds n's live health, if the controller drives it.
+func (s *Server) nodeView(n store.Node) NodeView {
+	v := NodeView{Node: n}
+	if ns, ok := nodesByServer.Load(s); ok && n.Enabled {
+		for _, st := range ns.(NodeStates).NodeStates() {
+			if st.Name == n.Name {
+				v.Health = &st
+				break
+			}
+		}
+	}
+	return v
+}
+
 // Nodes (FreeSWITCH and Asterisk servers) are platform resources.
 func (s *Server) nodeRoutes() []route {
 	p, one := "/nodes", "/nodes/:node_id"
@@ -39,10 +61,10 @@ func (s *Server) nodeRoutes() []route {
 	return []route{
 		{method: http.MethodPost, path: p, name: "createNode", summary: "Register a media server node", scope: scopePlatform, perm: w,
 			body: CreateNodeRequest{}, resp: store.Node{}, idempotent: true, status: http.StatusCreated, h: s.createNode},
-		{method: http.MethodGet, path: p, name: "listNodes", summary: "List nodes", scope: scopePlatform, perm: r,
-			resp: store.Node{}, list: true, status: http.StatusOK, h: s.listNodes},
-		{method: http.MethodGet, path: one, name: "getNode", summary: "Get a node (never its secret)", scope: scopePlatform, perm: r,
-			resp: store.Node{}, status: http.StatusOK, h: s.getNode},
+		{method: http.MethodGet, path: p, name: "listNodes", summary: "List nodes with their live health", scope: scopePlatform, perm: r,
+			resp: NodeView{}, list: true, status: http.StatusOK, h: s.listNodes},
+		{method: http.MethodGet, path: one, name: "getNode", summary: "Get a node (never its secret) with its live health", scope: scopePlatform, perm: r,
+			resp: NodeView{}, status: http.StatusOK, h: s.getNode},
 		{method: http.MethodPatch, path: one, name: "updateNode", summary: "Edit a node or set a new secret", scope: scopePlatform, perm: w,
 			body: UpdateNodeRequest{}, resp: store.Node{}, status: http.StatusOK, h: s.updateNode},
 		{method: http.MethodDelete, path: one, name: "deleteNode", summary: "Remove a node", scope: scopePlatform, perm: w,
@@ -71,10 +93,15 @@ func (s *Server) createNode(c *echo.Context) error {
 }
 
 func (s *Server) listNodes(c *echo.Context) error {
-	return list(c, s.store.ListNodes, same[store.Node])
+	return list(c, s.store.ListNodes, s.nodeView)
 }
 
-func (s *Server) getNode(c *echo.Context) error { return getWith(c, "node_id", s.store.GetNode) }
+func (s *Server) getNode(c *echo.Context) error {
+	return getWith(c, "node_id", func(ctx context.Context, id string) (NodeView, error) {
+		n, err := s.store.GetNode(ctx, id)
+		return s.nodeView(n), err
+	})
+}
 
 func (s *Server) updateNode(c *echo.Context) error {
 	return updateWith(c, "node_id", func(ctx context.Context, id string, in UpdateNodeRequest) (store.Node, error) {

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"sync"
+	"time"
 )
 
 // NodeState is one configured media node in the /readyz body.
@@ -12,6 +13,14 @@ type NodeState struct {
 	// Up: the controller holds its event connection, so the node's calls
 	// are driven. A down node is retried in the background.
 	Up bool `json:"up"`
+	// Since is when Up last changed (for a node never reached, when the
+	// controller began trying it).
+	Since *time.Time `json:"since,omitempty"`
+	// Calls are the node's calls the controller tracks now.
+	Calls int `json:"calls"`
+	// LastEventAt is when the controller last read an event from the node
+	// (FreeSWITCH sends a heartbeat every 20 s); absent before the first.
+	LastEventAt *time.Time `json:"last_event_at,omitempty"`
 	// HoldMusic is what the node answered when asked, at connect and every
 	// 30 s after, whether it can play the hold music: "available",
 	// "missing" or "unknown" (not asked yet, or a source that cannot be

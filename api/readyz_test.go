@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard-cc/switchboard/internal/pgtest"
 )
@@ -87,5 +88,42 @@ func TestReadyzListsNodesAndWarnsOfEachDown(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNodesShowLiveHealth: GET /nodes and /nodes/{id} carry each driven
+// node's live health (up, since, calls, last event), the same as /readyz;
+// a disabled node, or one the controller does not drive, has none.
+func TestNodesShowLiveHealth(t *testing.T) {
+	e := newEnv(t)
+	plat := e.platformObjects() // fs1, enabled
+	since := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	last := since.Add(90 * time.Minute)
+	e.api.UseNodes(fixedNodes{{Name: "fs1", Kind: "freeswitch", Up: true, Since: &since, Calls: 3, LastEventAt: &last}})
+
+	var one NodeView
+	e.must(e.do("GET", "/api/v1/nodes/"+plat["node_id"], e.admin, nil), 200, &one)
+	if h := one.Health; h == nil || !h.Up || h.Calls != 3 || h.Since == nil || !h.Since.Equal(since) || h.LastEventAt == nil || !h.LastEventAt.Equal(last) {
+		t.Fatalf("GET node: health %+v, want up since %v, 3 calls, last event %v", h, since, last)
+	}
+	var page struct{ Items []NodeView }
+	e.must(e.do("GET", "/api/v1/nodes", e.admin, nil), 200, &page)
+	if len(page.Items) != 1 || page.Items[0].Health == nil || page.Items[0].Health.Calls != 3 {
+		t.Fatalf("GET nodes: %+v", page.Items)
+	}
+
+	// Not driven (the adapter lists no such node): no health.
+	e.api.UseNodes(fixedNodes{})
+	e.must(e.do("GET", "/api/v1/nodes/"+plat["node_id"], e.admin, nil), 200, &one)
+	if one.Health != nil {
+		t.Fatalf("a node the controller does not drive has health %+v", one.Health)
+	}
+	// Disabled: no health even if a stale state is listed.
+	e.api.UseNodes(fixedNodes{{Name: "fs1", Kind: "freeswitch", Up: true}})
+	e.must(e.do("PATCH", "/api/v1/nodes/"+plat["node_id"], e.admin, map[string]any{"enabled": false}), 200, nil)
+	var off NodeView
+	e.must(e.do("GET", "/api/v1/nodes/"+plat["node_id"], e.admin, nil), 200, &off)
+	if off.Health != nil || off.Enabled {
+		t.Fatalf("disabled node: %+v", off)
 	}
 }

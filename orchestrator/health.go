@@ -38,6 +38,16 @@ type NodeHealth struct {
 	Node string
 	// Up: the adapter holds its control connection.
 	Up bool
+	// Since is when Up last changed; for a node never reached, when the
+	// adapter began trying it. Zero: the adapter does not track it.
+	Since time.Time
+	// Calls are the node's calls the adapter tracks now (callers, agents'
+	// legs, phones' calls).
+	Calls int
+	// LastEvent is when the adapter last read an event from the node's
+	// control connection (FreeSWITCH sends a HEARTBEAT every 20 s, so an up
+	// node with an old LastEvent is stuck). Zero: none yet.
+	LastEvent time.Time
 	// Media is each media source the adapter was asked to check (e.g.
 	// "local_stream://moh") and whether the node can play it. A source not
 	// listed is Unknown.

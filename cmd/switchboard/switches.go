@@ -147,8 +147,16 @@ type fsNodeStates struct {
 func (n fsNodeStates) NodeStates() []api.NodeState {
 	var out []api.NodeState
 	for _, h := range n.fs.Nodes() {
-		st := api.NodeState{Name: h.Node, Kind: string(store.NodeFreeSWITCH), Up: h.Up,
+		st := api.NodeState{Name: h.Node, Kind: string(store.NodeFreeSWITCH), Up: h.Up, Calls: h.Calls,
 			HoldMusic: mediaState(h, holdMusic.Files).String()}
+		if !h.Since.IsZero() {
+			since := h.Since.UTC()
+			st.Since = &since
+		}
+		if !h.LastEvent.IsZero() {
+			last := h.LastEvent.UTC()
+			st.LastEventAt = &last
+		}
 		if h.Gateways != nil {
 			st.Gateways = []api.GatewayState{}
 			for _, name := range slices.Sorted(maps.Keys(h.Gateways)) {

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -70,8 +71,14 @@ type node struct {
 
 	mu   sync.Mutex
 	conn *eslconn.Conn
+	// since is when conn last came or went (when start began trying, for
+	// a node never up).
+	since time.Time
 	// health is what the checks learned of the node (health.go).
 	health nodeHealth
+	// lastEvent is the Unix nanoseconds of the last event read on conn:
+	// written per event, so an atomic rather than mu.
+	lastEvent atomic.Int64
 }
 
 func (n *node) current() *eslconn.Conn {

@@ -268,8 +268,11 @@ func (a *Adapter) NodeHealth(name string) orchestrator.NodeHealth {
 func (n *node) healthSnapshot() orchestrator.NodeHealth {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	h := orchestrator.NodeHealth{Node: n.cfg.Name, Up: n.conn != nil,
+	h := orchestrator.NodeHealth{Node: n.cfg.Name, Up: n.conn != nil, Since: n.since,
 		Media: maps.Clone(n.health.media), MediaDetail: maps.Clone(n.health.mediaDetail), Checked: n.health.checkedAt}
+	if ns := n.lastEvent.Load(); ns != 0 {
+		h.LastEvent = time.Unix(0, ns)
+	}
 	if n.health.gateways != nil {
 		h.Gateways = maps.Clone(n.health.gateways)
 	}

@@ -57,6 +57,14 @@ var socketsRefused = prometheus.NewDesc("switchboard_freeswitch_sockets_refused_
 var nodeUpDesc = prometheus.NewDesc("switchboard_freeswitch_node_up",
 	"1 while the controller holds an inbound ESL connection to the configured node, 0 while it is down.", []string{"node"}, nil)
 
+// nodeCallsDesc and nodeLastEventDesc are per configured node too.
+var (
+	nodeCallsDesc = prometheus.NewDesc("switchboard_freeswitch_node_calls",
+		"Calls of the node the controller tracks now (callers, agents' legs, phones' calls).", []string{"node"}, nil)
+	nodeLastEventDesc = prometheus.NewDesc("switchboard_freeswitch_node_last_event_timestamp_seconds",
+		"When the controller last read an event from the node's inbound connection (Unix seconds); absent before the first. FreeSWITCH sends a HEARTBEAT every 20 s.", []string{"node"}, nil)
+)
+
 func def(name, help string, kind prometheus.ValueType, value func(Stats) float64) metricDef {
 	return metricDef{prometheus.NewDesc("switchboard_freeswitch_"+name, help, nil, nil), kind, value}
 }
@@ -91,9 +99,17 @@ func (a *Adapter) instrument(o eslconn.Options) eslconn.Options {
 // whether it is up and what its health checks learned (health.go).
 func (a *Adapter) Nodes() []orchestrator.NodeHealth {
 	order := a.nodes.Load().order
+	calls := map[string]int{}
+	a.mu.Lock()
+	for k := range a.calls {
+		calls[k.Node]++
+	}
+	a.mu.Unlock()
 	out := make([]orchestrator.NodeHealth, 0, len(order))
 	for _, n := range order {
-		out = append(out, n.healthSnapshot())
+		h := n.healthSnapshot()
+		h.Calls = calls[h.Node]
+		out = append(out, h)
 	}
 	return out
 }
@@ -104,6 +120,8 @@ func (c statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 	ch <- socketsRefused
 	ch <- nodeUpDesc
+	ch <- nodeCallsDesc
+	ch <- nodeLastEventDesc
 	c.a.commandSeconds.Describe(ch)
 }
 
@@ -120,6 +138,10 @@ func (c statsCollector) Collect(ch chan<- prometheus.Metric) {
 			up = 1
 		}
 		ch <- prometheus.MustNewConstMetric(nodeUpDesc, prometheus.GaugeValue, up, n.Node)
+		ch <- prometheus.MustNewConstMetric(nodeCallsDesc, prometheus.GaugeValue, float64(n.Calls), n.Node)
+		if !n.LastEvent.IsZero() {
+			ch <- prometheus.MustNewConstMetric(nodeLastEventDesc, prometheus.GaugeValue, float64(n.LastEvent.UnixNano())/1e9, n.Node)
+		}
 	}
 	c.a.commandSeconds.Collect(ch)
 }

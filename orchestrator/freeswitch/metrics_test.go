@@ -2,6 +2,9 @@ package freeswitch
 
 import (
 	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/orchestrator"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -78,4 +81,69 @@ func labels(m *dto.Metric) string {
 		out += l.GetName() + "=" + l.GetValue()
 	}
 	return out
+}
+
+// TestNodesReportLiveHealth: Nodes says since when a node is up or down, how
+// many of its calls are tracked and when its connection last carried an
+// event, and the collector serves the same per node.
+func TestNodesReportLiveHealth(t *testing.T) {
+	start := time.Now()
+	h := newHarness(t)
+	one := func() orchestrator.NodeHealth {
+		t.Helper()
+		ns := h.a.Nodes()
+		if len(ns) != 1 || ns[0].Node != "fs1" {
+			t.Fatalf("Nodes() = %+v, want fs1 only", ns)
+		}
+		return ns[0]
+	}
+	up := one()
+	if !up.Up || up.Since.Before(start) || up.Calls != 0 {
+		t.Fatalf("after connect: %+v, want up since after %v with no call", up, start)
+	}
+	for _, id := range []string{"m1", "m2"} {
+		if _, err := h.a.track(keyOf(id), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := one().Calls; got != 2 {
+		t.Fatalf("Calls = %d with two calls tracked", got)
+	}
+	beat := time.Now()
+	h.node.emit("", "HEARTBEAT")
+	waitUntil(t, "the heartbeat stamped", func() bool { return !one().LastEvent.Before(beat) })
+
+	reg := prometheus.NewPedanticRegistry()
+	if err := reg.Register(h.a.Collector()); err != nil {
+		t.Fatal(err)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			if labels(m) == "node=fs1" {
+				got[mf.GetName()] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	if got["switchboard_freeswitch_node_calls"] != 2 {
+		t.Errorf("node_calls{fs1} = %v, want 2 (%v)", got["switchboard_freeswitch_node_calls"], got)
+	}
+	if ts := got["switchboard_freeswitch_node_last_event_timestamp_seconds"]; ts < float64(beat.Unix()) {
+		t.Errorf("node_last_event_timestamp_seconds{fs1} = %v, want at or after %d", ts, beat.Unix())
+	}
+
+	wentDown := time.Now()
+	h.node.srv.Close()
+	h.nodeEvent(orchestrator.NodeDown)
+	down := one()
+	if down.Up || down.Since.Before(wentDown) {
+		t.Fatalf("after the node was lost: %+v, want down since after %v", down, wentDown)
+	}
+	if down.LastEvent.Before(beat) {
+		t.Errorf("the last event's time was lost with the connection: %+v", down)
+	}
 }

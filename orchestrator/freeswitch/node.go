@@ -76,7 +76,7 @@ func (a *Adapter) holdNode(n *node, conn *eslconn.Conn, states map[string]string
 		}
 	}
 	n.mu.Lock()
-	n.conn = nil
+	n.conn, n.since = nil, a.clock.Now()
 	n.mu.Unlock()
 	err := conn.Err()
 	if cause := stopCause(n); cause != nil {
@@ -108,7 +108,7 @@ func (a *Adapter) connectNode(n *node) (*eslconn.Conn, []orchestrator.Key, error
 		return nil, nil, err
 	}
 	n.mu.Lock()
-	n.conn = conn
+	n.conn, n.since = conn, a.clock.Now()
 	n.mu.Unlock()
 	a.log.Info("freeswitch: node up", "node", n.cfg.Name, "calls", len(calls))
 	return conn, calls, nil
@@ -151,6 +151,7 @@ func (a *Adapter) resync(ctx context.Context, nodeName string, conn *eslconn.Con
 // NodeEvents, channel events go to their call.
 func (a *Adapter) onNodeEvent(n *node, ev *esl.Event) {
 	nodeName := n.cfg.Name
+	n.lastEvent.Store(a.clock.Now().UnixNano())
 	switch ev.Name() {
 	case "HEARTBEAT":
 		a.emitNode(orchestrator.NodeEvent{Kind: orchestrator.NodeHeartbeat, Node: nodeName})

@@ -112,7 +112,7 @@ func diffNodes(old *nodeSet, list []Node) NodeChanges {
 }
 
 func (a *Adapter) newNode(cfg Node) *node {
-	n := &node{cfg: cfg, peers: a.nodePeers(cfg), token: socketauth.Token(cfg.Name, cfg.Password)}
+	n := &node{cfg: cfg, peers: a.nodePeers(cfg), token: socketauth.Token(cfg.Name, cfg.Password), since: a.clock.Now()}
 	n.ctx, n.stop = context.WithCancelCause(a.ctx)
 	return n
 }
