@@ -153,9 +153,25 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 // parseConfig reads the serve settings for cmd (serve or migrate); -h prints
 // the settings table under cmd's name and summary.
 func parseConfig(cmd, summary string, args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
+	cfg, _, err := parseConfigWith(cmd, summary, args, getenv, stderr, nil)
+	return cfg, err
+}
+
+// parseConfigWith is parseConfig for a command with settings of its own,
+// which extra adds to the table (they are read from the returned settings).
+func parseConfigWith(cmd, summary string, args []string, getenv func(string) string, stderr io.Writer, extra func(*settings)) (serveConfig, *settings, error) {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	ss := serveSettings(fs)
+	if extra != nil {
+		extra(ss)
+	}
+	cfg, err := ss.parse(cmd, summary, args, getenv, stderr)
+	return cfg, ss, err
+}
+
+func (ss *settings) parse(cmd, summary string, args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
+	fs := ss.fs
 	fs.Usage = func() { ss.usage(stderr, cmd, summary) }
 	if err := fs.Parse(args); err != nil {
 		return serveConfig{}, err

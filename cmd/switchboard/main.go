@@ -37,6 +37,7 @@ var commands = []command{
 	{name: "serve", summary: "run the controller (REST API, xml_curl, ESL)", run: runServe},
 	{name: "migrate", summary: "apply database migrations and exit", run: runMigrate},
 	{name: "flows", summary: "validate or test IVR flow files", subs: flowsCommands},
+	{name: "fsconfig", summary: "FreeSWITCH configuration files for a node", subs: fsconfigCommands},
 	{name: "sim", summary: "simulated FreeSWITCH nodes (test instrument) and a whole demo", subs: simCommands},
 	{name: "version", summary: "print the version", run: runVersion},
 }
