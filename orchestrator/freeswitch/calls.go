@@ -47,6 +47,9 @@ type call struct {
 	joined       uint64
 	// playBroke: the last PLAYBACK_STOP said the media was cut short.
 	playBroke bool
+	// join is the call's own bridge application joining it with an
+	// offered leg (join.go).
+	join callerJoin
 }
 
 // joinStarted and joinEnded bracket an Originate that may join a leg with c.
@@ -167,6 +170,7 @@ func (a *Adapter) dispatch(c *call, ev *esl.Event, fromSocket bool) {
 	switch ev.Name() {
 	case "CHANNEL_EXECUTE_COMPLETE":
 		c.playDoneLocked(ev.Get("Application-UUID"))
+		c.joinDoneLocked(ev.Get("Application-UUID"))
 	case "PLAYBACK_STOP":
 		c.playBroke = ev.Get("Playback-Status") == "break"
 	}
@@ -238,6 +242,7 @@ func (a *Adapter) end(c *call, cause orchestrator.HangupCause) {
 		return
 	}
 	c.ended = true
+	c.joinDoneLocked("")
 	if cause == "" {
 		cause = c.cause
 	}

@@ -85,14 +85,15 @@ func (a *Adapter) BridgeCalls(ctx context.Context, ka, kb orchestrator.Key) erro
 
 // Originate creates an outbound leg with the controller's ID as
 // origination_uuid. The call is tracked (its events subscribed) before the
-// bgapi originate is sent; it returns when the leg answered.
+// leg is dialled; it returns when the leg answered.
+//
+// With JoinOnAnswer the call to join dials the leg itself with the bridge
+// application when it can (join.go); otherwise (the call has no socket of
+// its own, or another offer's bridge application already runs on it) the
+// leg is originated over the node's connection with &intercept.
 func (a *Adapter) Originate(ctx context.Context, spec orchestrator.OriginateSpec) (orchestrator.Key, <-chan orchestrator.Event, error) {
 	key := orchestrator.Key{Node: spec.Node, ID: spec.ID}
 	cmd, err := originateCommand(spec)
-	if err != nil {
-		return key, nil, err
-	}
-	conn, err := a.nodeConn(spec.Node)
 	if err != nil {
 		return key, nil, err
 	}
@@ -101,6 +102,15 @@ func (a *Adapter) Originate(ctx context.Context, spec orchestrator.OriginateSpec
 		if target, err = a.lookup(spec.JoinOnAnswer); err != nil {
 			return key, nil, errorf(orchestrator.ErrJoinFailed, "originate %s: %v", key, err)
 		}
+		if key, events, err := a.originateJoined(ctx, spec, target); !errors.Is(err, errNoBridgeJoin) {
+			return key, events, err
+		}
+	}
+	conn, err := a.nodeConn(spec.Node)
+	if err != nil {
+		return key, nil, err
+	}
+	if target != nil {
 		// A channel joined by intercept is hung up when that bridge ends
 		// (seen on FreeSWITCH 1.10.12: the joined leg hanging up, or
 		// bridged to a consulted party, took the caller down): parked,
@@ -173,12 +183,42 @@ func (a *Adapter) cancelOriginate(key orchestrator.Key) {
 }
 
 func originateCommand(spec orchestrator.OriginateSpec) (string, error) {
-	if err := checkArg("originate ID", spec.ID, " \t{},"); err != nil {
+	vars, dial, err := legVars(spec)
+	if err != nil {
 		return "", err
+	}
+	app := "&park()"
+	if j := spec.JoinOnAnswer; !j.IsZero() {
+		if err := checkArg("call to join", j.ID, " \t{}(),'"); err != nil {
+			return "", err
+		}
+		// intercept (switch_ivr_intercept_session) bridges the answered leg
+		// with the call in the switch; unbridged_only refuses a call
+		// already joined with another leg, so of two phones answering one
+		// caller the second is hung up.
+		vars["intercept_unbridged_only"] = "true"
+		app = "&intercept(" + j.ID + ")"
+	}
+	block, err := channelVarBlock(vars)
+	if err != nil {
+		return "", err
+	}
+	return "originate " + block + dial + " " + app, nil
+}
+
+// legVars are the channel variables of a leg originated for spec, and its
+// dial string: the controller's ID as origination_uuid, the hold music, the
+// caller ID, the ring timeout and spec.Vars.
+func legVars(spec orchestrator.OriginateSpec) (map[string]string, string, error) {
+	if err := checkArg("originate ID", spec.ID, " \t{},"); err != nil {
+		return nil, "", err
+	}
+	if j := spec.JoinOnAnswer; !j.IsZero() && j.Node != spec.Node {
+		return nil, "", errorf(orchestrator.ErrUnsupported, "joining a leg of %s with a call of %s", spec.Node, j.Node)
 	}
 	dial, err := dialString(spec.To)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	vars := map[string]string{"origination_uuid": spec.ID}
 	// FreeSWITCH plays a held leg's hold_music to its partner (switch_ivr_hold).
@@ -197,26 +237,7 @@ func originateCommand(spec orchestrator.OriginateSpec) (string, error) {
 	if spec.Timeout > 0 {
 		vars["originate_timeout"] = seconds(spec.Timeout)
 	}
-	app := "&park()"
-	if j := spec.JoinOnAnswer; !j.IsZero() {
-		if j.Node != spec.Node {
-			return "", errorf(orchestrator.ErrUnsupported, "joining a leg of %s with a call of %s", spec.Node, j.Node)
-		}
-		if err := checkArg("call to join", j.ID, " \t{}(),'"); err != nil {
-			return "", err
-		}
-		// intercept (switch_ivr_intercept_session) bridges the answered leg
-		// with the call in the switch; unbridged_only refuses a call
-		// already joined with another leg, so of two phones answering one
-		// caller the second is hung up.
-		vars["intercept_unbridged_only"] = "true"
-		app = "&intercept(" + j.ID + ")"
-	}
-	block, err := channelVarBlock(vars)
-	if err != nil {
-		return "", err
-	}
-	return "originate " + block + dial + " " + app, nil
+	return vars, dial, nil
 }
 
 // displayName makes a caller-ID name (it carries user-typed names, in any

@@ -100,9 +100,15 @@ func (a *Adapter) Play(ctx context.Context, key orchestrator.Key, p orchestrator
 	if err != nil {
 		return err
 	}
+	if p.Loop && c.offerRinging() {
+		return nil // the caller hears the music as the ringing offer's ringback (join.go)
+	}
 	gen, joins := c.stopGeneration(), c.joinCount()
+	if p.Loop && app == "playback" {
+		defer c.playingMusic(arg)()
+	}
 	for {
-		ev, err := a.executePlay(ctx, c, app, arg, gen)
+		ev, err := a.executePlay(ctx, c, app, arg, gen, p.Loop)
 		if errors.Is(err, errPlayStopped) {
 			return nil
 		}
@@ -212,16 +218,19 @@ func (a *Adapter) StopPlay(ctx context.Context, key orchestrator.Key) error {
 
 // executePlay runs a media app like execute, tracking it in c.plays until
 // its completion is dispatched (or the wait is given up). It starts nothing
-// if a StopPlay came since generation gen.
-func (a *Adapter) executePlay(ctx context.Context, c *call, app, arg string, gen uint64) (*esl.Event, error) {
+// if a StopPlay came since generation gen, nor, for a loop, while an offer's
+// bridge application rings on the call (join.go).
+func (a *Adapter) executePlay(ctx context.Context, c *call, app, arg string, gen uint64, loop bool) (*esl.Event, error) {
 	id := uuid.NewString()
 	w, err := c.await(isComplete(id), false, 1)
 	if err != nil {
 		return nil, err
 	}
+	c.join.sendMu.Lock() // the check and the send, in one step against a join's break
 	c.mu.Lock()
-	if c.stops != gen {
+	if c.stops != gen || (loop && c.join.offer != nil && !c.join.offer.joined) {
 		c.mu.Unlock()
+		c.join.sendMu.Unlock()
 		c.cancel(w)
 		return nil, errPlayStopped
 	}
@@ -234,10 +243,27 @@ func (a *Adapter) executePlay(ctx context.Context, c *call, app, arg string, gen
 		c.playDoneLocked(id) // given up (ctx, send error): no longer waited for
 		c.mu.Unlock()
 	}()
-	if err := a.sendApp(ctx, c, id, app, arg); err != nil {
+	err = a.sendApp(ctx, c, id, app, arg)
+	c.join.sendMu.Unlock()
+	if err != nil {
 		return nil, err
 	}
 	return c.wait(ctx, w)
+}
+
+// playingMusic records arg as what the call's looping Play plays, until the
+// returned func is called.
+func (c *call) playingMusic(arg string) func() {
+	c.mu.Lock()
+	c.join.music = arg
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		if c.join.music == arg {
+			c.join.music = ""
+		}
+		c.mu.Unlock()
+	}
 }
 
 // stopGeneration is the number of StopPlays so far.

@@ -84,6 +84,9 @@ var contract = []contractTest{
 	{"OriginateJoinOnAnswer", testOriginateJoinOnAnswer},
 	{"OriginateJoinLosesToAnEarlierJoin", testOriginateJoinLost},
 	{"JoinedCallerThroughAConsultation", testJoinedConsult},
+	{"OriginateJoinNoAnswerKeepsCaller", testJoinNoAnswer},
+	{"OriginateJoinUnregisteredKeepsCaller", testJoinUnregistered},
+	{"OriginateJoinWithdrawnKeepsCaller", testJoinWithdrawn},
 	{"HoldUnhold", testHold},
 	{"HoldUnknownCall", testHoldUnknown},
 	{"RecordStartStop", testRecord},
@@ -460,6 +463,89 @@ func testJoinedConsult(t *testing.T, h Harness) {
 	}
 	c.waitFor(t, orchestrator.EventBridged)
 	stillUp(t, h, c)
+}
+
+// testJoinNoAnswer: a leg to join with the caller that rings out fails
+// with its cause (not ErrJoinFailed: it never answered), and leaves the
+// caller up and free for the next thing.
+func testJoinNoAnswer(t *testing.T, h Harness) {
+	ep := register(t, h, "1010", PhoneBehaviour{NoAnswer: true})
+	c := arrive(t, h, CallerSpec{From: "5551024", To: "9100"})
+	mustAnswer(t, h, c)
+	key, events, err := h.Switch().Originate(ctxFor(t, verbTimeout), orchestrator.OriginateSpec{
+		ID: orchestrator.NewCallID(), Node: h.Node(), To: ep, Timeout: 2 * time.Second, JoinOnAnswer: c.Key})
+	if err == nil || errors.Is(err, orchestrator.ErrJoinFailed) {
+		t.Fatalf("Originate with JoinOnAnswer to a phone that never answers = %v, want a failure that is not ErrJoinFailed", err)
+	}
+	if events != nil {
+		track(t, key, events).waitEnded(t)
+	}
+	playsAtOnce(t, h, c)
+	stillUp(t, h, c)
+}
+
+// testJoinUnregistered: a leg to an unregistered user fails with
+// ErrNotRegistered and the caller stays up (FreeSWITCH hangs up a caller
+// whose bridge fails with USER_NOT_REGISTERED unless told otherwise,
+// capture 08c).
+func testJoinUnregistered(t *testing.T, h Harness) {
+	c := arrive(t, h, CallerSpec{From: "5551025", To: "9100"})
+	mustAnswer(t, h, c)
+	_, _, err := originateLeg(t, h, h.Unregistered(), c.Key, nil)
+	if !errors.Is(err, orchestrator.ErrNotRegistered) {
+		t.Fatalf("Originate with JoinOnAnswer to an unregistered user = %v, want ErrNotRegistered", err)
+	}
+	playsAtOnce(t, h, c)
+	stillUp(t, h, c)
+}
+
+// testJoinWithdrawn: the controller gives up on a ringing leg (ctx
+// cancelled: the ACD withdrew the offer). Originate returns at once, long
+// before the leg's own timeout, and the caller is up and free.
+func testJoinWithdrawn(t *testing.T, h Harness) {
+	ep := register(t, h, "1011", PhoneBehaviour{NoAnswer: true})
+	c := arrive(t, h, CallerSpec{From: "5551026", To: "9100"})
+	mustAnswer(t, h, c)
+	music := make(chan error, 1)
+	go func() {
+		music <- h.Switch().Play(ctxFor(t, verbTimeout), c.Key, orchestrator.Playback{
+			Files: []string{h.Media(200 * time.Millisecond)}, Loop: true})
+	}()
+	c.waitFor(t, orchestrator.EventPlayStarted)
+	ctx, cancel := context.WithCancel(ctxFor(t, verbTimeout))
+	ring := time.AfterFunc(500*time.Millisecond, cancel) // the offer's time is up
+	defer ring.Stop()
+	start := time.Now()
+	key, events, err := h.Switch().Originate(ctx, orchestrator.OriginateSpec{
+		ID: orchestrator.NewCallID(), Node: h.Node(), To: ep, Timeout: 10 * time.Second, JoinOnAnswer: c.Key})
+	if err == nil {
+		t.Fatal("Originate with JoinOnAnswer succeeded after its context was cancelled")
+	}
+	if took := time.Since(start); took > 4*time.Second {
+		t.Errorf("Originate returned %v after it started, %v after its context was cancelled: the leg was not given up", took, took-500*time.Millisecond)
+	}
+	if events != nil {
+		track(t, key, events).waitEnded(t)
+	}
+	h.Switch().StopPlay(ctxFor(t, verbTimeout), c.Key)
+	select {
+	case <-music:
+	case <-time.After(verbTimeout):
+		t.Fatal("the caller's looping Play did not end")
+	}
+	playsAtOnce(t, h, c)
+	stillUp(t, h, c)
+}
+
+// playsAtOnce plays a short media to the call, which must finish well
+// within 3 s: nothing of an earlier attempt holds the call.
+func playsAtOnce(t *testing.T, h Harness, c *session) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := h.Switch().Play(ctx, c.Key, orchestrator.Playback{Files: []string{h.Media(200 * time.Millisecond)}}); err != nil {
+		t.Errorf("Play to the caller: %v", err)
+	}
 }
 
 func testHold(t *testing.T, h Harness) {

@@ -22,6 +22,16 @@ type runningApp struct {
 	completed       bool          // EXECUTE_COMPLETE already sent (park released by uuid_bridge)
 }
 
+// stopped reports whether the app was told to end early.
+func (a *runningApp) stopped() bool {
+	select {
+	case <-a.stop:
+		return true
+	default:
+		return false
+	}
+}
+
 // stopLocked ends the app early, once.
 func (a *runningApp) stopLocked() {
 	select {
@@ -70,8 +80,66 @@ func init() {
 		"log":                 func(*Node, *channel, *runningApp) string { return "_none_" },
 		"info":                func(*Node, *channel, *runningApp) string { return "_none_" },
 		"send_dtmf":           func(*Node, *channel, *runningApp) string { return "_none_" },
-		"break":               func(*Node, *channel, *runningApp) string { return "_none_" },
+		// break at the top of the channel's queue has nothing to break:
+		// it sets CF_BREAK, which the next application's start clears. Sent
+		// while an application that parses the channel's events runs, it
+		// runs inside it (nestedBreakLocked).
+		"break":    func(*Node, *channel, *runningApp) string { return "_none_" },
+		"multiset": appMultiset,
 	}
+}
+
+// appMultiset is multiset: "a=1 b=2", or "^^Xa=1Xb=2" with X as the
+// delimiter (mod_dptools multiset_function).
+func appMultiset(n *Node, ch *channel, a *runningApp) string {
+	arg, delim := a.arg, " "
+	if rest, ok := strings.CutPrefix(arg, "^^"); ok && rest != "" {
+		delim, arg = rest[:1], rest[1:]
+	}
+	n.locked(func() {
+		for _, kv := range strings.Split(arg, delim) {
+			if name, value, ok := strings.Cut(kv, "="); ok && strings.TrimSpace(name) != "" {
+				ch.vars.set(strings.TrimSpace(name), value)
+			}
+		}
+	})
+	return "_none_"
+}
+
+// eventParsers are the applications inside which FreeSWITCH runs what is
+// queued on the channel meanwhile, at their next frame
+// (switch_ivr_parse_all_events in switch_ivr_play_file, switch_ivr_park,
+// switch_ivr_originate's ringing loop, the bridge loop). fssim runs only
+// break that way (nestedBreakLocked); other applications wait their turn.
+var eventParsers = map[string]bool{"playback": true, "speak": true, "play_and_get_digits": true,
+	"endless_playback": true, "bridge": true, "park": true}
+
+// nestedBreakLocked runs a break application sent while ch runs one of
+// eventParsers, inside it, as FreeSWITCH does: its CHANNEL_EXECUTE and
+// CHANNEL_EXECUTE_COMPLETE come at once, and the media application it runs
+// in ends (Playback-Status break); a loop of endless_playback, a park or a
+// bridge goes on. It reports false when the break is to be queued instead.
+func (n *Node) nestedBreakLocked(ch *channel, req appReq) bool {
+	a := ch.app
+	if req.name != "break" || a == nil || !eventParsers[a.name] || a.name == "park" || !ch.live() {
+		return false
+	}
+	app := &runningApp{name: req.name, arg: req.arg, uuid: req.eventUUID}
+	if app.uuid == "" {
+		app.uuid = uuid.NewString()
+	}
+	ch.info.Apps = append(ch.info.Apps, AppRecord{Name: req.name, Arg: req.arg, Source: req.source, At: time.Now(), Response: "_none_"})
+	e := n.newEventLocked("CHANNEL_EXECUTE", "", "switch_core_session.c", "switch_core_session_exec", 2944)
+	e.uuid = ch.uuid
+	ch.channelData(e, true)
+	e.add("Application", app.name)
+	e.add("Application-UUID", app.uuid)
+	n.emitLocked(e)
+	n.appCompleteLocked(ch, app, "_none_")
+	if mediaApps[a.name] && a.name != "endless_playback" {
+		a.stopLocked()
+	}
+	return true
 }
 
 // locked runs f with the node lock held.

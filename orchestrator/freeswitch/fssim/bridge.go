@@ -138,16 +138,52 @@ func (n *Node) dial(t dialTarget, vars map[string]string, order []string, timeou
 		n.mu.Unlock()
 		return nil, "USER_BUSY"
 	}
+	rb := ""
+	if aleg != nil {
+		rb = ringbackLocked(aleg)
+		if truthy(vars["instant_ringback"]) {
+			aleg.ringback = rb
+		}
+	}
 	if !ph.loopback {
 		leg.profile.network = "127.0.0.1" // the 180 tells where the phone is
 		n.chanEventLocked(leg, "CHANNEL_PROGRESS", true)
 		n.callStateLocked(leg, "RINGING")
+		if aleg != nil {
+			aleg.ringback = rb // ring_ready: the ringback starts
+		}
+	}
+	var taken <-chan struct{}
+	if aleg != nil && aleg.app != nil {
+		taken = aleg.app.stop
 	}
 	n.mu.Unlock()
-	return n.waitAnswer(leg, ph.script, timeout, aleg)
+	defer func() {
+		if aleg != nil {
+			n.locked(func() { aleg.ringback = "" })
+		}
+	}()
+	return n.waitAnswer(leg, ph.script, timeout, aleg, taken)
 }
 
-func (n *Node) waitAnswer(leg *channel, s PhoneScript, timeout time.Duration, aleg *channel) (*channel, string) {
+// ringbackLocked is what a caller hears while its bridge application rings
+// (switch_ivr_originate): transfer_ringback when the caller is answered,
+// else ringback; nothing when neither is set.
+func ringbackLocked(ch *channel) string {
+	if ch.answerState == "answered" {
+		if v, ok := ch.vars.get("transfer_ringback"); ok && v != "" {
+			return v
+		}
+	}
+	v, _ := ch.vars.get("ringback")
+	return v
+}
+
+// waitAnswer waits for the phone of leg. aleg is the caller (nil for
+// originate): its hangup, or taken closing (the caller was taken out of its
+// bridge application: intercepted, bridged or transferred elsewhere),
+// cancels the attempt.
+func (n *Node) waitAnswer(leg *channel, s PhoneScript, timeout time.Duration, aleg *channel, taken <-chan struct{}) (*channel, string) {
 	if timeout <= 0 {
 		timeout = 60 * time.Second
 	}
@@ -169,6 +205,8 @@ func (n *Node) waitAnswer(leg *channel, s PhoneScript, timeout time.Duration, al
 	case <-limit.C:
 		cause = "NO_ANSWER"
 	case <-cancel:
+		cause = "ORIGINATOR_CANCEL"
+	case <-taken:
 		cause = "ORIGINATOR_CANCEL"
 	case <-leg.hungup:
 	case <-n.ctx.Done():
@@ -290,6 +328,16 @@ func (n *Node) unbridgeLocked(ch *channel) *channel {
 // (park_after_bridge), returns to its socket, or hangs up (see
 // bridgeHoldEndLocked).
 func (n *Node) endBridgeLocked(ch *channel) {
+	if owner := ch.peer; ch.bridgeApp && !ch.bridgeA && owner != nil {
+		// the dialled leg of a bridge application leaves (uuid_bridge
+		// elsewhere): the caller's application ends and decides what the
+		// caller does next (holdBridge)
+		n.unbridgeLocked(ch)
+		if owner.app != nil && owner.app.name == "bridge" {
+			owner.app.stopLocked()
+		}
+		return
+	}
 	other := n.unbridgeLocked(ch)
 	if other == nil {
 		return
@@ -474,8 +522,26 @@ func (n *Node) holdBridge(ch, leg *channel, a *runningApp) string {
 	}
 	ch.vars.set("bridge_hangup_cause", leg.hangupCause)
 	ch.vars.set("last_bridge_hangup_cause", leg.hangupCause)
-	if ch.live() && ch.vars.truthy("hangup_after_bridge") {
+	switch {
+	case !ch.live():
+	case ch.vars.truthy("park_after_bridge"):
+		n.parkAfterBridgeAppLocked(ch, a)
+	case ch.vars.truthy("hangup_after_bridge"):
 		n.hangupLocked(ch, "NORMAL_CLEARING")
 	}
 	return "_none_"
+}
+
+// parkAfterBridgeAppLocked is the end of a bridge application whose caller
+// has park_after_bridge (switch_ivr_multi_threaded_bridge after an answered
+// peer: switch_ivr_park_session). The application completes; a socket
+// call's socket application returns (its park loop sees the state change),
+// and the channel parks in CS_PARK, still under the socket's control.
+func (n *Node) parkAfterBridgeAppLocked(ch *channel, a *runningApp) {
+	n.appCompleteLocked(ch, a, "_none_")
+	a.completed = true
+	n.leaveSocketAppLocked(ch)
+	n.stateLocked(ch, "CS_PARK")
+	ch.parked = true
+	n.chanEventLocked(ch, "CHANNEL_PARK", true)
 }

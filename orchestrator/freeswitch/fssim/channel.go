@@ -47,6 +47,7 @@ type channel struct {
 	dialplan    bool        // runs an extension of Config.Dialplan: hangs up when it runs out
 	app         *runningApp // the app executing now
 	holdApp     *runningApp // a broadcast playing to it: hold music while its partner is held
+	ringback    string      // what its bridge application plays to it while the dialled leg rings
 	recording   map[string]bool
 	conf        *member
 
@@ -116,8 +117,11 @@ func (v *vars) get(name string) (string, bool) {
 	return s, ok
 }
 
-func (v *vars) truthy(name string) bool {
-	switch v.vals[name] {
+func (v *vars) truthy(name string) bool { return truthy(v.vals[name]) }
+
+// truthy is switch_true.
+func truthy(s string) bool {
+	switch s {
 	case "true", "yes", "on", "1", "enabled", "active", "allow", "t", "y":
 		return true
 	}

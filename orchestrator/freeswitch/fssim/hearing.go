@@ -10,6 +10,9 @@ import "slices"
 //     (playback, endless_playback, speak, play_and_get_digits) plays to the
 //     channel. In a bridge FreeSWITCH runs it inline and suspends the bridge,
 //     so the channel does not hear its peer meanwhile, nor the peer it.
+//   - A caller whose bridge application rings a leg hears the ringback
+//     (transfer_ringback when answered, else ringback), once the leg sent
+//     its 180 or at once with instant_ringback (switch_ivr_originate).
 //   - Otherwise a bridged peer's voice reaches it unless either leg is held
 //     (CF_SUSPEND) or the peer is muted (uuid_audio read mute).
 //   - A conference member hears the conference.
@@ -48,6 +51,9 @@ func playingLocked(ch *channel) string {
 	}
 	if a := ch.app; a != nil && mediaApps[a.name] {
 		return a.arg
+	}
+	if a := ch.app; a != nil && a.name == "bridge" && !a.stopped() {
+		return ch.ringback // the bridge application rings (cleared when it stops ringing)
 	}
 	return ""
 }
