@@ -142,8 +142,10 @@ func TestMetricsAndReadinessThroughServe(t *testing.T) {
 	if v, _ := metricSum(all, "switchboard_freeswitch_esl_events_total", nil); v == 0 {
 		t.Error("no ESL event counted")
 	}
-	// (the agent's leg is joined by the switch at the answer: no uuid_bridge)
-	for _, cmd := range []labels{{"kind": "api", "command": "uuid_break"}, {"kind": "bgapi", "command": "originate"}} {
+	// (the agent's leg is dialled by the caller's own bridge application,
+	// over its socket: no originate, no uuid_bridge; the music is broken,
+	// the parked agent leg killed after the caller left)
+	for _, cmd := range []labels{{"kind": "api", "command": "uuid_break"}, {"kind": "api", "command": "uuid_kill"}} {
 		if v, _ := metricSum(all, "switchboard_freeswitch_esl_command_duration_seconds_count", cmd); v == 0 {
 			t.Errorf("no %v command in the latency histogram", cmd)
 		}

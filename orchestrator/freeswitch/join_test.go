@@ -233,8 +233,13 @@ func TestJoinOnAnswerWithdrawnKillsLeg(t *testing.T) {
 	}()
 	w.waitRinging(t, id)
 	cancel()
-	if err := <-errc; err == nil {
-		t.Fatal("Originate succeeded after its context was cancelled")
+	select {
+	case err := <-errc:
+		if err == nil {
+			t.Fatal("Originate succeeded after its context was cancelled")
+		}
+	case <-time.After(2 * time.Second): // the leg's own timeout is 5 s
+		t.Fatal("Originate went on after its context was cancelled: the leg was not killed")
 	}
 	leg, _ := w.sim.CallByUUID(id)
 	if leg.HangupCause != "ORIGINATOR_CANCEL" {
@@ -255,4 +260,39 @@ func containsInOrder(got []string, want ...string) bool {
 		}
 	}
 	return i == len(want)
+}
+
+// TestJoinOnAnswerCallWithoutSocketIntercepts: a call the controller drives
+// over the node's connection (an originated leg, parked) has no socket to
+// run the bridge application from: the leg is joined with it by intercept.
+func TestJoinOnAnswerCallWithoutSocketIntercepts(t *testing.T) {
+	sim, a, _ := fssimharness.Start(t, fssim.Config{Hostname: "fssim-join", Heartbeat: -1})
+	for e := range a.NodeEvents() {
+		if e.Kind == orchestrator.NodeUp {
+			break
+		}
+	}
+	for _, u := range []string{"1000", "1001"} {
+		if err := sim.RegisterPhone(u, "127.0.0.1", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	to := func(u string) orchestrator.Endpoint {
+		return orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: u, Domain: "127.0.0.1"}
+	}
+	parked, _, err := a.Originate(ctxT(t), orchestrator.OriginateSpec{ID: orchestrator.NewCallID(), Node: fssimharness.Node, To: to("1000")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := orchestrator.NewCallID()
+	if _, _, err := a.Originate(ctxT(t), orchestrator.OriginateSpec{ID: id, Node: fssimharness.Node, To: to("1001"), JoinOnAnswer: parked}); err != nil {
+		t.Fatalf("Originate with JoinOnAnswer a call without a socket: %v", err)
+	}
+	ci, _ := sim.CallByUUID(id)
+	if !slices.ContainsFunc(ci.Apps, func(a fssim.AppRecord) bool { return a.Name == "intercept" }) {
+		t.Errorf("the leg ran %+v, want intercept", ci.Apps)
+	}
+	if h, _ := sim.Hears(parked.ID); h.Peer != id {
+		t.Errorf("the parked call hears %+v, want the leg", h)
+	}
 }
