@@ -18,9 +18,10 @@ import (
 //     leg's CHANNEL_ORIGINATE (the controller routed, admitted, queued, got
 //     the ACD's offer and sent originate);
 //   - bridge: from the agent leg's CHANNEL_ANSWER to the CHANNEL_BRIDGE that
-//     joins it with the caller: the switch's own join at the answer
-//     (intercept), or the controller's uuid_bridge when the agent is
-//     announced first (the controller saw the answer, told the ACD, bridged).
+//     joins it with the caller: the switch's own join at the answer (the
+//     caller's bridge application; intercept for a second offer at once),
+//     or the controller's uuid_bridge when the agent is announced first
+//     (the controller saw the answer, told the ACD, bridged).
 //
 // Its watchers stop when the context given to watch ends; wait waits for them.
 type callStamps struct {
@@ -107,8 +108,8 @@ func (cs *callStamps) record(ev *esl.Event) {
 	case "CHANNEL_ANSWER":
 		cs.answer[ev.UUID()] = at
 	case "CHANNEL_BRIDGE":
-		// the caller is the A leg of the controller's uuid_bridge, the B
-		// leg of the switch's join at the answer (intercept)
+		// the caller is the A leg of its bridge application and of the
+		// controller's uuid_bridge, the B leg of an intercept join
 		for _, leg := range []string{ev.Get("Bridge-A-Unique-ID"), ev.Get("Bridge-B-Unique-ID")} {
 			if _, seen := cs.bridged[leg]; !seen {
 				cs.bridged[leg] = at
