@@ -19,8 +19,10 @@ import (
 type call struct {
 	key    orchestrator.Key
 	socket *eslconn.Conn // the call's outbound socket, or nil
-	// socketAll: the socket is also subscribed to socketMisses (beyond
-	// myevents), so all of the call's events come over it, in order.
+	// socketAll: the socket is also subscribed to socketMisses but CUSTOM
+	// (beyond myevents), so all of the call's events but those come over it,
+	// in order, and the node connection's copies (if its filter lets any
+	// through) are dropped.
 	socketAll atomic.Bool
 	q         *queue[orchestrator.Event]
 
@@ -134,13 +136,15 @@ func (a *Adapter) routeNodeEvent(nodeName string, ev *esl.Event) {
 
 // socketMisses are events the controller needs that `myevents` does not
 // deliver to an outbound socket (mod_event_socket's myevents list has no
-// hold, playback or record events), so for socket calls they are taken from
-// the node's inbound connection. They may interleave with the socket's
-// events out of Event-Sequence order; they are confirmations, not state.
-// Captures 04, 05, 07 and 11 confirm it: their sockets saw no PLAYBACK_*.
-// CUSTOM (conference::maintenance for ConferenceJoin) is taken from the node
-// too; were a socket to deliver it as well, only a one-shot waiter would see
-// it twice, which is harmless (CUSTOM never reaches the call's stream).
+// hold, playback, record or CUSTOM events; captures 04, 05, 07 and 11: their
+// sockets saw no PLAYBACK_*). Each socket subscribes them too but CUSTOM
+// (socketExtraEvents); only if that was refused are they taken from the
+// node's inbound connection for that call, where they may interleave with
+// the socket's events out of Event-Sequence order (they are confirmations,
+// not state). CUSTOM (conference::maintenance, for ConferenceJoin) always
+// comes from the node: it carries no channel variables (capture 10), so the
+// node connection's filter cannot tell a socket call's apart. It never
+// reaches the call's stream.
 var socketMisses = map[string]bool{
 	"CHANNEL_HOLD": true, "CHANNEL_UNHOLD": true,
 	"PLAYBACK_START": true, "PLAYBACK_STOP": true,
@@ -155,8 +159,9 @@ func (a *Adapter) dispatch(c *call, ev *esl.Event, fromSocket bool) {
 	c.mu.Lock()
 	if c.ended {
 		c.mu.Unlock()
-		// Only a socket call's node-sourced events (socketMisses) can come
-		// after its end, from the other connection; they are counted.
+		// Only a socket call's node-sourced events (CUSTOM; socketMisses
+		// when its socket refused them) can come after its end, from the
+		// other connection; they are counted.
 		a.st.late.Add(1)
 		a.log.Debug("freeswitch: event after the call's end", "call", c.key.String(), "event", ev.Name())
 		return

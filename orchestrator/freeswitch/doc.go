@@ -8,7 +8,7 @@
 //	esl/       wire codec: frames, reader/writer, URL escaping, event bodies
 //	eslconn/   one connection: FIFO-correlated replies, Job-UUID bgapi,
 //	           one in-order reader that never blocks
-//	.          the adapter: node loops (dial, subscribe, resync, backoff,
+//	.          the adapter: node loops (dial, filter, subscribe, resync, backoff,
 //	           health), outbound sockets, per-call queues, the Switch verbs
 //
 // Construction (also in tests, e.g. against fssim):
@@ -40,9 +40,11 @@
 // bulk of an event's cost otherwise; code that reads another header of a
 // received event fails the package's tests (TestMain).
 //
-// A call's events come from one source: its outbound socket (myevents) if it
-// has one, else the node's inbound connection; the few events `myevents`
-// does not carry (see socketMisses) come from the node for socket calls too.
+// A call's events come from one source: its outbound socket (myevents and
+// the few events myevents leaves out, socketMisses) if it has one, else the
+// node's inbound connection; conference::maintenance comes from the node for
+// every call. The node connection is filtered (nodeFilters) so that
+// FreeSWITCH does not send it most of what the sockets deliver.
 // Digit collection runs in the controller from DTMF events (see collector.go)
 // because the port's reset key has no play_and_get_digits equivalent.
 package freeswitch

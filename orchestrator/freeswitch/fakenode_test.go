@@ -44,6 +44,9 @@ type fakeNode struct {
 	// events, as a real FreeSWITCH 1.10.12 sometimes does after uuid_kill.
 	lingerFirst bool
 	gateway     string // state of gateway external::carrier in sofia status
+	// refuseExtra: a socket's `event` subscription (beyond myevents) gets
+	// -ERR, so its call's socketMisses come by the node only.
+	refuseExtra bool
 }
 
 func newFakeNode(t testing.TB) *fakeNode {
@@ -106,6 +109,11 @@ func (n *fakeNode) handle(s *fakefs.Session, cmd *esl.Frame) {
 	switch verb {
 	case "event", "myevents":
 		n.mu.Lock()
+		if verb == "event" && n.isSocket(s) && n.refuseExtra {
+			n.mu.Unlock()
+			s.Reply("-ERR no keywords supplied")
+			return
+		}
 		if verb == "event" && n.isSocket(s) {
 			if n.extra == nil {
 				n.extra = map[*fakefs.Session]map[string]bool{}

@@ -3,6 +3,7 @@ package freeswitch
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -11,11 +12,12 @@ import (
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/eslconn"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/socketauth"
 )
 
 // subscribed are the events the controller needs from every node.
 var subscribed = []string{
-	"CHANNEL_CREATE", "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_ANSWER",
+	"CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_ANSWER",
 	"CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE", "CHANNEL_HOLD", "CHANNEL_UNHOLD",
 	"CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_STATE",
 	"CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY",
@@ -23,6 +25,37 @@ var subscribed = []string{
 	"BACKGROUND_JOB", "HEARTBEAT",
 	"CUSTOM", "sofia::register", "sofia::unregister", "sofia::expire",
 	"sofia::gateway_state", "sofia::gateway_add", "sofia::gateway_delete", "conference::maintenance",
+}
+
+// nodeFilters are the `filter` commands that keep from the node connection
+// what the controller would read only to drop (mod_event_socket sends an
+// event when a positive filter matches and no negative one does):
+//   - positive: the name of every subscribed event but CHANNEL_STATE, and
+//     CHANNEL_STATE only in CS_ROUTING, the one state the controller waits
+//     for (BlindTransfer);
+//   - negative: the node's socket token as a channel variable. The dialplan
+//     sets it right before `socket` (socketauth), so it marks the calls whose
+//     events their own outbound socket delivers; those events would be
+//     dropped here (routeNodeEvent).
+//
+// Only events that carry channel variables can be told apart that way:
+// CHANNEL_STATE (in CS_ROUTING) and DTMF of socket calls still come, and are
+// dropped here; conference::maintenance (no variables either) still comes
+// and is used, the socket not subscribing it. Equality filters only: FreeSWITCH compiles a /regex/ filter
+// anew for every event it tries it on. The filters go on the node connection
+// only: every listener's filters run on every event, before the myevents
+// test, so filters on each call's socket would cost the switch per event
+// times calls.
+func nodeFilters(token string) []command.Command {
+	var cmds []command.Command
+	for _, name := range subscribed {
+		if name != "CHANNEL_STATE" && !strings.Contains(name, "::") {
+			cmds = append(cmds, command.Filter{EventHeader: "Event-Name", FilterValue: name})
+		}
+	}
+	return append(cmds,
+		command.Filter{EventHeader: "Channel-State", FilterValue: "CS_ROUTING"},
+		command.Filter{EventHeader: "variable_" + socketauth.Var, FilterValue: "-" + token})
 }
 
 // runNode keeps one inbound connection to n up until n stops (the adapter
@@ -98,7 +131,7 @@ func (a *Adapter) connectNode(n *node) (*eslconn.Conn, []orchestrator.Key, error
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := conn.Run(ctx, command.Event{Format: "json", Listen: subscribed}); err != nil {
+	if err := subscribe(ctx, conn, n, a.log); err != nil {
 		conn.Close()
 		return nil, nil, err
 	}
@@ -112,6 +145,30 @@ func (a *Adapter) connectNode(n *node) (*eslconn.Conn, []orchestrator.Key, error
 	n.mu.Unlock()
 	a.log.Info("freeswitch: node up", "node", n.cfg.Name, "calls", len(calls))
 	return conn, calls, nil
+}
+
+// subscribe sets the node connection's filters (in one write), then
+// subscribes: filters first, so no event of the subscription reaches the
+// connection unfiltered. A node that refuses a filter has them all deleted
+// and sends every subscribed event (routeNodeEvent still drops what the
+// sockets deliver).
+func subscribe(ctx context.Context, conn *eslconn.Conn, n *node, log *slog.Logger) error {
+	_, errs := conn.RunAll(ctx, nodeFilters(n.token)...)
+	for _, err := range errs {
+		var refused *eslconn.ReplyError
+		if err != nil && !errors.As(err, &refused) {
+			return err
+		}
+		if err != nil {
+			log.Warn("freeswitch: node refused an event filter; it sends every subscribed event", "node", n.cfg.Name, "err", err)
+			if _, err := conn.Run(ctx, command.Filter{Delete: true, EventHeader: "all"}); err != nil && !errors.As(err, &refused) {
+				return err
+			}
+			break
+		}
+	}
+	_, err := conn.Run(ctx, command.Event{Format: "json", Listen: subscribed})
+	return err
 }
 
 // resync asks the node which calls it still has (subscribed first, so no

@@ -29,6 +29,7 @@ type connProxy struct {
 	mu     sync.Mutex
 	target string
 	conns  map[net.Conn]bool // client side of each open pair
+	tap    io.Writer         // setTap
 }
 
 func newConnProxy(t *testing.T, target string) *connProxy {
@@ -41,6 +42,14 @@ func newConnProxy(t *testing.T, target string) *connProxy {
 	go p.accept()
 	t.Cleanup(p.close)
 	return p
+}
+
+// setTap has every byte the node sends on connections opened from now on
+// copied to w too.
+func (p *connProxy) setTap(w io.Writer) {
+	p.mu.Lock()
+	p.tap = w
+	p.mu.Unlock()
 }
 
 func (p *connProxy) addr() string { return p.ln.Addr().String() }
@@ -60,17 +69,21 @@ func (p *connProxy) accept() {
 			continue
 		}
 		p.conns[in] = true
+		var toClient io.Writer = in
+		if p.tap != nil {
+			toClient = io.MultiWriter(in, p.tap)
+		}
 		p.mu.Unlock()
 		p.wg.Add(2)
-		go p.pipe(in, out, in)
-		go p.pipe(out, in, in)
+		go p.pipe(in, out, toClient, in)
+		go p.pipe(out, in, out, in)
 	}
 }
 
-// pipe copies until either side ends, then closes both.
-func (p *connProxy) pipe(dst, src net.Conn, client net.Conn) {
+// pipe copies src to w until either side ends, then closes dst and src.
+func (p *connProxy) pipe(dst, src net.Conn, w io.Writer, client net.Conn) {
 	defer p.wg.Done()
-	io.Copy(dst, src)
+	io.Copy(w, src)
 	dst.Close()
 	src.Close()
 	p.mu.Lock()

@@ -126,20 +126,32 @@ func (a *Adapter) setupSocket(ctx context.Context, conn *eslconn.Conn, cp *atomi
 		return nil, orchestrator.InboundCall{}, err
 	}
 	cp.Store(c)
-	for _, cmd := range []command.Command{command.MyEvents{Format: "json"}, command.Linger{Enabled: true}} {
-		if _, err := conn.Run(sctx, cmd); err != nil {
+	// The rest in one write (one round trip, not three), after the token
+	// check: nothing is asked of a socket before it is known to be the
+	// node's, and events start only once the call is tracked to take them.
+	_, errs := conn.RunAll(sctx, command.MyEvents{Format: "json"}, command.Linger{Enabled: true},
+		command.Event{Format: "json", Listen: socketExtraEvents})
+	for _, err := range errs[:2] {
+		if err != nil {
 			a.end(c, "")
 			return nil, orchestrator.InboundCall{}, err
 		}
 	}
 	// myevents leaves out hold, playback and record events (captures 04,
-	// 05). Subscribing them on the socket too (mod_event_socket still keeps
-	// a myevents listener to its own call) keeps every event of the call on
-	// one connection, in order; if refused they come from the node.
-	if _, err := conn.Run(sctx, command.Event{Format: "json", Listen: socketExtraEvents}); err == nil {
+	// 05; mod_event_socket's myevents list). Subscribing them on the socket
+	// too (mod_event_socket still keeps a myevents listener to its own call)
+	// keeps every event of the call on one connection, in order, and lets
+	// the node connection's filter (nodeFilters) keep them away from it. If
+	// refused, they must come from the node: the call loses the token the
+	// filter knows it by.
+	if errs[2] == nil {
 		c.socketAll.Store(true)
 	} else {
-		a.log.Warn("freeswitch: extra socket events refused; taking them from the node connection", "call", key.String(), "err", err)
+		a.log.Warn("freeswitch: extra socket events refused; taking them from the node connection", "call", key.String(), "err", errs[2])
+		if _, err := conn.API(sctx, "uuid_setvar "+id+" "+socketauth.Var); err != nil {
+			a.end(c, "")
+			return nil, orchestrator.InboundCall{}, err
+		}
 	}
 	in := orchestrator.InboundCall{
 		Key: key, From: data.Get("Caller-Caller-ID-Number"), To: data.Get("Caller-Destination-Number"),
@@ -148,8 +160,12 @@ func (a *Adapter) setupSocket(ctx context.Context, conn *eslconn.Conn, cp *atomi
 	return c, in, nil
 }
 
-// socketExtraEvents are subscribed on each outbound socket beyond myevents.
-var socketExtraEvents = []string{"PLAYBACK_START", "PLAYBACK_STOP", "CHANNEL_HOLD", "CHANNEL_UNHOLD", "RECORD_START", "RECORD_STOP"}
+// socketExtraEvents are subscribed on each outbound socket beyond myevents:
+// socketMisses but CUSTOM. conference::maintenance carries no channel
+// variables (capture 10), so the node connection's filter lets it through
+// anyway: the socket taking it too would only double it.
+var socketExtraEvents = []string{"PLAYBACK_START", "PLAYBACK_STOP", "CHANNEL_HOLD", "CHANNEL_UNHOLD",
+	"RECORD_START", "RECORD_STOP"}
 
 // lingerGrace bounds the wait for a socket call's last event after
 // FreeSWITCH's linger notice.

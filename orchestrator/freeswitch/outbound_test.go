@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/socketauth"
 )
 
 // serve runs ServeCalls with h until the test ends.
@@ -78,6 +79,45 @@ func TestOutboundSocketSession(t *testing.T) {
 		if !strings.Contains(cmds, want) {
 			t.Errorf("command %q not sent:\n%s", want, cmds)
 		}
+	}
+}
+
+// TestRefusedSocketEventsComeFromTheNode: when a socket refuses the events
+// myevents leaves out, its call drops the token the node connection's
+// filter knows it by (uuid_setvar with no value), and those events come from
+// the node, each once.
+func TestRefusedSocketEventsComeFromTheNode(t *testing.T) {
+	h := newHarness(t)
+	h.node.mu.Lock()
+	h.node.refuseExtra = true
+	h.node.mu.Unlock()
+	results := make(chan sessionResult, 1)
+	h.serve(func(ctx context.Context, call orchestrator.InboundCall) {
+		r := sessionResult{call: call}
+		defer func() { results <- r }()
+		if r.err = h.a.Play(ctx, call.Key, orchestrator.Playback{Files: []string{"a.wav"}}); r.err != nil {
+			return
+		}
+		if r.err = h.a.Hangup(ctx, call.Key, "NORMAL_CLEARING"); r.err != nil {
+			return
+		}
+		r.events = kinds(t, call.Events)
+	})
+	id := orchestrator.NewCallID()
+	h.node.dialSocket(h.ln.Addr().String(), id)
+	select {
+	case r := <-results:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if want := []string{"play_started", "play_stopped", "hangup", "ended"}; !slices.Equal(r.events, want) {
+			t.Errorf("events %v, want %v", r.events, want)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("session did not end")
+	}
+	if cmds := h.node.log(); !slices.Contains(cmds, "api uuid_setvar "+id+" "+socketauth.Var) {
+		t.Errorf("the token was not unset:\n%s", strings.Join(cmds, "\n"))
 	}
 }
 
