@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -99,6 +100,8 @@ var contract = []contractTest{
 	{"HangupByController", testHangupController},
 	{"HangupByCaller", testHangupCaller},
 	{"EventsInOrder", testEventsInOrder},
+	{"EachEventOnce", testEachEventOnce},
+	{"PhoneRegistrationReported", testRegistrationReported},
 	{"NodeDown", testNodeDown},
 }
 
@@ -704,6 +707,68 @@ func testEventsInOrder(t *testing.T, h Harness) {
 	}
 	assertOrder(t, c.events(), orchestrator.EventAnswered, orchestrator.EventPlayStarted,
 		orchestrator.EventPlayStopped, orchestrator.EventHangup, orchestrator.EventEnded)
+}
+
+// testEachEventOnce: a call's stream has each event its verbs cause
+// exactly once, in order, whatever connections the implementation hears
+// them on (a FreeSWITCH socket call's events reach the controller over its
+// socket and, unless filtered, over the node's connection too).
+func testEachEventOnce(t *testing.T, h Harness) {
+	c := arrive(t, h, CallerSpec{From: "5551024", To: "9100"})
+	mustAnswer(t, h, c)
+	sw := h.Switch()
+	path := "/tmp/switchtest-" + c.Key.ID + ".wav"
+	steps := []struct {
+		name string
+		run  func() error
+	}{
+		{"Hold", func() error { return sw.Hold(ctxFor(t, verbTimeout), c.Key) }},
+		{"Unhold", func() error { return sw.Unhold(ctxFor(t, verbTimeout), c.Key) }},
+		{"Play", func() error {
+			return sw.Play(ctxFor(t, verbTimeout), c.Key, orchestrator.Playback{Files: []string{h.Media(100 * time.Millisecond)}})
+		}},
+		{"RecordStart", func() error { return sw.RecordStart(ctxFor(t, verbTimeout), c.Key, path) }},
+		{"RecordStop", func() error { return sw.RecordStop(ctxFor(t, verbTimeout), c.Key, path) }},
+		{"ConferenceJoin", func() error { return sw.ConferenceJoin(ctxFor(t, verbTimeout), c.Key, "sb-contract-"+c.Key.ID[:8]) }},
+		{"Hangup", func() error { return sw.Hangup(ctxFor(t, verbTimeout), c.Key, orchestrator.CauseNormalClearing) }},
+	}
+	for _, s := range steps {
+		if err := s.run(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+	}
+	c.waitEnded(t)
+	want := []orchestrator.EventKind{orchestrator.EventAnswered, orchestrator.EventHeld, orchestrator.EventUnheld,
+		orchestrator.EventPlayStarted, orchestrator.EventPlayStopped, orchestrator.EventRecordStarted,
+		orchestrator.EventRecordStopped, orchestrator.EventHangup, orchestrator.EventEnded}
+	var got []orchestrator.EventKind
+	for _, e := range c.events() {
+		if slices.Contains(want, e.Kind) {
+			got = append(got, e.Kind)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("events %v, want each of %v once, in that order", kinds(c.events()), want)
+	}
+}
+
+// testRegistrationReported: a phone's registration reaches the watcher.
+func testRegistrationReported(t *testing.T, h Harness) {
+	register(t, h, "1011", PhoneBehaviour{AnswerAfter: 50 * time.Millisecond})
+	deadline := time.After(arriveTimeout)
+	for {
+		select {
+		case e, ok := <-h.Watcher().NodeEvents():
+			if !ok {
+				t.Fatal("node events closed before NodeRegistered")
+			}
+			if e.Kind == orchestrator.NodeRegistered && e.Node == h.Node() && e.User == "1011" {
+				return
+			}
+		case <-deadline:
+			t.Fatal("no NodeRegistered for 1011")
+		}
+	}
 }
 
 func testNodeDown(t *testing.T, h Harness) {
