@@ -8,6 +8,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -29,6 +30,9 @@ import (
 //	SWITCHBOARD_BENCH_CPUPROFILE  write the controller's CPU profile of each rate's load
 //	                              there (the rate is added to the name)
 //	SWITCHBOARD_BENCH_FSSIM_CPUPROFILE  the same for the fssim process
+//	SWITCHBOARD_BENCH_ALLOCPROFILE  write the controller's allocations during each
+//	                                rate's load there (.before and .after: compare with
+//	                                go tool pprof -diff_base; sampled at -test.memprofilerate)
 //
 // Reported: ctrl-cpu-ms/call (the controller's CPU from the first caller to
 // the last call ended, by getrusage, per call), ctrl-cores (the same over
@@ -36,7 +40,9 @@ import (
 // configuration reloads, timers) and ctrl-call-cpu-ms/call (the CPU per call
 // with that idle share taken out), ctrl-active-at-end (calls it had not
 // finished when the wait for them gave up: overloaded), ctrl-alloc-KiB/call and ctrl-allocs/call (heap allocated, which
-// the machine's load does not blur), fssim-cpu-ms/call (the other process's), esl-events/call
+// the machine's load does not blur), ctrl-read-syscalls/call,
+// ctrl-write-syscalls/call and ctrl-ctx-switches/call (see syscallCounts),
+// fssim-cpu-ms/call (the other process's), esl-events/call
 // (events the controller read from every ESL connection),
 // routed-events/call (those delivered to a call) and agent-legs/call (more
 // than 1: offers that failed or rang out), calls/s reached
@@ -122,8 +128,9 @@ func runControllerLoad(b *testing.B, p *fssimProc, d *demo, rate float64, hold t
 	var mem0, mem1 runtime.MemStats
 	runtime.ReadMemStats(&mem0)
 	stopProfile := profileLoad(b, rate)
+	stopAllocs := profileAllocs(b, rate)
 	b.ResetTimer()
-	cpu0, start := processCPU(), time.Now()
+	cpu0, start, sys0 := processCPU(), time.Now(), processSyscalls()
 	rep, err := p.do(procRequest{Run: run})
 	if err != nil {
 		b.Fatal(err)
@@ -135,9 +142,10 @@ func runControllerLoad(b *testing.B, p *fssimProc, d *demo, rate float64, hold t
 	if err := waitFor(context.Background(), hold+60*time.Second, "the controller's calls to end", done); err != nil {
 		b.Log(err)
 	}
-	cpu, wall := processCPU()-cpu0, time.Since(start)
+	cpu, wall, sys := processCPU()-cpu0, time.Since(start), processSyscalls().minus(sys0)
 	b.StopTimer()
 	stopProfile()
+	stopAllocs()
 	runtime.ReadMemStats(&mem1)
 	b.ReportMetric(float64(d.ctrl.call.Stats().Active), "ctrl-active-at-end")
 	res := rep.Result
@@ -163,6 +171,9 @@ func runControllerLoad(b *testing.B, p *fssimProc, d *demo, rate float64, hold t
 	b.ReportMetric(cpu.Seconds()/wall.Seconds(), "ctrl-cores")
 	b.ReportMetric(float64(mem1.TotalAlloc-mem0.TotalAlloc)/n/1024, "ctrl-alloc-KiB/call")
 	b.ReportMetric(float64(mem1.Mallocs-mem0.Mallocs)/n, "ctrl-allocs/call")
+	b.ReportMetric(float64(sys.reads)/n, "ctrl-read-syscalls/call")
+	b.ReportMetric(float64(sys.writes)/n, "ctrl-write-syscalls/call")
+	b.ReportMetric(float64(sys.switches)/n, "ctrl-ctx-switches/call")
 	b.ReportMetric(res.CPU/n, "fssim-cpu-ms/call")
 	b.ReportMetric(res.Alloc/n, "fssim-alloc-KiB/call")
 	b.ReportMetric(rate, "asked-calls/s")
@@ -212,6 +223,31 @@ func profileLoad(b *testing.B, rate float64) (stop func()) {
 	}
 }
 
+// profileAllocs writes the allocation profile SWITCHBOARD_BENCH_ALLOCPROFILE
+// asks for, if any, at the load's start (.before) and, by the returned stop,
+// at its end (.after): the profile is cumulative, so the load's own
+// allocations are the difference (go tool pprof -diff_base .before .after),
+// without the world's building.
+func profileAllocs(b *testing.B, rate float64) (stop func()) {
+	path := os.Getenv("SWITCHBOARD_BENCH_ALLOCPROFILE")
+	if path == "" || b.N == 1 {
+		return func() {}
+	}
+	write := func(suffix string) {
+		f, err := os.Create(fmt.Sprintf("%s.rate%g.%s", path, rate, suffix))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		runtime.GC() // the profile shows allocations as of the last GC
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	write("before")
+	return func() { write("after") }
+}
+
 // agentLegs is how many agents' legs the controller has recorded (CDRs of
 // leg "agent", by switchboard_calls_total): more than one a call means
 // offers that failed or rang out and went to another agent.
@@ -234,6 +270,39 @@ func agentLegs(b *testing.B, d *demo) float64 {
 		}
 	}
 	return total
+}
+
+// syscallCounts are the controller process's read and write system calls
+// (/proc/self/io syscr, syscw: every socket read and write, ESL's among
+// them) and its threads' context switches (getrusage, voluntary and not: a
+// thread that parks in futex or epoll and is woken). Unlike CPU time, the
+// machine's load does not blur them.
+type syscallCounts struct{ reads, writes, switches int64 }
+
+func (c syscallCounts) minus(o syscallCounts) syscallCounts {
+	return syscallCounts{c.reads - o.reads, c.writes - o.writes, c.switches - o.switches}
+}
+
+// processSyscalls reads the counts (zero where the system does not say).
+func processSyscalls() syscallCounts {
+	var c syscallCounts
+	if raw, err := os.ReadFile("/proc/self/io"); err == nil {
+		for _, line := range strings.Split(string(raw), "\n") {
+			name, v, _ := strings.Cut(line, ": ")
+			n, _ := strconv.ParseInt(v, 10, 64)
+			switch name {
+			case "syscr":
+				c.reads = n
+			case "syscw":
+				c.writes = n
+			}
+		}
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		c.switches = ru.Nvcsw + ru.Nivcsw
+	}
+	return c
 }
 
 // loadAverage is the machine's load average over the last minute (0 when
