@@ -569,9 +569,6 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 			ss.log.Warn("recording failed to start", "err", err)
 		}
 	}
-	wctx, stopWatch := context.WithCancel(ctx)
-	defer stopWatch()
-	callerEnded := ss.callerEnded(wctx)
 	var consult *consultLeg
 	defer func() {
 		if consult != nil {
@@ -633,7 +630,15 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 				ss.hangup(ctx, orchestrator.CauseNormalClearing)
 			}
 			done = true
-		case ev := <-callerEnded:
+		case ev, open := <-ss.call.Events:
+			// The caller's stream is read here, between control requests,
+			// not by a goroutine of its own: one hand-off less per event,
+			// and none is taken from under a transfer's own wait for the
+			// caller's end. Only its end matters; a closed stream is an end
+			// with no cause.
+			if open && ev.Kind != orchestrator.EventEnded && ev.Kind != orchestrator.EventHangup {
+				continue
+			}
 			cause := ev.Cause
 			ss.noteSIPCause(ev)
 			if ss.cause == "" {
@@ -782,31 +787,6 @@ func (ss *session) transfer(ctx context.Context, r *ringResult, to TransferTo) {
 		}
 		ss.hangup(ctx, orchestrator.CauseNormalClearing)
 	}
-}
-
-// callerEnded returns a channel that receives the caller's hangup cause (or
-// is closed) when the caller's stream reports its end; its goroutine stops
-// then or when ctx is done, and never touches the session's fields.
-func (ss *session) callerEnded(ctx context.Context) <-chan orchestrator.Event {
-	done := make(chan orchestrator.Event, 1)
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case ev, open := <-ss.call.Events:
-				if !open {
-					return
-				}
-				if ev.Kind == orchestrator.EventEnded || ev.Kind == orchestrator.EventHangup {
-					done <- ev
-					return
-				}
-			}
-		}
-	}()
-	return done
 }
 
 func (ss *session) hangupLeg(ctx context.Context, leg orchestrator.Key, cause orchestrator.HangupCause) {
