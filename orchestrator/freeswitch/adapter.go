@@ -29,6 +29,11 @@ type Adapter struct {
 	quit  context.CancelFunc
 	stop  <-chan struct{} // ctx.Done()
 	wg    sync.WaitGroup
+	// runMu guards runDone, set by Close before it waits for wg: after it
+	// goRunLive starts nothing (a call's lazy pump, started from any
+	// goroutine, must not Add to wg while Close waits on it).
+	runMu   sync.Mutex
+	runDone bool
 
 	// nodes is the current node set, replaced whole by SetNodes; readers
 	// load it without a lock. nodesMu serialises Start, SetNodes and Close.
@@ -126,6 +131,28 @@ func (a *Adapter) Start() {
 // Every call stream is closed; one whose consumer keeps up ends with
 // EventEnded (the calls themselves stay up on the switch).
 func (a *Adapter) Close() error {
+	a.endCalls()
+	a.nodesMu.Lock()
+	a.closed = true // no SetNodes starts a node from now on
+	a.nodesMu.Unlock()
+	a.quit()
+	// A call tracked while the first sweep ran is ended by this one; one
+	// tracked after it saw the stop and got a pump that ends its stream.
+	a.endCalls()
+	for _, n := range a.nodes.Load().order {
+		if c := n.current(); c != nil {
+			c.Close()
+		}
+	}
+	a.runMu.Lock()
+	a.runDone = true
+	a.runMu.Unlock()
+	a.wg.Wait()
+	return nil
+}
+
+// endCalls ends every call tracked now.
+func (a *Adapter) endCalls() {
 	a.mu.Lock()
 	calls := make([]*call, 0, len(a.calls))
 	for _, c := range a.calls {
@@ -135,17 +162,16 @@ func (a *Adapter) Close() error {
 	for _, c := range calls {
 		a.end(c, "")
 	}
-	a.nodesMu.Lock()
-	a.closed = true // no SetNodes starts a node from now on
-	a.nodesMu.Unlock()
-	a.quit()
-	for _, n := range a.nodes.Load().order {
-		if c := n.current(); c != nil {
-			c.Close()
-		}
+}
+
+// stopping reports whether Close has begun stopping the adapter's goroutines.
+func (a *Adapter) stopping() bool {
+	select {
+	case <-a.stop:
+		return true
+	default:
+		return false
 	}
-	a.wg.Wait()
-	return nil
 }
 
 // NodeEvents reports node up/down, heartbeats and registrations. Reading it is
@@ -158,6 +184,24 @@ func (a *Adapter) goRun(f func()) {
 		defer a.wg.Done()
 		f()
 	}()
+}
+
+// goRunLive is goRun for a goroutine asked for from anywhere, at any time
+// (a call's lazy pump): once Close waits for the adapter's goroutines it
+// starts nothing and reports false.
+func (a *Adapter) goRunLive(f func()) bool {
+	a.runMu.Lock()
+	if a.runDone {
+		a.runMu.Unlock()
+		return false
+	}
+	a.wg.Add(1)
+	a.runMu.Unlock()
+	go func() {
+		defer a.wg.Done()
+		f()
+	}()
+	return true
 }
 
 func (a *Adapter) emitNode(ev orchestrator.NodeEvent) {

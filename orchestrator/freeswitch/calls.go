@@ -88,11 +88,13 @@ type waiter struct {
 }
 
 // track registers a call before anything is asked of the switch, so no event
-// of it can be missed. It starts the call's pump goroutine.
+// of it can be missed. Its queue starts a pump goroutine only when an event
+// has to wait for the consumer (lazy); a call tracked once Close has begun
+// gets its pump at once, which ends its stream as the adapter stops.
 func (a *Adapter) track(key orchestrator.Key, socket *eslconn.Conn) (*call, error) {
 	c := &call{key: key, socket: socket, endCh: make(chan struct{})}
-	c.q = newQueue[orchestrator.Event](4, a.opts.HighWater,
-		func(d int) { a.slowConsumer("call "+key.String(), d) }, a.queuedDelta)
+	c.q = newLazyQueue[orchestrator.Event](4, a.opts.HighWater,
+		func(d int) { a.slowConsumer("call "+key.String(), d) }, a.queuedDelta, a.goRunLive, a.stop)
 	a.mu.Lock()
 	if _, dup := a.calls[key]; dup {
 		a.mu.Unlock()
@@ -100,7 +102,9 @@ func (a *Adapter) track(key orchestrator.Key, socket *eslconn.Conn) (*call, erro
 	}
 	a.calls[key] = c
 	a.mu.Unlock()
-	a.goRun(func() { c.q.pump(a.stop) })
+	if a.stopping() {
+		c.q.startPump()
+	}
 	return c, nil
 }
 

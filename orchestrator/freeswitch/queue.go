@@ -14,6 +14,10 @@ import (
 // When nothing is queued or in the pump's hands and out has room, push puts
 // the item in out itself: a consumer that keeps up is woken by the reader
 // alone, and the pump sleeps (it was a second goroutine switch per event).
+//
+// A lazy queue (newLazyQueue) starts its pump only when an item first has
+// to wait: a call whose consumer always keeps up never has one, and its
+// close closes out itself.
 type queue[T any] struct {
 	mu        sync.Mutex
 	items     []T
@@ -26,11 +30,29 @@ type queue[T any] struct {
 	alarmed   bool
 	onAlarm   func(depth int)
 	onDepth   func(delta int) // adapter-wide gauge of queued items
+
+	// Lazy queues only: spawn runs the pump on a goroutine of the owner's
+	// and reports false when the owner is stopping; stop is the pump's.
+	spawn     func(func()) bool
+	stop      <-chan struct{}
+	pumped    bool // a pump runs or ran (always, for a queue that is not lazy)
+	outClosed bool // out was closed by close or a refused spawn (lazy queues)
 }
 
 func newQueue[T any](outBuf, highWater int, onAlarm func(int), onDepth func(int)) *queue[T] {
 	return &queue[T]{wake: make(chan struct{}, 1), out: make(chan T, outBuf),
-		highWater: highWater, onAlarm: onAlarm, onDepth: onDepth}
+		highWater: highWater, onAlarm: onAlarm, onDepth: onDepth, pumped: true}
+}
+
+// newLazyQueue is newQueue whose pump (stopped by stop) is started by spawn
+// the first time an item has to wait. When spawn refuses (its owner is
+// stopping) the queue ends as a stopped pump ends it: what waits is
+// discarded and counted out, and out is closed.
+func newLazyQueue[T any](outBuf, highWater int, onAlarm func(int), onDepth func(int),
+	spawn func(func()) bool, stop <-chan struct{}) *queue[T] {
+	q := newQueue[T](outBuf, highWater, onAlarm, onDepth)
+	q.pumped, q.spawn, q.stop = false, spawn, stop
+	return q
 }
 
 // push appends v; it never blocks. Pushing after close is ignored and
@@ -55,10 +77,15 @@ func (q *queue[T]) push(v T) bool {
 	if alarm {
 		q.alarmed = true
 	}
+	start := !q.pumped
+	q.pumped = true
 	q.mu.Unlock()
 	q.onDepth(1)
 	if alarm {
 		q.onAlarm(depth)
+	}
+	if start {
+		q.spawnPump()
 	}
 	select {
 	case q.wake <- struct{}{}:
@@ -67,10 +94,47 @@ func (q *queue[T]) push(v T) bool {
 	return true
 }
 
-// close marks the end: pump delivers what is queued, then closes out.
+// startPump starts a lazy queue's pump now, if it has none yet and its
+// stream is not over.
+func (q *queue[T]) startPump() {
+	q.mu.Lock()
+	start := !q.pumped && !q.outClosed
+	q.pumped = true
+	q.mu.Unlock()
+	if start {
+		q.spawnPump()
+	}
+}
+
+// spawnPump runs a lazy queue's pump, or, when its owner refuses (it is
+// stopping), ends the queue as a stopped pump would.
+func (q *queue[T]) spawnPump() {
+	if !q.spawn(func() { q.pump(q.stop) }) {
+		q.discard()
+		q.closeOut()
+	}
+}
+
+// closeOut closes out of a lazy queue with no pump to do it, once.
+func (q *queue[T]) closeOut() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.outClosed {
+		q.outClosed = true
+		close(q.out)
+	}
+}
+
+// close marks the end: pump delivers what is queued, then closes out; a
+// lazy queue that never needed its pump has everything in out already, and
+// closes it here.
 func (q *queue[T]) close() {
 	q.mu.Lock()
 	q.closed = true
+	if !q.pumped && !q.outClosed {
+		q.outClosed = true
+		close(q.out)
+	}
 	q.mu.Unlock()
 	select {
 	case q.wake <- struct{}{}:

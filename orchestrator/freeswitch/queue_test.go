@@ -3,6 +3,7 @@ package freeswitch
 import (
 	"math/rand/v2"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -155,5 +156,101 @@ func TestQueueHandsOverDirectlyOnceDrained(t *testing.T) {
 			t.Fatal("every push after the backlog still went through the queue")
 		}
 		runtime.Gosched()
+	}
+}
+
+// lazyOwner is a lazy queue's owner for tests: it counts the pumps asked
+// for, runs them on goroutines it waits for, and refuses once stopping.
+type lazyOwner struct {
+	spawned atomic.Int64
+	refuse  atomic.Bool
+	wg      sync.WaitGroup
+}
+
+func (o *lazyOwner) spawn(f func()) bool {
+	if o.refuse.Load() {
+		return false
+	}
+	o.spawned.Add(1)
+	o.wg.Add(1)
+	go func() { defer o.wg.Done(); f() }()
+	return true
+}
+
+// TestLazyQueueNeedsNoPumpWhileTheConsumerKeepsUp: items that always find
+// room in out are handed over without a pump, and close closes out itself.
+func TestLazyQueueNeedsNoPumpWhileTheConsumerKeepsUp(t *testing.T) {
+	var o lazyOwner
+	stop := make(chan struct{})
+	q := newLazyQueue[int](4, 100, func(int) {}, func(int) {}, o.spawn, stop)
+	for i := range 100 {
+		q.push(i)
+		if v := <-q.out; v != i {
+			t.Fatalf("got %d, want %d", v, i)
+		}
+	}
+	q.push(100)
+	q.close()
+	if v, ok := <-q.out; !ok || v != 100 {
+		t.Fatalf("got %d %v, want 100", v, ok)
+	}
+	if _, ok := <-q.out; ok {
+		t.Fatal("out not closed")
+	}
+	if n := o.spawned.Load(); n != 0 {
+		t.Fatalf("%d pumps started for a consumer that kept up", n)
+	}
+	q.startPump() // after the end: no pump, no second close
+	if n := o.spawned.Load(); n != 0 {
+		t.Fatalf("a pump started after the stream ended")
+	}
+}
+
+// TestLazyQueueStartsItsPumpOnceAnItemWaits: the first item out has no room
+// for starts the one pump, which delivers the backlog in order and closes
+// out after close.
+func TestLazyQueueStartsItsPumpOnceAnItemWaits(t *testing.T) {
+	var o lazyOwner
+	var depth atomic.Int64
+	stop := make(chan struct{})
+	defer func() { close(stop); o.wg.Wait() }()
+	q := newLazyQueue[int](2, 100, func(int) {}, func(d int) { depth.Add(int64(d)) }, o.spawn, stop)
+	for i := range 50 {
+		q.push(i)
+	}
+	q.close()
+	want := 0
+	for v := range q.out {
+		if v != want {
+			t.Fatalf("got %d, want %d", v, want)
+		}
+		want++
+	}
+	if want != 50 || depth.Load() != 0 || o.spawned.Load() != 1 {
+		t.Fatalf("delivered %d of 50, depth %d, pumps %d", want, depth.Load(), o.spawned.Load())
+	}
+}
+
+// TestLazyQueueEndsWhenItsOwnerRefusesAPump: an owner that is stopping
+// refuses the pump; what waits is discarded and counted out, out is closed.
+func TestLazyQueueEndsWhenItsOwnerRefusesAPump(t *testing.T) {
+	var o lazyOwner
+	o.refuse.Store(true)
+	var depth atomic.Int64
+	q := newLazyQueue[int](1, 100, func(int) {}, func(d int) { depth.Add(int64(d)) }, o.spawn, make(chan struct{}))
+	q.push(1) // fits in out
+	q.push(2) // must wait: refused
+	if q.push(3) {
+		t.Error("push accepted after the queue ended")
+	}
+	q.close() // no second close of out
+	if v, ok := <-q.out; !ok || v != 1 {
+		t.Fatalf("got %d %v, want 1", v, ok)
+	}
+	if _, ok := <-q.out; ok {
+		t.Fatal("out not closed")
+	}
+	if depth.Load() != 0 {
+		t.Fatalf("depth %d after the refused pump", depth.Load())
 	}
 }
