@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
@@ -85,6 +86,11 @@ type waiter struct {
 	match      func(*esl.Event) bool
 	ch         chan *esl.Event
 	persistent bool
+	// fire, when set, is told instead of ch, exactly once and under c.mu:
+	// the matched event, or the error that ended the wait (awaitFunc);
+	// timeout is its deadline's timer.
+	fire    func(*esl.Event, error)
+	timeout *time.Timer
 }
 
 // track registers a call before anything is asked of the switch, so no event
@@ -215,6 +221,10 @@ func (c *call) wakeLocked(ev *esl.Event) (dropped int) {
 			kept = append(kept, w)
 			continue
 		}
+		if w.fire != nil {
+			w.fire(ev, nil)
+			continue
+		}
 		select {
 		case w.ch <- ev:
 		default:
@@ -257,6 +267,16 @@ func (a *Adapter) end(c *call, cause orchestrator.HangupCause) {
 	}
 	c.cause = cause
 	close(c.endCh)
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if w.fire != nil {
+			w.fire(nil, fmt.Errorf("freeswitch: %s: %w", c.key, orchestrator.ErrCallEnded))
+			continue
+		}
+		kept = append(kept, w)
+	}
+	clear(c.waiters[len(kept):])
+	c.waiters = kept
 	c.mu.Unlock()
 	a.mu.Lock()
 	if a.calls[c.key] == c {
@@ -280,15 +300,50 @@ func (c *call) await(match func(*esl.Event) bool, persistent bool, buf int) (*wa
 	return w, nil
 }
 
+// awaitFunc is await for a waiter with no goroutine behind it: fire is
+// called once, under c.mu (so it must neither block nor take c.mu), with the
+// first event match accepts, or with ErrCallEnded when the call ends first,
+// or with an error wrapping context.DeadlineExceeded after timeout. cancel
+// ends the wait without a call to fire.
+func (c *call) awaitFunc(match func(*esl.Event) bool, timeout time.Duration, fire func(*esl.Event, error)) (*waiter, error) {
+	w := &waiter{match: match}
+	w.fire = func(ev *esl.Event, err error) {
+		w.timeout.Stop()
+		fire(ev, err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return nil, fmt.Errorf("freeswitch: %s: %w", c.key, orchestrator.ErrCallEnded)
+	}
+	c.waiters = append(c.waiters, w)
+	w.timeout = time.AfterFunc(timeout, func() { // under c.mu: it cannot fire before it is set
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.removeLocked(w) {
+			fire(nil, fmt.Errorf("freeswitch: %s: no confirming event within %s: %w", c.key, timeout, context.DeadlineExceeded))
+		}
+	})
+	return w, nil
+}
+
 func (c *call) cancel(w *waiter) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.removeLocked(w) && w.timeout != nil {
+		w.timeout.Stop()
+	}
+}
+
+// removeLocked forgets w and reports whether it was still waiting.
+func (c *call) removeLocked(w *waiter) bool {
 	for i, x := range c.waiters {
 		if x == w {
 			c.waiters = append(c.waiters[:i], c.waiters[i+1:]...)
-			return
+			return true
 		}
 	}
+	return false
 }
 
 // wait returns the event w matched, or ErrCallEnded if the call ended first,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/switchboard-cc/switchboard/orchestrator"
@@ -26,15 +27,29 @@ func (a *Adapter) PreAnswer(ctx context.Context, key orchestrator.Key) error {
 var _ orchestrator.AnswerStarter = (*Adapter)(nil)
 
 // StartAnswer sends the answer app and returns once FreeSWITCH has queued it
-// (the sendmsg reply); apps sent after it run after it. The confirmation is
-// waited for on a goroutine bounded by ctx and CommandTimeout.
+// (the sendmsg reply); apps sent after it run after it. The confirmation
+// comes on the returned channel from the app's completion, the call's end,
+// or a timeout (ctx's deadline, else CommandTimeout), with no goroutine
+// waiting for it: the event's reader delivers it, one hand-off to the
+// caller instead of two. A caller that stops listening (its ctx ended)
+// leaves the result in the channel's buffer.
 func (a *Adapter) StartAnswer(ctx context.Context, key orchestrator.Key) (<-chan error, error) {
 	c, err := a.lookup(key)
 	if err != nil {
 		return nil, err
 	}
+	timeout := a.opts.CommandTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = time.Until(dl)
+	}
 	id := uuid.NewString()
-	w, err := c.await(isComplete(id), false, 1)
+	done := make(chan error, 1) // told once: fire is
+	w, err := c.awaitFunc(isComplete(id), timeout, func(ev *esl.Event, err error) {
+		if err == nil {
+			err = confirmAnswerLocked(c, ev, "answer", "answered")
+		}
+		done <- err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -42,17 +57,6 @@ func (a *Adapter) StartAnswer(ctx context.Context, key orchestrator.Key) (<-chan
 		c.cancel(w)
 		return nil, err
 	}
-	done := make(chan error, 1)
-	go func() {
-		defer c.cancel(w)
-		wctx, cancel := a.bound(ctx)
-		defer cancel()
-		ev, err := c.wait(wctx, w)
-		if err == nil {
-			err = a.confirmAnswer(c, ev, "answer", "answered")
-		}
-		done <- err
-	}()
 	return done, nil
 }
 
@@ -72,18 +76,21 @@ func (a *Adapter) answer(ctx context.Context, key orchestrator.Key, app, state s
 
 // confirmAnswer checks the completion of an answer or pre_answer app.
 func (a *Adapter) confirmAnswer(c *call, ev *esl.Event, app, state string) error {
-	key := c.key
 	c.mu.Lock()
-	answered := c.answered
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	return confirmAnswerLocked(c, ev, app, state)
+}
+
+// confirmAnswerLocked is confirmAnswer with c.mu held.
+func confirmAnswerLocked(c *call, ev *esl.Event, app, state string) error {
 	got := ev.Get("Answer-State")
-	if got == state || got == "answered" || answered {
+	if got == state || got == "answered" || c.answered {
 		return nil
 	}
-	if c.hungUp() {
-		return errorf(orchestrator.ErrCallEnded, "%s %s", app, key)
+	if c.cause != "" || c.ended {
+		return errorf(orchestrator.ErrCallEnded, "%s %s", app, c.key)
 	}
-	return errorf(ErrNotConfirmed, "%s %s: Answer-State %q", app, key, got)
+	return errorf(ErrNotConfirmed, "%s %s: Answer-State %q", app, c.key, got)
 }
 
 // Play plays p and returns when it finished, was stopped, or the call ended

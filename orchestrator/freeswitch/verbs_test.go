@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/esl"
 )
 
 // TestMoreVerbs drives the verbs not covered elsewhere on one originated
@@ -119,3 +120,81 @@ func TestAdopt(t *testing.T) {
 }
 
 func keyOf(id string) orchestrator.Key { return orchestrator.Key{Node: "fs1", ID: id} }
+
+// TestAwaitFuncEndsOnce: a waiter with no goroutine behind it (StartAnswer's)
+// is told exactly once: of its event, of the call's end, or of its timeout,
+// and never after it was cancelled.
+func TestAwaitFuncEndsOnce(t *testing.T) {
+	h := newHarness(t)
+	c, err := h.a.track(keyOf("waited"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type told struct {
+		ev  *esl.Event
+		err error
+	}
+	waiter := func(name string, timeout time.Duration) (*waiter, chan told) {
+		ch := make(chan told, 2) // room for a second telling, which would be a bug
+		w, err := c.awaitFunc(named(name), timeout, func(ev *esl.Event, err error) { ch <- told{ev, err} })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w, ch
+	}
+	recv := func(ch chan told) told {
+		select {
+		case got := <-ch:
+			return got
+		case <-time.After(5 * time.Second):
+			t.Fatal("waiter never told")
+			return told{}
+		}
+	}
+	_, matched := waiter("X_MATCH", time.Minute)
+	_, timed := waiter("X_NEVER", 20*time.Millisecond)
+	cancelled, cancelledCh := waiter("X_CANCELLED", time.Minute)
+	_, ended := waiter("X_NEVER", time.Minute)
+	c.cancel(cancelled)
+	for range 2 {
+		h.a.dispatch(c, esl.NewEvent(nil, "Event-Name", "X_MATCH", "Unique-ID", "waited"), false)
+	}
+	if got := recv(matched); got.err != nil || got.ev.Name() != "X_MATCH" {
+		t.Fatalf("matched waiter told %v %v", got.ev, got.err)
+	}
+	if got := recv(timed); !errors.Is(got.err, context.DeadlineExceeded) {
+		t.Fatalf("timed-out waiter told %v", got.err)
+	}
+	h.a.end(c, "")
+	if got := recv(ended); !errors.Is(got.err, orchestrator.ErrCallEnded) {
+		t.Fatalf("waiter at the call's end told %v", got.err)
+	}
+	if len(matched)+len(timed)+len(cancelledCh)+len(ended) != 0 {
+		t.Fatalf("told again: matched %d, timed out %d, cancelled %d, ended %d", len(matched), len(timed), len(cancelledCh), len(ended))
+	}
+	if _, err := c.awaitFunc(named("X"), time.Minute, func(*esl.Event, error) {}); !errors.Is(err, orchestrator.ErrCallEnded) {
+		t.Fatalf("awaitFunc on an ended call: %v", err)
+	}
+}
+
+// TestStartAnswerConfirms: the answer's completion, read by the connection's
+// reader, reaches StartAnswer's channel (no goroutine relays it).
+func TestStartAnswerConfirms(t *testing.T) {
+	h := newHarness(t)
+	if _, err := h.a.track(keyOf("answered"), nil); err != nil {
+		t.Fatal(err)
+	}
+	h.node.addChannel("answered")
+	done, err := h.a.StartAnswer(ctxT(t), keyOf("answered"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("answer not confirmed: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no confirmation")
+	}
+}
