@@ -187,6 +187,65 @@ func TestWriterRefusesNewlines(t *testing.T) {
 	}
 }
 
+// countingWriter records each Write it is given, and fails from the
+// failAt-th on (0: never).
+type countingWriter struct {
+	writes [][]byte
+	failAt int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.writes = append(c.writes, append([]byte(nil), p...))
+	if c.failAt > 0 && len(c.writes) >= c.failAt {
+		return 0, io.ErrClosedPipe
+	}
+	return len(p), nil
+}
+
+// TestWriterWritesEachCallOnce: every WriteX call reaches the stream as one
+// Write (one syscall on a socket), whatever its size; a refused frame writes
+// nothing of its batch; a write error is sticky; a large frame's buffer is
+// not kept.
+func TestWriterWritesEachCallOnce(t *testing.T) {
+	cw := &countingWriter{}
+	w := NewWriter(cw)
+	big := bytes.Repeat([]byte("x"), 3*writerKeep)
+	ev := &Frame{Headers: []Header{{"Content-Type", TypeEventJSON}}, Body: big}
+	reply := &Frame{Headers: []Header{{"Content-Type", TypeCommandReply}, {"Reply-Text", "+OK"}}}
+	if err := w.WriteFrames(ev, reply); err != nil {
+		t.Fatal(err)
+	}
+	if cap(w.buf) > writerKeep {
+		t.Errorf("kept a %d-byte buffer after a large frame", cap(w.buf))
+	}
+	if err := w.WriteCommands([]string{"myevents json", "linger\n\n"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteFrames(reply, &Frame{Line: "bad\nline"}); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("bad frame in a batch: %v", err)
+	}
+	if len(cw.writes) != 2 {
+		t.Fatalf("%d writes, want 2 (one per call that wrote)", len(cw.writes))
+	}
+	r := NewReader(bytes.NewReader(cw.writes[0]))
+	if f, err := r.ReadFrame(); err != nil || !bytes.Equal(f.Body, big) {
+		t.Fatalf("first frame of the batch: %v", err)
+	}
+	if f, err := r.ReadFrame(); err != nil || f.ReplyText() != "+OK" {
+		t.Fatalf("second frame of the batch: %v", err)
+	}
+	if got := string(cw.writes[1]); got != "myevents json\n\nlinger\n\n" {
+		t.Fatalf("commands written as %q", got)
+	}
+	cw.failAt = 3
+	if err := w.WriteCommand("exit"); !errors.Is(err, io.ErrClosedPipe) {
+		t.Fatalf("failed write: %v", err)
+	}
+	if err := w.WriteCommand("exit"); !errors.Is(err, io.ErrClosedPipe) || len(cw.writes) != 3 {
+		t.Fatalf("after a failed write: %v, %d writes", err, len(cw.writes))
+	}
+}
+
 func TestEscape(t *testing.T) {
 	tests := []struct{ plain, enc string }{
 		{"2026-11-26 18:56:31", "2026-11-26%2018%3A56%3A31"},
