@@ -154,7 +154,15 @@ func (c *Conn) send(ctx context.Context, line string, n int, write func(*esl.Wri
 		return nil, c.closedErr()
 	}
 	c.inflight = p
-	p.timer = time.AfterFunc(c.opts.ReplyTimeout, func() { c.replyOverdue(p) })
+	p.sent = time.Now()
+	if !c.watching {
+		c.watching = true
+		if c.watchdog == nil {
+			c.watchdog = time.AfterFunc(c.opts.ReplyTimeout, c.checkReplies)
+		} else {
+			c.watchdog.Reset(c.opts.ReplyTimeout)
+		}
+	}
 	c.pmu.Unlock()
 	if err := c.write(write, n); err != nil {
 		c.nc.Close() // the stream is broken; the reader cleans up p and the turn
@@ -179,21 +187,36 @@ func (c *Conn) await(ctx context.Context, p *pending, line string) (*esl.Frame, 
 	}
 }
 
-// replyOverdue closes a connection whose peer has not answered p in time.
-func (c *Conn) replyOverdue(p *pending) {
+// checkReplies is the watchdog: it closes a connection whose peer has not
+// answered the command in flight within ReplyTimeout, re-arms itself for
+// the rest of that time when the command is younger, and disarms when
+// nothing is in flight.
+func (c *Conn) checkReplies() {
 	c.pmu.Lock()
-	stuck := c.inflight == p
-	c.pmu.Unlock()
-	if stuck {
-		c.log.Error("esl reply overdue; closing the connection", "command", p.cmd, "after", c.opts.ReplyTimeout)
-		c.nc.Close()
+	p := c.inflight
+	if p == nil || c.closed {
+		c.watching = false
+		c.pmu.Unlock()
+		return
 	}
+	if left := c.opts.ReplyTimeout - time.Since(p.sent); left > 0 {
+		c.watchdog.Reset(left)
+		c.pmu.Unlock()
+		return
+	}
+	c.watching = false
+	c.pmu.Unlock()
+	c.log.Error("esl reply overdue; closing the connection", "command", p.cmd, "after", c.opts.ReplyTimeout)
+	c.nc.Close()
 }
 
 func (c *Conn) write(write func(*esl.Writer) error, n int) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
+	if now := time.Now(); c.wdl.Sub(now) < c.opts.WriteTimeout {
+		c.wdl = now.Add(c.opts.WriteTimeout + c.opts.WriteTimeout/8)
+		c.nc.SetWriteDeadline(c.wdl)
+	}
 	c.commands.Add(uint64(n))
 	return write(c.w)
 }

@@ -41,9 +41,13 @@ type Options struct {
 	// decodes only those (and the body), which is most of what an event
 	// costs. It must keep Job-UUID, by which BACKGROUND_JOB events find their
 	// BgAPI. Nil decodes every header.
-	Events       *esl.HeaderSet
-	OnNotice     func(*esl.Frame) // text/disconnect-notice frames
-	WriteTimeout time.Duration    // per write; default 10 s
+	Events   *esl.HeaderSet
+	OnNotice func(*esl.Frame) // text/disconnect-notice frames
+	// WriteTimeout bounds a write the peer does not take (default 10 s): it
+	// fails after at least WriteTimeout and at most 9/8 of it (the socket's
+	// deadline is moved on only when less than WriteTimeout is left, not
+	// for every command).
+	WriteTimeout time.Duration
 	// ReplyTimeout bounds how long the connection waits for the reply of the
 	// command in flight; past it the peer is taken as hung and the connection
 	// is closed (its owner reconnects), rather than every later command
@@ -77,6 +81,7 @@ type Conn struct {
 
 	wmu sync.Mutex
 	w   *esl.Writer
+	wdl time.Time // the write deadline set on nc (wmu)
 
 	turn fifo // one command awaiting a reply at a time
 
@@ -84,6 +89,12 @@ type Conn struct {
 	inflight *pending
 	jobs     map[string]chan *esl.Event
 	closed   bool
+	// watchdog checks that the command in flight is answered within
+	// ReplyTimeout. It is one timer for the connection's life, armed by the
+	// first command after it went idle and re-armed for whatever command is
+	// then in flight: no timer is made or stopped per command.
+	watchdog *time.Timer
+	watching bool // watchdog is armed
 
 	done chan struct{}
 	err  error
@@ -92,10 +103,10 @@ type Conn struct {
 }
 
 type pending struct {
-	cmd   string
-	ch    chan *esl.Frame // buffered for every reply; closed when the connection ends first
-	left  int             // replies still to come (Conn.pmu)
-	timer *time.Timer     // the replies' watchdog
+	cmd  string
+	ch   chan *esl.Frame // buffered for every reply; closed when the connection ends first
+	left int             // replies still to come (Conn.pmu)
+	sent time.Time       // when it was written, for the watchdog
 }
 
 // New wraps nc and starts its reader goroutine, which runs until nc fails or

@@ -259,6 +259,23 @@ func TestReplyWatchdogClosesHungConnection(t *testing.T) {
 	}
 }
 
+// TestReplyWatchdogTimesEachCommand: the one watchdog timer of a connection
+// gives every command its own ReplyTimeout from when it was written: slow
+// replies one after another, together far longer than ReplyTimeout, each
+// within it, keep the connection; then a command never answered closes it.
+func TestReplyWatchdogTimesEachCommand(t *testing.T) {
+	srv := startFake(t, echoHandler)
+	c := dial(t, srv, Options{ReplyTimeout: 400 * time.Millisecond})
+	for i := range 6 { // 100 ms each
+		if out, err := c.API(context.Background(), "slow "+strconv.Itoa(i)); err != nil || out != strconv.Itoa(i) {
+			t.Fatalf("slow command %d: %q %v", i, out, err)
+		}
+	}
+	if _, err := c.API(context.Background(), "hang"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("hung command: %v", err)
+	}
+}
+
 // TestOversizedFrameClosesConnection: a frame over its cap ends the
 // connection with a log line naming the peer and the cap, and fails the
 // command waiting for it.

@@ -62,7 +62,6 @@ func (c *Conn) reply(f *esl.Frame) {
 	}
 	p.ch <- f
 	if last {
-		p.timer.Stop()
 		c.turn.unlock()
 	}
 }
@@ -109,6 +108,9 @@ func (c *Conn) shutdown(err error) {
 	c.nc.Close()
 	c.pmu.Lock()
 	c.closed = true
+	if c.watchdog != nil {
+		c.watchdog.Stop()
+	}
 	p := c.inflight
 	c.inflight = nil
 	for job, ch := range c.jobs {
@@ -118,7 +120,6 @@ func (c *Conn) shutdown(err error) {
 	c.pmu.Unlock()
 	close(c.done)
 	if p != nil {
-		p.timer.Stop()
 		close(p.ch)
 		c.turn.unlock()
 	}
