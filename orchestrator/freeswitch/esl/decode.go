@@ -226,11 +226,11 @@ func (d *Decoder) json(b []byte) (*Event, error) {
 		return nil, p.fail("end of input")
 	}
 	arena := string(d.vals)
-	hs := make([]Header, len(d.spans))
-	for i, sp := range d.spans {
-		hs[i] = Header{d.set.names[sp.name], arena[sp.start:sp.end]}
+	e := newEvent(len(d.spans))
+	e.kept = d.set
+	for _, sp := range d.spans {
+		e.headers = append(e.headers, Header{d.set.names[sp.name], arena[sp.start:sp.end]})
 	}
-	e := &Event{headers: hs, kept: d.set}
 	e.name = e.Get("Event-Name")
 	if d.hasBody {
 		e.Body = append(make([]byte, 0, len(d.body)), d.body...)

@@ -253,3 +253,43 @@ func TestEventNameIsGetEventName(t *testing.T) {
 		}
 	}
 }
+
+// TestIntakeAllocations: what the connection's reader allocates per frame,
+// which the controller pays for every event and every call. A CHANNEL_*
+// event decoded with the adapter's set is two allocations (the event with
+// room for its headers, and one string for their values); a call's connect
+// reply (some 140 headers) read into the shared frame is one string for
+// its whole header block.
+func TestIntakeAllocations(t *testing.T) {
+	f := jsonFrame(captureEventBody(&testing.B{}, "CHANNEL_ANSWER"))
+	d := NewDecoder(NewHeaderSet("Unique-ID", "Event-Sequence", "Job-UUID", "Application-UUID",
+		"Application-Response", "Answer-State", "Channel-State", "Hangup-Cause", "Other-Leg-Unique-ID"))
+	ev, err := d.Event(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(ev.headers); n < 4 || n > 8 {
+		t.Fatalf("the event keeps %d headers: not a case of headers allocated with it", n)
+	}
+	if got := testing.AllocsPerRun(100, func() { d.Event(f) }); got != 2 {
+		t.Errorf("decoding an event: %v allocations, want 2", got)
+	}
+
+	connect := load(t, "04-outbound-ivr.jsonl").Stream("out", "recv")
+	first := readAll(t, strings.NewReader(connect))[0]
+	if len(first.Headers) < 100 {
+		t.Fatalf("the connect reply has %d headers", len(first.Headers))
+	}
+	var stream strings.Builder
+	for range 110 {
+		stream.WriteString(connect[:strings.Index(connect, "\n\n")+2])
+	}
+	rd := NewReader(strings.NewReader(stream.String()))
+	rd.ReadFrameShared() // grows the reader's scratch
+	if got := testing.AllocsPerRun(100, func() { rd.ReadFrameShared() }); got != 1 {
+		t.Errorf("reading a connect reply: %v allocations, want 1", got)
+	}
+	if got := rd.shared.Get("Unique-ID"); got != first.Get("Unique-ID") || len(rd.shared.Headers) != len(first.Headers) {
+		t.Errorf("shared frame read as %d headers, Unique-ID %q", len(rd.shared.Headers), got)
+	}
+}

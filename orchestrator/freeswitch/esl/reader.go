@@ -77,11 +77,33 @@ type Reader struct {
 	// body it left in br's buffer, skipped at the next read.
 	shared  Frame
 	pending int
-	pooled  bool // br came from readerBufs (NewPooledReader)
+	// text and spans are a header block's scratch (read): the bytes of
+	// its names and values that are not constants, and where each is.
+	text   []byte
+	spans  []headerSpan
+	pooled *readerBuf // the pooled buffers in use (NewPooledReader), or nil
+}
+
+// headerSpan is one header of the block being read: a constant name or
+// value, or its bounds in Reader.text.
+type headerSpan struct {
+	name, value          string
+	nameStart, nameEnd   int
+	valueStart, valueEnd int
+}
+
+// readerBuf is what a pooled reader borrows: its read buffer, and the
+// shared frame's header slice and header scratch grown by earlier
+// connections (a call's connect reply has some 140 headers).
+type readerBuf struct {
+	br      *bufio.Reader
+	headers []Header
+	text    []byte
+	spans   []headerSpan
 }
 
 // readerBufs are the buffers of pooled readers (NewPooledReader).
-var readerBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readerBufSize) }}
+var readerBufs = sync.Pool{New: func() any { return &readerBuf{br: bufio.NewReaderSize(nil, readerBufSize)} }}
 
 const readerBufSize = 64 << 10
 
@@ -99,21 +121,26 @@ func NewReader(r io.Reader) *Reader {
 // call (an outbound socket): its 64 KiB buffer comes from a pool and Release
 // gives it back, so each call does not allocate and clear one of its own.
 func NewPooledReader(r io.Reader) *Reader {
-	br := readerBufs.Get().(*bufio.Reader)
-	br.Reset(r)
-	return &Reader{br: br, pooled: true}
+	b := readerBufs.Get().(*readerBuf)
+	b.br.Reset(r)
+	return &Reader{br: b.br, pooled: b, shared: Frame{Headers: b.headers}, text: b.text, spans: b.spans}
 }
 
 // Release gives a pooled reader's buffer back (nothing for other readers).
 // Neither the reader nor the last frame ReadFrameShared returned may be used
 // after it; frames from ReadFrame and Detach own their memory and stay valid.
 func (r *Reader) Release() {
-	if !r.pooled {
+	b := r.pooled
+	if b == nil {
 		return
 	}
-	r.br.Reset(nil)
-	readerBufs.Put(r.br)
-	r.br, r.pooled, r.shared = nil, false, Frame{}
+	b.br.Reset(nil)
+	b.headers = r.shared.Headers[:0]
+	clear(b.headers[:cap(b.headers)]) // no strings of this connection kept alive by the pool
+	b.text, b.spans = r.text[:0], r.spans[:0]
+	clear(b.spans[:cap(b.spans)])
+	readerBufs.Put(b)
+	r.br, r.pooled, r.shared, r.text, r.spans = nil, nil, Frame{}, nil, nil
 }
 
 // ReadFrame reads one frame sent by FreeSWITCH: headers up to a blank line,
@@ -162,6 +189,7 @@ func (r *Reader) read(f *Frame, command bool) (*Frame, error) {
 		r.pending = 0
 	}
 	n, started := 0, false
+	r.text, r.spans = r.text[:0], r.spans[:0]
 	for {
 		line, err := r.line(&n)
 		if err != nil {
@@ -181,34 +209,61 @@ func (r *Reader) read(f *Frame, command bool) (*Frame, error) {
 			continue
 		}
 		started = true
-		if len(f.Headers) == MaxHeaders {
+		if len(r.spans) == MaxHeaders {
 			return nil, frameErr(ErrTooLarge, "more than %d headers", MaxHeaders)
 		}
-		h, ok := header(line)
-		if !ok {
+		if !r.header(line) {
 			return nil, frameErr(ErrMalformed, "header line %q has no name", truncate(string(line)))
 		}
-		f.Headers = append(f.Headers, h)
 	}
+	r.headers(f)
 	return f, r.body(f, f == &r.shared)
 }
 
-// header splits a "Name: value" line. The names and content types of the
-// frames FreeSWITCH sends most are constants, not copies of the line.
-func header(line []byte) (Header, bool) {
+// header notes a "Name: value" line of the block being read. The names and
+// content types of the frames FreeSWITCH sends most are constants; other
+// bytes are copied into r.text, which headers turns into one string for
+// the whole block (a call's connect reply has some 140 headers).
+func (r *Reader) header(line []byte) bool {
 	i := bytes.IndexByte(line, ':')
 	if i <= 0 {
-		return Header{}, false
+		return false
 	}
 	name, value := line[:i], bytes.TrimLeft(line[i+1:], " \t")
-	if n := knownName(name); n != "" {
-		if v := knownValue(value); v != "" {
-			return Header{n, v}, true
-		}
-		return Header{n, string(value)}, true
+	sp := headerSpan{name: knownName(name)}
+	if sp.name == "" {
+		sp.nameStart = len(r.text)
+		r.text = append(r.text, name...)
+		sp.nameEnd = len(r.text)
+	} else {
+		sp.value = knownValue(value)
 	}
-	s := string(line)
-	return Header{s[:i], s[len(s)-len(value):]}, true
+	if sp.value == "" {
+		sp.valueStart = len(r.text)
+		r.text = append(r.text, value...)
+		sp.valueEnd = len(r.text)
+	}
+	r.spans = append(r.spans, sp)
+	return true
+}
+
+// headers appends the block's headers to f.Headers, their text sharing one
+// allocation.
+func (r *Reader) headers(f *Frame) {
+	text := string(r.text)
+	for _, sp := range r.spans {
+		h := Header{sp.name, sp.value}
+		if h.Name == "" {
+			h.Name = text[sp.nameStart:sp.nameEnd]
+		}
+		if h.Value == "" {
+			h.Value = text[sp.valueStart:sp.valueEnd]
+		}
+		f.Headers = append(f.Headers, h)
+	}
+	if cap(r.text) > MaxHeaderBytes/4 { // a rare huge block: not kept
+		r.text, r.spans = nil, nil
+	}
 }
 
 func knownName(b []byte) string {
