@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -137,8 +138,20 @@ func (c *Conn) roundTrip(ctx context.Context, line string, write func(*esl.Write
 	if err != nil {
 		return nil, err
 	}
-	return c.await(ctx, p, line)
+	r, err := c.await(ctx, p, line)
+	if r != nil {
+		// Its one reply is taken: the reader let go of p before sending it,
+		// so nothing refers to p. A command given up (ctx) or failed by the
+		// connection's end keeps its own: a late reply may still come, or
+		// its channel is closed.
+		pendings.Put(p)
+	}
+	return r, err
 }
+
+// pendings recycles the pending of single-reply commands (most of them):
+// its struct and channel are three allocations a command otherwise.
+var pendings = sync.Pool{New: func() any { return &pending{ch: make(chan *esl.Frame, 1)} }}
 
 // send waits for the connection's turn and writes commands that expect n
 // replies; the turn is released once the last of them has arrived.
@@ -146,7 +159,13 @@ func (c *Conn) send(ctx context.Context, line string, n int, write func(*esl.Wri
 	if err := c.turn.lock(ctx); err != nil {
 		return nil, err
 	}
-	p := &pending{cmd: line, ch: make(chan *esl.Frame, n), left: n}
+	var p *pending
+	if n == 1 {
+		p = pendings.Get().(*pending)
+	} else {
+		p = &pending{ch: make(chan *esl.Frame, n)}
+	}
+	p.cmd, p.left = line, n
 	c.pmu.Lock()
 	if c.closed {
 		c.pmu.Unlock()
