@@ -259,7 +259,7 @@ func TestEventNameIsGetEventName(t *testing.T) {
 // event decoded with the adapter's set is two allocations (the event with
 // room for its headers, and one string for their values); a call's connect
 // reply (some 140 headers) read into the shared frame is one string for
-// its whole header block.
+// its whole header block; a reply is that string and its detached copy.
 func TestIntakeAllocations(t *testing.T) {
 	f := jsonFrame(captureEventBody(&testing.B{}, "CHANNEL_ANSWER"))
 	d := NewDecoder(NewHeaderSet("Unique-ID", "Event-Sequence", "Job-UUID", "Application-UUID",
@@ -291,5 +291,20 @@ func TestIntakeAllocations(t *testing.T) {
 	}
 	if got := rd.shared.Get("Unique-ID"); got != first.Get("Unique-ID") || len(rd.shared.Headers) != len(first.Headers) {
 		t.Errorf("shared frame read as %d headers, Unique-ID %q", len(rd.shared.Headers), got)
+	}
+
+	// A command's reply, handed to the command's goroutine: one string for
+	// its Reply-Text, one allocation for the copy with its headers.
+	reply := strings.Repeat("Content-Type: command/reply\nReply-Text: +OK Job-UUID: 4f1c\nJob-UUID: 4f1c\n\n", 110)
+	rd = NewReader(strings.NewReader(reply))
+	var kept *Frame
+	if got := testing.AllocsPerRun(100, func() {
+		rd.ReadFrameShared()
+		kept = rd.Detach()
+	}); got != 2 {
+		t.Errorf("reading and detaching a reply: %v allocations, want 2", got)
+	}
+	if kept.ReplyText() != "+OK Job-UUID: 4f1c" || kept.Get("Job-UUID") != "4f1c" || len(kept.Headers) != 3 {
+		t.Errorf("detached reply %+v", kept)
 	}
 }

@@ -168,9 +168,41 @@ func (r *Reader) ReadFrameShared() (*Frame, error) {
 // body too large for the reader's buffer was read into memory of its own
 // and is not copied again.
 func (r *Reader) Detach() *Frame {
-	f := &Frame{Line: r.shared.Line, Headers: slices.Clone(r.shared.Headers), Body: r.shared.Body}
+	f := newFrame(len(r.shared.Headers))
+	f.Line, f.Body = r.shared.Line, r.shared.Body
+	f.Headers = append(f.Headers, r.shared.Headers...)
 	if r.pending > 0 {
 		f.Body = bytes.Clone(f.Body)
+	}
+	return f
+}
+
+// frameWith is a Frame allocated together with room for its headers.
+type frameWith[H any] struct {
+	Frame
+	room H
+}
+
+// newFrame returns an empty frame with room for n headers, allocated with
+// it for the few a reply has (command/reply: Content-Type, Reply-Text and
+// maybe Job-UUID; api/response: Content-Type, Content-Length).
+func newFrame(n int) *Frame {
+	var f *Frame
+	switch n {
+	case 1:
+		x := &frameWith[[1]Header]{}
+		x.Headers, f = x.room[:0], &x.Frame
+	case 2:
+		x := &frameWith[[2]Header]{}
+		x.Headers, f = x.room[:0], &x.Frame
+	case 3:
+		x := &frameWith[[3]Header]{}
+		x.Headers, f = x.room[:0], &x.Frame
+	case 4:
+		x := &frameWith[[4]Header]{}
+		x.Headers, f = x.room[:0], &x.Frame
+	default:
+		f = &Frame{Headers: make([]Header, 0, n)}
 	}
 	return f
 }
