@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -595,5 +596,32 @@ func TestStrategyNames(t *testing.T) {
 	h.ready("a")
 	if got := offers(h.enqueue(Interaction{ID: "x", Queue: "q"})); got != "x>b" {
 		t.Fatalf("%q", got)
+	}
+}
+
+// The desktop counts down after-call work from WrapUntil and shows the
+// agent's queues.
+func TestAgentViewWrapUntilAndQueues(t *testing.T) {
+	h := newHarness(t)
+	h.queue(QueueConfig{ID: "q", WrapUp: 10 * time.Second})
+	h.queue(QueueConfig{ID: "q2"})
+	h.agent("a", nil, Membership{Queue: "q"}, Membership{Queue: "q2", Priority: 2})
+	h.ready("a")
+	h.enqueue(Interaction{ID: "x", Queue: "q"})
+	h.record(h.d.Accept(h.now, "a", "x"))
+	if v, _ := h.d.Agent(h.now, "a"); !v.WrapUntil.IsZero() || !slices.Equal(v.Queues, []string{"q", "q2"}) {
+		t.Fatalf("busy: wrap until %v, queues %q", v.WrapUntil, v.Queues)
+	}
+	h.advance(time.Minute)
+	end := h.now
+	h.record(h.d.Finish(h.now, "x"))
+	h.advance(3 * time.Second)
+	v, _ := h.d.Agent(h.now, "a")
+	if v.State != AfterCallWork || !v.WrapUntil.Equal(end.Add(10*time.Second)) {
+		t.Fatalf("after the call: %s until %v, want after_call_work until %v", v.State, v.WrapUntil, end.Add(10*time.Second))
+	}
+	h.advance(10 * time.Second)
+	if v, _ := h.d.Agent(h.now, "a"); v.State != Ready || !v.WrapUntil.IsZero() {
+		t.Fatalf("after the wrap-up: %s until %v", v.State, v.WrapUntil)
 	}
 }

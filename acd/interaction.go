@@ -302,6 +302,7 @@ func (d *ACD) endWork(x *interaction) {
 	d.fire(a, EvWorkEnd, "", med)
 	if a.state == AfterCallWork {
 		a.wrapGen++
+		a.wrapUntil = now.Add(x.q.cfg.WrapUp)
 		d.emit(Decision{Kind: DecTimer, Agent: a.prof.ID, At: now.Add(x.q.cfg.WrapUp),
 			Timer: TimerRef{Kind: TimerWrap, ID: a.prof.ID, Gen: a.wrapGen}})
 	}

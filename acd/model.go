@@ -100,6 +100,7 @@ type agent struct {
 	pendingReason string
 	pendingWrap   time.Duration
 	wrapGen       uint32
+	wrapUntil     time.Time // when the after-call work in progress ends by itself
 	work, offered [numMedia]uint8
 	load          [3]uint8 // work+offered per medium kind
 	offers        []*interaction

@@ -251,6 +251,11 @@ type AgentView struct {
 	Offers     []string
 	Today      AgentStats
 	BreakGroup string
+	// Queues are the agent's queues, first-served first.
+	Queues []string
+	// WrapUntil is when the after-call work in progress ends by itself
+	// (zero unless State is AfterCallWork), for the desktop's countdown.
+	WrapUntil time.Time
 }
 
 // Agent reports agent id now.
@@ -269,6 +274,12 @@ func (d *ACD) Agent(now time.Time, id string) (AgentView, error) {
 	}
 	for _, x := range a.offers {
 		v.Offers = append(v.Offers, x.pub.ID)
+	}
+	for _, m := range a.mems {
+		v.Queues = append(v.Queues, m.q.cfg.ID)
+	}
+	if a.state == AfterCallWork {
+		v.WrapUntil = a.wrapUntil
 	}
 	return v, nil
 }

@@ -77,6 +77,8 @@ type ACDAgentState struct {
 	Work            map[string]int `json:"work"`
 	Offers          []string       `json:"offers"`
 	Today           ACDAgentToday  `json:"today"`
+	Queues          []string       `json:"queues" doc:"the agent's queues, first-served first"`
+	WrapUntil       time.Time      `json:"wrap_until,omitzero" doc:"state after_call_work: when it ends by itself (end_wrap ends it sooner)"`
 }
 
 // ACDAgentStates lists agents' live states.
@@ -431,6 +433,13 @@ func agentStateView(v acd.AgentView) ACDAgentState {
 	}
 	if out.Offers == nil {
 		out.Offers = []string{}
+	}
+	out.Queues = v.Queues
+	if out.Queues == nil {
+		out.Queues = []string{}
+	}
+	if !v.WrapUntil.IsZero() {
+		out.WrapUntil = v.WrapUntil.UTC()
 	}
 	return out
 }

@@ -149,7 +149,7 @@ func (s *Server) callControlRoutes() []route {
 			scope:   scopeTenant, perm: tenancy.PermSelfState, body: DialRequest{}, resp: CallActionResult{}, status: http.StatusOK, h: s.dialCall},
 		{method: http.MethodGet, path: p + "/events", name: "streamCallNotices",
 			summary: "Server-sent events: screen pops (offer with caller, number, queue and attached data), connected, ended; agents see their own, monitors all",
-			scope:   scopeTenant, perm: tenancy.PermQueuesRead, resp: calls.Notice{}, media: "text/event-stream", status: http.StatusOK, h: s.streamCallNotices},
+			scope:   scopeTenant, perm: tenancy.PermQueuesRead, resp: CallNotice{}, media: "text/event-stream", status: http.StatusOK, h: s.streamCallNotices},
 		{method: http.MethodGet, path: p, name: "listLiveCalls",
 			summary: "Every call of the tenant that is up now, oldest first: inbound calls from admission to hang-up, and calls placed by agents; " +
 				"state is ivr (in an IVR flow: flow_id, flow_node), voicemail (leaving a message), queued (waiting in queue_id), " +
@@ -561,6 +561,7 @@ func (s *Server) streamCallNotices(c *echo.Context) error {
 	defer sub.Close()
 	stream := startSSE(c)
 	ctx := c.Request().Context()
+	crm := &crmLinks{s: s, tenant: tenantOf(c).ID}
 	for {
 		select {
 		case <-ctx.Done():
@@ -573,7 +574,7 @@ func (s *Server) streamCallNotices(c *echo.Context) error {
 			if self != "" && n.Agent != self {
 				continue
 			}
-			b, err := json.Marshal(n)
+			b, err := json.Marshal(CallNotice{Notice: n, CRMURL: crm.link(ctx, n)})
 			if err != nil {
 				return err
 			}

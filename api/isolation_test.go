@@ -62,6 +62,8 @@ var validBodies = map[string]any{
 		return map[string]any{"endpoints": map[string]any{}, "datasources": map[string]any{}, "mailboxes": []string{},
 			"lists": []string{p["list"]}, "calendars": map[string]any{}}
 	},
+	"putDesktopSettings": map[string]any{"not_ready_reasons": []map[string]string{{"code": "lunch"}},
+		"crm_url_template": "https://crm.example.com/c?n={caller}"},
 	"addListEntries":     AddListEntriesRequest{Entries: []store.ListEntryInput{{Value: "v-walk"}}},
 	"uploadPrompt":       rawBody{query: "?name=walk&language=en", ctype: "audio/wav"},
 	"replacePromptAudio": rawBody{ctype: "audio/wav"},

@@ -127,7 +127,7 @@ func TestOpenAPIEnums(t *testing.T) {
 		{"ConsultRequest", "kind", consultKinds},
 		{"TransferRequest", "kind", transferKinds},
 		{"LiveCallEvent", "kind", liveStreamKinds()},
-		{"Notice", "kind", calls.NoticeKinds},
+		{"CallNotice", "kind", calls.NoticeKinds},
 		{"AuditEntry", "action", store.AuditActions},
 		{"AuditEntry", "resource_type", store.AuditResourceTypes},
 		{"TraceStep", "node_type", strs(ivrflows.NodeTypes()...)},

@@ -15,7 +15,11 @@ import (
 var operationDocs = map[string]string{
 	// Meta and sign-in.
 	"getOpenAPI": "This document, generated from the route table and the Go types the handlers read and write.",
-	"getMe":      "Who the credential is (user or API key, tenant, role) and every permission its role holds: a client's first call after signing in.",
+	"getMe": "Who the credential is (user or API key, tenant, role), every permission its role holds, the language its screens " +
+		"show (`language`: the user's own choice, else the tenant's, else en) and, for a user who is an agent of a running ACD, " +
+		"`agent_id`: a client's first call after signing in.",
+	"updateMe": "Changes the signed-in user's own preferences: `language` (en, zh-CN or zh-TW; \"\" follows the tenant's " +
+		"language again; 422 for another). Allowed while the tenant is suspended: it is the user's own setting. API keys: 403.",
 	"login": "Signs in with the e-mail address and password; returns a 15-minute access token (JWT) and a 30-day refresh token. " +
 		"A wrong e-mail and a wrong password both answer 401 `unauthorized`. After 3 failures each further one makes the account wait " +
 		"(429 `login_throttled` with Retry-After, 1 s doubling up to 1 min); the 10th failure in a row locks it for 15 minutes " +
@@ -154,7 +158,17 @@ var operationDocs = map[string]string{
 		"agent's own phone rings first. 409 `no_phone` (the caller is no agent), `phone_not_registered`, `quota_exceeded` " +
 		"(every PSTN line in use), `gateway_missing` (the agent's node is known to lack the gateway: refused before " +
 		"anything rings, the message names the gateway and the node); 403 when the tenant may not call.",
-	"streamCallNotices": "Server-sent events for screen pops: `offer` (caller, number, queue and the call's attached data), " +
+	"getDesktopSettings": "The agent desktop's settings of the tenant: the not-ready reason codes agents pick from (until the " +
+		"tenant sets its own: meeting, training, admin and personal, without labels: the desktop names them in the user's " +
+		"language) and the CRM link template of screen pops (empty: none). Any role of the tenant may read them.",
+	"putDesktopSettings": "Replaces the tenant's desktop settings; both fields are required. Reason codes: at most 32, each 1 to " +
+		"32 ASCII letters, digits, `.`, `_` or `-`, unique case-insensitively, not login, rejected or supervisor (the ACD sets " +
+		"those); labels at most 100 characters of any script. The CRM template must be an absolute http or https URL whose " +
+		"scheme and host are written out (a caller's number never chooses where the link goes), with placeholders " +
+		"`{caller}`, `{access_number}`, `{queue_id}`, `{call_id}`, `{agent_id}` and `{data.KEY}` only; 422 names the field. " +
+		"The ACD does not hold agents to the list: it is what the desktop offers. Open desktops see a new template within 2 s. Audited.",
+	"streamCallNotices": "Server-sent events for screen pops: `offer` (caller, number, queue, `queued_at`, the call's attached data " +
+		"and `crm_url`, the tenant's CRM template filled with the call's values), " +
 		"`connected`, `ended` (with the disposition), `voicemail` (monitors only: a flow took a message for a mailbox that notifies; " +
 		"`data` has `mailbox` and `voicemail_id`). Agents see their own calls, holders of monitor:read every call.",
 	"listLiveCalls": "Every call of the tenant that is up now, oldest first, with its state and parties.",

@@ -105,7 +105,7 @@ var AuditActions = []string{
 // AuditResourceTypes are the kinds of resource an audit entry is about;
 // audit refuses others.
 var AuditResourceTypes = []string{
-	"tenant", "platform_setting", "site", "node", "user", "api_key", "agent", "skill", "queue",
+	"tenant", "platform_setting", "tenant_setting", "site", "node", "user", "api_key", "agent", "skill", "queue",
 	"access_number", "flow", "flow_integrations", "list", "datasource", "prompt", "call",
 }
 

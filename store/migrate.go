@@ -102,7 +102,8 @@ func (s *Store) migrator(db *sql.DB, extra ...*goose.Migration) (*goose.Provider
 	return goose.NewProvider(dialect, db, sub,
 		goose.WithDisableGlobalRegistry(true),
 		goose.WithGoMigrations(append([]*goose.Migration{rls, s.flowsRLSMigration(), s.tenantPolicyMigration(53, "voicemails"),
-			s.tenantPolicyMigration(55, "acd_snapshots"), s.tenantPolicyMigration(57, "flow_datasources")}, extra...)...))
+			s.tenantPolicyMigration(55, "acd_snapshots"), s.tenantPolicyMigration(57, "flow_datasources"),
+			s.tenantPolicyMigration(63, "tenant_settings")}, extra...)...))
 }
 
 // rlsUp enables row-level security on every tenant table (PostgreSQL only).

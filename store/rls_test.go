@@ -130,6 +130,10 @@ var tenantFixtures = []tenantFixture{
 		_, err = s.PutDataSource(ctx, admin1, f.id, "crm", DataSourceInput{Driver: "sqlite", DSN: "/tmp/crm.db"})
 		must(t, err)
 	}},
+	{fills: []string{"tenant_settings"}, write: func(t *testing.T, s *Store, f *fixtureTenant) {
+		_, err := s.PutDesktopSettings(ctx, admin1, f.id, tenancy.DesktopSettings{CRMURLTemplate: "https://crm.example.com/{caller}"})
+		must(t, err)
+	}},
 }
 
 // TestRowLevelSecurityEveryTenantTable (MT-1): PostgreSQL's row-level

@@ -25,11 +25,14 @@ type User struct {
 	Role         tenancy.Role     `json:"role" db:"role"`
 	PasswordHash string           `json:"-" db:"password_hash"`
 	Disabled     bool             `json:"disabled" db:"disabled"`
-	FailedLogins int              `json:"failed_logins" db:"failed_logins"`
-	LockedUntil  *time.Time       `json:"locked_until,omitempty" db:"locked_until"`
-	LastLoginAt  *time.Time       `json:"last_login_at,omitempty" db:"last_login_at"`
-	CreatedAt    time.Time        `json:"created_at" db:"created_at"`
-	UpdatedAt    time.Time        `json:"updated_at" db:"updated_at"`
+	// Language is the user's own display language (MT-6); empty: the
+	// tenant's (platform users: English).
+	Language     string     `json:"language" db:"language" doc:"the user's own display language (en, zh-CN or zh-TW); empty: the tenant's"`
+	FailedLogins int        `json:"failed_logins" db:"failed_logins"`
+	LockedUntil  *time.Time `json:"locked_until,omitempty" db:"locked_until"`
+	LastLoginAt  *time.Time `json:"last_login_at,omitempty" db:"last_login_at"`
+	CreatedAt    time.Time  `json:"created_at" db:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at" db:"updated_at"`
 }
 
 type userRow struct {
@@ -69,6 +72,7 @@ type UserPatch struct {
 	Role         *tenancy.Role `json:"role,omitempty"`
 	PasswordHash *string       `json:"-"`
 	Disabled     *bool         `json:"disabled,omitempty"`
+	Language     *string       `json:"language,omitempty"`
 }
 
 func (in UserInput) validate(platform bool) error {
@@ -267,20 +271,26 @@ func (s *Store) updateUser(ctx context.Context, tx *sqlx.Tx, a Actor, tenant ten
 	setIf(&u.Role, p.Role)
 	setIf(&u.PasswordHash, p.PasswordHash)
 	setIf(&u.Disabled, p.Disabled)
+	setIf(&u.Language, p.Language)
+	if u.Language != "" {
+		if _, err := tenancy.ParseLanguage(u.Language); err != nil {
+			return User{}, invalid("language", err.Error())
+		}
+	}
 	in := UserInput{Email: u.Email, DisplayName: u.DisplayName, Role: u.Role, PasswordHash: u.PasswordHash}
 	if err := in.validate(tenant.IsZero()); err != nil {
 		return User{}, err
 	}
 	u.UpdatedAt = s.nowUTC()
 	_, err = tx.ExecContext(ctx, `UPDATE users SET display_name = $1, role = $2, password_hash = $3, disabled = $4,
-		updated_at = $5 WHERE id = $6`, u.DisplayName, string(u.Role), u.PasswordHash, u.Disabled, u.UpdatedAt, id)
+		language = $5, updated_at = $6 WHERE id = $7`, u.DisplayName, string(u.Role), u.PasswordHash, u.Disabled, u.Language, u.UpdatedAt, id)
 	if err != nil {
 		return User{}, fmt.Errorf("store: update user: %w", err)
 	}
 	summary := p
 	return u, s.audit(ctx, tx, a, change{tenant, "update", "user", id, map[string]any{
 		"display_name": summary.DisplayName, "role": summary.Role, "disabled": summary.Disabled,
-		"password_changed": p.PasswordHash != nil}})
+		"language": summary.Language, "password_changed": p.PasswordHash != nil}})
 }
 
 // LoginAttempt is BeginLoginAttempt's answer.

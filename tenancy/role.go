@@ -63,6 +63,7 @@ const (
 	PermTenantsRead    Permission = "tenants:read"    // any tenant's settings
 	PermTenantsWrite   Permission = "tenants:write"   // create, edit, quotas, suspend, resume, archive
 	PermSettingsRead   Permission = "settings:read"   // own tenant's settings and quotas
+	PermSettingsWrite  Permission = "settings:write"  // own tenant's desktop settings (reason codes, CRM link)
 	PermUsersRead      Permission = "users:read"      // users of the tenant
 	PermUsersWrite     Permission = "users:write"     // create, edit, disable users
 	PermAPIKeysRead    Permission = "apikeys:read"    // list API keys
@@ -87,7 +88,7 @@ const (
 
 // tenantAll is every permission inside a tenant.
 var tenantAll = []Permission{
-	PermSettingsRead, PermUsersRead, PermUsersWrite, PermAPIKeysRead, PermAPIKeysWrite,
+	PermSettingsRead, PermSettingsWrite, PermUsersRead, PermUsersWrite, PermAPIKeysRead, PermAPIKeysWrite,
 	PermAgentsRead, PermAgentsWrite, PermQueuesRead, PermQueuesWrite, PermNumbersRead,
 	PermNumbersWrite, PermFlowsRead, PermFlowsWrite, PermFlowsPublish, PermMonitor,
 	PermMonitorControl, PermReportsRead, PermRecordingsRead, PermQAWrite, PermAuditRead,
@@ -121,7 +122,7 @@ func Permissions(r Role) []Permission { return slices.Clone(permissions[r]) }
 
 // AllPermissions lists every permission in table order.
 var AllPermissions = []Permission{PermPlatformRead, PermPlatformWrite, PermTenantsRead, PermTenantsWrite,
-	PermSettingsRead, PermUsersRead, PermUsersWrite, PermAPIKeysRead, PermAPIKeysWrite, PermAgentsRead,
+	PermSettingsRead, PermSettingsWrite, PermUsersRead, PermUsersWrite, PermAPIKeysRead, PermAPIKeysWrite, PermAgentsRead,
 	PermAgentsWrite, PermQueuesRead, PermQueuesWrite, PermNumbersRead, PermNumbersWrite, PermFlowsRead,
 	PermFlowsWrite, PermFlowsPublish, PermMonitor, PermMonitorControl, PermReportsRead, PermRecordingsRead,
 	PermQAWrite, PermAuditRead, PermSelfState}
@@ -153,7 +154,7 @@ func PermissionMatrix() string {
 // IsWrite reports whether p changes something; suspended tenants refuse these.
 func (p Permission) IsWrite() bool {
 	switch p {
-	case PermPlatformWrite, PermTenantsWrite, PermUsersWrite, PermAPIKeysWrite, PermAgentsWrite,
+	case PermPlatformWrite, PermTenantsWrite, PermSettingsWrite, PermUsersWrite, PermAPIKeysWrite, PermAgentsWrite,
 		PermQueuesWrite, PermNumbersWrite, PermFlowsWrite, PermFlowsPublish, PermMonitorControl,
 		PermQAWrite, PermSelfState:
 		return true

@@ -74,6 +74,9 @@ func TestFlowEntryQueuesWithDataThenSurveys(t *testing.T) {
 		if n.Kind != "offer" || n.Data["account"] != "P-42" || n.Agent != acme.agents["1001"].ID {
 			t.Fatalf("screen pop must carry the flow's data: %+v", n)
 		}
+		if n.QueuedAt.IsZero() || n.QueuedAt.After(n.At) {
+			t.Fatalf("screen pop must say when the caller joined the queue (before the offer): queued %v, offered %v", n.QueuedAt, n.At)
+		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no offer")
 	}

@@ -119,7 +119,10 @@ type Notice struct {
 	Queue       string            `json:"queue_id"`
 	Data        map[string]string `json:"data,omitempty"` // attached data (IVR-9, DIST-3)
 	Disposition string            `json:"disposition,omitempty"`
-	At          time.Time         `json:"at"`
+	// QueuedAt is when the caller joined the queue (the pop's "waited"),
+	// zero when it never waited in one.
+	QueuedAt time.Time `json:"queued_at,omitzero"`
+	At       time.Time `json:"at"`
 }
 
 // Disposition is how a call ended.

@@ -801,7 +801,7 @@ func (ss *session) notify(kind, agent string) {
 	}
 	ss.svc.cfg.Notifier.Notify(ss.route.Tenant, Notice{Kind: kind, Agent: agent, Call: ss.call.Key, Caller: ss.call.From,
 		Number: ss.caller.AccessNumber, Queue: ss.route.Queue, Disposition: string(ss.caller.Disposition),
-		Data: ss.data, At: ss.now()})
+		Data: ss.data, QueuedAt: ss.caller.Queued, At: ss.now()})
 }
 
 func firstNonEmpty(a, b string) string {
