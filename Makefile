@@ -5,7 +5,7 @@ GO ?= go
 PKGS := ./...
 BENCHTIME ?= 1s
 
-.PHONY: run build test stress lint vet fmt-check tidy-check bench bench-ci scale fuzz
+.PHONY: run build test stress lint vet fmt-check tidy-check bench bench-ci scale fuzz web-deps web-build web-check web-test
 
 run:
 	$(GO) run ./cmd/switchboard serve
@@ -34,6 +34,42 @@ PG_ENV = if [ -z "$$SWITCHBOARD_TEST_POSTGRES" ]; then \
 test: lint
 	@$(PG_ENV); \
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	@$(MAKE) --no-print-directory web-test
+
+# The browser app (web/, docs/web.md). Its build (web/dist) is committed so
+# that `go build` needs no Node.js; web-check rebuilds it from the locked
+# packages and fails when it, or the API types generated from the OpenAPI
+# document, differ from what is committed. web-test runs the Vitest unit
+# tests and the browser test (playwright-core driving Debian's chromium
+# against a real `switchboard serve` and an fssim node). Without npm or
+# chromium the web half is skipped with a banner, unless
+# SWITCHBOARD_REQUIRE_WEB=1 (CI), then it fails.
+CHROMIUM ?= /usr/bin/chromium
+WEB_ENV = if ! command -v npm >/dev/null 2>&1 || [ ! -x "$(CHROMIUM)" ]; then \
+		echo "make: ************************************************************"; \
+		echo "make: web half SKIPPED: it needs npm (Node.js 20) and $(CHROMIUM)"; \
+		echo "make:   (apt-get install chromium); SWITCHBOARD_REQUIRE_WEB=1 fails instead"; \
+		echo "make: ************************************************************"; \
+		[ "$$SWITCHBOARD_REQUIRE_WEB" = 1 ] && exit 1; exit 0; \
+	fi
+
+web-deps:
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+web-build: web-deps
+	cd web && npm run gen:api && nice npm run build
+
+web-check: web-build
+	@stale=$$(git status --porcelain -- web/dist web/src/api/schema.d.ts); \
+	if [ -n "$$stale" ]; then echo "$$stale"; \
+		echo "web/dist or web/src/api/schema.d.ts differs from its source: run 'make web-build' and commit them"; exit 1; fi
+
+web-test:
+	@$(WEB_ENV); \
+	$(MAKE) --no-print-directory web-check && \
+	(cd web && nice npm test) && \
+	$(GO) build -o bin/switchboard-e2e ./cmd/switchboard && \
+	(cd web && SWITCHBOARD_BIN=$(CURDIR)/bin/switchboard-e2e CHROMIUM=$(CHROMIUM) npm run e2e)
 
 # The suite as CI's shared two cores see it at their worst: -race, every test
 # STRESS_COUNT times, while STRESS_HOGS busy loops keep both cores full. A test

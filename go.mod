@@ -2,6 +2,9 @@ module github.com/switchboard-cc/switchboard
 
 go 1.26.8
 
+// The browser app's npm packages are no Go packages (./... must not walk them).
+ignore ./web/node_modules
+
 require (
 	github.com/compose-spec/compose-go/v2 v2.16.2
 	github.com/expr-lang/expr v1.17.8

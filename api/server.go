@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -56,6 +57,10 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// Prompts configures prompt file uploads (where files go, conversion).
 	Prompts PromptOptions
+	// App is the browser app's build (index.html at its root, with
+	// CSPNoncePlaceholder; content-hashed files under assets/), served at
+	// /; nil serves no app (/ is a JSON 404 like any unknown path).
+	App fs.FS
 
 	// checkHash checks a password against its hash; nil means
 	// verifyPassword. Tests count the checks with it.
@@ -96,6 +101,8 @@ type Server struct {
 	prompts PromptOptions
 	// proxies are Config.TrustedProxies (client address, scheme).
 	proxies []*net.IPNet
+	// app is Config.App, nil without one.
+	app *webApp
 }
 
 // New checks cfg and builds the server with every route registered.
@@ -110,6 +117,13 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Clock, refresh: cfg.RefreshTTL,
 		pw: cfg.Password, lockout: cfg.Lockout, checkHash: cfg.checkHash, prompts: cfg.Prompts, proxies: cfg.TrustedProxies,
 		tokens: &tokenIssuer{secret: cfg.JWTSecret, ttl: cfg.AccessTTL, maxLife: cfg.MaxTokenLifetime, now: cfg.Clock}}
+	if cfg.App != nil {
+		app, err := newWebApp(cfg.App)
+		if err != nil {
+			return nil, err
+		}
+		s.app = app
+	}
 	s.life, s.close = context.WithCancel(context.Background())
 	s.throttle = newThrottle()
 	dummy, err := hashPassword(cfg.Password, dummyPassword)
@@ -206,6 +220,7 @@ func (s *Server) register(reg *prometheus.Registry) error {
 	s.e.GET("/healthz", func(c *echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	s.e.GET("/readyz", s.readyz)
 	s.e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	s.registerApp()
 	return nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/xmlcurl"
 	"github.com/switchboard-cc/switchboard/store"
+	"github.com/switchboard-cc/switchboard/web"
 )
 
 // controller is the running product: store, configuration snapshot, REST
@@ -104,7 +105,7 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 	authLimit := c.cfg.AuthRateLimit
 	srv, err := api.New(api.Config{Store: c.st, Logger: c.log, JWTSecret: signing, Registry: c.reg, MaxTokenLifetime: c.cfg.TokenMaxLifetime,
 		Prompts: promptOptions(c.cfg.DataDir, c.log), AuthRateLimit: &authLimit,
-		HashConcurrency: c.cfg.HashConcurrency, HashWait: c.cfg.HashWait})
+		HashConcurrency: c.cfg.HashConcurrency, HashWait: c.cfg.HashWait, App: web.Dist()})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,299 @@
+// End-to-end test of the agent desktop in a real browser (Debian's
+// chromium driven by playwright-core) against a real `switchboard serve`
+// (embedded SQLite in a temp dir) and an fssim node in its own process
+// (`switchboard sim node`), both the binary named by SWITCHBOARD_BIN.
+//
+// An agent signs in, logs in, goes ready; a caller goes through an IVR flow
+// that attaches data and queues it; the desktop pops the offer (caller,
+// number dialled, queue, time waited, IVR data, CRM link), the phone
+// answers, the call ends, after-call work counts down and the agent presses
+// Done; today's count moves. Then a break is granted and ended, a reason
+// code is picked, a missed call (RONA) is explained, and the desktop is
+// shown in zh-CN and zh-TW (screenshots in e2e/artifacts/). Any CSP
+// violation or console error fails the test. Bounded: the whole run must
+// finish within E2E_TIMEOUT_MS (default 150 s).
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = process.env.SWITCHBOARD_BIN;
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const artifacts = join(here, 'artifacts');
+const timeoutMs = Number(process.env.E2E_TIMEOUT_MS ?? 150_000);
+if (!bin) {
+  console.error('e2e: set SWITCHBOARD_BIN to a built switchboard binary (make web-e2e does)');
+  process.exit(2);
+}
+
+const children = [];
+const tmp = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
+let browser;
+const cleanup = async () => {
+  await browser?.close().catch(() => undefined);
+  for (const c of children) c.kill('SIGTERM');
+  rmSync(tmp, { recursive: true, force: true });
+};
+const deadline = setTimeout(async () => {
+  console.error(`e2e: FAILED: still running after ${timeoutMs} ms`);
+  await cleanup();
+  process.exit(1);
+}, timeoutMs);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** Starts bin with args; resolves with the first stdout match of re. */
+function start(name, args, re) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(p);
+    let out = '';
+    let errTail = '';
+    p.stdout.on('data', (b) => {
+      out += b;
+      const m = out.match(re);
+      if (m) resolve(m);
+    });
+    const log = createWriteStream(join(artifacts, `${name}.log`));
+    p.stderr.on('data', (b) => {
+      errTail = (errTail + b).slice(-4000);
+      log.write(b);
+    });
+    p.on('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready:\n${out}\n${errTail}`)));
+  });
+}
+
+async function call(base, method, path, token, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function waitFor(what, fn, ms = 15_000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      if (Date.now() > until) throw e;
+    }
+    if (Date.now() > until) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Places a caller as FreeSWITCH would: the node fetches the dialplan for the
+ * number from the controller's xml_curl (/fsapi, as node fs1), runs its
+ * `set`s and connects to the controller's socket with those variables.
+ */
+async function placeCall(base, ctl, socket, secret, from, to) {
+  const form = new URLSearchParams({ section: 'dialplan', hostname: 'fs1', 'Caller-Context': 'public',
+    'Caller-Destination-Number': to, 'Caller-Caller-ID-Number': from, 'Unique-ID': crypto.randomUUID() });
+  const xml = await waitFor(`the dialplan of ${to}`, async () => {
+    const res = await fetch(base + '/fsapi', { method: 'POST', body: form,
+      headers: { Authorization: 'Basic ' + Buffer.from('fs1:' + secret).toString('base64') } });
+    const body = await res.text();
+    return res.ok && body.includes('application="socket"') ? body : null;
+  });
+  const vars = {};
+  for (const m of xml.matchAll(/application="set" data="([^"=]+)=([^"]*)"/g)) vars[m[1]] = m[2].replace(/&amp;/g, '&');
+  return call(ctl, 'POST', '/v1/calls', '', { socket, from, to, vars });
+}
+
+const flow = (queue) => ({
+  id: 'main',
+  name: 'Main',
+  start: 'queue',
+  variables: { account: { type: 'string', default: 'P-42' }, tier: { type: 'string', default: 'gold' } },
+  nodes: [
+    { id: 'queue', type: 'queue', params: { queue, priority: 5, data: { account: 'account', tier: 'tier' } }, exits: { done: 'bye', failed: 'bye' } },
+    { id: 'bye', type: 'hangup', params: {} },
+  ],
+});
+
+async function main() {
+  const started = Date.now();
+  mkdirSync(artifacts, { recursive: true });
+  const [eslPort, controlPort, httpPort, socketPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const nodeSecret = 'e2e-node-secret-0123456789';
+  await start('fssim', ['sim', 'node', '-listen', `127.0.0.1:${eslPort}`, '-password', nodeSecret, '-hostname', 'fs1',
+    '-control', `127.0.0.1:${controlPort}`, '-speed', '1'], /inbound ESL on/);
+  const adminPassword = 'e2e-admin-password-123';
+  const [, base] = await start('serve', ['serve', '-listen', `127.0.0.1:${httpPort}`, '-data-dir', join(tmp, 'data'),
+    '-admin-password', adminPassword, '-esl-listen', `127.0.0.1:${socketPort}`, '-reload-every', '300ms', '-log-level', 'info'],
+  /listening on (http:\/\/\S+)/);
+  const ctl = `http://127.0.0.1:${controlPort}`;
+
+  // The world, over the REST API.
+  const admin = (await call(base, 'POST', '/api/v1/auth/login', '', { login: 'admin@switchboard.local', password: adminPassword })).access_token;
+  const site = await call(base, 'POST', '/api/v1/sites', admin, { name: 'hq' });
+  await call(base, 'POST', '/api/v1/nodes', admin, { site_id: site.id, name: 'fs1', kind: 'freeswitch', address: `127.0.0.1:${eslPort}`,
+    secret: nodeSecret, enabled: true });
+  const tenant = await call(base, 'POST', '/api/v1/tenants', admin, { name: 'Acme', sip_domain: 'acme.example', language: 'en',
+    time_zone: 'Asia/Shanghai', quotas: { max_agents: 5, max_pstn_calls: 5, max_published_flows: 2 } });
+  const T = `/api/v1/tenants/${tenant.id}`;
+  const queue = await call(base, 'POST', `${T}/queues`, admin, { name: 'support', strategy: 'longest_idle', ring_timeout_seconds: 3,
+    wrap_up_seconds: 30 });
+  const agentPassword = 'e2e-agent-password-123';
+  const user = await call(base, 'POST', `${T}/users`, admin, { email: 'ann@acme.example', display_name: 'Ann Agent', role: 'agent', password: agentPassword });
+  await call(base, 'POST', `${T}/agents`, admin, { user_id: user.id, extension: '1001', sip_password: 'sip-secret-1001',
+    display_name: 'Ann', queues: [{ queue_id: queue.id, priority: 1 }] });
+  await call(base, 'PUT', `${T}/desktop-settings`, admin, { not_ready_reasons: [{ code: 'lunch', label: 'Lunch' }, { code: 'coaching' }],
+    crm_url_template: 'https://crm.acme.example/contacts?phone={caller}&account={data.account}' });
+  const f = await call(base, 'POST', `${T}/flows`, admin, flow('support'));
+  await call(base, 'POST', `${T}/flows/${f.id}/versions`, admin, { alias: 'live' });
+  await call(base, 'POST', `${T}/numbers`, admin, { number: '+862000001000', entry_kind: 'flow', entry_alias: 'main' });
+  // The agent's phone: rings 2.5 s, then answers and talks 1.5 s.
+  await waitFor('the node up', async () => (await call(base, 'GET', '/readyz')).nodes_up === 1);
+  await call(ctl, 'POST', '/v1/phones', '', { user: '1001', domain: 'acme.example', answer_after_ms: 2500, talk_for_ms: 1500 });
+
+  // The browser.
+  // A fresh profile in the temp dir (playwright passes it as --user-data-dir).
+  const ctx = await chromium.launchPersistentContext(join(tmp, 'chromium'), {
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+    locale: 'en-US',
+    viewport: { width: 1280, height: 900 },
+  });
+  browser = ctx;
+  await ctx.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber} ${e.sample}`));
+  });
+  const page = await ctx.newPage();
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push('console: ' + m.text());
+  });
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  page.setDefaultTimeout(15_000);
+
+  const state = page.getByTestId('agent-state');
+  const stateIs = (s) => page.locator(`[data-testid="agent-state"][data-state="${s}"]`).waitFor();
+
+  // Sign in.
+  await page.goto(base + '/');
+  await page.waitForURL('**/login');
+  await page.getByLabel('E-mail').fill('ann@acme.example');
+  await page.getByLabel('Password').fill(agentPassword);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL('**/agent');
+  await stateIs('logged_out');
+  await page.screenshot({ path: join(artifacts, 'desktop-en-logged-out.png'), fullPage: true });
+
+  // Log in (by keyboard: Alt+L), then ready.
+  await page.keyboard.press('Alt+l');
+  await stateIs('not_ready');
+  await page.getByRole('button', { name: 'Ready', exact: true }).click();
+  await stateIs('ready');
+
+  // A caller through the IVR: the pop.
+  await placeCall(base, ctl, `127.0.0.1:${socketPort}`, nodeSecret, '13800000001', '+862000001000');
+  const pop = page.getByTestId('offer-pop');
+  await pop.waitFor();
+  const check = async (id, want) => {
+    const got = (await page.getByTestId(id).textContent()) ?? '';
+    if (!got.includes(want)) throw new Error(`${id}: got "${got}", want "${want}"`);
+  };
+  await check('pop-caller', '13800000001');
+  await check('pop-dialled', '+862000001000');
+  await check('pop-queue', 'support');
+  await check('pop-data', 'P-42');
+  await check('pop-data', 'gold');
+  if (!/^\d+:\d\d$/.test((await page.getByTestId('pop-waited').textContent()) ?? '')) throw new Error('no time waited on the pop');
+  const crm = await page.getByTestId('crm-link').getAttribute('href');
+  if (crm !== 'https://crm.acme.example/contacts?phone=13800000001&account=P-42') throw new Error('CRM link: ' + crm);
+  if ((await page.getByTestId('crm-link').getAttribute('rel')) !== 'noopener noreferrer') throw new Error('CRM link must not give the CRM this page');
+  await page.screenshot({ path: join(artifacts, 'desktop-en-offer.png'), fullPage: true });
+
+  // The phone answers; the call ends; after-call work counts down.
+  await page.locator('[data-testid="offer-pop"][data-phase="connected"]').waitFor();
+  await stateIs('after_call_work');
+  const countdown = page.getByTestId('acw-countdown');
+  const first = Number(((await countdown.textContent()) ?? '').match(/(\d+) s/)?.[1]);
+  await waitFor('the countdown to move', async () => Number(((await countdown.textContent()) ?? '').match(/(\d+) s/)?.[1]) < first, 5000);
+  await waitFor('handled today to be 1', async () => (await page.getByTestId('today-handled').textContent()) === '1');
+  await page.screenshot({ path: join(artifacts, 'desktop-en-acw.png'), fullPage: true });
+  await page.getByTestId('acw').getByRole('button', { name: 'Done', exact: true }).click();
+  await stateIs('ready');
+
+  // A break request: serve sets no break cap today, so it is granted (the
+  // refusal with its reason is the StatePanel unit test's).
+  await page.getByRole('button', { name: 'Request a break', exact: true }).click();
+  await page.getByTestId('action-result').filter({ hasText: 'Break granted' }).waitFor();
+  await stateIs('break');
+  await page.getByRole('button', { name: 'End break', exact: true }).click();
+  await stateIs('ready');
+
+  // Not ready with one of the tenant's reason codes, then ready again.
+  await page.getByRole('button', { name: 'Not ready', exact: true }).click();
+  await stateIs('not_ready');
+  await check('agent-reason', 'Lunch');
+  await page.keyboard.press('Alt+r');
+  await stateIs('ready');
+
+  // A missed call: the phone does not answer (RONA after 3 s), the caller
+  // goes back to the queue; the desktop says what happened and what to do.
+  await call(ctl, 'POST', '/v1/phones', '', { user: '1001', domain: 'acme.example', no_answer: true });
+  const second = await placeCall(base, ctl, `127.0.0.1:${socketPort}`, nodeSecret, '13800000002', '+862000001000');
+  await pop.waitFor();
+  await page.getByTestId('rona').waitFor({ timeout: 20_000 });
+  await stateIs('not_ready');
+  await page.screenshot({ path: join(artifacts, 'desktop-en-rona.png'), fullPage: true });
+  await call(ctl, 'POST', `/v1/calls/${second.uuid}/hangup`, '', {}).catch(() => undefined);
+
+  // The user's own language: zh-CN, then zh-TW (MT-6), kept by the server.
+  for (const [lng, label, readyText] of [['zh-CN', '简体中文', '未就绪'], ['zh-TW', '繁體中文', '未就緒']]) {
+    await page.getByLabel(lng === 'zh-CN' ? 'Language' : '语言').click();
+    await page.getByRole('option', { name: label }).click();
+    await waitFor(`the desktop in ${lng}`, async () => ((await state.textContent()) ?? '').includes(readyText));
+    await page.waitForFunction((l) => document.documentElement.lang === l, lng);
+    await page.screenshot({ path: join(artifacts, `desktop-${lng}.png`), fullPage: true });
+  }
+  await page.reload();
+  await waitFor('zh-TW kept after a reload', async () => ((await state.textContent()) ?? '').includes('未就緒'));
+
+  const csp = await page.evaluate(() => window.__csp);
+  if (csp.length || problems.length) throw new Error('CSP violations or console errors:\n' + [...csp, ...problems].join('\n'));
+  console.log(`e2e: agent desktop in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log('1 passed, 0 failed');
+}
+
+main()
+  .then(async () => {
+    clearTimeout(deadline);
+    await cleanup();
+  })
+  .catch(async (e) => {
+    clearTimeout(deadline);
+    console.error('e2e: FAILED:', e?.stack ?? e);
+    try {
+      const pages = browser?.pages() ?? [];
+      if (pages.length) await pages[pages.length - 1].screenshot({ path: join(artifacts, 'failure.png'), fullPage: true });
+    } catch {
+      // no screenshot
+    }
+    await cleanup();
+    process.exit(1);
+  });
