@@ -111,7 +111,7 @@ export function StatePanel({ state, fetchedAt, now, reasons, readOnly, act }: St
 
   return (
     <Card title={t('state.label')} className="sb-card" data-testid="state-panel">
-      <Space direction="vertical" className="sb-full">
+      <Space orientation="vertical" className="sb-full">
         <div className="sb-state-line">
           <Tag color={stateColor[st]} className="sb-state-tag" data-testid="agent-state" data-state={st}>
             {t(`state.names.${st}`)}
