@@ -269,6 +269,7 @@ async function main() {
     await page.getByRole('option', { name: label }).click();
     await waitFor(`the desktop in ${lng}`, async () => ((await state.textContent()) ?? '').includes(readyText));
     await page.waitForFunction((l) => document.documentElement.lang === l, lng);
+    await page.getByRole('listbox').waitFor({ state: 'hidden' }).catch(() => undefined);
     await page.screenshot({ path: join(artifacts, `desktop-${lng}.png`), fullPage: true });
   }
   await page.reload();

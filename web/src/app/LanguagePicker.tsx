@@ -21,7 +21,7 @@ export function LanguagePicker({ me, tenantLanguage }: { me: Me; tenantLanguage?
     try {
       const next = await must(api.PATCH('/me', { body: { language: v } }));
       qc.setQueryData(['me'], next);
-      void message.success(t('language.saved'));
+      void message.success(t('language.saved', { lng: next.language })); // in the language just chosen
     } catch (e) {
       void message.error(errorText(t, e));
     }
