@@ -125,7 +125,7 @@ type serveConfig struct {
 
 func serveSettings(fs *flag.FlagSet) *settings {
 	ss := newSettings(fs)
-	ss.add("listen", ":8080", "HTTP listen address for the REST API, metrics, health and xml_curl", false)
+	ss.add("listen", ":8080", "HTTP listen address for the browser app, the REST API, metrics, health and xml_curl", false)
 	ss.add("data-dir", "switchboard-data", "directory for the embedded database, generated keys and recordings metadata", false)
 	ss.add("database", "", "database URL: sqlite:PATH or postgres://user@host:5432/db; empty means sqlite:<data-dir>/switchboard.db", false)
 	ss.add("admin-email", "admin@switchboard.local", "sign-in email of the platform administrator created on first start", false)
