@@ -216,7 +216,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List nodes
+         * List nodes with their live health
          * @description Every node, with `has_secret` instead of the secret.
          *
          *     **Who may call:** platform_admin, platform_viewer (permission `platform:read`); tenant roles get 403.
@@ -244,7 +244,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get a node (never its secret)
+         * Get a node (never its secret) with its live health
          * @description One node, never its secret.
          *
          *     **Who may call:** platform_admin, platform_viewer (permission `platform:read`); tenant roles get 403.
@@ -2648,6 +2648,10 @@ export interface components {
             published_by: string;
             valid: boolean;
         };
+        GatewayState: {
+            name: string;
+            state: string;
+        };
         HTTPRequest: {
             attempt: number;
             body?: number[];
@@ -2761,6 +2765,37 @@ export interface components {
             busy: number;
             capacity: number;
             idle: number;
+        };
+        NodeState: {
+            calls: number;
+            gateway_missing?: string;
+            gateways: components["schemas"]["GatewayState"][];
+            hold_music?: string;
+            hold_music_detail?: string;
+            hold_music_missing?: boolean;
+            kind: string;
+            /** Format: date-time */
+            last_event_at?: string | null;
+            name: string;
+            /** Format: date-time */
+            since?: string | null;
+            up: boolean;
+        };
+        NodeView: {
+            address: string;
+            /** Format: date-time */
+            created_at: string;
+            enabled: boolean;
+            has_secret: boolean;
+            health?: components["schemas"]["NodeState"] | null;
+            id: string;
+            /** @enum {string} */
+            kind: "freeswitch" | "asterisk";
+            name: string;
+            site_id: string;
+            /** Format: date-time */
+            updated_at: string;
+            username: string;
         };
         OnOffRequest: {
             /** @description true: hold (mute); false or absent: release it */
@@ -3605,7 +3640,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Node"][];
+                        items: components["schemas"]["NodeView"][];
                         next_cursor: string | null;
                     };
                 };
@@ -3684,7 +3719,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Node"];
+                    "application/json": components["schemas"]["NodeView"];
                 };
             };
             401: components["responses"]["401"];
