@@ -92,14 +92,13 @@ func (c *Conn) BgAPI(ctx context.Context, cmd string) (out string, err error) {
 	c.pmu.Unlock()
 	defer c.dropJob(job)
 	f := &esl.Frame{Line: "bgapi " + cmd, Headers: []esl.Header{{Name: "Job-UUID", Value: job}}}
-	r, err := c.Send(ctx, f)
+	// The reply (+OK Job-UUID) is only waited for when it is wrong: the
+	// reader keeps a good one from this goroutine, which wakes once, for
+	// the job's event, instead of twice.
+	p, err := c.sendKeeping(ctx, f.Line, func(r *esl.Frame) bool { return !r.OK() || r.Get("Job-UUID") != job },
+		func(w *esl.Writer) error { return w.WriteFrame(f) })
 	if err != nil {
 		return "", err
-	}
-	if got := r.Get("Job-UUID"); got != job {
-		c.mismatches.Add(1)
-		c.log.Error("esl bgapi reply mismatch", "command", cmd, "job_uuid", job, "reply_job_uuid", got)
-		return "", fmt.Errorf("%w: bgapi %s: Job-UUID %q, want %q", ErrMismatch, cmd, got, job)
 	}
 	select {
 	case ev, ok := <-ch:
@@ -111,6 +110,17 @@ func (c *Conn) BgAPI(ctx context.Context, cmd string) (out string, err error) {
 			return out, &ReplyError{Command: "bgapi " + cmd, Text: strings.TrimRight(out, "\n")}
 		}
 		return out, nil
+	case r, ok := <-p.ch:
+		if !ok {
+			return "", c.closedErr()
+		}
+		if !r.OK() {
+			return "", &ReplyError{Command: f.Line, Text: r.ReplyText()}
+		}
+		got := r.Get("Job-UUID")
+		c.mismatches.Add(1)
+		c.log.Error("esl bgapi reply mismatch", "command", cmd, "job_uuid", job, "reply_job_uuid", got)
+		return "", fmt.Errorf("%w: bgapi %s: Job-UUID %q, want %q", ErrMismatch, cmd, got, job)
 	case <-ctx.Done():
 		return "", context.Cause(ctx)
 	}
@@ -165,7 +175,24 @@ func (c *Conn) send(ctx context.Context, line string, n int, write func(*esl.Wri
 	} else {
 		p = &pending{ch: make(chan *esl.Frame, n)}
 	}
-	p.cmd, p.left = line, n
+	p.cmd, p.left, p.keep = line, n, nil
+	return c.issue(p, write)
+}
+
+// sendKeeping is send for a single-reply command whose reply reaches p.ch
+// only when deliver says so (it runs on the reader goroutine); any other is
+// taken in and dropped, and wakes nobody.
+func (c *Conn) sendKeeping(ctx context.Context, line string, deliver func(*esl.Frame) bool, write func(*esl.Writer) error) (*pending, error) {
+	if err := c.turn.lock(ctx); err != nil {
+		return nil, err
+	}
+	p := &pending{cmd: line, ch: make(chan *esl.Frame, 1), left: 1, keep: deliver}
+	return c.issue(p, write)
+}
+
+// issue makes p the command in flight and writes it; the turn is held.
+func (c *Conn) issue(p *pending, write func(*esl.Writer) error) (*pending, error) {
+	line, n := p.cmd, p.left
 	c.pmu.Lock()
 	if c.closed {
 		c.pmu.Unlock()
@@ -183,7 +210,7 @@ func (c *Conn) send(ctx context.Context, line string, n int, write func(*esl.Wri
 		}
 	}
 	c.pmu.Unlock()
-	if err := c.write(write, n); err != nil {
+	if err := c.writeLocked(write, n); err != nil {
 		c.nc.Close() // the stream is broken; the reader cleans up p and the turn
 		c.log.Warn("esl write failed", "command", line, "err", err)
 	}
@@ -229,7 +256,8 @@ func (c *Conn) checkReplies() {
 	c.nc.Close()
 }
 
-func (c *Conn) write(write func(*esl.Writer) error, n int) error {
+// writeLocked writes a command, the turn held.
+func (c *Conn) writeLocked(write func(*esl.Writer) error, n int) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if now := time.Now(); c.wdl.Sub(now) < c.opts.WriteTimeout {

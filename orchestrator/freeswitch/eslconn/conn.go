@@ -106,7 +106,10 @@ type pending struct {
 	cmd  string
 	ch   chan *esl.Frame // buffered for every reply; closed when the connection ends first
 	left int             // replies still to come (Conn.pmu)
-	sent time.Time       // when it was written, for the watchdog
+	// keep, when set, says which reply goes to ch; the others are dropped
+	// (BgAPI: only a wrong reply wakes its caller).
+	keep func(*esl.Frame) bool
+	sent time.Time // when it was written, for the watchdog
 }
 
 // New wraps nc and starts its reader goroutine, which runs until nc fails or

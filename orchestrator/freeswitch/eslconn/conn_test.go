@@ -424,3 +424,50 @@ func TestRunAllConnectionLost(t *testing.T) {
 		}
 	}
 }
+
+// TestBgAPIWrongReplies: a bgapi refused (-ERR reply, no job) or answered
+// for another Job-UUID fails at once, as a ReplyError or ErrMismatch; the
+// connection goes on.
+func TestBgAPIWrongReplies(t *testing.T) {
+	srv := startFake(t, func(s *fakefs.Session, cmd *esl.Frame) {
+		switch cmd.Line {
+		case "bgapi nosuch":
+			s.Reply("-ERR nosuch Command not found!")
+		case "bgapi otherjob":
+			s.Write(fakefs.ReplyFrame("+OK Job-UUID: x", "Job-UUID", "x"))
+		default:
+			echoHandler(s, cmd)
+		}
+	})
+	c := dial(t, srv, Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var re *ReplyError
+	if _, err := c.BgAPI(ctx, "nosuch"); !errors.As(err, &re) || !strings.Contains(re.Text, "Command not found") {
+		t.Fatalf("refused bgapi: %v", err)
+	}
+	if _, err := c.BgAPI(ctx, "otherjob"); !errors.Is(err, ErrMismatch) || c.Stats().Mismatches != 1 {
+		t.Fatalf("bgapi answered for another job: %v, stats %+v", err, c.Stats())
+	}
+	if out, err := c.BgAPI(ctx, "echo after"); err != nil || out != "after" {
+		t.Fatalf("bgapi after them: %q %v", out, err)
+	}
+}
+
+// TestKeptReplyWakesNobody: a reply its command's filter does not keep
+// (a bgapi's good +OK) releases the turn without reaching the command.
+func TestKeptReplyWakesNobody(t *testing.T) {
+	srv := startFake(t, echoHandler)
+	c := dial(t, srv, Options{})
+	p, err := c.sendKeeping(context.Background(), "api echo dropped", func(*esl.Frame) bool { return false },
+		func(w *esl.Writer) error { return w.WriteCommand("api echo dropped") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c.API(context.Background(), "echo next"); err != nil || out != "next" {
+		t.Fatalf("the command after it: %q %v", out, err)
+	}
+	if len(p.ch) != 0 {
+		t.Fatalf("the reply not kept reached its command: %d waiting", len(p.ch))
+	}
+}

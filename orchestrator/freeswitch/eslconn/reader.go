@@ -60,7 +60,9 @@ func (c *Conn) reply(f *esl.Frame) {
 		c.log.Error("esl reply with no command in flight", "content_type", f.ContentType(), "reply", f.ReplyText())
 		return
 	}
-	p.ch <- f
+	if p.keep == nil || p.keep(f) {
+		p.ch <- f
+	}
 	if last {
 		c.turn.unlock()
 	}
