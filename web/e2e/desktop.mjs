@@ -8,8 +8,9 @@
 // number dialled, queue, time waited, IVR data, CRM link), the phone
 // answers, the call ends, after-call work counts down and the agent presses
 // Done; today's count moves. Then a break is granted and ended, a reason
-// code is picked, a missed call (RONA) is explained, and the desktop is
-// shown in zh-CN and zh-TW (screenshots in e2e/artifacts/). Any CSP
+// code is picked, a missed call (RONA) is explained, the desktop is shown
+// in zh-CN and zh-TW (screenshots in e2e/artifacts/), and once the operator
+// suspends the tenant it says why and disables every action. Any CSP
 // violation or console error fails the test. Bounded: the whole run must
 // finish within E2E_TIMEOUT_MS (default 150 s).
 import { spawn } from 'node:child_process';
@@ -274,6 +275,19 @@ async function main() {
   }
   await page.reload();
   await waitFor('zh-TW kept after a reload', async () => ((await state.textContent()) ?? '').includes('未就緒'));
+
+  // The operator suspends the tenant: the desktop says why nothing can be
+  // changed, and every action is disabled.
+  await call(base, 'POST', `${T}/suspend`, admin);
+  await page.reload();
+  await page.getByTestId('tenant-suspended').waitFor();
+  await waitFor('every action disabled', async () => {
+    const buttons = page.getByTestId('state-panel').getByRole('button');
+    const n = await buttons.count();
+    for (let i = 0; i < n; i++) if (await buttons.nth(i).isEnabled()) return false;
+    return n > 0;
+  });
+  await page.screenshot({ path: join(artifacts, 'desktop-zh-TW-suspended.png'), fullPage: true });
 
   const csp = await page.evaluate(() => window.__csp);
   if (csp.length || problems.length) throw new Error('CSP violations or console errors:\n' + [...csp, ...problems].join('\n'));
