@@ -130,3 +130,26 @@ func TestFilterOnTheWire(t *testing.T) {
 		t.Error("no api reply through a filtered connection")
 	}
 }
+
+// TestSendEvent: `sendevent CUSTOM` fires an event with the command's
+// headers to the subscribers of its subclass, through their filters; the
+// reply names its Event-UUID.
+func TestSendEvent(t *testing.T) {
+	n := fastNode(t)
+	sub := inbound(t, n)
+	for _, cmd := range []string{"filter X-Mark -no", "filter Event-Subclass sb::t", "event json CUSTOM sb::t"} {
+		sub.send(cmd)
+		sub.frame()
+	}
+	pub := inbound(t, n)
+	for _, mark := range []string{"no", "yes"} {
+		pub.send("sendevent CUSTOM\nEvent-Subclass: sb::t\nX-Mark: " + mark)
+		if f := pub.frame(); !strings.HasPrefix(f.ReplyText(), "+OK ") {
+			t.Fatalf("sendevent: %q", f.ReplyText())
+		}
+	}
+	e := sub.event("CUSTOM")
+	if e.Get("X-Mark") != "yes" || e.Subclass() != "sb::t" || e.Get("Event-UUID") == "" || !strings.HasPrefix(e.Get("Command"), "sendevent CUSTOM\n") {
+		t.Errorf("event: mark %q subclass %q Event-UUID %q Command %q", e.Get("X-Mark"), e.Subclass(), e.Get("Event-UUID"), e.Get("Command"))
+	}
+}

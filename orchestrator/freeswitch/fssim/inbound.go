@@ -100,6 +100,10 @@ func (c *conn) handle(cmd command) bool {
 			c.send(replyFrame("-ERR command not found"))
 		}
 		n.mu.Unlock()
+	case "sendevent":
+		n.mu.Lock()
+		c.send(replyFrame(n.sendEventLocked(cmd)))
+		n.mu.Unlock()
 	case "noevents":
 		n.mu.Lock()
 		c.send(replyFrame(c.unsubscribe()))

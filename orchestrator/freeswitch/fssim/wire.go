@@ -21,6 +21,7 @@ type command struct {
 	line    string            // e.g. "api status", "sendmsg", "event json ALL"
 	raw     string            // the line as sent: `filter` keeps trailing spaces
 	headers map[string]string // lower-cased names
+	hdrs    []esl.Header      // as sent, in order (sendevent keeps them)
 	body    string
 }
 
@@ -33,7 +34,7 @@ func readCommand(r *esl.Reader) (command, error) {
 	if err != nil {
 		return command{}, err
 	}
-	c := command{line: strings.TrimSpace(f.Line), raw: f.Line, headers: make(map[string]string, len(f.Headers)), body: string(f.Body)}
+	c := command{line: strings.TrimSpace(f.Line), raw: f.Line, hdrs: f.Headers, headers: make(map[string]string, len(f.Headers)), body: string(f.Body)}
 	for _, h := range f.Headers {
 		c.headers[strings.ToLower(strings.TrimSpace(h.Name))] = strings.TrimSpace(h.Value)
 	}
