@@ -21,6 +21,7 @@ export function OfferPop({ pop, now, queueName }: { pop: Pop; now: number; queue
       className={`sb-card sb-pop sb-pop-${pop.phase}`}
       data-testid="offer-pop"
       data-phase={pop.phase}
+      data-offered-at={o.at}
       title={
         <span role={pop.phase === 'ringing' ? 'alert' : undefined}>
           <Tag color={pop.phase === 'ringing' ? 'blue' : pop.phase === 'connected' ? 'red' : 'default'}>{phase}</Tag>
