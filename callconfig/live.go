@@ -27,6 +27,11 @@ type Live struct {
 	// periodic reload racing a reload made right after a change would
 	// otherwise bring back the state before the change).
 	reloading sync.Mutex
+	// basis is the last load's result (held with reloading): what the next
+	// load compares with and reuses unchanged tenants' rows from. It differs
+	// from snap when a load changed nothing that snap serves (same
+	// fingerprint): snap stays, so its readers see no reload.
+	basis *Snapshot
 	// failures counts failed reloads; loaded is the last successful read
 	// (Unix nanoseconds). Both are for metrics.
 	failures, loaded atomic.Int64
@@ -65,16 +70,25 @@ func (l *Live) Snapshot() *Snapshot { return l.snap.Load() }
 // A tenant whose rows cannot be read keeps its rows of the old snapshot
 // (and is listed in Problems), so neither a transient read error nor one
 // tenant's unreadable row changes what the others get.
+//
+// A reload reads only what changed since the last one: the tenants'
+// configuration versions (bumped by the database itself on every change to
+// their configuration, whoever makes it: this process, another replica, a
+// hand edit), the tenant list and the node list; then the rows of the
+// tenants whose version moved. With nothing changed it builds nothing. So
+// a change is seen by the first reload that starts after it commits, as
+// when every reload read everything.
 func (l *Live) Reload(ctx context.Context) error {
 	l.reloading.Lock()
 	defer l.reloading.Unlock()
-	s, err := load(ctx, l.st, l.now(), l.snap.Load())
+	s, err := load(ctx, l.st, l.now(), l.basis)
 	if err != nil {
 		if ctx.Err() == nil { // not a shutdown
 			l.failures.Add(1)
 		}
 		return err
 	}
+	l.basis = s
 	l.loaded.Store(time.Now().UnixNano())
 	if old := l.snap.Load(); old != nil && old.Fingerprint == s.Fingerprint {
 		return nil // nothing changed: keep the old snapshot, no reload work

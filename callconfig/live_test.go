@@ -35,7 +35,7 @@ type fixture struct {
 	agent  store.Agent
 }
 
-func seed(t *testing.T, st *store.Store, name, domain, number string) fixture {
+func seed(t testing.TB, st *store.Store, name, domain, number string) fixture {
 	t.Helper()
 	ctx := context.Background()
 	a := store.SystemActor
@@ -142,6 +142,11 @@ func TestReloadsNeverStoreAnOlderSnapshotLast(t *testing.T) {
 			<-release
 		}
 		return orig(name)
+	}
+	// A change, so the older reload builds a snapshot (one that finds
+	// nothing changed builds nothing and calls no LoadLocation).
+	if _, err := st.CreateSkill(ctx, store.SystemActor, acme.tenant.ID, store.SkillInput{Name: "billing"}); err != nil {
+		t.Fatal(err)
 	}
 	older := make(chan error, 1)
 	go func() { older <- live.Reload(ctx) }()

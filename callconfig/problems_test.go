@@ -149,7 +149,7 @@ func TestNumbersWithoutTheirEntryAreProblems(t *testing.T) {
 
 // migratedSQLite opens and migrates a store on a SQLite file, closed when
 // the test ends; the path lets a test write rows behind the store's back.
-func migratedSQLite(t *testing.T) (*store.Store, string) {
+func migratedSQLite(t testing.TB) (*store.Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "sb.db")
 	st, err := store.Open(context.Background(), "sqlite:"+path, store.Options{SecretKey: make([]byte, 32)})

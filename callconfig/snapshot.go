@@ -40,9 +40,20 @@ type Snapshot struct {
 	Problems []dialplan.Problem
 	// Fingerprint changes whenever the loaded configuration does.
 	Fingerprint [32]byte
-	// rows are each tenant's rows as read, for the next load to fall back
-	// on when a tenant's rows cannot be read.
+	// rows are each tenant's rows as read, for the next load to reuse when
+	// the tenant's configuration did not change, or to fall back on when its
+	// rows cannot be read.
 	rows map[tenancy.TenantID]tenantRows
+	// versions are the configuration versions (store.ConfigVersions) the
+	// tenants' rows were read at; a tenant whose rows could not be read has
+	// none.
+	versions map[tenancy.TenantID]int64
+	// tenantList and nodeList are the tenant and node lists as read.
+	tenantList []tenancy.Tenant
+	nodeList   []store.Node
+	// stale: some tenant's rows or node's secret could not be read, so the
+	// next load reads again even if nothing changed.
+	stale bool
 }
 
 // NodeWithSecret is a node and its decrypted secret (ESL password).
@@ -78,26 +89,46 @@ type tenantRows struct {
 // load is Load; a tenant (or node secret) that cannot be read keeps what
 // prev had of it, if anything, so a row that breaks the store's own reading
 // (hand-written JSON, say) or a failed read costs only that tenant.
+//
+// With prev, load reads only what changed since prev (see store's
+// ConfigVersions): the tenants' configuration versions first, then the
+// tenant and node lists (a few rows each); a tenant whose version is the
+// one prev read is not read again but keeps prev's rows. When nothing at
+// all changed and prev read everything it tried to, load returns prev
+// itself, having built nothing. Reading the versions before the rows is
+// what makes this safe: rows read after a version are never older than it.
 func load(ctx context.Context, st *store.Store, now time.Time, prev *Snapshot) (*Snapshot, error) {
-	s := &Snapshot{LoadedAt: now, Tenants: map[tenancy.TenantID]tenancy.Tenant{},
-		Queues: map[tenancy.TenantID]map[string]store.Queue{}, Agents: map[tenancy.TenantID]map[string]store.Agent{},
-		queueByName: map[tenancy.TenantID]map[string]string{}, skillByName: map[tenancy.TenantID]map[string]string{},
-		rows: map[tenancy.TenantID]tenantRows{}}
+	versions, err := st.ConfigVersions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load configuration versions: %w", err)
+	}
 	tenants, err := store.All(func(p store.Page) (store.List[tenancy.Tenant], error) { return st.ListTenants(ctx, p) })
 	if err != nil {
 		return nil, fmt.Errorf("load tenants: %w", err)
 	}
+	nodes, err := store.All(func(p store.Page) (store.List[store.Node], error) { return st.ListNodes(ctx, p) })
+	if err != nil {
+		return nil, fmt.Errorf("load nodes: %w", err)
+	}
+	if prev.unchanged(versions, tenants, nodes) {
+		return prev, nil
+	}
+	s := &Snapshot{LoadedAt: now, Tenants: map[tenancy.TenantID]tenancy.Tenant{},
+		Queues: map[tenancy.TenantID]map[string]store.Queue{}, Agents: map[tenancy.TenantID]map[string]store.Agent{},
+		queueByName: map[tenancy.TenantID]map[string]string{}, skillByName: map[tenancy.TenantID]map[string]string{},
+		rows: map[tenancy.TenantID]tenantRows{}, versions: map[tenancy.TenantID]int64{}, tenantList: tenants, nodeList: nodes}
 	var numbers []store.AccessNumber
 	for _, t := range tenants {
 		if t.Status == tenancy.StatusArchived {
 			continue
 		}
 		s.addTenant(t)
-		rows, err := readTenant(ctx, st, t.ID)
+		rows, err := s.tenantRowsSince(ctx, st, t.ID, versions, prev)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, err
 			}
+			s.stale = true
 			rows = prev.tenantRows(t.ID)
 			s.problem(t.ID, "tenant "+string(t.ID), fmt.Errorf("%w; serving the rows of the previous load (%d agents, %d numbers)",
 				err, len(rows.agents), len(rows.numbers)))
@@ -107,7 +138,7 @@ func load(ctx context.Context, st *store.Store, now time.Time, prev *Snapshot) (
 		numbers = append(numbers, rows.numbers...)
 	}
 	s.addNumbers(numbers)
-	if err := s.loadNodes(ctx, st, prev); err != nil {
+	if err := s.loadNodes(ctx, st, nodes, prev); err != nil {
 		return nil, err
 	}
 	plan, problems := dialplan.Build(s.PlanConfig)
@@ -118,6 +149,44 @@ func load(ctx context.Context, st *store.Store, now time.Time, prev *Snapshot) (
 	}
 	s.Fingerprint = sha256.Sum256(fp)
 	return s, nil
+}
+
+// unchanged reports whether s (nil: no) is still the configuration: it read
+// every tenant's rows and every node's secret it tried to, and the versions,
+// tenants and nodes are the ones it read.
+func (s *Snapshot) unchanged(versions map[tenancy.TenantID]int64, tenants []tenancy.Tenant, nodes []store.Node) bool {
+	if s == nil || s.stale || !slices.Equal(s.tenantList, tenants) || !slices.Equal(s.nodeList, nodes) {
+		return false
+	}
+	for _, t := range tenants {
+		if t.Status == tenancy.StatusArchived {
+			continue
+		}
+		if v, ok := versions[t.ID]; !ok || s.versions[t.ID] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// tenantRowsSince returns tenant t's rows: prev's when t's version is the
+// one prev read them at, else read now. The version is recorded in s only
+// when the rows are (a tenant created after the versions were read has
+// none, and is read again next time).
+func (s *Snapshot) tenantRowsSince(ctx context.Context, st *store.Store, t tenancy.TenantID,
+	versions map[tenancy.TenantID]int64, prev *Snapshot) (tenantRows, error) {
+	v, known := versions[t]
+	if prev != nil && known {
+		if pv, ok := prev.versions[t]; ok && pv == v {
+			s.versions[t] = v
+			return prev.rows[t], nil
+		}
+	}
+	rows, err := readTenant(ctx, st, t)
+	if err == nil && known {
+		s.versions[t] = v
+	}
+	return rows, err
 }
 
 // tenantRows is what s (nil: none) read of tenant t.
@@ -273,11 +342,9 @@ func (s *Snapshot) checkEntry(n store.AccessNumber) error {
 	return nil
 }
 
-func (s *Snapshot) loadNodes(ctx context.Context, st *store.Store, prev *Snapshot) error {
-	nodes, err := store.All(func(p store.Page) (store.List[store.Node], error) { return st.ListNodes(ctx, p) })
-	if err != nil {
-		return fmt.Errorf("load nodes: %w", err)
-	}
+// loadNodes adds the enabled nodes with their secrets.
+func (s *Snapshot) loadNodes(ctx context.Context, st *store.Store, nodes []store.Node, prev *Snapshot) error {
+	var err error
 	for _, n := range nodes {
 		if !n.Enabled {
 			continue
@@ -290,6 +357,7 @@ func (s *Snapshot) loadNodes(ctx context.Context, st *store.Store, prev *Snapsho
 				}
 				// One node's unreadable secret costs that node only; a
 				// node the previous load had keeps its secret.
+				s.stale = true
 				old, ok := prev.node(n.ID)
 				s.problem("", fmt.Sprintf("node %s (%q)", n.ID, n.Name), fmt.Errorf("its secret could not be read: %w", err))
 				if !ok {

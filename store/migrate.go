@@ -103,7 +103,8 @@ func (s *Store) migrator(db *sql.DB, extra ...*goose.Migration) (*goose.Provider
 		goose.WithDisableGlobalRegistry(true),
 		goose.WithGoMigrations(append([]*goose.Migration{rls, s.flowsRLSMigration(), s.tenantPolicyMigration(53, "voicemails"),
 			s.tenantPolicyMigration(55, "acd_snapshots"), s.tenantPolicyMigration(57, "flow_datasources"),
-			s.tenantPolicyMigration(63, "tenant_settings")}, extra...)...))
+			s.tenantPolicyMigration(63, "tenant_settings"),
+			s.configVersionMigration()}, extra...)...))
 }
 
 // rlsUp enables row-level security on every tenant table (PostgreSQL only).

@@ -45,6 +45,9 @@ type tenantRow struct {
 	MaxFlows  int       `db:"max_published_flows"`
 	CreatedAt time.Time `db:"created_at"`
 	UpdatedAt time.Time `db:"updated_at"`
+	// ConfigVersion is bumped by triggers (configversion.go); not part of
+	// the tenant's API representation.
+	ConfigVersion int64 `db:"config_version"`
 }
 
 func (r tenantRow) tenant() tenancy.Tenant {
