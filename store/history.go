@@ -40,33 +40,76 @@ func (s *Store) AppendAgentStates(ctx context.Context, tenant tenancy.TenantID, 
 		}
 	}
 	return s.systemWrite(ctx, tenant, func(tx *sqlx.Tx) error {
-		for start := 0; start < len(changes); start += historyBatch {
-			if err := insertStates(ctx, tx, tenant, changes[start:min(start+historyBatch, len(changes))]); err != nil {
-				return err
+		if err := s.insertRows(ctx, tx, stateInsert, len(changes), historyBatch, func(i int, args []any) []any {
+			c := changes[i]
+			id := c.ID
+			if id == "" {
+				id = newID()
 			}
+			return append(args, id, string(tenant), c.AgentID, c.FromState, c.ToState, c.Event, c.Reason,
+				c.At.UTC().Truncate(time.Microsecond))
+		}); err != nil {
+			return fmt.Errorf("store: append agent states: %w", err)
 		}
 		return nil
 	})
 }
 
-func insertStates(ctx context.Context, tx *sqlx.Tx, tenant tenancy.TenantID, rows []AgentStateChange) error {
+// insert is an INSERT of cols columns a row: head is the statement up to VALUES.
+type insert struct {
+	head string
+	cols int
+}
+
+var stateInsert = insert{`INSERT INTO agent_state_history (id, tenant_id, agent_id, from_state, to_state, event, reason, at) VALUES `, 8}
+
+// text is the statement for rows rows.
+func (in insert) text(rows int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO agent_state_history (id, tenant_id, agent_id, from_state, to_state, event, reason, at) VALUES `)
-	args := make([]any, 0, len(rows)*8)
-	for i, c := range rows {
+	b.WriteString(in.head)
+	for i := range rows {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		writeTuple(&b, len(args)+1, 8)
-		id := c.ID
-		if id == "" {
-			id = newID()
-		}
-		args = append(args, id, string(tenant), c.AgentID, c.FromState, c.ToState, c.Event, c.Reason,
-			c.At.UTC().Truncate(time.Microsecond))
+		writeTuple(&b, i*in.cols+1, in.cols)
 	}
-	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-		return fmt.Errorf("store: append agent states: %w", err)
+	return b.String()
+}
+
+// insertRows inserts n rows in tx; rowArgs appends row i's values to args.
+// On PostgreSQL a statement carries up to batch rows; on SQLite one
+// prepared single-row statement runs per row (prepared.go says why). An
+// error names no row; see insertRowsEach for one that does.
+func (s *Store) insertRows(ctx context.Context, tx *sqlx.Tx, in insert, n, batch int, rowArgs func(i int, args []any) []any) error {
+	return s.insertRowsEach(ctx, tx, in, n, batch, rowArgs, func(_, _ int, err error) error { return err })
+}
+
+// insertRowsEach is insertRows with fail mapping a failed statement's error:
+// rows [from, to) were in it (one row on SQLite).
+func (s *Store) insertRowsEach(ctx context.Context, tx *sqlx.Tx, in insert, n, batch int, rowArgs func(i int, args []any) []any,
+	fail func(from, to int, err error) error) error {
+	if !s.postgres {
+		st, err := s.txStmt(ctx, tx, in.text(1))
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, in.cols)
+		for i := range n {
+			if _, err := st.ExecContext(ctx, rowArgs(i, args[:0])...); err != nil {
+				return fail(i, i+1, err)
+			}
+		}
+		return nil
+	}
+	for from := 0; from < n; from += batch {
+		to := min(from+batch, n)
+		args := make([]any, 0, (to-from)*in.cols)
+		for i := from; i < to; i++ {
+			args = rowArgs(i, args)
+		}
+		if _, err := tx.ExecContext(ctx, in.text(to-from), args...); err != nil {
+			return fail(from, to, err)
+		}
 	}
 	return nil
 }
@@ -229,6 +272,19 @@ var cdrBatch = 200
 // empty) and returns them as stored: a writer that batches the call legs
 // that ended together spends one transaction on them, not one each.
 func (s *Store) InsertCDRs(ctx context.Context, tenant tenancy.TenantID, cs []CDR) ([]CDR, error) {
+	return s.InsertCallRecords(ctx, tenant, nil, cs)
+}
+
+// InsertCallRecords stores recordings and CDRs of tenant in one transaction
+// (all or none; IDs generated when empty) and returns the CDRs as stored.
+func (s *Store) InsertCallRecords(ctx context.Context, tenant tenancy.TenantID, recs []Recording, cs []CDR) ([]CDR, error) {
+	rs := make([]Recording, len(recs))
+	for i, r := range recs {
+		var err error
+		if rs[i], err = r.stored(tenant); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]CDR, len(cs))
 	for i, c := range cs {
 		if c.CallID == "" || c.ArrivedAt.IsZero() {
@@ -242,22 +298,40 @@ func (s *Store) InsertCDRs(ctx context.Context, tenant tenancy.TenantID, cs []CD
 		c.QueuedAt, c.OfferedAt, c.AnsweredAt, c.EndedAt = truncPtr(c.QueuedAt), truncPtr(c.OfferedAt), truncPtr(c.AnsweredAt), truncPtr(c.EndedAt)
 		out[i] = c
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && len(rs) == 0 {
 		return out, nil
 	}
 	err := s.systemWrite(ctx, tenant, func(tx *sqlx.Tx) error {
-		for start := 0; start < len(out); start += cdrBatch {
-			if err := insertCDRRows(ctx, tx, out[start:min(start+cdrBatch, len(out))]); err != nil {
-				return err
+		if err := s.insertRowsEach(ctx, tx, recordingInsert, len(rs), cdrBatch, func(i int, args []any) []any {
+			r := rs[i]
+			return append(args, r.ID, string(r.TenantID), r.CallID, r.NodeID, r.Path, r.StartedAt, r.DurationMS)
+		}, func(from, to int, err error) error {
+			if to-from == 1 {
+				return mapUnique(err, "recording", map[string]string{"id": rs[from].ID})
 			}
+			return fmt.Errorf("store: insert recordings: %w", err)
+		}); err != nil {
+			return err
 		}
-		return nil
+		return s.insertRowsEach(ctx, tx, cdrInsert, len(out), cdrBatch, func(i int, args []any) []any {
+			c := out[i]
+			return append(args, c.ID, string(c.TenantID), c.NodeID, c.CallID, c.Leg, c.Caller, c.AccessNumber, c.QueueID, c.AgentID,
+				c.ArrivedAt, c.QueuedAt, c.OfferedAt, c.AnsweredAt, c.EndedAt, c.Disposition, c.HangupCause, c.SIPHangupCause, c.RecordingPath)
+		}, func(from, to int, err error) error {
+			if to-from == 1 {
+				return mapUnique(err, "CDR", map[string]string{"id": out[from].ID})
+			}
+			return fmt.Errorf("store: insert CDRs: %w", err)
+		})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
+
+var cdrInsert = insert{`INSERT INTO cdrs (id, tenant_id, node_id, call_id, leg, caller, access_number, queue_id, agent_id,
+		arrived_at, queued_at, offered_at, answered_at, ended_at, disposition, hangup_cause, sip_hangup_cause, recording_path) VALUES `, 18}
 
 // writeTuple writes one row of a multi-row INSERT's VALUES: n numbered
 // placeholders from $first, in parentheses.
@@ -271,30 +345,6 @@ func writeTuple(b *strings.Builder, first, n int) {
 		b.WriteString(strconv.Itoa(first + i))
 	}
 	b.WriteByte(')')
-}
-
-func insertCDRRows(ctx context.Context, tx *sqlx.Tx, rows []CDR) error {
-	const cols = 18
-	var b strings.Builder
-	b.WriteString(`INSERT INTO cdrs (id, tenant_id, node_id, call_id, leg, caller, access_number, queue_id, agent_id,
-		arrived_at, queued_at, offered_at, answered_at, ended_at, disposition, hangup_cause, sip_hangup_cause, recording_path) VALUES `)
-	args := make([]any, 0, len(rows)*cols)
-	for i, c := range rows {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		writeTuple(&b, len(args)+1, cols)
-		args = append(args, c.ID, string(c.TenantID), c.NodeID, c.CallID, c.Leg, c.Caller, c.AccessNumber, c.QueueID, c.AgentID,
-			c.ArrivedAt, c.QueuedAt, c.OfferedAt, c.AnsweredAt, c.EndedAt, c.Disposition, c.HangupCause, c.SIPHangupCause, c.RecordingPath)
-	}
-	_, err := tx.ExecContext(ctx, b.String(), args...)
-	if err == nil {
-		return nil
-	}
-	if len(rows) == 1 {
-		return mapUnique(err, "CDR", map[string]string{"id": rows[0].ID})
-	}
-	return fmt.Errorf("store: insert CDRs: %w", err)
 }
 
 // ListCDRs lists tenant's CDRs filtered by agent, queue, call and arrival
@@ -322,6 +372,18 @@ func (r Recording) utc() Recording {
 
 // InsertRecording stores a recording of tenant (ID generated when empty).
 func (s *Store) InsertRecording(ctx context.Context, tenant tenancy.TenantID, r Recording) (Recording, error) {
+	r, err := r.stored(tenant)
+	if err != nil {
+		return Recording{}, err
+	}
+	if _, err := s.InsertCallRecords(ctx, tenant, []Recording{r}, nil); err != nil {
+		return Recording{}, err
+	}
+	return r, nil
+}
+
+// stored is r as InsertCallRecords stores it for tenant, or why it cannot be.
+func (r Recording) stored(tenant tenancy.TenantID) (Recording, error) {
 	if r.CallID == "" || r.Path == "" || r.StartedAt.IsZero() || r.DurationMS < 0 {
 		return Recording{}, invalid("recording", "call_id, path and started_at are required; duration_ms >= 0")
 	}
@@ -329,13 +391,10 @@ func (s *Store) InsertRecording(ctx context.Context, tenant tenancy.TenantID, r 
 		r.ID = newID()
 	}
 	r.TenantID, r.StartedAt = tenant, r.StartedAt.UTC().Truncate(time.Microsecond)
-	err := s.systemWrite(ctx, tenant, func(tx *sqlx.Tx) error {
-		_, err := tx.NamedExecContext(ctx, `INSERT INTO recordings (id, tenant_id, call_id, node_id, path, started_at, duration_ms)
-			VALUES (:id, :tenant_id, :call_id, :node_id, :path, :started_at, :duration_ms)`, r)
-		return mapUnique(err, "recording", map[string]string{"id": r.ID})
-	})
-	return r, err
+	return r, nil
 }
+
+var recordingInsert = insert{`INSERT INTO recordings (id, tenant_id, call_id, node_id, path, started_at, duration_ms) VALUES `, 7}
 
 // ListRecordings lists tenant's recordings filtered by call and start time.
 func (s *Store) ListRecordings(ctx context.Context, tenant tenancy.TenantID, f HistoryFilter, p Page) (List[Recording], error) {

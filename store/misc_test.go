@@ -250,6 +250,31 @@ func TestCDRBatch(t *testing.T) {
 	})
 }
 
+// TestCallRecordsAllOrNone: InsertCallRecords stores a batch's recordings
+// and CDRs in one transaction: a duplicate recording ID refuses the CDRs
+// too; a good batch stores both.
+func TestCallRecordsAllOrNone(t *testing.T) {
+	allBackends(t, func(t *testing.T, s *Store) {
+		a := mkTenant(t, s, "a.example.com", 1)
+		t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+		rec := Recording{ID: "rec-1", CallID: "call-1", NodeID: "fs1", Path: "/rec/1.wav", StartedAt: t0, DurationMS: 1000}
+		cdrs := []CDR{{CallID: "call-1", Leg: "caller", ArrivedAt: t0, RecordingPath: rec.Path}, {CallID: "call-1", Leg: "agent", ArrivedAt: t0}}
+		if _, err := s.InsertCallRecords(ctx, a.ID, []Recording{rec, rec}, cdrs); err == nil {
+			t.Fatal("a duplicate recording was accepted")
+		}
+		if l, _ := s.ListCDRs(ctx, a.ID, HistoryFilter{}, Page{}); len(l.Items) != 0 {
+			t.Fatalf("a refused batch stored %d CDRs", len(l.Items))
+		}
+		got, err := s.InsertCallRecords(ctx, a.ID, []Recording{rec}, cdrs)
+		must(t, err)
+		l, _ := s.ListCDRs(ctx, a.ID, HistoryFilter{}, Page{})
+		rl, _ := s.ListRecordings(ctx, a.ID, HistoryFilter{CallID: "call-1"}, Page{})
+		if len(got) != 2 || len(l.Items) != 2 || len(rl.Items) != 1 || rl.Items[0].TenantID != a.ID {
+			t.Fatalf("stored %d CDRs (%d returned) and recordings %+v", len(l.Items), len(got), rl.Items)
+		}
+	})
+}
+
 // TestCDRsNewestFirst: CDRs list newest recorded first by default and
 // oldest first on request; paging by two walks each order whole, without a
 // row twice or missing, filters applied.

@@ -40,13 +40,14 @@ type Store struct {
 	postgres bool
 	secrets  *sealer // nil without Options.SecretKey
 	now      func() time.Time
+	stmts    *stmtCache // SQLite's prepared call-path statements (prepared.go)
 }
 
 // Open connects to url: "sqlite:PATH" (parent directory created; WAL,
 // busy_timeout and foreign keys on) or "postgres://..." / "postgresql://...".
 // It does not migrate; call Migrate.
 func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
-	s := &Store{now: opts.Now, url: rawURL}
+	s := &Store{now: opts.Now, url: rawURL, stmts: &stmtCache{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -158,7 +159,10 @@ func (s *Store) RowSecurity(ctx context.Context) (RowSecurity, error) {
 }
 
 // Close closes the pool.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.closeStmts()
+	return s.db.Close()
+}
 
 // nowUTC returns the store clock's time in UTC, truncated to microseconds
 // (PostgreSQL's precision) so values read back equal values written.

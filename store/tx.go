@@ -72,7 +72,16 @@ func (s *Store) lockTenant(ctx context.Context, tx *sqlx.Tx, tenant tenancy.Tena
 		query += ` FOR NO KEY UPDATE`
 	}
 	var status tenancy.Status
-	err := tx.GetContext(ctx, &status, query, string(tenant))
+	var err error
+	if s.postgres {
+		err = tx.GetContext(ctx, &status, query, string(tenant))
+	} else {
+		// Every write transaction starts here: prepared once (prepared.go).
+		var st *sql.Stmt
+		if st, err = s.txStmt(ctx, tx, query); err == nil {
+			err = st.QueryRowContext(ctx, string(tenant)).Scan(&status)
+		}
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return notFound("tenant", string(tenant))
 	}

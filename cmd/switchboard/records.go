@@ -18,21 +18,19 @@ func (r storeRecords) WriteCDR(ctx context.Context, c calls.CDR) error {
 	return r.writeTenant(ctx, c.Tenant, []calls.CDR{c})
 }
 
-// writeTenant writes CDRs of one tenant in one transaction.
+// writeTenant writes CDRs of one tenant, and the recordings their caller
+// legs name, in one transaction.
 func (r storeRecords) writeTenant(ctx context.Context, tenant tenancy.TenantID, cs []calls.CDR) error {
-	// The recordings first: whoever sees a CDR (and its recording_path)
-	// then finds the recording too.
 	rows := make([]store.CDR, len(cs))
+	var recs []store.Recording
 	for i, c := range cs {
 		if c.Leg == "caller" && c.RecordingPath != "" && !c.Answered.IsZero() {
-			if _, err := r.st.InsertRecording(ctx, tenant, store.Recording{CallID: c.CallID, NodeID: c.Node, Path: c.RecordingPath,
-				StartedAt: c.Answered, DurationMS: c.Ended.Sub(c.Answered).Milliseconds()}); err != nil {
-				return err
-			}
+			recs = append(recs, store.Recording{CallID: c.CallID, NodeID: c.Node, Path: c.RecordingPath,
+				StartedAt: c.Answered, DurationMS: c.Ended.Sub(c.Answered).Milliseconds()})
 		}
 		rows[i] = storeCDR(c)
 	}
-	_, err := r.st.InsertCDRs(ctx, tenant, rows)
+	_, err := r.st.InsertCallRecords(ctx, tenant, recs, rows)
 	return err
 }
 
