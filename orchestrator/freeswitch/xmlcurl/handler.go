@@ -94,7 +94,8 @@ func (h *Handler) Collector() prometheus.Collector { return h.refused }
 // that FreeSWITCH should not retry with bad data get a 4xx; FreeSWITCH then
 // logs it and uses its static XML.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	log := h.c.Logger.With("remote", r.RemoteAddr)
+	log := &reqLog{l: h.c.Logger}
+	log.with(slog.String("remote", r.RemoteAddr))
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		w.Header().Set("Allow", "POST, GET")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -108,9 +109,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	log = log.With("node", node.ID)
+	log.with(slog.String("node", node.ID))
 	r.Body = http.MaxBytesReader(w, r.Body, h.c.MaxBody)
-	if err := r.ParseForm(); err != nil {
+	form, err := readForm(r)
+	if err != nil {
 		status := http.StatusBadRequest
 		if _, big := errors.AsType[*http.MaxBytesError](err); big {
 			status = http.StatusRequestEntityTooLarge
@@ -119,7 +121,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad form", status)
 		return
 	}
-	req, err := ParseRequest(r.Form)
+	req, err := ParseRequest(form)
+	form.release()
 	if err != nil {
 		log.Warn("xml_curl: bad request", "err", err)
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -138,7 +141,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // authenticate answers 401 without credentials and 403 for an unknown node or
 // a wrong password, and logs both. A wrong credential is a failure of the
 // client address; a missing one guesses nothing and is not.
-func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, client string, log *slog.Logger) (Node, bool) {
+func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, client string, log *reqLog) (Node, bool) {
 	user, pass, ok := r.BasicAuth()
 	if !ok {
 		log.Warn("xml_curl: request without credentials; set gateway-credentials on the node")
@@ -160,7 +163,7 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, client st
 // throttled answers 429 with Retry-After when client has failed too often
 // lately (FreeSWITCH takes it as any failure and uses its static XML). The
 // first refusal of an address is logged, every one is counted.
-func (h *Handler) throttled(w http.ResponseWriter, client string, log *slog.Logger) bool {
+func (h *Handler) throttled(w http.ResponseWriter, client string, log *reqLog) bool {
 	d := h.failures.Check(client)
 	if d.Allowed {
 		return false
@@ -192,7 +195,7 @@ func clientAddr(r *http.Request) string {
 }
 
 // answer returns the XML document for an authenticated node's request.
-func (h *Handler) answer(node Node, req Request, log *slog.Logger) []byte {
+func (h *Handler) answer(node Node, req Request, log *reqLog) []byte {
 	switch req.Section {
 	case SectionDirectory:
 		if doc, ok := directoryFor(h.c.Directory, req); ok {
@@ -212,8 +215,8 @@ func (h *Handler) answer(node Node, req Request, log *slog.Logger) []byte {
 	return []byte(notFound)
 }
 
-func (h *Handler) dialplan(node Node, req Request, log *slog.Logger) []byte {
-	log = log.With("call", req.CallUUID, "dialled", req.Destination, "context", req.Context)
+func (h *Handler) dialplan(node Node, req Request, log *reqLog) []byte {
+	log.with(slog.String("call", req.CallUUID), slog.String("dialled", req.Destination), slog.String("context", req.Context))
 	route, err := h.c.Plan.Route(dialplan.Call{Dialled: req.Destination, Arrival: node.Site,
 		Now: h.c.Now(), SiteUp: h.c.SiteUp})
 	if rej, ok := errors.AsType[*dialplan.Rejection](err); ok {

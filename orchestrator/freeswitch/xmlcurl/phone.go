@@ -23,9 +23,9 @@ const phoneRingTimeout = 30
 // digest), looked up in the directory, never from anything the phone sends
 // in its headers. A call without such a user, or from a tenant not active,
 // is refused here with OUTGOING_CALL_BARRED (SIP 403).
-func (h *Handler) phoneDialplan(node Node, req Request, log *slog.Logger) []byte {
-	log = log.With("call", req.CallUUID, "dialled", logSafe(req.Destination), "context", req.Context,
-		"user", logSafe(req.AuthUser), "domain", logSafe(req.AuthDomain))
+func (h *Handler) phoneDialplan(node Node, req Request, log *reqLog) []byte {
+	log.with(slog.String("call", req.CallUUID), slog.String("dialled", logSafe(req.Destination)), slog.String("context", req.Context),
+		slog.String("user", logSafe(req.AuthUser)), slog.String("domain", logSafe(req.AuthDomain)))
 	e, ok := h.c.Directory.LookupUser(req.AuthDomain, req.AuthUser)
 	if req.AuthUser == "" || !ok {
 		log.Warn("xml_curl: phone call refused: the caller is no authenticated phone of an active tenant")

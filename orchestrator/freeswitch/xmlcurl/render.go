@@ -16,8 +16,10 @@ const notFound = `<document type="freeswitch/xml">
 
 // xmlDoc writes indented FreeSWITCH XML. Every attribute value goes through
 // xml.EscapeText, so tenant- or caller-provided text cannot break out of it.
+// It appends to one byte slice it returns whole (a dialplan answer is
+// written once a call).
 type xmlDoc struct {
-	b     strings.Builder
+	b     []byte
 	depth int
 	root  string
 }
@@ -28,20 +30,49 @@ func newDoc() *xmlDoc { return newRoot("document", "type", "freeswitch/xml") }
 // newRoot starts a document with another root, e.g. <include> for a static
 // configuration file.
 func newRoot(root string, attrs ...string) *xmlDoc {
-	d := &xmlDoc{root: root}
+	d := &xmlDoc{root: root, b: make([]byte, 0, 2048)}
 	d.open(root, attrs...)
 	return d
 }
 
-func (d *xmlDoc) tag(name string, attrs []string, end string) {
-	d.b.WriteString(strings.Repeat("  ", d.depth))
-	d.b.WriteString("<" + name)
-	for i := 0; i+1 < len(attrs); i += 2 {
-		d.b.WriteString(" " + attrs[i] + `="`)
-		_ = xml.EscapeText(&d.b, []byte(attrs[i+1])) // a strings.Builder never fails
-		d.b.WriteString(`"`)
+// Write appends p (xml.EscapeText's writer).
+func (d *xmlDoc) Write(p []byte) (int, error) {
+	d.b = append(d.b, p...)
+	return len(p), nil
+}
+
+func (d *xmlDoc) indent() {
+	for range d.depth {
+		d.b = append(d.b, "  "...)
 	}
-	d.b.WriteString(end + "\n")
+}
+
+func (d *xmlDoc) tag(name string, attrs []string, end string) {
+	d.indent()
+	d.b = append(d.b, '<')
+	d.b = append(d.b, name...)
+	for i := 0; i+1 < len(attrs); i += 2 {
+		d.b = append(d.b, ' ')
+		d.b = append(d.b, attrs[i]...)
+		d.b = append(d.b, `="`...)
+		d.escape(attrs[i+1])
+		d.b = append(d.b, '"')
+	}
+	d.b = append(d.b, end...)
+	d.b = append(d.b, '\n')
+}
+
+// escape appends v escaped as xml.EscapeText does; text it would leave as
+// is (printable ASCII but for quotes, '&', '<' and '>') is appended
+// without the copy EscapeText's []byte argument costs.
+func (d *xmlDoc) escape(v string) {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\'' || c == '&' || c == '<' || c == '>' {
+			_ = xml.EscapeText(d, []byte(v)) // d never fails
+			return
+		}
+	}
+	d.b = append(d.b, v...)
 }
 
 // open writes <name a="v"...> and indents what follows; attrs are name, value pairs.
@@ -55,7 +86,10 @@ func (d *xmlDoc) empty(name string, attrs ...string) { d.tag(name, attrs, "/>") 
 
 func (d *xmlDoc) close(name string) {
 	d.depth--
-	d.b.WriteString(strings.Repeat("  ", d.depth) + "</" + name + ">\n")
+	d.indent()
+	d.b = append(d.b, "</"...)
+	d.b = append(d.b, name...)
+	d.b = append(d.b, ">\n"...)
 }
 
 // bytes closes the root and returns the document.
@@ -64,7 +98,7 @@ func (d *xmlDoc) bytes() []byte {
 		panic("xmlcurl: unbalanced document") // a bug in this package, caught by the golden tests
 	}
 	d.close(d.root)
-	return []byte(d.b.String())
+	return d.b
 }
 
 // literal keeps FreeSWITCH from expanding tenant text (names people type,

@@ -3,7 +3,6 @@ package xmlcurl
 import (
 	"errors"
 	"fmt"
-	"net/url"
 )
 
 // ErrBadRequest is wrapped by every error about a malformed xml_curl request.
@@ -48,7 +47,7 @@ type Request struct {
 // ParseRequest reads the form mod_xml_curl posts (see
 // testdata/freeswitch/11-xml-curl-http.jsonl). It checks only what routing
 // needs; everything else FreeSWITCH sends is ignored.
-func ParseRequest(form url.Values) (Request, error) {
+func ParseRequest(form Fields) (Request, error) {
 	r := Request{
 		Hostname: form.Get("hostname"),
 		Section:  Section(form.Get("section")),
