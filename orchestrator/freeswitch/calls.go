@@ -327,6 +327,16 @@ func (c *call) awaitFunc(match func(*esl.Event) bool, timeout time.Duration, fir
 	return w, nil
 }
 
+// failWaiter ends an awaitFunc waiter still waiting with err (a refused
+// command); it may run on a reader goroutine.
+func (c *call) failWaiter(w *waiter, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.removeLocked(w) {
+		w.fire(nil, err)
+	}
+}
+
 func (c *call) cancel(w *waiter) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -83,6 +83,12 @@ func (a *Adapter) sendApp(ctx context.Context, c *call, id, app, arg string) err
 	if err != nil {
 		return err
 	}
+	_, err = conn.Send(ctx, appFrame(c, id, app, arg))
+	return a.mapErr(c, err)
+}
+
+// appFrame is the sendmsg execute of app on c, tagged with Event-UUID id.
+func appFrame(c *call, id, app, arg string) *esl.Frame {
 	f := &esl.Frame{Line: "sendmsg " + c.key.ID, Headers: []esl.Header{
 		{Name: "call-command", Value: "execute"}, {Name: "execute-app-name", Value: app},
 		{Name: "Event-UUID", Value: id},
@@ -93,8 +99,7 @@ func (a *Adapter) sendApp(ctx context.Context, c *call, id, app, arg string) err
 	} else if arg != "" {
 		f.Add("execute-app-arg", arg)
 	}
-	_, err = conn.Send(ctx, f)
-	return a.mapErr(c, err)
+	return f
 }
 
 // execute runs app and waits for it to complete. The completion event is

@@ -40,6 +40,9 @@ type fakeNode struct {
 	// call), to prove the adapter waits for the event.
 	silent bool
 	hung   bool // api commands get no reply at all (a wedged node)
+	// refuseApps answers every sendmsg "-ERR invalid session id", as for a
+	// channel gone.
+	refuseApps bool
 	// lingerFirst sends a socket call's linger notice before its hangup
 	// events, as a real FreeSWITCH 1.10.12 sometimes does after uuid_kill.
 	lingerFirst bool
@@ -137,6 +140,13 @@ func (n *fakeNode) handle(s *fakefs.Session, cmd *esl.Frame) {
 	case "bgapi":
 		n.bgapi(s, cmd, rest)
 	case "sendmsg":
+		n.mu.Lock()
+		refuse := n.refuseApps
+		n.mu.Unlock()
+		if refuse {
+			s.Reply("-ERR invalid session id [" + rest + "]")
+			return
+		}
 		s.Reply("+OK")
 		n.execute(rest, cmd)
 	default:

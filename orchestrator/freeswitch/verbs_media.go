@@ -26,13 +26,16 @@ func (a *Adapter) PreAnswer(ctx context.Context, key orchestrator.Key) error {
 
 var _ orchestrator.AnswerStarter = (*Adapter)(nil)
 
-// StartAnswer sends the answer app and returns once FreeSWITCH has queued it
-// (the sendmsg reply); apps sent after it run after it. The confirmation
-// comes on the returned channel from the app's completion, the call's end,
-// or a timeout (ctx's deadline, else CommandTimeout), with no goroutine
-// waiting for it: the event's reader delivers it, one hand-off to the
-// caller instead of two. A caller that stops listening (its ctx ended)
-// leaves the result in the channel's buffer.
+// StartAnswer sends the answer app and returns once it is written to the
+// call's connection, without waiting for the sendmsg reply: a command sent
+// on the call afterwards is written after it, so FreeSWITCH runs it after
+// the answer. The outcome comes on the returned channel: the app's
+// completion, a refused sendmsg, the call's end, or a timeout (ctx's
+// deadline, else CommandTimeout), with no goroutine waiting for it: the
+// connection's reader delivers it, one hand-off to the caller instead of
+// the three a reply, a waiting goroutine and its relay took. A caller that
+// stops listening (its ctx ended) leaves the result in the channel's
+// buffer.
 func (a *Adapter) StartAnswer(ctx context.Context, key orchestrator.Key) (<-chan error, error) {
 	c, err := a.lookup(key)
 	if err != nil {
@@ -53,9 +56,13 @@ func (a *Adapter) StartAnswer(ctx context.Context, key orchestrator.Key) (<-chan
 	if err != nil {
 		return nil, err
 	}
-	if err := a.sendApp(ctx, c, id, "answer", ""); err != nil {
+	conn, err := a.ctl(c)
+	if err == nil {
+		err = conn.SendNoWait(ctx, appFrame(c, id, "answer", ""), func(err error) { c.failWaiter(w, a.mapErr(c, err)) })
+	}
+	if err != nil {
 		c.cancel(w)
-		return nil, err
+		return nil, a.mapErr(c, err)
 	}
 	return done, nil
 }

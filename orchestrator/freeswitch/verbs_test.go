@@ -198,3 +198,28 @@ func TestStartAnswerConfirms(t *testing.T) {
 		t.Fatal("no confirmation")
 	}
 }
+
+// TestStartAnswerRefused: StartAnswer returns once the answer is written;
+// a refused sendmsg (the channel is gone) comes on its channel, as
+// ErrNoSuchCall, from the connection's reader.
+func TestStartAnswerRefused(t *testing.T) {
+	h := newHarness(t)
+	if _, err := h.a.track(keyOf("gone"), nil); err != nil {
+		t.Fatal(err)
+	}
+	h.node.mu.Lock()
+	h.node.refuseApps = true
+	h.node.mu.Unlock()
+	done, err := h.a.StartAnswer(ctxT(t), keyOf("gone"))
+	if err != nil {
+		t.Fatalf("StartAnswer waited for the reply: %v", err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, orchestrator.ErrNoSuchCall) {
+			t.Fatalf("refused answer reported as %v, want ErrNoSuchCall", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the refusal never came")
+	}
+}

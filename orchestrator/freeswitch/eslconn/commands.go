@@ -56,6 +56,23 @@ func (c *Conn) Send(ctx context.Context, f *esl.Frame) (*esl.Frame, error) {
 	return c.roundTrip(ctx, f.Line, func(w *esl.Writer) error { return w.WriteFrame(f) })
 }
 
+// SendNoWait sends a framed command (sendmsg) and returns once it is
+// written, without waiting for its reply: a command sent after it on this
+// connection is written, so run, after it. A good reply wakes nobody; a
+// -ERR reply calls refused with its *ReplyError, on the connection's reader
+// goroutine (refused must not block). If the connection ends before the
+// reply, refused is not called: the caller learns it from the connection
+// (or its call) ending.
+func (c *Conn) SendNoWait(ctx context.Context, f *esl.Frame, refused func(error)) error {
+	_, err := c.sendKeeping(ctx, f.Line, func(r *esl.Frame) bool {
+		if !r.OK() && refused != nil {
+			refused(&ReplyError{Command: f.Line, Text: r.ReplyText()})
+		}
+		return false
+	}, func(w *esl.Writer) error { return w.WriteFrame(f) })
+	return err
+}
+
 // API runs a synchronous api command and returns its output without the
 // trailing newline. Calls are serialised per connection (FIFO), so each gets
 // its own api/response.
