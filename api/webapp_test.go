@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -14,6 +17,7 @@ func testApp() fstest.MapFS {
 		"assets/app-1.css":   {Data: []byte(`body{}`)},
 		"favicon.svg":        {Data: []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`)},
 		"assets/dir/x.woff2": {Data: []byte("font")},
+		"assets/big-1.js":    {Data: []byte(strings.Repeat("export const x = 'switchboard';\n", 400))},
 	}
 }
 
@@ -101,5 +105,31 @@ func TestAppNeedsTheNoncePlaceholder(t *testing.T) {
 	}
 	if _, err := newWebApp(fstest.MapFS{}); err == nil {
 		t.Fatal("an app without index.html was accepted")
+	}
+}
+
+// TestAppFilesGzipped: text files go gzipped to clients that accept it
+// (compressed once at start), as they are to others; Vary says so.
+func TestAppFilesGzipped(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.App = testApp() })
+	want := testApp()["assets/big-1.js"].Data
+	r := e.do("GET", "/assets/big-1.js", "", nil, "Accept-Encoding", "br, gzip")
+	if r.status != 200 || r.header.Get("Content-Encoding") != "gzip" || !strings.HasPrefix(r.header.Get("Content-Type"), "text/javascript") ||
+		!strings.Contains(r.header.Get("Vary"), "Accept-Encoding") || len(r.body) >= len(want) {
+		t.Fatalf("gzip asked: %d %v (%d bytes of %d)", r.status, r.header, len(r.body), len(want))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("gunzipped body differs (%v)", err)
+	}
+	for _, ae := range []string{"identity", "gzip;q=0"} {
+		r := e.do("GET", "/assets/big-1.js", "", nil, "Accept-Encoding", ae)
+		if r.status != 200 || r.header.Get("Content-Encoding") != "" || !bytes.Equal(r.body, want) {
+			t.Fatalf("Accept-Encoding %q: %d %v", ae, r.status, r.header)
+		}
 	}
 }
