@@ -39,7 +39,7 @@ import (
 //     and transfer_ringback: what an answered caller hears while the bridge
 //     application rings (switch_ivr_originate: transfer_ringback for an
 //     answered caller, ringback otherwise), the music the call's looping
-//     Play was playing.
+//     Play was playing, made endless (endlessRingback).
 //  3. `bridge {origination_uuid=<leg ID>,instant_ringback=true,
 //     ignore_early_media=true,originate_timeout=...,<spec vars>}<endpoint>`:
 //     the leg is tracked under the controller's ID before it exists; the
@@ -237,12 +237,30 @@ func (a *Adapter) startBridge(target *call, o *bridgeOffer, arg string) error {
 	}
 	vars := "^^|continue_on_fail=true|hangup_after_bridge=false|park_after_bridge=true"
 	if music != "" && !strings.Contains(music, "|") {
-		vars += "|transfer_ringback=" + music
+		vars += "|transfer_ringback=" + endlessRingback(music)
 	}
 	if err := a.sendApp(ctx, target, newID(), "multiset", vars); err != nil {
 		return err
 	}
 	return a.sendApp(ctx, target, o.app, "bridge", arg)
+}
+
+// endlessRingback is music as a ringback that lasts until the answer.
+// switch_ivr_originate rewinds a ringback that runs out, but a tone_stream
+// cannot rewind, and a ringback it cannot read again ends the attempt
+// (NO_ANSWER as soon as a 200 ms tone was played once, on FreeSWITCH
+// 1.10.12): a tone loops for ever (loops=-1), silence lasts for ever (-1).
+func endlessRingback(music string) string {
+	switch {
+	case strings.HasPrefix(music, "tone_stream://"):
+		if i := strings.Index(strings.ToLower(music), ";loops="); i >= 0 {
+			music = music[:i]
+		}
+		return music + ";loops=-1"
+	case strings.HasPrefix(music, "silence_stream://"):
+		return "silence_stream://-1"
+	}
+	return music
 }
 
 // releaseJoin forgets o when its bridge application was never started.

@@ -157,13 +157,20 @@ func (n *Node) dial(t dialTarget, vars map[string]string, order []string, timeou
 	if aleg != nil && aleg.app != nil {
 		taken = aleg.app.stop
 	}
+	var ranOut <-chan time.Time
+	if d, ok := toneDuration(rb); ok && aleg != nil && aleg.ringback != "" && d < endlessMedia {
+		// a tone cannot rewind: switch_ivr_originate gives up when it ends
+		t := time.NewTimer(n.dur(d))
+		defer t.Stop()
+		ranOut = t.C
+	}
 	n.mu.Unlock()
 	defer func() {
 		if aleg != nil {
 			n.locked(func() { aleg.ringback = "" })
 		}
 	}()
-	return n.waitAnswer(leg, ph.script, timeout, aleg, taken)
+	return n.waitAnswer(leg, ph.script, timeout, aleg, taken, ranOut)
 }
 
 // ringbackLocked is what a caller hears while its bridge application rings
@@ -182,8 +189,10 @@ func ringbackLocked(ch *channel) string {
 // waitAnswer waits for the phone of leg. aleg is the caller (nil for
 // originate): its hangup, or taken closing (the caller was taken out of its
 // bridge application: intercepted, bridged or transferred elsewhere),
-// cancels the attempt.
-func (n *Node) waitAnswer(leg *channel, s PhoneScript, timeout time.Duration, aleg *channel, taken <-chan struct{}) (*channel, string) {
+// cancels the attempt. ranOut fires when the caller's ringback, a tone that
+// cannot rewind, has ended: the attempt fails with NO_ANSWER, the leg too
+// (FreeSWITCH 1.10.12, seen with a 200 ms tone as transfer_ringback).
+func (n *Node) waitAnswer(leg *channel, s PhoneScript, timeout time.Duration, aleg *channel, taken <-chan struct{}, ranOut <-chan time.Time) (*channel, string) {
 	if timeout <= 0 {
 		timeout = 60 * time.Second
 	}
@@ -208,6 +217,9 @@ func (n *Node) waitAnswer(leg *channel, s PhoneScript, timeout time.Duration, al
 		cause = "ORIGINATOR_CANCEL"
 	case <-taken:
 		cause = "ORIGINATOR_CANCEL"
+	case <-ranOut:
+		n.locked(func() { n.hangupLocked(leg, "NO_ANSWER") })
+		cause = "NO_ANSWER"
 	case <-leg.hungup:
 	case <-n.ctx.Done():
 		cause = "SYSTEM_SHUTDOWN"

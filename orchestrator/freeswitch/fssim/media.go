@@ -26,14 +26,21 @@ func (n *Node) mediaDuration(arg string) time.Duration {
 
 var toneRE = regexp.MustCompile(`%\((\d+),(\d+)(?:,[^)]*)?\)`)
 
-// toneDuration parses tone_stream://[L=n;]%(on,off,freq)... and
-// silence_stream://ms. It reports false for anything else.
+// endlessMedia is how long a tone or silence that never ends lasts.
+const endlessMedia = 1000 * time.Hour
+
+// toneDuration parses tone_stream://[L=n;]%(on,off,freq)...[;loops=n] and
+// silence_stream://ms. It reports false for anything else. loops=-1 (and a
+// negative silence) never ends (mod_tone_stream: switch_buffer_set_loops).
 func toneDuration(arg string) (time.Duration, bool) {
 	if ms, ok := strings.CutPrefix(arg, "silence_stream://"); ok {
 		ms, _, _ = strings.Cut(ms, ",")
 		v, err := strconv.Atoi(ms)
-		if err != nil || v < 0 {
+		if err != nil {
 			return 0, false
+		}
+		if v < 0 {
+			return endlessMedia, true
 		}
 		return time.Duration(v) * time.Millisecond, true
 	}
@@ -41,11 +48,22 @@ func toneDuration(arg string) (time.Duration, bool) {
 	if !ok {
 		return 0, false
 	}
-	loops := 1
+	times := 1
+	if i := strings.Index(strings.ToLower(spec), ";loops="); i >= 0 {
+		n, err := strconv.Atoi(spec[i+len(";loops="):])
+		if err == nil && n < 0 {
+			return endlessMedia, true
+		}
+		if err == nil && n > 0 {
+			times = n
+		}
+		spec = spec[:i]
+	}
+	loops := times
 	if strings.HasPrefix(spec, "L=") {
 		l, rest, _ := strings.Cut(spec[2:], ";")
 		if v, err := strconv.Atoi(l); err == nil && v > 0 {
-			loops = v
+			loops = v * times
 		}
 		spec = rest
 	}
