@@ -102,7 +102,8 @@ func (w *joinWorld) waitRinging(t *testing.T, uuid string) {
 		}
 		time.Sleep(5 * time.Millisecond) // polling the simulator's state
 	}
-	w.waitHears(t, w.key.ID, func(h fssim.Hearing) bool { return h.Media == w.music }, "the music as ringback")
+	// the ringback is the music, made endless (a tone_stream cannot rewind)
+	w.waitHears(t, w.key.ID, func(h fssim.Hearing) bool { return h.Media == w.music+";loops=-1" }, "the music as ringback")
 }
 
 func (w *joinWorld) apps(uuid string) []string {

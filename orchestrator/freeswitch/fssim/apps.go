@@ -1,6 +1,7 @@
 package fssim
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -83,7 +84,7 @@ func init() {
 		// break at the top of the channel's queue has nothing to break:
 		// it sets CF_BREAK, which the next application's start clears. Sent
 		// while an application that parses the channel's events runs, it
-		// runs inside it (nestedBreakLocked).
+		// runs inside it (breakInsideLocked).
 		"break":    func(*Node, *channel, *runningApp) string { return "_none_" },
 		"multiset": appMultiset,
 	}
@@ -110,36 +111,53 @@ func appMultiset(n *Node, ch *channel, a *runningApp) string {
 // queued on the channel meanwhile, at their next frame
 // (switch_ivr_parse_all_events in switch_ivr_play_file, switch_ivr_park,
 // switch_ivr_originate's ringing loop, the bridge loop). fssim runs only
-// break that way (nestedBreakLocked); other applications wait their turn.
+// break that way (breakInsideLocked); other applications wait their turn.
 var eventParsers = map[string]bool{"playback": true, "speak": true, "play_and_get_digits": true,
 	"endless_playback": true, "bridge": true, "park": true}
 
-// nestedBreakLocked runs a break application sent while ch runs one of
-// eventParsers, inside it, as FreeSWITCH does: its CHANNEL_EXECUTE and
-// CHANNEL_EXECUTE_COMPLETE come at once, and the media application it runs
-// in ends (Playback-Status break); a loop of endless_playback, a park or a
-// bridge goes on. It reports false when the break is to be queued instead.
-func (n *Node) nestedBreakLocked(ch *channel, req appReq) bool {
+// breakInsideLocked schedules a break application just queued on ch (req)
+// to run inside the application ch runs now, when that is one of
+// eventParsers, at its next frame (20 ms), as FreeSWITCH does: its
+// CHANNEL_EXECUTE and CHANNEL_EXECUTE_COMPLETE come then, before the
+// running application's completion, and a playback, speak or
+// play_and_get_digits it runs in ends (Playback-Status break); a loop of
+// endless_playback or a bridge goes on. The break stays queued in its place
+// meanwhile, so if the application ends first it runs from the queue, in
+// order, with nothing to break.
+func (n *Node) breakInsideLocked(ch *channel, req appReq) {
 	a := ch.app
 	if req.name != "break" || a == nil || !eventParsers[a.name] || a.name == "park" || !ch.live() {
-		return false
+		return
 	}
-	app := &runningApp{name: req.name, arg: req.arg, uuid: req.eventUUID}
-	if app.uuid == "" {
-		app.uuid = uuid.NewString()
-	}
-	ch.info.Apps = append(ch.info.Apps, AppRecord{Name: req.name, Arg: req.arg, Source: req.source, At: time.Now(), Response: "_none_"})
-	e := n.newEventLocked("CHANNEL_EXECUTE", "", "switch_core_session.c", "switch_core_session_exec", 2944)
-	e.uuid = ch.uuid
-	ch.channelData(e, true)
-	e.add("Application", app.name)
-	e.add("Application-UUID", app.uuid)
-	n.emitLocked(e)
-	n.appCompleteLocked(ch, app, "_none_")
-	if mediaApps[a.name] && a.name != "endless_playback" {
-		a.stopLocked()
-	}
-	return true
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if !n.sleep(20*time.Millisecond, ch.hungup) {
+			return
+		}
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		i := slices.IndexFunc(ch.queue, func(q appReq) bool { return q == req })
+		if i < 0 || ch.app != a || !ch.live() {
+			return
+		}
+		ch.queue = slices.Delete(ch.queue, i, i+1)
+		app := &runningApp{name: req.name, arg: req.arg, uuid: req.eventUUID}
+		if app.uuid == "" {
+			app.uuid = uuid.NewString()
+		}
+		ch.info.Apps = append(ch.info.Apps, AppRecord{Name: req.name, Arg: req.arg, Source: req.source, At: time.Now(), Response: "_none_"})
+		e := n.newEventLocked("CHANNEL_EXECUTE", "", "switch_core_session.c", "switch_core_session_exec", 2944)
+		e.uuid = ch.uuid
+		ch.channelData(e, true)
+		e.add("Application", app.name)
+		e.add("Application-UUID", app.uuid)
+		n.emitLocked(e)
+		n.appCompleteLocked(ch, app, "_none_")
+		if mediaApps[a.name] && a.name != "endless_playback" {
+			a.stopLocked()
+		}
+	}()
 }
 
 // locked runs f with the node lock held.

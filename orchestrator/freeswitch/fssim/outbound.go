@@ -303,13 +303,11 @@ func (n *Node) sendmsg(c *conn, target string, cmd command) {
 			arg = strings.TrimRight(cmd.body, "\n")
 		}
 		req := appReq{name: cmd.get("execute-app-name"), arg: arg, eventUUID: cmd.get("Event-UUID"), source: "sendmsg"}
-		if n.nestedBreakLocked(ch, req) {
-			return
-		}
 		loops := atoiDefault(cmd.get("loops"), 1)
 		for i := 0; i < loops; i++ {
 			ch.queue = append(ch.queue, req)
 		}
+		n.breakInsideLocked(ch, req)
 		ch.signal()
 	case "hangup":
 		c.send(replyFrame("+OK"))

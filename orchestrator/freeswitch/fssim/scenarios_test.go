@@ -121,6 +121,19 @@ func TestConformanceOutbound(t *testing.T) {
 		{file: "08-outbound-bridge-noanswer.jsonl", call: IncomingCall{From: "sipp", To: "9100"},
 			setup: func(n *Node) error { return n.RegisterPhone("1000", "127.0.0.1", PhoneScript{NoAnswer: true}) }},
 		{file: "08c-outbound-bridge-unregistered-user.jsonl", call: IncomingCall{From: "sipp", To: "9100"}},
+		// The caller's own bridge application to an agent while it plays
+		// hold music (join.go): break inside the playback, multiset, bridge;
+		// the agent answers after 1 s and hangs up 2 s later; the caller
+		// parks (park_after_bridge), still under the socket.
+		{file: "14-outbound-caller-bridge.jsonl", call: IncomingCall{From: "sipp", To: "9100"},
+			setup: func(n *Node) error {
+				return n.RegisterPhone("1015", "127.0.0.1", PhoneScript{AnswerAfter: time.Second, HangupAfter: 2 * time.Second})
+			}},
+		// The same offer withdrawn while the phone rings: the controller
+		// kills the leg, the bridge application fails with
+		// ORIGINATOR_CANCEL and the caller stays with its socket.
+		{file: "14b-outbound-caller-bridge-withdrawn.jsonl", call: IncomingCall{From: "sipp", To: "9100"},
+			setup: func(n *Node) error { return n.RegisterPhone("1015", "127.0.0.1", PhoneScript{NoAnswer: true}) }},
 		// continue_on_fail: the caller hears a tone after the failed bridge.
 		{file: "08b-outbound-bridge-noanswer-continue-on-fail.jsonl", call: IncomingCall{From: "sipp", To: "9100"},
 			setup: func(n *Node) error { return n.RegisterPhone("1000", "127.0.0.1", PhoneScript{NoAnswer: true}) },
