@@ -24,27 +24,27 @@ import (
 //
 // On the caller's socket, in order (sendmsg execute, one queue):
 //
-//  1. `break`, when a Play of the call is under way: FreeSWITCH runs a
-//     queued application inside a playback, at its next frame
-//     (switch_ivr_play_file parses the channel's events), and the break ends
-//     that playback. Sent in the queue's order it cannot miss a playback
-//     that has not started yet, as uuid_break can (the call's answer may
-//     still be running when the first offer comes). The call's looping Play
-//     starts no further round (the stop generation moves on, as for
-//     StopPlay), so "what the call was playing stops".
-//  2. `multiset`: continue_on_fail=true (a failed attempt, even
+//  1. `multiset`: continue_on_fail=true (a failed attempt, even
 //     USER_NOT_REGISTERED, must not hang the caller up: capture 08c),
 //     hangup_after_bridge=false, park_after_bridge=true (the caller outlives
-//     the join parked under the controller, as after an intercept join),
-//     and transfer_ringback: what an answered caller hears while the bridge
+//     the join parked under the controller: capture 14), and
+//     transfer_ringback: what an answered caller hears while the bridge
 //     application rings (switch_ivr_originate: transfer_ringback for an
 //     answered caller, ringback otherwise), the music the call's looping
 //     Play was playing, made endless (endlessRingback).
-//  3. `bridge {origination_uuid=<leg ID>,instant_ringback=true,
+//  2. `bridge {origination_uuid=<leg ID>,instant_ringback=true,
 //     ignore_early_media=true,originate_timeout=...,<spec vars>}<endpoint>`:
 //     the leg is tracked under the controller's ID before it exists; the
 //     music plays at once rather than after the phone's 180, and stays
 //     until the answer.
+//
+// The call's playback (its hold music) is not broken first: FreeSWITCH runs
+// what is queued on a channel inside its playback, at the next frame, so the
+// leg rings at once and the playback is frozen under the bridge
+// application (startBridge). After a failed offer the playback goes on
+// where it was; at a join, the Plays under way return ("what the call was
+// playing stops") and the switch ends their playback when the join ends
+// and the call parks (capture 14).
 //
 // The join is confirmed by the caller's CHANNEL_BRIDGE naming the leg (the
 // leg itself gets no CHANNEL_BRIDGE of its own: capture 07), which Originate
@@ -53,17 +53,16 @@ import (
 // (originate_failed_cause...). An offer the controller gives up on (ctx
 // cancelled: no answer in time, another agent won) kills the leg, again if
 // the leg shows up only afterwards (the bridge application may still have
-// been queued behind the call's playback), until the bridge application has
-// returned; the caller then hears nothing until the session plays its music
-// again.
+// been queued behind what the call was doing, its answer), until the bridge
+// application has returned; the music it ran inside then goes on.
 //
 // While the bridge application rings, the channel's thread is inside it and
 // would run any other application sent to the call in the middle of the
 // ringing (switch_ivr_originate parses the channel's events), holding up
-// the join until it ended. So a looping Play started meanwhile (the hold
-// music, restarted when another offer failed) returns at once: the caller
-// hears that music as the ringback. Once joined, a Play runs inside the
-// bridge as after any other join.
+// the join until it ended. So a Play waits until the offer is settled
+// (executePlay): the caller hears the music as the ringback meanwhile; a
+// Play waiting when the call is joined returns. Once joined, a Play runs
+// inside the bridge as after any other join.
 //
 // Only one such offer runs on a call at a time, and only on a call with its
 // own socket. Any other offer (a second phone ringing for the same caller,
@@ -74,14 +73,22 @@ import (
 // callerJoin is a call's own bridge application in flight. Its fields but
 // sendMu are guarded by call.mu.
 type callerJoin struct {
-	// sendMu orders the sendmsg of a Play round against an offer's break and
-	// bridge: a round sent after the break would play out in full before
-	// the bridge application could run.
+	// sendMu orders the sendmsg of a Play against an offer's bridge: a
+	// media application queued behind the bridge application would play
+	// after the join.
 	sendMu sync.Mutex
 	offer  *bridgeOffer
 	// music is what the call's looping Play plays (a playback argument),
 	// or "": the ringback of the next offer.
 	music string
+	// frozen are the Plays under way when the offer's bridge application
+	// was sent: it runs inside them, so they cannot complete while it
+	// rings and StopPlay does not wait for them. They go back to plays if
+	// the offer fails; at a join they are forgotten.
+	frozen []string
+	// joinedAway is closed, and replaced, when the call is joined by its
+	// bridge application: the Plays then waiting return.
+	joinedAway chan struct{}
 }
 
 // bridgeOffer is one run of the bridge application on the call.
@@ -91,6 +98,16 @@ type bridgeOffer struct {
 	joined    bool          // the call's CHANNEL_BRIDGE with the leg was seen
 	withdrawn bool          // the controller gave up on it; its leg is being killed
 	done      chan struct{} // closed when the application completed or the call ended
+	settled   chan struct{} // closed at the join or at done, whichever comes first
+}
+
+// settleLocked closes o.settled once.
+func (o *bridgeOffer) settleLocked() {
+	select {
+	case <-o.settled:
+	default:
+		close(o.settled)
+	}
 }
 
 // claimJoin makes o the call's offer, unless the call cannot run a bridge
@@ -134,15 +151,26 @@ func (c *call) joinDoneLocked(app string) {
 		return
 	}
 	c.join.offer = nil
+	if !o.joined { // the Plays it ran inside go on
+		c.plays = append(c.plays, c.join.frozen...)
+	}
+	c.join.frozen = nil
+	o.settleLocked()
 	close(o.done)
 }
 
-// offerRinging reports whether the call's bridge application is ringing a
-// leg (not yet joined).
-func (c *call) offerRinging() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.join.offer != nil && !c.join.offer.joined
+// joinedLocked records that o joined the call with its leg: the Plays
+// under way at the offer, which the bridge application runs inside, are
+// over for the controller (the switch ends them when the join ends and the
+// call parks), and Plays waiting for them return.
+func (c *call) joinedLocked(o *bridgeOffer) {
+	o.joined = true
+	o.settleLocked()
+	c.join.frozen = nil
+	if c.join.joinedAway != nil {
+		close(c.join.joinedAway)
+	}
+	c.join.joinedAway = make(chan struct{})
 }
 
 // errNoBridgeJoin: the call to join cannot run a bridge application for
@@ -157,7 +185,7 @@ func (a *Adapter) originateJoined(ctx context.Context, spec orchestrator.Origina
 	if err != nil {
 		return key, nil, err
 	}
-	o := &bridgeOffer{leg: spec.ID, app: newID(), done: make(chan struct{})}
+	o := &bridgeOffer{leg: spec.ID, app: newID(), done: make(chan struct{}), settled: make(chan struct{})}
 	if !a.claimJoin(ctx, target, o) {
 		return key, nil, errNoBridgeJoin
 	}
@@ -208,16 +236,22 @@ func (a *Adapter) originateJoined(ctx context.Context, spec orchestrator.Origina
 		return key, c.q.out, a.bridgeFailed(c, target, ev)
 	}
 	target.mu.Lock()
-	o.joined = true
+	target.joinedLocked(o)
 	target.mu.Unlock()
 	joined = true
 	a.legJoined(ctx, c, answered, ev)
 	return key, c.q.out, nil
 }
 
-// startBridge sends the break (when a Play is under way), the caller's
-// variables and the bridge application, in that order, and stops the
-// call's looping Play. The sends are not given up with ctx: a bridge
+// startBridge sends the caller's variables and the bridge application.
+// A Play under way is not broken: FreeSWITCH runs the bridge application
+// inside it at its next frame (the playback parses the channel's queue each
+// frame), which rings the leg at once, where breaking the playback first
+// would cost two frames (the playback noticing the break, then the socket's
+// park loop reading a frame before the next application: 40 ms, capture
+// 14's first version and README). The Play is frozen meanwhile: it resumes
+// after a failed offer (the caller's music goes on) and ends when a join
+// ends (the call parks). The sends are not given up with ctx: a bridge
 // application that may have reached the switch is waited for (and its leg
 // killed when ctx is done) by the caller.
 func (a *Adapter) startBridge(target *call, o *bridgeOffer, arg string) error {
@@ -226,15 +260,9 @@ func (a *Adapter) startBridge(target *call, o *bridgeOffer, arg string) error {
 	target.join.sendMu.Lock()
 	defer target.join.sendMu.Unlock()
 	target.mu.Lock()
-	target.stops++ // a looping Play starts no further round
-	playing := len(target.plays) > 0
 	music := target.join.music
+	target.join.frozen, target.plays = target.plays, nil
 	target.mu.Unlock()
-	if playing {
-		if err := a.sendApp(ctx, target, newID(), "break", ""); err != nil {
-			return err
-		}
-	}
 	vars := "^^|continue_on_fail=true|hangup_after_bridge=false|park_after_bridge=true"
 	if music != "" && !strings.Contains(music, "|") {
 		vars += "|transfer_ringback=" + endlessRingback(music)

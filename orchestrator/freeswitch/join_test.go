@@ -125,8 +125,9 @@ func (w *joinWorld) phone(t *testing.T, user string, s fssim.PhoneScript) orches
 
 // TestJoinOnAnswerCallerRunsBridge: the caller's own channel dials the
 // offered leg with the bridge application (the leg under the controller's
-// ID), its music breaks at once and goes on as the ringback until the
-// phone answers; then the legs are joined and the leg's stream says so.
+// ID), inside its music, which goes on as the ringback until the phone
+// answers; then the legs are joined, the looping Play returns and the
+// leg's stream says so.
 func TestJoinOnAnswerCallerRunsBridge(t *testing.T) {
 	w := newJoinWorld(t)
 	ep := w.phone(t, "1000", fssim.PhoneScript{AnswerAfter: 300 * time.Millisecond})
@@ -143,20 +144,20 @@ func TestJoinOnAnswerCallerRunsBridge(t *testing.T) {
 		done <- result{k, ev, err}
 	}()
 	w.waitRinging(t, id)
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("Originate: %v", r.err)
+	}
 	select {
 	case err := <-w.played:
 		if err != nil {
 			t.Errorf("the caller's looping Play: %v", err)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("the caller's looping Play went on under the offer's ringback")
+		t.Fatal("the caller's looping Play went on after the join")
 	}
-	r := <-done
-	if r.err != nil {
-		t.Fatalf("Originate: %v", r.err)
-	}
-	if got := w.apps(w.key.ID); !containsInOrder(got, "answer", "playback", "break", "multiset", "bridge") {
-		t.Errorf("the caller ran %v, want the music broken, then multiset and bridge", got)
+	if got := w.apps(w.key.ID); !containsInOrder(got, "answer", "playback", "multiset", "bridge") || slices.Contains(got, "break") {
+		t.Errorf("the caller ran %v, want multiset and bridge inside the music, not broken first", got)
 	}
 	ci, _ := w.sim.CallByUUID(w.key.ID)
 	bridge := ci.Apps[slices.IndexFunc(ci.Apps, func(a fssim.AppRecord) bool { return a.Name == "bridge" })]

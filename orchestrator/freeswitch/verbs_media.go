@@ -114,15 +114,12 @@ func (a *Adapter) Play(ctx context.Context, key orchestrator.Key, p orchestrator
 	if err != nil {
 		return err
 	}
-	if p.Loop && c.offerRinging() {
-		return nil // the caller hears the music as the ringing offer's ringback (join.go)
-	}
 	gen, joins := c.stopGeneration(), c.joinCount()
 	if p.Loop && app == "playback" {
 		defer c.playingMusic(arg)()
 	}
 	for {
-		ev, err := a.executePlay(ctx, c, app, arg, gen, p.Loop)
+		ev, err := a.executePlay(ctx, c, app, arg, gen)
 		if errors.Is(err, errPlayStopped) {
 			return nil
 		}
@@ -232,29 +229,59 @@ func (a *Adapter) StopPlay(ctx context.Context, key orchestrator.Key) error {
 
 // executePlay runs a media app like execute, tracking it in c.plays until
 // its completion is dispatched (or the wait is given up). It starts nothing
-// if a StopPlay came since generation gen, nor, for a loop, while an offer's
-// bridge application rings on the call (join.go).
-func (a *Adapter) executePlay(ctx context.Context, c *call, app, arg string, gen uint64, loop bool) (*esl.Event, error) {
+// if a StopPlay came since generation gen. While an offer's bridge
+// application rings on the call it waits: a media app sent now would run
+// inside the ringing and hold up the join (join.go); after a join it starts
+// nothing, after a failed offer it goes on. A media app the switch joined
+// the call away from (the bridge application runs inside it) returns
+// errPlayStopped at the join.
+func (a *Adapter) executePlay(ctx context.Context, c *call, app, arg string, gen uint64) (*esl.Event, error) {
 	id := uuid.NewString()
 	w, err := c.await(isComplete(id), false, 1)
 	if err != nil {
 		return nil, err
 	}
-	c.join.sendMu.Lock() // the check and the send, in one step against a join's break
-	c.mu.Lock()
-	if c.stops != gen || (loop && c.join.offer != nil && !c.join.offer.joined) {
+	defer c.cancel(w)
+	var joinedAway <-chan struct{}
+	for {
+		c.join.sendMu.Lock() // the check and the send in one step against an offer's bridge
+		c.mu.Lock()
+		if c.stops != gen {
+			c.mu.Unlock()
+			c.join.sendMu.Unlock()
+			return nil, errPlayStopped
+		}
+		o := c.join.offer
+		if o == nil || o.joined {
+			if c.join.joinedAway == nil {
+				c.join.joinedAway = make(chan struct{})
+			}
+			joinedAway = c.join.joinedAway
+			break
+		}
+		settled := o.settled
 		c.mu.Unlock()
 		c.join.sendMu.Unlock()
-		c.cancel(w)
-		return nil, errPlayStopped
+		select {
+		case <-settled:
+		case <-c.endCh:
+			return nil, errorf(orchestrator.ErrCallEnded, "play on %s", c.key)
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		}
+		c.mu.Lock()
+		joined := o.joined
+		c.mu.Unlock()
+		if joined {
+			return nil, errPlayStopped // the call was joined while this waited: what it played is over
+		}
 	}
 	c.plays = append(c.plays, id)
 	c.playBroke = false
 	c.mu.Unlock()
 	defer func() {
-		c.cancel(w)
 		c.mu.Lock()
-		c.playDoneLocked(id) // given up (ctx, send error): no longer waited for
+		c.playDoneLocked(id) // given up (ctx, send error, joined away): no longer waited for
 		c.mu.Unlock()
 	}()
 	err = a.sendApp(ctx, c, id, app, arg)
@@ -262,7 +289,21 @@ func (a *Adapter) executePlay(ctx context.Context, c *call, app, arg string, gen
 	if err != nil {
 		return nil, err
 	}
-	return c.wait(ctx, w)
+	select {
+	case ev := <-w.ch:
+		return ev, nil
+	case <-joinedAway:
+		return nil, errPlayStopped
+	case <-c.endCh:
+		select {
+		case ev := <-w.ch:
+			return ev, nil
+		default:
+			return nil, fmt.Errorf("freeswitch: %s: %w", c.key, orchestrator.ErrCallEnded)
+		}
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
 }
 
 // playingMusic records arg as what the call's looping Play plays, until the
@@ -297,6 +338,9 @@ func (c *call) playing() bool {
 func (c *call) playDoneLocked(id string) {
 	if i := slices.Index(c.plays, id); i >= 0 {
 		c.plays = slices.Delete(c.plays, i, i+1)
+	}
+	if i := slices.Index(c.join.frozen, id); i >= 0 {
+		c.join.frozen = slices.Delete(c.join.frozen, i, i+1)
 	}
 }
 

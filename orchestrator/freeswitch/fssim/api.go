@@ -329,6 +329,9 @@ func (n *Node) leaveAppLocked(ch *channel) {
 		a.completed = true
 	}
 	a.stopLocked()
+	if ch.outer != nil { // the media application it ran inside ends too
+		ch.outer.stopLocked()
+	}
 }
 
 func apiUUIDBreak(n *Node, arg string, r func(string)) {

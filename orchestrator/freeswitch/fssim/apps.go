@@ -1,7 +1,6 @@
 package fssim
 
 import (
-	"slices"
 	"strings"
 	"time"
 
@@ -81,11 +80,13 @@ func init() {
 		"log":                 func(*Node, *channel, *runningApp) string { return "_none_" },
 		"info":                func(*Node, *channel, *runningApp) string { return "_none_" },
 		"send_dtmf":           func(*Node, *channel, *runningApp) string { return "_none_" },
-		// break at the top of the channel's queue has nothing to break:
-		// it sets CF_BREAK, which the next application's start clears. Sent
-		// while an application that parses the channel's events runs, it
-		// runs inside it (breakInsideLocked).
-		"break":    func(*Node, *channel, *runningApp) string { return "_none_" },
+		// break sets CF_BREAK: inside a media application it ends it
+		// (runNested); at the top of the queue it has nothing to break, and
+		// the next application's start clears it.
+		"break": func(n *Node, ch *channel, _ *runningApp) string {
+			n.locked(func() { ch.breakFlag = true })
+			return "_none_"
+		},
 		"multiset": appMultiset,
 	}
 }
@@ -107,26 +108,19 @@ func appMultiset(n *Node, ch *channel, a *runningApp) string {
 	return "_none_"
 }
 
-// eventParsers are the applications inside which FreeSWITCH runs what is
-// queued on the channel meanwhile, at their next frame
-// (switch_ivr_parse_all_events in switch_ivr_play_file, switch_ivr_park,
-// switch_ivr_originate's ringing loop, the bridge loop). fssim runs only
-// break that way (breakInsideLocked); other applications wait their turn.
-var eventParsers = map[string]bool{"playback": true, "speak": true, "play_and_get_digits": true,
-	"endless_playback": true, "bridge": true, "park": true}
-
-// breakInsideLocked schedules a break application just queued on ch (req)
-// to run inside the application ch runs now, when that is one of
-// eventParsers, at its next frame (20 ms), as FreeSWITCH does: its
-// CHANNEL_EXECUTE and CHANNEL_EXECUTE_COMPLETE come then, before the
-// running application's completion, and a playback, speak or
-// play_and_get_digits it runs in ends (Playback-Status break); a loop of
-// endless_playback or a bridge goes on. The break stays queued in its place
-// meanwhile, so if the application ends first it runs from the queue, in
-// order, with nothing to break.
-func (n *Node) breakInsideLocked(ch *channel, req appReq) {
+// runInsideLocked makes what was just queued on ch run inside the media
+// application ch runs now (playback, speak, play_and_get_digits,
+// endless_playback), at its next frame (20 ms), as FreeSWITCH does
+// (switch_ivr_play_file parses the channel's events each frame; captures 14
+// and 14b, and FreeSWITCH's log: `Command Execute [depth=2]`): the media
+// pauses while they run and goes on after them, unless one of them was
+// break, or a bridge application that parked the channel (both end it).
+// An application that ends first leaves the queue to run in order. Inside
+// other applications (a bridge's ringing and its bridge, which FreeSWITCH
+// parses too) fssim does not run them: they wait their turn.
+func (n *Node) runInsideLocked(ch *channel) {
 	a := ch.app
-	if req.name != "break" || a == nil || !eventParsers[a.name] || a.name == "park" || !ch.live() {
+	if a == nil || !mediaApps[a.name] || !ch.live() {
 		return
 	}
 	n.wg.Add(1)
@@ -135,29 +129,36 @@ func (n *Node) breakInsideLocked(ch *channel, req appReq) {
 		if !n.sleep(20*time.Millisecond, ch.hungup) {
 			return
 		}
-		n.mu.Lock()
-		defer n.mu.Unlock()
-		i := slices.IndexFunc(ch.queue, func(q appReq) bool { return q == req })
-		if i < 0 || ch.app != a || !ch.live() {
-			return
-		}
-		ch.queue = slices.Delete(ch.queue, i, i+1)
-		app := &runningApp{name: req.name, arg: req.arg, uuid: req.eventUUID}
-		if app.uuid == "" {
-			app.uuid = uuid.NewString()
-		}
-		ch.info.Apps = append(ch.info.Apps, AppRecord{Name: req.name, Arg: req.arg, Source: req.source, At: time.Now(), Response: "_none_"})
-		e := n.newEventLocked("CHANNEL_EXECUTE", "", "switch_core_session.c", "switch_core_session_exec", 2944)
-		e.uuid = ch.uuid
-		ch.channelData(e, true)
-		e.add("Application", app.name)
-		e.add("Application-UUID", app.uuid)
-		n.emitLocked(e)
-		n.appCompleteLocked(ch, app, "_none_")
-		if mediaApps[a.name] && a.name != "endless_playback" {
-			a.stopLocked()
-		}
+		n.locked(func() {
+			if ch.app == a && len(ch.queue) > 0 {
+				select {
+				case ch.nest <- struct{}{}:
+				default:
+				}
+			}
+		})
 	}()
+}
+
+// runNested runs the queued applications inside the media application a
+// (see runInsideLocked), then gives a back its place. It reports whether a
+// goes on: not after a break, a hangup or a park.
+func (n *Node) runNested(ch *channel, a *runningApp) bool {
+	for {
+		n.mu.Lock()
+		if len(ch.queue) == 0 || !ch.live() || ch.breakFlag || ch.parkPending {
+			goOn := ch.live() && !ch.breakFlag && !ch.parkPending
+			ch.breakFlag = false
+			n.mu.Unlock()
+			return goOn
+		}
+		req := ch.queue[0]
+		ch.queue = ch.queue[1:]
+		ch.outer = a
+		n.mu.Unlock()
+		n.execApp(ch, req)
+		n.locked(func() { ch.app, ch.outer = a, nil })
+	}
 }
 
 // locked runs f with the node lock held.
@@ -181,6 +182,7 @@ func (n *Node) execApp(ch *channel, req appReq) {
 		n.mu.Unlock()
 		return
 	}
+	ch.breakFlag = false // switch_core_session_exec clears CF_BREAK
 	app := &runningApp{name: req.name, arg: req.arg, uuid: req.eventUUID, stop: make(chan struct{})}
 	if app.uuid == "" {
 		app.uuid = uuid.NewString()
@@ -295,6 +297,7 @@ func (n *Node) parkedStep(ch *channel, park *runningApp) bool {
 		n.mu.Unlock()
 		n.execApp(ch, req)
 		n.locked(func() {
+			n.parkIfPendingLocked(ch)
 			if ch.app == nil && ch.parked {
 				ch.app = park
 			}

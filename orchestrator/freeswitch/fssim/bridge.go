@@ -546,13 +546,29 @@ func (n *Node) holdBridge(ch, leg *channel, a *runningApp) string {
 
 // parkAfterBridgeAppLocked is the end of a bridge application whose caller
 // has park_after_bridge (switch_ivr_multi_threaded_bridge after an answered
-// peer: switch_ivr_park_session). The application completes; a socket
-// call's socket application returns (its park loop sees the state change),
-// and the channel parks in CS_PARK, still under the socket's control.
+// peer: switch_ivr_park_session, which makes the channel not ready). The
+// application completes; a media application it ran inside ends
+// (PLAYBACK ERROR), and then parkIfPendingLocked parks the channel.
 func (n *Node) parkAfterBridgeAppLocked(ch *channel, a *runningApp) {
 	n.appCompleteLocked(ch, a, "_none_")
 	a.completed = true
-	n.leaveSocketAppLocked(ch)
+	ch.parkPending = true
+}
+
+// parkIfPendingLocked parks a channel whose bridge application asked for
+// it, once every application it ran inside has returned: a socket call's
+// socket application returns (CHANNEL_UNPARK, its EXECUTE_COMPLETE) and the
+// channel parks in CS_PARK (CHANNEL_PARK), still under the socket's control
+// (capture 14).
+func (n *Node) parkIfPendingLocked(ch *channel) {
+	if !ch.parkPending {
+		return
+	}
+	ch.parkPending = false
+	if !ch.live() {
+		return
+	}
+	n.leaveSocketAppLocked(ch, ch.lastResponse) // the last application's response, as at hangup (capture 14)
 	n.stateLocked(ch, "CS_PARK")
 	ch.parked = true
 	n.chanEventLocked(ch, "CHANNEL_PARK", true)

@@ -48,6 +48,18 @@ type channel struct {
 	app         *runningApp // the app executing now
 	holdApp     *runningApp // a broadcast playing to it: hold music while its partner is held
 	ringback    string      // what its bridge application plays to it while the dialled leg rings
+	// nest is signalled when applications were queued while a media
+	// application runs: FreeSWITCH runs them inside it, at its next frame
+	// (runInsideLocked).
+	nest chan struct{}
+	// outer is the media application running the current one inside it.
+	outer *runningApp
+	// breakFlag is CF_BREAK as the break application sets it; the next
+	// application's start clears it.
+	breakFlag bool
+	// parkPending: a bridge application ended with park_after_bridge; the
+	// channel parks once the applications it ran inside have returned.
+	parkPending bool
 	recording   map[string]bool
 	conf        *member
 

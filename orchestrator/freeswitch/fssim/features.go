@@ -141,8 +141,11 @@ func (n *Node) transferLocked(ch *channel, args []string) {
 	if ch.app != nil {
 		ch.app.stopLocked()
 	}
+	if ch.outer != nil {
+		ch.outer.stopLocked()
+	}
 	ch.queue = nil
-	n.leaveSocketAppLocked(ch)
+	n.leaveSocketAppLocked(ch, "_none_")
 	if o := ch.profile.original; o != nil { // the new profile starts from the original caller id
 		ch.profile.callerName, ch.profile.callerNumber = o.callerName, o.callerNumber
 		ch.profile.calleeName, ch.profile.calleeNumber = o.calleeName, o.calleeNumber

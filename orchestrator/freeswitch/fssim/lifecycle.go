@@ -29,7 +29,7 @@ func (n *Node) newChannelLocked(s legSpec) *channel {
 	s.profile.created = now
 	ch := &channel{uuid: s.uuid, name: s.name, direction: s.direction, created: now,
 		profile: s.profile, state: "CS_NEW", callState: "DOWN", answerState: "ringing",
-		wake: make(chan struct{}, 1), hungup: make(chan struct{}), done: make(chan struct{}),
+		wake: make(chan struct{}, 1), nest: make(chan struct{}, 1), hungup: make(chan struct{}), done: make(chan struct{}),
 		digitCh: make(chan struct{}, 1), recording: map[string]bool{},
 		media: s.media}
 	ch.vars.set("direction", s.direction)
@@ -209,6 +209,7 @@ func (n *Node) runChannel(ch *channel) {
 			ch.queue = ch.queue[1:]
 			n.mu.Unlock()
 			n.execApp(ch, req)
+			n.locked(func() { n.parkIfPendingLocked(ch) })
 			continue
 		}
 		if ch.dialplan && ch.peer == nil && ch.sock == nil && !ch.parked {

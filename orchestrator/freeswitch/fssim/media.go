@@ -96,15 +96,31 @@ func (n *Node) play(ch *channel, a *runningApp, file string, stopOnDigit bool) b
 			return false
 		}
 	}
-	t := time.NewTimer(n.dur(n.mediaDuration(file)))
+	left := n.dur(n.mediaDuration(file))
+	t := time.NewTimer(left)
 	defer t.Stop()
 	done, status := false, "break"
-	select {
-	case <-t.C:
-		done, status = true, "done"
-	case <-stop:
-	case <-digit:
-		n.requeueDigitSignal(ch)
+	for paused := true; paused; {
+		paused = false
+		start := time.Now()
+		select {
+		case <-t.C:
+			done, status = true, "done"
+		case <-stop:
+		case <-digit:
+			n.requeueDigitSignal(ch)
+		case <-ch.nest:
+			// applications queued meanwhile run inside it; it goes on
+			// after them for what was left (runInsideLocked)
+			t.Stop()
+			left -= time.Since(start)
+			if n.runNested(ch, a) {
+				t.Reset(max(left, 0))
+				paused = true
+			} else if n.parkedAway(ch) {
+				status = "done" // switch_ivr_park_session: not ready (capture 14)
+			}
+		}
 	}
 	n.locked(func() {
 		d := n.mediaDuration(file)
@@ -138,11 +154,19 @@ func appPlayback(n *Node, ch *channel, a *runningApp) string {
 	}
 	n.play(ch, a, a.arg, false)
 	var live bool
-	n.locked(func() { live = ch.live() })
+	n.locked(func() { live = ch.live() && !ch.parkPending })
 	if !live {
 		return "PLAYBACK ERROR"
 	}
 	return "FILE PLAYED"
+}
+
+// parkedAway reports whether a bridge application run inside a media
+// application parked the channel.
+func (n *Node) parkedAway(ch *channel) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return ch.parkPending
 }
 
 func (n *Node) bufferedDigits(ch *channel) int {

@@ -200,7 +200,7 @@ func (n *Node) socketLost(c *conn, ch *channel) {
 		n.hangupLocked(ch, "NORMAL_CLEARING")
 		return
 	}
-	n.leaveSocketAppLocked(ch)
+	n.leaveSocketAppLocked(ch, "_none_")
 	n.fallBackLocked(ch, ch.fallback)
 }
 
@@ -243,13 +243,13 @@ func (c *conn) channelDataReplyLocked() []byte {
 }
 
 // leaveSocketAppLocked ends the socket application (transfer): UNPARK and
-// its EXECUTE_COMPLETE, so the teardown does not report it again.
-func (n *Node) leaveSocketAppLocked(ch *channel) {
+// its EXECUTE_COMPLETE with resp, so the teardown does not report it again.
+func (n *Node) leaveSocketAppLocked(ch *channel, resp string) {
 	if ch.socketApp == "" {
 		return
 	}
 	n.chanEventLocked(ch, "CHANNEL_UNPARK", true)
-	n.appCompleteLocked(ch, &runningApp{name: "socket", arg: ch.socketApp, uuid: ch.socketAppUUID}, "_none_")
+	n.appCompleteLocked(ch, &runningApp{name: "socket", arg: ch.socketApp, uuid: ch.socketAppUUID}, resp)
 	ch.socketApp = ""
 }
 
@@ -307,7 +307,7 @@ func (n *Node) sendmsg(c *conn, target string, cmd command) {
 		for i := 0; i < loops; i++ {
 			ch.queue = append(ch.queue, req)
 		}
-		n.breakInsideLocked(ch, req)
+		n.runInsideLocked(ch)
 		ch.signal()
 	case "hangup":
 		c.send(replyFrame("+OK"))
