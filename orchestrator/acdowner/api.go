@@ -182,10 +182,10 @@ func query[T any](ctx context.Context, o *Owner, q func(now time.Time, d *acd.AC
 // writes they caused (history, snapshots) were carried out by the writer.
 func (o *Owner) Sync(ctx context.Context) error {
 	written := make(chan struct{})
-	err := o.do(ctx, func(time.Time, *acd.ACD) ([]acd.Decision, error) {
+	err := o.doCommand(ctx, command{quiet: true, reply: make(chan error, 1), apply: func(time.Time, *acd.ACD) ([]acd.Decision, error) {
 		o.write(func(context.Context) { close(written) }) // after every write queued so far
 		return nil, nil
-	})
+	}})
 	if err != nil {
 		return err
 	}

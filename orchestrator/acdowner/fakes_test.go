@@ -163,6 +163,13 @@ func (m *memHistory) all() []StateRecord {
 type memSnapshots struct {
 	mu    sync.Mutex
 	snaps map[string]acd.Snapshot
+	saves int
+}
+
+func (m *memSnapshots) saved() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.saves
 }
 
 func (m *memSnapshots) LoadACDSnapshot(_ context.Context, tenant string) (acd.Snapshot, bool, error) {
@@ -179,6 +186,7 @@ func (m *memSnapshots) SaveACDSnapshot(_ context.Context, tenant string, s acd.S
 		m.snaps = map[string]acd.Snapshot{}
 	}
 	m.snaps[tenant] = s
+	m.saves++
 	return nil
 }
 

@@ -49,6 +49,9 @@ type Config struct {
 type command struct {
 	apply func(now time.Time, d *acd.ACD) ([]acd.Decision, error)
 	reply chan error
+	// quiet: the command changes nothing a snapshot holds (the flush tick,
+	// Sync). Any other command counts as a change, reads included.
+	quiet bool
 }
 
 // Owner runs one tenant's ACD on its own goroutine.
@@ -75,6 +78,11 @@ type Owner struct {
 	follow   []command
 	flushT   Timer
 	lastSnap time.Time
+	// changed: a command that is not quiet ran since the last snapshot. An
+	// owner with nothing going on (no call, no agent changing state) saves
+	// no snapshot every SnapshotEvery: it would be the same bytes, and with
+	// thousands of agents it was most of an idle controller's CPU.
+	changed  bool
 	subs     subscribers
 	counters Counters
 	countMu  sync.Mutex
@@ -108,7 +116,8 @@ func Start(ctx context.Context, cfg Config) (*Owner, error) {
 		core:  acd.New(cfg.Tenant, now, acd.Options{Seed: cfg.Seed, Location: cfg.Location}),
 		inbox: make(chan command, cfg.Mailbox), quit: make(chan struct{}), done: make(chan struct{}),
 		writes: make(chan func(context.Context), 64), written: make(chan struct{}),
-		timers: map[acd.TimerRef]Timer{}, byInter: map[string][]acd.TimerRef{}, sent: map[offerKey]Offer{}, dirty: map[string]bool{}}
+		timers: map[acd.TimerRef]Timer{}, byInter: map[string][]acd.TimerRef{}, sent: map[offerKey]Offer{}, dirty: map[string]bool{},
+		changed: true} // the first snapshot after a start is always saved
 	o.subs.init()
 	if err := o.configure(ctx, now); err != nil {
 		return nil, err
@@ -205,6 +214,9 @@ func (o *Owner) run() {
 // exec applies a command and the follow-ups its plan produced (offers that
 // failed become rejections) before taking the next one.
 func (o *Owner) exec(ctx context.Context, c command) {
+	if !c.quiet {
+		o.changed = true
+	}
 	o.follow = append(o.follow[:0], c)
 	var first error
 	for i := 0; i < len(o.follow); i++ {
@@ -253,7 +265,7 @@ func (o *Owner) saveSnapshot(ctx context.Context, now time.Time) {
 	if o.cfg.Snapshots == nil {
 		return
 	}
-	o.lastSnap = now
+	o.lastSnap, o.changed = now, false
 	snap := o.core.Snapshot()
 	o.write(func(ctx context.Context) {
 		if err := o.cfg.Snapshots.SaveACDSnapshot(ctx, o.tenant, snap); err != nil {
@@ -275,7 +287,11 @@ func (o *Owner) Stop(ctx context.Context) error {
 
 // do sends a command and waits for its result.
 func (o *Owner) do(ctx context.Context, f func(now time.Time, d *acd.ACD) ([]acd.Decision, error)) error {
-	c := command{apply: f, reply: make(chan error, 1)}
+	return o.doCommand(ctx, command{apply: f, reply: make(chan error, 1)})
+}
+
+// doCommand is do with a command of the caller's.
+func (o *Owner) doCommand(ctx context.Context, c command) error {
 	select {
 	case o.inbox <- c:
 	case <-o.quit:
@@ -295,8 +311,12 @@ func (o *Owner) do(ctx context.Context, f func(now time.Time, d *acd.ACD) ([]acd
 
 // post sends a command without waiting (timers).
 func (o *Owner) post(f func(now time.Time, d *acd.ACD) ([]acd.Decision, error)) {
+	o.send(command{apply: f})
+}
+
+func (o *Owner) send(c command) {
 	select {
-	case o.inbox <- command{apply: f}:
+	case o.inbox <- c:
 	case <-o.quit:
 	}
 }

@@ -291,6 +291,36 @@ func TestSnapshotSavedPeriodically(t *testing.T) {
 	}
 }
 
+// TestNoSnapshotWhileNothingChanges: an owner with nothing going on saves
+// no snapshot period after period (the flush ticks and Sync are no
+// change); the next change is saved at the next period.
+func TestNoSnapshotWhileNothingChanges(t *testing.T) {
+	f := newFixture(t)
+	o := f.start("t1")
+	f.must(o.Login(f.ctx, "a1"))
+	f.clock.Advance(11 * time.Second)
+	if n := f.snaps.saved(); n != 1 {
+		t.Fatalf("%d snapshots after the first period, want 1", n)
+	}
+	for range 3 {
+		f.clock.Advance(11 * time.Second)
+	}
+	if n := f.snaps.saved(); n != 1 {
+		t.Fatalf("%d snapshots after three idle periods, want still 1", n)
+	}
+	f.must(o.Ready(f.ctx, "a1"))
+	f.clock.Advance(11 * time.Second)
+	snap, _, _ := f.snaps.LoadACDSnapshot(f.ctx, "t1")
+	if n := f.snaps.saved(); n != 2 {
+		t.Fatalf("%d snapshots after a change, want 2", n)
+	}
+	for _, a := range snap.Agents {
+		if a.ID == "a1" && a.State != acd.Ready {
+			t.Fatalf("the saved a1: %+v", a)
+		}
+	}
+}
+
 func TestHistoryRetriedWhileStoreFails(t *testing.T) {
 	f := newFixture(t)
 	o := f.start("t1")

@@ -157,9 +157,9 @@ func (o *Owner) flushHistory(ctx context.Context) {
 // flushTick runs every FlushEvery: history is written and the statistics of
 // queues that changed are published.
 func (o *Owner) flushTick() {
-	o.post(func(now time.Time, c *acd.ACD) ([]acd.Decision, error) {
+	o.send(command{quiet: true, apply: func(now time.Time, c *acd.ACD) ([]acd.Decision, error) {
 		o.flushHistory(context.Background())
-		if now.Sub(o.lastSnap) >= o.cfg.SnapshotEvery {
+		if o.changed && now.Sub(o.lastSnap) >= o.cfg.SnapshotEvery {
 			o.saveSnapshot(context.Background(), now)
 		}
 		for q := range o.dirty {
@@ -170,5 +170,5 @@ func (o *Owner) flushTick() {
 		}
 		o.flushT = o.cfg.Clock.AfterFunc(o.cfg.FlushEvery, o.flushTick)
 		return nil, nil
-	})
+	}})
 }
