@@ -136,7 +136,7 @@ func serveSettings(fs *flag.FlagSet) *settings {
 	ss.add("log-format", "json", "log format: json or text", false)
 	ss.add("shutdown-timeout", "15s", "how long to wait for requests and calls to finish on SIGTERM", false)
 	ss.add("esl-listen", "127.0.0.1:8084", "address where FreeSWITCH's socket application connects for each call (outbound ESL)", false)
-	ss.add("reload-every", "2s", "how often call configuration (numbers, agents, domains) is reloaded from the database", false)
+	ss.add("reload-every", "2s", "how often the database is checked for changes to call configuration (numbers, agents, domains); what changed is reloaded", false)
 	ss.add("flow-http-allow", "", "comma-separated CIDR prefixes that flow HTTP nodes may reach although private, e.g. 10.20.0.0/16,192.168.5.0/24; loopback and link-local only if listed", false)
 	ss.add("token-max-lifetime", "1h", "access tokens whose lifetime (exp - iat) is longer are refused, even when correctly signed", false)
 	ss.add("auth-rate-limit", api.DefaultAuthRateLimit.String(), "requests to /api/v1/auth/* (sign-in, refresh, sign-out) allowed per client address: BURST/PERIOD, that many at once and refilled at that many per period (60/1m: 60 at once, then one a second), or off; beyond it the answer is 429 rate_limited with Retry-After", false)
