@@ -359,9 +359,17 @@ func (c *call) removeLocked(w *waiter) bool {
 // wait returns the event w matched, or ErrCallEnded if the call ended first,
 // or ctx's error.
 func (c *call) wait(ctx context.Context, w *waiter) (*esl.Event, error) {
+	return c.waitOr(ctx, w, nil, nil)
+}
+
+// waitOr is wait that also gives up with stopErr when stop closes (a nil
+// stop never does).
+func (c *call) waitOr(ctx context.Context, w *waiter, stop <-chan struct{}, stopErr error) (*esl.Event, error) {
 	select {
 	case ev := <-w.ch:
 		return ev, nil
+	case <-stop:
+		return nil, stopErr
 	case <-c.endCh:
 		select {
 		case ev := <-w.ch:

@@ -289,21 +289,7 @@ func (a *Adapter) executePlay(ctx context.Context, c *call, app, arg string, gen
 	if err != nil {
 		return nil, err
 	}
-	select {
-	case ev := <-w.ch:
-		return ev, nil
-	case <-joinedAway:
-		return nil, errPlayStopped
-	case <-c.endCh:
-		select {
-		case ev := <-w.ch:
-			return ev, nil
-		default:
-			return nil, fmt.Errorf("freeswitch: %s: %w", c.key, orchestrator.ErrCallEnded)
-		}
-	case <-ctx.Done():
-		return nil, context.Cause(ctx)
-	}
+	return c.waitOr(ctx, w, joinedAway, errPlayStopped)
 }
 
 // playingMusic records arg as what the call's looping Play plays, until the
