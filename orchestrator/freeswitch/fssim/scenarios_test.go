@@ -101,6 +101,8 @@ func TestConformanceOutbound(t *testing.T) {
 		setup func(*Node) error
 		watch func(*Call) func(summary)
 		keep  func(summary) bool
+		// pipeline, when set, is written with the command before it
+		pipeline string
 	}{
 		// The caller presses 1 2 # once the collection runs (sipp pressed
 		// them 3.4 s after the answer); pressing on the event keeps the
@@ -126,6 +128,7 @@ func TestConformanceOutbound(t *testing.T) {
 		// the agent answers after 1 s and hangs up 2 s later; the caller
 		// parks (park_after_bridge), still under the socket.
 		{file: "14-outbound-caller-bridge.jsonl", call: IncomingCall{From: "sipp", To: "9100"},
+			pipeline: "execute-app-name: bridge",
 			setup: func(n *Node) error {
 				return n.RegisterPhone("1015", "127.0.0.1", PhoneScript{AnswerAfter: time.Second, HangupAfter: 2 * time.Second})
 			}},
@@ -133,6 +136,7 @@ func TestConformanceOutbound(t *testing.T) {
 		// kills the leg, the bridge application fails with
 		// ORIGINATOR_CANCEL and the caller stays with its socket.
 		{file: "14b-outbound-caller-bridge-withdrawn.jsonl", call: IncomingCall{From: "sipp", To: "9100"},
+			pipeline: "execute-app-name: bridge",
 			setup: func(n *Node) error { return n.RegisterPhone("1015", "127.0.0.1", PhoneScript{NoAnswer: true}) }},
 		// continue_on_fail: the caller hears a tone after the failed bridge.
 		{file: "08b-outbound-bridge-noanswer-continue-on-fail.jsonl", call: IncomingCall{From: "sipp", To: "9100"},
@@ -171,6 +175,9 @@ func TestConformanceOutbound(t *testing.T) {
 				keep = tc.keep
 			}
 			sc := loadScript(t, tc.file, "out", keep)
+			if tc.pipeline != "" {
+				sc = pipelined(sc, tc.pipeline)
+			}
 			got := replayWatch(t, nc, sc, keep, nil, watch)
 			compareFrames(t, sc.want, got)
 		})
