@@ -137,7 +137,7 @@ func TestConformanceOutbound(t *testing.T) {
 		// ORIGINATOR_CANCEL and the caller stays with its socket.
 		{file: "14b-outbound-caller-bridge-withdrawn.jsonl", call: IncomingCall{From: "sipp", To: "9100"},
 			pipeline: "execute-app-name: bridge",
-			setup: func(n *Node) error { return n.RegisterPhone("1015", "127.0.0.1", PhoneScript{NoAnswer: true}) }},
+			setup:    func(n *Node) error { return n.RegisterPhone("1015", "127.0.0.1", PhoneScript{NoAnswer: true}) }},
 		// continue_on_fail: the caller hears a tone after the failed bridge.
 		{file: "08b-outbound-bridge-noanswer-continue-on-fail.jsonl", call: IncomingCall{From: "sipp", To: "9100"},
 			setup: func(n *Node) error { return n.RegisterPhone("1000", "127.0.0.1", PhoneScript{NoAnswer: true}) },
