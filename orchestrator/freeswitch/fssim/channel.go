@@ -60,8 +60,12 @@ type channel struct {
 	// parkPending: a bridge application ended with park_after_bridge; the
 	// channel parks once the applications it ran inside have returned.
 	parkPending bool
-	recording   map[string]bool
-	conf        *member
+	// socketGone: the outbound socket closed while the socket application
+	// ran an application inside it; the dialplan goes on when it returns
+	// (socketLost).
+	socketGone bool
+	recording  map[string]bool
+	conf       *member
 
 	queue             []appReq      // apps waiting to run (sendmsg execute, dialplan)
 	wake              chan struct{} // signals run that queue or hangup changed

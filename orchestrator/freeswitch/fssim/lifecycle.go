@@ -209,7 +209,7 @@ func (n *Node) runChannel(ch *channel) {
 			ch.queue = ch.queue[1:]
 			n.mu.Unlock()
 			n.execApp(ch, req)
-			n.locked(func() { n.parkIfPendingLocked(ch) })
+			n.locked(func() { n.parkIfPendingLocked(ch); n.resumeAfterSocketLocked(ch) })
 			continue
 		}
 		if ch.dialplan && ch.peer == nil && ch.sock == nil && !ch.parked {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -198,22 +199,71 @@ func TestCloseStopsEverything(t *testing.T) {
 	waitFor(t, 5*time.Second, func() bool { return runtime.NumGoroutine() <= before })
 }
 
-// TestSocketLossHangsUp: when the controller drops the outbound socket of a
-// call it controls (no `resume`), the call is cleared, fallback or not.
-func TestSocketLossHangsUp(t *testing.T) {
-	n := fastNode(t)
-	c, call := controller(t, n, IncomingCall{From: "100", To: "9100",
-		Fallback: []DialplanApp{{"playback", "fallback.wav"}}})
-	execute(c, "answer", "")
-	c.event("CHANNEL_ANSWER")
-	c.nc.Close()
-	select {
-	case <-call.Done():
-	case <-time.After(5 * time.Second):
-		t.Fatal("call still up after its socket closed")
+// TestSocketLossContinuesDialplan: when the controller drops the outbound
+// socket of a call it controls, FreeSWITCH does not hang it up: the socket
+// application returns and the extension goes on with its next action, the
+// fallback (none: the call is cleared as an extension that ran out).
+func TestSocketLossContinuesDialplan(t *testing.T) {
+	for _, fb := range [][]DialplanApp{nil, {{"playback", "fallback.wav"}, {"hangup", "NORMAL_TEMPORARY_FAILURE"}}} {
+		n := fastNode(t)
+		c, call := controller(t, n, IncomingCall{From: "100", To: "9100", Fallback: fb})
+		execute(c, "answer", "")
+		c.event("CHANNEL_ANSWER")
+		c.nc.Close()
+		select {
+		case <-call.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("call still up after its socket closed")
+		}
+		info := call.Info()
+		if fb == nil && (info.HangupCause != "NORMAL_CLEARING" || len(info.Played) != 0) {
+			t.Errorf("no fallback: cause %q, played %v", info.HangupCause, info.Played)
+		}
+		if fb != nil && (info.HangupCause != "NORMAL_TEMPORARY_FAILURE" || len(info.Played) != 1) {
+			t.Errorf("fallback: cause %q, played %v: want the fallback to run", info.HangupCause, info.Played)
+		}
 	}
-	if info := call.Info(); info.HangupCause != "NORMAL_CLEARING" || len(info.Played) != 0 {
-		t.Errorf("cause %q, played %v", info.HangupCause, info.Played)
+}
+
+// TestSocketLossKeepsBridge: a caller whose bridge application runs when its
+// socket closes stays bridged; when the agent hangs up the caller falls into
+// the fallback (issue 13, seen on a real 1.10.12), unless
+// hangup_after_bridge is set by then: it is hung up with the bridge.
+func TestSocketLossKeepsBridge(t *testing.T) {
+	for _, hup := range []bool{false, true} {
+		n := fastNode(t)
+		n.RegisterPhone("1000", "dom", PhoneScript{})
+		c, call := controller(t, n, IncomingCall{From: "100", To: "9100",
+			Fallback: []DialplanApp{{"playback", "fallback.wav"}, {"hangup", "NORMAL_TEMPORARY_FAILURE"}}})
+		execute(c, "answer", "")
+		execute(c, "bridge", "user/1000@dom")
+		br := c.event("CHANNEL_BRIDGE")
+		api := inbound(t, n)
+		if hup {
+			if got := api.api("uuid_setvar " + call.UUID() + " hangup_after_bridge true"); got != "+OK\n" {
+				t.Fatalf("uuid_setvar: %q", got)
+			}
+		}
+		c.nc.Close()
+		waitFor(t, 5*time.Second, func() bool { return slices.Contains(call.Info().APIs, "socket lost") })
+		if info := call.Info(); info.HangupCause != "" || len(info.Played) != 0 {
+			t.Fatalf("socket lost: caller %+v, want it bridged still", info)
+		}
+		if got := api.api("uuid_kill " + br.Get("Bridge-B-Unique-ID")); got != "+OK\n" {
+			t.Fatalf("uuid_kill: %q", got)
+		}
+		select {
+		case <-call.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("caller still up after the agent hung up")
+		}
+		info := call.Info()
+		if hup && (info.HangupCause != "NORMAL_CLEARING" || len(info.Played) != 0) {
+			t.Errorf("hangup_after_bridge: cause %q, played %v: want hung up with the bridge", info.HangupCause, info.Played)
+		}
+		if !hup && (info.HangupCause != "NORMAL_TEMPORARY_FAILURE" || len(info.Played) != 1) {
+			t.Errorf("cause %q, played %v: want the fallback after the bridge", info.HangupCause, info.Played)
+		}
 	}
 }
 

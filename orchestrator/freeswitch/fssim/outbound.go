@@ -180,14 +180,24 @@ func (n *Node) attachSocketLocked(ch *channel, nc net.Conn) {
 }
 
 // socketLost: the controller closed the socket (or sent exit) while the
-// socket application still controlled the call. With `resume` (or the
-// socket_resume variable) mod_event_socket sends the channel back to the
-// dialplan: the socket application returns and the Fallback actions run.
-// Without it the call is cleared. (Not captured: read from
-// mod_event_socket's socket_function and listener_run.) After a transfer
-// the socket application has already returned: nothing happens. A dropped
-// node (Drop) is a network loss the switch has not noticed: its calls keep
-// their state.
+// socket application still controlled the call. FreeSWITCH does not hang
+// the call up for that, `resume` or not: the async socket application is
+// switch_ivr_park (mod_event_socket.c socket_function, "switch_ivr_park(
+// session, NULL)"), parked while CF_CONTROLLED is set (switch_ivr.c
+// switch_ivr_park: "while (switch_channel_ready(channel) &&
+// switch_channel_test_flag(channel, CF_CONTROLLED) && ...CF_PARK)"); the
+// listener thread clears CF_CONTROLLED when its socket ends (listener_run,
+// after "done:"), so park returns once the application the socket had
+// running inside it returns (a bridge: when it ends; hangup_after_bridge
+// then hangs the caller up, switch_ivr_bridge.c), the socket application
+// returns and switch_core_standard_on_execute runs the next action of the
+// extension: the Fallback (none: the extension ran out, the call is
+// cleared). Seen on a real 1.10.12 (issue 13): a bridged caller survived
+// the controller's exit and fell into the fallback when the agent hung up.
+// `resume` only adds a state reset (CS_RESET, then CS_EXECUTE). After a
+// transfer the socket application has already returned: nothing happens. A
+// dropped node (Drop) is a network loss the switch has not noticed: its
+// calls keep their state.
 func (n *Node) socketLost(c *conn, ch *channel) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -196,10 +206,20 @@ func (n *Node) socketLost(c *conn, ch *channel) {
 	}
 	ch.info.APIs = append(ch.info.APIs, "socket lost")
 	ch.sock, c.detached = nil, true
-	if !ch.vars.truthy("socket_resume") {
-		n.hangupLocked(ch, "NORMAL_CLEARING")
+	ch.socketGone = true
+	if ch.app == nil && len(ch.queue) == 0 {
+		n.resumeAfterSocketLocked(ch)
+	}
+}
+
+// resumeAfterSocketLocked: the socket of ch is gone and nothing runs under
+// the socket application any more: it returns and the dialplan goes on
+// (socketLost). Run after each application ends (runChannel).
+func (n *Node) resumeAfterSocketLocked(ch *channel) {
+	if !ch.socketGone || !ch.live() || ch.socketApp == "" || ch.app != nil || len(ch.queue) > 0 || ch.parkPending {
 		return
 	}
+	ch.socketGone = false
 	n.leaveSocketAppLocked(ch, "_none_")
 	n.fallBackLocked(ch, ch.fallback)
 }
