@@ -160,7 +160,7 @@ func (s *Server) acdRoutes() []route {
 		{method: http.MethodGet, path: p + "/agents/:agent_id", name: "getAgentState", summary: "An agent's live state",
 			scope: scopeTenant, perm: tenancy.PermMonitor, resp: ACDAgentState{}, status: http.StatusOK, h: s.getAgentState},
 		{method: http.MethodPost, path: p + "/agents/:agent_id/state", name: "forceAgentState",
-			summary: "Supervisor: force not ready or log out, grant or end a break",
+			summary: "Supervisor: force not ready or log out, grant or end a break; audited as agent.force_state (state and reason)",
 			scope:   scopeTenant, perm: tenancy.PermMonitorControl, body: SupervisorStateRequest{}, resp: ACDAgentState{}, status: http.StatusOK, h: s.forceAgentState},
 		{method: http.MethodGet, path: p + "/agents", name: "listAgentStates",
 			summary: "Every logged-in agent's live state (all=true: every agent), for wallboards",
@@ -319,6 +319,11 @@ func (s *Server) forceAgentState(c *echo.Context) error {
 	}
 	if err := act(c.Request().Context(), o, id); err != nil {
 		return acdError(err)
+	}
+	// Audited once done: a refused action (409, 404) changed nothing.
+	if err := s.store.AppendAudit(c.Request().Context(), actor(c), tenantOf(c).ID, "agent.force_state", "agent", id,
+		SupervisorStateRequest{State: in.State, Reason: in.Reason}); err != nil {
+		return err
 	}
 	return s.answerAgent(c, o, id)
 }

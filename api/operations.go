@@ -136,7 +136,8 @@ var operationDocs = map[string]string{
 		"`illegal_state` with the current state in details. 404 as for GET .../acd/me.",
 	"getAgentState": "Any agent's live state and today's figures.",
 	"forceAgentState": "A supervisor acts on an agent: `not_ready` (forced; withdraws a pending offer), `logout`, `break` " +
-		"(grants one, within the cap: 409 `break_cap_reached`) or `end_break`. 409 `illegal_state` when not allowed now.",
+		"(grants one, within the cap: 409 `break_cap_reached`) or `end_break`. 409 `illegal_state` when not allowed now. " +
+		"Each action taken is in the tenant's audit log as `agent.force_state` on the agent, with the state and reason asked for.",
 	"listAgentStates": "The live state of every logged-in agent (`?all=true`: every agent), for wallboards.",
 	"listQueueStats": "Each queue's live figures: waiting calls, longest wait, agents by state, and rolling 5, 15 and 60 " +
 		"minute windows with the service level, its definition and threshold, and the counts behind it.",

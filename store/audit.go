@@ -96,7 +96,7 @@ var AuditActions = []string{
 	"create", "update", "delete", "put", "revoke",
 	"suspend", "resume", "archive",
 	"publish", "set_alias", "add_entries", "delete_entry",
-	"login", "agent.phone_mode",
+	"login", "agent.phone_mode", "agent.force_state",
 	"call.hold", "call.unhold", "call.mute", "call.unmute", "call.hangup", "call.transfer",
 	"call.consult", "call.consult_complete", "call.consult_cancel",
 	"call.monitor_listen", "call.monitor_whisper", "call.monitor_barge", "call.dial",

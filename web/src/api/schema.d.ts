@@ -542,8 +542,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Supervisor: force not ready or log out, grant or end a break
-         * @description A supervisor acts on an agent: `not_ready` (forced; withdraws a pending offer), `logout`, `break` (grants one, within the cap: 409 `break_cap_reached`) or `end_break`. 409 `illegal_state` when not allowed now.
+         * Supervisor: force not ready or log out, grant or end a break; audited as agent.force_state (state and reason)
+         * @description A supervisor acts on an agent: `not_ready` (forced; withdraws a pending offer), `logout`, `break` (grants one, within the cap: 409 `break_cap_reached`) or `end_break`. 409 `illegal_state` when not allowed now. Each action taken is in the tenant's audit log as `agent.force_state` on the agent, with the state and reason asked for.
          *
          *     **Who may call:** platform_admin, tenant_admin, supervisor (permission `monitor:control`), users and API keys alike. Tenant roles act in their own tenant only (another tenant's ID answers 404); platform roles in any tenant.
          */
@@ -2272,7 +2272,7 @@ export interface components {
         };
         AuditEntry: {
             /** @enum {string} */
-            action: "create" | "update" | "delete" | "put" | "revoke" | "suspend" | "resume" | "archive" | "publish" | "set_alias" | "add_entries" | "delete_entry" | "login" | "agent.phone_mode" | "call.hold" | "call.unhold" | "call.mute" | "call.unmute" | "call.hangup" | "call.transfer" | "call.consult" | "call.consult_complete" | "call.consult_cancel" | "call.monitor_listen" | "call.monitor_whisper" | "call.monitor_barge" | "call.dial";
+            action: "create" | "update" | "delete" | "put" | "revoke" | "suspend" | "resume" | "archive" | "publish" | "set_alias" | "add_entries" | "delete_entry" | "login" | "agent.phone_mode" | "agent.force_state" | "call.hold" | "call.unhold" | "call.mute" | "call.unmute" | "call.hangup" | "call.transfer" | "call.consult" | "call.consult_complete" | "call.consult_cancel" | "call.monitor_listen" | "call.monitor_whisper" | "call.monitor_barge" | "call.dial";
             actor_id: string;
             /** @enum {string} */
             actor_kind: "user" | "api_key" | "system";
