@@ -212,7 +212,7 @@ func (l *Live) Route(ctx context.Context, to string, vars map[string]string, now
 		out.Queue = id
 		q := s.Queues[t.ID][id]
 		out.RingTimeout = time.Duration(q.RingTimeoutSeconds) * time.Second
-		if set, err := ParseQueueSettings(q.Settings); err == nil {
+		if set, ok := s.queueSettings[t.ID][id]; ok {
 			out.Record, out.AnnounceAgent = set.Record, set.AnnounceAgent
 			out.AnnouncePositionEvery = time.Duration(set.AnnouncePositionSeconds) * time.Second
 		}

@@ -178,3 +178,49 @@ func TestReloadsNeverStoreAnOlderSnapshotLast(t *testing.T) {
 		t.Fatalf("after both reloads the suspension must show: %+v %v", r, err)
 	}
 }
+
+// A queue's settings reach its calls' routes (recording, agent
+// announcement, position announcements), parsed at load: a change is
+// served after the next reload, and settings that do not parse leave the
+// route without them (a Problem) rather than failing the call.
+func TestRouteCarriesQueueSettingsAcrossReloads(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	acme := seed(t, st, "Acme", "acme.example", "+8620000001")
+	live, err := New(ctx, st, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	route := func() calls.Route {
+		t.Helper()
+		r, err := live.Route(ctx, "+8620000001", nil, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := route(); r.Record || r.AnnounceAgent || r.AnnouncePositionEvery != 0 {
+		t.Fatalf("default settings: %+v", r)
+	}
+	in := store.QueueInput{Name: "sales", Strategy: "longest_idle", RingTimeoutSeconds: 15,
+		Settings: []byte(`{"record": true, "announce_agent": true, "announce_position_seconds": 30}`)}
+	if _, err := st.UpdateQueue(ctx, store.SystemActor, acme.tenant.ID, acme.queue.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := live.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := route(); !r.Record || !r.AnnounceAgent || r.AnnouncePositionEvery != 30*time.Second {
+		t.Fatalf("after the change: %+v", r)
+	}
+	in.Settings = []byte(`{"record": false}`)
+	if _, err := st.UpdateQueue(ctx, store.SystemActor, acme.tenant.ID, acme.queue.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := live.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := route(); r.Record || r.AnnounceAgent {
+		t.Fatalf("after switching them off: %+v", r)
+	}
+}

@@ -29,6 +29,10 @@ type Snapshot struct {
 	Agents map[tenancy.TenantID]map[string]store.Agent
 	// queueByName resolves entry aliases (queue names) to queue IDs.
 	queueByName map[tenancy.TenantID]map[string]string
+	// queueSettings are the queues' settings parsed once at load (the call
+	// path reads them on every route); a queue whose settings do not parse
+	// has none (a Problem).
+	queueSettings map[tenancy.TenantID]map[string]QueueSettings
 	// skillByName resolves skill names (as flows use them) to skill IDs.
 	skillByName map[tenancy.TenantID]map[string]string
 	// Nodes are the enabled switch nodes with their secrets.
@@ -115,7 +119,7 @@ func load(ctx context.Context, st *store.Store, now time.Time, prev *Snapshot) (
 	}
 	s := &Snapshot{LoadedAt: now, Tenants: map[tenancy.TenantID]tenancy.Tenant{},
 		Queues: map[tenancy.TenantID]map[string]store.Queue{}, Agents: map[tenancy.TenantID]map[string]store.Agent{},
-		queueByName: map[tenancy.TenantID]map[string]string{}, skillByName: map[tenancy.TenantID]map[string]string{},
+		queueByName: map[tenancy.TenantID]map[string]string{}, queueSettings: map[tenancy.TenantID]map[string]QueueSettings{}, skillByName: map[tenancy.TenantID]map[string]string{},
 		rows: map[tenancy.TenantID]tenantRows{}, versions: map[tenancy.TenantID]int64{}, tenantList: tenants, nodeList: nodes}
 	var numbers []store.AccessNumber
 	for _, t := range tenants {
@@ -244,11 +248,13 @@ func readTenant(ctx context.Context, st *store.Store, t tenancy.TenantID) (tenan
 // addRows adds tenant t's queues, skills and agents; its numbers go through
 // addNumbers with every tenant's.
 func (s *Snapshot) addRows(t tenancy.TenantID, r tenantRows) {
-	s.Queues[t], s.queueByName[t] = map[string]store.Queue{}, map[string]string{}
+	s.Queues[t], s.queueByName[t], s.queueSettings[t] = map[string]store.Queue{}, map[string]string{}, map[string]QueueSettings{}
 	for _, q := range r.queues {
-		if _, err := ParseQueueSettings(q.Settings); err != nil {
+		if set, err := ParseQueueSettings(q.Settings); err != nil {
 			// Kept for routing; the ACD skips it (cmd/switchboard acdConfig).
 			s.problem(t, fmt.Sprintf("queue %s (%q)", q.ID, q.Name), err)
+		} else {
+			s.queueSettings[t][q.ID] = set
 		}
 		s.Queues[t][q.ID] = q
 		s.queueByName[t][q.Name] = q.ID

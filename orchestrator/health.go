@@ -33,7 +33,9 @@ func (a Availability) String() string {
 	return "unknown"
 }
 
-// NodeHealth is a snapshot of one node as its adapter knows it.
+// NodeHealth is a snapshot of one node as its adapter knows it. Its maps
+// may be shared with the adapter and other snapshots: read them, never
+// change them.
 type NodeHealth struct {
 	Node string
 	// Up: the adapter holds its control connection.

@@ -49,6 +49,11 @@ type Adapter struct {
 	st counters
 	// commandSeconds is the latency of api and bgapi commands (metrics.go).
 	commandSeconds *prometheus.HistogramVec
+	// commandObservers caches commandSeconds' histograms by label pair: the
+	// labels are few (command kinds and names), and looking one up by its
+	// label values hashed them for every command (metrics.go).
+	commandObsMu     sync.RWMutex
+	commandObservers map[commandLabels]prometheus.Observer
 }
 
 var (
@@ -100,6 +105,7 @@ func New(opts Options) (*Adapter, error) {
 	a := &Adapter{
 		opts: opts, log: opts.Logger, clock: opts.Clock,
 		calls: map[orchestrator.Key]*call{}, commandSeconds: newCommandHistogram(),
+		commandObservers: map[commandLabels]prometheus.Observer{},
 	}
 	a.ctx, a.quit = context.WithCancel(context.Background())
 	a.stop = a.ctx.Done()

@@ -240,10 +240,12 @@ func (n *node) gatewayEvent(subclass, gateway, state string) {
 	gateway = gatewayName(gateway)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	gws := n.health.gateways
-	if gws == nil {
+	if n.health.gateways == nil {
 		return
 	}
+	// Copied, never changed in place: snapshots share the map (healthSnapshot).
+	gws := maps.Clone(n.health.gateways)
+	n.health.gateways = gws
 	switch subclass {
 	case "sofia::gateway_delete":
 		delete(gws, gateway)
@@ -265,16 +267,18 @@ func (a *Adapter) NodeHealth(name string) orchestrator.NodeHealth {
 	return n.healthSnapshot()
 }
 
+// healthSnapshot shares the node's maps with the caller: they are replaced,
+// never changed in place (checkNode, gatewayEvent), and NodeHealth's maps
+// are read-only. The call path asks for it on every hold (the music
+// check): cloning them cost about 2% of the controller's CPU per call.
 func (n *node) healthSnapshot() orchestrator.NodeHealth {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	h := orchestrator.NodeHealth{Node: n.cfg.Name, Up: n.conn != nil, Since: n.since,
-		Media: maps.Clone(n.health.media), MediaDetail: maps.Clone(n.health.mediaDetail), Checked: n.health.checkedAt}
+		Media: n.health.media, MediaDetail: n.health.mediaDetail, Checked: n.health.checkedAt,
+		Gateways: n.health.gateways}
 	if ns := n.lastEvent.Load(); ns != 0 {
 		h.LastEvent = time.Unix(0, ns)
-	}
-	if n.health.gateways != nil {
-		h.Gateways = maps.Clone(n.health.gateways)
 	}
 	return h
 }

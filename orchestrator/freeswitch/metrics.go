@@ -90,8 +90,26 @@ func (a *Adapter) instrument(o eslconn.Options) eslconn.Options {
 		}
 	}
 	o.OnCommand = func(kind, name string, took time.Duration, _ error) {
-		a.commandSeconds.WithLabelValues(kind, name).Observe(took.Seconds())
+		a.commandObserver(kind, name).Observe(took.Seconds())
 	}
+	return o
+}
+
+type commandLabels struct{ kind, name string }
+
+// commandObserver is commandSeconds' histogram for kind and name.
+func (a *Adapter) commandObserver(kind, name string) prometheus.Observer {
+	k := commandLabels{kind, name}
+	a.commandObsMu.RLock()
+	o, ok := a.commandObservers[k]
+	a.commandObsMu.RUnlock()
+	if ok {
+		return o
+	}
+	o = a.commandSeconds.WithLabelValues(kind, name)
+	a.commandObsMu.Lock()
+	a.commandObservers[k] = o
+	a.commandObsMu.Unlock()
 	return o
 }
 

@@ -64,7 +64,7 @@ func (a *Adapter) serveSocket(ctx context.Context, nc net.Conn, h orchestrator.C
 	var lingerOnce sync.Once
 	conn := eslconn.New(nc, a.instrument(eslconn.Options{
 		ReplyTimeout: a.opts.CommandTimeout,
-		Logger:       a.log.With("socket", nc.RemoteAddr().String()),
+		Logger:       a.log, // eslconn adds the peer's address (esl_peer)
 		Events:       eventHeaders,
 		OnEvent: func(ev *esl.Event) {
 			if c := cp.Load(); c != nil && ev.UUID() == c.key.ID {

@@ -85,7 +85,7 @@ func (c *Conn) API(ctx context.Context, cmd string) (out string, err error) {
 	}
 	if r.ContentType() != esl.TypeAPIResponse {
 		c.mismatches.Add(1)
-		c.log.Error("esl reply mismatch", "command", "api "+cmd, "content_type", r.ContentType())
+		c.logger().Error("esl reply mismatch", "command", "api "+cmd, "content_type", r.ContentType())
 		return "", fmt.Errorf("%w: api %s got %s", ErrMismatch, cmd, r.ContentType())
 	}
 	return r.ReplyText(), nil
@@ -136,7 +136,7 @@ func (c *Conn) BgAPI(ctx context.Context, cmd string) (out string, err error) {
 		}
 		got := r.Get("Job-UUID")
 		c.mismatches.Add(1)
-		c.log.Error("esl bgapi reply mismatch", "command", cmd, "job_uuid", job, "reply_job_uuid", got)
+		c.logger().Error("esl bgapi reply mismatch", "command", cmd, "job_uuid", job, "reply_job_uuid", got)
 		return "", fmt.Errorf("%w: bgapi %s: Job-UUID %q, want %q", ErrMismatch, cmd, got, job)
 	case <-ctx.Done():
 		return "", context.Cause(ctx)
@@ -229,7 +229,7 @@ func (c *Conn) issue(p *pending, write func(*esl.Writer) error) (*pending, error
 	c.pmu.Unlock()
 	if err := c.writeLocked(write, n); err != nil {
 		c.nc.Close() // the stream is broken; the reader cleans up p and the turn
-		c.log.Warn("esl write failed", "command", line, "err", err)
+		c.logger().Warn("esl write failed", "command", line, "err", err)
 	}
 	return p, nil
 }
@@ -269,7 +269,7 @@ func (c *Conn) checkReplies() {
 	}
 	c.watching = false
 	c.pmu.Unlock()
-	c.log.Error("esl reply overdue; closing the connection", "command", p.cmd, "after", c.opts.ReplyTimeout)
+	c.logger().Error("esl reply overdue; closing the connection", "command", p.cmd, "after", c.opts.ReplyTimeout)
 	c.nc.Close()
 }
 

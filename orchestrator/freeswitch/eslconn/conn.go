@@ -77,7 +77,11 @@ type Conn struct {
 	rd   *esl.Reader
 	dec  *esl.Decoder // the reader goroutine's
 	opts Options
-	log  *slog.Logger
+	// logOnce makes log, the logger with the peer's address, at the first
+	// line logged: most connections (one per call) never log, and building
+	// it cost each of them a slog.With.
+	logOnce sync.Once
+	log     *slog.Logger
 
 	wmu sync.Mutex
 	w   *esl.Writer
@@ -137,9 +141,14 @@ func newConn(nc net.Conn, rd *esl.Reader, opts Options) *Conn {
 	}
 	return &Conn{
 		nc: nc, rd: rd, dec: esl.NewDecoder(opts.Events), opts: opts, w: esl.NewWriter(nc),
-		log:  opts.Logger.With("esl_peer", nc.RemoteAddr().String()),
 		jobs: make(map[string]chan *esl.Event), done: make(chan struct{}),
 	}
+}
+
+// logger is the connection's logger, with the peer's address.
+func (c *Conn) logger() *slog.Logger {
+	c.logOnce.Do(func() { c.log = c.opts.Logger.With("esl_peer", c.nc.RemoteAddr().String()) })
+	return c.log
 }
 
 // Dial connects to an inbound event socket and authenticates. The handshake

@@ -33,14 +33,14 @@ func (c *Conn) handle(f *esl.Frame) {
 	case esl.TypeEventJSON, esl.TypeEventPlain:
 		c.event(f)
 	case esl.TypeDisconnectNotice:
-		c.log.Info("esl disconnect notice", "disposition", f.Get("Content-Disposition"))
+		c.logger().Info("esl disconnect notice", "disposition", f.Get("Content-Disposition"))
 		if c.opts.OnNotice != nil {
 			c.opts.OnNotice(c.rd.Detach())
 		}
 	case esl.TypeAuthRequest:
-		c.log.Warn("esl unexpected auth/request")
+		c.logger().Warn("esl unexpected auth/request")
 	default:
-		c.log.Debug("esl frame ignored", "content_type", f.ContentType())
+		c.logger().Debug("esl frame ignored", "content_type", f.ContentType())
 	}
 }
 
@@ -57,7 +57,7 @@ func (c *Conn) reply(f *esl.Frame) {
 	c.pmu.Unlock()
 	if p == nil {
 		c.unexpected.Add(1)
-		c.log.Error("esl reply with no command in flight", "content_type", f.ContentType(), "reply", f.ReplyText())
+		c.logger().Error("esl reply with no command in flight", "content_type", f.ContentType(), "reply", f.ReplyText())
 		return
 	}
 	if p.keep == nil || p.keep(f) {
@@ -72,7 +72,7 @@ func (c *Conn) event(f *esl.Frame) {
 	ev, err := c.dec.Event(f)
 	if err != nil {
 		c.badEvents.Add(1)
-		c.log.Error("esl event does not parse", "err", err)
+		c.logger().Error("esl event does not parse", "err", err)
 		return
 	}
 	c.events.Add(1)
@@ -103,9 +103,9 @@ func (c *Conn) shutdown(err error) {
 	if errors.Is(err, esl.ErrTooLarge) || errors.Is(err, esl.ErrMalformed) {
 		// The peer broke the protocol or the frame caps (esl.MaxBodyBytes):
 		// reading on could cost unbounded memory, so the connection is gone.
-		c.log.Error("esl peer sent a frame beyond the limits or malformed; connection closed", "err", err)
+		c.logger().Error("esl peer sent a frame beyond the limits or malformed; connection closed", "err", err)
 	} else {
-		c.log.Info("esl connection ended", "err", err)
+		c.logger().Info("esl connection ended", "err", err)
 	}
 	c.nc.Close()
 	c.pmu.Lock()
