@@ -45,6 +45,8 @@ type Adapter struct {
 
 	mu    sync.Mutex
 	calls map[orchestrator.Key]*call
+	// trackSeq counts the calls ever tracked (call.tracked).
+	trackSeq uint64
 
 	st counters
 	// commandSeconds is the latency of api and bgapi commands (metrics.go).

@@ -135,6 +135,44 @@ func TestNodeReconnectResyncs(t *testing.T) {
 	_ = events
 }
 
+// TestResyncKeepsALegTheSwitchHasNotShownYet: a leg is tracked before it
+// exists (a socket call's bridge application dials it under the
+// controller's ID); a resync of the node's connection meanwhile must not
+// end it for being absent from the node's channel list, while a call the
+// switch had and lost while unreachable is ended.
+func TestResyncKeepsALegTheSwitchHasNotShownYet(t *testing.T) {
+	h := newHarness(t)
+	ctx := ctxT(t)
+	pending := orchestrator.Key{Node: "fs1", ID: orchestrator.NewCallID()}
+	c, err := h.a.track(pending, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := orchestrator.NewCallID()
+	_, goneEvents, err := h.a.Originate(ctx, orchestrator.OriginateSpec{ID: gone, Node: "fs1",
+		To: orchestrator.Endpoint{Kind: orchestrator.EndpointUser, User: "1000", Domain: "127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.node.mu.Lock()
+	delete(h.node.channels, gone)
+	h.node.mu.Unlock()
+	h.node.srv.DropAll()
+	h.nodeEvent(orchestrator.NodeDown)
+	h.nodeEvent(orchestrator.NodeUp)
+	if got := kinds(t, goneEvents); len(got) == 0 || got[len(got)-1] != "ended" {
+		t.Errorf("the vanished call's stream: %v, want it ended", got)
+	}
+	if _, err := h.a.lookup(pending); err != nil {
+		t.Fatalf("the leg not shown yet was forgotten by the resync: %v", err)
+	}
+	select {
+	case ev := <-c.q.out:
+		t.Fatalf("the leg not shown yet got %s from the resync", ev.Kind)
+	default:
+	}
+}
+
 // TestReconnectBackoffDoubles: while a node refuses connections the delay
 // between attempts doubles up to BackoffMax, on the injected clock.
 func TestReconnectBackoffDoubles(t *testing.T) {

@@ -20,6 +20,10 @@ import (
 type call struct {
 	key    orchestrator.Key
 	socket *eslconn.Conn // the call's outbound socket, or nil
+	// tracked is the adapter's trackSeq when track registered the call: a
+	// node's resync ends only calls tracked before it listed the node's
+	// channels, and seen ones (node.go).
+	tracked uint64
 	// socketAll: the socket is also subscribed to socketMisses but CUSTOM
 	// (beyond myevents), so all of the call's events but those come over it,
 	// in order, and the node connection's copies (if its filter lets any
@@ -28,6 +32,7 @@ type call struct {
 	q         *queue[orchestrator.Event]
 
 	mu       sync.Mutex
+	seen     bool // an event of the call was dispatched: the switch had it
 	waiters  []*waiter
 	lastSeq  uint64
 	ended    bool
@@ -72,6 +77,13 @@ func (c *call) joinEnded(joined bool) {
 	c.mu.Unlock()
 }
 
+// wasSeen reports whether an event of the call was dispatched.
+func (c *call) wasSeen() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.seen
+}
+
 // joinCount is the number of confirmed joins so far.
 func (c *call) joinCount() uint64 {
 	c.mu.Lock()
@@ -106,6 +118,8 @@ func (a *Adapter) track(key orchestrator.Key, socket *eslconn.Conn) (*call, erro
 		a.mu.Unlock()
 		return nil, fmt.Errorf("freeswitch: call %s is already tracked", key)
 	}
+	a.trackSeq++
+	c.tracked = a.trackSeq
 	a.calls[key] = c
 	a.mu.Unlock()
 	if a.stopping() {
@@ -176,6 +190,7 @@ func (a *Adapter) dispatch(c *call, ev *esl.Event, fromSocket bool) {
 		a.log.Debug("freeswitch: event after the call's end", "call", c.key.String(), "event", ev.Name())
 		return
 	}
+	c.seen = true
 	if seq := ev.Seq(); seq != 0 {
 		if seq < c.lastSeq {
 			a.st.outOfOrder.Add(1)

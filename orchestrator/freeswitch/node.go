@@ -173,8 +173,18 @@ func subscribe(ctx context.Context, conn *eslconn.Conn, n *node, log *slog.Logge
 
 // resync asks the node which calls it still has (subscribed first, so no
 // event falls between the list and the stream), ends tracked calls of this
-// node that are gone, and returns the node's calls for NodeUp.
+// node that are gone, and returns the node's calls for NodeUp. Only a call
+// tracked before the list was asked for, and seen on the switch (an event),
+// can be gone: a leg tracked before it exists (a socket call's bridge
+// application dials it under the controller's ID, at the caller's next
+// media frame) may not exist yet when the node answers, even if the node's
+// connection came back after it was tracked; its originator waits for its
+// outcome on the caller's socket, and its events come on the subscribed
+// stream.
 func (a *Adapter) resync(ctx context.Context, nodeName string, conn *eslconn.Conn) ([]orchestrator.Key, error) {
+	a.mu.Lock()
+	listed := a.trackSeq
+	a.mu.Unlock()
 	out, err := conn.API(ctx, "show channels as json")
 	if err != nil {
 		return nil, err
@@ -192,12 +202,15 @@ func (a *Adapter) resync(ctx context.Context, nodeName string, conn *eslconn.Con
 	var gone []*call
 	a.mu.Lock()
 	for k, c := range a.calls {
-		if k.Node == nodeName && c.socket == nil && !live[k.ID] {
+		if k.Node == nodeName && c.socket == nil && !live[k.ID] && c.tracked <= listed {
 			gone = append(gone, c)
 		}
 	}
 	a.mu.Unlock()
 	for _, c := range gone {
+		if !c.wasSeen() {
+			continue
+		}
 		a.log.Warn("freeswitch: call vanished while the node was unreachable", "call", c.key.String())
 		a.end(c, "")
 	}
