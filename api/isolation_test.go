@@ -64,6 +64,8 @@ var validBodies = map[string]any{
 	},
 	"putDesktopSettings": map[string]any{"not_ready_reasons": []map[string]string{{"code": "lunch"}},
 		"crm_url_template": "https://crm.example.com/c?n={caller}"},
+	"putFeatureCodes": map[string]any{"login": "#1", "logout": "#2", "ready": "#3", "not_ready": "#4", "break": "#5",
+		"end_wrap": "#6", "state": "#7"},
 	"addListEntries":     AddListEntriesRequest{Entries: []store.ListEntryInput{{Value: "v-walk"}}},
 	"uploadPrompt":       rawBody{query: "?name=walk&language=en", ctype: "audio/wav"},
 	"replacePromptAudio": rawBody{ctype: "audio/wav"},

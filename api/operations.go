@@ -162,6 +162,15 @@ var operationDocs = map[string]string{
 	"getDesktopSettings": "The agent desktop's settings of the tenant: the not-ready reason codes agents pick from (until the " +
 		"tenant sets its own: meeting, training, admin and personal, without labels: the desktop names them in the user's " +
 		"language) and the CRM link template of screen pops (empty: none). Any role of the tenant may read them.",
+	"getFeatureCodes": "The codes the tenant's agents dial on their registered SIP phones to work without the desktop " +
+		"(docs/feature-codes.md): until the tenant sets its own, `*21` log in, `*22` log out, `*23` ready (ends a break), `*24` " +
+		"not ready (`*24N`: with the N-th not-ready reason of desktop-settings), `*25` break request (`*25N`: with that reason), " +
+		"`*26` end after-call work, `*27` say my state. Each call is answered with a sentence in the tenant's language. Any " +
+		"role of the tenant may read them.",
+	"putFeatureCodes": "Replaces the tenant's feature codes; every action is required, `\"\"` turns it off. A code is 2 to 8 " +
+		"characters of digits, `*` and `#` starting with `*` or `#` (never an extension or a number); no two codes are equal " +
+		"and none is a prefix of another (reason digits would be ambiguous); 422 names the field and the rule. The next call " +
+		"from a phone uses the new codes.",
 	"putDesktopSettings": "Replaces the tenant's desktop settings; both fields are required. Reason codes: at most 32, each 1 to " +
 		"32 ASCII letters, digits, `.`, `_` or `-`, unique case-insensitively, not login, rejected or supervisor (the ACD sets " +
 		"those); labels at most 100 characters of any script. The CRM template must be an absolute http or https URL whose " +

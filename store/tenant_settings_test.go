@@ -65,3 +65,27 @@ func TestUserLanguage(t *testing.T) {
 		}
 	})
 }
+
+func TestFeatureCodes(t *testing.T) {
+	allBackends(t, func(t *testing.T, s *Store) {
+		a, b := mkTenant(t, s, "a.example.com", 5), mkTenant(t, s, "b.example.com", 5)
+		if got, err := s.FeatureCodes(ctx, a.ID); err != nil || got != tenancy.DefaultFeatureCodes() {
+			t.Fatalf("before any put: %+v %v, want the defaults", got, err)
+		}
+		in := tenancy.DefaultFeatureCodes()
+		in.Ready, in.State = "#1", ""
+		if _, err := s.PutFeatureCodes(ctx, admin1, a.ID, in); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.FeatureCodes(ctx, a.ID); err != nil || got != in {
+			t.Fatalf("after put: %+v %v, want %+v", got, err, in)
+		}
+		if got, err := s.FeatureCodes(ctx, b.ID); err != nil || got != tenancy.DefaultFeatureCodes() {
+			t.Fatalf("tenant B sees %+v %v", got, err)
+		}
+		in.State = "#1"
+		if _, err := s.PutFeatureCodes(ctx, admin1, a.ID, in); !errors.Is(err, tenancy.ErrInvalid) {
+			t.Fatalf("duplicate code stored: %v", err)
+		}
+	})
+}

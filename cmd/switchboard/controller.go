@@ -21,6 +21,7 @@ import (
 	"github.com/switchboard-cc/switchboard/orchestrator/flowrun"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/xmlcurl"
+	"github.com/switchboard-cc/switchboard/orchestrator/tts"
 	"github.com/switchboard-cc/switchboard/store"
 	"github.com/switchboard-cc/switchboard/web"
 )
@@ -43,6 +44,7 @@ type controller struct {
 	callSvc atomic.Pointer[calls.Service]
 	pops    *calls.Hub      // screen pops for agents' and supervisors' screens
 	flows   *flowrun.Runner // IVR flows on live calls
+	tts     *tts.Cache      // offline TTS (espeak-ng + sox); nil when not installed
 	// dataSources are the tenants' SQL pools opened by flows.
 	dataSources *dataSources
 	mux         *http.ServeMux

@@ -77,6 +77,7 @@ func (c *controller) newFlowRunner(sw flowrun.Switch) (*flowrun.Runner, error) {
 	if engine, err := tts.NewEspeak(); err == nil {
 		if cache, err := tts.NewCache(filepath.Join(c.cfg.DataDir, "tts"), engine); err == nil {
 			cfg.Prompter = cache
+			c.tts = cache
 		}
 	} else {
 		c.log.Info("espeak-ng not found: flow text is spoken by the switch's own TTS", "err", err)

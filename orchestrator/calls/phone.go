@@ -61,6 +61,10 @@ func (s *Service) handlePhoneCall(ctx context.Context, call orchestrator.Inbound
 	// The record outlives the call: stores and the ACD get a context that
 	// the hangup does not cancel.
 	keep := context.WithoutCancel(ctx)
+	if s.cfg.FeatureCodes != nil && tenancy.LooksLikeFeatureCode(call.To) {
+		s.handleFeatureCode(ctx, call, tenant, ext, log)
+		return
+	}
 	d, release, ref := s.placePhoneCall(tenant, ext, call)
 	if ref != nil {
 		s.refusePhoneCall(ctx, call, tenant, ext, ref, log)

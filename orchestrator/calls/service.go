@@ -53,6 +53,9 @@ type Config struct {
 	// Phones resolves what agents dial on their phones (phone.go); nil: calls
 	// placed from phones are refused.
 	Phones PhoneDirectory
+	// FeatureCodes serves what phones dial starting with * or #
+	// (featurecode.go); nil: such calls go the way of other phone calls.
+	FeatureCodes FeatureCodes
 	// RecordDir is where the switch writes call recordings (per tenant
 	// below it). Empty: /var/lib/freeswitch/recordings.
 	RecordDir string

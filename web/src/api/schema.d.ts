@@ -1052,6 +1052,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tenants/{tenant_id}/feature-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The codes the tenant's agents dial on their SIP phones (log in, ready, not ready, break...; the defaults *21..*27 until set)
+         * @description The codes the tenant's agents dial on their registered SIP phones to work without the desktop (docs/feature-codes.md): until the tenant sets its own, `*21` log in, `*22` log out, `*23` ready (ends a break), `*24` not ready (`*24N`: with the N-th not-ready reason of desktop-settings), `*25` break request (`*25N`: with that reason), `*26` end after-call work, `*27` say my state. Each call is answered with a sentence in the tenant's language. Any role of the tenant may read them.
+         *
+         *     **Who may call:** platform_admin, platform_viewer, tenant_admin, supervisor, agent, qa (permission `settings:read`), users and API keys alike. Tenant roles act in their own tenant only (another tenant's ID answers 404); platform roles in any tenant.
+         */
+        get: operations["getFeatureCodes"];
+        /**
+         * Replace the tenant's phone feature codes: each empty or 2 to 8 of digits, * and # starting with * or #; none equal to or a prefix of another
+         * @description Replaces the tenant's feature codes; every action is required, `""` turns it off. A code is 2 to 8 characters of digits, `*` and `#` starting with `*` or `#` (never an extension or a number); no two codes are equal and none is a prefix of another (reason digits would be ambiguous); 422 names the field and the rule. The next call from a phone uses the new codes.
+         *
+         *     **Who may call:** platform_admin, tenant_admin (permission `settings:write`), users and API keys alike. Tenant roles act in their own tenant only (another tenant's ID answers 404); platform roles in any tenant.
+         */
+        put: operations["putFeatureCodes"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tenants/{tenant_id}/flow-catalog": {
         parameters: {
             query?: never;
@@ -2575,6 +2603,38 @@ export interface components {
                 [key: string]: unknown;
             };
             visited?: string[];
+        };
+        FeatureCodes: {
+            /** @description break request, granted or refused with the reason; digits N after it: the N-th not-ready reason as the break's reason (default *25) */
+            break: string;
+            /** @description end after-call work (default *26) */
+            end_wrap: string;
+            /** @description log in to all the agent's queues (default *21) */
+            login: string;
+            /** @description log out of them (default *22) */
+            logout: string;
+            /** @description not ready; followed by digits N: with the tenant's N-th not-ready reason (default *24) */
+            not_ready: string;
+            /** @description ready; on break it ends the break (default *23) */
+            ready: string;
+            /** @description say the agent's state and reason (default *27) */
+            state: string;
+        };
+        FeatureCodesRequest: {
+            /** @description break request; digits N after it give the N-th not-ready reason as the break's reason; "" disables */
+            break: string | null;
+            /** @description end after-call work; "" disables */
+            end_wrap: string | null;
+            /** @description log in to all the agent's queues; "" disables */
+            login: string | null;
+            /** @description log out of them; "" disables */
+            logout: string | null;
+            /** @description not ready; digits N after it pick the tenant's N-th not-ready reason (desktop-settings not_ready_reasons); "" disables */
+            not_ready: string | null;
+            /** @description ready (on break: ends the break); "" disables */
+            ready: string | null;
+            /** @description say the agent's state; "" disables */
+            state: string | null;
         };
         FieldChange: {
             from?: unknown;
@@ -5495,6 +5555,81 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DesktopSettings"];
+                };
+            };
+            400: components["responses"]["400"];
+            401: components["responses"]["401"];
+            403: components["responses"]["403"];
+            404: components["responses"]["404"];
+            409: components["responses"]["409"];
+            422: components["responses"]["422"];
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getFeatureCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureCodes"];
+                };
+            };
+            401: components["responses"]["401"];
+            403: components["responses"]["403"];
+            404: components["responses"]["404"];
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putFeatureCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeatureCodesRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureCodes"];
                 };
             };
             400: components["responses"]["400"];

@@ -1,0 +1,239 @@
+package featurecodes
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+
+	"github.com/switchboard-cc/switchboard/acd"
+	"github.com/switchboard-cc/switchboard/orchestrator"
+	"github.com/switchboard-cc/switchboard/tenancy"
+)
+
+// Desk is a tenant's ACD as the codes use it: acdowner.Owner's verbs, the
+// ones the REST API's agent routes call.
+type Desk interface {
+	Login(ctx context.Context, agent string) error
+	Logout(ctx context.Context, agent, reason string) error
+	Ready(ctx context.Context, agent string) error
+	NotReady(ctx context.Context, agent, reason string) error
+	Break(ctx context.Context, agent, by string) error
+	EndBreak(ctx context.Context, agent string) error
+	EndWrap(ctx context.Context, agent string) error
+	Agent(ctx context.Context, agent string) (acd.AgentView, error)
+}
+
+// Desks finds a tenant's running ACD.
+type Desks interface {
+	Desk(tenant tenancy.TenantID) (Desk, bool)
+}
+
+// ReasonPhone is the not-ready reason of the not-ready code dialled
+// without digits by an agent of a tenant that has no reason codes.
+const ReasonPhone = "phone"
+
+// Settings are what a tenant set that the codes need.
+type Settings struct {
+	Codes    tenancy.FeatureCodes
+	Reasons  []tenancy.ReasonCode // the not-ready reasons; reason digits N pick the N-th
+	Language tenancy.Language
+}
+
+// SettingsSource reads a tenant's Settings.
+type SettingsSource interface {
+	FeatureSettings(ctx context.Context, tenant tenancy.TenantID) (Settings, error)
+}
+
+// Prompter renders text to a playable file (orchestrator/tts's Cache).
+type Prompter interface {
+	Synthesize(ctx context.Context, text, voice string) (string, error)
+}
+
+// Config wires a Service.
+type Config struct {
+	Desks    Desks
+	Settings SettingsSource
+	Prompter Prompter // nil: the switch speaks the text itself
+	Log      *slog.Logger
+}
+
+// Service answers feature codes.
+type Service struct{ cfg Config }
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{cfg: cfg}
+}
+
+var errUnknownCode = errors.New("no feature code of the tenant")
+
+// Result is what a code did, for the call path's log.
+type Result struct {
+	Action tenancy.FeatureAction // "" : no code of the tenant
+	Text   string                // what is said
+	Err    error                 // why the action was refused, if it was
+}
+
+// FeatureCode runs dialled for agent of tenant and returns what to play
+// (the call path's FeatureCodes port).
+func (s *Service) FeatureCode(ctx context.Context, tenant tenancy.TenantID, agent, dialled string) orchestrator.Playback {
+	p, res := s.serve(ctx, tenant, agent, dialled)
+	log := s.cfg.Log.With("tenant", string(tenant), "agent", agent, "action", string(res.Action))
+	if res.Err != nil {
+		log.Info("featurecodes: code refused", "err", res.Err, "said", res.Text)
+	} else {
+		log.Info("featurecodes: code served", "said", res.Text)
+	}
+	return p
+}
+
+func (s *Service) serve(ctx context.Context, tenant tenancy.TenantID, agent, dialled string) (orchestrator.Playback, Result) {
+	set, err := s.cfg.Settings.FeatureSettings(ctx, tenant)
+	sp := newSpeech(set.Language)
+	var res Result
+	if err != nil {
+		sp.say(msgUnavailable)
+		res.Err = err
+	} else {
+		res = s.run(ctx, tenant, agent, dialled, set, sp)
+	}
+	res.Text = sp.text
+	return s.playback(ctx, sp), res
+}
+
+// run applies the code and says the outcome into sp.
+func (s *Service) run(ctx context.Context, tenant tenancy.TenantID, agent, dialled string, set Settings, sp *speech) Result {
+	req, ok := set.Codes.ParseFeatureCode(dialled)
+	if !ok {
+		sp.say(msgUnknownCode)
+		return Result{Err: errUnknownCode}
+	}
+	res := Result{Action: req.Action}
+	desk, ok := s.cfg.Desks.Desk(tenant)
+	if !ok {
+		sp.say(msgUnavailable)
+		res.Err = errors.New("the tenant's ACD is not running")
+		return res
+	}
+	reason := ""
+	if req.Reason > 0 {
+		if req.Reason > len(set.Reasons) {
+			sp.say(msgUnknownReason, strconv.Itoa(req.Reason))
+			res.Err = errors.New("no reason number " + strconv.Itoa(req.Reason))
+			return res
+		}
+		reason = set.Reasons[req.Reason-1].Code
+	}
+	if res.Err = s.act(ctx, desk, agent, req.Action, reason, set); res.Err != nil {
+		s.refusal(ctx, desk, agent, res.Err, sp)
+		return res
+	}
+	switch req.Action {
+	case tenancy.FeatureLogout:
+		sp.say(msgLoggedOut)
+		return res
+	case tenancy.FeatureLogin:
+		sp.say(msgLoggedIn)
+	case tenancy.FeatureBreak:
+		sp.say(msgBreakGranted)
+	case tenancy.FeatureEndWrap:
+		sp.say(msgWrapEnded)
+	}
+	s.sayState(ctx, desk, agent, set, reason, sp)
+	return res
+}
+
+// act changes the agent's state as the REST API's agent routes do.
+func (s *Service) act(ctx context.Context, desk Desk, agent string, a tenancy.FeatureAction, reason string, set Settings) error {
+	switch a {
+	case tenancy.FeatureLogin:
+		return desk.Login(ctx, agent)
+	case tenancy.FeatureLogout:
+		return desk.Logout(ctx, agent, "")
+	case tenancy.FeatureReady:
+		v, err := desk.Agent(ctx, agent)
+		if err == nil && v.State == acd.Break {
+			return desk.EndBreak(ctx, agent) // a break ends ready
+		}
+		return desk.Ready(ctx, agent)
+	case tenancy.FeatureNotReady:
+		if reason == "" && len(set.Reasons) > 0 {
+			reason = set.Reasons[0].Code // the code alone: the first of the tenant's reasons
+		}
+		if reason == "" {
+			reason = ReasonPhone
+		}
+		return desk.NotReady(ctx, agent, reason)
+	case tenancy.FeatureBreak:
+		return desk.Break(ctx, agent, reason)
+	case tenancy.FeatureEndWrap:
+		return desk.EndWrap(ctx, agent)
+	}
+	return nil // FeatureState: nothing to change
+}
+
+// refusal says why the ACD refused the change.
+func (s *Service) refusal(ctx context.Context, desk Desk, agent string, err error, sp *speech) {
+	te, isTransition := errors.AsType[*acd.TransitionError](err)
+	be, isCap := errors.AsType[*acd.BreakCapError](err)
+	switch {
+	case isTransition:
+		sp.say(msgNotAllowed, sp.state(te.State))
+	case isCap:
+		sp.say(msgBreakRefused, be.OnBreak, be.Max)
+	case errors.Is(err, acd.ErrUnknownAgent):
+		sp.say(msgNotAgent)
+	default:
+		sp.say(msgUnavailable)
+	}
+}
+
+// sayState says the agent's state, its reason and a pending not-ready. The
+// ACD keeps a break's reason in its transition only: breakReason is the one
+// just dialled.
+func (s *Service) sayState(ctx context.Context, desk Desk, agent string, set Settings, breakReason string, sp *speech) {
+	v, err := desk.Agent(ctx, agent)
+	switch {
+	case errors.Is(err, acd.ErrUnknownAgent):
+		sp.say(msgNotAgent)
+		return
+	case err != nil:
+		sp.say(msgUnavailable)
+		return
+	}
+	sp.say(msgState, sp.state(v.State))
+	if v.State == acd.Break && v.Reason == "" {
+		v.Reason = breakReason
+	}
+	if (v.State == acd.NotReady || v.State == acd.Break) && v.Reason != "" && v.Reason != acd.ReasonLogin &&
+		v.Reason != ReasonPhone && !isSupervisorGrant(v.Reason) {
+		sp.say(msgReason, sp.reason(v.Reason, set.Reasons))
+	}
+	if v.PendingNR {
+		sp.say(msgPendingNR)
+	}
+}
+
+// isSupervisorGrant: a break a supervisor granted carries "supervisor:NAME"
+// as its reason (api's forceAgentState), which is not said.
+func isSupervisorGrant(reason string) bool {
+	return len(reason) > len("supervisor:") && reason[:len("supervisor:")] == "supervisor:"
+}
+
+// playback renders the answer with the TTS cache, else leaves it to the
+// switch's own TTS.
+func (s *Service) playback(ctx context.Context, sp *speech) orchestrator.Playback {
+	voice := voices[sp.lang]
+	if s.cfg.Prompter != nil {
+		path, err := s.cfg.Prompter.Synthesize(ctx, sp.text, voice)
+		if err == nil {
+			return orchestrator.Playback{Files: []string{path}}
+		}
+		s.cfg.Log.Warn("featurecodes: tts failed; the switch speaks the text", "voice", voice, "err", err)
+	}
+	return orchestrator.Playback{Text: sp.text, Voice: voice}
+}
