@@ -346,3 +346,12 @@ func agentCapacity(c *store.AgentCapacity) acd.Capacity {
 	out.VoiceOverChat = c.VoiceOverChat
 	return out
 }
+
+// Adopt puts a call taken back after a restart back on its agent (calls.Adopter).
+func (r *tenantACDs) Adopt(ctx context.Context, t tenancy.TenantID, agent string, in acd.Interaction, accepted time.Time) error {
+	o, err := r.owner(t)
+	if err != nil {
+		return err
+	}
+	return o.Adopt(ctx, agent, in, accepted)
+}

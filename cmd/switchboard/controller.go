@@ -53,6 +53,19 @@ type controller struct {
 
 	bg     sync.WaitGroup
 	stopBG context.CancelFunc
+	// callsCtx is the call path's context: it outlives the stop signal
+	// until the calls are handed over (handOver); callsReady is closed once
+	// the tenants' ACDs run, so calls taken back find them.
+	callsCtx   context.Context
+	stopCalls  context.CancelFunc
+	callsReady chan struct{}
+	handOnce   sync.Once
+	// adoptMu serialises taking calls back; readopted are the nodes done
+	// since the start, and reconciled says the ACDs were checked once
+	// every node was.
+	adoptMu    sync.Mutex
+	readopted  map[string]bool
+	reconciled bool
 }
 
 // newController opens the store, bootstraps the admin and builds every part.
@@ -156,17 +169,24 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 func (c *controller) start(ctx context.Context) error {
 	bgCtx, stop := context.WithCancel(ctx)
 	c.stopBG = stop
+	c.callsCtx, c.stopCalls = context.WithCancel(context.WithoutCancel(ctx))
+	c.callsReady = make(chan struct{})
 	if err := c.startSwitches(bgCtx); err != nil {
 		return err
 	}
 	c.acds.sync(bgCtx, c.conf.Snapshot())
+	close(c.callsReady)
 	if c.call != nil {
 		c.api.UseCalls(c.call, c.pops)
 		c.api.UseIVR(c.flows)
 	}
 	if c.fs != nil {
 		c.goBG(func() {
-			if err := c.fs.ServeCalls(bgCtx, c.call.HandleCall); err != nil {
+			<-bgCtx.Done() // the stop signal: hand calls over first
+			c.handOver()
+		})
+		c.goBG(func() {
+			if err := c.fs.ServeCalls(c.callsCtx, c.call.HandleCall); err != nil {
 				c.log.Error("outbound socket listener stopped", "err", err)
 			}
 		})
@@ -202,6 +222,7 @@ func (c *controller) goBG(f func()) {
 
 // Close stops the background work and closes the store.
 func (c *controller) Close() {
+	c.handOver()
 	if c.stopBG != nil {
 		c.stopBG()
 	}
@@ -209,6 +230,9 @@ func (c *controller) Close() {
 		c.fs.Close()
 	}
 	c.bg.Wait()
+	if c.call != nil {
+		c.call.Wait()
+	}
 	c.acds.stopAll(context.Background())
 	if c.dataSources != nil {
 		c.dataSources.closeAll()

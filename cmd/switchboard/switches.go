@@ -91,6 +91,7 @@ func (c *controller) watchSwitch(ctx context.Context, fs *freeswitch.Adapter, ap
 
 func (c *controller) onNodeEvent(ev orchestrator.NodeEvent) {
 	c.conf.ApplyNodeEvent(ev)
+	c.readopt(ev)
 	if ev.Kind == orchestrator.NodeDown {
 		// Sessions release their own holds as their calls end;
 		// this sweeps any a lost (or removed) node left behind.

@@ -196,3 +196,14 @@ func (o *Owner) Sync(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// Adopt puts back a call the agent was handling before a restart (the core's
+// Adopt: idempotent, busy from accepted).
+func (o *Owner) Adopt(ctx context.Context, agent string, in acd.Interaction, accepted time.Time) error {
+	return o.do(ctx, func(now time.Time, d *acd.ACD) ([]acd.Decision, error) { return d.Adopt(now, agent, in, accepted) })
+}
+
+// Handling lists the interactions agents are handling.
+func (o *Owner) Handling(ctx context.Context) ([]acd.WorkView, error) {
+	return query(ctx, o, func(_ time.Time, d *acd.ACD) ([]acd.WorkView, error) { return d.Handling(), nil })
+}

@@ -87,7 +87,11 @@ type Service struct {
 	// node's adapter, checking after that, finds the music (ring.go).
 	silentMusic map[string]time.Time
 	lat         latencies
-	live        feed[LiveChange] // changes of the live-call list; published with mu held
+	// handover is set by HandOver: the controller is stopping and leaves
+	// connected calls up on the switch.
+	handover atomic.Bool
+	adopted  sync.WaitGroup   // calls taken back by Readopt, until they end
+	live     feed[LiveChange] // changes of the live-call list; published with mu held
 
 	accepted, rejectedUnknown, refusedQuota, refusedSuspended   atomic.Int64
 	abandoned, released, answered, overflowed, nodeLost, active atomic.Int64
@@ -138,6 +142,10 @@ func (s *Service) HandleCall(ctx context.Context, call orchestrator.InboundCall)
 	}
 	ss := newSession(s, call)
 	ss.run(ctx)
+	if ss.handedOver {
+		ss.log.Info("call handed over: its records stay open")
+		return
+	}
 	ss.writeRecords()
 }
 

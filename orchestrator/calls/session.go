@@ -60,6 +60,12 @@ type session struct {
 	view    view
 	shown   CallView
 	inQueue bool
+	// open is what HandOver leaves on the switch for the connected call
+	// (set as it is connected; guarded by svc.mu).
+	open *handover
+	// handedOver: the controller stopped with the call handed over; the
+	// session leaves it as it is (handingOver).
+	handedOver bool
 }
 
 func newSession(s *Service, call orchestrator.InboundCall) *session {
@@ -243,7 +249,7 @@ func (ss *session) queueAndConnect(ctx context.Context, in acd.Interaction, keep
 	}
 	finished := false
 	finish := func() {
-		if !finished {
+		if !finished && !ss.handingOver() {
 			finished = true
 			if err := ss.svc.cfg.Queuer.Finish(context.WithoutCancel(ctx), ss.route.Tenant, in.ID); err != nil {
 				ss.log.Warn("ACD finish failed", "err", err)
@@ -559,6 +565,7 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 	ss.svc.answered.Add(1)
 	ss.setView(view{state: StateTalking, queue: ss.route.Queue, agent: agent, agentLeg: r.leg, answered: now})
 	defer ss.setView(view{state: StateQueued, queue: ss.route.Queue})
+	ss.keepOpen(r.leg)
 	ss.notify(NoticeConnected, agent)
 	if ss.route.Record {
 		p := path.Join(ss.svc.cfg.RecordDir, string(ss.route.Tenant), ss.call.Key.ID+".wav")
@@ -617,11 +624,17 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 			_ = ss.cancelConsult(ctx, r, consult)
 			consult = nil
 		case <-ctx.Done():
+			if ss.handingOver() {
+				return // left up on the switch, with its records (HandOver)
+			}
 			ss.hangupLeg(context.WithoutCancel(ctx), r.leg, orchestrator.CauseNormalClearing)
 			ss.agentLeg.HangupCause, ss.agentLeg.Ended = orchestrator.CauseNormalClearing, ss.now()
 			done = true
 		case ev := <-r.ended:
 			cause := ev.Cause
+			if cause == "" && ss.handingOver() {
+				return // the controller let go of the leg: it is up on the switch
+			}
 			if cause == "" {
 				ss.endedWithoutCause = true // the agent leg vanished: the switch is gone
 			}
@@ -640,6 +653,9 @@ func (ss *session) talk(ctx context.Context, r *ringResult, agent string, keepCa
 				continue
 			}
 			cause := ev.Cause
+			if (!open || cause == "") && ss.handingOver() {
+				return // the controller let go of the caller: it is up on the switch
+			}
 			ss.noteSIPCause(ev)
 			if ss.cause == "" {
 				ss.cause = cause

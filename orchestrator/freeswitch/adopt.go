@@ -36,3 +36,47 @@ func (a *Adapter) Adopt(ctx context.Context, key orchestrator.Key) (<-chan orche
 	}
 	return c.q.out, nil
 }
+
+// NodeVar reads a channel variable of any channel of a node, tracked or not
+// (uuid_getvar over the node's connection): what the controller left on a
+// call it handed over before a restart. An unset variable reads as "";
+// a channel that is gone is ErrNoSuchCall.
+func (a *Adapter) NodeVar(ctx context.Context, key orchestrator.Key, name string) (string, error) {
+	if err := checkArg("call ID", key.ID, " \t"); err != nil {
+		return "", err
+	}
+	if err := checkArg("variable name", name, " \t="); err != nil {
+		return "", err
+	}
+	conn, err := a.nodeConn(key.Node)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := a.bound(ctx)
+	defer cancel()
+	out, err := conn.API(ctx, "uuid_getvar "+key.ID+" "+name)
+	if err != nil {
+		return "", a.mapErr(nil, err)
+	}
+	if out == "_undef_" {
+		out = ""
+	}
+	return out, nil
+}
+
+// Detach lets go of a tracked call without ending it: when its session ends
+// the adapter closes its outbound socket (exit) but does not hang it up, and
+// the switch keeps it (a controller's graceful stop hands calls over:
+// calls.Service.HandOver). FreeSWITCH then runs the application the socket
+// application runs inside it (a bridge) to its end, and the extension's
+// next action after it (mod_event_socket.c: socket_function parks the
+// channel with switch_ivr_park, which loops while CF_CONTROLLED is set, and
+// listener_run clears CF_CONTROLLED when the socket ends).
+func (a *Adapter) Detach(key orchestrator.Key) error {
+	c, err := a.lookup(key)
+	if err != nil {
+		return err
+	}
+	c.letGo.Store(true)
+	return nil
+}

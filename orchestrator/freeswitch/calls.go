@@ -29,7 +29,10 @@ type call struct {
 	// in order, and the node connection's copies (if its filter lets any
 	// through) are dropped.
 	socketAll atomic.Bool
-	q         *queue[orchestrator.Event]
+	// letGo: the controller handed the call over (Detach): the end of its
+	// session leaves it up on the switch.
+	letGo atomic.Bool
+	q     *queue[orchestrator.Event]
 
 	mu       sync.Mutex
 	seen     bool // an event of the call was dispatched: the switch had it

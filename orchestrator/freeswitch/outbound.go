@@ -204,7 +204,7 @@ func (a *Adapter) watchSocketCall(c *call, conn *eslconn.Conn, lingering <-chan 
 func (a *Adapter) finishSocket(c *call, conn *eslconn.Conn) {
 	ctx, cancel := a.stopContext(5 * time.Second)
 	defer cancel()
-	if !c.isEnded() {
+	if !c.isEnded() && !c.letGo.Load() {
 		if err := a.Hangup(ctx, c.key, orchestrator.CauseNormalClearing); err != nil {
 			a.log.Warn("freeswitch: hangup after session end failed", "call", c.key.String(), "err", err)
 		}
