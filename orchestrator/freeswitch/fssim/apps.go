@@ -49,6 +49,7 @@ var apps map[string]appFunc
 
 func init() {
 	apps = map[string]appFunc{
+		"limit": limitApp,
 		"answer": func(n *Node, ch *channel, _ *runningApp) string {
 			n.locked(func() { n.answerLocked(ch) })
 			return "_none_"
@@ -174,6 +175,11 @@ func (n *Node) locked(f func()) {
 func (n *Node) execApp(ch *channel, req appReq) {
 	fn := apps[req.name]
 	n.mu.Lock()
+	if req.source == "dialplan" && strings.Contains(req.arg, "${") {
+		// FreeSWITCH expands every application's data; only the
+		// dialplan's is expanded here (expandVars)
+		req.arg = expandVars(ch, req.arg)
+	}
 	ch.info.Apps = append(ch.info.Apps, AppRecord{Name: req.name, Arg: req.arg, Source: req.source, At: time.Now()})
 	if fn == nil || !ch.live() {
 		if fn == nil {

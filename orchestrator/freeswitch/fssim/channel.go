@@ -64,6 +64,7 @@ type channel struct {
 	// ran an application inside it; the dialplan goes on when it returns
 	// (socketLost).
 	socketGone bool
+	limits     []string // the limit application's resources this channel holds (limit.go)
 	recording  map[string]bool
 	conf       *member
 

@@ -36,6 +36,7 @@ func renderRoute(context, dialled string, node Node, r dialplan.Route, domain st
 	set(VarTargetSite, string(r.Site.Target))
 	set(VarRouteMode, r.Site.Mode.String())
 	set(VarNode, node.ID)
+	writeFallbackDial(d, r.Tenant, r.Fallback, domain)
 	writeSocketHandoff(d, node)
 	writeFallback(d, node, r.Tenant, r.Fallback, domain)
 	d.close("condition")
@@ -54,8 +55,32 @@ func writeSocketHandoff(d *xmlDoc, node Node) {
 	d.empty("action", "application", "socket", "data", node.SocketAddr+" async full")
 }
 
+// writeFallbackDial sets, before the socket, what the fallback's bridge
+// dials (VarFallbackDial): the tenant's phones at this site. The fallback
+// reads it when it runs (FreeSWITCH expands an application's data as it
+// executes it: switch_core_session_execute_application_get_flags,
+// switch_channel_expand_variables), so a controller that took the call and
+// let go of it (a graceful stop hands calls over, a controller that takes
+// a call back after a restart) empties it on the channel: a call whose
+// controller vanished never rings the tenant's phones, whatever their
+// agents' states (an empty bridge does nothing: mod_dptools.c
+// audio_bridge_function, "if (zstr(data)) return;").
+func writeFallbackDial(d *xmlDoc, tenant dialplan.TenantID, fb dialplan.FallbackPlan, domain string) {
+	if len(fb.Users) == 0 || domain == "" {
+		return
+	}
+	legs := make([]string, len(fb.Users))
+	for i, u := range fb.Users {
+		legs[i] = "user/" + u + "@" + domain
+	}
+	vars := "{originate_timeout=" + strconv.Itoa(int(fb.RingTimeout.Seconds())) +
+		"," + VarTenant + "=" + string(tenant) + "," + VarFallback + "=true}"
+	d.empty("action", "application", "set", "data", VarFallbackDial+"="+vars+strings.Join(legs, ","))
+}
+
 // writeFallback: announcement, then ring the tenant's phones at this site at
-// once, then hang up with the plan's cause.
+// once (VarFallbackDial, set before the socket by writeFallbackDial), then
+// hang up with the plan's cause.
 func writeFallback(d *xmlDoc, node Node, tenant dialplan.TenantID, fb dialplan.FallbackPlan, domain string) {
 	d.empty("action", "application", "log", "data", "WARNING switchboard: controller unreachable from node "+
 		node.ID+", local fallback for tenant "+string(tenant))
@@ -70,17 +95,11 @@ func writeFallback(d *xmlDoc, node Node, tenant dialplan.TenantID, fb dialplan.F
 		d.empty("action", "application", "playback", "data", fb.Announcement)
 	}
 	if len(fb.Users) > 0 && domain != "" {
-		legs := make([]string, len(fb.Users))
-		for i, u := range fb.Users {
-			legs[i] = "user/" + u + "@" + domain
-		}
-		vars := "{originate_timeout=" + strconv.Itoa(int(fb.RingTimeout.Seconds())) +
-			"," + VarTenant + "=" + string(tenant) + "," + VarFallback + "=true}"
 		// Without continue_on_fail a failed bridge hangs the caller up with
 		// the failure cause (README scenario 08c); we want our own cause.
 		d.empty("action", "application", "set", "data", "continue_on_fail=true")
 		d.empty("action", "application", "set", "data", "hangup_after_bridge=true")
-		d.empty("action", "application", "bridge", "data", vars+strings.Join(legs, ","))
+		d.empty("action", "application", "bridge", "data", "${"+VarFallbackDial+"}")
 	}
 	d.empty("action", "application", "hangup", "data", string(fallbackCause(fb, domain)))
 }

@@ -47,7 +47,10 @@ func FuzzRequest(f *testing.F) {
 		}
 		doc := h.answer(node, req, &reqLog{l: logger})
 		mustBeWellFormed(t, doc)
-		if req.Section == SectionDialplan && strings.Contains(string(doc), "${") {
+		// the one expansion the answer writes itself: the fallback's dial
+		// string, set by the answer before the socket (writeFallbackDial)
+		own := strings.ReplaceAll(string(doc), `data="${`+VarFallbackDial+`}"`, "")
+		if req.Section == SectionDialplan && strings.Contains(own, "${") {
 			t.Fatalf("dialplan answer carries a variable expansion:\n%s", doc)
 		}
 	})

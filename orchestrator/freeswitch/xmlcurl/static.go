@@ -88,6 +88,7 @@ func (s *Snapshot) staticDialplan(node Node) []byte {
 		set(VarSite, string(node.Site))
 		set(VarNode, node.ID)
 		set(VarStatic, "true")
+		writeFallbackDial(d, r.Tenant, r.Fallback, domain)
 		writeSocketHandoff(d, node)
 		writeFallback(d, node, r.Tenant, r.Fallback, domain)
 		d.close("condition")

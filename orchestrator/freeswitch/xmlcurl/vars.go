@@ -14,6 +14,10 @@ const (
 	VarRouteMode    = "sb_route_mode"    // "local" or "translate"
 	VarNode         = "sb_node"          // node ID that asked (its xml_curl credentials user)
 	VarFallback     = "sb_fallback"      // "true" once the survivability fallback runs
+	// VarFallbackDial is what the fallback after the socket dials (set
+	// before the socket; emptied by a controller that lets go of the call:
+	// writeFallbackDial). calls.FallbackDialVar is the same name.
+	VarFallbackDial = "sb_fallback_dial"
 	// VarStatic is "true" when the call came through the static fallback
 	// files (StaticFallback) instead of xml_curl: the entry, schedule and
 	// target site are then not set, and the controller routes the call itself.
