@@ -34,6 +34,11 @@ func (a *Adapter) Adopt(ctx context.Context, key orchestrator.Key) (<-chan orche
 		a.end(c, "")
 		return nil, a.mapErr(nil, err)
 	}
+	// The switch has it (uuid_setvar found the channel): a resync that no
+	// longer lists it ends it, as a call whose events were seen.
+	c.mu.Lock()
+	c.seen = true
+	c.mu.Unlock()
 	return c.q.out, nil
 }
 

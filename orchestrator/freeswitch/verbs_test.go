@@ -223,3 +223,27 @@ func TestStartAnswerRefused(t *testing.T) {
 		t.Fatal("the refusal never came")
 	}
 }
+
+// TestAdoptedCallVanishedWhileNodeDown: a call taken back after a restart
+// (Adopt) that is gone when its node's connection comes back is ended by
+// the resync, though none of its events was seen: the switch had confirmed
+// it. Its stream ends, so its session writes its records once and lets its
+// agent go.
+func TestAdoptedCallVanishedWhileNodeDown(t *testing.T) {
+	h := newHarness(t)
+	ctx := ctxT(t)
+	h.node.addChannel("adopted")
+	events, err := h.a.Adopt(ctx, orchestrator.Key{Node: "fs1", ID: "adopted"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.node.mu.Lock()
+	delete(h.node.channels, "adopted")
+	h.node.mu.Unlock()
+	h.node.srv.DropAll()
+	h.nodeEvent(orchestrator.NodeDown)
+	h.nodeEvent(orchestrator.NodeUp)
+	if got := kinds(t, events); !slices.Equal(got, []string{"ended"}) {
+		t.Errorf("the vanished adopted call's stream: %v, want it ended", got)
+	}
+}
