@@ -6,6 +6,7 @@ go 1.26.8
 ignore ./web/node_modules
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/compose-spec/compose-go/v2 v2.16.2
 	github.com/expr-lang/expr v1.17.8
 	github.com/getkin/kin-openapi v0.133.0

@@ -1,0 +1,5 @@
+package asim
+
+import "net/url"
+
+func urlUnescape(s string) (string, error) { return url.QueryUnescape(s) }
