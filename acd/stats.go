@@ -284,6 +284,20 @@ func (d *ACD) Agent(now time.Time, id string) (AgentView, error) {
 	return v, nil
 }
 
+// AgentQueues lists the queues agent id is a member of (none for an
+// unknown agent).
+func (d *ACD) AgentQueues(id string) []string {
+	a, err := d.agent(id)
+	if err != nil {
+		return nil
+	}
+	out := make([]string, 0, len(a.mems))
+	for _, m := range a.mems {
+		out = append(out, m.q.cfg.ID)
+	}
+	return out
+}
+
 // Position is a waiting interaction's place (1 = next) in its queue and the
 // estimated wait: position x average handling time / logged-in agents.
 func (d *ACD) Position(now time.Time, id string) (int, time.Duration, error) {

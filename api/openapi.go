@@ -45,10 +45,11 @@ type oaOperation struct {
 }
 
 type oaParam struct {
-	Name     string         `json:"name"`
-	In       string         `json:"in"`
-	Required bool           `json:"required"`
-	Schema   map[string]any `json:"schema"`
+	Name        string         `json:"name"`
+	In          string         `json:"in"`
+	Description string         `json:"description,omitempty"`
+	Required    bool           `json:"required"`
+	Schema      map[string]any `json:"schema"`
 }
 
 type oaBody struct {
@@ -117,6 +118,7 @@ func (g *schemaGen) operation(r route) *oaOperation {
 			oaParam{Name: "limit", In: "query", Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": store.MaxLimit}},
 			oaParam{Name: "cursor", In: "query", Schema: map[string]any{"type": "string"}})
 	}
+	op.Parameters = append(op.Parameters, r.query...)
 	if r.idempotent {
 		op.Parameters = append(op.Parameters, oaParam{Name: "Idempotency-Key", In: "header", Schema: map[string]any{"type": "string", "maxLength": 255}})
 	}

@@ -144,7 +144,8 @@ var operationDocs = map[string]string{
 	"getQueueStats": "One queue's live figures (as in the list).",
 	"listWaiting":   "The calls waiting in a queue, best first, with position, effective priority and estimated wait.",
 	"streamACD": "Server-sent events of the tenant's ACD: agent transitions, offers, RONA, queued, answered, overflow, " +
-		"finished, and queue_stats; the SSE event name is the `kind`. Holders of monitor:read see everything, others their " +
+		"finished, and queue_stats (a queue's figures, sent 200 ms after they change: a call queued, answered or ended, one of " +
+		"its agents changing state; several changes within it together); the SSE event name is the `kind`. Holders of monitor:read see everything, others their " +
 		"own agent's events and queue figures. An idle stream gets a comment every 20 s; a client too slow to read is " +
 		"dropped and should reconnect.",
 

@@ -46,6 +46,9 @@ type route struct {
 	bodyMedia []string
 	resp      any  // response type (items type when list)
 	list      bool // paginated {"items","next_cursor"}
+	// query documents the query parameters the handler reads (besides a
+	// list's limit and cursor).
+	query []oaParam
 	// media is the response's media type when it is not JSON: a file, CSV,
 	// or text/event-stream (resp is then each event's data).
 	media      string

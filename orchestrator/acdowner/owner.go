@@ -30,11 +30,16 @@ type Config struct {
 	Snapshots  SnapshotStore // nil: nothing is restored or saved
 	Logger     *slog.Logger
 
-	// FlushEvery is how often history is written and queue statistics are
-	// published (default 1 s); FlushSize writes earlier when that many records
-	// are pending (default 500).
+	// FlushEvery is how often history is written (default 1 s); FlushSize
+	// writes earlier when that many records are pending (default 500).
 	FlushEvery time.Duration
 	FlushSize  int
+	// StatsDelay is how soon after a queue's figures change (a call queued,
+	// answered, ended; one of its agents changing state) they are published
+	// (default 200 ms): changes within it go out together, at most once per
+	// StatsDelay, and an owner with nothing changing publishes nothing.
+	// Wallboards show figures at most a second old (OPS-8).
+	StatsDelay time.Duration
 	// MaxPending caps unwritten history while the store fails (default
 	// 100,000); beyond it the oldest records are dropped, counted and logged.
 	MaxPending int
@@ -77,6 +82,7 @@ type Owner struct {
 	dirty    map[string]bool
 	follow   []command
 	flushT   Timer
+	statsT   Timer // the pending publication of dirty queues; nil: none
 	lastSnap time.Time
 	// changed: a command that is not quiet ran since the last snapshot. An
 	// owner with nothing going on (no call, no agent changing state) saves
@@ -140,6 +146,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.FlushSize <= 0 {
 		cfg.FlushSize = 500
+	}
+	if cfg.StatsDelay <= 0 {
+		cfg.StatsDelay = 200 * time.Millisecond
 	}
 	if cfg.MaxPending <= 0 {
 		cfg.MaxPending = 100_000
@@ -256,6 +265,9 @@ func (o *Owner) drain(ctx context.Context) {
 		t.Stop()
 	}
 	o.flushT.Stop()
+	if o.statsT != nil {
+		o.statsT.Stop()
+	}
 	o.flushHistory(ctx)
 	o.saveSnapshot(ctx, o.cfg.Clock.Now())
 	o.subs.closeAll("owner stopped")

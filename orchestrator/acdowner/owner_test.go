@@ -369,3 +369,51 @@ func TestStopEndsGoroutine(t *testing.T) {
 		t.Fatalf("goroutines %d > %d before", n, before)
 	}
 }
+
+// TestQueueStatsSoonAfterAChange (OPS-8: wallboards at most a second old): a
+// queue's figures go out StatsDelay (200 ms) after they change, an agent's
+// state change included (agents by state), several changes within it
+// together; nothing changing publishes nothing.
+func TestQueueStatsSoonAfterAChange(t *testing.T) {
+	f := newFixture(t)
+	o := f.start("t1")
+	sub := o.Subscribe(64)
+	stats := func() []acd.QueueStats {
+		var out []acd.QueueStats
+		for {
+			select {
+			case u := <-sub.C:
+				if u.Queue != nil {
+					out = append(out, *u.Queue)
+				}
+			default:
+				return out
+			}
+		}
+	}
+	f.must(o.Login(f.ctx, "a1"))
+	f.must(o.Login(f.ctx, "a2"))
+	f.clock.Advance(199 * time.Millisecond)
+	if got := stats(); len(got) != 0 {
+		t.Fatalf("published before StatsDelay: %+v", got)
+	}
+	f.clock.Advance(time.Millisecond)
+	got := stats()
+	if len(got) != 1 || got[0].Queue != "q" || got[0].LoggedIn != 2 || got[0].Agents[acd.NotReady] != 2 {
+		t.Fatalf("after two logins: %+v", got)
+	}
+	f.clock.Advance(10 * time.Second)
+	if got := stats(); len(got) != 0 {
+		t.Fatalf("published with nothing changing: %+v", got)
+	}
+	f.must(o.Ready(f.ctx, "a1"))
+	f.clock.Advance(200 * time.Millisecond)
+	if got := stats(); len(got) != 1 || got[0].Agents[acd.Ready] != 1 || got[0].Agents[acd.NotReady] != 1 {
+		t.Fatalf("after a1 ready: %+v", got)
+	}
+	f.must(o.Enqueue(f.ctx, acd.Interaction{ID: "x", Tenant: "t1", Queue: "q"}))
+	f.clock.Advance(200 * time.Millisecond)
+	if got := stats(); len(got) != 1 || got[0].Agents[acd.Reserved] != 1 {
+		t.Fatalf("after an offer: %+v", got)
+	}
+}

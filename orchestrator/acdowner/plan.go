@@ -33,7 +33,13 @@ func (o *Owner) applyPlan(ctx context.Context, now time.Time, ds []acd.Decision)
 			delete(o.byInter, d.Interaction)
 		}
 		if d.Queue != "" {
-			o.dirty[d.Queue] = true
+			o.markDirty(d.Queue)
+		}
+		if d.Kind == acd.DecTransition {
+			// The agent's queues count agents by state.
+			for _, q := range o.core.AgentQueues(d.Agent) {
+				o.markDirty(q)
+			}
 		}
 		o.subs.publish(o, Update{Tenant: o.tenant, Decision: d})
 	}
@@ -154,21 +160,38 @@ func (o *Owner) flushHistory(ctx context.Context) {
 	})
 }
 
-// flushTick runs every FlushEvery: history is written and the statistics of
-// queues that changed are published.
+// flushTick runs every FlushEvery: history is written, and the snapshot
+// when it is due.
 func (o *Owner) flushTick() {
 	o.send(command{quiet: true, apply: func(now time.Time, c *acd.ACD) ([]acd.Decision, error) {
 		o.flushHistory(context.Background())
 		if o.changed && now.Sub(o.lastSnap) >= o.cfg.SnapshotEvery {
 			o.saveSnapshot(context.Background(), now)
 		}
+		o.flushT = o.cfg.Clock.AfterFunc(o.cfg.FlushEvery, o.flushTick)
+		return nil, nil
+	}})
+}
+
+// markDirty notes that queue q's figures changed; they are published
+// StatsDelay after the first change not yet published.
+func (o *Owner) markDirty(q string) {
+	o.dirty[q] = true
+	if o.statsT == nil {
+		o.statsT = o.cfg.Clock.AfterFunc(o.cfg.StatsDelay, o.statsTick)
+	}
+}
+
+// statsTick publishes the statistics of the queues that changed.
+func (o *Owner) statsTick() {
+	o.send(command{quiet: true, apply: func(now time.Time, c *acd.ACD) ([]acd.Decision, error) {
+		o.statsT = nil
 		for q := range o.dirty {
 			if s, err := c.QueueStats(now, q); err == nil {
 				o.subs.publish(o, Update{Tenant: o.tenant, Queue: &s})
 			}
 			delete(o.dirty, q)
 		}
-		o.flushT = o.cfg.Clock.AfterFunc(o.cfg.FlushEvery, o.flushTick)
 		return nil, nil
 	}})
 }

@@ -673,7 +673,7 @@ export interface paths {
         };
         /**
          * Server-sent events: agent transitions, offers and queue statistics of the tenant; monitors see all, others their own agent and queue figures
-         * @description Server-sent events of the tenant's ACD: agent transitions, offers, RONA, queued, answered, overflow, finished, and queue_stats; the SSE event name is the `kind`. Holders of monitor:read see everything, others their own agent's events and queue figures. An idle stream gets a comment every 20 s; a client too slow to read is dropped and should reconnect.
+         * @description Server-sent events of the tenant's ACD: agent transitions, offers, RONA, queued, answered, overflow, finished, and queue_stats (a queue's figures, sent 200 ms after they change: a call queued, answered or ended, one of its agents changing state; several changes within it together); the SSE event name is the `kind`. Holders of monitor:read see everything, others their own agent's events and queue figures. An idle stream gets a comment every 20 s; a client too slow to read is dropped and should reconnect.
          *
          *     **Who may call:** platform_admin, platform_viewer, tenant_admin, supervisor, agent, qa (permission `queues:read`), users and API keys alike. Tenant roles act in their own tenant only (another tenant's ID answers 404); platform roles in any tenant.
          */
@@ -4435,7 +4435,10 @@ export interface operations {
     };
     listAgentStates: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true: every agent of the ACD, logged out ones too; false (the default): the logged-in ones */
+                all?: boolean;
+            };
             header?: never;
             path: {
                 tenant_id: string;
