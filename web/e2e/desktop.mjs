@@ -157,8 +157,14 @@ async function main() {
     wrap_up_seconds: 30 });
   const agentPassword = 'e2e-agent-password-123';
   const user = await call(base, 'POST', `${T}/users`, admin, { email: 'ann@acme.example', display_name: 'Ann Agent', role: 'agent', password: agentPassword });
-  await call(base, 'POST', `${T}/agents`, admin, { user_id: user.id, extension: '1001', sip_password: 'sip-secret-1001',
+  const ann = await call(base, 'POST', `${T}/agents`, admin, { user_id: user.id, extension: '1001', sip_password: 'sip-secret-1001',
     display_name: 'Ann', queues: [{ queue_id: queue.id, priority: 1 }] });
+  // The supervisor: a user with an agent record of its own (no queue), so
+  // its phone can ring to listen to calls.
+  const supPassword = 'e2e-supervisor-password-123';
+  const supUser = await call(base, 'POST', `${T}/users`, admin, { email: 'sam@acme.example', display_name: 'Sam Supervisor', role: 'supervisor', password: supPassword });
+  await call(base, 'POST', `${T}/agents`, admin, { user_id: supUser.id, extension: '1009', sip_password: 'sip-secret-1009',
+    display_name: 'Sam', queues: [] });
   await call(base, 'PUT', `${T}/desktop-settings`, admin, { not_ready_reasons: [{ code: 'lunch', label: 'Lunch' }, { code: 'coaching' }],
     crm_url_template: 'https://crm.acme.example/contacts?phone={caller}&account={data.account}' });
   const f = await call(base, 'POST', `${T}/flows`, admin, flow('support'));
@@ -268,6 +274,9 @@ async function main() {
   await page.screenshot({ path: join(artifacts, 'desktop-en-rona.png'), fullPage: true });
   await call(ctl, 'POST', `/v1/calls/${second.uuid}/hangup`, '', {}).catch(() => undefined);
 
+  const wallboard = await supervisorWallboard({ ctx, base, ctl, socketPort, nodeSecret, T, annId: ann.id, queueId: queue.id, supPassword,
+    agentPassword, problems, desktopStateIs: stateIs, admin });
+
   // The user's own language: zh-CN, then zh-TW (MT-6), kept by the server.
   for (const [lng, label, readyText] of [['zh-CN', '简体中文', '未就绪'], ['zh-TW', '繁體中文', '未就緒']]) {
     await page.getByLabel(lng === 'zh-CN' ? 'Language' : '语言').click();
@@ -296,7 +305,117 @@ async function main() {
   const csp = await page.evaluate(() => window.__csp);
   if (csp.length || problems.length) throw new Error('CSP violations or console errors:\n' + [...csp, ...problems].join('\n'));
   console.log(`e2e: agent desktop in ${((Date.now() - started) / 1000).toFixed(1)} s; the pop showed ${popAge} ms after the server offered the call`);
+  console.log(`e2e: wallboard (${(wallboard.ms / 1000).toFixed(1)} s of it): an agent's change showed after ${wallboard.agentMs.join(', ')} ms, ` +
+    `a waiting caller after ${wallboard.queueMs} ms, the agent's call ${wallboard.callMs} ms after it was answered`);
   console.log('1 passed, 0 failed');
+}
+
+/**
+ * The supervisor's wallboard (OPS-8, OPS-13), in a second tab of the same
+ * browser while the agent's desktop stays open in the first: the supervisor
+ * grants and ends Ann's break and makes her not ready from the agent list;
+ * how long the page takes to show a change of the ACD is measured and must
+ * stay within a second (Ann going ready and not ready by herself, over
+ * REST; a caller starting to wait; her call on her line once answered); the supervisor listens
+ * to her call; the wall display mode; screenshots in each language.
+ * Ann is not ready when it starts and when it ends.
+ */
+async function supervisorWallboard(w) {
+  const started = Date.now();
+  const { ctx, base, ctl, T, annId, queueId } = w;
+  const sup = await ctx.newPage();
+  sup.on('console', (m) => {
+    if (m.type() === 'error') w.problems.push('wallboard console: ' + m.text());
+  });
+  sup.on('pageerror', (e) => w.problems.push('wallboard page error: ' + e.message));
+  sup.setDefaultTimeout(15_000);
+  await sup.goto(base + '/');
+  await sup.waitForURL('**/login');
+  await sup.getByLabel('E-mail').fill('sam@acme.example');
+  await sup.getByLabel('Password').fill(w.supPassword);
+  await sup.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await sup.waitForURL('**/supervisor');
+  const row = sup.getByTestId(`agent-row-${annId}`);
+  const rowIs = (s) => sup.locator(`[data-testid="agent-row-${annId}"][data-state="${s}"]`).waitFor();
+  await rowIs('not_ready');
+  await sup.locator(`[data-testid="queue-tile"][data-queue="${queueId}"]`).waitFor();
+
+  // The supervisor's actions; Ann's desktop follows.
+  await row.getByRole('button', { name: 'Grant break: Ann' }).click();
+  await rowIs('break');
+  await w.desktopStateIs('break');
+  await row.getByRole('button', { name: 'End break: Ann' }).click();
+  await rowIs('ready');
+  await row.getByRole('button', { name: 'Not ready: Ann' }).click();
+  await rowIs('not_ready');
+  await w.desktopStateIs('not_ready');
+
+  // How old the wallboard's data is: from a change of the ACD made over
+  // REST (the request sent) to the page showing it.
+  const annToken = (await call(base, 'POST', '/api/v1/auth/login', '', { login: 'ann@acme.example', password: w.agentPassword })).access_token;
+  const within = async (what, change, shown) => {
+    const t0 = Date.now();
+    await change();
+    await shown();
+    const ms = Date.now() - t0;
+    if (ms > 1000) throw new Error(`the wallboard showed ${what} after ${ms} ms, more than a second`);
+    return ms;
+  };
+  const agentMs = [];
+  agentMs.push(await within('Ann ready', () => call(base, 'POST', `${T}/acd/me/state`, annToken, { state: 'ready' }), () => rowIs('ready')));
+  agentMs.push(await within('Ann not ready', () => call(base, 'POST', `${T}/acd/me/state`, annToken, { state: 'not_ready', reason: 'lunch' }),
+    () => rowIs('not_ready')));
+  // A caller waits (Ann is not ready): the queue's tile counts them.
+  await call(ctl, 'POST', '/v1/phones', '', { user: '1001', domain: 'acme.example', answer_after_ms: 300, talk_for_ms: 8000 });
+  await call(ctl, 'POST', '/v1/phones', '', { user: '1009', domain: 'acme.example', answer_after_ms: 200, talk_for_ms: 5000 });
+  const tileWaiting = (n) => sup.locator(`[data-testid="queue-tile"][data-queue="${queueId}"][data-waiting="${n}"]`).waitFor();
+  const queueMs = await within('a waiting caller', () => placeCall(base, ctl, `127.0.0.1:${w.socketPort}`, w.nodeSecret, '13800000003', '+862000001000'),
+    () => tileWaiting(1));
+  await sup.screenshot({ path: join(artifacts, 'wallboard-en-waiting.png'), fullPage: true });
+  // Ann takes it: the call shows on her line, measured from when the
+  // controller saw it answered (answered_at; same machine, same clock).
+  await call(base, 'POST', `${T}/acd/me/state`, annToken, { state: 'ready' });
+  const talking = sup.locator(`[data-testid="agent-row-${annId}"] [data-call-state="talking"]`);
+  await talking.waitFor();
+  const callMs = Date.now() - Date.parse((await talking.getAttribute('data-since')) ?? '');
+  if (!(callMs <= 1000)) throw new Error(`the wallboard showed Ann's call ${callMs} ms after it was answered, more than a second`);
+  await tileWaiting(0);
+  await row.getByRole('button', { name: 'Listen: Ann' }).click();
+  await sup.getByText('Your phone is ringing: answer it to listen to Ann.').waitFor();
+  await sup.screenshot({ path: join(artifacts, 'wallboard-en-talking.png'), fullPage: true });
+  // Each action is in the tenant's audit log.
+  const audit = await call(base, 'GET', `${T}/audit?limit=500`, w.admin);
+  const actions = audit.items.filter((e) => e.resource_type === 'agent' || e.action.startsWith('call.monitor')).map((e) => `${e.action} ${e.changes?.state ?? ''}`.trim());
+  for (const want of ['agent.force_state break', 'agent.force_state end_break', 'agent.force_state not_ready', 'call.monitor_listen']) {
+    if (!actions.includes(want)) throw new Error(`audit log lacks "${want}": ${actions.join('; ')}`);
+  }
+
+  // The wall display: the page alone, large.
+  await sup.getByTestId('wall-toggle').click();
+  await sup.locator('[data-testid="wallboard"][data-wall="on"]').waitFor();
+  await sup.screenshot({ path: join(artifacts, 'wallboard-en-wall.png'), fullPage: true });
+  await sup.getByTestId('wall-toggle').click();
+  await sup.locator('[data-testid="wallboard"][data-wall="off"]').waitFor();
+
+  // After the call Ann is in after-call work: done, then not ready again.
+  await rowIs('after_call_work');
+  await call(base, 'POST', `${T}/acd/me/state`, annToken, { state: 'end_wrap' });
+  await call(base, 'POST', `${T}/acd/me/state`, annToken, { state: 'not_ready', reason: 'lunch' });
+  await rowIs('not_ready');
+
+  // The wallboard in Chinese: the supervisor's own language.
+  for (const [lng, title] of [['zh-CN', '实时监控'], ['zh-TW', '即時監控']]) {
+    await sup.getByLabel(lng === 'zh-CN' ? 'Language' : '语言').click();
+    await sup.getByRole('option', { name: lng === 'zh-CN' ? '简体中文' : '繁體中文' }).click();
+    await sup.getByText(title, { exact: true }).first().waitFor();
+    await sup.waitForFunction((l) => document.documentElement.lang === l, lng);
+    await sup.getByRole('listbox').waitFor({ state: 'hidden' }).catch(() => undefined);
+    await sup.screenshot({ path: join(artifacts, `wallboard-${lng}.png`), fullPage: true });
+  }
+  const csp = await sup.evaluate(() => window.__csp);
+  if (csp.length) throw new Error('wallboard CSP violations:\n' + csp.join('\n'));
+  await sup.close();
+  return { ms: Date.now() - started, agentMs, queueMs, callMs };
 }
 
 main()

@@ -1,8 +1,2 @@
-/** h:mm:ss or m:ss for a number of seconds (negative counts as 0). */
-export function clock(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
+// clock moved to app/ (the wallboard shows durations with it too).
+export { clock } from '../app/clock';

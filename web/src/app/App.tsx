@@ -12,6 +12,7 @@ import { SessionProvider, useMe, useSignedIn } from './session';
 import { LoginPage } from './LoginPage';
 import { Shell } from './Shell';
 import { AgentDesktop } from '../agent/AgentDesktop';
+import { WallboardPage } from '../supervisor/Wallboard';
 
 const antdLocales = { en: enUS, 'zh-CN': zhCN, 'zh-TW': zhTW } as const;
 
@@ -25,6 +26,7 @@ export function App({ session, baseUrl, nonce }: { session: Session; baseUrl: st
             <Routes>
               <Route path="/login" element={<LoginRoute />} />
               <Route path="/agent" element={<RequireSignIn><AgentDesktop /></RequireSignIn>} />
+              <Route path="/supervisor" element={<RequireSignIn><WallboardPage /></RequireSignIn>} />
               <Route path="/" element={<RequireSignIn><Home /></RequireSignIn>} />
               <Route path="*" element={<Navigate to="/" replace />} />
             </Routes>
@@ -60,11 +62,12 @@ function LoginRoute() {
   return useSignedIn() ? <Navigate to="/" replace /> : <LoginPage />;
 }
 
-/** Sends agents to their desktop; other roles learn what exists for them today. */
+/** Sends supervisors to the wallboard, agents to their desktop; other roles learn what exists for them today. */
 function Home() {
   const { t } = useTranslation('app');
   const me = useMe();
   if (me.isPending) return <Spin fullscreen tip={t('loading')} />;
+  if (me.data?.tenant_id && me.data.permissions.includes('monitor:read')) return <Navigate to="/supervisor" replace />;
   if (me.data?.agent_id) return <Navigate to="/agent" replace />;
   const name = me.data?.display_name ?? me.data?.email ?? '';
   return (
