@@ -8,7 +8,9 @@
 // number dialled, queue, time waited, IVR data, CRM link), the phone
 // answers, the call ends, after-call work counts down and the agent presses
 // Done; today's count moves. Then a break is granted and ended, a reason
-// code is picked, a missed call (RONA) is explained, the desktop is shown
+// code is picked, a missed call (RONA) is explained, a supervisor's
+// wallboard follows and acts on the agent in a second tab (see
+// supervisorWallboard), the desktop is shown
 // in zh-CN and zh-TW (screenshots in e2e/artifacts/), and once the operator
 // suspends the tenant it says why and disables every action. Any CSP
 // violation or console error fails the test. Bounded: the whole run must
