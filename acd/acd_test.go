@@ -625,3 +625,20 @@ func TestAgentViewWrapUntilAndQueues(t *testing.T) {
 		t.Fatalf("after the wrap-up: %s until %v", v.State, v.WrapUntil)
 	}
 }
+
+func TestAllowsFollowsTheTable(t *testing.T) {
+	for _, s := range States() {
+		for _, ev := range Events() {
+			want := false
+			for _, r := range table {
+				want = want || (r.from == s && r.ev == ev)
+			}
+			if Allows(s, ev) != want {
+				t.Errorf("Allows(%s, %s) = %v, the table says %v", s, ev, !want, want)
+			}
+		}
+	}
+	if Allows(numStates, EvReady) || Allows(Ready, numEvents) {
+		t.Fatal("out of range allowed")
+	}
+}

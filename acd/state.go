@@ -142,6 +142,12 @@ var next = func() (t [numStates][numEvents]State) {
 	return t
 }()
 
+// Allows reports whether the table lets ev happen in state s (a caller that
+// must announce a change before making it checks with this first).
+func Allows(s State, ev Event) bool {
+	return s < numStates && ev < numEvents && next[s][ev] != numStates
+}
+
 // Transition is one agent state change, reported as "A -[event]-> B".
 type Transition struct {
 	Agent  string

@@ -8,6 +8,7 @@ import (
 	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/orchestrator/acdowner"
 	"github.com/switchboard-cc/switchboard/orchestrator/freeswitch/fssim"
+	"github.com/switchboard-cc/switchboard/store"
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
@@ -53,6 +54,13 @@ func (w *world) stateOf(tenant, ext string) acd.AgentView {
 	return v
 }
 
+// waitState waits for a change made after the phone's call ended (ready,
+// the end of a break or of after-call work).
+func (w *world) waitState(tenant, ext string, state acd.State) {
+	w.t.Helper()
+	waitUntil(w.t, tenant+"'s agent "+ext+" "+state.String(), func() bool { return w.stateOf(tenant, ext).State == state })
+}
+
 func (w *world) wantState(tenant, ext string, state acd.State, reason string) {
 	w.t.Helper()
 	if v := w.stateOf(tenant, ext); v.State != state || v.Reason != reason {
@@ -92,7 +100,7 @@ func TestFeatureCodesFromAPhone(t *testing.T) {
 	w.said(w.dialCode("acme", "1001", "*21"), en, "You are logged in to your queues. You are not ready.")
 	w.wantState("acme", "1001", acd.NotReady, acd.ReasonLogin)
 	w.said(w.dialCode("acme", "1001", "*23"), en, "You are ready.")
-	w.wantState("acme", "1001", acd.Ready, "")
+	w.waitState("acme", "1001", acd.Ready)
 	// Reason digits: the tenant's second not-ready reason (training).
 	w.said(w.dialCode("acme", "1001", "*242"), en, "You are not ready. Reason: training.")
 	w.wantState("acme", "1001", acd.NotReady, "training")
@@ -116,7 +124,7 @@ func TestFeatureCodesFromAPhone(t *testing.T) {
 	w.wantState("acme", "1002", acd.NotReady, acd.ReasonLogin)
 	// Ready ends a break.
 	w.said(w.dialCode("acme", "1001", "*23"), en, "You are ready.")
-	w.wantState("acme", "1001", acd.Ready, "")
+	w.waitState("acme", "1001", acd.Ready)
 
 	// Refused by the state machine, an unknown code: said, nothing changes.
 	w.said(w.dialCode("acme", "1001", "*26"), en, "That is not possible now: you are ready.")
@@ -139,7 +147,7 @@ func TestFeatureCodesStayInTheCallersTenant(t *testing.T) {
 	bolt := w.ten["bolt"]
 	w.said(w.dialCode("bolt", "1001", "*21"), "en", "You are logged in to your queues. You are not ready.")
 	w.said(w.dialCode("bolt", "1001", "*23"), "en", "You are ready.")
-	w.wantState("bolt", "1001", acd.Ready, "")
+	w.waitState("bolt", "1001", acd.Ready)
 	w.wantState("acme", "1001", acd.LoggedOut, "")
 
 	// bolt's own codes: acme keeps the defaults.
@@ -163,4 +171,64 @@ func TestFeatureCodesStayInTheCallersTenant(t *testing.T) {
 		})
 		w.said(w.dialCode("bolt", "1001", "#7"), "cmn", tc.text)
 	}
+}
+
+// TestFeatureCodeReadyOffersAfterTheCall: a caller waits in the queue; the
+// agent dials *23 from the phone the call will ring. The agent becomes
+// ready only once that call is over, so the offer never rings the phone
+// while it still plays the confirmation (a phone without call waiting
+// would answer busy and the ACD set the agent not ready). Then *26 in
+// after-call work, and the next call.
+func TestFeatureCodeReadyOffersAfterTheCall(t *testing.T) {
+	w := newWorld(t, "", 2)
+	acme := w.ten["acme"]
+	// A long after-call work, so that *26 ends it before its timer does.
+	q := acme.queue
+	if _, err := w.ctrl.st.UpdateQueue(context.Background(), store.SystemActor, acme.ID, q.ID, store.QueueInput{Name: q.Name,
+		Strategy: q.Strategy, RingTimeoutSeconds: q.RingTimeoutSeconds, WrapUpSeconds: 120}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the queue's wrap-up reloaded", func() bool {
+		return w.ctrl.conf.Snapshot().Queues[acme.ID][q.ID].WrapUpSeconds == 120
+	})
+	if err := w.node.RegisterPhone("1001", acme.SIPDomain, fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond, TalkFor: 300 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "1001 registered", func() bool { return w.ctrl.conf.Registered("1001", acme.SIPDomain) })
+	w.said(w.dialCode("acme", "1001", "*21"), "en", "You are logged in to your queues. You are not ready.")
+	caller := w.place("acme", "13800000001", 0)
+	o, _ := w.ctrl.acds.Owner(string(acme.ID))
+	waitUntil(t, "the caller waiting", func() bool {
+		st, err := o.QueueStats(context.Background(), acme.queue.ID)
+		return err == nil && st.Waiting == 1
+	})
+
+	code, err := w.node.PlacePhoneCall(context.Background(), w.xc, fssim.PhoneCall{User: "1001", Domain: acme.SIPDomain, To: "*23"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var offer fssim.CallInfo
+	waitUntil(t, "the offer rings 1001", func() bool {
+		for _, ci := range w.node.Calls() {
+			if ci.Direction == "outbound" && ci.To == "1001" {
+				offer = ci
+				return true
+			}
+		}
+		return false
+	})
+	select {
+	case <-code.Done():
+	default:
+		t.Fatalf("the offer rang 1001 (%s) while its feature code call was still up: %+v", offer.UUID, code.Info())
+	}
+	w.said(code.Info(), "en", "You are ready.")
+	waitUntil(t, "the caller bridged to 1001", func() bool { return len(caller.Info().Bridged) == 1 })
+	waitUntil(t, "1001 in after-call work", func() bool { return w.stateOf("acme", "1001").State == acd.AfterCallWork })
+	if left := time.Until(w.stateOf("acme", "1001").WrapUntil); left < time.Minute {
+		t.Fatalf("after-call work ends in %s: the queue's 120 s did not reach the ACD", left)
+	}
+	w.said(w.dialCode("acme", "1001", "*26"), "en", "After-call work ended. You are ready.")
+	w.waitState("acme", "1001", acd.Ready)
+	waitCall(t, caller)
 }

@@ -18,8 +18,11 @@ import (
 // FeatureCodes runs a phone's feature code (orchestrator/featurecodes).
 type FeatureCodes interface {
 	// FeatureCode applies dialled for agentID of tenant and returns the
-	// spoken answer (also for an unknown code or a refused change).
-	FeatureCode(ctx context.Context, tenant tenancy.TenantID, agentID, dialled string) orchestrator.Playback
+	// spoken answer (also for an unknown code or a refused change) and,
+	// when not nil, a change to make once the call is over (one that makes
+	// the agent available: an offer must not ring the phone while it is
+	// still in this call).
+	FeatureCode(ctx context.Context, tenant tenancy.TenantID, agentID, dialled string) (say orchestrator.Playback, after func(context.Context))
 }
 
 // handleFeatureCode serves a feature code dialled by the phone ext of tenant.
@@ -29,7 +32,10 @@ func (s *Service) handleFeatureCode(ctx context.Context, call orchestrator.Inbou
 		return
 	}
 	agent, _ := s.cfg.Phones.AgentByExtension(tenant, ext)
-	say := s.cfg.FeatureCodes.FeatureCode(context.WithoutCancel(ctx), tenant, agent, call.To)
+	say, after := s.cfg.FeatureCodes.FeatureCode(context.WithoutCancel(ctx), tenant, agent, call.To)
+	if after != nil {
+		defer after(context.WithoutCancel(ctx)) // also when the agent hung up first: the code was dialled
+	}
 	if err := s.cfg.Switch.Answer(ctx, call.Key); err != nil {
 		log.Warn("feature code: answer failed", "err", err)
 		return

@@ -2,6 +2,8 @@ package calls
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,17 +12,23 @@ import (
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
 
-// codesSeen is a FeatureCodes that records who asked for what.
+// codesSeen is a FeatureCodes that records who asked for what, and whether
+// the change it returns for after the call ran after the hangup.
 type codesSeen struct {
 	mu   sync.Mutex
+	sw   *fakeSwitch
 	seen []string
 }
 
-func (c *codesSeen) FeatureCode(_ context.Context, t tenancy.TenantID, agent, dialled string) orchestrator.Playback {
+func (c *codesSeen) FeatureCode(_ context.Context, t tenancy.TenantID, agent, dialled string) (orchestrator.Playback, func(context.Context)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seen = append(c.seen, string(t)+"/"+agent+" "+dialled)
-	return orchestrator.Playback{Text: "said " + dialled}
+	return orchestrator.Playback{Text: "said " + dialled}, func(context.Context) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.seen = append(c.seen, fmt.Sprintf("after, hung up: %v", c.sw.has("hangup p1")))
+	}
 }
 
 // TestFeatureCodeCalls: a phone dialling * or # reaches the feature codes
@@ -34,14 +42,15 @@ func TestFeatureCodeCalls(t *testing.T) {
 		seen               string // "" : refused with cause
 		cause              orchestrator.HangupCause
 	}{
-		{"acme's 1001", "1001", "*23", acme, "acme/ann *23", orchestrator.CauseNormalClearing},
-		{"bolt's 2001, hash code", "2001", "#9", "bolt", "bolt/carl #9", orchestrator.CauseNormalClearing},
+		{"acme's 1001", "1001", "*23", acme, "acme/ann *23;after, hung up: true", orchestrator.CauseNormalClearing},
+		{"bolt's 2001, hash code", "2001", "#9", "bolt", "bolt/carl #9;after, hung up: true", orchestrator.CauseNormalClearing},
 		{"suspended tenant", "1001", "*23", "sleepy", "", orchestrator.CauseOutgoingCallBarred},
 		{"phone of no agent", "1999", "*23", acme, "", orchestrator.CauseOutgoingCallBarred},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			codes := &codesSeen{}
 			r := newRigWith(t, func(r *rig, cfg *Config) {
+				codes.sw = r.sw
 				cfg.Switch, cfg.Phones, cfg.Lines, cfg.FeatureCodes = dataSwitch{r.sw}, fakePhones{}, phoneLines{}, codes
 			}, "ann", "bob")
 			events, done := r.phoneCall(tc.tenant, tc.ext, tc.dialled)
@@ -63,7 +72,7 @@ func TestFeatureCodeCalls(t *testing.T) {
 				}
 				return
 			}
-			if len(seen) != 1 || seen[0] != tc.seen {
+			if strings.Join(seen, ";") != tc.seen {
 				t.Fatalf("codes saw %v, want %q", seen, tc.seen)
 			}
 			if !r.sw.has("answer p1") || !r.sw.has("play p1 said "+tc.dialled) {

@@ -79,72 +79,126 @@ type Result struct {
 }
 
 // FeatureCode runs dialled for agent of tenant and returns what to play
-// (the call path's FeatureCodes port).
-func (s *Service) FeatureCode(ctx context.Context, tenant tenancy.TenantID, agent, dialled string) orchestrator.Playback {
-	p, res := s.serve(ctx, tenant, agent, dialled)
+// (the call path's FeatureCodes port) and, for a change that makes the
+// agent available (ready, the end of a break or of after-call work), the
+// change itself, to apply once the phone's call is over: applied at once, a
+// waiting call would be offered to the phone while it still plays the
+// confirmation (a phone without call waiting answers busy, and the refused
+// offer sets the agent not ready). The sentence then says the outcome the
+// state machine allows now; apply logs when it is refused after all (a
+// supervisor's change in between).
+func (s *Service) FeatureCode(ctx context.Context, tenant tenancy.TenantID, agent, dialled string) (orchestrator.Playback, func(context.Context)) {
+	p, res, apply := s.serve(ctx, tenant, agent, dialled)
 	log := s.cfg.Log.With("tenant", string(tenant), "agent", agent, "action", string(res.Action))
 	if res.Err != nil {
 		log.Info("featurecodes: code refused", "err", res.Err, "said", res.Text)
 	} else {
-		log.Info("featurecodes: code served", "said", res.Text)
+		log.Info("featurecodes: code served", "said", res.Text, "after_the_call", apply != nil)
 	}
-	return p
+	if apply == nil {
+		return p, nil
+	}
+	return p, func(ctx context.Context) {
+		if err := apply(ctx); err != nil {
+			log.Warn("featurecodes: the change announced was refused after the call", "err", err)
+		}
+	}
 }
 
-func (s *Service) serve(ctx context.Context, tenant tenancy.TenantID, agent, dialled string) (orchestrator.Playback, Result) {
+// apply is a change made after the call.
+type apply func(ctx context.Context) error
+
+func (s *Service) serve(ctx context.Context, tenant tenancy.TenantID, agent, dialled string) (orchestrator.Playback, Result, apply) {
 	set, err := s.cfg.Settings.FeatureSettings(ctx, tenant)
 	sp := newSpeech(set.Language)
 	var res Result
+	var later apply
 	if err != nil {
 		sp.say(msgUnavailable)
 		res.Err = err
 	} else {
-		res = s.run(ctx, tenant, agent, dialled, set, sp)
+		res, later = s.run(ctx, tenant, agent, dialled, set, sp)
 	}
 	res.Text = sp.text
-	return s.playback(ctx, sp), res
+	return s.playback(ctx, sp), res, later
 }
 
-// run applies the code and says the outcome into sp.
-func (s *Service) run(ctx context.Context, tenant tenancy.TenantID, agent, dialled string, set Settings, sp *speech) Result {
+// run applies the code (or returns the change to apply after the call) and
+// says the outcome into sp.
+func (s *Service) run(ctx context.Context, tenant tenancy.TenantID, agent, dialled string, set Settings, sp *speech) (Result, apply) {
 	req, ok := set.Codes.ParseFeatureCode(dialled)
 	if !ok {
 		sp.say(msgUnknownCode)
-		return Result{Err: errUnknownCode}
+		return Result{Err: errUnknownCode}, nil
 	}
 	res := Result{Action: req.Action}
 	desk, ok := s.cfg.Desks.Desk(tenant)
 	if !ok {
 		sp.say(msgUnavailable)
 		res.Err = errors.New("the tenant's ACD is not running")
-		return res
+		return res, nil
+	}
+	if req.Action == tenancy.FeatureReady || req.Action == tenancy.FeatureEndWrap {
+		later, err := s.announceAvailable(ctx, desk, agent, req.Action, sp)
+		res.Err = err
+		return res, later
 	}
 	reason := ""
 	if req.Reason > 0 {
 		if req.Reason > len(set.Reasons) {
 			sp.say(msgUnknownReason, strconv.Itoa(req.Reason))
 			res.Err = errors.New("no reason number " + strconv.Itoa(req.Reason))
-			return res
+			return res, nil
 		}
 		reason = set.Reasons[req.Reason-1].Code
 	}
 	if res.Err = s.act(ctx, desk, agent, req.Action, reason, set); res.Err != nil {
-		s.refusal(ctx, desk, agent, res.Err, sp)
-		return res
+		s.refusal(res.Err, sp)
+		return res, nil
 	}
 	switch req.Action {
 	case tenancy.FeatureLogout:
 		sp.say(msgLoggedOut)
-		return res
+		return res, nil
 	case tenancy.FeatureLogin:
 		sp.say(msgLoggedIn)
 	case tenancy.FeatureBreak:
 		sp.say(msgBreakGranted)
-	case tenancy.FeatureEndWrap:
-		sp.say(msgWrapEnded)
 	}
 	s.sayState(ctx, desk, agent, set, reason, sp)
-	return res
+	return res, nil
+}
+
+// announceAvailable says the outcome of ready or end_wrap as the state
+// machine allows it now and returns the change to make after the call.
+// Ready from a break ends the break, from after-call work ends that.
+func (s *Service) announceAvailable(ctx context.Context, desk Desk, agent string, a tenancy.FeatureAction, sp *speech) (apply, error) {
+	v, err := desk.Agent(ctx, agent)
+	if err != nil {
+		s.refusal(err, sp)
+		return nil, err
+	}
+	ev, change := acd.EvReady, desk.Ready
+	switch {
+	case a == tenancy.FeatureEndWrap || v.State == acd.AfterCallWork:
+		ev, change = acd.EvWrapEnd, desk.EndWrap
+	case v.State == acd.Break:
+		ev, change = acd.EvEndBreak, desk.EndBreak
+	}
+	if !acd.Allows(v.State, ev) {
+		err := &acd.TransitionError{Agent: agent, State: v.State, Event: ev}
+		s.refusal(err, sp)
+		return nil, err
+	}
+	to := acd.Ready
+	if ev == acd.EvWrapEnd && v.PendingNR {
+		to = acd.NotReady
+	}
+	if ev == acd.EvWrapEnd {
+		sp.say(msgWrapEnded)
+	}
+	sp.say(msgState, sp.state(to))
+	return func(ctx context.Context) error { return change(ctx, agent) }, nil
 }
 
 // act changes the agent's state as the REST API's agent routes do.
@@ -154,12 +208,6 @@ func (s *Service) act(ctx context.Context, desk Desk, agent string, a tenancy.Fe
 		return desk.Login(ctx, agent)
 	case tenancy.FeatureLogout:
 		return desk.Logout(ctx, agent, "")
-	case tenancy.FeatureReady:
-		v, err := desk.Agent(ctx, agent)
-		if err == nil && v.State == acd.Break {
-			return desk.EndBreak(ctx, agent) // a break ends ready
-		}
-		return desk.Ready(ctx, agent)
 	case tenancy.FeatureNotReady:
 		if reason == "" && len(set.Reasons) > 0 {
 			reason = set.Reasons[0].Code // the code alone: the first of the tenant's reasons
@@ -170,14 +218,12 @@ func (s *Service) act(ctx context.Context, desk Desk, agent string, a tenancy.Fe
 		return desk.NotReady(ctx, agent, reason)
 	case tenancy.FeatureBreak:
 		return desk.Break(ctx, agent, reason)
-	case tenancy.FeatureEndWrap:
-		return desk.EndWrap(ctx, agent)
 	}
-	return nil // FeatureState: nothing to change
+	return nil // FeatureState: nothing to change; ready and end_wrap: announceAvailable
 }
 
 // refusal says why the ACD refused the change.
-func (s *Service) refusal(ctx context.Context, desk Desk, agent string, err error, sp *speech) {
+func (s *Service) refusal(err error, sp *speech) {
 	te, isTransition := errors.AsType[*acd.TransitionError](err)
 	be, isCap := errors.AsType[*acd.BreakCapError](err)
 	switch {

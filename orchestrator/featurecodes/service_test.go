@@ -98,9 +98,16 @@ func TestFeatureCodeAnswers(t *testing.T) {
 			"not_ready a1 lunch", "You are not ready. Reason: 午饭."},
 		{"break refused", "zh-TW", "*252", acd.AgentView{State: acd.Ready}, &acd.BreakCapError{OnBreak: 2, Max: 2},
 			"break a1 meeting", "您的休息申請被拒絕：已有2位專員在休息，最多2位。"},
-		{"ready ends a break", "en", "*23", acd.AgentView{State: acd.Break}, nil, "end_break a1", "You are on break."},
-		{"not allowed", "en", "*26", acd.AgentView{State: acd.Ready},
-			&acd.TransitionError{State: acd.Ready, Event: acd.EvWrapEnd}, "end_wrap a1", "That is not possible now: you are ready."},
+		{"ready", "en", "*23", acd.AgentView{State: acd.NotReady}, nil, "later: ready a1", "You are ready."},
+		{"ready ends a break", "en", "*23", acd.AgentView{State: acd.Break}, nil, "later: end_break a1", "You are ready."},
+		{"ready ends after-call work", "zh-CN", "*23", acd.AgentView{State: acd.AfterCallWork}, nil, "later: end_wrap a1",
+			"话后处理已结束。您当前的状态是就绪。"},
+		{"end wrap, not ready pending", "en", "*26", acd.AgentView{State: acd.AfterCallWork, PendingNR: true}, nil,
+			"later: end_wrap a1", "After-call work ended. You are not ready."},
+		{"not allowed by the table", "en", "*26", acd.AgentView{State: acd.Ready}, nil, "", "That is not possible now: you are ready."},
+		{"already ready", "zh-TW", "*23", acd.AgentView{State: acd.Ready}, nil, "", "現在無法執行此操作：您目前的狀態是就緒。"},
+		{"refused by the ACD", "en", "*21", acd.AgentView{State: acd.Ready},
+			&acd.TransitionError{State: acd.Ready, Event: acd.EvLogin}, "login a1", "That is not possible now: you are ready."},
 		{"pending", "en", "*24", acd.AgentView{State: acd.Busy, PendingNR: true}, nil, "not_ready a1 lunch",
 			"You are busy. You will be not ready when your call ends."},
 		{"unknown agent", "en", "*21", acd.AgentView{}, acd.ErrUnknownAgent, "login a1", "This phone is not an agent of the contact center."},
@@ -112,9 +119,17 @@ func TestFeatureCodeAnswers(t *testing.T) {
 			d := &desk{view: tc.view, err: tc.err}
 			s := New(Config{Desks: desks{"t1": d}, Settings: settings{"t1": {Codes: tenancy.DefaultFeatureCodes(), Reasons: reasons,
 				Language: tenancy.Language(tc.lang)}}})
-			p, res := s.serve(context.Background(), "t1", "a1", tc.dialled)
+			p, res, later := s.serve(context.Background(), "t1", "a1", tc.dialled)
 			if p.Text != tc.said || res.Text != tc.said {
 				t.Errorf("said %q, want %q", p.Text, tc.said)
+			}
+			if later != nil {
+				if len(d.calls) != 0 {
+					t.Fatalf("changed before the call ended: %v", d.calls)
+				}
+				d.calls = append(d.calls, "later:")
+				_ = later(context.Background())
+				d.calls = []string{strings.Join(d.calls, " ")}
 			}
 			if got := strings.Join(d.calls, ";"); got != tc.call {
 				t.Errorf("ACD calls %q, want %q", got, tc.call)
@@ -125,7 +140,7 @@ func TestFeatureCodeAnswers(t *testing.T) {
 	// ACD hears that the service is unavailable.
 	other := &desk{}
 	s := New(Config{Desks: desks{"t2": other}, Settings: settings{"t1": {Codes: tenancy.DefaultFeatureCodes()}}})
-	p, _ := s.serve(context.Background(), "t1", "a1", "*23")
+	p, _, _ := s.serve(context.Background(), "t1", "a1", "*23")
 	if len(other.calls) != 0 || p.Text != "The service is not available. Please try again later." || p.Voice != "en" {
 		t.Fatalf("t1's code reached t2 (%v) or said %+v", other.calls, p)
 	}
