@@ -32,7 +32,11 @@ type call struct {
 	// letGo: the controller handed the call over (Detach): the end of its
 	// session leaves it up on the switch.
 	letGo atomic.Bool
-	q     *queue[orchestrator.Event]
+	// socketNixed: socketNixedEvents were taken off the socket;
+	// resubscribed (under mu) are those socketEvent asked for again.
+	socketNixed  atomic.Bool
+	resubscribed map[string]bool
+	q            *queue[orchestrator.Event]
 
 	mu       sync.Mutex
 	seen     bool // an event of the call was dispatched: the switch had it

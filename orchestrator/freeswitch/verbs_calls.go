@@ -274,6 +274,9 @@ func (a *Adapter) BlindTransfer(ctx context.Context, key orchestrator.Key, desti
 	if err != nil {
 		return err
 	}
+	if err := a.socketEvent(ctx, c, "CHANNEL_STATE"); err != nil {
+		return err
+	}
 	_, err = a.confirmAPI(ctx, c, "uuid_transfer "+key.ID+" "+destination, func(ev *esl.Event) bool {
 		return ev.Name() == "CHANNEL_STATE" && ev.Get("Channel-State") == "CS_ROUTING"
 	})

@@ -112,6 +112,9 @@ func (a *Adapter) Eavesdrop(ctx context.Context, supervisor, target orchestrator
 			return err
 		}
 	}
+	if err := a.socketEvent(ctx, c, "CHANNEL_EXECUTE"); err != nil {
+		return err
+	}
 	id := newID()
 	w, err := c.await(func(ev *esl.Event) bool {
 		return (ev.Name() == "CHANNEL_EXECUTE" || ev.Name() == "CHANNEL_EXECUTE_COMPLETE") && ev.Get("Application-UUID") == id

@@ -93,6 +93,7 @@ var contract = []contractTest{
 	{"RecordStartStop", testRecord},
 	{"BlindTransfer", testTransfer},
 	{"Eavesdrop", testEavesdrop},
+	{"EavesdropFromACaller", testEavesdropFromACaller},
 	{"ConferenceJoin", testConferenceJoin},
 	{"SetVarGetVar", testVars},
 	{"SendDTMF", testSendDTMF},
@@ -611,6 +612,19 @@ func testEavesdrop(t *testing.T, h Harness) {
 	}
 	track(t, key, events)
 	if err := h.Switch().Eavesdrop(ctxFor(t, verbTimeout), key, c.Key, orchestrator.Listen); err != nil {
+		t.Fatalf("Eavesdrop: %v", err)
+	}
+}
+
+// testEavesdropFromACaller: the listener is itself a call the controller
+// took from the switch (a supervisor who dialled in), so the verb's
+// confirmation comes over that call's own socket on FreeSWITCH.
+func testEavesdropFromACaller(t *testing.T, h Harness) {
+	target := arrive(t, h, CallerSpec{From: "5551024", To: "9100"})
+	mustAnswer(t, h, target)
+	listener := arrive(t, h, CallerSpec{From: "5551025", To: "9100"})
+	mustAnswer(t, h, listener)
+	if err := h.Switch().Eavesdrop(ctxFor(t, verbTimeout), listener.Key, target.Key, orchestrator.Listen); err != nil {
 		t.Fatalf("Eavesdrop: %v", err)
 	}
 }

@@ -17,6 +17,7 @@ type conn struct {
 	// subscription, guarded by Node.mu
 	format   string // plain or json
 	all      bool
+	nixed    map[string]bool // taken out of all by nixevent (see nix)
 	names    map[string]bool
 	custom   map[string]bool
 	session  *channel // outbound socket: only this channel's events
@@ -105,9 +106,16 @@ func (c *conn) subscribed(e *event) bool {
 		return false // myevents: only the session's events (mod_event_socket)
 	}
 	if e.name == "CUSTOM" {
-		return c.all || c.custom[e.subclass]
+		// ALL takes every CUSTOM event; once nixevent has turned ALL into
+		// a list, a CUSTOM event with a subclass needs it subscribed
+		// (mod_event_socket.c event_handler: the subclass hash is checked
+		// unless event_list[SWITCH_EVENT_ALL]).
+		if c.all && c.nixed == nil {
+			return true
+		}
+		return c.custom[e.subclass] || c.all && !c.nixed["CUSTOM"] && e.subclass == ""
 	}
-	return c.all || c.names[e.name]
+	return c.all && !c.nixed[e.name] || c.names[e.name]
 }
 
 // myEvents is the list mod_event_socket's myevents subscribes to.
@@ -138,7 +146,7 @@ func (c *conn) subscribe(args []string) string {
 		keys++
 		switch up {
 		case "ALL":
-			c.all = true
+			c.all, c.nixed = true, nil
 		case "CUSTOM":
 			custom = true
 		default:
@@ -151,11 +159,50 @@ func (c *conn) subscribe(args []string) string {
 	return "+OK event listener enabled " + c.format
 }
 
+// nix applies "nixevent NAMES..." as mod_event_socket does
+// (mod_event_socket.c, "nixevent"): a name that is not an event's (such as
+// a format word) is skipped; ALL clears every event type; another type is
+// taken off the list, and when ALL was on, every other type stays on
+// (kept here as ALL less nixed); after CUSTOM the words are subclasses,
+// taken off. No event name at all is "-ERR no keywords supplied".
+func (c *conn) nix(args []string) string {
+	keys, custom := 0, false
+	for _, a := range args {
+		if custom {
+			delete(c.custom, a)
+			continue
+		}
+		up := strings.ToUpper(a)
+		if !knownEvent(up) {
+			continue
+		}
+		keys++
+		switch up {
+		case "ALL":
+			c.all, c.nixed, c.names = false, nil, map[string]bool{}
+		case "CUSTOM":
+			custom = true
+		default:
+			if c.all {
+				if c.nixed == nil {
+					c.nixed = map[string]bool{}
+				}
+				c.nixed[up] = true
+			}
+			delete(c.names, up)
+		}
+	}
+	if keys == 0 {
+		return "-ERR no keywords supplied"
+	}
+	return "+OK events nixed"
+}
+
 func (c *conn) unsubscribe() string {
 	if !c.all && len(c.names) == 0 && len(c.custom) == 0 {
 		return "-ERR not listening for events"
 	}
-	c.all, c.names, c.custom = false, map[string]bool{}, map[string]bool{}
+	c.all, c.nixed, c.names, c.custom = false, nil, map[string]bool{}, map[string]bool{}
 	return "+OK no longer listening for events"
 }
 

@@ -104,6 +104,10 @@ func (c *conn) handle(cmd command) bool {
 		n.mu.Lock()
 		c.send(replyFrame(n.sendEventLocked(cmd)))
 		n.mu.Unlock()
+	case "nixevent":
+		n.mu.Lock()
+		c.send(replyFrame(c.nix(strings.Fields(arg))))
+		n.mu.Unlock()
 	case "noevents":
 		n.mu.Lock()
 		c.send(replyFrame(c.unsubscribe()))
