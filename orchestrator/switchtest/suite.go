@@ -620,9 +620,9 @@ func testEavesdrop(t *testing.T, h Harness) {
 // took from the switch (a supervisor who dialled in), so the verb's
 // confirmation comes over that call's own socket on FreeSWITCH.
 func testEavesdropFromACaller(t *testing.T, h Harness) {
-	target := arrive(t, h, CallerSpec{From: "5551024", To: "9100"})
+	target := arrive(t, h, CallerSpec{From: "5551030", To: "9100"})
 	mustAnswer(t, h, target)
-	listener := arrive(t, h, CallerSpec{From: "5551025", To: "9100"})
+	listener := arrive(t, h, CallerSpec{From: "5551031", To: "9100"})
 	mustAnswer(t, h, listener)
 	if err := h.Switch().Eavesdrop(ctxFor(t, verbTimeout), listener.Key, target.Key, orchestrator.Listen); err != nil {
 		t.Fatalf("Eavesdrop: %v", err)
