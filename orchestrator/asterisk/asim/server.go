@@ -1,7 +1,6 @@
 package asim
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net"
@@ -142,9 +141,9 @@ func (s *Server) Close() {
 	for c := range conns {
 		c.close()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	s.srv.Shutdown(ctx)
+	// Close, not Shutdown: a client's spare connection that never sent a
+	// request counts as active to Shutdown for 5 s.
+	s.srv.Close()
 	s.timers.Wait()
 }
 
@@ -180,6 +179,11 @@ func (s *Server) simTime(d time.Duration) time.Duration {
 // after runs f under the lock after d of simulated time, unless the server
 // closed first; the timer is owned by the server (Close waits for it).
 func (s *Server) afterLocked(d time.Duration, f func()) *time.Timer {
+	if s.closed { // a handler still running after Close: nothing more happens
+		t := time.NewTimer(time.Hour)
+		t.Stop()
+		return t
+	}
 	s.timers.Add(1)
 	return time.AfterFunc(s.simTime(d), func() {
 		defer s.timers.Done()
