@@ -28,8 +28,12 @@ func (c *controller) startCallPath(ctx context.Context, fs *freeswitch.Adapter) 
 	if err != nil {
 		return err
 	}
+	codes, err := c.newFeatureCodes()
+	if err != nil {
+		return err
+	}
 	svc, err := calls.New(calls.Config{Switch: fs, Router: c.conf, Queuer: c.acds, Agents: c.conf, Admission: c.adm,
-		Lines: c.conf, Phones: c.conf, FeatureCodes: c.newFeatureCodes(), Flows: flows, FlowResolver: &flowResolver{st: c.st, compiled: map[string]*ivrflows.Program{}}, Names: c.conf,
+		Lines: c.conf, Phones: c.conf, FeatureCodes: codes, Flows: flows, FlowResolver: &flowResolver{st: c.st, compiled: map[string]*ivrflows.Program{}}, Names: c.conf,
 		Records: records, Notifier: c.pops, Log: c.log.With("part", "calls"), HoldMusic: holdMusic, Health: fs,
 		OverQuotaPrompt: orchestrator.Playback{Files: []string{"ivr/ivr-all_circuits_busy.wav"}},
 		SuspendedPrompt: orchestrator.Playback{Files: []string{"ivr/ivr-not_available.wav"}}})

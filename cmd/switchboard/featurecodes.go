@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/switchboard-cc/switchboard/orchestrator/featurecodes"
 	"github.com/switchboard-cc/switchboard/tenancy"
 )
@@ -11,12 +13,21 @@ import (
 // tenants' ACD owners (the REST API's path), with each tenant's codes and
 // reasons from the store, its language from the loaded configuration, and
 // the offline TTS when installed. Called after newFlowRunner set c.tts.
-func (c *controller) newFeatureCodes() *featurecodes.Service {
-	cfg := featurecodes.Config{Desks: featureDesks{c.acds}, Settings: featureSettings{c}, Log: c.log.With("part", "featurecodes")}
+func (c *controller) newFeatureCodes() (*featurecodes.Service, error) {
+	served := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_feature_codes_total",
+		Help: "Feature codes dialled from agents' phones, by tenant, action (login, logout, ready, not_ready, break, end_wrap, state, unknown) and outcome (done, refused, unknown)."},
+		[]string{"tenant", "action", "outcome"})
+	if err := c.reg.Register(served); err != nil {
+		return nil, err
+	}
+	cfg := featurecodes.Config{Desks: featureDesks{c.acds}, Settings: featureSettings{c}, Log: c.log.With("part", "featurecodes"),
+		Count: func(t tenancy.TenantID, action string, o featurecodes.Outcome) {
+			served.WithLabelValues(string(t), action, string(o)).Inc()
+		}}
 	if c.tts != nil {
 		cfg.Prompter = c.tts
 	}
-	return featurecodes.New(cfg)
+	return featurecodes.New(cfg), nil
 }
 
 type featureDesks struct{ r *tenantACDs }

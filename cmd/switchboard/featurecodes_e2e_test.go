@@ -134,6 +134,18 @@ func TestFeatureCodesFromAPhone(t *testing.T) {
 
 	w.said(w.dialCode("acme", "1001", "*22"), en, "You are logged out of your queues.")
 	w.wantState("acme", "1001", acd.LoggedOut, "")
+	samples := scrapeMetrics(t, w.web.URL)
+	tenant := string(w.ten["acme"].ID)
+	for _, tc := range []struct {
+		action, outcome string
+		want            float64
+	}{{"ready", "done", 2}, {"not_ready", "done", 1}, {"not_ready", "refused", 1}, {"break", "refused", 1},
+		{"end_wrap", "refused", 1}, {"unknown", "unknown", 2}, {"login", "done", 2}} {
+		got, _ := metricSum(samples, "switchboard_feature_codes_total", labels{"tenant": tenant, "action": tc.action, "outcome": tc.outcome})
+		if got != tc.want {
+			t.Errorf("switchboard_feature_codes_total{action=%q,outcome=%q} = %v, want %v", tc.action, tc.outcome, got, tc.want)
+		}
+	}
 	if n := w.ctrl.adm.InUse(w.ten["acme"].ID, tenancy.ResourcePSTNCalls); n != 0 {
 		t.Fatalf("feature codes hold %d PSTN lines", n)
 	}

@@ -56,7 +56,19 @@ type Config struct {
 	Settings SettingsSource
 	Prompter Prompter // nil: the switch speaks the text itself
 	Log      *slog.Logger
+	// Count is told each code's outcome (metrics); nil: not counted.
+	Count func(tenant tenancy.TenantID, action string, outcome Outcome)
 }
+
+// Outcome is how a feature code call ended, for metrics.
+type Outcome string
+
+// Outcomes.
+const (
+	OutcomeDone    Outcome = "done"    // the change was made (or announced, for after the call), or the state said
+	OutcomeRefused Outcome = "refused" // the state machine, the break cap or the reason number refused it; or no ACD
+	OutcomeUnknown Outcome = "unknown" // no code of the tenant; action "unknown"
+)
 
 // Service answers feature codes.
 type Service struct{ cfg Config }
@@ -90,10 +102,19 @@ type Result struct {
 func (s *Service) FeatureCode(ctx context.Context, tenant tenancy.TenantID, agent, dialled string) (orchestrator.Playback, func(context.Context)) {
 	p, res, apply := s.serve(ctx, tenant, agent, dialled)
 	log := s.cfg.Log.With("tenant", string(tenant), "agent", agent, "action", string(res.Action))
-	if res.Err != nil {
+	action, outcome := string(res.Action), OutcomeDone
+	switch {
+	case errors.Is(res.Err, errUnknownCode):
+		action, outcome = "unknown", OutcomeUnknown
+		log.Info("featurecodes: unknown code", "said", res.Text)
+	case res.Err != nil:
+		outcome = OutcomeRefused
 		log.Info("featurecodes: code refused", "err", res.Err, "said", res.Text)
-	} else {
+	default:
 		log.Info("featurecodes: code served", "said", res.Text, "after_the_call", apply != nil)
+	}
+	if s.cfg.Count != nil {
+		s.cfg.Count(tenant, action, outcome)
 	}
 	if apply == nil {
 		return p, nil

@@ -136,10 +136,23 @@ func TestFeatureCodeAnswers(t *testing.T) {
 			}
 		})
 	}
+	// Outcomes counted per tenant and action.
+	var counted []string
+	d := &desk{view: acd.AgentView{State: acd.NotReady}}
+	s := New(Config{Desks: desks{"t1": d}, Settings: settings{"t1": {Codes: tenancy.DefaultFeatureCodes(), Language: "en"}},
+		Count: func(t tenancy.TenantID, action string, o Outcome) {
+			counted = append(counted, string(t)+" "+action+" "+string(o))
+		}})
+	for _, code := range []string{"*23", "*26", "*99", "*27"} {
+		_, _ = s.FeatureCode(context.Background(), "t1", "a1", code)
+	}
+	if got := strings.Join(counted, ";"); got != "t1 ready done;t1 end_wrap refused;t1 unknown unknown;t1 state done" {
+		t.Fatalf("counted %q", got)
+	}
 	// Another tenant's desk is never reached; a tenant without a running
 	// ACD hears that the service is unavailable.
 	other := &desk{}
-	s := New(Config{Desks: desks{"t2": other}, Settings: settings{"t1": {Codes: tenancy.DefaultFeatureCodes()}}})
+	s = New(Config{Desks: desks{"t2": other}, Settings: settings{"t1": {Codes: tenancy.DefaultFeatureCodes()}}})
 	p, _, _ := s.serve(context.Background(), "t1", "a1", "*23")
 	if len(other.calls) != 0 || p.Text != "The service is not available. Please try again later." || p.Voice != "en" {
 		t.Fatalf("t1's code reached t2 (%v) or said %+v", other.calls, p)
