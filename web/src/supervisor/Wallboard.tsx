@@ -33,7 +33,7 @@ export function WallboardPage() {
 function Wallboard({ tenantId, canAct }: { tenantId: string; canAct: boolean }) {
   const { t, i18n } = useTranslation('supervisor');
   const { t: tApp } = useTranslation('app');
-  const now = useNow();
+  const now = useNow(1000); // durations show whole seconds; figures re-render as they arrive
   const live = useWallboard(tenantId);
   const [wall, setWall] = useState(false);
   const root = useRef<HTMLDivElement>(null);
