@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"time"
 
 	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/orchestrator"
@@ -55,7 +56,10 @@ type Config struct {
 	Desks    Desks
 	Settings SettingsSource
 	Prompter Prompter // nil: the switch speaks the text itself
-	Log      *slog.Logger
+	// TTSWait bounds one rendering by Prompter (the phone rings meanwhile);
+	// past it the switch speaks the text. 0: 5 s.
+	TTSWait time.Duration
+	Log     *slog.Logger
 	// Count is told each code's outcome (metrics); nil: not counted.
 	Count func(tenant tenancy.TenantID, action string, outcome Outcome)
 }
@@ -77,6 +81,9 @@ type Service struct{ cfg Config }
 func New(cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.TTSWait <= 0 {
+		cfg.TTSWait = 5 * time.Second
 	}
 	return &Service{cfg: cfg}
 }
@@ -296,6 +303,8 @@ func isSupervisorGrant(reason string) bool {
 func (s *Service) playback(ctx context.Context, sp *speech) orchestrator.Playback {
 	voice := voices[sp.lang]
 	if s.cfg.Prompter != nil {
+		ctx, cancel := context.WithTimeout(ctx, s.cfg.TTSWait)
+		defer cancel()
 		path, err := s.cfg.Prompter.Synthesize(ctx, sp.text, voice)
 		if err == nil {
 			return orchestrator.Playback{Files: []string{path}}

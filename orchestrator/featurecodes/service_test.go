@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/tenancy"
@@ -156,5 +157,35 @@ func TestFeatureCodeAnswers(t *testing.T) {
 	p, _, _ := s.serve(context.Background(), "t1", "a1", "*23")
 	if len(other.calls) != 0 || p.Text != "The service is not available. Please try again later." || p.Voice != "en" {
 		t.Fatalf("t1's code reached t2 (%v) or said %+v", other.calls, p)
+	}
+}
+
+// stuckTTS never renders.
+type stuckTTS struct{}
+
+func (stuckTTS) Synthesize(ctx context.Context, text, voice string) (string, error) {
+	<-ctx.Done()
+	return "", ctx.Err()
+}
+
+type fileTTS struct{}
+
+func (fileTTS) Synthesize(_ context.Context, text, voice string) (string, error) {
+	return "/tts/" + voice + "/" + text, nil
+}
+
+// TestPlaybackRendersOrFallsBack: the TTS cache's file in the tenant's
+// voice; a rendering that hangs is given up after TTSWait and the switch
+// speaks the text.
+func TestPlaybackRendersOrFallsBack(t *testing.T) {
+	set := settings{"t1": {Codes: tenancy.DefaultFeatureCodes(), Language: tenancy.LanguageChineseTraditional}}
+	d := desks{"t1": &desk{view: acd.AgentView{State: acd.Ready}}}
+	p, _ := New(Config{Desks: d, Settings: set, Prompter: fileTTS{}}).FeatureCode(context.Background(), "t1", "a1", "*27")
+	if len(p.Files) != 1 || p.Files[0] != "/tts/cmn/您目前的狀態是就緒。" || p.Text != "" {
+		t.Fatalf("rendered: %+v", p)
+	}
+	p, _ = New(Config{Desks: d, Settings: set, Prompter: stuckTTS{}, TTSWait: 10 * time.Millisecond}).FeatureCode(context.Background(), "t1", "a1", "*27")
+	if len(p.Files) != 0 || p.Text != "您目前的狀態是就緒。" || p.Voice != "cmn" {
+		t.Fatalf("fallback: %+v", p)
 	}
 }
