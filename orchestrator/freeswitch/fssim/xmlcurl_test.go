@@ -5,8 +5,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -109,5 +111,37 @@ func TestRouteCallRunsServedRejection(t *testing.T) {
 	}
 	if info := call.Info(); info.HangupCause != "UNALLOCATED_NUMBER" || info.Answered {
 		t.Fatalf("rejected call: %+v", info)
+	}
+}
+
+// TestXMLCurlConnectionPerFetch: each fetch comes on a connection of its
+// own, closed after the answer, with no Connection header, as a real
+// 1.10.12's mod_xml_curl fetches.
+func TestXMLCurlConnectionPerFetch(t *testing.T) {
+	var conns atomic.Int32
+	headers := make(chan string, 3)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		headers <- r.Header.Get("Connection")
+		w.Header().Set("Content-Type", "text/xml")
+		w.Write([]byte(`<document type="freeswitch/xml"><section name="result"><result status="not found"/></section></document>`))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	x := XMLCurl{URL: srv.URL, User: "fs-vm", Password: "node-secret-0123456789"}
+	for i := range 3 {
+		if _, err := x.post(context.Background(), url.Values{"section": {"dialplan"}}); err != nil {
+			t.Fatalf("fetch %d: %v", i, err)
+		}
+		if h := <-headers; h != "" {
+			t.Errorf("fetch %d sent Connection: %q, want none", i, h)
+		}
+	}
+	if n := conns.Load(); n != 3 {
+		t.Errorf("3 fetches came on %d connections, want 3", n)
 	}
 }
