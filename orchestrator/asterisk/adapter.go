@@ -147,6 +147,13 @@ func (a *Adapter) run() {
 			a.loseCalls()
 			downSince = time.Time{}
 		}
+		wait := a.opts.Redial
+		if errors.Is(err, errReplaced) {
+			// Another WebSocket took the app (another controller?): taking
+			// it back at once would make the two take turns; wait.
+			a.log.Error("asterisk: the Stasis app was taken by another WebSocket", "node", a.opts.Node, "app", a.opts.App)
+			wait = a.opts.LostAfter
+		}
 		if wasUp {
 			downSince = time.Now()
 			reason := "websocket closed"
@@ -158,10 +165,14 @@ func (a *Adapter) run() {
 		select {
 		case <-a.ctx.Done():
 			return
-		case <-time.After(a.opts.Redial):
+		case <-time.After(wait):
 		}
 	}
 }
+
+// errReplaced: ApplicationReplaced came; Asterisk sends this WebSocket
+// nothing more (capture 11).
+var errReplaced = errors.New("application replaced by another WebSocket")
 
 func (a *Adapter) session() error {
 	u, err := url.Parse(a.opts.URL)
@@ -211,7 +222,9 @@ func (a *Adapter) session() error {
 	a.mu.Unlock()
 	a.nodeQ.push(orchestrator.NodeEvent{Kind: orchestrator.NodeUp, Node: a.opts.Node, At: time.Now(), Calls: calls})
 	for b := range frames {
-		a.handleFrame(b)
+		if a.handleFrame(b) {
+			return errReplaced
+		}
 	}
 	select {
 	case err := <-readErr:

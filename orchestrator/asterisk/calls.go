@@ -108,14 +108,14 @@ const maxTypeAhead = 64
 // to one of the last few (same bytes, with Asterisk's ms timestamp) is the
 // same event delivered again through an overlapping subscription (capture
 // 08) and is dropped; a frame that does not decode is logged, never
-// guessed at.
-func (a *Adapter) handleFrame(b []byte) {
+// guessed at. It reports whether the frame was ApplicationReplaced.
+func (a *Adapter) handleFrame(b []byte) (replaced bool) {
 	s := string(b)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, r := range a.recent {
 		if r == s {
-			return
+			return false
 		}
 	}
 	a.recent[a.recentN%dedupeWindow] = s
@@ -123,9 +123,13 @@ func (a *Adapter) handleFrame(b []byte) {
 	ev, err := ari.DecodeEvent(b)
 	if err != nil {
 		a.log.Warn("asterisk: undecodable ARI event", "node", a.opts.Node, "err", err, "frame", truncate(s, 200))
-		return
+		return false
+	}
+	if _, ok := ev.(*ari.ApplicationReplaced); ok {
+		return true
 	}
 	a.dispatchLocked(ev)
+	return false
 }
 
 func truncate(s string, n int) string {

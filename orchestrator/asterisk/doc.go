@@ -29,5 +29,8 @@
 // adapter reports EventHeld/EventUnheld itself after the 204; StasisEnd
 // ends control (ChannelDestroyed may never come); after a WebSocket
 // reconnect the adapter resynchronises from GET /channels (calls stay in
-// Stasis, nothing is replayed, capture 11).
+// Stasis, nothing is replayed, capture 11): calls gone meanwhile end,
+// the others go on; a node unreachable for Options.LostAfter gives its
+// calls up. ApplicationReplaced (another WebSocket took the app) is
+// NodeDown, and the adapter waits LostAfter before taking the app back.
 package asterisk
