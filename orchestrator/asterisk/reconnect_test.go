@@ -39,7 +39,10 @@ func TestReconnectResynchronises(t *testing.T) {
 	calls := make(chan orchestrator.InboundCall, 2)
 	served := make(chan struct{})
 	sctx, stop := context.WithCancel(ctx)
-	go func() { defer close(served); h.A.ServeCalls(sctx, func(_ context.Context, c orchestrator.InboundCall) { calls <- c }) }()
+	go func() {
+		defer close(served)
+		h.A.ServeCalls(sctx, func(_ context.Context, c orchestrator.InboundCall) { calls <- c })
+	}()
 	defer func() { stop(); <-served }()
 	stay, _ := h.Sim.PlaceCall(asim.CallerSpec{Number: "5550001", Exten: "9100"})
 	leave, _ := h.Sim.PlaceCall(asim.CallerSpec{Number: "5550002", Exten: "9100"})
