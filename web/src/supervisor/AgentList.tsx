@@ -137,7 +137,7 @@ export function AgentList({ board, calls, now, names, queueNames, reasons, tenan
               const from = Date.parse(c.answered_at ?? c.arrived_at);
               const queue = c.queue_id ? queueNames.get(c.queue_id) ?? c.queue_id : '';
               return (
-                <span data-testid="agent-row-call" data-call={c.call_id} data-call-state={c.state} data-since={c.answered_at ?? c.arrived_at}>
+                <span data-testid="agent-row-call" data-call={c.call_id} data-call-state={c.state} data-changed-at={board.callsAt[c.call_id]}>
                   {t(`call.${c.direction}`)} {c.remote_number}
                   {queue && <Typography.Text type="secondary"> · {queue}</Typography.Text>}
                   {' · '}

@@ -5,6 +5,9 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
+// A count holds until the next sample: drawn as steps, not slopes.
+const stepped = uPlot.paths.stepped!({ align: 1 });
+
 /** The chart shows the last five minutes. */
 const spanSeconds = 300;
 
@@ -41,8 +44,8 @@ export function WaitingChart({ data, names, height, label, timeLabel, lang, dark
         width: Math.max(200, el.clientWidth),
         height,
         scales: { x: { time: true, range: (_u, _min, max) => [max - spanSeconds, max] }, y: { range: (_u, _min, max) => [0, Math.max(3, Math.ceil(max * 1.2))] } },
-        axes: [{ ...axis, space: 90, values: (_u, splits) => splits.map((x) => time(x)) }, { ...axis, label, labelSize: 20 }],
-        series: [{ label: timeLabel, value: (_u, x) => (x == null ? '–' : time(x)) }, ...names.map((n, i) => ({ label: n, stroke: palette[i % palette.length], width: 2, points: { show: false } }))],
+        axes: [{ ...axis, space: 90, values: (_u, splits) => splits.map((x) => time(x)) }, { ...axis, label, labelSize: 20, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }],
+        series: [{ label: timeLabel, value: (_u, x) => (x == null ? '–' : time(x)) }, ...names.map((n, i) => ({ label: n, stroke: palette[i % palette.length], width: 2, points: { show: false }, paths: stepped }))],
         legend: { show: true },
         cursor: { show: true, drag: { x: false, y: false } },
       },

@@ -104,10 +104,13 @@ describe('board', () => {
   it('live calls: snapshot, change, end; each agent with their call', () => {
     let b = withCallEvent(emptyBoard, { kind: 'snapshot', calls: [call({ agent_id: 'ann' }), call({ call_id: 'c2', state: 'queued' })] });
     expect(callsByAgent(b).get('ann')?.call_id).toBe('c1');
-    b = withCallEvent(b, { kind: 'changed', call: call({ call_id: 'c2', agent_id: 'bob', state: 'ringing' }) });
+    b = withCallEvent(b, { kind: 'changed', call: call({ call_id: 'c2', agent_id: 'bob', state: 'ringing' }), at: '2026-01-01T00:00:05Z' });
     expect(callsByAgent(b).get('bob')?.state).toBe('ringing');
+    expect(b.callsAt.c2).toBe('2026-01-01T00:00:05Z');
     b = withCallEvent(b, { kind: 'ended', call: call({ agent_id: 'ann' }) });
     expect(callsByAgent(b).has('ann')).toBe(false);
+    b = withCallEvent(b, { kind: 'ended', call: call({ call_id: 'c2' }) });
+    expect(b.callsAt.c2).toBeUndefined();
     b = withCallEvent(b, { kind: 'appeared', call: call({ call_id: 'c3', direction: 'internal', agent_id: 'cat', remote_agent_id: 'dan' }) });
     expect(callsByAgent(b).get('dan')?.call_id).toBe('c3');
   });

@@ -30,9 +30,11 @@ export interface Board {
   queues: Record<string, { stats: QueueStats; at: number }>;
   agents: Record<string, AgentLine>;
   calls: Record<string, CallView>;
+  /** When the controller saw each call's last change (the event's `at`; none for the snapshot's). */
+  callsAt: Record<string, string>;
 }
 
-export const emptyBoard: Board = { queues: {}, agents: {}, calls: {} };
+export const emptyBoard: Board = { queues: {}, agents: {}, calls: {}, callsAt: {} };
 
 /** Every queue's figures as listed; a newer figure already held (from the stream) is kept. */
 export function withQueues(b: Board, items: QueueStats[], asked: number, now: number): Board {
@@ -88,13 +90,21 @@ export function withCallEvent(b: Board, ev: LiveCallEvent): Board {
   if (ev.kind === 'snapshot') {
     const calls: Record<string, CallView> = {};
     for (const c of ev.calls ?? []) calls[c.call_id] = c;
-    return { ...b, calls };
+    return { ...b, calls, callsAt: {} };
   }
   if (!ev.call) return b;
+  const id = ev.call.call_id;
   const calls = { ...b.calls };
-  if (ev.kind === 'ended' || ev.kind === 'left') delete calls[ev.call.call_id];
-  else calls[ev.call.call_id] = ev.call;
-  return { ...b, calls };
+  const callsAt = { ...b.callsAt };
+  if (ev.kind === 'ended' || ev.kind === 'left') {
+    delete calls[id];
+    delete callsAt[id];
+  } else {
+    calls[id] = ev.call;
+    if (ev.at) callsAt[id] = ev.at;
+    else delete callsAt[id];
+  }
+  return { ...b, calls, callsAt };
 }
 
 /** The call each agent is on now: the agent's own call, or an internal call to them. */
