@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"os"
 	"os/exec"
 	"slices"
@@ -113,6 +114,42 @@ func startCapture(t *testing.T, iface string, ports ...int) (*capture, error) {
 	case <-time.After(30 * time.Second):
 		return nil, fmt.Errorf("capture: tshark did not start capturing within 30 s")
 	}
+}
+
+// prime sends SIP OPTIONS to addr (a port the capture watches) until the
+// capture shows one: tshark prints "Capturing on" before its capture child
+// delivers packets, and a call placed in between was missed (n=14 of 15).
+func (c *capture) prime(addr string) error {
+	conn, err := net.Dial("udp", addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	id := "sb-capture-probe-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	local := conn.LocalAddr().String()
+	msg := "OPTIONS sip:probe@" + addr + " SIP/2.0\r\n" +
+		"Via: SIP/2.0/UDP " + local + ";branch=z9hG4bK" + id + "\r\n" +
+		"Max-Forwards: 70\r\n" +
+		"From: <sip:probe@" + local + ">;tag=" + id + "\r\n" +
+		"To: <sip:probe@" + addr + ">\r\n" +
+		"Call-ID: " + id + "\r\n" +
+		"CSeq: 1 OPTIONS\r\n" +
+		"Content-Length: 0\r\n\r\n"
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := conn.Write([]byte(msg)); err != nil {
+			return err
+		}
+		wait := time.Now().Add(200 * time.Millisecond)
+		for time.Now().Before(wait) {
+			packets, _ := c.snapshot()
+			if slices.ContainsFunc(packets, func(p sipPacket) bool { return p.CallID == id }) {
+				return nil
+			}
+			time.Sleep(10 * time.Millisecond) // polling tshark's output, not waiting for time to pass
+		}
+	}
+	return fmt.Errorf("capture: tshark showed none of the probes to %s within 30 s", addr)
 }
 
 func (c *capture) read(out io.Reader) {

@@ -73,6 +73,9 @@ func TestCallerToAgentLatency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := capt.prime(cfg.SIPExternal); err != nil {
+		t.Fatal(err)
+	}
 	bridges := watchBridges(t, cfg)
 
 	floorScenario := filepath.Join(t.TempDir(), "floor.xml")
