@@ -51,3 +51,45 @@ func TestOverlappingSubscriptionsDeliverOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestBridgeLegEndsWithTheCaller: the leg Bridge dialled is the adapter's
+// own (no stream in the port); when the caller hangs up, the pair bridge
+// goes and the leg is hung up, not left in Stasis with no one to end it.
+func TestBridgeLegEndsWithTheCaller(t *testing.T) {
+	h := asimharness.Start(t, 1)
+	waitUp(t, h)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	calls := make(chan orchestrator.InboundCall, 1)
+	served := make(chan struct{})
+	sctx, stop := context.WithCancel(ctx)
+	go func() {
+		defer close(served)
+		h.A.ServeCalls(sctx, func(_ context.Context, c orchestrator.InboundCall) { calls <- c })
+	}()
+	defer func() { stop(); <-served }()
+	ep, _ := h.RegisterPhone(ctx, "2001", asimPhone(20*time.Millisecond, 0))
+	caller, err := h.Call(ctx, callerSpec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := <-calls
+	if err := h.A.Answer(ctx, c.Key); err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.A.Bridge(ctx, c.Key, ep, 2*time.Second)
+	if err != nil || !res.Answered {
+		t.Fatalf("Bridge = %+v, %v", res, err)
+	}
+	caller.Hangup()
+	for {
+		if len(h.Sim.Channels()) == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("channels left after the caller hung up: %v", h.Sim.Channels())
+		case <-time.After(5 * time.Millisecond): // polling the simulator's channel list
+		}
+	}
+}

@@ -271,6 +271,12 @@ func (a *Adapter) mapLocked(c *callState, ev ari.Event) {
 		}
 		if strings.HasPrefix(e.Bridge.ID, pairPrefix) && len(e.Bridge.ChannelIDs) <= 1 {
 			a.destroyBridgeLocked(e.Bridge.ID)
+			// A Bridge leg or a snoop left alone has no one to end it.
+			for _, id := range e.Bridge.ChannelIDs {
+				if o := a.calls[id]; o != nil && o.kind == kindInternal {
+					a.hangupAsyncLocked(id)
+				}
+			}
 		}
 	case *ari.ChannelHangupRequest:
 		a.hangupLocked(c, requestCause(e))

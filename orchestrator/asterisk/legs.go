@@ -74,10 +74,6 @@ func (a *Adapter) dial(ctx context.Context, id string, ep orchestrator.Endpoint,
 			return leg, &CauseError{Cause: q850(d.Cause)}
 		}
 		// Up: wait for StasisStart too, so the leg can be bridged.
-		a.mu.Lock()
-		inStasis := leg.seen && leg.up
-		a.mu.Unlock()
-		_ = inStasis
 		return leg, a.waitStasis(ctx, leg, ev)
 	}
 	if errors.Is(err, orchestrator.ErrCallEnded) {

@@ -448,6 +448,21 @@ func (a *Adapter) Hangup(ctx context.Context, k orchestrator.Key, cause orchestr
 	}
 }
 
+// hangupAsyncLocked hangs up a channel of the adapter's own (a Bridge leg,
+// a snoop) without making the WebSocket reader wait on HTTP.
+func (a *Adapter) hangupAsyncLocked(id string) {
+	if a.ctx.Err() != nil {
+		return
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		ctx, cancel := context.WithTimeout(a.ctx, 10*time.Second)
+		defer cancel()
+		a.chanCall(ctx, "DELETE", id, "", url.Values{"reason_code": {"16"}})
+	}()
+}
+
 // destroyBridgeLocked destroys a pair bridge a leg left (asynchronously:
 // the WebSocket reader never waits on HTTP); the one left in it leaves.
 func (a *Adapter) destroyBridgeLocked(id string) {
