@@ -268,6 +268,9 @@ func (a *Adapter) resync(ctx context.Context) ([]orchestrator.Key, error) {
 			keys = append(keys, c.key)
 			continue
 		}
+		if !c.seen { // a leg being originated: tracked before it exists
+			continue
+		}
 		a.hangupLocked(c, orchestrator.CauseNormalClearing)
 		a.endLocked(c)
 	}
