@@ -26,7 +26,7 @@ const enc = new TextEncoder();
 
 /** A fake server recording what the page asks; `answer` decides a POST's reply. */
 function fakeServer(answer: (path: string, body: unknown) => Response = () => json(200, {})) {
-  const s = { posts: [] as { path: string; body: unknown }[], gets: [] as string[], streams: new Map<string, ReadableStreamDefaultController<Uint8Array>>() };
+  const s = { up: true, posts: [] as { path: string; body: unknown }[], gets: [] as string[], streams: new Map<string, ReadableStreamDefaultController<Uint8Array>>() };
   const fetchFn = async (input: RequestInfo | URL, init?: RequestInit) => {
     const req = input instanceof Request ? input : new Request(new URL(String(input), 'http://localhost'), init);
     const url = new URL(req.url);
@@ -41,6 +41,7 @@ function fakeServer(answer: (path: string, body: unknown) => Response = () => js
     s.gets.push(path + url.search);
     for (const name of ['/acd/stream', '/live-calls/stream']) {
       if (!path.endsWith(name)) continue;
+      if (!s.up) return new Response('down', { status: 503 });
       const body = new ReadableStream<Uint8Array>({ start: (c) => void s.streams.set(name, c) });
       return new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
     }
@@ -171,5 +172,18 @@ describe('useWallboard', () => {
     await waitFor(() => expect(result.current.board.calls.c1?.agent_id).toBe('ann'));
     send('/live-calls/stream', 'ended', { kind: 'ended', call: talking });
     await waitFor(() => expect(result.current.board.calls.c1).toBeUndefined());
+  });
+
+  it('says since when the board is stale while a stream is down, and reads everything again once it is back', async () => {
+    const { s, wrapper } = fakeServer();
+    s.up = false;
+    const { result } = renderHook(() => useWallboard('t1'), { wrapper });
+    await waitFor(() => expect(result.current.downSince).not.toBeNull(), { timeout: 10_000 });
+    expect(result.current.allLive).toBe(false);
+    expect(s.gets.filter((g) => g.includes('/acd/agents?all=true'))).toHaveLength(0);
+    s.up = true;
+    await waitFor(() => expect(result.current.allLive).toBe(true), { timeout: 15_000 });
+    expect(result.current.downSince).toBeNull();
+    await waitFor(() => expect(result.current.board.agents.ann?.state).toBe('ready'));
   });
 });
