@@ -144,8 +144,21 @@ type FeatureRequest struct {
 
 // ParseFeatureCode reads dialled against f (checked by CheckFeatureCodes).
 // ok is false when dialled is no code of f, or digits follow a code that
-// takes none, or the digits are not a position 1..999.
+// takes none, or the digits are not a position 1..999. A trailing '#' that
+// makes it no code is read as the phone's "send" key (many desk phones
+// send what was dialled on '#'): "*23#" is "*23", unless "*23#" is itself
+// a code.
 func (f FeatureCodes) ParseFeatureCode(dialled string) (FeatureRequest, bool) {
+	if r, ok := f.parseFeatureCode(dialled); ok {
+		return r, true
+	}
+	if sent, ok := strings.CutSuffix(dialled, "#"); ok && len(sent) > 1 {
+		return f.parseFeatureCode(sent)
+	}
+	return FeatureRequest{}, false
+}
+
+func (f FeatureCodes) parseFeatureCode(dialled string) (FeatureRequest, bool) {
 	for _, a := range FeatureActions {
 		code := f.Code(a)
 		if code == "" || !strings.HasPrefix(dialled, code) {

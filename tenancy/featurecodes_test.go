@@ -69,9 +69,14 @@ func TestParseFeatureCode(t *testing.T) {
 		{"*253", FeatureRequest{Action: FeatureBreak, Reason: 3}, true},
 		{"*26", FeatureRequest{Action: FeatureEndWrap}, true},
 		{"*27", FeatureRequest{Action: FeatureState}, true},
-		{"*240", FeatureRequest{}, false},    // no reason 0
-		{"*241000", FeatureRequest{}, false}, // too many digits
-		{"*24#", FeatureRequest{}, false},
+		{"*240", FeatureRequest{}, false},                                   // no reason 0
+		{"*241000", FeatureRequest{}, false},                                // too many digits
+		{"*24#", FeatureRequest{Action: FeatureNotReady}, true},             // '#' as the phone's send key
+		{"*242#", FeatureRequest{Action: FeatureNotReady, Reason: 2}, true}, // the same, with a reason
+		{"*23#", FeatureRequest{Action: FeatureReady}, true},
+		{"*23##", FeatureRequest{}, false}, // one send key only
+		{"*2#", FeatureRequest{}, false},
+		{"#", FeatureRequest{}, false},
 		{"*231", FeatureRequest{}, false}, // ready takes no digits
 		{"*2", FeatureRequest{}, false},
 		{"*28", FeatureRequest{}, false},
@@ -89,11 +94,17 @@ func TestParseFeatureCode(t *testing.T) {
 	if got, ok := (FeatureCodes{}).ParseFeatureCode(""); ok {
 		t.Fatalf("empty codes matched the empty string: %+v", got)
 	}
+	// A code ending in '#' is matched as it is, not as a send key.
+	hashy := FeatureCodes{Ready: "*23#", NotReady: "*24"}
+	if got, ok := hashy.ParseFeatureCode("*23#"); !ok || got.Action != FeatureReady {
+		t.Fatalf("the code *23# itself: %+v %v", got, ok)
+	}
 }
 
 // FuzzParseFeatureCode: whatever a phone dials, and whatever valid codes a
 // tenant set, the parser never panics and only answers for a string that
-// is exactly a code, or a reason-taking code and 1 to 3 digits.
+// is exactly a code, or a reason-taking code and 1 to 3 digits, either
+// possibly followed by one '#' (the phone's send key).
 func FuzzParseFeatureCode(f *testing.F) {
 	f.Add("*23", "*23", "*24")
 	f.Add("*2412", "*23", "*24")
@@ -106,6 +117,9 @@ func FuzzParseFeatureCode(f *testing.F) {
 		req, ok := codes.ParseFeatureCode(dialled)
 		if !ok {
 			return
+		}
+		if _, exact := codes.parseFeatureCode(dialled); !exact {
+			dialled = strings.TrimSuffix(dialled, "#") // read with its send key taken off
 		}
 		if !LooksLikeFeatureCode(dialled) {
 			t.Fatalf("%q matched %+v without a feature code's shape", dialled, req)
