@@ -139,3 +139,53 @@ func TestCallHandedOverEndsWhileControllerDown(t *testing.T) {
 		return err == nil && (v.State == acd.AfterCallWork || v.State == acd.Ready)
 	})
 }
+
+// TestWaitingCallSurvivesARestart: a caller waiting in a queue (no agent
+// ready) when the controller stops is left up on the node, parked, with no
+// record; the restarted controller takes it back, shows it waiting again
+// and queues it; an agent who gets ready is offered it and talks to it;
+// its records are written once, with its first arrival and queue times.
+func TestWaitingCallSurvivesARestart(t *testing.T) {
+	w := newWorld(t, "", 5)
+	acme := w.ten["acme"]
+	c := w.place("acme", "13800000001", 0)
+	waitUntil(t, "caller waiting", func() bool {
+		l := w.ctrl.call.LiveCalls(acme.ID)
+		return len(l) == 1 && l[0].State == calls.StateQueued
+	})
+	arrived := w.ctrl.call.LiveCalls(acme.ID)[0].Arrived
+	w.stopAsServe()
+	select {
+	case <-c.Done():
+		t.Fatalf("the waiting caller was hung up at the stop: %+v", c.Info())
+	default:
+	}
+	w.startController()
+	waitUntil(t, "the caller waiting again after the restart", func() bool {
+		l := w.ctrl.call.LiveCalls(acme.ID)
+		return len(l) == 1 && l[0].CallID == c.UUID() && l[0].State == calls.StateQueued
+	})
+	if n := len(w.cdrs("acme")); n != 0 {
+		t.Fatalf("%d records written for a call still up", n)
+	}
+	w.agentReady("acme", "1001", fssim.PhoneScript{AnswerAfter: 50 * time.Millisecond})
+	var agentLeg string
+	waitUntil(t, "the taken-back caller talking to the agent", func() bool {
+		l := w.ctrl.call.LiveCalls(acme.ID)
+		if b := c.Info().Bridged; len(b) > 0 {
+			agentLeg = b[len(b)-1]
+		}
+		return agentLeg != "" && len(l) == 1 && l[0].State == calls.StateTalking
+	})
+	if err := w.node.Kill(agentLeg, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitCall(t, c)
+	var recs []store.CDR
+	waitUntil(t, "both legs recorded", func() bool { recs = w.cdrs("acme"); return len(recs) >= 2 })
+	caller := callerLeg(recs)
+	if len(recs) != 2 || caller == nil || caller.Disposition != "answered" || caller.QueuedAt == nil ||
+		caller.QueuedAt.After(arrived.Add(time.Second)) || caller.ArrivedAt.Sub(arrived).Abs() > time.Millisecond {
+		t.Fatalf("records %+v: want one per leg, the caller answered with its first arrival %v", recs, arrived)
+	}
+}

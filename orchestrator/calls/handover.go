@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/acd"
@@ -74,6 +76,10 @@ type QueueAdopter interface {
 // handover is what a connected call's records need to be written once
 // after a restart: the caller's and its agent leg's open CDR fields.
 type handover struct {
+	// waiting: the call waited in queue (no agent, leg or answer yet); it
+	// queues again when taken back.
+	waiting      bool
+	data         map[string]string // a waiting call's attached data
 	tenant       tenancy.TenantID
 	queue        string
 	agent        string
@@ -97,6 +103,12 @@ func (h handover) encode() string {
 	v.Set("f", h.from)
 	v.Set("n", h.number)
 	v.Set("r", h.recording)
+	if h.waiting {
+		v.Set("k", "q")
+	}
+	for k, d := range h.data {
+		v.Set("d."+k, d)
+	}
 	for k, t := range map[string]time.Time{"ar": h.arrived, "qu": h.queued, "an": h.answered, "of": h.offered, "la": h.legAnswered} {
 		if !t.IsZero() {
 			v.Set(k, strconv.FormatInt(t.UnixMilli(), 10))
@@ -114,7 +126,15 @@ func parseHandover(s string) (handover, error) {
 		return handover{}, fmt.Errorf("handover record version %q", v.Get("v"))
 	}
 	h := handover{tenant: tenancy.TenantID(v.Get("t")), queue: v.Get("q"), agent: v.Get("a"), leg: v.Get("l"),
-		from: v.Get("f"), number: v.Get("n"), recording: v.Get("r")}
+		from: v.Get("f"), number: v.Get("n"), recording: v.Get("r"), waiting: v.Get("k") == "q"}
+	for k := range v {
+		if name, ok := strings.CutPrefix(k, "d."); ok {
+			if h.data == nil {
+				h.data = map[string]string{}
+			}
+			h.data[name] = v.Get(k)
+		}
+	}
 	for k, t := range map[string]*time.Time{"ar": &h.arrived, "qu": &h.queued, "an": &h.answered, "of": &h.offered, "la": &h.legAnswered} {
 		if s := v.Get(k); s != "" {
 			ms, err := strconv.ParseInt(s, 10, 64)
@@ -124,8 +144,8 @@ func parseHandover(s string) (handover, error) {
 			*t = time.UnixMilli(ms).UTC()
 		}
 	}
-	if h.tenant == "" || h.agent == "" || h.leg == "" {
-		return handover{}, errors.New("handover record without tenant, agent or agent leg")
+	if h.tenant == "" || h.queue == "" && h.waiting || !h.waiting && (h.agent == "" || h.leg == "") {
+		return handover{}, errors.New("handover record without tenant, queue, agent or agent leg")
 	}
 	return h, nil
 }
@@ -133,6 +153,7 @@ func parseHandover(s string) (handover, error) {
 // keepOpen notes, as the call is connected, what HandOver would leave on the
 // switch. Called on the session's goroutine, which owns the records.
 func (ss *session) keepOpen(leg orchestrator.Key) {
+	ss.connected = true
 	h := &handover{tenant: ss.route.Tenant, queue: ss.route.Queue, agent: ss.agentLeg.Agent, leg: leg.ID,
 		from: ss.call.From, number: ss.caller.AccessNumber, arrived: ss.caller.Arrived, queued: ss.caller.Queued,
 		answered: ss.caller.Answered, offered: ss.agentLeg.Offered, legAnswered: ss.agentLeg.Answered,
@@ -142,11 +163,22 @@ func (ss *session) keepOpen(leg orchestrator.Key) {
 	ss.svc.mu.Unlock()
 }
 
+// keepWaiting notes, as the call waits in a queue, what HandOver would
+// leave on the switch for it.
+func (ss *session) keepWaiting(in acd.Interaction) {
+	h := &handover{waiting: true, tenant: ss.route.Tenant, queue: in.Queue, from: ss.call.From, number: ss.caller.AccessNumber,
+		arrived: ss.caller.Arrived, queued: ss.caller.Queued, data: maps.Clone(in.Data)}
+	ss.svc.mu.Lock()
+	ss.open = h
+	ss.svc.mu.Unlock()
+}
+
 // handingOver reports, on the session's goroutine, whether the end it sees
-// is the controller's stop with its calls handed over: then the session
-// leaves the call as it is (no hang-up, no record, no ACD finish).
+// is the controller's stop with this call handed over (HandOver): then the
+// session leaves the call as it is (no hang-up, no record; a connected
+// call's agent stays busy with it).
 func (ss *session) handingOver() bool {
-	if ss.svc.handover.Load() {
+	if ss.handed.Load() {
 		ss.handedOver = true
 	}
 	return ss.handedOver
@@ -169,17 +201,32 @@ func (s *Service) HandOver(ctx context.Context) int {
 	type open struct {
 		key orchestrator.Key
 		h   handover
+		ss  *session
 	}
 	var calls []open
 	s.mu.Lock()
 	for _, ss := range s.sessions {
-		if ss.open != nil && ss.view.state == StateTalking && ss.view.agentLeg.ID == ss.open.leg {
-			calls = append(calls, open{ss.call.Key, *ss.open})
+		o := ss.open
+		switch {
+		case o == nil:
+		case !o.waiting && ss.view.state == StateTalking && ss.view.agentLeg.ID == o.leg,
+			o.waiting && ss.inQueue && ss.view.state == StateQueued:
+			calls = append(calls, open{ss.call.Key, *o, ss})
 		}
 	}
 	s.mu.Unlock()
 	n := 0
 	for _, c := range calls {
+		if c.h.waiting {
+			if err := s.handOverWaiting(ctx, cd, c.ss, c.h); err != nil {
+				s.cfg.Log.Warn("waiting call not handed over", "call", c.key.String(), "err", err)
+				continue
+			}
+			n++
+			s.cfg.Log.Info("waiting call handed over: parked on the switch", "call", c.key.String(),
+				"tenant", string(c.h.tenant), "queue", c.h.queue)
+			continue
+		}
 		// The join set park_after_bridge on the caller (the controller
 		// decides what a caller does after its agent); with no controller
 		// the caller leaves with its agent.
@@ -206,11 +253,43 @@ func (s *Service) HandOver(ctx context.Context) int {
 			s.cfg.Log.Warn("call not handed over", "call", c.key.String(), "err", err)
 			continue
 		}
+		c.ss.handed.Store(true)
 		n++
 		s.cfg.Log.Info("call handed over: left up on the switch, its records open", "call", c.key.String(),
 			"tenant", string(c.h.tenant), "agent", c.h.agent, "agent_leg", c.h.leg)
 	}
 	return n
+}
+
+// handOverWaiting leaves a waiting caller on the switch: the fallback's
+// dial string emptied, its record set, then parked (Parker: out of the
+// socket application, which would go on to the fallback when its socket
+// closes and its music ends) and let go of. A round of music already
+// playing plays on (a looping Play is not broken when its session's
+// context ends); then the caller waits in silence until it is taken back.
+//
+// The session is marked handed over once the record is on the switch,
+// before the park, whose events it may see: from then on it ends quietly
+// and the next start takes the call back, parked or not.
+func (s *Service) handOverWaiting(ctx context.Context, cd orchestrator.CallData, ss *session, h handover) error {
+	key := ss.call.Key
+	p, ok := s.cfg.Switch.(Parker)
+	if !ok {
+		return errors.New("the switch cannot park a call")
+	}
+	if err := cd.SetVar(ctx, key, FallbackDialVar, ""); err != nil {
+		return err
+	}
+	if err := cd.SetVar(ctx, key, HandoverVar, h.encode()); err != nil {
+		return err
+	}
+	ss.handed.Store(true)
+	if d, ok := s.cfg.Switch.(Detacher); ok {
+		if err := d.Detach(key); err != nil {
+			return err
+		}
+	}
+	return p.Park(ctx, key)
 }
 
 // Readopt takes back the calls a node has that this controller handed over
@@ -241,7 +320,13 @@ func (s *Service) Readopt(ctx context.Context, calls []orchestrator.Key) int {
 			s.cfg.Log.Warn("handed-over call not taken back: bad record", "call", k.String(), "err", err)
 			continue
 		}
-		if s.adopt(ctx, ad, k, h) {
+		took := false
+		if h.waiting {
+			took = s.adoptWaiting(ctx, ad, k, h)
+		} else {
+			took = s.adopt(ctx, ad, k, h)
+		}
+		if took {
 			n++
 		}
 	}
@@ -333,7 +418,7 @@ func (ss *session) watchAdopted(ctx context.Context, legEvents <-chan orchestrat
 	for done := false; !done; {
 		select {
 		case <-ctx.Done():
-			ss.handedOver = true // the controller stops again: the call stays handed over
+			ss.handedOver = true // the controller stops: the call stays on the switch, still handed over
 			return
 		case m := <-ss.control:
 			if m.reply != nil {
@@ -378,7 +463,8 @@ func (ss *session) watchAdopted(ctx context.Context, legEvents <-chan orchestrat
 // controller is stopping with its calls handed over (then nothing is
 // recorded); an end with no cause otherwise is the node lost.
 func (ss *session) adoptedLost(open bool, ev orchestrator.Event) bool {
-	if (!open || ev.Cause == "") && ss.handingOver() {
+	if (!open || ev.Cause == "") && (ss.handingOver() || ss.svc.handover.Load()) {
+		ss.handedOver = true
 		return true
 	}
 	if !open || (ev.Kind == orchestrator.EventEnded && ev.Cause == "") {
@@ -393,4 +479,61 @@ func (s *Service) Running(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.sessions[id] != nil || s.dials[id] != nil
+}
+
+// Parker takes a call out of whatever it runs into a plain park, where the
+// controller drives it over the node's connection.
+type Parker interface {
+	Park(ctx context.Context, key orchestrator.Key) error
+}
+
+// adoptWaiting takes back a caller that waited in a queue when the
+// controller stopped: parked first (out of the socket application, whose
+// end would send it into the fallback), then queued again as a new wait in
+// its queue (the ACD dropped it at the stop); its arrival and first queue
+// times are kept for its record.
+func (s *Service) adoptWaiting(ctx context.Context, ad Adopter, k orchestrator.Key, h handover) bool {
+	log := s.cfg.Log.With("call", k.String(), "tenant", string(h.tenant), "queue", h.queue)
+	events, err := ad.Adopt(ctx, k)
+	if err != nil {
+		log.Warn("handed-over waiting call not taken back", "err", err)
+		return false
+	}
+	if p, ok := s.cfg.Switch.(Parker); ok {
+		if err := p.Park(ctx, k); err != nil {
+			log.Warn("handed-over waiting call not parked: taken back as it is", "err", err)
+		}
+	}
+	vars := map[string]string{"sb_tenant": string(h.tenant)}
+	r, err := s.cfg.Router.Route(ctx, h.number, vars, s.cfg.Now())
+	if err != nil || r.Tenant != h.tenant {
+		r = Route{Tenant: h.tenant, Status: tenancy.StatusActive, AccessNumber: h.number}
+	}
+	r.Queue, r.Greeting = h.queue, orchestrator.Playback{}
+	ss := newSession(s, orchestrator.InboundCall{Key: k, From: h.from, To: h.number, Vars: vars, Events: events})
+	ss.log = log
+	ss.route = r
+	ss.caller.Tenant, ss.caller.Queue, ss.caller.AccessNumber = h.tenant, h.queue, h.number
+	ss.caller.Arrived, ss.caller.Queued = h.arrived, h.queued
+	release := s.readmit(ctx, ss, log)
+	s.register(ss)
+	log.Info("handed-over waiting call taken back: queued again")
+	in := acd.Interaction{ID: k.ID, Tenant: string(h.tenant), Queue: h.queue, Medium: acd.Voice, Data: h.data}
+	s.active.Add(1)
+	s.adopted.Add(1)
+	go func() {
+		defer s.adopted.Done()
+		defer s.active.Add(-1)
+		defer release()
+		defer s.unregister(ss)
+		ss.queueAndConnect(ctx, in, false)
+		if ss.handedOver || ctx.Err() != nil && !ss.connected {
+			// the controller stopped again before an agent took it: the
+			// channel still has its record, the next start takes it back
+			ss.handedOver = true
+			return
+		}
+		ss.writeRecords()
+	}()
+	return true
 }

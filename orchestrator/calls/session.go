@@ -64,8 +64,12 @@ type session struct {
 	// (set as it is connected; guarded by svc.mu).
 	open *handover
 	// handedOver: the controller stopped with the call handed over; the
-	// session leaves it as it is (handingOver).
+	// session leaves it as it is (handingOver). handed is set by HandOver
+	// once the call's state is on the switch and it was let go of.
 	handedOver bool
+	handed     atomic.Bool
+	// connected: the call was connected to an agent (talk).
+	connected bool
 }
 
 func newSession(s *Service, call orchestrator.InboundCall) *session {
@@ -247,9 +251,12 @@ func (ss *session) queueAndConnect(ctx context.Context, in acd.Interaction, keep
 		ss.endWith(ctx, Failed, "enqueue failed", err)
 		return "", false
 	}
+	ss.keepWaiting(in)
 	finished := false
 	finish := func() {
-		if !finished && !ss.handingOver() {
+		// a connected call handed over stays the agent's work; a waiting
+		// one leaves the ACD's queue (it queues again when taken back)
+		if !finished && !(ss.connected && ss.handingOver()) {
 			finished = true
 			if err := ss.svc.cfg.Queuer.Finish(context.WithoutCancel(ctx), ss.route.Tenant, in.ID); err != nil {
 				ss.log.Warn("ACD finish failed", "err", err)
@@ -297,10 +304,16 @@ func (ss *session) waitForAgent(ctx context.Context, in acd.Interaction) (*ringR
 				ss.announcePosition(ctx, in.ID)
 			}
 		case <-ctx.Done():
+			if ss.handingOver() {
+				return nil, "", false // left waiting on the switch (HandOver)
+			}
 			ss.callerGone(ctx)
 			return nil, "", false
 		case ev, open := <-ss.call.Events:
 			if !open || ev.Kind == orchestrator.EventEnded || ev.Kind == orchestrator.EventHangup {
+				if (!open || ev.Cause == "") && ss.handingOver() {
+					return nil, "", false // left waiting on the switch (HandOver)
+				}
 				if !open {
 					ss.endedWithoutCause = ss.cause == ""
 				}

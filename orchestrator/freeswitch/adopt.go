@@ -85,3 +85,25 @@ func (a *Adapter) Detach(key orchestrator.Key) error {
 	c.letGo.Store(true)
 	return nil
 }
+
+// Park takes a call out of whatever it runs, its outbound socket's
+// application included, into a plain park on its node (uuid_transfer to
+// the inline dialplan "park"): a call taken back after a restart whose
+// socket is gone would otherwise go on with its extension (the fallback)
+// as soon as what it plays is stopped. A transfer sets CF_TRANSFER, which
+// ends the socket application's park without the extension going on
+// (switch_core_standard_on_execute runs the next action only while the
+// state is still CS_EXECUTE).
+func (a *Adapter) Park(ctx context.Context, key orchestrator.Key) error {
+	if err := checkArg("call ID", key.ID, " \t"); err != nil {
+		return err
+	}
+	conn, err := a.nodeConn(key.Node)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := a.bound(ctx)
+	defer cancel()
+	_, err = conn.API(ctx, "uuid_transfer "+key.ID+" park inline")
+	return a.mapErr(nil, err)
+}

@@ -156,6 +156,15 @@ func (n *Node) transferLocked(ch *channel, args []string) {
 	n.stateLocked(ch, "CS_ROUTING")
 	n.stateLocked(ch, "CS_EXECUTE")
 	steps, ok := n.cfg.Dialplan[dest]
+	if len(args) > 1 && args[1] == "inline" {
+		// the inline dialplan (mod_dptools.c inline_dialplan_hunt):
+		// "app[:data],app[:data]..."
+		steps, ok = nil, true
+		for _, a := range strings.Split(dest, ",") {
+			app, data, _ := strings.Cut(a, ":")
+			steps = append(steps, DialplanApp{App: app, Arg: data})
+		}
+	}
 	if !ok {
 		steps = []DialplanApp{{App: "park"}}
 	}
