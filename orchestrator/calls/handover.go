@@ -262,11 +262,10 @@ func (s *Service) HandOver(ctx context.Context) int {
 }
 
 // handOverWaiting leaves a waiting caller on the switch: the fallback's
-// dial string emptied, its record set, then parked (Parker: out of the
-// socket application, which would go on to the fallback when its socket
-// closes and its music ends) and let go of. A round of music already
-// playing plays on (a looping Play is not broken when its session's
-// context ends); then the caller waits in silence until it is taken back.
+// dial string emptied, its record set, let go of, then parked (Parker: out
+// of the socket application, which would go on to the fallback when its
+// socket closes and its music ends) until it is taken back; it waits in
+// silence meanwhile.
 //
 // The session is marked handed over once the record is on the switch,
 // before the park, whose events it may see: from then on it ends quietly
@@ -481,8 +480,9 @@ func (s *Service) Running(id string) bool {
 	return s.sessions[id] != nil || s.dials[id] != nil
 }
 
-// Parker takes a call out of whatever it runs into a plain park, where the
-// controller drives it over the node's connection.
+// Parker takes a call out of whatever it runs, its outbound socket's
+// application included, into a plain park that outlives the socket, where
+// a controller drives it over the node's connection.
 type Parker interface {
 	Park(ctx context.Context, key orchestrator.Key) error
 }

@@ -88,13 +88,19 @@ func (a *Adapter) Detach(key orchestrator.Key) error {
 
 // Park takes a call out of whatever it runs, its outbound socket's
 // application included, into a plain park on its node (uuid_transfer to
-// the inline dialplan "park"): a call taken back after a restart whose
-// socket is gone would otherwise go on with its extension (the fallback)
-// as soon as what it plays is stopped. A transfer sets CF_TRANSFER, which
-// ends the socket application's park without the extension going on
+// the inline dialplan "park"), where a controller drives it over the
+// node's connection: a waiting caller handed over at a controller's stop,
+// and taken back at the next start. A transfer sets CF_TRANSFER, which ends
+// the socket application's park without the extension going on
 // (switch_core_standard_on_execute runs the next action only while the
-// state is still CS_EXECUTE).
+// state is still CS_EXECUTE), so its fallback never runs; the park outlives
+// the socket's end (seen on 1.10.12: TestHandOverRealFreeSWITCH, the caller
+// still parked 4 s after its socket closed).
 func (a *Adapter) Park(ctx context.Context, key orchestrator.Key) error {
+	return a.transferInline(ctx, key, "park")
+}
+
+func (a *Adapter) transferInline(ctx context.Context, key orchestrator.Key, apps string) error {
 	if err := checkArg("call ID", key.ID, " \t"); err != nil {
 		return err
 	}
@@ -104,6 +110,6 @@ func (a *Adapter) Park(ctx context.Context, key orchestrator.Key) error {
 	}
 	ctx, cancel := a.bound(ctx)
 	defer cancel()
-	_, err = conn.API(ctx, "uuid_transfer "+key.ID+" park inline")
+	_, err = conn.API(ctx, "uuid_transfer "+key.ID+" "+apps+" inline")
 	return a.mapErr(nil, err)
 }
