@@ -23,12 +23,15 @@ import (
 // and one access number.
 type product struct {
 	t      *testing.T
-	api    string // http://LISTEN/api/v1
-	base   string // http://LISTEN
-	admin  string // the platform administrator's access token
-	tenant string // tenant ID
-	queue  string // queue ID
-	agent  string // the agent's access token
+	args   []string        // serve's command line, for restart
+	exited <-chan struct{} // closed when the running serve exits
+	stop   func()          // SIGINT to the running serve, then wait for its exit
+	api    string          // http://LISTEN/api/v1
+	base   string          // http://LISTEN
+	admin  string          // the platform administrator's access token
+	tenant string          // tenant ID
+	queue  string          // queue ID
+	agent  string          // the agent's access token
 	log    *syncbuf.Buffer
 }
 
@@ -57,32 +60,10 @@ func startProduct(t *testing.T, cfg Config, s productSetup) *product {
 	}
 	p := &product{t: t, base: "http://" + cfg.ControllerListen, log: &syncbuf.Buffer{}}
 	p.api = p.base + "/api/v1"
-	cmd := exec.Command(bin, "serve", "-listen", cfg.ControllerListen, "-data-dir", filepath.Join(dir, "data"),
-		"-esl-listen", cfg.SocketAddr, "-reload-every", "200ms", "-log-format", "text")
-	cmd.Env = append(os.Environ(), "SWITCHBOARD_ADMIN_PASSWORD="+productAdminPassword)
-	cmd.Stdout, cmd.Stderr = p.log, p.log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("serve's log:\n%s", tail(p.log.String()))
-		}
-	})
-	p.waitFor("serve answering /healthz", func() bool {
-		st, _ := p.do("GET", p.base+"/healthz", "", nil, nil)
-		return st == 200
-	}, exited)
-
+	p.args = []string{bin, "serve", "-listen", cfg.ControllerListen, "-data-dir", filepath.Join(dir, "data"),
+		"-esl-listen", cfg.SocketAddr, "-reload-every", "200ms", "-log-format", "text"}
+	p.run()
+	exited := p.exited
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
@@ -130,6 +111,44 @@ func startProduct(t *testing.T, cfg Config, s productSetup) *product {
 	}, exited)
 	p.must(200, "POST", T+"/acd/me/state", p.agent, map[string]any{"state": "ready"}, nil)
 	return p
+}
+
+// run starts serve with p.args and waits until it answers /healthz.
+func (p *product) run() {
+	p.t.Helper()
+	cmd := exec.Command(p.args[0], p.args[1:]...)
+	cmd.Env = append(os.Environ(), "SWITCHBOARD_ADMIN_PASSWORD="+productAdminPassword)
+	cmd.Stdout, cmd.Stderr = p.log, p.log
+	if err := cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	stopped := false
+	p.exited = exited
+	p.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	}
+	p.t.Cleanup(func() {
+		p.stop()
+		if p.t.Failed() {
+			p.t.Logf("serve's log:\n%s", tail(p.log.String()))
+		}
+	})
+	p.waitFor("serve answering /healthz", func() bool {
+		st, _ := p.do("GET", p.base+"/healthz", "", nil, nil)
+		return st == 200
+	}, exited)
 }
 
 // waitReady waits until the queue counts its agent ready (after a call).
