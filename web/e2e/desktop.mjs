@@ -19,11 +19,15 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
+// axe-core's browser bundle (axe.min.js), evaluated in the page over the
+// DevTools protocol: no script tag, so the page's CSP is not involved.
+const axeSource = createRequire(import.meta.url)('axe-core').source;
 const bin = process.env.SWITCHBOARD_BIN;
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = join(here, 'artifacts');
@@ -123,6 +127,29 @@ async function placeCall(base, ctl, socket, secret, from, to) {
   return call(ctl, 'POST', '/v1/calls', '', { socket, from, to, vars });
 }
 
+/**
+ * An accessibility check of what page shows now (axe-core, every rule it
+ * runs by default: WCAG 2.x A/AA and best practices). Prints each violation;
+ * throws on any of impact "serious" or "critical". Returns its duration.
+ */
+const axeMs = [];
+async function axeCheck(page, name) {
+  const t0 = Date.now();
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary?.split('\n').slice(1).join(' ').trim()}`) }));
+  });
+  const ms = Date.now() - t0;
+  axeMs.push(ms);
+  for (const v of violations) console.log(`e2e: axe ${name}: ${v.impact} ${v.id} (${v.help}) ×${v.nodes.length}\n    ${v.nodes.slice(0, 4).join('\n    ')}`);
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (bad.length) throw new Error(`axe: ${name}: ${bad.length} serious or critical violation(s): ${bad.map((v) => v.id).join(', ')}`);
+  console.log(`e2e: axe ${name}: no serious or critical violation (${violations.length} other, ${ms} ms)`);
+  return ms;
+}
+
 const flow = (queue) => ({
   id: 'main',
   name: 'Main',
@@ -204,6 +231,8 @@ async function main() {
   // Sign in.
   await page.goto(base + '/');
   await page.waitForURL('**/login');
+  await page.getByLabel('E-mail').waitFor();
+  await axeCheck(page, 'sign-in');
   await page.getByLabel('E-mail').fill('ann@acme.example');
   await page.getByLabel('Password').fill(agentPassword);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -248,6 +277,7 @@ async function main() {
   await waitFor('the countdown to move', async () => Number(((await countdown.textContent()) ?? '').match(/(\d+) s/)?.[1]) < first, 5000);
   await waitFor('handled today to be 1', async () => (await page.getByTestId('today-handled').textContent()) === '1');
   await page.screenshot({ path: join(artifacts, 'desktop-en-acw.png'), fullPage: true });
+  await axeCheck(page, 'agent desktop (pop, after-call work)');
   await page.getByTestId('acw').getByRole('button', { name: 'Done', exact: true }).click();
   await stateIs('ready');
 
@@ -309,6 +339,7 @@ async function main() {
   console.log(`e2e: agent desktop in ${((Date.now() - started) / 1000).toFixed(1)} s; the pop showed ${popAge} ms after the server offered the call`);
   console.log(`e2e: wallboard (${(wallboard.ms / 1000).toFixed(1)} s of it): an agent's change showed after ${wallboard.agentMs.join(', ')} ms, ` +
     `a waiting caller after ${wallboard.queueMs} ms, the agent's call ${wallboard.callMs} ms after the controller connected it`);
+  console.log(`e2e: axe-core ${axeMs.length} checks in ${axeMs.join(' + ')} ms`);
   console.log('1 passed, 0 failed');
 }
 
@@ -386,6 +417,7 @@ async function supervisorWallboard(w) {
   await row.getByRole('button', { name: 'Listen: Ann' }).click();
   await sup.getByText('Your phone is ringing: answer it to listen to Ann.').waitFor();
   await sup.screenshot({ path: join(artifacts, 'wallboard-en-talking.png'), fullPage: true });
+  await axeCheck(sup, 'wallboard');
   // Each action is in the tenant's audit log.
   const audit = await call(base, 'GET', `${T}/audit?limit=500`, w.admin);
   const actions = audit.items.filter((e) => e.resource_type === 'agent' || e.action.startsWith('call.monitor')).map((e) => `${e.action} ${e.changes?.state ?? ''}`.trim());
@@ -397,6 +429,7 @@ async function supervisorWallboard(w) {
   await sup.getByTestId('wall-toggle').click();
   await sup.locator('[data-testid="wallboard"][data-wall="on"]').waitFor();
   await sup.screenshot({ path: join(artifacts, 'wallboard-en-wall.png'), fullPage: true });
+  await axeCheck(sup, 'wall display');
   await sup.getByTestId('wall-toggle').click();
   await sup.locator('[data-testid="wallboard"][data-wall="off"]').waitFor();
 
