@@ -34,7 +34,9 @@ func TestHandOverLeavesConnectedCall(t *testing.T) {
 	var sw handoverSwitch
 	r := newRigWith(t, func(r *rig, cfg *Config) { sw = handoverSwitch{r.sw}; cfg.Switch = sw }, "ann")
 	cancel, _, done := r.call("4001")
-	waitFor(t, "bridge", func() bool { return r.sw.connected("c1") })
+	// The switch bridges before the session records the call as talking
+	// with its open records; HandOver takes only such calls.
+	waitFor(t, "the session talking", func() bool { return talkingWithRecords(r.svc, "c1") })
 	if n := r.svc.HandOver(context.Background()); n != 1 {
 		t.Fatalf("handed over %d calls, want 1", n)
 	}
@@ -64,4 +66,13 @@ func TestHandOverLeavesConnectedCall(t *testing.T) {
 	if got := r.q.entries(); slices.Contains(got, "finish") {
 		t.Errorf("ACD told the call finished at the stop: %v", got)
 	}
+}
+
+// talkingWithRecords reports whether the session of call id is talking to
+// its agent with its open records kept (what HandOver hands over).
+func talkingWithRecords(s *Service, id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.sessions[id]
+	return ss != nil && ss.open != nil && ss.view.state == StateTalking && ss.view.agentLeg.ID == ss.open.leg
 }
