@@ -8,12 +8,15 @@
 // number dialled, queue, time waited, IVR data, CRM link), the phone
 // answers, the call ends, after-call work counts down and the agent presses
 // Done; today's count moves. Then a break is granted and ended, a reason
-// code is picked, a missed call (RONA) is explained, a supervisor's
+// code is picked, a missed call (RONA) is explained, Ann uses her desktop
+// with the keyboard alone in a second tab (see keyboardDesktop), a supervisor's
 // wallboard follows and acts on the agent in a second tab (see
 // supervisorWallboard), the desktop is shown
 // in zh-CN and zh-TW (screenshots in e2e/artifacts/), and once the operator
 // suspends the tenant it says why and disables every action. Any CSP
-// violation or console error fails the test. Bounded: the whole run must
+// violation or console error fails the test, and so does any serious or
+// critical violation axe-core finds on the sign-in page, the desktop, the
+// wallboard and the wall display (see axeCheck). Bounded: the whole run must
 // finish within E2E_TIMEOUT_MS (default 150 s).
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
@@ -306,6 +309,8 @@ async function main() {
   await page.screenshot({ path: join(artifacts, 'desktop-en-rona.png'), fullPage: true });
   await call(ctl, 'POST', `/v1/calls/${second.uuid}/hangup`, '', {}).catch(() => undefined);
 
+  const keyboard = await keyboardDesktop({ ctx, base, T, agentPassword, problems, desktopStateIs: stateIs });
+
   const wallboard = await supervisorWallboard({ ctx, base, ctl, socketPort, nodeSecret, T, annId: ann.id, queueId: queue.id, supPassword,
     agentPassword, problems, desktopStateIs: stateIs, admin });
 
@@ -339,8 +344,101 @@ async function main() {
   console.log(`e2e: agent desktop in ${((Date.now() - started) / 1000).toFixed(1)} s; the pop showed ${popAge} ms after the server offered the call`);
   console.log(`e2e: wallboard (${(wallboard.ms / 1000).toFixed(1)} s of it): an agent's change showed after ${wallboard.agentMs.join(', ')} ms, ` +
     `a waiting caller after ${wallboard.queueMs} ms, the agent's call ${wallboard.callMs} ms after the controller connected it`);
+  console.log(`e2e: keyboard only (${(keyboard.ms / 1000).toFixed(1)} s of it): ${keyboard.keys} key presses`);
   console.log(`e2e: axe-core ${axeMs.length} checks in ${axeMs.join(' + ')} ms`);
   console.log('1 passed, 0 failed');
+}
+
+/** What has the keyboard focus: its label (aria-label, a <label>, aria-labelledby) or its text. */
+function focusedName(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return '';
+    const by = el.getAttribute('aria-labelledby');
+    return (el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ??
+      (by ? document.getElementById(by)?.textContent : null) ?? el.textContent ?? '').trim();
+  });
+}
+
+/**
+ * Keyboard only (issue 12): Ann signs in in a tab of her own and, with Tab,
+ * Shift+Tab, Enter, Space and the arrow keys alone, goes ready, not ready
+ * with a reason picked from the list, takes a break, ends it and goes not
+ * ready again. Each change is checked on the server (GET /acd/me) and on the
+ * page, and her first tab follows. Ann is not ready when it starts and ends.
+ */
+async function keyboardDesktop(w) {
+  const started = Date.now();
+  const { ctx, base, T } = w;
+  const kb = await ctx.newPage();
+  kb.on('console', (m) => {
+    if (m.type() === 'error') w.problems.push('keyboard tab console: ' + m.text());
+  });
+  kb.on('pageerror', (e) => w.problems.push('keyboard tab page error: ' + e.message));
+  kb.setDefaultTimeout(15_000);
+  let keys = 0;
+  const press = async (key) => {
+    keys++;
+    await kb.keyboard.press(key);
+  };
+  /** Presses key (Tab or Shift+Tab) until the focus is on name. */
+  const moveTo = async (name, key = 'Tab') => {
+    const seen = [];
+    for (let i = 0; i < 40; i++) {
+      await press(key);
+      const at = await focusedName(kb);
+      if (at === name) return;
+      seen.push(at);
+    }
+    throw new Error(`keyboard: ${key} never reached "${name}"; the focus went through: ${seen.join(' | ')}`);
+  };
+  const token = (await call(base, 'POST', '/api/v1/auth/login', '', { login: 'ann@acme.example', password: w.agentPassword })).access_token;
+  const is = async (state, reason) => {
+    await kb.locator(`[data-testid="agent-state"][data-state="${state}"]`).waitFor();
+    const got = await call(base, 'GET', `${T}/acd/me`, token);
+    if (got.state !== state || (reason && got.reason !== reason)) throw new Error(`keyboard: the server says ${got.state} (${got.reason}), want ${state} (${reason ?? ''})`);
+    await w.desktopStateIs(state);
+  };
+
+  // Sign in: the e-mail field has the focus.
+  await kb.goto(base + '/');
+  await kb.waitForURL('**/login');
+  await kb.waitForFunction(() => document.activeElement?.getAttribute('autocomplete') === 'username');
+  await kb.keyboard.type('ann@acme.example');
+  await moveTo('Password');
+  await kb.keyboard.type(w.agentPassword);
+  await moveTo('Sign in');
+  await press('Enter');
+  await kb.waitForURL('**/agent');
+  await kb.getByTestId('agent-state').waitFor();
+
+  await moveTo('Ready');
+  await press('Enter');
+  await is('ready');
+  // The reason list (Arrow keys), then its button (Space).
+  await moveTo('Reason');
+  await press('ArrowDown');
+  await kb.getByRole('listbox').waitFor();
+  await press('ArrowDown');
+  await press('Enter');
+  await kb.getByRole('listbox').waitFor({ state: 'hidden' });
+  await moveTo('Not ready');
+  await press('Space');
+  await is('not_ready', 'coaching');
+  await kb.locator('[data-testid="agent-reason"]', { hasText: 'coaching' }).waitFor();
+  await moveTo('Request a break');
+  await press('Enter');
+  await is('break');
+  await kb.getByTestId('action-result').filter({ hasText: 'Break granted' }).waitFor();
+  await moveTo('End break');
+  await press('Space');
+  await is('ready');
+  await moveTo('Not ready', 'Shift+Tab');
+  await press('Enter');
+  await is('not_ready', 'coaching');
+  await kb.screenshot({ path: join(artifacts, 'desktop-en-keyboard.png'), fullPage: true });
+  await kb.close();
+  return { ms: Date.now() - started, keys };
 }
 
 /**
