@@ -384,6 +384,7 @@ async function keyboardDesktop(w) {
   /** Presses key (Tab or Shift+Tab) until the focus is on name. */
   const moveTo = async (name, key = 'Tab') => {
     const seen = [];
+    if ((await focusedName(kb)) === name) return;
     for (let i = 0; i < 40; i++) {
       await press(key);
       const at = await focusedName(kb);
@@ -398,6 +399,9 @@ async function keyboardDesktop(w) {
     const got = await call(base, 'GET', `${T}/acd/me`, token);
     if (got.state !== state || (reason && got.reason !== reason)) throw new Error(`keyboard: the server says ${got.state} (${got.reason}), want ${state} (${reason ?? ''})`);
     await w.desktopStateIs(state);
+    // The focus stays in the state panel, even when the action taken went away with the state.
+    const inPanel = await kb.evaluate(() => !!document.querySelector('[data-testid="state-panel"]')?.contains(document.activeElement));
+    if (!inPanel) throw new Error(`keyboard: in ${state} the focus left the state panel for "${await focusedName(kb)}"`);
   };
 
   // Sign in: the e-mail field has the focus.
@@ -416,7 +420,7 @@ async function keyboardDesktop(w) {
   await press('Enter');
   await is('ready');
   // The reason list (Arrow keys), then its button (Space).
-  await moveTo('Reason');
+  await moveTo('Reason', 'Shift+Tab');
   await press('ArrowDown');
   await kb.getByRole('listbox').waitFor();
   await press('ArrowDown');

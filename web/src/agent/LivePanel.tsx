@@ -34,7 +34,7 @@ export function LivePanel(props: {
   if (field) today[field] = (today[field] as number) + (now - fetchedAt) / 1000;
   return (
     <Card title={t('live.title')} className="sb-card" data-testid="live-panel">
-      <h3 className="sb-subtitle">{t('live.queues')}</h3>
+      <h2 className="sb-subtitle">{t('live.queues')}</h2>
       {rows.length === 0 ? (
         <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('live.noQueues')} />
       ) : (
@@ -51,7 +51,7 @@ export function LivePanel(props: {
           ]}
         />
       )}
-      <h3 className="sb-subtitle">{t('live.today')}</h3>
+      <h2 className="sb-subtitle">{t('live.today')}</h2>
       <Descriptions size="small" column={2} bordered data-testid="today">
         <Descriptions.Item label={t('live.handled')}>
           <span data-testid="today-handled">{today.handled}</span>

@@ -48,7 +48,7 @@ export function OfferPop({ pop, now, queueName }: { pop: Pop; now: number; queue
           <span data-testid="pop-waited">{waited === null ? '' : clock(waited)}</span>
         </Descriptions.Item>
       </Descriptions>
-      <h3 className="sb-subtitle">{t('offer.data')}</h3>
+      <h2 className="sb-subtitle">{t('offer.data')}</h2>
       {data.length === 0 ? (
         <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('offer.noData')} />
       ) : (

@@ -30,6 +30,16 @@ function panel(p: Partial<StatePanelProps> & { state: AgentState }) {
 }
 
 describe('StatePanel', () => {
+  it('keeps the keyboard focus in the panel when the focused action goes away with the state', () => {
+    const r = panel({ state: { ...base, state: 'not_ready', reason: 'lunch' } });
+    screen.getByRole('button', { name: 'Ready' }).focus();
+    r.rerender(
+      <StatePanel fetchedAt={0} now={0} reasons={[{ code: 'lunch', label: 'Lunch' }]} readOnly={false} act={async () => undefined} state={base} />,
+    );
+    expect(screen.queryByRole('button', { name: 'Ready' })).toBeNull();
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Not ready' }));
+  });
+
   it('asks for not ready with the chosen reason code, and shows default codes in the user language', async () => {
     const act_ = vi.fn(async () => undefined);
     panel({ state: base, act: act_ });

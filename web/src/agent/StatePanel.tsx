@@ -3,7 +3,7 @@
 // (granted or refused with the reason), after-call work with its countdown
 // and "done", and what to do after a missed call. The server decides every
 // change; a refusal is shown as it explains it.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Alert, Button, Card, Descriptions, Select, Space, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
@@ -71,6 +71,17 @@ export function StatePanel({ state, fetchedAt, now, reasons, readOnly, act }: St
   };
 
   const st = state.state;
+  // Keyboard: the action just taken usually goes away with the state it
+  // belonged to (Ready once ready, Done after after-call work), and the focus
+  // with it, back to the page's top. When the focus was in the panel it
+  // moves to the panel's first action instead.
+  const panelRef = useRef<HTMLDivElement>(null);
+  const actionsRef = useRef<HTMLDivElement>(null);
+  const focusInPanel = useRef(false);
+  useEffect(() => {
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    if (focusInPanel.current && lost) actionsRef.current?.querySelector<HTMLElement>('button:not([disabled])')?.focus();
+  }, [st]);
   const inState = state.in_state_seconds + (now - fetchedAt) / 1000;
   const missed = st === 'not_ready' && (state.reason === 'no answer' || state.reason === 'rejected');
   const wrapLeft = state.wrap_until ? (Date.parse(state.wrap_until) - now) / 1000 : null;
@@ -111,102 +122,112 @@ export function StatePanel({ state, fetchedAt, now, reasons, readOnly, act }: St
 
   return (
     <Card title={t('state.label')} className="sb-card" data-testid="state-panel">
-      <Space orientation="vertical" className="sb-full">
-        <div className="sb-state-line">
-          <Tag color={stateColor[st]} className="sb-state-tag" data-testid="agent-state" data-state={st}>
-            {t(`state.names.${st}`)}
-          </Tag>
-          {state.reason && st === 'not_ready' && <Typography.Text data-testid="agent-reason">{reasonLabel(t, state.reason, reasons.find((r) => r.code === state.reason)?.label)}</Typography.Text>}
-          <Typography.Text type="secondary">{t('state.since', { duration: clock(inState) })}</Typography.Text>
-        </div>
-        {state.pending_not_ready && <Alert type="info" showIcon title={t('state.pendingNotReady')} />}
-        {missed && (
-          <Alert
-            type="warning"
-            showIcon
-            data-testid="rona"
-            title={t('rona.title')}
-            description={
-              <>
-                <p>{state.reason === 'rejected' ? t('rona.rejected') : t('rona.noAnswer')}</p>
-                <p>{t('rona.next')}</p>
-              </>
-            }
-          />
-        )}
-        {st === 'after_call_work' && (
-          <Alert
-            type="info"
-            showIcon
-            data-testid="acw"
-            title={t('acw.title')}
-            description={
-              <>
-                <p data-testid="acw-countdown">
-                  {wrapLeft === null ? '' : wrapLeft > 0 ? t('acw.countdown', { seconds: Math.ceil(wrapLeft) }) : t('acw.overdue')}
-                </p>
-                <p>{t('acw.help')}</p>
-              </>
-            }
-            action={
-              <Button type="primary" disabled={readOnly} loading={busy} onClick={() => run('end_wrap')}>
-                {t('actions.done')}
-              </Button>
-            }
-          />
-        )}
-        <Space wrap>
-          {can.login && (
-            <Button type="primary" disabled={readOnly} loading={busy} onClick={() => run('login')}>
-              {t('actions.login')}
-            </Button>
+      <div
+        ref={panelRef}
+        onFocus={() => (focusInPanel.current = true)}
+        onBlur={(e) => {
+          if (e.relatedTarget) focusInPanel.current = panelRef.current?.contains(e.relatedTarget) ?? false;
+        }}
+      >
+        <Space orientation="vertical" className="sb-full">
+          <div className="sb-state-line">
+            <Tag color={stateColor[st]} className="sb-state-tag" data-testid="agent-state" data-state={st}>
+              {t(`state.names.${st}`)}
+            </Tag>
+            {state.reason && st === 'not_ready' && <Typography.Text data-testid="agent-reason">{reasonLabel(t, state.reason, reasons.find((r) => r.code === state.reason)?.label)}</Typography.Text>}
+            <Typography.Text type="secondary">{t('state.since', { duration: clock(inState) })}</Typography.Text>
+          </div>
+          {state.pending_not_ready && <Alert type="info" showIcon title={t('state.pendingNotReady')} />}
+          {missed && (
+            <Alert
+              type="warning"
+              showIcon
+              data-testid="rona"
+              title={t('rona.title')}
+              description={
+                <>
+                  <p>{state.reason === 'rejected' ? t('rona.rejected') : t('rona.noAnswer')}</p>
+                  <p>{t('rona.next')}</p>
+                </>
+              }
+            />
           )}
-          {can.ready && st !== 'break' && (
-            <Button type="primary" disabled={readOnly} loading={busy} onClick={() => run('ready')}>
-              {t('actions.ready')}
-            </Button>
+          {st === 'after_call_work' && (
+            <Alert
+              type="info"
+              showIcon
+              data-testid="acw"
+              title={t('acw.title')}
+              description={
+                <>
+                  <p data-testid="acw-countdown">
+                    {wrapLeft === null ? '' : wrapLeft > 0 ? t('acw.countdown', { seconds: Math.ceil(wrapLeft) }) : t('acw.overdue')}
+                  </p>
+                  <p>{t('acw.help')}</p>
+                </>
+              }
+              action={
+                <Button type="primary" disabled={readOnly} loading={busy} onClick={() => run('end_wrap')}>
+                  {t('actions.done')}
+                </Button>
+              }
+            />
           )}
-          {can.endBreak && (
-            <Button type="primary" disabled={readOnly} loading={busy} onClick={() => run('end_break')}>
-              {t('actions.endBreak')}
-            </Button>
-          )}
-          {can.notReady && (
-            <Space.Compact>
-              <Select
-                aria-label={t('actions.reason')}
-                placeholder={t('actions.chooseReason')}
-                value={reason}
-                onChange={setReason}
-                disabled={readOnly}
-                popupMatchSelectWidth={false}
-                options={reasons.map((r) => ({ value: r.code, label: reasonLabel(t, r.code, r.label) }))}
-              />
-              <Button disabled={readOnly || !reason} loading={busy} onClick={() => run('not_ready', reason)}>
-                {t('actions.notReady')}
-              </Button>
-            </Space.Compact>
-          )}
-          {can.break && (
-            <Button disabled={readOnly} loading={busy} onClick={() => run('break')}>
-              {t('actions.break')}
-            </Button>
-          )}
-          {can.logout && (
-            <Button danger disabled={readOnly} loading={busy} onClick={() => run('logout')}>
-              {t('actions.logout')}
-            </Button>
-          )}
+          <div ref={actionsRef}>
+            <Space wrap>
+              {can.login && (
+                <Button type="primary" disabled={readOnly} loading={busy} onClick={() => run('login')}>
+                  {t('actions.login')}
+                </Button>
+              )}
+              {can.ready && st !== 'break' && (
+                <Button type="primary" disabled={readOnly} loading={busy} onClick={() => run('ready')}>
+                  {t('actions.ready')}
+                </Button>
+              )}
+              {can.endBreak && (
+                <Button type="primary" disabled={readOnly} loading={busy} onClick={() => run('end_break')}>
+                  {t('actions.endBreak')}
+                </Button>
+              )}
+              {can.notReady && (
+                <Space.Compact>
+                  <Select
+                    aria-label={t('actions.reason')}
+                    placeholder={t('actions.chooseReason')}
+                    value={reason}
+                    onChange={setReason}
+                    disabled={readOnly}
+                    popupMatchSelectWidth={false}
+                    options={reasons.map((r) => ({ value: r.code, label: reasonLabel(t, r.code, r.label) }))}
+                  />
+                  <Button disabled={readOnly || !reason} loading={busy} onClick={() => run('not_ready', reason)}>
+                    {t('actions.notReady')}
+                  </Button>
+                </Space.Compact>
+              )}
+              {can.break && (
+                <Button disabled={readOnly} loading={busy} onClick={() => run('break')}>
+                  {t('actions.break')}
+                </Button>
+              )}
+              {can.logout && (
+                <Button danger disabled={readOnly} loading={busy} onClick={() => run('logout')}>
+                  {t('actions.logout')}
+                </Button>
+              )}
+            </Space>
+          </div>
+          {notice && <Alert type={notice.type} showIcon role={notice.type === 'error' ? 'alert' : 'status'} title={notice.text} data-testid="action-result" closable onClose={() => setNotice(null)} />}
+          <Descriptions size="small" column={1} title={t('shortcuts.title')} className="sb-shortcuts">
+            <Descriptions.Item>{t('shortcuts.ready')}</Descriptions.Item>
+            <Descriptions.Item>{t('shortcuts.notReady')}</Descriptions.Item>
+            <Descriptions.Item>{t('shortcuts.break')}</Descriptions.Item>
+            <Descriptions.Item>{t('shortcuts.done')}</Descriptions.Item>
+            <Descriptions.Item>{t('shortcuts.login')}</Descriptions.Item>
+          </Descriptions>
         </Space>
-        {notice && <Alert type={notice.type} showIcon role={notice.type === 'error' ? 'alert' : 'status'} title={notice.text} data-testid="action-result" closable onClose={() => setNotice(null)} />}
-        <Descriptions size="small" column={1} title={t('shortcuts.title')} className="sb-shortcuts">
-          <Descriptions.Item>{t('shortcuts.ready')}</Descriptions.Item>
-          <Descriptions.Item>{t('shortcuts.notReady')}</Descriptions.Item>
-          <Descriptions.Item>{t('shortcuts.break')}</Descriptions.Item>
-          <Descriptions.Item>{t('shortcuts.done')}</Descriptions.Item>
-          <Descriptions.Item>{t('shortcuts.login')}</Descriptions.Item>
-        </Descriptions>
-      </Space>
+      </div>
     </Card>
   );
 }

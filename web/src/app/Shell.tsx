@@ -33,6 +33,7 @@ export function Shell({ title, children }: { title: string; children: ReactNode 
         </Space>
       </Layout.Header>
       <Layout.Content className="sb-content">
+        <h1 className="sb-sr-only">{title}</h1>
         {tenant?.status === 'suspended' && <Alert type="warning" showIcon title={t('tenant.suspended')} className="sb-gap" data-testid="tenant-suspended" />}
         {tenant?.status === 'archived' && <Alert type="error" showIcon title={t('tenant.archived')} className="sb-gap" />}
         {children}

@@ -95,7 +95,7 @@ function Wallboard({ tenantId, canAct }: { tenantId: string; canAct: boolean }) 
   return (
     <div ref={root} className={wall ? 'sb-wallboard sb-wall' : 'sb-wallboard'} data-testid="wallboard" data-wall={wall ? 'on' : 'off'}>
       <div className="sb-wall-bar">
-        {wall && <Typography.Title level={3} className="sb-wall-title">{t('title')}</Typography.Title>}
+        {wall && <Typography.Title level={2} className="sb-wall-title">{t('title')}</Typography.Title>}
         <Typography.Text type="secondary" className="sb-wall-clock">
           {new Date(now).toLocaleTimeString(i18n.language)}
         </Typography.Text>
