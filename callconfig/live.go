@@ -351,12 +351,8 @@ func (l *Live) answerMode(t tenancy.TenantID, agent string) string {
 // AgentByExtension implements calls.PhoneDirectory: the tenant's agent
 // whose phone is extension (the directory user its phone registers as).
 func (l *Live) AgentByExtension(t tenancy.TenantID, extension string) (string, bool) {
-	for id, a := range l.Snapshot().Agents[t] {
-		if a.Extension == extension {
-			return id, true
-		}
-	}
-	return "", false
+	id, ok := l.Snapshot().agentByExt[t][extension]
+	return id, ok
 }
 
 // OutsideNumber implements calls.PhoneDirectory with the plan's number format.

@@ -87,6 +87,15 @@ func TestRouteAndEndpointsFromTheStore(t *testing.T) {
 		t.Fatalf("unknown number: want UNALLOCATED_NUMBER rejection, got %v", err)
 	}
 
+	if id, ok := live.AgentByExtension(acme.tenant.ID, "1001"); !ok || id != acme.agent.ID {
+		t.Fatalf("Acme's extension 1001: %q %v", id, ok)
+	}
+	if id, ok := live.AgentByExtension(bolt.tenant.ID, "1001"); !ok || id != bolt.agent.ID {
+		t.Fatalf("Bolt's extension 1001: %q %v", id, ok)
+	}
+	if _, ok := live.AgentByExtension(acme.tenant.ID, "1009"); ok {
+		t.Fatal("an extension nobody has was found")
+	}
 	ep, ok := live.Endpoint(acme.tenant.ID, acme.agent.ID)
 	if !ok || ep.Endpoint.User != "1001" || ep.Endpoint.Domain != "acme.example" || ep.Registered {
 		t.Fatalf("Acme's agent before registration: %+v %v", ep, ok)

@@ -33,6 +33,9 @@ type Snapshot struct {
 	// path reads them on every route); a queue whose settings do not parse
 	// has none (a Problem).
 	queueSettings map[tenancy.TenantID]map[string]QueueSettings
+	// agentByExt finds an agent by its phone's extension (the directory
+	// user), per tenant.
+	agentByExt map[tenancy.TenantID]map[string]string
 	// skillByName resolves skill names (as flows use them) to skill IDs.
 	skillByName map[tenancy.TenantID]map[string]string
 	// Nodes are the enabled switch nodes with their secrets.
@@ -119,7 +122,8 @@ func load(ctx context.Context, st *store.Store, now time.Time, prev *Snapshot) (
 	}
 	s := &Snapshot{LoadedAt: now, Tenants: map[tenancy.TenantID]tenancy.Tenant{},
 		Queues: map[tenancy.TenantID]map[string]store.Queue{}, Agents: map[tenancy.TenantID]map[string]store.Agent{},
-		queueByName: map[tenancy.TenantID]map[string]string{}, queueSettings: map[tenancy.TenantID]map[string]QueueSettings{}, skillByName: map[tenancy.TenantID]map[string]string{},
+		queueByName: map[tenancy.TenantID]map[string]string{}, queueSettings: map[tenancy.TenantID]map[string]QueueSettings{},
+		agentByExt: map[tenancy.TenantID]map[string]string{}, skillByName: map[tenancy.TenantID]map[string]string{},
 		rows: map[tenancy.TenantID]tenantRows{}, versions: map[tenancy.TenantID]int64{}, tenantList: tenants, nodeList: nodes}
 	var numbers []store.AccessNumber
 	for _, t := range tenants {
@@ -264,13 +268,14 @@ func (s *Snapshot) addRows(t tenancy.TenantID, r tenantRows) {
 		s.skillByName[t][sk.Name] = sk.ID
 		s.skillByName[t][sk.ID] = sk.ID
 	}
-	s.Agents[t] = map[string]store.Agent{}
+	s.Agents[t], s.agentByExt[t] = map[string]store.Agent{}, map[string]string{}
 	for _, a := range r.agents {
 		if err := checkAgent(a); err != nil {
 			s.problem(t, fmt.Sprintf("agent %s (extension %q)", a.ID, a.Extension), err)
 			continue
 		}
 		s.Agents[t][a.ID] = a
+		s.agentByExt[t][a.Extension] = a.ID
 	}
 }
 

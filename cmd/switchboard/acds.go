@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard-cc/switchboard/acd"
 	"github.com/switchboard-cc/switchboard/callconfig"
+	"github.com/switchboard-cc/switchboard/dialplan"
 	"github.com/switchboard-cc/switchboard/orchestrator/acdowner"
 	"github.com/switchboard-cc/switchboard/orchestrator/calls"
 	"github.com/switchboard-cc/switchboard/store"
@@ -36,6 +37,26 @@ type tenantACDs struct {
 func newTenantACDs(log *slog.Logger, st *store.Store, conf *callconfig.Live) *tenantACDs {
 	return &tenantACDs{log: log, st: st, conf: conf, owners: map[tenancy.TenantID]*acdowner.Owner{},
 		applied: map[tenancy.TenantID]map[string]any{}}
+}
+
+// fallbackReachable implements xmlcurl.Config.Reachable: a phone the
+// served fallback may ring is one whose agent the tenant's ACD does not
+// know to be logged out, not ready or on a break. A phone of no agent
+// rings; a tenant without an ACD here knows nothing and rings them all.
+func (r *tenantACDs) fallbackReachable(tenant dialplan.TenantID, user string) bool {
+	o, ok := r.Owner(string(tenant))
+	if !ok {
+		return true
+	}
+	agent, ok := r.conf.AgentByExtension(tenancy.TenantID(tenant), user)
+	if !ok {
+		return true
+	}
+	switch s, _ := o.StateNow(agent); s {
+	case acd.LoggedOut, acd.NotReady, acd.Break:
+		return false
+	}
+	return true
 }
 
 // Owner implements api.ACDOwners.

@@ -143,8 +143,9 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 	}
 	c.conf.OnReload(c.conf.Snapshot())
 	failureLimit := c.cfg.XMLCurlFailureLimit
+	c.acds = newTenantACDs(c.log, c.st, c.conf)
 	fsHandler, err := xmlcurl.NewHandler(xmlcurl.Config{Nodes: fsLive, Directory: fsLive, Plan: fsLive, Logger: c.log,
-		FailureLimit: &failureLimit})
+		FailureLimit: &failureLimit, Reachable: c.acds.fallbackReachable})
 	if err != nil {
 		return err
 	}
@@ -153,7 +154,6 @@ func (c *controller) build(ctx context.Context, key []byte, stdout io.Writer) er
 	}
 	c.adm = admission.New()
 	c.pops = calls.NewHub()
-	c.acds = newTenantACDs(c.log, c.st, c.conf)
 	if err := c.reg.Register(controllerCollector{acds: c.acds, adm: c.adm, conf: c.conf}); err != nil {
 		return err
 	}

@@ -64,6 +64,10 @@ type Owner struct {
 	cfg    Config
 	tenant string
 	core   *acd.ACD
+	// states are the agents' states (agent ID -> acd.State), written by
+	// the owner as transitions are recorded and read without a round trip
+	// (StateNow): the call path asks for them on every call it routes.
+	states sync.Map
 	inbox  chan command
 	quit   chan struct{}
 	done   chan struct{}
@@ -127,6 +131,9 @@ func Start(ctx context.Context, cfg Config) (*Owner, error) {
 	o.subs.init()
 	if err := o.configure(ctx, now); err != nil {
 		return nil, err
+	}
+	for _, a := range o.core.Agents(now, true) {
+		o.states.Store(a.ID, a.State)
 	}
 	o.flushT = cfg.Clock.AfterFunc(cfg.FlushEvery, o.flushTick)
 	go o.writer()
@@ -348,3 +355,14 @@ func (o *Owner) Counters() Counters {
 
 // Tenant is the owner's tenant.
 func (o *Owner) Tenant() string { return o.tenant }
+
+// StateNow is agent's state as of the last transition the owner applied,
+// read without waiting for the owner; false when the ACD never had the
+// agent.
+func (o *Owner) StateNow(agent string) (acd.State, bool) {
+	v, ok := o.states.Load(agent)
+	if !ok {
+		return acd.LoggedOut, false
+	}
+	return v.(acd.State), true
+}

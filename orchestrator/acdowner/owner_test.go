@@ -417,3 +417,39 @@ func TestQueueStatsSoonAfterAChange(t *testing.T) {
 		t.Fatalf("after an offer: %+v", got)
 	}
 }
+
+// TestStateNowFollowsTransitions: StateNow answers without a round trip
+// what the owner last applied, from the start (configured agents, a
+// restored snapshot) and after every transition, command returned.
+func TestStateNowFollowsTransitions(t *testing.T) {
+	f := newFixture(t)
+	o := f.start("t1")
+	if s, ok := o.StateNow("a1"); !ok || s != acd.LoggedOut {
+		t.Fatalf("a configured agent at the start: %s %v", s, ok)
+	}
+	if _, ok := o.StateNow("nobody"); ok {
+		t.Fatal("an agent the ACD never had is known")
+	}
+	steps := []struct {
+		do   func() error
+		want acd.State
+	}{
+		{func() error { return o.Login(f.ctx, "a1") }, acd.NotReady},
+		{func() error { return o.Ready(f.ctx, "a1") }, acd.Ready},
+		{func() error { return o.Break(f.ctx, "a1", "") }, acd.Break},
+		{func() error { return o.EndBreak(f.ctx, "a1") }, acd.Ready},
+		{func() error { return o.NotReady(f.ctx, "a1", "lunch") }, acd.NotReady},
+	}
+	for i, st := range steps {
+		f.must(st.do())
+		if s, _ := o.StateNow("a1"); s != st.want {
+			t.Fatalf("step %d: %s, want %s", i, s, st.want)
+		}
+	}
+	f.must(o.Ready(f.ctx, "a1"))
+	f.must(o.Stop(f.ctx)) // saves the snapshot
+	again := f.start("t1")
+	if s, ok := again.StateNow("a1"); !ok || s != acd.Ready {
+		t.Fatalf("after a restore: %s %v, want ready", s, ok)
+	}
+}

@@ -126,6 +126,7 @@ func (o *Owner) overflow(ctx context.Context, d acd.Decision) {
 // record queues a transition for the history store, dropping the oldest when
 // the store has failed for long (counted and logged).
 func (o *Owner) record(t acd.Transition) {
+	o.states.Store(t.Agent, t.To)
 	if len(o.pending) >= o.cfg.MaxPending {
 		n := len(o.pending) / 10
 		o.pending = append(o.pending[:0], o.pending[n:]...)

@@ -41,6 +41,14 @@ type Config struct {
 	// slowed down. Nil: DefaultFailureLimit; a zero Limit: no bound.
 	// Requests with the right credentials spend nothing.
 	FailureLimit *ratelimit.Limit
+	// Reachable, when set, says whether the fallback of a call routed now
+	// may ring the phone of extension user of tenant (its agent is not
+	// known to be not ready, on a break or logged out). The served
+	// dialplan's fallback rings only those: a call whose controller
+	// vanishes later (a crash, which hands nothing over) never rings an
+	// agent who was not ready when it arrived. Nil: every phone of the
+	// site. (The static copy, `fsconfig export`, knows no states.)
+	Reachable func(tenant dialplan.TenantID, user string) bool
 }
 
 // DefaultFailureLimit: 10 failed credentials from one address at once,
@@ -230,5 +238,14 @@ func (h *Handler) dialplan(node Node, req Request, log *reqLog) []byte {
 	domain, _ := h.c.Directory.TenantDomain(route.Tenant)
 	log.Info("xml_curl: call routed", "tenant", route.Tenant, "entry", route.Entry.String(),
 		"site", route.Site.Target, "mode", route.Site.Mode.String())
+	if h.c.Reachable != nil && len(route.Fallback.Users) > 0 {
+		users := make([]string, 0, len(route.Fallback.Users)) // the plan's slice is shared
+		for _, u := range route.Fallback.Users {
+			if h.c.Reachable(route.Tenant, u) {
+				users = append(users, u)
+			}
+		}
+		route.Fallback.Users = users
+	}
 	return renderRoute(req.Context, req.Destination, node, route, domain)
 }
