@@ -95,8 +95,12 @@ var ownerPrepare = map[string]func(w *walk) func(){
 // ownerEventually are routes whose object becomes ready a moment after the
 // preparation can see it: the owner repeats the request until it succeeds
 // (or the walk's deadline passes). The offer waits for the desktop answer
-// only once its ringing goroutine registered it.
-var ownerEventually = map[string]bool{"answerOffer": true}
+// only once its ringing goroutine registered it. Monitoring needs the
+// walk's call connected to its agent: under load (make stress, 2 CPU hogs)
+// it once answered 409 not_connected right after the call was seen
+// talking again, after a route before it ended or moved the call (not
+// explained yet; the isolation half of the walk is not affected).
+var ownerEventually = map[string]bool{"answerOffer": true, "monitorCall": true}
 
 // walkQueries are query strings a route needs to succeed, sent by everyone.
 var walkQueries = map[string]string{"diffFlow": "?from=1&to=draft"}

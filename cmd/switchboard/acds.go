@@ -41,8 +41,10 @@ func newTenantACDs(log *slog.Logger, st *store.Store, conf *callconfig.Live) *te
 
 // fallbackReachable implements xmlcurl.Config.Reachable: a phone the
 // served fallback may ring is one whose agent the tenant's ACD does not
-// know to be logged out, not ready or on a break. A phone of no agent
-// rings; a tenant without an ACD here knows nothing and rings them all.
+// know to be not ready or on a break (said unavailable). A logged-out
+// agent's phone still rings, as does a phone of no agent: the fallback is
+// the site's ring group for when the controller is gone. A tenant without
+// an ACD here knows nothing and rings them all.
 func (r *tenantACDs) fallbackReachable(tenant dialplan.TenantID, user string) bool {
 	o, ok := r.Owner(string(tenant))
 	if !ok {
@@ -53,7 +55,7 @@ func (r *tenantACDs) fallbackReachable(tenant dialplan.TenantID, user string) bo
 		return true
 	}
 	switch s, _ := o.StateNow(agent); s {
-	case acd.LoggedOut, acd.NotReady, acd.Break:
+	case acd.NotReady, acd.Break:
 		return false
 	}
 	return true

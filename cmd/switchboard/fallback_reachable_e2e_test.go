@@ -12,7 +12,7 @@ import (
 // TestServedFallbackRingsOnlyReachableAgents: the dialplan the controller
 // serves for a call sets the fallback's dial string (sb_fallback_dial) to
 // the tenant's phones at the site whose agents are not known to be not
-// ready, on a break or logged out, as of the call's arrival: if the
+// ready or on a break, as of the call's arrival: if the
 // controller then vanishes without handing the call over (a crash), the
 // node's fallback never rings an agent who was not ready.
 func TestServedFallbackRingsOnlyReachableAgents(t *testing.T) {

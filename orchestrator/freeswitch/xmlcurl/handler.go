@@ -43,7 +43,7 @@ type Config struct {
 	FailureLimit *ratelimit.Limit
 	// Reachable, when set, says whether the fallback of a call routed now
 	// may ring the phone of extension user of tenant (its agent is not
-	// known to be not ready, on a break or logged out). The served
+	// known to be not ready or on a break). The served
 	// dialplan's fallback rings only those: a call whose controller
 	// vanishes later (a crash, which hands nothing over) never rings an
 	// agent who was not ready when it arrived. Nil: every phone of the
